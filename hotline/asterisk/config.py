@@ -1,0 +1,90 @@
+"""Render the managed Asterisk's whole configuration into `<home>/asterisk/etc` from templates and
+data (profile, settings, generated secrets). Nothing is written to /etc/asterisk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from hotline.config.profile import Profile
+from hotline.credentials import Credentials
+from hotline.dialplans.render import dialplan_context
+from hotline.settings import Settings
+
+TEMPLATES = [Path(__file__).parent / "templates", Path(__file__).parent.parent / "dialplans" / "templates"]
+MODULE_DIR = "/usr/lib/asterisk/modules"
+
+# Channel variables every AMI channel event carries (see docs/interfaces.md).
+CHANNEL_VARS = ["HOTLINE_LINKEDID", "HOTLINE_TOPIC", "HOTLINE_QUEUE", "HOTLINE_IVR_PATH",
+                "HOTLINE_TICKET_CODE", "HOTLINE_EXIT_REASON", "HOTLINE_RECORDING"]
+
+MODULES = [
+    # core services
+    "res_timing_timerfd.so", "res_crypto.so", "res_http_websocket.so", "res_musiconhold.so",
+    "res_agi.so", "res_rtp_asterisk.so", "res_srtp.so", "res_sorcery_config.so", "res_sorcery_memory.so",
+    "res_sorcery_astdb.so", "res_monitor.so", "res_speech.so",
+    # SIP (PJSIP) for the trunk and for browsers over WebSocket
+    "res_pjproject.so", "res_pjsip.so", "res_pjsip_session.so", "chan_pjsip.so",
+    "res_pjsip_authenticator_digest.so", "res_pjsip_outbound_authenticator_digest.so",
+    "res_pjsip_endpoint_identifier_ip.so", "res_pjsip_endpoint_identifier_user.so",
+    "res_pjsip_registrar.so", "res_pjsip_sdp_rtp.so", "res_pjsip_dtmf_info.so", "res_pjsip_caller_id.so",
+    "res_pjsip_nat.so", "res_pjsip_rfc3326.so", "res_pjsip_transport_websocket.so", "res_pjsip_acl.so",
+    "res_pjsip_path.so", "res_pjsip_diversion.so", "res_pjsip_refer.so", "res_pjsip_pubsub.so",
+    "res_pjsip_logger.so", "res_pjsip_outbound_registration.so", "res_pjsip_dlg_options.so",
+    # codecs and file formats
+    "codec_alaw.so", "codec_ulaw.so", "codec_a_mu.so", "codec_gsm.so", "codec_resample.so",
+    "format_wav.so", "format_pcm.so", "format_sln.so", "format_gsm.so", "format_wav_gsm.so",
+    # bridging and applications
+    "bridge_simple.so", "bridge_native_rtp.so", "bridge_softmix.so", "bridge_holding.so",
+    "bridge_builtin_features.so", "app_queue.so", "app_mixmonitor.so", "app_dial.so", "app_playback.so",
+    "app_verbose.so", "app_stack.so", "app_read.so", "app_senddtmf.so", "app_chanspy.so", "app_echo.so",
+    "app_exec.so", "app_originate.so", "app_transfer.so", "app_attended_transfer.so",
+    "app_blind_transfer.so", "app_bridgewait.so", "app_softhangup.so", "app_userevent.so",
+    # dialplan and functions
+    "pbx_config.so", "func_channel.so", "func_strings.so", "func_logic.so", "func_callerid.so",
+    "func_global.so", "func_timeout.so", "func_cut.so", "func_math.so", "func_hangupcause.so",
+    "func_pjsip_endpoint.so", "func_pjsip_contact.so", "func_pjsip_aor.so", "func_uri.so",
+    "func_devstate.so", "func_sorcery.so",
+]
+
+
+def render_asterisk_config(settings: Settings, profile: Profile, creds: Credentials) -> Path:
+    """Write every configuration file; return the path of the rendered asterisk.conf."""
+    ast_dir = settings.asterisk_dir
+    etc_dir = ast_dir / "etc"
+    for sub in ("etc", "lib", "keys", "agi-bin", "spool", "run", "log"):
+        (ast_dir / sub).mkdir(parents=True, exist_ok=True)
+    settings.recordings_spool.mkdir(parents=True, exist_ok=True)
+    env = Environment(loader=FileSystemLoader([str(t) for t in TEMPLATES]), undefined=StrictUndefined,
+                      keep_trailing_newline=True, trim_blocks=False)
+    context = {
+        "ast_dir": ast_dir,
+        "etc_dir": etc_dir,
+        "module_dir": MODULE_DIR,
+        "modules": MODULES,
+        "ports": settings.ports,
+        "sip_bind": settings.sip_bind,
+        "trunk_match": settings.trunk_match,
+        "ami_user": creds.ami_user,
+        "ami_secret": creds.ami_secret,
+        "channel_vars": CHANNEL_VARS,
+        "operators": profile.queues.operators,
+        "sip_passwords": creds.sip_passwords,
+        "queues": profile.queues.queues,
+        "moh_dir": settings.moh_dir,
+        "recordings_spool": settings.recordings_spool,
+        "prompts_dir": settings.prompts_dir,
+        "bench_baseline": settings.bench_baseline,
+        **dialplan_context(profile),
+    }
+    for template in env.list_templates(extensions=["j2"]):
+        target = etc_dir / template[: -len(".j2")]
+        text = env.get_template(template).render(context)
+        if not target.exists() or target.read_text() != text:
+            tmp = target.with_name(target.name + ".tmp")
+            tmp.write_text(text)
+            if template in ("manager.conf.j2", "pjsip.conf.j2"):
+                tmp.chmod(0o600)  # they hold secrets
+            tmp.replace(target)
+    return etc_dir / "asterisk.conf"

@@ -1,0 +1,119 @@
+"""The `hotline` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from hotline.errors import ConfigError
+from hotline.settings import load_settings
+
+
+def _setup_logging(home: Path, verbose: bool) -> None:
+    (home / "log").mkdir(parents=True, exist_ok=True)
+    fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    handlers = [logging.StreamHandler(), logging.FileHandler(home / "log" / "hotline.log", encoding="utf-8")]
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format=fmt, handlers=handlers)
+    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
+    logging.getLogger("panoramisk").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="hotline", description="1022 public-service hotline")
+    parser.add_argument("--home", type=Path, help="state folder (default: $HOTLINE_HOME or ./var)")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("run", help="set up what changed, then run Asterisk and the IVR until stopped")
+    p.add_argument("--demo", action="store_true", help="seed demo tickets")
+    p.add_argument("--no-ivr", action="store_true", help="do not start the FastAGI server")
+    p = sub.add_parser("setup", help="validate config, make secrets, database, prompts, Asterisk config")
+    p.add_argument("--demo", action="store_true", help="seed demo tickets")
+    sub.add_parser("check-config", help="validate the profile, menu, queues and prompts files")
+    sub.add_parser("ivr", help="run the FastAGI IVR server alone")
+    p = sub.add_parser("cli", help="run an Asterisk CLI command on the managed instance")
+    p.add_argument("words", nargs="+")
+    p = sub.add_parser("ticket", help="minimal ticket tools (look-up, add)")
+    tsub = p.add_subparsers(dest="ticket_command", required=True)
+    t = tsub.add_parser("show")
+    t.add_argument("code")
+    t = tsub.add_parser("add")
+    t.add_argument("--status", default="received")
+    t.add_argument("--code")
+    t.add_argument("--phone")
+    t.add_argument("--topic")
+    t.add_argument("--content")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = load_settings(args.home)
+        _setup_logging(settings.home, args.verbose)
+        return asyncio.run(_dispatch(args, settings)) or 0
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _dispatch(args, settings) -> int:
+    from hotline import app
+
+    if args.command == "run":
+        await app.run(settings, demo=args.demo, with_ivr=not args.no_ivr)
+    elif args.command == "setup":
+        prepared = await app.prepare(settings)
+        if args.demo:
+            await app.seed_demo(prepared.store)
+        await prepared.close()
+        print(f"ready to run: {settings.home}")
+    elif args.command == "check-config":
+        profile = app.load_checked_profile(settings)
+        print(f"profile {profile.id} ({profile.name}): OK; numbers {', '.join(profile.numbers.dialled_forms())}")
+    elif args.command == "ivr":
+        await app.run_ivr_only(settings)
+    elif args.command == "cli":
+        prepared = await app.prepare(settings)
+        print(await prepared.asterisk.cli(" ".join(args.words)), end="")
+        await prepared.close()
+    elif args.command == "ticket":
+        return await _ticket(args, settings)
+    return 0
+
+
+async def _ticket(args, settings) -> int:
+    from hotline.ticketing.codes import is_valid_code
+    from hotline.ticketing.db import make_engine, migrate, sessionmaker
+    from hotline.ticketing.statuses import STATUSES
+    from hotline.ticketing.store import TicketStore
+
+    engine = make_engine(settings.db_url)
+    await migrate(engine)
+    store = TicketStore(sessionmaker(engine))
+    try:
+        if args.ticket_command == "show":
+            status = await store.status_by_code(args.code)
+            if status is None:
+                print(f"no ticket {args.code}", file=sys.stderr)
+                return 1
+            print(f"{args.code}: {status}")
+        else:
+            if args.status not in STATUSES:
+                print(f"status must be one of {', '.join(STATUSES)}", file=sys.stderr)
+                return 2
+            if args.code and not is_valid_code(args.code):
+                print(f"{args.code}: not a valid ticket code (8 digits, last one a Luhn check)", file=sys.stderr)
+                return 2
+            t = await store.create_ticket(code=args.code, status=args.status, caller_phone=args.phone,
+                                          topic=args.topic, content=args.content)
+            print(t.code)
+    finally:
+        await engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

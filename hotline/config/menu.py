@@ -1,0 +1,125 @@
+"""The IVR menu tree, as data. One YAML file per menu; see config/menus/dong_thap.yaml."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+DTMF_KEY = re.compile(r"^[0-9*#]$")
+
+
+class Option(BaseModel):
+    """What one key does. Exactly one action: goto, queue, say, lookup or hangup."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    goto: str | None = None  # another node
+    queue: str | None = None  # a queue id from the queues file: the IVR ends, the call queues
+    say: list[str] | None = None  # prompts to play, then go to `then`
+    lookup: Literal["ticket_status"] | None = None  # a look-up, then go to `then`
+    hangup: bool = False
+    then: str | None = None  # node after `say`/`lookup` (default: the node it was chosen in)
+
+    @model_validator(mode="after")
+    def _one_action(self) -> "Option":
+        actions = [self.goto, self.queue, self.say, self.lookup, self.hangup or None]
+        if sum(a is not None for a in actions) != 1:
+            raise ValueError("give exactly one of goto, queue, say, lookup, hangup")
+        if self.then is not None and self.say is None and self.lookup is None:
+            raise ValueError("'then' only goes with 'say' or 'lookup'")
+        return self
+
+
+class Node(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    prompt: str
+    options: dict[str, Option]
+
+    @field_validator("options")
+    @classmethod
+    def _keys(cls, options: dict[str, Option]) -> dict[str, Option]:
+        for key in options:
+            if not DTMF_KEY.match(key):
+                raise ValueError(f"option key {key!r} is not one DTMF key (0-9, *, #)")
+        if not options:
+            raise ValueError("a node needs at least one option")
+        return options
+
+
+class TicketLookup(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enter_code: str = "lookup_enter_code"
+    invalid_code: str = "lookup_invalid_code"
+    not_found: str = "lookup_not_found"
+    status_intro: str = "lookup_status_intro"  # "Phản ánh mã số"
+    status_prefix: str = "status_"  # + the ticket status, e.g. status_in_progress
+    unknown_status: str = "status_unknown"
+    code_length: int = Field(8, ge=4, le=16)
+    max_tries: int = Field(2, ge=1, le=5)
+
+
+class AfterHours(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    prompt: str = "after_hours"
+    callback_key: str = "1"
+    callback_done: str = "callback_registered"
+    goodbye: str = "goodbye"
+
+
+class Menu(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start: str
+    greeting: str | None = None
+    timeout_seconds: float = Field(5, ge=1, le=30)
+    max_invalid: int = Field(3, ge=1, le=10)
+    max_silence: int = Field(2, ge=1, le=10)
+    invalid_prompt: str = "invalid_choice"
+    fallback_queue: str = "operator"
+    connecting_prompt: str | None = "connecting"  # played as the call leaves the IVR for a queue
+    queue_timeout_prompt: str = "queue_timeout"  # after the queue's max wait: callback noted
+    nodes: dict[str, Node]
+    ticket_lookup: TicketLookup = TicketLookup()
+    after_hours: AfterHours = AfterHours()
+
+    @model_validator(mode="after")
+    def _targets(self) -> "Menu":
+        if self.start not in self.nodes:
+            raise ValueError(f"start node {self.start!r} is not in nodes")
+        for name, node in self.nodes.items():
+            for key, opt in node.options.items():
+                for target in (opt.goto, opt.then):
+                    if target is not None and target not in self.nodes:
+                        raise ValueError(f"nodes.{name}.options.{key}: no node named {target!r}")
+        return self
+
+    def prompts(self) -> set[str]:
+        """Every prompt this menu can play, except the per-status ones."""
+        names = {self.invalid_prompt, self.queue_timeout_prompt}
+        if self.connecting_prompt:
+            names.add(self.connecting_prompt)
+        if self.greeting:
+            names.add(self.greeting)
+        for node in self.nodes.values():
+            names.add(node.prompt)
+            for opt in node.options.values():
+                names.update(opt.say or [])
+        lk = self.ticket_lookup
+        names.update({lk.enter_code, lk.invalid_code, lk.not_found, lk.status_intro, lk.unknown_status})
+        ah = self.after_hours
+        names.update({ah.prompt, ah.callback_done, ah.goodbye})
+        return names
+
+    def queues(self) -> dict[str, str]:
+        """Queue ids the menu sends to, with the field path that names each."""
+        found = {"fallback_queue": self.fallback_queue}
+        for name, node in self.nodes.items():
+            for key, opt in node.options.items():
+                if opt.queue:
+                    found[f"nodes.{name}.options.{key}.queue"] = opt.queue
+        return found

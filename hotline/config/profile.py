@@ -1,0 +1,140 @@
+"""A province profile: the line's numbers, its calendar, its menu, queues and prompts.
+
+A profile file lives in `config/profiles/<id>.yaml` and may `extends:` another profile, overriding
+only what differs (mappings merge, lists replace). Loading validates every file and the
+references between them, and every error names the file and the field.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from hotline.config.menu import Menu
+from hotline.config.prompts import PromptsFile
+from hotline.config.queues import QueuesFile
+from hotline.config.yamlfile import load_model, read_yaml
+from hotline.errors import ConfigError
+from hotline.workhours import CalendarConfig
+
+DIGITS = re.compile(r"^[0-9]+$")
+
+
+class Numbers(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    service: str = "1022"
+    area_code: str = Field(..., description="without the leading 0, e.g. 277 for Đồng Tháp")
+    country_code: str = "84"
+    extra: list[str] = []  # other national numbers reaching the same centre, e.g. 0888247247
+
+    @field_validator("service", "area_code", "country_code")
+    @classmethod
+    def _digits(cls, v: str) -> str:
+        if not DIGITS.match(v):
+            raise ValueError(f"{v!r} must be digits only")
+        return v
+
+    @field_validator("extra")
+    @classmethod
+    def _national(cls, v: list[str]) -> list[str]:
+        for n in v:
+            if not re.match(r"^0[0-9]{6,12}$", n):
+                raise ValueError(f"{n!r}: give extra numbers in national form (0 + digits)")
+        return v
+
+    def dialled_forms(self) -> list[str]:
+        """Every form the service number arrives in from a trunk: short, national, E.164."""
+        cc, area, svc = self.country_code, self.area_code, self.service
+        forms = [svc, f"0{area}{svc}", f"{area}{svc}", f"{cc}{area}{svc}", f"+{cc}{area}{svc}"]
+        for n in self.extra:
+            forms += [n, f"{cc}{n[1:]}", f"+{cc}{n[1:]}"]
+        return list(dict.fromkeys(forms))
+
+
+class ProfileFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    extends: str | None = None
+    numbers: Numbers
+    calendar: CalendarConfig = CalendarConfig()
+    menu: str  # path relative to the config folder
+    queues: str
+    prompts: str
+    prompt_overrides: dict[str, str] = {}  # e.g. a province's own greeting
+
+
+@dataclass
+class Profile:
+    id: str
+    name: str
+    numbers: Numbers
+    calendar: CalendarConfig
+    menu: Menu
+    queues: QueuesFile
+    prompts: PromptsFile
+    menu_file: Path
+    prompts_file: Path
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _profile_data(config_dir: Path, profile_id: str, seen: tuple[str, ...] = ()) -> dict:
+    path = config_dir / "profiles" / f"{profile_id}.yaml"
+    if profile_id in seen:
+        raise ConfigError(f"{path}: field 'extends': cycle through {' -> '.join(seen)}")
+    if not re.match(r"^[a-z0-9_]+$", profile_id) or not path.exists():
+        known = sorted(p.stem for p in (config_dir / "profiles").glob("*.yaml"))
+        raise ConfigError(f"{path}: no such profile {profile_id!r} (known: {', '.join(known)})")
+    data = read_yaml(path)
+    parent = data.get("extends")
+    if parent:
+        data = _merge(_profile_data(config_dir, parent, seen + (profile_id,)), data)
+        data["extends"] = parent
+    return data
+
+
+def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] | None = None) -> Profile:
+    """Load and cross-check a profile. `ticket_statuses` need a spoken prompt each."""
+    path = config_dir / "profiles" / f"{profile_id}.yaml"
+    pf = load_model(path, ProfileFile, _profile_data(config_dir, profile_id))
+    menu_path = config_dir / pf.menu
+    queues_path = config_dir / pf.queues
+    prompts_path = config_dir / pf.prompts
+    menu = load_model(menu_path, Menu)
+    queues = load_model(queues_path, QueuesFile)
+    prompts = load_model(prompts_path, PromptsFile)
+    prompts.prompts.update(pf.prompt_overrides)
+
+    known_queues = queues.by_id()
+    for field, qid in menu.queues().items():
+        if qid not in known_queues:
+            raise ConfigError(f"{menu_path}: field '{field}': no queue {qid!r} in {queues_path}")
+    needed = set(menu.prompts()) | {f"digit_{d}" for d in range(10)}
+    needed |= {menu.ticket_lookup.status_prefix + s for s in ticket_statuses or []}
+    for name in sorted(needed):
+        if name not in prompts.prompts:
+            raise ConfigError(f"{menu_path}: prompt {name!r} is used but has no text in {prompts_path}")
+    return Profile(
+        id=profile_id,
+        name=pf.name,
+        numbers=pf.numbers,
+        calendar=pf.calendar,
+        menu=menu,
+        queues=queues,
+        prompts=prompts,
+        menu_file=menu_path,
+        prompts_file=prompts_path,
+    )

@@ -1,0 +1,70 @@
+"""Queues (one per topic plus the general operator queue) and the operator endpoints."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+IDENT = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def _ident(value: str) -> str:
+    if not IDENT.match(value):
+        raise ValueError(f"{value!r}: use lower-case letters, digits and _ (start with a letter)")
+    return value
+
+
+class Queue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    name: str  # Vietnamese name shown to operators and supervisors
+    topic: str  # the topic set on the call (HOTLINE_TOPIC) when it enters this queue
+    members: list[str] = []  # operator ids (static members for now)
+    strategy: str = "rrmemory"
+    ring_seconds: int = Field(15, ge=5, le=120)  # per-operator ring time
+    max_wait_seconds: int = Field(900, ge=30, le=7200)  # then the caller is offered a callback
+    weight: int = Field(0, ge=0, le=100)
+
+    _id = field_validator("id", "topic")(_ident)
+
+    @field_validator("strategy")
+    @classmethod
+    def _strategy(cls, v: str) -> str:
+        allowed = {"ringall", "leastrecent", "fewestcalls", "random", "rrmemory", "linear", "wrandom", "rrordered"}
+        if v not in allowed:
+            raise ValueError(f"strategy must be one of {sorted(allowed)}")
+        return v
+
+
+class Operator(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str  # also the SIP endpoint name
+    name: str
+
+    _id = field_validator("id")(_ident)
+
+
+class QueuesFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    operators: list[Operator]
+    queues: list[Queue]
+
+    @model_validator(mode="after")
+    def _refs(self) -> "QueuesFile":
+        ops = {o.id for o in self.operators}
+        seen: set[str] = set()
+        for i, q in enumerate(self.queues):
+            if q.id in seen:
+                raise ValueError(f"queues.{i}.id: duplicate queue {q.id!r}")
+            seen.add(q.id)
+            for m in q.members:
+                if m not in ops:
+                    raise ValueError(f"queues.{i}.members: {m!r} is not in operators")
+        return self
+
+    def by_id(self) -> dict[str, Queue]:
+        return {q.id: q for q in self.queues}

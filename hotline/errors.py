@@ -1,0 +1,22 @@
+"""Errors shared across the project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import ValidationError
+
+
+class ConfigError(Exception):
+    """A configuration file is missing or wrong. The message names the file and the field."""
+
+
+def format_validation_error(path: Path | str, exc: ValidationError) -> str:
+    lines = [f"{path}: invalid configuration"]
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field (typo?)"
+        lines.append(f"  {path}: field '{loc}': {msg}")
+    return "\n".join(lines)

@@ -1,0 +1,111 @@
+"""FastAGI adapter: a `Channel` over one live call, speaking AGI through panoramisk.
+
+panoramisk's request handler loops forever if Asterisk closes the socket before the headers end
+and fails to parse an empty line at EOF; `FastAgiApplication` reads headers with a bound and a
+timeout, and `AgiChannel` turns EOF, `511` (dead channel) and `result=-1` into `CallerHungUp`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from pathlib import Path
+
+from panoramisk.fast_agi import Application, Request
+
+from hotline.ivr.session import ALL_KEYS, CallerHungUp
+
+log = logging.getLogger(__name__)
+
+MAX_HEADER_BYTES = 16384
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+class AgiChannel:
+    def __init__(self, request: Request, prompts_dir: Path):
+        self.request = request
+        self.prompts_dir = prompts_dir
+        h = request.headers
+        self.caller = h.get("agi_callerid", "unknown")
+        self.linkedid = h.get("agi_arg_1") or h.get("agi_uniqueid", "")
+        self.played: list[str] = []
+
+    async def command(self, line: str) -> dict:
+        try:
+            res = await self.request.send_command(line)
+        except (ValueError, ConnectionError, asyncio.IncompleteReadError) as exc:
+            raise CallerHungUp(str(exc)) from exc
+        if "error" in res:
+            if res["error"] in ("AGIResultHangup", "AGIAppError") or res.get("status_code") == 511:
+                raise CallerHungUp(res.get("msg", ""))
+            if res.get("status_code") == 0:  # empty line: the socket closed
+                raise CallerHungUp("connection closed")
+            raise RuntimeError(f"AGI {line!r} failed: {res}")
+        return res
+
+    @staticmethod
+    def _key(res: dict) -> str | None:
+        code = int(res.get("result", ("0", ""))[0] or 0)
+        return chr(code) if code > 0 else None
+
+    def _path(self, prompt: str) -> str:
+        return str(self.prompts_dir / prompt)
+
+    async def play(self, prompts: list[str], escape: str = ALL_KEYS) -> str | None:
+        for p in prompts:
+            self.played.append(p)
+            res = await self.command(f"STREAM FILE {self._path(p)} {_quote(escape)}")
+            key = self._key(res)
+            if key:
+                return key
+        return None
+
+    async def wait_key(self, seconds: float) -> str | None:
+        return self._key(await self.command(f"WAIT FOR DIGIT {int(seconds * 1000)}"))
+
+    async def read_digits(self, prompt: str, max_digits: int, seconds: float) -> str:
+        self.played.append(prompt)
+        res = await self.command(f"GET DATA {self._path(prompt)} {int(seconds * 1000)} {max_digits}")
+        value = res.get("result", ("", ""))[0]
+        return value if value.isdigit() else ""
+
+    async def set_var(self, name: str, value: str) -> None:
+        await self.command(f"SET VARIABLE {name} {_quote(value)}")
+
+
+class FastAgiApplication(Application):
+    """panoramisk's FastAGI application with a header reader that cannot hang or spin."""
+
+    header_timeout = 5.0
+
+    async def handler(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            raw = await asyncio.wait_for(reader.readuntil(b"\n\n"), self.header_timeout)
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.TimeoutError,
+                ConnectionError) as exc:
+            log.warning("FastAGI connection without complete headers: %r", exc)
+            writer.close()
+            return
+        if len(raw) > MAX_HEADER_BYTES:
+            writer.close()
+            return
+        lines = raw.decode(self.default_encoding, "replace").strip().split("\n")
+        headers = OrderedDict(line.split(": ", 1) for line in lines if ": " in line)
+        script = headers.get("agi_network_script", "")
+        route = self._route.get(script)
+        if route is None:
+            log.error("no FastAGI route for %r", script)
+        else:
+            request = Request(app=self, headers=headers, reader=reader, writer=writer,
+                              encoding=self.default_encoding)
+            try:
+                await route(request)
+            except CallerHungUp:
+                pass
+            except Exception:
+                log.exception("FastAGI route %r failed", script)
+        writer.close()

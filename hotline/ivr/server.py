@@ -1,0 +1,76 @@
+"""The FastAGI server: routes Asterisk's AGI() calls to the IVR.
+
+Routes (the dialplan calls them as agi://127.0.0.1:<agi port>/<route>,<linkedid>):
+  main    the menu: greeting, choices, look-ups, after-hours; leaves variables for the dialplan
+  missed  the caller waited past the queue's limit: note a callback request, tell the caller
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timezone
+
+from panoramisk.fast_agi import Request
+
+from hotline.config.profile import Profile
+from hotline.ivr.agi import AgiChannel, FastAgiApplication
+from hotline.ivr.session import CallerHungUp, IvrSession
+from hotline.settings import Settings
+from hotline.ticketing.store import TicketStore
+from hotline.workhours import WorkCalendar
+
+log = logging.getLogger(__name__)
+
+
+class IvrServer:
+    def __init__(self, settings: Settings, profile: Profile, store: TicketStore):
+        self.settings = settings
+        self.profile = profile
+        self.store = store
+        self.calendar = WorkCalendar(profile.calendar)
+        self.session = IvrSession(profile.menu, profile.queues, set(profile.prompts.prompts),
+                                  store.status_by_code, self._record_callback)
+        self.app = FastAgiApplication()
+        self.app.add_route("main", self.main)
+        self.app.add_route("missed", self.missed)
+        self._server: asyncio.base_events.Server | None = None
+
+    async def _record_callback(self, caller: str, reason: str, queue: str | None, linkedid: str) -> None:
+        await self.store.add_callback_request(caller, reason, queue, linkedid)
+
+    def channel(self, request: Request) -> AgiChannel:
+        return AgiChannel(request, self.settings.prompts_dir)
+
+    async def main(self, request: Request) -> None:
+        ch = self.channel(request)
+        try:
+            outcome = await self.session.run(ch, self.calendar.is_open(datetime.now(timezone.utc)))
+        except CallerHungUp:
+            log.info("call %s from %s: hung up in the IVR", ch.linkedid, ch.caller)
+            return
+        except Exception:
+            # Never leave the caller in dead air: hand the call to the operator queue.
+            log.exception("call %s: IVR error, sending to the operator queue", ch.linkedid)
+            outcome = self.session.to_queue(self.profile.menu.fallback_queue, "error", [])
+        for name, value in outcome.variables().items():
+            await ch.set_var(name, value)
+        log.info("call %s from %s: %s %s (%s) path=%s", ch.linkedid, ch.caller, outcome.action,
+                 outcome.queue or "", outcome.reason, "-".join(outcome.path))
+
+    async def missed(self, request: Request) -> None:
+        ch = self.channel(request)
+        queue = request.headers.get("agi_arg_2") or None
+        await self.store.add_callback_request(ch.caller, "queue_timeout", queue, ch.linkedid)
+        await ch.play([self.profile.menu.queue_timeout_prompt, self.profile.menu.after_hours.goodbye], escape="")
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self.app.handler, "127.0.0.1", self.settings.ports.agi,
+                                                  backlog=1024)
+        log.info("FastAGI server on 127.0.0.1:%d", self.settings.ports.agi)
+
+    async def stop(self) -> None:
+        if self._server:
+            self._server.close()
+            await self._server.wait_closed()
+

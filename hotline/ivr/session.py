@@ -1,0 +1,157 @@
+"""What the IVR does with one call: walk the menu tree, look up tickets, handle after-hours.
+
+Plain Python against the small `Channel` interface, so it unit-tests without Asterisk; the
+FastAGI adapter (`agi.py`) implements `Channel` over a real call.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Awaitable, Callable, Protocol
+
+from hotline.config.menu import Menu
+from hotline.config.queues import QueuesFile
+from hotline.ticketing.codes import is_valid_code
+
+log = logging.getLogger(__name__)
+
+ALL_KEYS = "0123456789*#"
+
+
+class CallerHungUp(Exception):
+    """The call ended while the IVR was talking to it."""
+
+
+class Channel(Protocol):
+    caller: str
+    linkedid: str
+
+    async def play(self, prompts: list[str], escape: str = ALL_KEYS) -> str | None:
+        """Play prompts in turn; return the key that interrupted them, or None."""
+
+    async def wait_key(self, seconds: float) -> str | None: ...
+
+    async def read_digits(self, prompt: str, max_digits: int, seconds: float) -> str:
+        """Play `prompt`, then collect up to `max_digits` keys ending at '#' or a timeout."""
+
+    async def set_var(self, name: str, value: str) -> None: ...
+
+
+@dataclass
+class Outcome:
+    """How the IVR leaves the call to the dialplan."""
+
+    action: str  # "queue" or "hangup"
+    reason: str  # choice | no_input | invalid | error | after_hours
+    queue: str | None = None
+    topic: str | None = None
+    queue_timeout: int | None = None
+    path: list[str] = field(default_factory=list)
+
+    def variables(self) -> dict[str, str]:
+        """Channel variables the dialplan and the CTI read (documented in docs/interfaces.md)."""
+        v = {"HOTLINE_ACTION": self.action, "HOTLINE_EXIT_REASON": self.reason,
+             "HOTLINE_IVR_PATH": "-".join(self.path)}
+        if self.queue:
+            v.update(HOTLINE_QUEUE=self.queue, HOTLINE_TOPIC=self.topic or "",
+                     HOTLINE_QUEUE_TIMEOUT=str(self.queue_timeout or ""))
+        return v
+
+
+StatusLookup = Callable[[str], Awaitable[str | None]]
+CallbackRecorder = Callable[[str, str, str | None, str], Awaitable[None]]
+
+
+class IvrSession:
+    def __init__(self, menu: Menu, queues: QueuesFile, prompts: set[str], lookup_status: StatusLookup,
+                 record_callback: CallbackRecorder):
+        self.menu = menu
+        self.queues = queues.by_id()
+        self.known_prompts = prompts
+        self.lookup_status = lookup_status
+        self.record_callback = record_callback
+
+    def to_queue(self, queue_id: str, reason: str, path: list[str]) -> Outcome:
+        q = self.queues[queue_id]
+        return Outcome("queue", reason, q.id, q.topic, q.max_wait_seconds, list(path))
+
+    async def run(self, ch: Channel, is_open: bool) -> Outcome:
+        if not is_open:
+            return await self.after_hours(ch)
+        m = self.menu
+        path: list[str] = []
+        pending = await ch.play([m.greeting]) if m.greeting else None
+        node_name, invalid, silence = m.start, 0, 0
+        while True:
+            node = m.nodes[node_name]
+            key = pending or await ch.play([node.prompt]) or await ch.wait_key(m.timeout_seconds)
+            pending = None
+            if key is None:
+                silence += 1
+                if silence >= m.max_silence:
+                    return await self._leave(ch, self.to_queue(m.fallback_queue, "no_input", path))
+                continue
+            option = node.options.get(key)
+            if option is None:
+                invalid += 1
+                log.info("call %s: invalid key %r in %s (%d)", ch.linkedid, key, node_name, invalid)
+                if invalid >= m.max_invalid:
+                    return await self._leave(ch, self.to_queue(m.fallback_queue, "invalid", path))
+                pending = await ch.play([m.invalid_prompt])
+                continue
+            invalid = silence = 0
+            path.append(key)
+            await ch.set_var("HOTLINE_IVR_PATH", "-".join(path))
+            if option.goto:
+                node_name = option.goto
+            elif option.queue:
+                return await self._leave(ch, self.to_queue(option.queue, "choice", path))
+            elif option.say:
+                pending = await ch.play(option.say)
+                node_name = option.then or node_name
+            elif option.lookup == "ticket_status":
+                pending = await self.ticket_status(ch)
+                node_name = option.then or node_name
+            elif option.hangup:
+                await ch.play([m.after_hours.goodbye], escape="")
+                return Outcome("hangup", "choice", path=path)
+
+    async def _leave(self, ch: Channel, outcome: Outcome) -> Outcome:
+        if outcome.action == "queue" and self.menu.connecting_prompt:
+            await ch.play([self.menu.connecting_prompt], escape="")
+        return outcome
+
+    async def ticket_status(self, ch: Channel) -> str | None:
+        """Ask for a ticket code and say its status. Returns a key pressed during the answer."""
+        lk = self.menu.ticket_lookup
+        for _ in range(lk.max_tries):
+            code = await ch.read_digits(lk.enter_code, lk.code_length, self.menu.timeout_seconds)
+            if not code:
+                continue
+            if not is_valid_code(code, lk.code_length):
+                log.info("call %s: malformed ticket code %r", ch.linkedid, code)
+                await ch.set_var("HOTLINE_TICKET_STATUS", "invalid_code")
+                await ch.play([lk.invalid_code])
+                continue
+            await ch.set_var("HOTLINE_TICKET_CODE", code)
+            status = await self.lookup_status(code)
+            if status is None:
+                await ch.set_var("HOTLINE_TICKET_STATUS", "not_found")
+                return await ch.play([lk.not_found])
+            await ch.set_var("HOTLINE_TICKET_STATUS", status)
+            status_prompt = lk.status_prefix + status
+            if status_prompt not in self.known_prompts:
+                status_prompt = lk.unknown_status
+            return await ch.play([lk.status_intro, *(f"digit_{d}" for d in code), status_prompt])
+        return None
+
+    async def after_hours(self, ch: Channel) -> Outcome:
+        ah = self.menu.after_hours
+        key = await ch.play([ah.prompt]) or await ch.wait_key(self.menu.timeout_seconds)
+        if key == ah.callback_key:
+            await self.record_callback(ch.caller, "after_hours", None, ch.linkedid)
+            await ch.set_var("HOTLINE_CALLBACK", "requested")
+            await ch.play([ah.callback_done], escape="")
+        await ch.play([ah.goodbye], escape="")
+        return Outcome("hangup", "after_hours")

@@ -1,0 +1,129 @@
+"""Installation settings: where state lives, which profile runs, which ports are used.
+
+Settings come from `<home>/hotline.toml` (optional) and a few environment variables. Everything
+has a working default for the embedded set-up (one machine, loopback). Ports are laid out from one
+`port_base` so that two instances (tests, a staging copy) can run side by side by changing a
+single number; each port can still be set on its own.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from hotline.errors import ConfigError, format_validation_error
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_DIR = REPO_ROOT / "config"
+SETTINGS_FILE = "hotline.toml"
+
+
+class Ports(BaseModel):
+    """Network ports. Unset ones derive from `base` (see `resolved`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base: int = Field(25060, ge=1024, le=65000)
+    sip: int | None = None  # trunk (UDP) where the telco's calls come in
+    ami: int | None = None  # Asterisk Manager Interface, loopback only
+    http: int | None = None  # Asterisk's HTTP server (SIP over WebSocket for browsers)
+    agi: int | None = None  # our FastAGI server, loopback only
+    web: int | None = None  # the operator desktop (later issues)
+    rtp_start: int | None = None
+    rtp_end: int | None = None
+
+    @model_validator(mode="after")
+    def _fill(self) -> "Ports":
+        b = self.base
+        self.sip = self.sip or b
+        self.ami = self.ami or b + 1
+        self.http = self.http or b + 2
+        self.agi = self.agi or b + 3
+        self.web = self.web or b + 4
+        # A 2,000-port RTP window per instance: 1,000 concurrent calls (RTP + RTCP each).
+        self.rtp_start = self.rtp_start or 30000 + (b % 10) * 2000
+        self.rtp_end = self.rtp_end or self.rtp_start + 1999
+        if self.rtp_end <= self.rtp_start:
+            raise ValueError("rtp_end must be above rtp_start")
+        return self
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    home: Path
+    config_dir: Path = DEFAULT_CONFIG_DIR
+    profile: str = "dong_thap"
+    # Addresses. AMI, HTTP and FastAGI stay on loopback; the SIP trunk binds where the telco is.
+    sip_bind: str = "127.0.0.1"
+    trunk_match: list[str] = ["127.0.0.1"]  # addresses (or CIDRs) identified as the telco trunk
+    ports: Ports = Ports()
+    database_url: str | None = None
+    asterisk_binary: str = "asterisk"
+    # Extra dialplan for the benchmark's baseline (menu in plain dialplan). Off in production.
+    bench_baseline: bool = False
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.home / 'hotline.db'}"
+
+    @property
+    def secrets_file(self) -> Path:
+        return self.home / "secrets.toml"
+
+    @property
+    def asterisk_dir(self) -> Path:
+        """Everything the managed Asterisk reads and writes lives below this folder."""
+        return self.home / "asterisk"
+
+    @property
+    def sounds_dir(self) -> Path:
+        return self.home / "sounds"
+
+    @property
+    def prompts_dir(self) -> Path:
+        return self.sounds_dir / "vi"
+
+    @property
+    def custom_prompts_dir(self) -> Path:
+        """Professionally recorded prompts dropped here replace the generated ones."""
+        return self.home / "custom-prompts"
+
+    @property
+    def moh_dir(self) -> Path:
+        return self.sounds_dir / "moh"
+
+    @property
+    def recordings_spool(self) -> Path:
+        return self.home / "recordings" / "spool"
+
+
+def default_home() -> Path:
+    return Path(os.environ.get("HOTLINE_HOME", REPO_ROOT / "var")).resolve()
+
+
+def load_settings(home: Path | None = None) -> Settings:
+    """Read `<home>/hotline.toml` if present; HOTLINE_PROFILE and HOTLINE_DATABASE_URL override."""
+    home = (home or default_home()).resolve()
+    data: dict = {}
+    path = home / SETTINGS_FILE
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    data["home"] = home
+    if "HOTLINE_PROFILE" in os.environ:
+        data["profile"] = os.environ["HOTLINE_PROFILE"]
+    if "HOTLINE_DATABASE_URL" in os.environ:
+        data["database_url"] = os.environ["HOTLINE_DATABASE_URL"]
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(path, exc)) from exc
+    if not settings.config_dir.is_absolute():
+        settings.config_dir = (home / settings.config_dir).resolve()
+    return settings

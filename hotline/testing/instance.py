@@ -1,0 +1,156 @@
+"""A complete hotline (`hotline run` in a child process) on its own home folder and ports, and an
+AMI observer recording every event: what tests and benchmarks drive and watch."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import time
+import tomllib
+from collections import defaultdict
+from pathlib import Path
+
+from panoramisk import Manager
+
+
+def ports_free(base: int, count: int = 5) -> bool:
+    for port in range(base, base + count):
+        for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+            with socket.socket(socket.AF_INET, kind) as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    return False
+    return True
+
+
+def free_port_base(start: int, step: int = 10) -> int:
+    base = start
+    while not ports_free(base):
+        base += step
+    return base
+
+
+class HotlineInstance:
+    def __init__(self, home: Path, port_base: int, profile: str, config_dir: Path | None = None,
+                 ivr: bool = True, extra_settings: str = ""):
+        self.home = home
+        self.port_base = port_base
+        self.profile = profile
+        self.ivr = ivr
+        self.proc: asyncio.subprocess.Process | None = None
+        home.mkdir(parents=True, exist_ok=True)
+        lines = [f'profile = "{profile}"']
+        if config_dir:
+            lines.append(f'config_dir = "{config_dir}"')
+        lines.append(extra_settings)
+        lines += ["[ports]", f"base = {port_base}"]
+        (home / "hotline.toml").write_text("\n".join(lines) + "\n")
+
+    @property
+    def sip_target(self) -> str:
+        return f"127.0.0.1:{self.port_base}"
+
+    @property
+    def ami_port(self) -> int:
+        return self.port_base + 1
+
+    def credentials(self) -> dict:
+        return tomllib.loads((self.home / "secrets.toml").read_text())
+
+    async def start(self, timeout: float = 90) -> None:
+        ready = self.home / "ready"
+        ready.unlink(missing_ok=True)
+        args = [sys.executable, "-m", "hotline.cli", "--home", str(self.home), "run"]
+        if not self.ivr:
+            args.append("--no-ivr")
+        log = open(self.home / "run.out", "ab")
+        self.proc = await asyncio.create_subprocess_exec(*args, stdout=log, stderr=log,
+                                                         stdin=asyncio.subprocess.DEVNULL)
+        log.close()
+        deadline = time.monotonic() + timeout
+        while not ready.exists():
+            if self.proc.returncode is not None:
+                raise RuntimeError(f"hotline exited {self.proc.returncode}: {(self.home / 'run.out').read_text()[-3000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"hotline not ready in {timeout}s: {(self.home / 'run.out').read_text()[-3000:]}")
+            await asyncio.sleep(0.2)
+
+    async def stop(self) -> None:
+        if self.proc and self.proc.returncode is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.proc.wait(), 20)
+            except asyncio.TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+
+    async def cli(self, command: str) -> str:
+        proc = await asyncio.create_subprocess_exec(
+            "asterisk", "-C", str(self.home / "asterisk" / "etc" / "asterisk.conf"), "-rx", command,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        out, _ = await proc.communicate()
+        return out.decode(errors="replace")
+
+
+class AmiObserver:
+    """Connects to an instance's AMI and keeps every event, indexed by linkedid."""
+
+    def __init__(self, instance: HotlineInstance):
+        creds = instance.credentials()["ami"]
+        self.manager = Manager(host="127.0.0.1", port=instance.ami_port, username=creds["user"],
+                               secret=creds["secret"], ping_delay=10, ping_interval=10)
+        self.events: list[dict] = []
+        self.by_linkedid: dict[str, list[dict]] = defaultdict(list)
+        self.changed = asyncio.Event()
+        self.manager.register_event("*", self._on_event)
+
+    def _on_event(self, _manager, message) -> None:
+        event = dict(message)
+        self.events.append(event)
+        if event.get("Linkedid"):
+            self.by_linkedid[event["Linkedid"]].append(event)
+        self.changed.set()
+
+    async def connect(self) -> None:
+        await self.manager.connect()
+        await self.manager.send_action({"Action": "Ping"})
+
+    def close(self) -> None:
+        self.manager.close()
+
+    async def wait_for(self, predicate, timeout: float = 10) -> dict | None:
+        deadline = time.monotonic() + timeout
+        seen = 0
+        while True:
+            for ev in self.events[seen:]:
+                if predicate(ev):
+                    return ev
+            seen = len(self.events)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            self.changed.clear()
+            try:
+                await asyncio.wait_for(self.changed.wait(), remaining)
+            except asyncio.TimeoutError:
+                pass
+
+    def linkedids_of(self, caller: str) -> list[str]:
+        ids = []
+        for ev in self.events:
+            if ev.get("Event") == "Newchannel" and ev.get("CallerIDNum") == caller and ev.get("Linkedid"):
+                ids.append(ev["Linkedid"])
+        return list(dict.fromkeys(ids))
+
+
+def chan_vars(event: dict) -> dict[str, str]:
+    raw = event.get("ChanVariable", [])
+    if isinstance(raw, str):
+        raw = [raw]
+    return dict(item.split("=", 1) for item in raw if "=" in item)
+
+

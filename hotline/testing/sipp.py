@@ -1,0 +1,184 @@
+"""SIPp callers for tests, benchmarks and smoke tests of a live line.
+
+`CallScript` describes what one caller does after the call is answered (DTMF keys sent as RFC 2833
+events from SIPp's pcap files, pauses, speech) and how the call ends; `scenario_xml` writes it as
+a SIPp scenario, and `run_sipp` plays it against the trunk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PCAP_DIR = Path("/usr/share/sip-tester")
+PCAP_NAMES = {"*": "star", "#": "pound"}
+
+
+def dtmf_pcap(key: str) -> Path:
+    return PCAP_DIR / f"dtmf_2833_{PCAP_NAMES.get(key, key)}.pcap"
+
+
+@dataclass
+class CallScript:
+    """Steps after the answer: ("pause", ms) | ("keys", "12#", gap_ms) | ("audio", pcap_path)."""
+
+    steps: list[tuple] = field(default_factory=list)
+    # How it ends: "caller" (the caller hangs up), "server" (expects the hotline's BYE),
+    # "rejected:<code>" (expects an error response instead of an answer).
+    ending: str = "caller"
+
+    def pause(self, ms: int) -> "CallScript":
+        self.steps.append(("pause", ms))
+        return self
+
+    def keys(self, keys: str, gap_ms: int = 400) -> "CallScript":
+        self.steps.append(("keys", keys, gap_ms))
+        return self
+
+    def audio(self, pcap: Path) -> "CallScript":
+        self.steps.append(("audio", pcap))
+        return self
+
+
+INVITE = """  <send retrans="500">
+    <![CDATA[
+      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:[caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 INVITE
+      Contact: sip:[caller]@[local_ip]:[local_port]
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=caller 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 8 0 101
+      a=rtpmap:8 PCMA/8000
+      a=rtpmap:0 PCMU/8000
+      a=rtpmap:101 telephone-event/8000
+      a=fmtp:101 0-15
+      a=sendrecv
+    ]]>
+  </send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
+"""
+
+ACK = """  <send>
+    <![CDATA[
+      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      {via}
+      From: <sip:[caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      [last_To:]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Contact: sip:[caller]@[local_ip]:[local_port]
+      Max-Forwards: 70
+      Content-Length: 0
+    ]]>
+  </send>
+"""
+
+BYE = """  <send retrans="500">
+    <![CDATA[
+      BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:[caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      [last_To:]
+      Call-ID: [call_id]
+      CSeq: 2 BYE
+      Contact: sip:[caller]@[local_ip]:[local_port]
+      Max-Forwards: 70
+      Content-Length: 0
+    ]]>
+  </send>
+  <recv response="200" crlf="true"/>
+"""
+
+RECV_BYE = """  <recv request="BYE"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+    ]]>
+  </send>
+"""
+
+
+def _exec(pcap: Path) -> str:
+    return f'  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>\n'
+
+
+def scenario_xml(script: CallScript) -> str:
+    parts = ['<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="hotline caller">\n', INVITE]
+    if script.ending.startswith("rejected:"):
+        code = script.ending.split(":", 1)[1]
+        parts.append(f'  <recv response="{code}"/>\n')
+        parts.append(ACK.format(via="[last_Via:]"))
+        parts.append("</scenario>\n")
+        return "".join(parts)
+    parts.append('  <recv response="200" rtd="true"/>\n')
+    parts.append(ACK.format(via="Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]"))
+    for step in script.steps:
+        if step[0] == "pause":
+            parts.append(f'  <pause milliseconds="{int(step[1])}"/>\n')
+        elif step[0] == "keys":
+            for key in step[1]:
+                parts.append(_exec(dtmf_pcap(key)))
+                parts.append(f'  <pause milliseconds="{int(step[2])}"/>\n')
+        elif step[0] == "audio":
+            parts.append(_exec(Path(step[1])))
+    parts.append(BYE if script.ending == "caller" else RECV_BYE)
+    parts.append("</scenario>\n")
+    return "".join(parts)
+
+
+@dataclass
+class SippResult:
+    returncode: int
+    output: str
+    error_log: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+async def run_sipp(script: CallScript, target: str, number: str, caller: str, local_port: int,
+                   media_port: int, timeout: float = 180, extra: list[str] | None = None) -> SippResult:
+    """Place one call (or, with `extra` options such as -m/-r/-l, many) and wait for SIPp to end."""
+    with tempfile.TemporaryDirectory(prefix="sipp-") as tmp:
+        scen = Path(tmp) / "caller.xml"
+        scen.write_text(scenario_xml(script))
+        args = ["sipp", target, "-sf", str(scen), "-s", number, "-key", "caller", caller,
+                "-i", "127.0.0.1", "-p", str(local_port), "-mp", str(media_port),
+                "-nostdin", "-trace_err", "-error_file", str(Path(tmp) / "errors.log"),
+                "-timeout", f"{int(timeout)}s", "-timeout_error", "-max_recv_loops", "1000"]
+        args += extra or ["-m", "1", "-l", "1"]
+        proc = await asyncio.create_subprocess_exec(*args, cwd=tmp, stdout=asyncio.subprocess.PIPE,
+                                                    stderr=asyncio.subprocess.STDOUT,
+                                                    env={**os.environ, "TERM": "dumb"})
+        try:
+            out, _ = await asyncio.wait_for(proc.communicate(), timeout + 30)
+        except asyncio.TimeoutError:
+            proc.kill()
+            out, _ = await proc.communicate()
+        err_file = Path(tmp) / "errors.log"
+        errors = err_file.read_text(errors="replace") if err_file.exists() else ""
+        return SippResult(proc.returncode if proc.returncode is not None else -1,
+                          out.decode(errors="replace"), errors)

@@ -1,0 +1,16 @@
+"""Ticket statuses as the IVR and the public look-up speak of them. Issue #6's workflow maps its
+finer states onto these."""
+
+from enum import StrEnum
+
+
+class TicketStatus(StrEnum):
+    RECEIVED = "received"  # recorded, waiting for classification
+    IN_PROGRESS = "in_progress"  # with an agency
+    ANSWERED = "answered"  # result recorded
+    OVERDUE = "overdue"  # past the deadline, reported
+    CLOSED = "closed"
+    REJECTED = "rejected"  # outside the accepted fields, reason given
+
+
+STATUSES = [s.value for s in TicketStatus]

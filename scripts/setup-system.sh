@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the hotline needs on Debian 12 (bookworm), as root or with sudo.
+# Asterisk 16 comes from Debian 11's security suite (bookworm has no asterisk package), pinned at
+# priority 100 so nothing else is upgraded from there. The mirror host is the one this machine's
+# apt sources already use. Idempotent: when everything is present it does nothing.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+PACKAGES=(asterisk asterisk-modules asterisk-core-sounds-en-gsm sip-tester sox espeak-ng ffmpeg)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "setup-system: installing ${missing[*]}"
+
+# Find the Debian mirror the machine already uses (deb822 .sources or one-line .list files).
+mirror_of() {  # $1 = path suffix to look for: /debian or /debian-security
+  cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null \
+    | grep -v '^[[:space:]]*#' | grep -oE "https?://[^ ]+$1/?( |\$)" | head -n 1 | tr -d ' ' | sed 's:/$::' || true
+}
+main_mirror=$(mirror_of "/debian")
+sec_mirror=$(mirror_of "/debian-security")
+[ -n "$main_mirror" ] || { echo "setup-system: no Debian mirror found in apt sources" >&2; exit 1; }
+[ -n "$sec_mirror" ] || sec_mirror="${main_mirror%/debian}/debian-security"
+
+list=/etc/apt/sources.list.d/hotline-bullseye.list
+want="deb $main_mirror bullseye main
+deb $sec_mirror bullseye-security main"
+if [ ! -f "$list" ] || [ "$(cat "$list")" != "$want" ]; then
+  echo "$want" | $SUDO tee "$list" >/dev/null
+fi
+pin=/etc/apt/preferences.d/hotline-bullseye
+$SUDO tee "$pin" >/dev/null <<'PIN'
+Package: *
+Pin: release n=bullseye
+Pin-Priority: 100
+
+Package: *
+Pin: release n=bullseye-security
+Pin-Priority: 100
+PIN
+
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}"
+# The Debian package starts a system Asterisk on the default ports; the hotline runs its own.
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+  $SUDO systemctl disable --now asterisk >/dev/null 2>&1 || true
+fi
+pkill -x asterisk 2>/dev/null || true

@@ -1,0 +1,128 @@
+"""A real hotline (Asterisk + FastAGI IVR + SQLite) started once per test session, SIPp callers,
+and an AMI observer. Calls are correlated with AMI events by the caller's number."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from hotline.settings import DEFAULT_CONFIG_DIR
+from hotline.testing.instance import AmiObserver, HotlineInstance, chan_vars, free_port_base
+from hotline.testing.sipp import CallScript, SippResult, run_sipp
+
+_sipp_ports = itertools.count(41000, 20)
+
+
+@pytest.fixture(scope="session")
+def workdir():
+    # Short paths: Asterisk's control socket path must stay under 108 bytes.
+    path = Path(tempfile.mkdtemp(prefix="hlt-", dir="/tmp"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def config_dir(workdir) -> Path:
+    """The shipped configuration, plus two test profiles derived from Đồng Tháp that do not depend
+    on the time the tests run: always open, and never open (after-hours)."""
+    target = workdir / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, target)
+    (target / "profiles" / "test_open.yaml").write_text(
+        "extends: dong_thap\nname: Đồng Tháp (test, always open)\ncalendar:\n  always_open: true\n")
+    (target / "profiles" / "test_closed.yaml").write_text(
+        "extends: dong_thap\nname: Đồng Tháp (test, closed)\ncalendar:\n  always_open: false\n  weekdays: []\n")
+    return target
+
+
+@dataclass
+class CallRecord:
+    caller: str
+    sipp: SippResult
+    events: list[dict] = field(default_factory=list)
+
+    def of(self, name: str) -> list[dict]:
+        return [e for e in self.events if e.get("Event") == name]
+
+    def prompts(self) -> list[str]:
+        """Prompt names the IVR streamed (from AGIExecStart STREAM FILE / GET DATA on AMI)."""
+        names = []
+        for e in self.of("AGIExecStart"):
+            words = e.get("Command", "").split()
+            if len(words) > 2 and words[0] in ("STREAM", "GET") and words[1] in ("FILE", "DATA"):
+                names.append(Path(words[2]).name)
+        return names
+
+    def queues_joined(self) -> list[str]:
+        return [e["Queue"] for e in self.of("QueueCallerJoin")]
+
+    def var(self, name: str) -> str | None:
+        values = [e.get("Value") for e in self.of("VarSet") if e.get("Variable") == name]
+        return values[-1] if values else None
+
+    def join_vars(self) -> dict[str, str]:
+        joins = self.of("QueueCallerJoin")
+        return chan_vars(joins[-1]) if joins else {}
+
+
+class Line:
+    """One running hotline with its AMI observer."""
+
+    def __init__(self, instance: HotlineInstance, ami: AmiObserver):
+        self.instance = instance
+        self.ami = ami
+
+    async def call(self, script: CallScript, number: str = "1022", caller: str | None = None,
+                   timeout: float = 150) -> CallRecord:
+        caller = caller or "09" + "".join(random.choices("0123456789", k=8))
+        port = next(_sipp_ports)
+        result = await run_sipp(script, self.instance.sip_target, number, caller, port, port + 10, timeout)
+        ids = self.ami.linkedids_of(caller)
+        for lid in ids:  # the hangup reaches AMI just after SIPp ends
+            await self.ami.wait_for(lambda e, lid=lid: e.get("Event") == "Hangup" and e.get("Linkedid") == lid
+                                    and e.get("Uniqueid") == lid, timeout=10)
+        events = [e for lid in ids for e in self.ami.by_linkedid[lid]]
+        return CallRecord(caller, result, events)
+
+
+async def start_line(workdir: Path, name: str, profile: str, config_dir: Path, ivr: bool = True) -> Line:
+    base = free_port_base(35060 + 20 * len(list(workdir.glob("home-*"))), 10)
+    inst = HotlineInstance(workdir / f"home-{name}", base, profile, config_dir, ivr=ivr)
+    await inst.start()
+    ami = AmiObserver(inst)
+    await ami.connect()
+    return Line(inst, ami)
+
+
+@pytest.fixture(scope="session")
+async def line(workdir, config_dir):
+    ln = await start_line(workdir, "open", "test_open", config_dir)
+    yield ln
+    ln.ami.close()
+    await ln.instance.stop()
+
+
+@pytest.fixture(scope="session")
+async def closed_line(workdir, config_dir):
+    ln = await start_line(workdir, "closed", "test_closed", config_dir)
+    yield ln
+    ln.ami.close()
+    await ln.instance.stop()
+
+
+@pytest.fixture(scope="session")
+async def line_without_ivr(workdir, config_dir):
+    ln = await start_line(workdir, "noivr", "test_open", config_dir, ivr=False)
+    yield ln
+    ln.ami.close()
+    await ln.instance.stop()
+
+
+def gather(*coros):
+    return asyncio.gather(*coros)
