@@ -8,13 +8,21 @@ set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-PACKAGES=(asterisk asterisk-modules asterisk-core-sounds-en-gsm sip-tester sox espeak-ng ffmpeg)
+PACKAGES=(asterisk asterisk-modules sip-tester sox espeak-ng ffmpeg)
+# A Python 3.11 with venv (Debian 12's python3), unless one is already there.
+if ! python3 -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  PACKAGES+=(python3 python3-venv python3-pip)
+fi
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
+fi
+if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null; then
+  echo "setup-system: run as root (or install sudo) to install: ${missing[*]}" >&2
+  exit 1
 fi
 echo "setup-system: installing ${missing[*]}"
 
@@ -47,7 +55,8 @@ PIN
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}"
+$SUDO apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 "${missing[@]}" >/tmp/hotline-apt.log 2>&1 \
+  || { tail -n 30 /tmp/hotline-apt.log >&2; exit 1; }
 # The Debian package starts a system Asterisk on the default ports; the hotline runs its own.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
   $SUDO systemctl disable --now asterisk >/dev/null 2>&1 || true

@@ -126,7 +126,9 @@ class IvrSession:
         """Ask for a ticket code and say its status. Returns a key pressed during the answer."""
         lk = self.menu.ticket_lookup
         for _ in range(lk.max_tries):
-            code = await ch.read_digits(lk.enter_code, lk.code_length, self.menu.timeout_seconds)
+            # One more than the code's length, so the caller's closing '#' ends the input rather
+            # than spilling into the answer as a menu key; without '#', the timeout ends it.
+            code = await ch.read_digits(lk.enter_code, lk.code_length + 1, self.menu.timeout_seconds)
             if not code:
                 continue
             if not is_valid_code(code, lk.code_length):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import struct
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,31 @@ PCAP_NAMES = {"*": "star", "#": "pound"}
 
 def dtmf_pcap(key: str) -> Path:
     return PCAP_DIR / f"dtmf_2833_{PCAP_NAMES.get(key, key)}.pcap"
+
+
+def renumbered_dtmf_pcap(key: str, press: int, out_dir: Path) -> Path:
+    """SIPp's DTMF pcaps carry fixed RTP sequence numbers and timestamps, so a repeated key (or a
+    key whose file was recorded earlier) looks like a duplicate or late packet to Asterisk and is
+    dropped. Rewrite each press of a call with increasing sequence numbers and timestamps."""
+    target = out_dir / f"dtmf-{press:03d}-{PCAP_NAMES.get(key, key)}.pcap"
+    data = bytearray(dtmf_pcap(key).read_bytes())
+    (linktype,) = struct.unpack_from("<I", data, 20)
+    link_header = {1: 14, 113: 16}[linktype]  # Ethernet or Linux cooked capture
+    offset, first_seq = 24, None
+    while offset < len(data):
+        (incl,) = struct.unpack_from("<I", data, offset + 8)
+        pkt = offset + 16
+        ip_header = (data[pkt + link_header] & 0x0F) * 4
+        udp = pkt + link_header + ip_header
+        rtp = udp + 8
+        (seq,) = struct.unpack_from(">H", data, rtp + 2)
+        first_seq = seq if first_seq is None else first_seq
+        struct.pack_into(">H", data, rtp + 2, (1000 + press * 50 + seq - first_seq) & 0xFFFF)
+        struct.pack_into(">I", data, rtp + 4, 800000 + press * 16000)
+        struct.pack_into(">H", data, udp + 6, 0)  # UDP checksum: none
+        offset = pkt + incl
+    target.write_bytes(bytes(data))
+    return target
 
 
 @dataclass
@@ -34,7 +60,7 @@ class CallScript:
         self.steps.append(("pause", ms))
         return self
 
-    def keys(self, keys: str, gap_ms: int = 400) -> "CallScript":
+    def keys(self, keys: str, gap_ms: int = 700) -> "CallScript":
         self.steps.append(("keys", keys, gap_ms))
         return self
 
@@ -124,7 +150,7 @@ def _exec(pcap: Path) -> str:
     return f'  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>\n'
 
 
-def scenario_xml(script: CallScript) -> str:
+def scenario_xml(script: CallScript, work_dir: Path) -> str:
     parts = ['<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="hotline caller">\n', INVITE]
     if script.ending.startswith("rejected:"):
         code = script.ending.split(":", 1)[1]
@@ -132,6 +158,7 @@ def scenario_xml(script: CallScript) -> str:
         parts.append(ACK.format(via="[last_Via:]"))
         parts.append("</scenario>\n")
         return "".join(parts)
+    presses = 0
     parts.append('  <recv response="200" rtd="true"/>\n')
     parts.append(ACK.format(via="Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]"))
     for step in script.steps:
@@ -139,7 +166,8 @@ def scenario_xml(script: CallScript) -> str:
             parts.append(f'  <pause milliseconds="{int(step[1])}"/>\n')
         elif step[0] == "keys":
             for key in step[1]:
-                parts.append(_exec(dtmf_pcap(key)))
+                parts.append(_exec(renumbered_dtmf_pcap(key, presses, work_dir)))
+                presses += 1
                 parts.append(f'  <pause milliseconds="{int(step[2])}"/>\n')
         elif step[0] == "audio":
             parts.append(_exec(Path(step[1])))
@@ -164,7 +192,7 @@ async def run_sipp(script: CallScript, target: str, number: str, caller: str, lo
     """Place one call (or, with `extra` options such as -m/-r/-l, many) and wait for SIPp to end."""
     with tempfile.TemporaryDirectory(prefix="sipp-") as tmp:
         scen = Path(tmp) / "caller.xml"
-        scen.write_text(scenario_xml(script))
+        scen.write_text(scenario_xml(script, Path(tmp)))
         args = ["sipp", target, "-sf", str(scen), "-s", number, "-key", "caller", caller,
                 "-i", "127.0.0.1", "-p", str(local_port), "-mp", str(media_port),
                 "-nostdin", "-trace_err", "-error_file", str(Path(tmp) / "errors.log"),

@@ -63,7 +63,7 @@ class CallRecord:
         return [e["Queue"] for e in self.of("QueueCallerJoin")]
 
     def var(self, name: str) -> str | None:
-        values = [e.get("Value") for e in self.of("VarSet") if e.get("Variable") == name]
+        values = [e.get("Value") for e in self.of("VarSet") if e.get("Variable", "").lstrip("_") == name]
         return values[-1] if values else None
 
     def join_vars(self) -> dict[str, str]:

@@ -1,0 +1,36 @@
+"""The line keeps working when parts fail, and answers only what it should."""
+
+import pytest
+
+from hotline.testing.sipp import CallScript
+
+pytestmark = pytest.mark.integration
+
+
+async def test_without_the_ivr_server_the_caller_still_reaches_the_operators(line_without_ivr):
+    # A second instance side by side, whose FastAGI server is not running.
+    call = await line_without_ivr.call(CallScript().pause(4000))
+    assert call.sipp.ok, call.sipp.error_log
+    assert call.queues_joined() == ["operator"]
+    assert call.join_vars()["HOTLINE_EXIT_REASON"] == "ivr_unavailable"
+    assert call.var("AGISTATUS") == "FAILURE"
+
+
+async def test_after_hours_the_caller_hears_the_hours_and_can_ask_for_a_callback(closed_line):
+    from hotline.settings import load_settings
+    from hotline.ticketing.db import make_engine, sessionmaker
+    from hotline.ticketing.store import TicketStore
+
+    call = await closed_line.call(CallScript(ending="server").pause(3000).keys("1").pause(1000))
+    assert call.sipp.ok, call.sipp.error_log  # the hotline hung up after saying goodbye
+    prompts = call.prompts()
+    assert prompts[:1] == ["after_hours"]
+    assert prompts[-2:] == ["callback_registered", "goodbye"]
+    assert not call.queues_joined()
+    engine = make_engine(load_settings(closed_line.instance.home).db_url)
+    try:
+        requests = await TicketStore(sessionmaker(engine)).callback_requests()
+    finally:
+        await engine.dispose()
+    assert [(r.caller_number, r.reason) for r in requests if r.caller_number == call.caller] == [
+        (call.caller, "after_hours")]
