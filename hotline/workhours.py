@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from functools import lru_cache
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
@@ -31,7 +31,10 @@ class CalendarConfig(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _tz(cls, v: str) -> str:
-        ZoneInfo(v)  # raises for an unknown zone
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {v!r}") from exc
         return v
 
     @field_validator("weekdays")

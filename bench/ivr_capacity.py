@@ -1,0 +1,128 @@
+"""Benchmark: concurrent SIPp callers through the whole path, FastAGI IVR against a plain-dialplan
+baseline, on this machine.
+
+Each call: answer -> MixMonitor recording -> menu (key 2 after 1 s) -> infrastructure queue with
+music on hold -> the caller hangs up after --hold seconds. The same Asterisk serves both paths:
+1022 goes through our FastAGI IVR, 10229 through the same dialplan with the menu done by
+Background/WaitExten (rendered only with bench_baseline). For each path the offered rate steps up
+until a step has a failed call (SIPp error, or a call that did not join the queue); the figure
+is the highest rate, and the concurrency it held, with zero failures.
+
+    .venv/bin/python bench/ivr_capacity.py [--rates 10,20,...] [--hold 10] [--step-seconds 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from hotline.settings import DEFAULT_CONFIG_DIR
+from hotline.testing.instance import AmiObserver, HotlineInstance, free_port_base
+from hotline.testing.sipp import CallScript, run_sipp
+
+
+async def step(inst: HotlineInstance, ami: AmiObserver, number: str, rate: int, seconds: int, hold: int,
+               port: int) -> dict:
+    calls = rate * seconds
+    first_event = len(ami.events)
+    script = CallScript().pause(1000).keys("2").pause(hold * 1000)
+    started = time.monotonic()
+    stats = Path(tempfile.mkdtemp(prefix="bench-"))
+    result = await run_sipp(script, inst.sip_target, number, "0900000000", port, port + 2,
+                            timeout=seconds + hold + 60,
+                            extra=["-r", str(rate), "-m", str(calls), "-l", str(rate * (hold + 20)),
+                                   "-trace_stat", "-stf", str(stats / "stat.csv"), "-fd", "1"])
+    elapsed = time.monotonic() - started
+    await asyncio.sleep(2)
+    joined = sum(1 for e in ami.events[first_event:]
+                 if e.get("Event") == "QueueCallerJoin" and e.get("Queue") == "infrastructure")
+    peak = 0
+    stat_file = stats / "stat.csv"
+    if stat_file.exists():
+        lines = stat_file.read_text().splitlines()
+        if lines:
+            header = lines[0].split(";")
+            if "CurrentCall" in header:
+                col = header.index("CurrentCall")
+                peak = max((int(r.split(";")[col]) for r in lines[1:] if r.count(";") > col), default=0)
+    shutil.rmtree(stats, ignore_errors=True)
+    failed = (not result.ok) or joined != calls
+    left = (await inst.cli("core show channels count")).strip().splitlines()
+    return {"rate": rate, "calls": calls, "joined": joined, "sipp_ok": result.ok, "peak": peak,
+            "elapsed": round(elapsed, 1), "failed": failed, "channels_after": left[0] if left else "",
+            "error": (result.error_log or result.output)[-600:] if failed else ""}
+
+
+async def wait_idle(inst: HotlineInstance, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        out = await inst.cli("core show channels count")
+        if out.strip().startswith("0 active channels"):
+            return
+        await asyncio.sleep(1)
+
+
+async def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--rates", default="10,20,30,40,50,60,70,80", help="calls per second, in order")
+    p.add_argument("--hold", type=int, default=10, help="seconds each caller stays in the queue")
+    p.add_argument("--step-seconds", type=int, default=15, help="seconds of arrivals per step")
+    args = p.parse_args()
+    rates = [int(r) for r in args.rates.split(",")]
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+    work = Path(tempfile.mkdtemp(prefix="hlb-", dir="/tmp"))
+    config = work / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, config)
+    (config / "profiles" / "bench.yaml").write_text(
+        "extends: dong_thap\nname: benchmark\ncalendar:\n  always_open: true\n")
+    inst = HotlineInstance(work / "home", free_port_base(36060), "bench", config,
+                           extra_settings="bench_baseline = true")
+    await inst.start()
+    ami = AmiObserver(inst)
+    await ami.connect()
+    results: dict[str, list[dict]] = {}
+    try:
+        for label, number in (("fastagi_ivr", "1022"), ("baseline_dialplan", "10229")):
+            results[label] = []
+            for rate in rates:
+                await wait_idle(inst)
+                r = await step(inst, ami, number, rate, args.step_seconds, args.hold, 48000)
+                results[label].append(r)
+                print(f"{label:18s} {rate:3d} cps  calls {r['calls']:5d}  joined {r['joined']:5d}  "
+                      f"peak concurrent {r['peak']:4d}  {'FAILED' if r['failed'] else 'ok'}", flush=True)
+                if r["failed"]:
+                    print(f"  {r['error']}", flush=True)
+                    break
+    finally:
+        ami.close()
+        await inst.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+    def best(label: str) -> dict | None:
+        ok = [r for r in results.get(label, []) if not r["failed"]]
+        return ok[-1] if ok else None
+
+    ivr, base = best("fastagi_ivr"), best("baseline_dialplan")
+    print()
+    print(f"hold {args.hold} s, {args.step_seconds} s of arrivals per step, rates {rates}")
+    for label, b in (("FastAGI IVR", ivr), ("baseline (dialplan menu)", base)):
+        if b:
+            print(f"{label:26s} highest sustained: {b['rate']} calls/s, peak {b['peak']} concurrent "
+                  f"recorded calls, 0 failed of {b['calls']}")
+        else:
+            print(f"{label:26s} failed at the first rate")
+    if ivr and base:
+        print(f"ratio IVR / baseline calls per second: {ivr['rate'] / base['rate']:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

@@ -1,0 +1,90 @@
+"""Configuration is validated at start, with errors that name the file and the field."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hotline.config.profile import load_profile
+from hotline.errors import ConfigError
+from hotline.settings import DEFAULT_CONFIG_DIR
+from hotline.ticketing.statuses import STATUSES
+
+
+@pytest.fixture
+def config(tmp_path) -> Path:
+    target = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, target)
+    return target
+
+
+def test_the_shipped_profiles_load():
+    dt = load_profile(DEFAULT_CONFIG_DIR, "dong_thap", STATUSES)
+    assert dt.numbers.dialled_forms() == ["1022", "02771022", "2771022", "842771022", "+842771022"]
+    assert not dt.calendar.always_open
+    hcm = load_profile(DEFAULT_CONFIG_DIR, "ho_chi_minh", STATUSES)
+    assert hcm.calendar.always_open
+    assert "0888247247" in hcm.numbers.dialled_forms() and "+84888247247" in hcm.numbers.dialled_forms()
+    assert "Hồ Chí Minh" in hcm.prompts.prompts["greeting"]
+    assert hcm.menu == dt.menu  # inherited
+
+
+def test_a_typo_in_the_menu_names_the_file_and_the_field(config):
+    menu = config / "menus" / "dong_thap.yaml"
+    menu.write_text(menu.read_text().replace('"2": {queue: infrastructure}', '"2": {queeu: infrastructure}'))
+    with pytest.raises(ConfigError) as err:
+        load_profile(config, "dong_thap", STATUSES)
+    msg = str(err.value)
+    assert str(menu) in msg and "nodes.main.options.2" in msg and "queeu" in msg
+
+
+@pytest.mark.parametrize("old,new,expected", [
+    ("{queue: infrastructure}", "{queue: roads}", "no queue 'roads'"),
+    ("{goto: procedures}", "{goto: procedure}", "no node named 'procedure'"),
+    ('"9": {say: [emergency], then: main}', '"9": {say: [emergncy], then: main}', "prompt 'emergncy'"),
+    ('"0": {queue: operator}', '"10": {queue: operator}', "not one DTMF key"),
+    ("max_invalid: 3", "max_invalid: 0", "max_invalid"),
+])
+def test_broken_references_are_reported(config, old, new, expected):
+    menu = config / "menus" / "dong_thap.yaml"
+    text = menu.read_text()
+    assert old in text
+    menu.write_text(text.replace(old, new, 1))
+    with pytest.raises(ConfigError) as err:
+        load_profile(config, "dong_thap", STATUSES)
+    assert expected in str(err.value) and str(menu) in str(err.value)
+
+
+def test_a_missing_status_prompt_is_reported(config):
+    prompts = config / "prompts.vi.yaml"
+    prompts.write_text(prompts.read_text().replace("  status_overdue:", "  status_overdue_x:"))
+    with pytest.raises(ConfigError, match="status_overdue"):
+        load_profile(config, "dong_thap", STATUSES)
+
+
+def test_an_unknown_profile_lists_the_known_ones(config):
+    with pytest.raises(ConfigError, match="dong_thap, ho_chi_minh"):
+        load_profile(config, "ha_noi", STATUSES)
+
+
+def test_hotline_check_config_fails_at_start_with_the_message(config, tmp_path):
+    queues = config / "queues.yaml"
+    queues.write_text(queues.read_text().replace("ring_seconds", "ring_secs") + "\n")
+    queues.write_text(queues.read_text().replace("    topic: investment\n", "    topik: investment\n"))
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "hotline.toml").write_text(f'config_dir = "{config}"\n')
+    proc = subprocess.run([sys.executable, "-m", "hotline.cli", "--home", str(home), "check-config"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert str(queues) in proc.stderr and "queues.3" in proc.stderr and "topik" in proc.stderr
+
+
+def test_a_typo_in_the_settings_file_is_reported(tmp_path):
+    (tmp_path / "hotline.toml").write_text('profile = "dong_thap"\n[ports]\nbsae = 26000\n')
+    proc = subprocess.run([sys.executable, "-m", "hotline.cli", "--home", str(tmp_path), "check-config"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "hotline.toml" in proc.stderr and "ports.bsae" in proc.stderr

@@ -1,0 +1,134 @@
+"""The menu logic against a scripted channel (no Asterisk): what a caller would hear and where the
+call goes for each sequence of keys. The same flows run against a real Asterisk in
+tests/integration."""
+
+from pathlib import Path
+
+import pytest
+
+from hotline.config.profile import load_profile
+from hotline.ivr.session import CallerHungUp, IvrSession
+from hotline.settings import DEFAULT_CONFIG_DIR
+from hotline.ticketing.statuses import STATUSES
+
+
+class ScriptedChannel:
+    """Answers each prompt with the next scripted key (None: silence). Records what was played."""
+
+    caller, linkedid = "0901234567", "test.1"
+
+    def __init__(self, keys, codes=()):
+        self.keys = list(keys)
+        self.codes = list(codes)
+        self.played: list[str] = []
+        self.vars: dict[str, str] = {}
+
+    def _next(self):
+        if not self.keys:
+            raise CallerHungUp("script ended")
+        return self.keys.pop(0)
+
+    async def play(self, prompts, escape="0123456789*#"):
+        self.played += prompts
+        if not escape:
+            return None
+        return self._next()
+
+    async def wait_key(self, seconds):
+        return self._next()
+
+    async def read_digits(self, prompt, max_digits, seconds):
+        self.played.append(prompt)
+        return self.codes.pop(0) if self.codes else ""
+
+    async def set_var(self, name, value):
+        self.vars[name] = value
+
+
+@pytest.fixture(scope="module")
+def profile():
+    return load_profile(DEFAULT_CONFIG_DIR, "dong_thap", STATUSES)
+
+
+def session(profile, statuses=None, callbacks=None):
+    statuses = statuses or {}
+
+    async def lookup(code):
+        return statuses.get(code)
+
+    async def record(caller, reason, queue, linkedid):
+        callbacks.append((caller, reason))
+
+    return IvrSession(profile.menu, profile.queues, set(profile.prompts.prompts), lookup, record)
+
+
+async def run(profile, keys, codes=(), statuses=None, is_open=True, callbacks=None):
+    ch = ScriptedChannel(keys, codes)
+    outcome = await session(profile, statuses, callbacks).run(ch, is_open)
+    return outcome, ch
+
+
+# A key pressed during the greeting counts as the menu choice; None = the greeting played out.
+async def test_key_2_queues_infrastructure(profile):
+    outcome, ch = await run(profile, [None, "2"])
+    assert (outcome.action, outcome.queue, outcome.topic, outcome.path) == ("queue", "infrastructure",
+                                                                           "infrastructure", ["2"])
+    assert ch.played[-1] == "connecting"
+
+
+async def test_invalid_keys_three_times_go_to_operators(profile):
+    outcome, ch = await run(profile, ["7", "8", "5"])
+    assert (outcome.queue, outcome.reason) == ("operator", "invalid")
+    assert ch.played.count("invalid_choice") == 2
+
+
+async def test_a_valid_key_resets_the_invalid_count(profile):
+    outcome, _ = await run(profile, ["7", "8", "1", "7", "*", None, "2"])
+    assert (outcome.queue, outcome.path) == ("infrastructure", ["1", "*", "2"])
+
+
+async def test_silence_twice_goes_to_operators(profile):
+    outcome, ch = await run(profile, [None, None, None, None, None])
+    assert (outcome.queue, outcome.reason) == ("operator", "no_input")
+    assert ch.played.count("main_menu") == 2
+
+
+async def test_emergency_then_back_to_the_menu(profile):
+    outcome, ch = await run(profile, [None, "9", None, None, "3"])
+    assert "emergency" in ch.played
+    assert ch.played.index("main_menu", ch.played.index("emergency")) > 0
+    assert (outcome.queue, outcome.path) == ("socio_economic", ["9", "3"])
+
+
+async def test_status_look_up_reads_the_code_and_the_status(profile):
+    outcome, ch = await run(profile, [None, "1", "2", None, None, "0"], codes=["26112029"],
+                            statuses={"26112029": "answered"})
+    i = ch.played.index("lookup_status_intro")
+    assert ch.played[i + 1:i + 10] == [f"digit_{d}" for d in "26112029"] + ["status_answered"]
+    assert ch.vars["HOTLINE_TICKET_CODE"] == "26112029"
+    assert outcome.queue == "operator"
+
+
+async def test_status_look_up_not_found_and_malformed(profile):
+    _, ch = await run(profile, [None, "1", "2", None, None, "0"], codes=["12345674"])
+    assert "lookup_not_found" in ch.played and ch.vars["HOTLINE_TICKET_STATUS"] == "not_found"
+    _, ch = await run(profile, [None, "1", "2", None, None, None, "0"], codes=["12345678", "1"])
+    assert ch.played.count("lookup_invalid_code") == 2
+
+
+async def test_after_hours_callback(profile):
+    callbacks = []
+    outcome, ch = await run(profile, ["1"], is_open=False, callbacks=callbacks)
+    assert outcome.action == "hangup" and callbacks == [("0901234567", "after_hours")]
+    assert ch.played == ["after_hours", "callback_registered", "goodbye"]
+    callbacks.clear()
+    outcome, ch = await run(profile, [None, None], is_open=False, callbacks=callbacks)
+    assert outcome.action == "hangup" and callbacks == [] and ch.played == ["after_hours", "goodbye"]
+
+
+async def test_variables_for_the_dialplan(profile):
+    outcome, _ = await run(profile, [None, "1", "1"])
+    assert outcome.variables() == {
+        "HOTLINE_ACTION": "queue", "HOTLINE_EXIT_REASON": "choice", "HOTLINE_IVR_PATH": "1-1",
+        "HOTLINE_QUEUE": "procedures", "HOTLINE_TOPIC": "administrative_procedures",
+        "HOTLINE_QUEUE_TIMEOUT": "900"}
