@@ -73,6 +73,14 @@ async def seed_demo(store: TicketStore) -> None:
             log.info("demo ticket %s (%s)", code, status)
 
 
+def _raise_priority(nice: int) -> None:
+    """Give this (control-plane) process priority over Asterisk's media threads; see Settings."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, nice)
+    except OSError:
+        log.info("could not set scheduling priority %d (not root): left as it is", nice)
+
+
 async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> None:
     """Run the hotline until SIGINT/SIGTERM: FastAGI IVR server, then the managed Asterisk."""
     prepared = await prepare(settings)
@@ -88,6 +96,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
         if ivr:
             await ivr.start()
         await prepared.asterisk.start()
+        _raise_priority(settings.control_nice)
         ready_file.write_text(str(os.getpid()))
         p = settings.ports
         log.info("hotline ready: profile %s, numbers %s, SIP trunk udp/%s:%d, AMI 127.0.0.1:%d, FastAGI %d",

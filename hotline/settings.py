@@ -63,6 +63,10 @@ class Settings(BaseModel):
     ports: Ports = Ports()
     database_url: str | None = None
     asterisk_binary: str = "asterisk"
+    # Scheduling priority (nice) of the hotline process once Asterisk is started. The IVR and CTI
+    # use little CPU but are latency-sensitive: under full load they must not queue behind
+    # hundreds of Asterisk media threads, or a caller's first key is lost. Needs root; else ignored.
+    control_nice: int = Field(-5, ge=-20, le=19)
     # Extra dialplan for the benchmark's baseline (menu in plain dialplan). Off in production.
     bench_baseline: bool = False
 

@@ -19,10 +19,7 @@ class TicketStore:
 
     async def create_ticket(self, **fields) -> Ticket:
         async with self.sessions() as s, s.begin():
-            for _ in range(10):
-                code = fields.pop("code", None) or new_code()
-                if not await s.scalar(select(Ticket.id).where(Ticket.code == code)):
-                    break
+            code = fields.pop("code", None) or await self._free_code(s)
             ticket = Ticket(code=code, **fields)
             s.add(ticket)
         return ticket
@@ -37,3 +34,48 @@ class TicketStore:
     async def callback_requests(self) -> list[CallbackRequest]:
         async with self.sessions() as s:
             return list(await s.scalars(select(CallbackRequest).order_by(CallbackRequest.id)))
+
+    # -- tickets written by operators during a call ----------------------------------------------
+    async def draft_for_call(self, linkedid: str, caller_phone: str | None, topic: str | None,
+                             operator_id: str | None, recording: str | None) -> Ticket:
+        """The draft ticket of a call, created the moment an operator answers (idempotent: a
+        second answer of the same call, e.g. after a transfer back, reopens the same draft)."""
+        async with self.sessions() as s, s.begin():
+            ticket = await s.scalar(select(Ticket).where(Ticket.linkedid == linkedid))
+            if ticket is None:
+                ticket = Ticket(code=await self._free_code(s), status="received", draft=True, channel="phone",
+                                linkedid=linkedid, caller_phone=caller_phone, topic=topic,
+                                operator_id=operator_id, recording_path=recording)
+                s.add(ticket)
+        return ticket
+
+    async def _free_code(self, s) -> str:
+        while True:
+            code = new_code()
+            if not await s.scalar(select(Ticket.id).where(Ticket.code == code)):
+                return code
+
+    async def ticket(self, ticket_id: int) -> Ticket | None:
+        async with self.sessions() as s:
+            return await s.get(Ticket, ticket_id)
+
+    async def ticket_for_call(self, linkedid: str) -> Ticket | None:
+        async with self.sessions() as s:
+            return await s.scalar(select(Ticket).where(Ticket.linkedid == linkedid))
+
+    async def previous_tickets(self, phone: str, limit: int = 5) -> list[Ticket]:
+        if not phone:
+            return []
+        async with self.sessions() as s:
+            q = (select(Ticket).where(Ticket.caller_phone == phone, Ticket.draft.is_(False))
+                 .order_by(Ticket.created_at.desc()).limit(limit))
+            return list(await s.scalars(q))
+
+    async def update_ticket(self, ticket_id: int, **fields) -> Ticket | None:
+        async with self.sessions() as s, s.begin():
+            ticket = await s.get(Ticket, ticket_id)
+            if ticket is None:
+                return None
+            for k, v in fields.items():
+                setattr(ticket, k, v)
+        return ticket

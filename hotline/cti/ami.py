@@ -1,0 +1,152 @@
+"""The AMI bridge: feeds Asterisk's events into the CTI model, resynchronises after every
+(re)connect, and carries out actions (agent login/logout, pause, hang-up, originate, listen).
+
+panoramisk reconnects by itself after a dropped connection or an Asterisk restart; its
+`on_login` hook is where the model is rebuilt from QueueStatus and CoreShowChannels, and where
+the agents that are logged in according to the database are put back into their queues.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Awaitable, Callable
+
+from panoramisk import Manager
+
+from hotline.cti.bus import EventBus
+from hotline.cti.model import CtiModel, DomainEvent
+
+log = logging.getLogger(__name__)
+
+EVENTS = ["Newchannel", "Hangup", "QueueCallerJoin", "QueueCallerLeave", "QueueCallerAbandon",
+          "QueueMemberAdded", "QueueMemberRemoved", "QueueMemberPause", "QueueMemberStatus",
+          "AgentCalled", "AgentConnect", "AgentComplete", "AgentRingNoAnswer"]
+
+
+class ActionError(Exception):
+    pass
+
+
+class AmiBridge:
+    def __init__(self, host: str, port: int, user: str, secret: str, bus: EventBus, model: CtiModel | None = None,
+                 wrapup_seconds: float = 5.0,
+                 logged_in_agents: Callable[[], Awaitable[dict[str, tuple[list[str], bool, str]]]] | None = None):
+        self.model = model or CtiModel()
+        self.bus = bus
+        self.wrapup_seconds = wrapup_seconds
+        self.logged_in_agents = logged_in_agents
+        self.connected = asyncio.Event()
+        self.resyncs = 0
+        self.manager = Manager(host=host, port=port, username=user, secret=secret, ping_delay=2,
+                               ping_interval=2, reconnect_timeout=1, on_login=self._on_login,
+                               on_disconnect=self._on_disconnect)
+        for name in EVENTS:
+            self.manager.register_event(name, self._on_event)
+
+    async def start(self) -> None:
+        self._outbox: asyncio.Queue[DomainEvent] = asyncio.Queue()
+        self._publish_task = asyncio.create_task(self._publisher())
+        await self.manager.connect()
+
+    def close(self) -> None:
+        self.manager.close()
+        self._publish_task.cancel()
+
+    def _on_disconnect(self, manager, exc) -> None:
+        log.warning("AMI connection lost (%s); reconnecting", exc)
+        self.connected.clear()
+
+    def _on_login(self, manager) -> None:
+        asyncio.ensure_future(self.resync())
+
+    async def resync(self) -> None:
+        """Rebuild the model from Asterisk's own lists."""
+        try:
+            if self.logged_in_agents:
+                for agent, (queues, paused, reason) in (await self.logged_in_agents()).items():
+                    await self.login(agent, queues, quiet=True)
+                    if paused:
+                        await self.pause(agent, reason)
+            channels = await self._list({"Action": "CoreShowChannels"})
+            status = await self._list({"Action": "QueueStatus"})
+        except Exception:
+            log.exception("CTI resync failed")
+            return
+        self.model.reset()
+        events: list[DomainEvent] = []
+        for msg in channels + status:
+            events += self.model.apply(dict(msg))
+        self.resyncs += 1
+        self.connected.set()
+        log.info("CTI resynchronised: %d calls, %d agents", len(self.model.calls), len(self.model.agents))
+        for ev in events:
+            self._outbox.put_nowait(ev)
+        self._outbox.put_nowait(DomainEvent("queue.changed", {"resync": True, **self.model.snapshot()}))
+
+    async def _list(self, action: dict) -> list:
+        res = await self.manager.send_action(action)
+        return res if isinstance(res, list) else [res]
+
+    def _on_event(self, manager, message) -> None:
+        # Applied synchronously, in AMI order; published in the same order by one task.
+        for ev in self.model.apply(dict(message)):
+            self._outbox.put_nowait(ev)
+            if ev.kind == "agent.state" and ev.data["state"] == "wrapup":
+                asyncio.get_running_loop().call_later(self.wrapup_seconds, self._end_wrapup, ev.agent)
+
+    def _end_wrapup(self, agent: str) -> None:
+        for ev in self.model.end_wrapup(agent):
+            self._outbox.put_nowait(ev)
+
+    async def _publisher(self) -> None:
+        while True:
+            ev = await self._outbox.get()
+            await self.bus.publish(ev)
+
+    # -- actions -------------------------------------------------------------------------------
+    async def action(self, action: dict) -> dict:
+        res = await self.manager.send_action(action)
+        msg = res[0] if isinstance(res, list) else res
+        if msg.get("Response") == "Error":
+            raise ActionError(msg.get("Message", "AMI action failed"))
+        return dict(msg)
+
+    async def login(self, agent: str, queues: list[str], quiet: bool = False) -> None:
+        for q in queues:
+            try:
+                await self.action({"Action": "QueueAdd", "Queue": q, "Interface": f"PJSIP/{agent}",
+                                   "MemberName": agent, "StateInterface": f"PJSIP/{agent}"})
+            except ActionError as exc:  # already a member: fine
+                if not quiet and "Already" not in str(exc):
+                    raise
+
+    async def logout(self, agent: str, queues: list[str]) -> None:
+        for q in queues:
+            try:
+                await self.action({"Action": "QueueRemove", "Queue": q, "Interface": f"PJSIP/{agent}"})
+            except ActionError:
+                pass
+
+    async def pause(self, agent: str, reason: str) -> None:
+        await self.action({"Action": "QueuePause", "Interface": f"PJSIP/{agent}", "Paused": "true",
+                           "Reason": reason})
+
+    async def unpause(self, agent: str) -> None:
+        await self.action({"Action": "QueuePause", "Interface": f"PJSIP/{agent}", "Paused": "false"})
+
+    async def hangup(self, channel: str) -> None:
+        await self.action({"Action": "Hangup", "Channel": channel})
+
+    async def originate(self, agent: str, number: str, context: str = "operators") -> None:
+        """Click-to-call: ring the operator's phone, then dial `number` from it."""
+        await self.action({"Action": "Originate", "Channel": f"PJSIP/{agent}", "Context": context,
+                           "Exten": number, "Priority": "1", "CallerID": f"1022 <{number}>", "Async": "true",
+                           "Timeout": "30000"})
+
+    async def spy(self, supervisor: str, channel: str, whisper: bool = False) -> None:
+        """Supervisor listens to (or whispers to the operator on) a call, from their own phone."""
+        opts = "qw" if whisper else "q"
+        await self.action({"Action": "Originate", "Channel": f"PJSIP/{supervisor}", "Application": "ChanSpy",
+                           "Data": f"{channel},{opts}", "CallerID": "Giam sat <spy>", "Async": "true",
+                           "Timeout": "30000"})

@@ -1,0 +1,276 @@
+"""The live model of the contact centre, built from AMI events: calls (by linkedid), queues (who
+waits, since when) and agents (logged in, paused with a reason, ringing, on a call, wrap-up).
+
+Plain Python: `apply(event)` takes one AMI event (a dict) and returns the domain events it causes.
+It never does I/O, so it unit-tests on recorded events. After an AMI reconnect the bridge calls
+`reset()` and replays Asterisk's own status lists (QueueStatus, CoreShowChannels) through
+`apply`, so the model is rebuilt from Asterisk rather than trusted from memory.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import asdict, dataclass, field
+
+HOTLINE_VARS = ("HOTLINE_TOPIC", "HOTLINE_IVR_PATH", "HOTLINE_QUEUE", "HOTLINE_TICKET_CODE",
+                "HOTLINE_RECORDING", "HOTLINE_EXIT_REASON")
+
+
+def _vars(event: dict) -> dict[str, str]:
+    raw = event.get("ChanVariable", [])
+    if isinstance(raw, str):
+        raw = [raw]
+    out = {}
+    for item in raw:
+        if "=" in item:
+            k, v = item.split("=", 1)
+            if v:
+                out[k] = v
+    return out
+
+
+def operator_of(interface: str) -> str:
+    """'PJSIP/op1' or 'PJSIP/op1-0000001a' -> 'op1'."""
+    return re.sub(r"-[0-9a-f]{8}$", "", interface.split("/", 1)[-1])
+
+
+@dataclass
+class Call:
+    linkedid: str
+    caller: str = ""
+    channel: str = ""
+    topic: str | None = None
+    ivr_path: str = ""
+    queue: str | None = None
+    ticket_code: str | None = None
+    recording: str | None = None
+    state: str = "ivr"  # ivr | queued | ringing | talking | ended
+    agent: str | None = None
+    started: float = field(default_factory=time.time)
+    queued_at: float | None = None
+    answered_at: float | None = None
+    ended_at: float | None = None
+
+    def public(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Agent:
+    id: str
+    queues: set[str] = field(default_factory=set)
+    paused: bool = False
+    pause_reason: str = ""
+    state: str = "logged_out"  # logged_out | available | paused | ringing | on_call | wrapup
+    since: float = field(default_factory=time.time)
+    call: str | None = None  # linkedid of the call it rings for or talks on
+
+    def public(self) -> dict:
+        d = asdict(self)
+        d["queues"] = sorted(self.queues)
+        return d
+
+
+@dataclass
+class DomainEvent:
+    kind: str  # call.offered | call.answered | call.ended | agent.state | queue.changed
+    data: dict
+    agent: str | None = None  # operator the event is for (None: supervisors only)
+
+
+class CtiModel:
+    def __init__(self, clock=time.time):
+        self.clock = clock
+        self.calls: dict[str, Call] = {}
+        self.agents: dict[str, Agent] = {}
+        self.waiting: dict[str, dict[str, float]] = {}  # queue -> {linkedid: joined at}
+
+    def reset(self) -> None:
+        self.calls.clear()
+        for a in self.agents.values():
+            a.queues.clear()
+            a.call = None
+        self.waiting.clear()
+
+    # -- helpers -----------------------------------------------------------------------------
+    def agent(self, agent_id: str) -> Agent:
+        if agent_id not in self.agents:
+            self.agents[agent_id] = Agent(agent_id, since=self.clock())
+        return self.agents[agent_id]
+
+    def _set_state(self, agent: Agent, state: str) -> DomainEvent | None:
+        if not agent.queues:
+            state = "logged_out"
+        elif state == "available" and agent.paused:
+            state = "paused"
+        if state == agent.state:
+            return None
+        agent.state = state
+        agent.since = self.clock()
+        return DomainEvent("agent.state", agent.public(), agent.id)
+
+    def _call(self, event: dict) -> Call | None:
+        lid = event.get("Linkedid")
+        if not lid:
+            return None
+        call = self.calls.get(lid)
+        if call is None:
+            call = self.calls[lid] = Call(lid, caller=event.get("CallerIDNum", ""),
+                                          channel=event.get("Channel", ""), started=self.clock())
+        v = _vars(event)
+        call.topic = v.get("HOTLINE_TOPIC", call.topic)
+        call.ivr_path = v.get("HOTLINE_IVR_PATH", call.ivr_path)
+        call.queue = v.get("HOTLINE_QUEUE", call.queue)
+        call.ticket_code = v.get("HOTLINE_TICKET_CODE", call.ticket_code)
+        call.recording = v.get("HOTLINE_RECORDING", call.recording)
+        return call
+
+    def queue_stats(self) -> dict:
+        now = self.clock()
+        stats = {}
+        for q, entries in self.waiting.items():
+            stats[q] = {"waiting": len(entries),
+                        "longest_wait": round(now - min(entries.values()), 1) if entries else 0}
+        return stats
+
+    def snapshot(self) -> dict:
+        return {"calls": [c.public() for c in self.calls.values() if c.state != "ended"],
+                "agents": [a.public() for a in self.agents.values()],
+                "queues": self.queue_stats()}
+
+    # -- events ------------------------------------------------------------------------------
+    def apply(self, event: dict) -> list[DomainEvent]:
+        handler = getattr(self, "_on_" + event.get("Event", ""), None)
+        if handler is None:
+            return []
+        out = handler(event)
+        return [e for e in (out or []) if e is not None]
+
+    def _on_Newchannel(self, e: dict):
+        if e.get("Uniqueid") == e.get("Linkedid"):
+            self._call(e)
+
+    def _on_CoreShowChannel(self, e: dict):
+        # resync: caller channels of live calls
+        if e.get("Uniqueid") == e.get("Linkedid"):
+            call = self._call(e)
+            if call and e.get("Application") == "Queue":
+                call.state = call.state if call.state != "ivr" else "queued"
+
+    def _queue_join(self, e: dict, position_only: bool = False):
+        call = self._call(e)
+        queue = e.get("Queue", "")
+        if call is None:
+            return []
+        wait = float(e.get("Wait", 0) or 0)
+        joined = self.clock() - wait
+        self.waiting.setdefault(queue, {})[call.linkedid] = joined
+        call.queue = queue
+        call.state = "queued"
+        call.queued_at = call.queued_at or joined
+        return [DomainEvent("queue.changed", {"queue": queue, **self.queue_stats().get(queue, {})})]
+
+    _on_QueueCallerJoin = _queue_join
+    _on_QueueEntry = _queue_join
+
+    def _leave(self, e: dict):
+        queue = e.get("Queue", "")
+        lid = e.get("Linkedid")
+        self.waiting.get(queue, {}).pop(lid, None)
+        return [DomainEvent("queue.changed", {"queue": queue, **self.queue_stats().get(queue, {"waiting": 0,
+                                                                                              "longest_wait": 0})})]
+
+    _on_QueueCallerLeave = _leave
+    _on_QueueCallerAbandon = _leave
+
+    def _member(self, e: dict):
+        agent = self.agent(e.get("MemberName") or operator_of(e.get("Interface", "")))
+        queue = e.get("Queue", "")
+        if e.get("Event") == "QueueMemberRemoved":
+            agent.queues.discard(queue)
+        else:
+            agent.queues.add(queue)
+        agent.paused = str(e.get("Paused", "0")) == "1"
+        agent.pause_reason = e.get("PausedReason", "") if agent.paused else ""
+        status = str(e.get("Status", ""))
+        if agent.state in ("ringing", "on_call"):
+            state = agent.state
+        elif status in ("2", "3", "7"):  # in use / busy / on hold
+            state = "on_call"
+        elif status == "6":  # ringing
+            state = "ringing"
+        else:
+            state = "wrapup" if agent.state == "wrapup" and status == "" else "available"
+        return [self._set_state(agent, state)]
+
+    _on_QueueMemberAdded = _member
+    _on_QueueMemberRemoved = _member
+    _on_QueueMemberPause = _member
+    _on_QueueMember = _member  # resync (QueueStatus)
+
+    def _on_QueueMemberStatus(self, e: dict):
+        agent = self.agent(e.get("MemberName") or operator_of(e.get("Interface", "")))
+        agent.queues.add(e.get("Queue", ""))
+        agent.paused = str(e.get("Paused", "0")) == "1"
+        agent.pause_reason = e.get("PausedReason", "") if agent.paused else ""
+        if agent.state in ("ringing", "on_call", "wrapup"):
+            return [self._set_state(agent, agent.state)]
+        return [self._set_state(agent, "available")]
+
+    def _on_AgentCalled(self, e: dict):
+        call = self._call(e)
+        agent = self.agent(e.get("MemberName") or operator_of(e.get("Interface", "")))
+        if call is None:
+            return []
+        call.state = "ringing"
+        call.agent = agent.id
+        agent.call = call.linkedid
+        wait = self.clock() - (call.queued_at or call.started)
+        offer = {**call.public(), "wait_seconds": round(wait, 1), "queue": e.get("Queue"),
+                 "agent_channel": e.get("DestChannel")}
+        return [DomainEvent("call.offered", offer, agent.id), self._set_state(agent, "ringing")]
+
+    def _on_AgentRingNoAnswer(self, e: dict):
+        agent = self.agent(e.get("MemberName") or operator_of(e.get("Interface", "")))
+        call = self.calls.get(e.get("Linkedid", ""))
+        agent.call = None
+        if call and call.state == "ringing":
+            call.state, call.agent = "queued", None
+        return [DomainEvent("call.missed", {"linkedid": e.get("Linkedid")}, agent.id),
+                self._set_state(agent, "available")]
+
+    def _on_AgentConnect(self, e: dict):
+        call = self._call(e)
+        agent = self.agent(e.get("MemberName") or operator_of(e.get("Interface", "")))
+        if call is None:
+            return []
+        call.state, call.agent, call.answered_at = "talking", agent.id, self.clock()
+        agent.call = call.linkedid
+        return [DomainEvent("call.answered", call.public(), agent.id), self._set_state(agent, "on_call")]
+
+    def _on_AgentComplete(self, e: dict):
+        agent = self.agent(e.get("MemberName") or operator_of(e.get("Interface", "")))
+        agent.call = None
+        return [self._set_state(agent, "wrapup")]
+
+    def end_wrapup(self, agent_id: str) -> list[DomainEvent]:
+        agent = self.agent(agent_id)
+        if agent.state != "wrapup":
+            return []
+        return [e for e in [self._set_state(agent, "available")] if e]
+
+    def _on_Hangup(self, e: dict):
+        lid = e.get("Linkedid")
+        if e.get("Uniqueid") != lid or lid not in self.calls:
+            return []
+        call = self.calls.pop(lid)
+        call.state, call.ended_at = "ended", self.clock()
+        for entries in self.waiting.values():
+            entries.pop(lid, None)
+        out = [DomainEvent("call.ended", {**call.public(), "cause": e.get("Cause-txt", "")}, call.agent)]
+        for agent in self.agents.values():
+            if agent.call == lid:
+                agent.call = None
+                out.append(self._set_state(agent, "available"))
+        return out
