@@ -5,19 +5,29 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import secrets
 import signal
+import tomllib
 from dataclasses import dataclass
+
+from aiohttp import web
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hotline.agent_desktop.accounts import Accounts
+from hotline.agent_desktop.hub import Hub
+from hotline.agent_desktop.server import DesktopServer
 from hotline.asterisk.config import render_asterisk_config
 from hotline.asterisk.moh import build_moh
 from hotline.asterisk.process import ManagedAsterisk
 from hotline.config.profile import Profile, load_profile
 from hotline.credentials import Credentials, load_or_create
+from hotline.cti.ami import AmiBridge
+from hotline.cti.bus import EventBus
 from hotline.ivr.prompts import build_prompts
 from hotline.ivr.server import IvrServer
 from hotline.settings import Settings
+from hotline.ticketing.calls import CallTickets
 from hotline.ticketing.db import make_engine, migrate, sessionmaker
 from hotline.ticketing.statuses import STATUSES, TicketStatus
 from hotline.ticketing.store import TicketStore
@@ -81,12 +91,46 @@ def _raise_priority(nice: int) -> None:
         log.info("could not set scheduling priority %d (not root): left as it is", nice)
 
 
+async def demo_accounts(settings: Settings, accounts: Accounts, profile: Profile) -> dict[str, str]:
+    """Demo users (one per operator endpoint, plus a supervisor) with passwords generated per
+    installation and kept in `<home>/demo-accounts.toml` (mode 0600), never in the repository."""
+    path = settings.home / "demo-accounts.toml"
+    known = tomllib.loads(path.read_text()) if path.exists() else {}
+    wanted = [(o.id, o.name, "operator", o.id) for o in profile.queues.operators]
+    wanted.append(("giamsat", "Giám sát viên", "supervisor", None))
+    for username, name, role, operator_id in wanted:
+        if username not in known:
+            known[username] = secrets.token_urlsafe(9)
+            if await accounts.user_exists(username):
+                await accounts.set_password(username, known[username])
+        if not await accounts.user_exists(username):
+            await accounts.create_user(username, name, role, known[username], operator_id)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write("# Demo accounts of this installation: username = password\n")
+        f.writelines(f'{u} = "{p}"\n' for u, p in known.items())
+    return known
+
+
 async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> None:
-    """Run the hotline until SIGINT/SIGTERM: FastAGI IVR server, then the managed Asterisk."""
+    """Run the hotline until SIGINT/SIGTERM: FastAGI IVR server, the managed Asterisk, the CTI
+    bridge and the operator desktop."""
     prepared = await prepare(settings)
+    sessions = sessionmaker(prepared.engine)
+    accounts = Accounts(sessions)
     if demo:
         await seed_demo(prepared.store)
+        for user, password in (await demo_accounts(settings, accounts, prepared.profile)).items():
+            log.info("demo account %s / %s", user, password)
     ivr = IvrServer(settings, prepared.profile, prepared.store) if with_ivr else None
+    bus = EventBus()
+    cti = AmiBridge("127.0.0.1", settings.ports.ami, prepared.creds.ami_user, prepared.creds.ami_secret, bus,
+                    logged_in_agents=accounts.agent_logins)
+    CallTickets(prepared.store, bus)
+    hub = Hub(bus, cti.model, prepared.store)
+    desktop = DesktopServer(accounts, prepared.store, hub, cti, prepared.profile, prepared.creds.sip_passwords,
+                            settings.ports.http)
+    runner = web.AppRunner(desktop.app, access_log=None)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -97,11 +141,16 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
             await ivr.start()
         await prepared.asterisk.start()
         _raise_priority(settings.control_nice)
+        await cti.start()
+        await asyncio.wait_for(cti.connected.wait(), 15)
+        hub.start()
+        await runner.setup()
+        await web.TCPSite(runner, settings.web_bind, settings.ports.web).start()
         ready_file.write_text(str(os.getpid()))
         p = settings.ports
-        log.info("hotline ready: profile %s, numbers %s, SIP trunk udp/%s:%d, AMI 127.0.0.1:%d, FastAGI %d",
-                 prepared.profile.id, ", ".join(prepared.profile.numbers.dialled_forms()), settings.sip_bind,
-                 p.sip, p.ami, p.agi)
+        log.info("hotline ready: profile %s, numbers %s, SIP trunk udp/%s:%d, AMI 127.0.0.1:%d, FastAGI %d; "
+                 "desktop http://%s:%d/", prepared.profile.id, ", ".join(prepared.profile.numbers.dialled_forms()),
+                 settings.sip_bind, p.sip, p.ami, p.agi, settings.web_bind, p.web)
         watcher = asyncio.create_task(prepared.asterisk.proc.wait())
         stopper = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait({watcher, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -111,6 +160,9 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
         watcher.cancel()
     finally:
         ready_file.unlink(missing_ok=True)
+        await hub.stop()
+        await runner.cleanup()
+        cti.close()
         await prepared.asterisk.stop()
         if ivr:
             await ivr.stop()

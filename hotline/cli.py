@@ -76,9 +76,15 @@ async def _dispatch(args, settings) -> int:
     elif args.command == "ivr":
         await app.run_ivr_only(settings)
     elif args.command == "cli":
-        prepared = await app.prepare(settings)
-        print(await prepared.asterisk.cli(" ".join(args.words)), end="")
-        await prepared.close()
+        from hotline.asterisk.process import AsteriskError, ManagedAsterisk
+
+        ast = ManagedAsterisk(settings.asterisk_dir / "etc" / "asterisk.conf", settings.asterisk_dir / "run",
+                              settings.asterisk_dir / "log", settings.asterisk_binary)
+        try:
+            print(await ast.cli(" ".join(args.words)), end="")
+        except AsteriskError as exc:
+            print(f"{exc}\n(is the hotline running with --home {settings.home}?)", file=sys.stderr)
+            return 1
     elif args.command == "ticket":
         return await _ticket(args, settings)
     return 0

@@ -8,7 +8,9 @@ set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-PACKAGES=(asterisk asterisk-modules sip-tester sox espeak-ng ffmpeg)
+PACKAGES=(asterisk asterisk-modules sip-tester sox espeak-ng ffmpeg chromium)
+# Node.js and npm build the desktop's browser assets, unless a Node.js is already there.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 # A Python 3.11 with venv (Debian 12's python3), unless one is already there.
 if ! python3 -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
   PACKAGES+=(python3 python3-venv python3-pip)

@@ -85,7 +85,7 @@ class AmiBridge:
         self._outbox.put_nowait(DomainEvent("queue.changed", {"resync": True, **self.model.snapshot()}))
 
     async def _list(self, action: dict) -> list:
-        res = await self.manager.send_action(action)
+        res = await asyncio.wait_for(self.manager.send_action(action, as_list=True), 30)
         return res if isinstance(res, list) else [res]
 
     def _on_event(self, manager, message) -> None:
@@ -105,8 +105,9 @@ class AmiBridge:
             await self.bus.publish(ev)
 
     # -- actions -------------------------------------------------------------------------------
-    async def action(self, action: dict) -> dict:
-        res = await self.manager.send_action(action)
+    async def action(self, action: dict, timeout: float = 10) -> dict:
+        # as_list=False: panoramisk otherwise waits for a list after "Added interface to queue".
+        res = await asyncio.wait_for(self.manager.send_action(action, as_list=False), timeout)
         msg = res[0] if isinstance(res, list) else res
         if msg.get("Response") == "Error":
             raise ActionError(msg.get("Message", "AMI action failed"))

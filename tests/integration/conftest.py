@@ -126,3 +126,21 @@ async def line_without_ivr(workdir, config_dir):
 
 def gather(*coros):
     return asyncio.gather(*coros)
+
+
+@pytest.fixture(scope="session")
+async def desktop_line(workdir, config_dir):
+    """A third instance for the desktop tests: operators who log in join its queues, so it is kept
+    apart from the switchboard tests' instance."""
+    ln = await start_line(workdir, "desk", "test_open", config_dir)
+    yield ln
+    ln.ami.close()
+    await ln.instance.stop()
+
+
+@pytest.fixture(scope="session")
+async def playwright_session():
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        yield p

@@ -1,0 +1,101 @@
+"""WebSocket fan-out: one authenticated socket per browser; each event goes only to the users
+who may see it (an operator: their own calls and state; supervisors: everything).
+
+Message schema, version 1 (documented in docs/desktop-api.md):
+    {"v": 1, "type": "<kind>", "ts": "<UTC ISO time>", "data": {...}}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import datetime, timezone
+
+from aiohttp import web
+
+from hotline.agent_desktop.accounts import Principal
+from hotline.cti.bus import EventBus
+from hotline.cti.model import CtiModel, DomainEvent
+from hotline.ticketing.calls import ticket_public
+from hotline.ticketing.store import TicketStore
+
+log = logging.getLogger(__name__)
+SCHEMA_VERSION = 1
+OPERATOR_KINDS = {"call.offered", "call.answered", "call.ended", "call.missed", "agent.state", "ticket.draft"}
+
+
+def message(kind: str, data: dict) -> str:
+    return json.dumps({"v": SCHEMA_VERSION, "type": kind, "ts": datetime.now(timezone.utc).isoformat(),
+                       "data": data}, ensure_ascii=False, default=str)
+
+
+class Hub:
+    def __init__(self, bus: EventBus, model: CtiModel, store: TicketStore, stats_interval: float = 1.0):
+        self.model = model
+        self.store = store
+        self.stats_interval = stats_interval
+        self.clients: dict[web.WebSocketResponse, Principal] = {}
+        bus.subscribe(self.on_event)
+        self._stats_task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._stats_task = asyncio.create_task(self._push_stats())
+
+    async def stop(self) -> None:
+        if self._stats_task:
+            self._stats_task.cancel()
+        for ws in list(self.clients):
+            await ws.close(code=1001, message=b"server shutdown")
+
+    def _targets(self, event: DomainEvent) -> list[web.WebSocketResponse]:
+        out = []
+        for ws, p in self.clients.items():
+            if p.role in ("supervisor", "admin") and event.kind != "ticket.draft":
+                out.append(ws)
+            elif p.role == "operator" and event.kind in OPERATOR_KINDS and event.agent == p.operator_id:
+                out.append(ws)
+        return out
+
+    async def on_event(self, event: DomainEvent) -> None:
+        if event.kind == "queue.changed":
+            return  # supervisors get queue.stats on a steady beat instead
+        targets = self._targets(event)
+        if not targets:
+            return
+        data = event.data
+        if event.kind == "call.offered":
+            previous = await self.store.previous_tickets(data.get("caller", ""))
+            data = {**data, "previous_tickets": [ticket_public(t) for t in previous]}
+        text = message(event.kind, data)
+        await asyncio.gather(*(self._send(ws, text) for ws in targets))
+
+    async def _send(self, ws: web.WebSocketResponse, text: str) -> None:
+        try:
+            await ws.send_str(text)
+        except (ConnectionResetError, RuntimeError):
+            self.clients.pop(ws, None)
+
+    async def _push_stats(self) -> None:
+        while True:
+            await asyncio.sleep(self.stats_interval)
+            sups = [ws for ws, p in self.clients.items() if p.role in ("supervisor", "admin")]
+            if sups:
+                text = message("queue.stats", self.model.snapshot())
+                await asyncio.gather(*(self._send(ws, text) for ws in sups))
+
+    async def hello(self, ws: web.WebSocketResponse, p: Principal) -> None:
+        """First message on every (re)connect: the user's current state, so a reload resumes."""
+        data: dict = {"user": p.public()}
+        if p.operator_id:
+            agent = self.model.agents.get(p.operator_id)
+            data["agent"] = agent.public() if agent else {"id": p.operator_id, "state": "logged_out"}
+            call = self.model.calls.get(agent.call) if agent and agent.call else None
+            data["call"] = call.public() if call else None
+            if call:
+                ticket = await self.store.ticket_for_call(call.linkedid)
+                data["ticket"] = ticket_public(ticket) if ticket else None
+                data["previous_tickets"] = [ticket_public(t) for t in await self.store.previous_tickets(call.caller)]
+        else:
+            data["snapshot"] = self.model.snapshot()
+        await ws.send_str(message("hello", data))

@@ -1,0 +1,54 @@
+"""OpenAPI 3.1 description of the desktop's HTTP API, served at /api/openapi.json."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from hotline.agent_desktop.validation import TicketEdit
+
+
+def _op(summary: str, roles: str, body: dict | None = None, params: list | None = None) -> dict:
+    op = {"summary": summary, "description": f"Roles: {roles}.", "security": [{"session": []}],
+          "responses": {"200": {"description": "OK"}, "401": {"description": "no or expired session"},
+                        "403": {"description": "role not allowed"}}}
+    if body:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    if params:
+        op["parameters"] = params
+    return op
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict:
+    linkedid = [{"name": "linkedid", "in": "path", "required": True, "schema": {"type": "string"}}]
+    ticket_id = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+    login = {"type": "object", "required": ["username", "password"],
+             "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Hotline 1022 desktop API", "version": "1"},
+        "components": {"securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "hl_session"}},
+                       "schemas": {"TicketEdit": TicketEdit.model_json_schema()}},
+        "paths": {
+            "/api/login": {"post": {**_op("Log in; sets the session cookie", "anyone", login), "security": []}},
+            "/api/logout": {"post": _op("Log out (an operator also leaves the queues)", "any")},
+            "/api/me": {"get": _op("The logged-in user", "any")},
+            "/api/sip-credentials": {"get": _op("SIP credentials of the user's softphone", "operator")},
+            "/api/pause-reasons": {"get": _op("Pause reason codes and their names", "operator, supervisor")},
+            "/api/agent/login": {"post": _op("Join the operator's queues", "operator")},
+            "/api/agent/logout": {"post": _op("Leave the queues", "operator")},
+            "/api/agent/pause": {"post": _op("Pause with a reason", "operator",
+                                             {"type": "object", "properties": {"reason": {"type": "string"}}})},
+            "/api/agent/unpause": {"post": _op("End the pause", "operator")},
+            "/api/calls/{linkedid}/ticket": {"get": _op("The draft ticket of a call", "operator (own), supervisor",
+                                                        params=linkedid)},
+            "/api/tickets/{id}": {"put": _op("Edit (or submit) a ticket", "operator (own draft), supervisor",
+                                             {"$ref": "#/components/schemas/TicketEdit"}, ticket_id)},
+            "/api/supervisor/state": {"get": _op("Live calls, agents and queues", "supervisor")},
+            "/api/supervisor/listen": {"post": _op("Listen to or whisper on a call from the supervisor's phone",
+                                                   "supervisor", {"type": "object", "properties": {
+                                                       "linkedid": {"type": "string"}, "phone": {"type": "string"},
+                                                       "mode": {"enum": ["listen", "whisper"]}}})},
+            "/ws": {"get": _op("WebSocket of events, schema v1 (docs/desktop-api.md)", "any")},
+        },
+    }

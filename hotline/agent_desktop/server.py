@@ -1,0 +1,287 @@
+"""The desktop's HTTP server (aiohttp): login, JSON API, the WebSocket, and the pages.
+
+Every API route and the WebSocket need a session (cookie `hl_session`, HttpOnly, SameSite=Strict)
+and the right role; pages and static assets hold no data and are public. State-changing requests
+must be JSON (a cross-site form cannot send it), which with SameSite cookies closes CSRF.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from aiohttp import WSMsgType, web
+
+from hotline.agent_desktop.accounts import Accounts, Principal
+from hotline.agent_desktop.hub import Hub
+from hotline.agent_desktop.openapi import openapi_document
+from hotline.agent_desktop.validation import TicketEdit, ValidationFailed, parse_body
+from hotline.config.profile import Profile
+from hotline.cti.ami import ActionError, AmiBridge
+from hotline.ticketing.calls import ticket_public
+from hotline.ticketing.store import TicketStore
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+COOKIE = "hl_session"
+PAUSE_REASONS = {"break": "Nghỉ giải lao", "meal": "Ăn trưa", "training": "Đào tạo", "meeting": "Họp",
+                 "paperwork": "Xử lý hồ sơ"}
+
+PRINCIPAL = web.AppKey("principal", Principal)
+
+
+def error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+def requires(*roles: str):
+    """Route decorator: a valid session, and one of `roles` (none given: any role)."""
+
+    def wrap(handler):
+        async def inner(self: "DesktopServer", request: web.Request):
+            p = await self.accounts.session_user(request.cookies.get(COOKIE))
+            if p is None:
+                return error(401, "Chưa đăng nhập hoặc phiên đã hết hạn")
+            if roles and p.role not in roles:
+                return error(403, "Không có quyền thực hiện thao tác này")
+            if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.content_type != "application/json":
+                return error(415, "Yêu cầu phải ở dạng JSON")
+            request["principal"] = p
+            return await handler(self, request)
+
+        inner.__name__ = handler.__name__
+        return inner
+
+    return wrap
+
+
+class DesktopServer:
+    def __init__(self, accounts: Accounts, store: TicketStore, hub: Hub, cti: AmiBridge, profile: Profile,
+                 sip_passwords: dict[str, str], ws_port: int, secure_cookies: bool = False):
+        self.accounts = accounts
+        self.store = store
+        self.hub = hub
+        self.cti = cti
+        self.profile = profile
+        self.sip_passwords = sip_passwords
+        self.ws_port = ws_port
+        self.secure_cookies = secure_cookies
+        self.app = web.Application(client_max_size=256 * 1024)
+        r = self.app.router
+        r.add_get("/", self.index)
+        r.add_get("/login", self.page("login.html"))
+        r.add_get("/operator", self.page("operator.html"))
+        r.add_get("/supervisor", self.page("supervisor.html"))
+        r.add_static("/static", STATIC)
+        r.add_post("/api/login", self.login)
+        r.add_post("/api/logout", self.logout)
+        r.add_get("/api/me", self.me)
+        r.add_get("/api/openapi.json", self.openapi)
+        r.add_get("/api/sip-credentials", self.sip_credentials)
+        r.add_get("/api/pause-reasons", self.pause_reasons)
+        r.add_post("/api/agent/login", self.agent_login)
+        r.add_post("/api/agent/logout", self.agent_logout)
+        r.add_post("/api/agent/pause", self.agent_pause)
+        r.add_post("/api/agent/unpause", self.agent_unpause)
+        r.add_get("/api/calls/{linkedid}/ticket", self.call_ticket)
+        r.add_put("/api/tickets/{id}", self.edit_ticket)
+        r.add_get("/api/supervisor/state", self.supervisor_state)
+        r.add_post("/api/supervisor/listen", self.supervisor_listen)
+        r.add_get("/ws", self.websocket)
+
+    # -- pages -----------------------------------------------------------------------------------
+    def page(self, name: str):
+        async def handler(request: web.Request) -> web.StreamResponse:
+            return web.FileResponse(STATIC / name, headers={"Cache-Control": "no-store",
+                                                            "Content-Security-Policy": CSP})
+
+        return handler
+
+    async def index(self, request: web.Request) -> web.Response:
+        p = await self.accounts.session_user(request.cookies.get(COOKIE))
+        target = "/login" if p is None else ("/operator" if p.role == "operator" else "/supervisor")
+        raise web.HTTPFound(target)
+
+    # -- session ---------------------------------------------------------------------------------
+    async def login(self, request: web.Request) -> web.Response:
+        if request.content_type != "application/json":
+            return error(415, "Yêu cầu phải ở dạng JSON")
+        try:
+            body = await request.json()
+            username, password = str(body["username"])[:60], str(body["password"])[:200]
+        except (ValueError, KeyError, TypeError):
+            return error(400, "Thiếu tên đăng nhập hoặc mật khẩu")
+        p = await self.accounts.authenticate(username, password)
+        if p is None:
+            log.warning("failed login for %r from %s", username, request.remote)
+            return error(401, "Sai tên đăng nhập hoặc mật khẩu")
+        token = await self.accounts.open_session(p)
+        resp = web.json_response(p.public())
+        resp.set_cookie(COOKIE, token, httponly=True, samesite="Strict", secure=self.secure_cookies, path="/")
+        return resp
+
+    @requires()
+    async def logout(self, request: web.Request) -> web.Response:
+        p: Principal = request["principal"]
+        if p.operator_id:
+            await self._agent_logout(p.operator_id)
+        await self.accounts.close_session(request.cookies[COOKIE])
+        resp = web.json_response({"ok": True})
+        resp.del_cookie(COOKIE, path="/")
+        return resp
+
+    @requires()
+    async def me(self, request: web.Request) -> web.Response:
+        return web.json_response(request["principal"].public())
+
+    @requires()
+    async def openapi(self, request: web.Request) -> web.Response:
+        return web.json_response(openapi_document())
+
+    # -- operator ---------------------------------------------------------------------------------
+    @requires("operator")
+    async def sip_credentials(self, request: web.Request) -> web.Response:
+        p: Principal = request["principal"]
+        if not p.operator_id or p.operator_id not in self.sip_passwords:
+            return error(409, "Tài khoản chưa được gán máy điện thoại")
+        host = request.url.host or "127.0.0.1"
+        return web.json_response({
+            "ws_url": f"ws://{host}:{self.ws_port}/ws", "uri": f"sip:{p.operator_id}@{host}",
+            "username": p.operator_id, "password": self.sip_passwords[p.operator_id], "display_name": p.full_name},
+            headers={"Cache-Control": "no-store"})
+
+    @requires("operator", "supervisor")
+    async def pause_reasons(self, request: web.Request) -> web.Response:
+        return web.json_response(PAUSE_REASONS)
+
+    def operator_queues(self, operator_id: str) -> list[str]:
+        return [q.id for q in self.profile.queues.queues if operator_id in q.members]
+
+    @requires("operator")
+    async def agent_login(self, request: web.Request) -> web.Response:
+        op = request["principal"].operator_id
+        queues = self.operator_queues(op)
+        try:
+            await self.cti.login(op, queues)
+        except ActionError as exc:
+            return error(502, f"Tổng đài không nhận lệnh: {exc}")
+        await self.accounts.record_agent_login(op, queues)
+        return web.json_response({"queues": queues})
+
+    async def _agent_logout(self, op: str) -> None:
+        await self.cti.logout(op, self.operator_queues(op))
+        await self.accounts.record_agent_logout(op)
+
+    @requires("operator")
+    async def agent_logout(self, request: web.Request) -> web.Response:
+        await self._agent_logout(request["principal"].operator_id)
+        return web.json_response({"ok": True})
+
+    @requires("operator")
+    async def agent_pause(self, request: web.Request) -> web.Response:
+        op = request["principal"].operator_id
+        try:
+            reason = str((await request.json()).get("reason", ""))
+        except ValueError:
+            return error(400, "Dữ liệu không hợp lệ")
+        if reason not in PAUSE_REASONS:
+            return error(400, f"Lý do tạm nghỉ không hợp lệ; chọn một trong: {', '.join(PAUSE_REASONS)}")
+        try:
+            await self.cti.pause(op, reason)
+        except ActionError as exc:
+            return error(409, f"Chưa đăng nhập hàng đợi: {exc}")
+        await self.accounts.record_agent_pause(op, True, reason)
+        return web.json_response({"paused": True, "reason": reason})
+
+    @requires("operator")
+    async def agent_unpause(self, request: web.Request) -> web.Response:
+        op = request["principal"].operator_id
+        try:
+            await self.cti.unpause(op)
+        except ActionError as exc:
+            return error(409, f"Chưa đăng nhập hàng đợi: {exc}")
+        await self.accounts.record_agent_pause(op, False)
+        return web.json_response({"paused": False})
+
+    def _may_edit(self, p: Principal, ticket) -> bool:
+        if p.role in ("supervisor", "admin"):
+            return True
+        return ticket.operator_id == p.operator_id and ticket.draft
+
+    @requires("operator", "supervisor", "admin")
+    async def call_ticket(self, request: web.Request) -> web.Response:
+        ticket = await self.store.ticket_for_call(request.match_info["linkedid"][:64])
+        if ticket is None:
+            return error(404, "Cuộc gọi chưa có phiếu")
+        if not self._may_edit(request["principal"], ticket):
+            return error(403, "Phiếu này không thuộc cuộc gọi của bạn")
+        return web.json_response(ticket_public(ticket))
+
+    @requires("operator", "supervisor", "admin")
+    async def edit_ticket(self, request: web.Request) -> web.Response:
+        try:
+            ticket_id = int(request.match_info["id"])
+        except ValueError:
+            return error(404, "Không có phiếu này")
+        ticket = await self.store.ticket(ticket_id)
+        if ticket is None:
+            return error(404, "Không có phiếu này")
+        if not self._may_edit(request["principal"], ticket):
+            return error(403, "Phiếu này không thuộc cuộc gọi của bạn")
+        try:
+            edit = await parse_body(request, TicketEdit)
+        except ValidationFailed as exc:
+            return error(exc.status, str(exc))
+        fields = edit.model_dump(exclude_unset=True)
+        submit = fields.pop("submit", False)
+        if submit:
+            fields["draft"] = False
+        ticket = await self.store.update_ticket(ticket_id, **fields)
+        return web.json_response(ticket_public(ticket))
+
+    # -- supervisor -----------------------------------------------------------------------------
+    @requires("supervisor", "admin")
+    async def supervisor_state(self, request: web.Request) -> web.Response:
+        return web.json_response(self.cti.model.snapshot())
+
+    @requires("supervisor", "admin")
+    async def supervisor_listen(self, request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+            linkedid, mode, phone = str(body["linkedid"]), str(body.get("mode", "listen")), str(body["phone"])
+        except (ValueError, KeyError, TypeError):
+            return error(400, "Cần linkedid, phone và mode (listen hoặc whisper)")
+        call = self.cti.model.calls.get(linkedid)
+        if call is None or not call.agent:
+            return error(404, "Không có cuộc gọi đang nói chuyện này")
+        if mode not in ("listen", "whisper") or phone not in self.sip_passwords:
+            return error(400, "mode phải là listen hoặc whisper; phone là máy của giám sát viên")
+        await self.cti.spy(phone, f"PJSIP/{call.agent}", whisper=mode == "whisper")
+        return web.json_response({"ok": True})
+
+    # -- websocket -------------------------------------------------------------------------------
+    async def websocket(self, request: web.Request) -> web.StreamResponse:
+        p = await self.accounts.session_user(request.cookies.get(COOKIE))
+        if p is None:
+            return error(401, "Chưa đăng nhập hoặc phiên đã hết hạn")
+        ws = web.WebSocketResponse(heartbeat=20)
+        await ws.prepare(request)
+        token = request.cookies.get(COOKIE)
+        self.hub.clients[ws] = p
+        try:
+            await self.hub.hello(ws, p)
+            async for msg in ws:
+                if msg.type == WSMsgType.TEXT:
+                    # The only client message: a ping that also re-checks the session.
+                    if await self.accounts.session_user(token) is None:
+                        await ws.close(code=4401, message=b"session expired")
+                        break
+                    await ws.send_str(json.dumps({"v": 1, "type": "pong"}))
+        finally:
+            self.hub.clients.pop(ws, None)
+        return ws
+
+
+CSP = ("default-src 'self'; connect-src 'self' ws: wss:; media-src 'self' blob:; img-src 'self' data:; "
+       "style-src 'self'; script-src 'self'; frame-ancestors 'none'")

@@ -1,0 +1,46 @@
+// Shared by the desktop pages: JSON API calls, the event socket with automatic reconnection,
+// Vietnamese names and time display in Asia/Ho_Chi_Minh.
+const Hotline = {
+  async api(path, method = "GET", body) {
+    const opts = {method, headers: {}};
+    if (body !== undefined || method !== "GET") {
+      opts.headers["Content-Type"] = "application/json";
+      opts.body = JSON.stringify(body || {});
+    }
+    const r = await fetch(path, opts);
+    if (r.status === 401) { location.href = "/login"; throw new Error("unauthenticated"); }
+    const data = await r.json();
+    if (!r.ok) throw new Error(data.error || r.statusText);
+    return data;
+  },
+  connect(onMessage) {
+    let delay = 500;
+    const open = () => {
+      const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
+      ws.onmessage = (ev) => onMessage(JSON.parse(ev.data));
+      ws.onopen = () => { delay = 500; };
+      ws.onclose = (ev) => {
+        if (ev.code === 4401) { location.href = "/login"; return; }
+        setTimeout(open, delay); delay = Math.min(delay * 2, 10000);
+      };
+      Hotline.socket = ws;
+    };
+    open();
+    setInterval(() => { if (Hotline.socket && Hotline.socket.readyState === 1) Hotline.socket.send("ping"); }, 30000);
+  },
+  time(t) {
+    if (!t) return "—";
+    const d = typeof t === "number" ? new Date(t * 1000) : new Date(t);
+    return d.toLocaleString("vi-VN", {timeZone: "Asia/Ho_Chi_Minh"});
+  },
+  states: {logged_out: "Chưa đăng nhập hàng đợi", available: "Sẵn sàng", paused: "Tạm nghỉ", ringing: "Đang đổ chuông",
+           on_call: "Đang nghe máy", wrapup: "Hoàn tất cuộc gọi"},
+  callStates: {ivr: "Đang nghe IVR", queued: "Đang chờ", ringing: "Đang đổ chuông", talking: "Đang nói chuyện"},
+  topics: {administrative_procedures: "Thủ tục hành chính", infrastructure: "Sự cố hạ tầng kỹ thuật",
+           socio_economic: "Kinh tế - xã hội, dịch vụ công", investment: "Đầu tư, khu công nghiệp, du lịch",
+           general: "Chung"},
+  text(id, value) { document.getElementById(id).textContent = value ?? "—"; },
+};
+document.getElementById("logout").addEventListener("click", async () => {
+  await Hotline.api("/api/logout", "POST"); location.href = "/login";
+});

@@ -1,0 +1,58 @@
+"""Request bodies: size limits, types, and Vietnamese error messages."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+MAX_BODY = 64 * 1024
+
+
+class ValidationFailed(Exception):
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+FIELD_NAMES = {"reporter_name": "Họ tên", "caller_phone": "Số điện thoại", "address": "Địa chỉ", "email": "Email",
+               "topic": "Lĩnh vực", "content": "Nội dung", "confidential": "Bảo mật", "submit": "Gửi"}
+
+
+class TicketEdit(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reporter_name: str | None = Field(None, max_length=200)
+    caller_phone: str | None = Field(None, max_length=32, pattern=r"^\+?[0-9 .\-]{0,31}$")
+    address: str | None = Field(None, max_length=500)
+    email: str | None = Field(None, max_length=200)
+    topic: str | None = Field(None, max_length=40, pattern=r"^[a-z_]*$")
+    content: str | None = Field(None, max_length=20000)
+    confidential: bool | None = None
+    submit: bool = False
+
+    @field_validator("reporter_name", "address", "content")
+    @classmethod
+    def _nfc(cls, v: str | None) -> str | None:
+        # Vietnamese typed on different keyboards arrives composed or decomposed: store NFC.
+        return unicodedata.normalize("NFC", v) if v is not None else v
+
+
+async def parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
+    if request.content_length and request.content_length > MAX_BODY:
+        raise ValidationFailed("Nội dung quá lớn", 413)
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise ValidationFailed("Nội dung quá lớn", 413)
+    if len(raw) > MAX_BODY:
+        raise ValidationFailed("Nội dung quá lớn", 413)
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err["loc"] else ""
+            problems.append(f"{FIELD_NAMES.get(name, name or 'dữ liệu')}: {err['msg']}")
+        raise ValidationFailed("Dữ liệu không hợp lệ — " + "; ".join(problems))

@@ -1,0 +1,30 @@
+"""Headless Chromium (Debian's package) driven by Playwright, with the flags a WebRTC softphone
+needs on a machine without a screen, microphone or internet."""
+
+from __future__ import annotations
+
+import tempfile
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream",
+         "--use-fake-device-for-media-stream", "--allow-loopback-in-peer-connection",
+         "--autoplay-policy=no-user-gesture-required"]
+
+
+async def launch(playwright):
+    """A fresh persistent context (own profile folder) in headless Chromium."""
+    profile = tempfile.mkdtemp(prefix="chromium-")
+    return await playwright.chromium.launch_persistent_context(
+        profile, executable_path=CHROMIUM, headless=True, args=FLAGS, permissions=["microphone"],
+        bypass_csp=True)  # lets the test driver evaluate expressions; the pages keep their CSP
+
+
+async def log_in(context, base_url: str, username: str, password: str):
+    page = await context.new_page()
+    await page.goto(f"{base_url}/login")
+    await page.fill("#username", username)
+    await page.fill("#password", password)
+    await page.click("#login-button")
+    await page.wait_for_url(lambda url: not url.endswith("/login"))
+    return page
