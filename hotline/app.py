@@ -83,6 +83,28 @@ async def seed_demo(store: TicketStore) -> None:
             log.info("demo ticket %s (%s)", code, status)
 
 
+async def _supervise(asterisk: ManagedAsterisk, stop: asyncio.Event, max_restarts: int = 5) -> None:
+    """Wait for the stop signal; restart Asterisk if it dies meanwhile (at most `max_restarts`
+    within ten minutes, then give up and stop). The CTI reconnects and resynchronises by itself."""
+    restarts: list[float] = []
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        watcher = asyncio.create_task(asterisk.proc.wait())
+        stopper = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({watcher, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        watcher.cancel()
+        stopper.cancel()
+        if stop.is_set():
+            return
+        restarts = [t for t in restarts if loop.time() - t < 600] + [loop.time()]
+        if len(restarts) > max_restarts:
+            log.error("Asterisk keeps exiting (code %s); stopping", asterisk.proc.returncode)
+            return
+        log.error("Asterisk exited unexpectedly (code %s); restarting it", asterisk.proc.returncode)
+        await asyncio.sleep(1)
+        await asterisk.start()
+
+
 def _raise_priority(nice: int) -> None:
     """Give this (control-plane) process priority over Asterisk's media threads; see Settings."""
     try:
@@ -151,13 +173,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
         log.info("hotline ready: profile %s, numbers %s, SIP trunk udp/%s:%d, AMI 127.0.0.1:%d, FastAGI %d; "
                  "desktop http://%s:%d/", prepared.profile.id, ", ".join(prepared.profile.numbers.dialled_forms()),
                  settings.sip_bind, p.sip, p.ami, p.agi, settings.web_bind, p.web)
-        watcher = asyncio.create_task(prepared.asterisk.proc.wait())
-        stopper = asyncio.create_task(stop.wait())
-        done, _ = await asyncio.wait({watcher, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        if watcher in done:
-            log.error("Asterisk exited unexpectedly (code %s)", prepared.asterisk.proc.returncode)
-        stopper.cancel()
-        watcher.cancel()
+        await _supervise(prepared.asterisk, stop)
     finally:
         ready_file.unlink(missing_ok=True)
         await hub.stop()

@@ -26,6 +26,10 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except OSError:
         pass
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, 0)  # not the control plane's raised priority
+    except OSError:
+        pass
     os.setpgrp()  # Ctrl-C on the parent's terminal is for the parent; it stops Asterisk cleanly
 
 

@@ -62,7 +62,7 @@ class Agent:
     queues: set[str] = field(default_factory=set)
     paused: bool = False
     pause_reason: str = ""
-    state: str = "logged_out"  # logged_out | available | paused | ringing | on_call | wrapup
+    state: str = "logged_out"  # logged_out | available | paused | ringing | on_call | wrapup | unreachable
     since: float = field(default_factory=time.time)
     call: str | None = None  # linkedid of the call it rings for or talks on
 
@@ -91,6 +91,7 @@ class CtiModel:
         for a in self.agents.values():
             a.queues.clear()
             a.call = None
+            a.state = "logged_out"  # until Asterisk's member list says otherwise
         self.waiting.clear()
 
     # -- helpers -----------------------------------------------------------------------------
@@ -102,7 +103,7 @@ class CtiModel:
     def _set_state(self, agent: Agent, state: str) -> DomainEvent | None:
         if not agent.queues:
             state = "logged_out"
-        elif state == "available" and agent.paused:
+        elif state in ("available", "unreachable") and agent.paused:
             state = "paused"
         if state == agent.state:
             return None
@@ -200,6 +201,8 @@ class CtiModel:
             state = "on_call"
         elif status == "6":  # ringing
             state = "ringing"
+        elif status in ("4", "5"):  # invalid / unavailable: the softphone is not registered
+            state = "unreachable"
         else:
             state = "wrapup" if agent.state == "wrapup" and status == "" else "available"
         return [self._set_state(agent, state)]
@@ -216,6 +219,8 @@ class CtiModel:
         agent.pause_reason = e.get("PausedReason", "") if agent.paused else ""
         if agent.state in ("ringing", "on_call", "wrapup"):
             return [self._set_state(agent, agent.state)]
+        if str(e.get("Status", "")) in ("4", "5"):
+            return [self._set_state(agent, "unreachable")]
         return [self._set_state(agent, "available")]
 
     def _on_AgentCalled(self, e: dict):

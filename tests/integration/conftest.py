@@ -144,3 +144,12 @@ async def playwright_session():
 
     async with async_playwright() as p:
         yield p
+
+
+@pytest.fixture(scope="module")
+async def resync_line(workdir, config_dir):
+    """An instance of its own: the resynchronisation test kills its Asterisk."""
+    ln = await start_line(workdir, "resync", "test_open", config_dir)
+    yield ln
+    ln.ami.close()
+    await ln.instance.stop()

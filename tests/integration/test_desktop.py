@@ -92,3 +92,88 @@ async def test_an_operator_answers_a_call_in_the_browser(playwright_session, des
                                      timeout=15000)  # after the wrap-up time
     finally:
         await ctx.close()
+
+
+async def test_with_two_operators_the_pop_goes_only_to_the_one_whose_phone_rings(playwright_session, desktop_line,
+                                                                                 store):
+    line = desktop_line
+    ctx1, page1 = await operator_page(playwright_session, line, store, "op1")
+    ctx2, page2 = await operator_page(playwright_session, line, store, "op2")
+    try:
+        caller = "0912000222"
+        call_task = asyncio.create_task(line.call(CallScript().pause(2000).keys("3").pause(12000), caller=caller))
+        ringing = None
+        for _ in range(60):
+            shown = [await text(p, "#pop-caller") == caller for p in (page1, page2)]
+            if any(shown):
+                ringing = shown
+                break
+            await asyncio.sleep(0.25)
+        assert ringing in ([True, False], [False, True]), ringing  # exactly one pop
+        rung, other = (page1, page2) if ringing[0] else (page2, page1)
+        await rung.wait_for_selector("#answer:not([disabled])", timeout=10000)
+        assert await other.is_disabled("#answer")  # the other phone is not ringing
+        await rung.click("#answer")
+        await rung.wait_for_function("document.getElementById('call-state').textContent === 'Đang nói chuyện'",
+                                     timeout=10000)
+        assert await text(other, "#pop-caller") == "—"
+        assert (await call_task).sipp.ok
+    finally:
+        await ctx1.close()
+        await ctx2.close()
+
+
+async def test_reloading_the_page_mid_call_keeps_the_call_context(playwright_session, desktop_line, store):
+    line = desktop_line
+    ctx, page = await operator_page(playwright_session, line, store, "op1")
+    try:
+        caller = "0912000333"
+        call_task = asyncio.create_task(line.call(CallScript().pause(2000).keys("4").pause(25000), caller=caller))
+        await page.wait_for_selector("#answer:not([disabled])", timeout=30000)
+        await page.click("#answer")
+        await page.wait_for_function("document.getElementById('ticket-code').textContent !== ''", timeout=10000)
+        code = await text(page, "#ticket-code")
+        await page.fill("textarea[name=content]", "Hỏi về chính sách ưu đãi đầu tư")
+        await page.wait_for_function("document.getElementById('ticket-saved').textContent === 'Đã lưu nháp'",
+                                     timeout=10000)
+        await page.reload()  # the browser reconnects: the call's context and the draft come back
+        await page.wait_for_function(f"document.getElementById('pop-caller').textContent === '{caller}'",
+                                     timeout=10000)
+        assert await text(page, "#ticket-code") == code
+        assert await page.input_value("textarea[name=content]") == "Hỏi về chính sách ưu đãi đầu tư"
+        assert await text(page, "#pop-topic") == "Đầu tư, khu công nghiệp, du lịch"
+        await call_task
+    finally:
+        await ctx.close()
+
+
+async def test_the_supervisor_sees_queues_and_agents_live(playwright_session, desktop_line, store):
+    line = desktop_line
+    op_ctx, op_page = await operator_page(playwright_session, line, store, "op2")
+    sup_ctx = await launch(playwright_session)
+    try:
+        await op_page.select_option("#pause-reason", "training")
+        await op_page.click("#pause")
+        await op_page.wait_for_function("document.getElementById('agent-state').textContent.startsWith('Tạm nghỉ')",
+                                        timeout=10000)
+        sup = await log_in(sup_ctx, base_url(line), "gs-live", await store.user("gs-live", "supervisor"))
+        assert sup.url.endswith("/supervisor")
+        await sup.wait_for_function(
+            "[...document.querySelectorAll('#agents tbody tr')].some(r => r.textContent.includes('op2') && "
+            "r.textContent.includes('Tạm nghỉ') && r.textContent.includes('training'))", timeout=10000)
+        caller = "0912000444"
+        call_task = asyncio.create_task(line.call(CallScript().pause(2000).keys("2").pause(9000), caller=caller))
+        await sup.wait_for_function(
+            "[...document.querySelectorAll('#calls tbody tr')].some(r => r.textContent.includes('" + caller + "'))",
+            timeout=15000)
+        await sup.wait_for_function(
+            "[...document.querySelectorAll('#queues tbody tr')].some(r => r.cells[0].textContent === 'infrastructure'"
+            " && r.cells[1].textContent !== '0')", timeout=15000)
+        await call_task
+        await op_page.click("#unpause")
+        await sup.wait_for_function(
+            "[...document.querySelectorAll('#agents tbody tr')].some(r => r.textContent.includes('op2') && "
+            "r.textContent.includes('Sẵn sàng'))", timeout=10000)
+    finally:
+        await op_ctx.close()
+        await sup_ctx.close()

@@ -34,7 +34,7 @@ const Hotline = {
     return d.toLocaleString("vi-VN", {timeZone: "Asia/Ho_Chi_Minh"});
   },
   states: {logged_out: "Chưa đăng nhập hàng đợi", available: "Sẵn sàng", paused: "Tạm nghỉ", ringing: "Đang đổ chuông",
-           on_call: "Đang nghe máy", wrapup: "Hoàn tất cuộc gọi"},
+           on_call: "Đang nghe máy", wrapup: "Hoàn tất cuộc gọi", unreachable: "Mất kết nối điện thoại"},
   callStates: {ivr: "Đang nghe IVR", queued: "Đang chờ", ringing: "Đang đổ chuông", talking: "Đang nói chuyện"},
   topics: {administrative_procedures: "Thủ tục hành chính", infrastructure: "Sự cố hạ tầng kỹ thuật",
            socio_economic: "Kinh tế - xã hội, dịch vụ công", investment: "Đầu tư, khu công nghiệp, du lịch",

@@ -1,0 +1,151 @@
+"""Every API route and the WebSocket need a valid session and the right role."""
+
+import aiohttp
+import pytest
+
+from tests.integration.desktop_support import Store
+
+pytestmark = pytest.mark.integration
+
+API_GETS = ["/api/me", "/api/openapi.json", "/api/sip-credentials", "/api/pause-reasons", "/api/supervisor/state",
+            "/api/calls/123.4/ticket"]
+API_POSTS = ["/api/logout", "/api/agent/login", "/api/agent/logout", "/api/agent/pause", "/api/agent/unpause",
+             "/api/supervisor/listen"]
+
+
+def url(line, path):
+    return f"http://127.0.0.1:{line.instance.port_base + 4}{path}"
+
+
+@pytest.fixture(scope="module")
+async def store(desktop_line):
+    s = Store(desktop_line.instance.home)
+    yield s
+    await s.close()
+
+
+async def session_for(line, username, password) -> aiohttp.ClientSession:
+    http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+    async with http.post(url(line, "/api/login"), json={"username": username, "password": password}) as r:
+        assert r.status == 200, await r.text()
+    return http
+
+
+async def test_without_a_session_everything_is_refused(desktop_line):
+    async with aiohttp.ClientSession() as http:
+        for path in API_GETS:
+            async with http.get(url(desktop_line, path)) as r:
+                assert r.status == 401, path
+        for path in API_POSTS:
+            async with http.post(url(desktop_line, path), json={}) as r:
+                assert r.status == 401, path
+        async with http.put(url(desktop_line, "/api/tickets/1"), json={}) as r:
+            assert r.status == 401
+        with pytest.raises(aiohttp.WSServerHandshakeError) as err:
+            await http.ws_connect(url(desktop_line, "/ws"))
+        assert err.value.status == 401
+
+
+async def test_wrong_password_and_forged_cookie_are_refused(desktop_line, store):
+    await store.user("op9", "operator", "op1")
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url(desktop_line, "/api/login"), json={"username": "op9", "password": "wrong"}) as r:
+            assert r.status == 401
+            assert "Sai tên đăng nhập" in (await r.json())["error"]
+        async with http.post(url(desktop_line, "/api/login"), data="username=op9") as r:
+            assert r.status == 415
+    forged = {"hl_session": "forged-token-value"}
+    async with aiohttp.ClientSession(cookies=forged) as http:
+        async with http.get(url(desktop_line, "/api/me")) as r:
+            assert r.status == 401
+        with pytest.raises(aiohttp.WSServerHandshakeError):
+            await http.ws_connect(url(desktop_line, "/ws"))
+
+
+async def test_an_operator_cannot_use_supervisor_endpoints(desktop_line, store):
+    password = await store.user("op8", "operator", "op2")
+    http = await session_for(desktop_line, "op8", password)
+    try:
+        async with http.get(url(desktop_line, "/api/supervisor/state")) as r:
+            assert r.status == 403
+        async with http.post(url(desktop_line, "/api/supervisor/listen"), json={"linkedid": "x", "phone": "op2"}) as r:
+            assert r.status == 403
+        async with http.get(url(desktop_line, "/api/me")) as r:
+            assert (await r.json())["role"] == "operator"
+        async with http.post(url(desktop_line, "/api/agent/pause"), json={"reason": "<script>"}) as r:
+            assert r.status == 400  # only the listed reason codes
+    finally:
+        await http.close()
+
+
+async def test_a_supervisor_has_no_softphone_credentials_but_sees_the_state(desktop_line, store):
+    password = await store.user("gs1", "supervisor")
+    http = await session_for(desktop_line, "gs1", password)
+    try:
+        async with http.get(url(desktop_line, "/api/sip-credentials")) as r:
+            assert r.status == 403
+        async with http.get(url(desktop_line, "/api/supervisor/state")) as r:
+            assert r.status == 200 and set(await r.json()) == {"calls", "agents", "queues"}
+        async with http.get(url(desktop_line, "/api/openapi.json")) as r:
+            doc = await r.json()
+            assert doc["openapi"].startswith("3.") and "/api/tickets/{id}" in doc["paths"]
+        ws = await http.ws_connect(url(desktop_line, "/ws"))
+        hello = await ws.receive_json(timeout=5)
+        assert hello["v"] == 1 and hello["type"] == "hello" and "snapshot" in hello["data"]
+        stats = await ws.receive_json(timeout=5)
+        assert stats["type"] == "queue.stats"
+        await ws.close()
+    finally:
+        await http.close()
+
+
+async def test_an_expired_session_closes_the_websocket(desktop_line, store):
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import update
+
+    from hotline.ticketing.models import WebSession
+
+    password = await store.user("gs2", "supervisor")
+    http = await session_for(desktop_line, "gs2", password)
+    try:
+        ws = await http.ws_connect(url(desktop_line, "/ws"))
+        assert (await ws.receive_json(timeout=5))["type"] == "hello"
+        async with store.accounts.sessions() as s, s.begin():  # the session runs out
+            await s.execute(update(WebSession).values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+        await ws.send_str("ping")
+        while True:
+            msg = await ws.receive(timeout=5)
+            if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):
+                break
+        assert ws.close_code == 4401
+        async with http.get(url(desktop_line, "/api/me")) as r:
+            assert r.status == 401
+    finally:
+        await http.close()
+
+
+async def test_hostile_ticket_fields_are_refused_or_stored_safely(desktop_line, store):
+    ticket = await store.tickets.create_ticket(status="received", operator_id="op2", draft=True)
+    password = await store.user("op7", "operator", "op2")
+    http = await session_for(desktop_line, "op7", password)
+    try:
+        async with http.put(url(desktop_line, f"/api/tickets/{ticket.id}"), json={"content": "x" * 300_000}) as r:
+            assert r.status == 413
+        async with http.put(url(desktop_line, f"/api/tickets/{ticket.id}"), json={"content": "x" * 20_001}) as r:
+            assert r.status == 400 and "Nội dung" in (await r.json())["error"]
+        async with http.put(url(desktop_line, f"/api/tickets/{ticket.id}"), json={"caller_phone": "'; DROP TABLE"}) as r:
+            assert r.status == 400 and "Số điện thoại" in (await r.json())["error"]
+        async with http.put(url(desktop_line, f"/api/tickets/{ticket.id}"), json={"is_admin": True}) as r:
+            assert r.status == 400
+        decomposed = "Nguye\u0302\u0303n <script>alert(1)</script> 🙂"
+        async with http.put(url(desktop_line, f"/api/tickets/{ticket.id}"), json={"reporter_name": decomposed}) as r:
+            assert r.status == 200
+            assert (await r.json())["reporter_name"] == "Nguyễn <script>alert(1)</script> 🙂"  # NFC, verbatim
+        async with http.put(url(desktop_line, "/api/tickets/999999"), json={}) as r:
+            assert r.status == 404
+        other = await store.tickets.create_ticket(status="received", operator_id="op1", draft=True)
+        async with http.put(url(desktop_line, f"/api/tickets/{other.id}"), json={"content": "x"}) as r:
+            assert r.status == 403  # not this operator's call
+    finally:
+        await http.close()
