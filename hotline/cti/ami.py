@@ -1,9 +1,11 @@
 """The AMI bridge: feeds Asterisk's events into the CTI model, resynchronises after every
 (re)connect, and carries out actions (agent login/logout, pause, hang-up, originate, listen).
 
-panoramisk reconnects by itself after a dropped connection or an Asterisk restart; its
-`on_login` hook is where the model is rebuilt from QueueStatus and CoreShowChannels, and where
-the agents that are logged in according to the database are put back into their queues.
+panoramisk reconnects by itself after a dropped connection or an Asterisk restart. Asterisk sends
+`FullyBooted` to every new AMI session once all its modules are loaded (right away if they
+already are): that is when the model is rebuilt from QueueStatus and CoreShowChannels, and when
+the agents that are logged in according to the database are put back into their queues. (At
+login alone, app_queue may not be loaded yet after a restart.)
 """
 
 from __future__ import annotations
@@ -39,8 +41,8 @@ class AmiBridge:
         self.connected = asyncio.Event()
         self.resyncs = 0
         self.manager = Manager(host=host, port=port, username=user, secret=secret, ping_delay=2,
-                               ping_interval=2, reconnect_timeout=1, on_login=self._on_login,
-                               on_disconnect=self._on_disconnect)
+                               ping_interval=2, reconnect_timeout=1, on_disconnect=self._on_disconnect)
+        self.manager.register_event("FullyBooted", self._on_fully_booted)
         for name in EVENTS:
             self.manager.register_event(name, self._on_event)
 
@@ -57,7 +59,7 @@ class AmiBridge:
         log.warning("AMI connection lost (%s); reconnecting", exc)
         self.connected.clear()
 
-    def _on_login(self, manager) -> None:
+    def _on_fully_booted(self, manager, message) -> None:
         asyncio.ensure_future(self.resync())
 
     async def resync(self) -> None:
@@ -118,9 +120,12 @@ class AmiBridge:
             try:
                 await self.action({"Action": "QueueAdd", "Queue": q, "Interface": f"PJSIP/{agent}",
                                    "MemberName": agent, "StateInterface": f"PJSIP/{agent}"})
-            except ActionError as exc:  # already a member: fine
-                if not quiet and "Already" not in str(exc):
+            except ActionError as exc:
+                if "Already" in str(exc):  # already a member: fine
+                    continue
+                if not quiet:
                     raise
+                log.warning("could not put %s back in queue %s: %s", agent, q, exc)
 
     async def logout(self, agent: str, queues: list[str]) -> None:
         for q in queues:

@@ -35,6 +35,13 @@ def operator_of(interface: str) -> str:
     return re.sub(r"-[0-9a-f]{8}$", "", interface.split("/", 1)[-1])
 
 
+def agent_id(event: dict) -> str:
+    """The operator an event is about. Queue events say MemberName/Interface; the QueueMember
+    entries of a QueueStatus list say Name/Location."""
+    return (event.get("MemberName") or event.get("Name")
+            or operator_of(event.get("Interface") or event.get("Location", "")))
+
+
 @dataclass
 class Call:
     linkedid: str
@@ -186,7 +193,7 @@ class CtiModel:
     _on_QueueCallerAbandon = _leave
 
     def _member(self, e: dict):
-        agent = self.agent(e.get("MemberName") or operator_of(e.get("Interface", "")))
+        agent = self.agent(agent_id(e))
         queue = e.get("Queue", "")
         if e.get("Event") == "QueueMemberRemoved":
             agent.queues.discard(queue)
@@ -213,7 +220,7 @@ class CtiModel:
     _on_QueueMember = _member  # resync (QueueStatus)
 
     def _on_QueueMemberStatus(self, e: dict):
-        agent = self.agent(e.get("MemberName") or operator_of(e.get("Interface", "")))
+        agent = self.agent(agent_id(e))
         agent.queues.add(e.get("Queue", ""))
         agent.paused = str(e.get("Paused", "0")) == "1"
         agent.pause_reason = e.get("PausedReason", "") if agent.paused else ""
@@ -225,7 +232,7 @@ class CtiModel:
 
     def _on_AgentCalled(self, e: dict):
         call = self._call(e)
-        agent = self.agent(e.get("MemberName") or operator_of(e.get("Interface", "")))
+        agent = self.agent(agent_id(e))
         if call is None:
             return []
         call.state = "ringing"
@@ -237,7 +244,7 @@ class CtiModel:
         return [DomainEvent("call.offered", offer, agent.id), self._set_state(agent, "ringing")]
 
     def _on_AgentRingNoAnswer(self, e: dict):
-        agent = self.agent(e.get("MemberName") or operator_of(e.get("Interface", "")))
+        agent = self.agent(agent_id(e))
         call = self.calls.get(e.get("Linkedid", ""))
         agent.call = None
         if call and call.state == "ringing":
@@ -247,7 +254,7 @@ class CtiModel:
 
     def _on_AgentConnect(self, e: dict):
         call = self._call(e)
-        agent = self.agent(e.get("MemberName") or operator_of(e.get("Interface", "")))
+        agent = self.agent(agent_id(e))
         if call is None:
             return []
         call.state, call.agent, call.answered_at = "talking", agent.id, self.clock()
@@ -255,7 +262,7 @@ class CtiModel:
         return [DomainEvent("call.answered", call.public(), agent.id), self._set_state(agent, "on_call")]
 
     def _on_AgentComplete(self, e: dict):
-        agent = self.agent(e.get("MemberName") or operator_of(e.get("Interface", "")))
+        agent = self.agent(agent_id(e))
         agent.call = None
         return [self._set_state(agent, "wrapup")]
 

@@ -28,3 +28,12 @@ async def log_in(context, base_url: str, username: str, password: str):
     await page.click("#login-button")
     await page.wait_for_url(lambda url: not url.endswith("/login"))
     return page
+
+
+async def launch_browser(playwright):
+    """One shared headless Chromium, for many light contexts (benchmarks)."""
+    return await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+
+
+async def new_context(browser):
+    return await browser.new_context(bypass_csp=True, permissions=["microphone"])

@@ -4,6 +4,7 @@ and an AMI observer. Calls are correlated with AMI events by the caller's number
 from __future__ import annotations
 
 import asyncio
+import os
 import itertools
 import random
 import shutil
@@ -25,7 +26,8 @@ def workdir():
     # Short paths: Asterisk's control socket path must stay under 108 bytes.
     path = Path(tempfile.mkdtemp(prefix="hlt-", dir="/tmp"))
     yield path
-    shutil.rmtree(path, ignore_errors=True)
+    if not os.environ.get("HOTLINE_KEEP_TEST_DIRS"):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -93,7 +93,9 @@ def test_resync_rebuilds_from_status_lists():
          {"Event": "QueueCallerJoin", "Queue": "infrastructure", **CALLER})
     m.reset()  # after a reconnect nothing old is trusted
     assert m.agents["op1"].state == "logged_out" and not m.calls and not m.queue_stats()
-    feed(m, {"Event": "QueueParams", "Queue": "infrastructure"}, member("QueueMember", paused="1", reason="meal"),
+    status_entry = {"Event": "QueueMember", "Queue": "infrastructure", "Name": "op1", "Location": "PJSIP/op1",
+                    "Status": "1", "Paused": "1", "PausedReason": "meal"}
+    feed(m, {"Event": "QueueParams", "Queue": "infrastructure"}, status_entry,
          {"Event": "QueueEntry", "Queue": "infrastructure", "Wait": "7", **CALLER})
     assert m.agents["op1"].state == "paused"
     assert m.queue_stats()["infrastructure"] == {"waiting": 1, "longest_wait": 7.0}
