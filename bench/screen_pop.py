@@ -4,7 +4,8 @@ N operators (JsSIP softphones in one headless Chromium) log in to a real hotline
 choose a topic, each call rings one operator. For each call it prints:
   lead    = time the pop (call.offered over the WebSocket) reaches the page
             - time the SIP INVITE reaches the page's softphone (goal: p99 <= 0 ms)
-  latency = time the pop reaches the page - Asterisk's AgentCalled event time (goal: p99 < 50 ms)
+  latency = time the pop reaches the page - Asterisk's offer event (the queue's pre-dial
+            HotlineOffer, else AgentCalled) (goal: p99 < 50 ms)
 Both clocks are this machine's wall clock (the page's performance.timeOrigin + now(), and the AMI
 event's Timestamp).
 
@@ -89,7 +90,12 @@ async def main() -> int:
                 result = await run_sipp(script, inst.sip_target, "1022", f"09100000{round_no:02d}", 49000, 49002,
                                         timeout=120, extra=["-r", "10", "-m", str(n), "-l", str(n)])
                 await asyncio.sleep(8)  # wrap-up
-                called = {e["Linkedid"]: float(e["Timestamp"]) for e in ami.events if e.get("Event") == "AgentCalled"}
+                # Asterisk's first word that an operator is about to ring: the pre-dial HotlineOffer
+                # event, else AgentCalled.
+                called = {}
+                for e in ami.events:
+                    if e.get("Event") == "AgentCalled" or e.get("UserEvent") == "HotlineOffer":
+                        called.setdefault(e["Linkedid"], float(e["Timestamp"]))
                 for page in pages:
                     timings = await page.evaluate("window.hotlinePhone.state.timings")
                     pops = [t for t in timings if "popAt" in t]
@@ -113,7 +119,7 @@ async def main() -> int:
     print(f"{len(leads)} calls, {n} operators ringing at once")
     print(f"pop lead (pop - INVITE at the browser), ms: p50 {statistics.median(leads):.1f}  p99 {pct(leads, .99):.1f}"
           f"  max {max(leads):.1f}   goal p99 <= 0")
-    print(f"pop latency (browser - AgentCalled), ms:    p50 {statistics.median(latencies):.1f}  "
+    print(f"pop latency (browser - Asterisk offer), ms:    p50 {statistics.median(latencies):.1f}  "
           f"p99 {pct(latencies, .99):.1f}  max {max(latencies):.1f}   goal p99 < 50")
     return 0
 

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 EVENTS = ["Newchannel", "Hangup", "QueueCallerJoin", "QueueCallerLeave", "QueueCallerAbandon",
           "QueueMemberAdded", "QueueMemberRemoved", "QueueMemberPause", "QueueMemberStatus",
-          "AgentCalled", "AgentConnect", "AgentComplete", "AgentRingNoAnswer"]
+          "UserEvent", "AgentCalled", "AgentConnect", "AgentComplete", "AgentRingNoAnswer"]
 
 
 class ActionError(Exception):

@@ -230,17 +230,28 @@ class CtiModel:
             return [self._set_state(agent, "unreachable")]
         return [self._set_state(agent, "available")]
 
+    def _on_UserEvent(self, e: dict):
+        # HotlineOffer: sent by the queue's pre-dial handler on the operator's channel, just before
+        # its INVITE; the channel's linkedid is the caller's call.
+        if e.get("UserEvent") != "HotlineOffer" or not e.get("Agent") or e.get("Linkedid") not in self.calls:
+            return []
+        return self._offer(self.calls[e["Linkedid"]], self.agent(e["Agent"]), e.get("Channel"))
+
     def _on_AgentCalled(self, e: dict):
         call = self._call(e)
         agent = self.agent(agent_id(e))
         if call is None:
             return []
+        if call.state == "ringing" and call.agent == agent.id:
+            return []  # already offered by the pre-dial handler
+        return self._offer(call, agent, e.get("DestChannel"))
+
+    def _offer(self, call: Call, agent: Agent, agent_channel: str | None):
         call.state = "ringing"
         call.agent = agent.id
         agent.call = call.linkedid
         wait = self.clock() - (call.queued_at or call.started)
-        offer = {**call.public(), "wait_seconds": round(wait, 1), "queue": e.get("Queue"),
-                 "agent_channel": e.get("DestChannel")}
+        offer = {**call.public(), "wait_seconds": round(wait, 1), "agent_channel": agent_channel}
         return [DomainEvent("call.offered", offer, agent.id), self._set_state(agent, "ringing")]
 
     def _on_AgentRingNoAnswer(self, e: dict):

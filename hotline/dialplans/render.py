@@ -17,6 +17,8 @@ def dialplan_context(profile: Profile) -> dict:
         "greeting": menu.greeting or main.prompt,
         "main_prompt": main.prompt,
         "bench_number": "10229",
+        # How long the INVITE to an operator waits for the screen pop to travel ahead of it.
+        "pop_head_start_ms": 30,
         # The baseline menu: the top-level keys that queue directly.
         "baseline_choices": [(k, o.queue) for k, o in main.options.items() if o.queue],
     }

@@ -105,3 +105,16 @@ def test_unknown_and_partial_events_are_ignored():
     m = CtiModel(Clock())
     assert feed(m, {"Event": "FullyBooted"}, {"Event": "AgentCalled"}, {"Event": "Hangup", "Linkedid": "x"},
                 {}) == []
+
+
+def test_the_pre_dial_offer_pops_before_agent_called_and_only_once():
+    m = CtiModel(Clock())
+    feed(m, member("QueueMemberAdded"), {"Event": "Newchannel", **CALLER},
+         {"Event": "QueueCallerJoin", "Queue": "infrastructure", **CALLER, "ChanVariable": VARS})
+    out = feed(m, {"Event": "UserEvent", "UserEvent": "HotlineOffer", "Agent": "op1",
+                   "Channel": "PJSIP/op1-00000002", "Linkedid": "hotline-1.0", "Uniqueid": "hotline-1.2"})
+    offer = [e for e in out if e.kind == "call.offered"]
+    assert len(offer) == 1 and offer[0].agent == "op1" and offer[0].data["queue"] == "infrastructure"
+    out = feed(m, {"Event": "AgentCalled", "Queue": "infrastructure", "MemberName": "op1", **CALLER})
+    assert not [e for e in out if e.kind == "call.offered"]
+    assert feed(m, {"Event": "UserEvent", "UserEvent": "Other", "Agent": "op1", "Linkedid": "hotline-1.0"}) == []
