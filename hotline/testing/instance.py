@@ -4,7 +4,6 @@ AMI observer recording every event: what tests and benchmarks drive and watch.""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import socket
 import sys

@@ -3,7 +3,7 @@ and an AMI observer. Calls are correlated with AMI events by the caller's number
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import os
 import itertools
 import random
@@ -93,51 +93,63 @@ class Line:
         return CallRecord(caller, result, events)
 
 
-async def start_line(workdir: Path, name: str, profile: str, config_dir: Path, ivr: bool = True) -> Line:
+@contextlib.asynccontextmanager
+async def running_line(workdir: Path, name: str, profile: str, config_dir: Path, ivr: bool = True):
+    """A hotline on its own home folder and ports, with its AMI observer, stopped afterwards."""
     base = free_port_base(35060 + 20 * len(list(workdir.glob("home-*"))), 10)
     inst = HotlineInstance(workdir / f"home-{name}", base, profile, config_dir, ivr=ivr)
     await inst.start()
     ami = AmiObserver(inst)
-    await ami.connect()
-    return Line(inst, ami)
+    try:
+        await ami.connect()
+        yield Line(inst, ami)
+    finally:
+        ami.close()
+        await inst.stop()
 
 
 @pytest.fixture(scope="session")
 async def line(workdir, config_dir):
-    ln = await start_line(workdir, "open", "test_open", config_dir)
-    yield ln
-    ln.ami.close()
-    await ln.instance.stop()
+    async with running_line(workdir, "open", "test_open", config_dir) as ln:
+        yield ln
 
 
 @pytest.fixture(scope="session")
 async def closed_line(workdir, config_dir):
-    ln = await start_line(workdir, "closed", "test_closed", config_dir)
-    yield ln
-    ln.ami.close()
-    await ln.instance.stop()
+    async with running_line(workdir, "closed", "test_closed", config_dir) as ln:
+        yield ln
 
 
 @pytest.fixture(scope="session")
 async def line_without_ivr(workdir, config_dir):
-    ln = await start_line(workdir, "noivr", "test_open", config_dir, ivr=False)
-    yield ln
-    ln.ami.close()
-    await ln.instance.stop()
-
-
-def gather(*coros):
-    return asyncio.gather(*coros)
+    """A second instance side by side, whose FastAGI server is not running."""
+    async with running_line(workdir, "noivr", "test_open", config_dir, ivr=False) as ln:
+        yield ln
 
 
 @pytest.fixture(scope="session")
 async def desktop_line(workdir, config_dir):
-    """A third instance for the desktop tests: operators who log in join its queues, so it is kept
+    """An instance for the desktop tests: operators who log in join its queues, so it is kept
     apart from the switchboard tests' instance."""
-    ln = await start_line(workdir, "desk", "test_open", config_dir)
-    yield ln
-    ln.ami.close()
-    await ln.instance.stop()
+    async with running_line(workdir, "desk", "test_open", config_dir) as ln:
+        yield ln
+
+
+@pytest.fixture(scope="module")
+async def resync_line(workdir, config_dir):
+    """An instance of its own: the resynchronisation test kills its Asterisk."""
+    async with running_line(workdir, "resync", "test_open", config_dir) as ln:
+        yield ln
+
+
+@pytest.fixture(scope="module")
+async def store(desktop_line):
+    """The desktop instance's database, as an administrator's tool would reach it."""
+    from tests.integration.desktop_support import Store
+
+    s = Store(desktop_line.instance.home)
+    yield s
+    await s.close()
 
 
 @pytest.fixture(scope="session")
@@ -146,12 +158,3 @@ async def playwright_session():
 
     async with async_playwright() as p:
         yield p
-
-
-@pytest.fixture(scope="module")
-async def resync_line(workdir, config_dir):
-    """An instance of its own: the resynchronisation test kills its Asterisk."""
-    ln = await start_line(workdir, "resync", "test_open", config_dir)
-    yield ln
-    ln.ami.close()
-    await ln.instance.stop()

@@ -7,20 +7,12 @@ import pytest
 
 from hotline.testing.browser import launch, log_in
 from hotline.testing.sipp import PCAP_DIR, CallScript
-from tests.integration.desktop_support import Store
 
 pytestmark = pytest.mark.integration
 
 
 def base_url(line) -> str:
     return f"http://127.0.0.1:{line.instance.port_base + 4}"
-
-
-@pytest.fixture(scope="module")
-async def store(desktop_line):
-    s = Store(desktop_line.instance.home)
-    yield s
-    await s.close()
 
 
 async def operator_page(playwright_session, line, store, op: str):

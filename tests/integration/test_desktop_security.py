@@ -3,7 +3,6 @@
 import aiohttp
 import pytest
 
-from tests.integration.desktop_support import Store
 
 pytestmark = pytest.mark.integration
 
@@ -15,13 +14,6 @@ API_POSTS = ["/api/logout", "/api/agent/login", "/api/agent/logout", "/api/agent
 
 def url(line, path):
     return f"http://127.0.0.1:{line.instance.port_base + 4}{path}"
-
-
-@pytest.fixture(scope="module")
-async def store(desktop_line):
-    s = Store(desktop_line.instance.home)
-    yield s
-    await s.close()
 
 
 async def session_for(line, username, password) -> aiohttp.ClientSession:

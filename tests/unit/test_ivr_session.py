@@ -2,7 +2,6 @@
 call goes for each sequence of keys. The same flows run against a real Asterisk in
 tests/integration."""
 
-from pathlib import Path
 
 import pytest
 
