@@ -57,7 +57,7 @@ async def prepare(settings: Settings) -> Prepared:
     database schema, prompts, music on hold, Asterisk configuration."""
     settings.home.mkdir(parents=True, exist_ok=True)
     profile = load_checked_profile(settings)
-    creds = load_or_create(settings.secrets_file, [o.id for o in profile.queues.operators])
+    creds = load_or_create(settings.secrets_file, [o.id for o in profile.queues.phones()])
     engine = make_engine(settings.db_url)
     await migrate(engine)
     await asyncio.to_thread(build_prompts, profile.prompts, settings.prompts_dir, settings.custom_prompts_dir)
@@ -119,7 +119,8 @@ async def demo_accounts(settings: Settings, accounts: Accounts, profile: Profile
     path = settings.home / "demo-accounts.toml"
     known = tomllib.loads(path.read_text()) if path.exists() else {}
     wanted = [(o.id, o.name, "operator", o.id) for o in profile.queues.operators]
-    wanted.append(("giamsat", "Giám sát viên", "supervisor", None))
+    sup_phone = profile.queues.supervisors[0].id if profile.queues.supervisors else None
+    wanted.append(("giamsat", "Giám sát viên", "supervisor", sup_phone))
     for username, name, role, operator_id in wanted:
         if username not in known:
             known[username] = secrets.token_urlsafe(9)
@@ -151,7 +152,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
     CallTickets(prepared.store, bus)
     hub = Hub(bus, cti.model, prepared.store)
     desktop = DesktopServer(accounts, prepared.store, hub, cti, prepared.profile, prepared.creds.sip_passwords,
-                            settings.ports.http)
+                            settings.ports.http, secure_cookies=settings.secure_cookies)
     runner = web.AppRunner(desktop.app, access_log=None)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

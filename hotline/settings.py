@@ -60,6 +60,7 @@ class Settings(BaseModel):
     # Addresses. AMI, HTTP and FastAGI stay on loopback; the SIP trunk binds where the telco is.
     sip_bind: str = "127.0.0.1"
     web_bind: str = "127.0.0.1"  # the operator desktop (put a TLS reverse proxy in front in production)
+    secure_cookies: bool = False  # set true behind HTTPS: session cookies then travel only over TLS
     trunk_match: list[str] = ["127.0.0.1"]  # addresses (or CIDRs) identified as the telco trunk
     ports: Ports = Ports()
     database_url: str | None = None

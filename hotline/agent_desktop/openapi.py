@@ -33,7 +33,7 @@ def openapi_document() -> dict:
             "/api/login": {"post": {**_op("Log in; sets the session cookie", "anyone", login), "security": []}},
             "/api/logout": {"post": _op("Log out (an operator also leaves the queues)", "any")},
             "/api/me": {"get": _op("The logged-in user", "any")},
-            "/api/sip-credentials": {"get": _op("SIP credentials of the user's softphone", "operator")},
+            "/api/sip-credentials": {"get": _op("SIP credentials of the user's softphone", "operator, supervisor")},
             "/api/pause-reasons": {"get": _op("Pause reason codes and their names", "operator, supervisor")},
             "/api/agent/login": {"post": _op("Join the operator's queues", "operator")},
             "/api/agent/logout": {"post": _op("Leave the queues", "operator")},
@@ -47,7 +47,7 @@ def openapi_document() -> dict:
             "/api/supervisor/state": {"get": _op("Live calls, agents and queues", "supervisor")},
             "/api/supervisor/listen": {"post": _op("Listen to or whisper on a call from the supervisor's phone",
                                                    "supervisor", {"type": "object", "properties": {
-                                                       "linkedid": {"type": "string"}, "phone": {"type": "string"},
+                                                       "linkedid": {"type": "string"},
                                                        "mode": {"enum": ["listen", "whisper"]}}})},
             "/ws": {"get": _op("WebSocket of events, schema v1 (docs/desktop-api.md)", "any")},
         },

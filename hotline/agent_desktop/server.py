@@ -140,7 +140,7 @@ class DesktopServer:
         return web.json_response(openapi_document())
 
     # -- operator ---------------------------------------------------------------------------------
-    @requires("operator")
+    @requires("operator", "supervisor")
     async def sip_credentials(self, request: web.Request) -> web.Response:
         p: Principal = request["principal"]
         if not p.operator_id or p.operator_id not in self.sip_passwords:
@@ -247,17 +247,25 @@ class DesktopServer:
 
     @requires("supervisor", "admin")
     async def supervisor_listen(self, request: web.Request) -> web.Response:
+        phone = request["principal"].operator_id
         try:
             body = await request.json()
-            linkedid, mode, phone = str(body["linkedid"]), str(body.get("mode", "listen")), str(body["phone"])
+            linkedid, mode = str(body["linkedid"]), str(body.get("mode", "listen"))
         except (ValueError, KeyError, TypeError):
-            return error(400, "Cần linkedid, phone và mode (listen hoặc whisper)")
+            return error(400, "Cần linkedid và mode (listen hoặc whisper)")
+        if mode not in ("listen", "whisper"):
+            return error(400, "mode phải là listen hoặc whisper")
+        if not phone or phone not in self.sip_passwords:
+            return error(409, "Tài khoản giám sát chưa được gán máy điện thoại")
         call = self.cti.model.calls.get(linkedid)
-        if call is None or not call.agent:
+        if call is None or call.state != "talking" or not call.agent:
             return error(404, "Không có cuộc gọi đang nói chuyện này")
-        if mode not in ("listen", "whisper") or phone not in self.sip_passwords:
-            return error(400, "mode phải là listen hoặc whisper; phone là máy của giám sát viên")
-        await self.cti.spy(phone, f"PJSIP/{call.agent}", whisper=mode == "whisper")
+        try:
+            await self.cti.spy(phone, f"PJSIP/{call.agent}", whisper=mode == "whisper")
+        except ActionError as exc:
+            return error(502, f"Tổng đài không nhận lệnh: {exc}")
+        log.info("supervisor %s %s on call %s (operator %s)", request["principal"].username, mode, linkedid,
+                 call.agent)
         return web.json_response({"ok": True})
 
     # -- websocket -------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ def render_asterisk_config(settings: Settings, profile: Profile, creds: Credenti
         "ami_user": creds.ami_user,
         "ami_secret": creds.ami_secret,
         "channel_vars": CHANNEL_VARS,
-        "operators": profile.queues.operators,
+        "operators": profile.queues.phones(),
         "sip_passwords": creds.sip_passwords,
         "queues": profile.queues.queues,
         "moh_dir": settings.moh_dir,

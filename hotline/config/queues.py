@@ -52,10 +52,14 @@ class QueuesFile(BaseModel):
 
     operators: list[Operator]
     queues: list[Queue]
+    # Supervisors' softphones: they listen to / whisper on calls from them (never queue members).
+    supervisors: list[Operator] = []
 
     @model_validator(mode="after")
     def _refs(self) -> "QueuesFile":
         ops = {o.id for o in self.operators}
+        if ops & {s.id for s in self.supervisors}:
+            raise ValueError("supervisors: an id is also an operator's")
         seen: set[str] = set()
         for i, q in enumerate(self.queues):
             if q.id in seen:
@@ -65,6 +69,10 @@ class QueuesFile(BaseModel):
                 if m not in ops:
                     raise ValueError(f"queues.{i}.members: {m!r} is not in operators")
         return self
+
+    def phones(self) -> list[Operator]:
+        """Every softphone endpoint: operators and supervisors."""
+        return self.operators + self.supervisors
 
     def by_id(self) -> dict[str, Queue]:
         return {q.id: q for q in self.queues}

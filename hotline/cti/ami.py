@@ -152,7 +152,7 @@ class AmiBridge:
 
     async def spy(self, supervisor: str, channel: str, whisper: bool = False) -> None:
         """Supervisor listens to (or whispers to the operator on) a call, from their own phone."""
-        opts = "qw" if whisper else "q"
+        opts = "qEw" if whisper else "qE"  # quiet, end with the spied call, whisper to the operator
         await self.action({"Action": "Originate", "Channel": f"PJSIP/{supervisor}", "Application": "ChanSpy",
                            "Data": f"{channel},{opts}", "CallerID": "Giam sat <spy>", "Async": "true",
                            "Timeout": "30000"})

@@ -169,3 +169,37 @@ async def test_the_supervisor_sees_queues_and_agents_live(playwright_session, de
     finally:
         await op_ctx.close()
         await sup_ctx.close()
+
+
+async def test_a_supervisor_listens_to_a_call_from_the_browser(playwright_session, desktop_line, store):
+    line = desktop_line
+    op_ctx, op_page = await operator_page(playwright_session, line, store, "op1")
+    sup_ctx = await launch(playwright_session)
+    try:
+        sup = await log_in(sup_ctx, base_url(line), "gs-listen", await store.user("gs-listen", "supervisor", "sup1"))
+        await sup.wait_for_function("document.getElementById('sip-status').textContent === 'Đã đăng ký'",
+                                    timeout=20000)
+        caller = "0912000555"
+        script = CallScript().pause(2000).keys("2").pause(4000)
+        for _ in range(4):
+            script.audio(PCAP_DIR / "g711a.pcap").pause(7000)
+        call_task = asyncio.create_task(line.call(script, caller=caller, timeout=90))
+        await op_page.wait_for_selector("#answer:not([disabled])", timeout=30000)
+        await op_page.click("#answer")
+        row = f"#calls tbody tr:has-text('{caller}'):has-text('Đang nói chuyện')"
+        await sup.wait_for_selector(f"{row} button:has-text('Nghe')", timeout=15000)
+        await sup.click(f"{row} button:has-text('Nghe')")
+        await sup.wait_for_function("document.getElementById('spy-state').textContent === 'Đang nghe cuộc gọi'",
+                                    timeout=15000)
+        spy = await line.ami.wait_for(lambda e: e.get("Event") == "ChanSpyStart"
+                                      and e.get("SpyeeChannel", "").startswith("PJSIP/op1-"), timeout=5)
+        assert spy is not None and spy["SpyerChannel"].startswith("PJSIP/sup1-")
+        await asyncio.sleep(4)
+        assert await sup.evaluate("window.hotlinePhone.bytesReceived()") > 1000  # the supervisor hears the call
+        assert "Đang nói chuyện" == await text(op_page, "#call-state")  # the operator's call goes on
+        await sup.click("#spy-stop")
+        await sup.wait_for_function("document.getElementById('spy-state').textContent === ''", timeout=10000)
+        assert (await call_task).sipp.ok
+    finally:
+        await op_ctx.close()
+        await sup_ctx.close()

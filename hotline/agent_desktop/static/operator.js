@@ -1,16 +1,6 @@
 // The operator desktop: softphone (JsSIP over Asterisk's WebSocket), screen pop, ticket form.
-const state = {session: null, call: null, ticket: null, held: false, muted: false, ua: null, timings: []};
-window.hotlinePhone = {
-  state,
-  async bytesReceived() {
-    if (!state.session || !state.session.connection) return 0;
-    let total = 0;
-    (await state.session.connection.getStats()).forEach((r) => {
-      if (r.type === "inbound-rtp" && r.kind === "audio") total += r.bytesReceived || 0;
-    });
-    return total;
-  },
-};
+const state = {session: null, call: null, ticket: null, held: false, muted: false, timings: []};
+window.hotlinePhone = {state, bytesReceived: () => Softphone.bytesReceived(state.session)};
 
 function setButtons() {
   const s = state.session;
@@ -93,37 +83,21 @@ function onEvent(msg) {
   }
 }
 
-async function startPhone() {
-  const c = await Hotline.api("/api/sip-credentials");
-  const socket = new JsSIP.WebSocketInterface(c.ws_url);
-  const ua = new JsSIP.UA({sockets: [socket], uri: c.uri, password: c.password, display_name: c.display_name,
-                           register: true, session_timers: false});
-  state.ua = ua;
-  ua.on("registered", async () => {
-    Hotline.text("sip-status", "Đã đăng ký");
-    try { await Hotline.api("/api/agent/login", "POST"); } catch (e) { Hotline.text("agent-state", e.message); }
-  });
-  ua.on("unregistered", () => Hotline.text("sip-status", "Chưa đăng ký"));
-  ua.on("registrationFailed", (e) => Hotline.text("sip-status", "Lỗi đăng ký: " + e.cause));
-  ua.on("disconnected", () => Hotline.text("sip-status", "Mất kết nối tổng đài"));
-  ua.on("newRTCSession", ({session}) => {
-    if (session.direction !== "incoming") return;
-    if (state.session) { session.terminate({status_code: 486}); return; }
-    state.timings.push({inviteAt: performance.timeOrigin + performance.now()});
-    state.session = session;
-    Hotline.text("call-state", "Đang đổ chuông");
-    session.on("peerconnection", ({peerconnection}) => {
-      peerconnection.addEventListener("track", (ev) => {
-        document.getElementById("remote-audio").srcObject = ev.streams[0];
-      });
-    });
-    session.on("confirmed", setButtons);
-    const end = () => { state.session = null; state.held = state.muted = false; setButtons(); };
-    session.on("ended", end);
-    session.on("failed", end);
-    setButtons();
-  });
-  ua.start();
+function onIncoming(session) {
+  if (state.session) { session.terminate({status_code: 486}); return; }
+  state.timings.push({inviteAt: performance.timeOrigin + performance.now()});
+  state.session = session;
+  Hotline.text("call-state", "Đang đổ chuông");
+  Softphone.playRemote(session, document.getElementById("remote-audio"));
+  session.on("confirmed", setButtons);
+  const end = () => { state.session = null; state.held = state.muted = false; setButtons(); };
+  session.on("ended", end);
+  session.on("failed", end);
+  setButtons();
+}
+
+async function joinQueues() {
+  try { await Hotline.api("/api/agent/login", "POST"); } catch (e) { Hotline.text("agent-state", e.message); }
 }
 
 document.getElementById("answer").addEventListener("click", () => {
@@ -167,5 +141,5 @@ document.getElementById("unpause").addEventListener("click", () => Hotline.api("
   const reasons = await Hotline.api("/api/pause-reasons");
   for (const [code, name] of Object.entries(reasons)) document.getElementById("pause-reason").append(new Option(name, code));
   Hotline.connect(onEvent);
-  await startPhone();
+  await Softphone.start({onIncoming, onRegistered: joinQueues});
 })();

@@ -15,8 +15,9 @@ function spyButton(call, mode, label) {
   b.addEventListener("click", async () => {
     try {
       await Hotline.api("/api/supervisor/listen", "POST",
-                        {linkedid: call.linkedid, mode, phone: document.getElementById("spy-phone").value});
-      Hotline.text("spy-result", "Đang gọi vào máy của bạn…");
+                        {linkedid: call.linkedid, mode});
+      spy.expected = Date.now();
+      Hotline.text("spy-result", "Đang kết nối vào máy của bạn…");
     } catch (e) { Hotline.text("spy-result", e.message); }
   });
   return b;
@@ -36,6 +37,26 @@ function render(s) {
                 call.agent, actions]);
   }));
 }
+
+// The supervisor's phone only receives the calls it asked for (listen / whisper): answer those.
+const spy = {session: null, expected: 0};
+window.hotlinePhone = {spy, bytesReceived: () => Softphone.bytesReceived(spy.session)};
+function onIncoming(session) {
+  if (Date.now() - spy.expected > 30000 || spy.session) { session.terminate({status_code: 486}); return; }
+  spy.session = session;
+  Softphone.playRemote(session, document.getElementById("remote-audio"));
+  session.on("confirmed", () => {
+    Hotline.text("spy-state", "Đang nghe cuộc gọi"); document.getElementById("spy-stop").disabled = false;
+  });
+  const end = () => {
+    spy.session = null; Hotline.text("spy-state", ""); document.getElementById("spy-stop").disabled = true;
+  };
+  session.on("ended", end);
+  session.on("failed", end);
+  session.answer({mediaConstraints: {audio: true, video: false}});
+}
+document.getElementById("spy-stop").addEventListener("click", () => spy.session && spy.session.terminate());
+Softphone.start({onIncoming}).catch((e) => Hotline.text("sip-status", e.message));
 
 Hotline.connect((msg) => {
   if (msg.type === "hello") { Hotline.text("user-name", msg.data.user.full_name); render(msg.data.snapshot); }
