@@ -56,3 +56,53 @@ def test_bad_calendar_data_is_refused():
         CalendarConfig(weekdays=["monday"])
     with pytest.raises(ValueError):
         CalendarConfig(timezone="Asia/Nowhere")
+
+
+UTC = timezone.utc
+
+
+def test_dong_thap_focal_point_deadline_of_8_working_hours(dong_thap):
+    # Transferred Friday 2026-11-20 at 15:00: 2 h left on Friday, then Monday 07:00-11:30 (4.5 h)
+    # and 1.5 h from 13:30: due Monday 15:00 local.
+    due = dong_thap.add_working_hours(local(2026, 11, 20, 15, 0), 8)
+    assert due.tzinfo == UTC
+    assert due.astimezone(VN) == local(2026, 11, 23, 15, 0)
+
+
+def test_a_deadline_skips_tet_and_starts_at_the_next_opening(dong_thap):
+    # Friday 2026-02-13 at 18:00 (after hours), 1 working hour: Tết runs 16-20 February,
+    # so the next opening is Monday 23 February 07:00.
+    due = dong_thap.add_working_hours(local(2026, 2, 13, 18, 0), 1)
+    assert due.astimezone(VN) == local(2026, 2, 23, 8, 0)
+
+
+def test_48_working_hours_for_the_agency_head(dong_thap):
+    due = dong_thap.add_working_hours(local(2026, 11, 23, 7, 0), 48)
+    # 8 working hours a day: six working days, 23, 25, 26, 27, 30 November and 1 December (24
+    # November 2026 is Vietnam Culture Day, a public holiday in the holidays package).
+    assert due.astimezone(VN) == local(2026, 12, 1, 17, 0)
+    assert dong_thap.working_hours_between(local(2026, 11, 23, 7, 0), due) == pytest.approx(48)
+
+
+def test_working_days_and_elapsed_time(dong_thap):
+    assert dong_thap.hours_per_day == 8
+    due = dong_thap.add_working_days(local(2026, 11, 23, 9, 0), 5)  # Thanh Hóa's 5 working days
+    assert due.astimezone(VN) == local(2026, 12, 1, 9, 0)  # 24 November is a holiday
+    assert dong_thap.working_hours_between(local(2026, 11, 20, 16, 0), local(2026, 11, 23, 8, 0)) == \
+        pytest.approx(2)
+    assert dong_thap.working_hours_between(local(2026, 11, 23, 8, 0), local(2026, 11, 20, 16, 0)) == \
+        pytest.approx(-2)
+
+
+def test_a_compensatory_saturday_counts_and_a_24_7_line_adds_clock_time():
+    cal = WorkCalendar(CalendarConfig(working_days=[date(2026, 11, 28)]))
+    due = cal.add_working_hours(local(2026, 11, 27, 16, 0), 2)
+    assert due.astimezone(VN) == local(2026, 11, 28, 8, 0)
+    hcm = WorkCalendar(CalendarConfig(always_open=True))
+    assert hcm.add_working_hours(local(2026, 2, 17, 3, 0), 1).astimezone(VN) == local(2026, 2, 17, 4, 0)
+
+
+def test_a_calendar_without_working_days_is_reported():
+    cal = WorkCalendar(CalendarConfig(weekdays=[], public_holidays=None))
+    with pytest.raises(ValueError, match="no working time"):
+        cal.add_working_hours(local(2026, 11, 23, 8, 0), 1)
