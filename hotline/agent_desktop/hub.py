@@ -80,9 +80,15 @@ class Hub:
         while True:
             await asyncio.sleep(self.stats_interval)
             sups = [ws for ws, p in self.clients.items() if p.role in ("supervisor", "admin")]
+            ops = [ws for ws, p in self.clients.items() if p.role == "operator"]
+            sends = []
             if sups:
                 text = message("queue.stats", self.model.snapshot())
-                await asyncio.gather(*(self._send(ws, text) for ws in sups))
+                sends += [self._send(ws, text) for ws in sups]
+            if ops:  # operators see the queues' waiting counts only: no callers, no colleagues
+                text = message("queue.stats", {"queues": self.model.queue_stats()})
+                sends += [self._send(ws, text) for ws in ops]
+            await asyncio.gather(*sends)
 
     async def hello(self, ws: web.WebSocketResponse, p: Principal) -> None:
         """First message on every (re)connect: the user's current state, so a reload resumes."""

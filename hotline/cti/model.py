@@ -166,7 +166,11 @@ class CtiModel:
             if call and e.get("Application") == "Queue":
                 call.state = call.state if call.state != "ivr" else "queued"
 
-    def _queue_join(self, e: dict, position_only: bool = False):
+    def _on_QueueParams(self, e: dict):
+        # resync: every configured queue, callers or not
+        self.waiting.setdefault(e.get("Queue", ""), {})
+
+    def _queue_join(self, e: dict):
         call = self._call(e)
         queue = e.get("Queue", "")
         if call is None:

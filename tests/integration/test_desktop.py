@@ -203,3 +203,19 @@ async def test_a_supervisor_listens_to_a_call_from_the_browser(playwright_sessio
     finally:
         await op_ctx.close()
         await sup_ctx.close()
+
+
+async def test_the_operator_sees_the_queue_strip(playwright_session, desktop_line, store):
+    ctx, page = await operator_page(playwright_session, desktop_line, store, "op2")
+    try:
+        await page.select_option("#pause-reason", "meal")
+        await page.click("#pause")  # paused: the caller waits in the queue
+        call_task = asyncio.create_task(desktop_line.call(CallScript().pause(2000).keys("3").pause(9000)))
+        await page.wait_for_function(
+            "document.getElementById('queue-strip').textContent.includes('socio_economic: 1 đang chờ')", timeout=20000)
+        assert "operator: 0 đang chờ" in await text(page, "#queue-strip")  # every queue, callers or not
+        assert "0912" not in await text(page, "#queue-strip")  # no caller data in the strip
+        await call_task
+        await page.click("#unpause")
+    finally:
+        await ctx.close()

@@ -78,6 +78,10 @@ function onEvent(msg) {
   } else if (msg.type === "call.ended" || msg.type === "call.missed") {
     Hotline.text("call-state", "Cuộc gọi đã kết thúc");
     document.getElementById("pop").className = "empty";
+  } else if (msg.type === "queue.stats") {
+    const strip = document.getElementById("queue-strip");
+    strip.textContent = Object.entries(d.queues).map(([q, s]) =>
+      `${q}: ${s.waiting} đang chờ` + (s.waiting ? ` (lâu nhất ${Math.round(s.longest_wait)} giây)` : "")).join(" · ");
   } else if (msg.type === "agent.state") {
     Hotline.text("agent-state", Hotline.states[d.state] + (d.pause_reason ? ` (${d.pause_reason})` : ""));
   }

@@ -12,25 +12,38 @@ function row(cells) {
 function spyButton(call, mode, label) {
   const b = document.createElement("button");
   b.textContent = label;
-  b.addEventListener("click", async () => {
-    try {
-      await Hotline.api("/api/supervisor/listen", "POST",
-                        {linkedid: call.linkedid, mode});
-      spy.expected = Date.now();
-      Hotline.text("spy-result", "Đang kết nối vào máy của bạn…");
-    } catch (e) { Hotline.text("spy-result", e.message); }
-  });
+  b.dataset.linkedid = call.linkedid;
+  b.dataset.mode = mode;
   return b;
 }
 
+// One listener for the calls table, and tables redrawn only when their content changed, so a
+// button is never replaced under the supervisor's pointer by the once-a-second update.
+document.querySelector("#calls tbody").addEventListener("click", async (ev) => {
+  const b = ev.target.closest("button[data-mode]");
+  if (!b) return;
+  spy.expected = Date.now();  // before the request: Asterisk's call may arrive before its answer
+  try {
+    await Hotline.api("/api/supervisor/listen", "POST", {linkedid: b.dataset.linkedid, mode: b.dataset.mode});
+    Hotline.text("spy-result", "Đang kết nối vào máy của bạn…");
+  } catch (e) { spy.expected = 0; Hotline.text("spy-result", e.message); }
+});
+
+const drawn = {};
+function redraw(selector, data, rows) {
+  const key = JSON.stringify(data);
+  if (drawn[selector] === key) return;
+  drawn[selector] = key;
+  document.querySelector(selector).replaceChildren(...rows());
+}
+
 function render(s) {
-  const q = document.querySelector("#queues tbody");
-  q.replaceChildren(...Object.entries(s.queues).map(([id, st]) => row([id, st.waiting, st.longest_wait])));
-  const a = document.querySelector("#agents tbody");
-  a.replaceChildren(...s.agents.map((ag) => row([ag.id, Hotline.states[ag.state] || ag.state,
-                                                 Hotline.time(ag.since), ag.pause_reason, ag.call])));
-  const c = document.querySelector("#calls tbody");
-  c.replaceChildren(...s.calls.map((call) => {
+  redraw("#queues tbody", s.queues, () => Object.entries(s.queues).map(([id, st]) =>
+    row([id, st.waiting, st.longest_wait])));
+  redraw("#agents tbody", s.agents, () => s.agents.map((ag) => row([ag.id, Hotline.states[ag.state] || ag.state,
+                                                                     Hotline.time(ag.since), ag.pause_reason, ag.call])));
+  const calls = s.calls.map((c) => [c.linkedid, c.caller, c.topic, c.state, c.agent]);
+  redraw("#calls tbody", calls, () => s.calls.map((call) => {
     const actions = document.createElement("span");
     if (call.state === "talking") actions.append(spyButton(call, "listen", "Nghe"), spyButton(call, "whisper", "Nhắc"));
     return row([call.caller, Hotline.topics[call.topic] || call.topic, Hotline.callStates[call.state] || call.state,
