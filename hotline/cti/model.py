@@ -17,7 +17,8 @@ HOTLINE_VARS = ("HOTLINE_TOPIC", "HOTLINE_IVR_PATH", "HOTLINE_QUEUE", "HOTLINE_T
                 "HOTLINE_RECORDING", "HOTLINE_EXIT_REASON")
 
 
-def _vars(event: dict) -> dict[str, str]:
+def channel_vars(event: dict) -> dict[str, str]:
+    """The ChanVariable lines of an AMI event (manager.conf channelvars), empty ones left out."""
     raw = event.get("ChanVariable", [])
     if isinstance(raw, str):
         raw = [raw]
@@ -126,7 +127,7 @@ class CtiModel:
         if call is None:
             call = self.calls[lid] = Call(lid, caller=event.get("CallerIDNum", ""),
                                           channel=event.get("Channel", ""), started=self.clock())
-        v = _vars(event)
+        v = channel_vars(event)
         call.topic = v.get("HOTLINE_TOPIC", call.topic)
         call.ivr_path = v.get("HOTLINE_IVR_PATH", call.ivr_path)
         call.queue = v.get("HOTLINE_QUEUE", call.queue)

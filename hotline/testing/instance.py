@@ -144,12 +144,3 @@ class AmiObserver:
             if ev.get("Event") == "Newchannel" and ev.get("CallerIDNum") == caller and ev.get("Linkedid"):
                 ids.append(ev["Linkedid"])
         return list(dict.fromkeys(ids))
-
-
-def chan_vars(event: dict) -> dict[str, str]:
-    raw = event.get("ChanVariable", [])
-    if isinstance(raw, str):
-        raw = [raw]
-    return dict(item.split("=", 1) for item in raw if "=" in item)
-
-

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from hotline.settings import DEFAULT_CONFIG_DIR
-from hotline.testing.instance import AmiObserver, HotlineInstance, chan_vars, free_port_base
+from hotline.cti.model import channel_vars
+from hotline.testing.instance import AmiObserver, HotlineInstance, free_port_base
 from hotline.testing.sipp import CallScript, SippResult, run_sipp
 
 _sipp_ports = itertools.count(41000, 20)
@@ -38,6 +39,11 @@ def config_dir(workdir) -> Path:
     shutil.copytree(DEFAULT_CONFIG_DIR, target)
     (target / "profiles" / "test_open.yaml").write_text(
         "extends: dong_thap\nname: Đồng Tháp (test, always open)\ncalendar:\n  always_open: true\n")
+    queues = (target / "queues.yaml").read_text()
+    (target / "queues-short-wait.yaml").write_text(queues.replace("    topic: general\n",
+                                                                  "    topic: general\n    max_wait_seconds: 30\n"))
+    (target / "profiles" / "test_short_wait.yaml").write_text(
+        "extends: test_open\nname: Đồng Tháp (test, 30 s queue wait)\nqueues: queues-short-wait.yaml\n")
     (target / "profiles" / "test_closed.yaml").write_text(
         "extends: dong_thap\nname: Đồng Tháp (test, closed)\ncalendar:\n  always_open: false\n  weekdays: []\n")
     return target
@@ -70,7 +76,7 @@ class CallRecord:
 
     def join_vars(self) -> dict[str, str]:
         joins = self.of("QueueCallerJoin")
-        return chan_vars(joins[-1]) if joins else {}
+        return channel_vars(joins[-1]) if joins else {}
 
 
 class Line:
@@ -158,3 +164,10 @@ async def playwright_session():
 
     async with async_playwright() as p:
         yield p
+
+
+@pytest.fixture(scope="module")
+async def short_wait_line(workdir, config_dir):
+    """The operator queue gives up after 30 s (the shortest wait a queue may have)."""
+    async with running_line(workdir, "shortwait", "test_short_wait", config_dir) as ln:
+        yield ln

@@ -34,3 +34,21 @@ async def test_after_hours_the_caller_hears_the_hours_and_can_ask_for_a_callback
         await engine.dispose()
     assert [(r.caller_number, r.reason) for r in requests if r.caller_number == call.caller] == [
         (call.caller, "after_hours")]
+
+
+async def test_a_caller_who_waits_too_long_is_told_and_called_back(short_wait_line):
+    from hotline.settings import load_settings
+    from hotline.ticketing.db import make_engine, sessionmaker
+    from hotline.ticketing.store import TicketStore
+
+    call = await short_wait_line.call(CallScript(ending="server").pause(2000).keys("0").pause(1000), timeout=120)
+    assert call.sipp.ok, call.sipp.error_log  # the hotline, not the caller, ended the call
+    assert call.queues_joined() == ["operator"]
+    assert call.var("QUEUESTATUS") == "TIMEOUT"
+    assert call.prompts()[-2:] == ["queue_timeout", "goodbye"]
+    engine = make_engine(load_settings(short_wait_line.instance.home).db_url)
+    try:
+        requests = await TicketStore(sessionmaker(engine)).callback_requests()
+    finally:
+        await engine.dispose()
+    assert [(r.caller_number, r.reason, r.queue) for r in requests] == [(call.caller, "queue_timeout", "operator")]
