@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -52,7 +53,7 @@ class Accounts:
             raise ValueError(f"role must be one of {ROLES}")
         async with self.sessions() as s, s.begin():
             s.add(User(username=username, full_name=full_name, role=role, operator_id=operator_id,
-                       password_hash=_hasher.hash(password), active=True))
+                       password_hash=await asyncio.to_thread(_hasher.hash, password), active=True))
 
     async def user_exists(self, username: str) -> bool:
         async with self.sessions() as s:
@@ -63,13 +64,13 @@ class Accounts:
             user = await s.scalar(select(User).where(User.username == username))
             if user is None:
                 raise KeyError(username)
-            user.password_hash = _hasher.hash(password)
+            user.password_hash = await asyncio.to_thread(_hasher.hash, password)
 
     async def authenticate(self, username: str, password: str) -> Principal | None:
         async with self.sessions() as s:
             user = await s.scalar(select(User).where(User.username == username, User.active.is_(True)))
-        try:
-            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        try:  # argon2 is deliberately slow: keep it off the event loop
+            await asyncio.to_thread(_hasher.verify, user.password_hash if user else _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
             return None
         return _principal(user) if user else None

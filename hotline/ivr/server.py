@@ -30,14 +30,11 @@ class IvrServer:
         self.store = store
         self.calendar = WorkCalendar(profile.calendar)
         self.session = IvrSession(profile.menu, profile.queues, set(profile.prompts.prompts),
-                                  store.status_by_code, self._record_callback)
+                                  store.status_by_code, store.add_callback_request)
         self.app = FastAgiApplication()
         self.app.add_route("main", self.main)
         self.app.add_route("missed", self.missed)
         self._server: asyncio.base_events.Server | None = None
-
-    async def _record_callback(self, caller: str, reason: str, queue: str | None, linkedid: str) -> None:
-        await self.store.add_callback_request(caller, reason, queue, linkedid)
 
     def channel(self, request: Request) -> AgiChannel:
         return AgiChannel(request, self.settings.prompts_dir)
