@@ -14,9 +14,12 @@ from aiohttp import web
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hotline.agencies.directory import AgencyDirectory
+from hotline.agencies.schemas import AgencyIn
 from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.hub import Hub
 from hotline.agent_desktop.server import DesktopServer
+from hotline.agent_desktop.transfer_api import TransferApi
 from hotline.asterisk.config import render_asterisk_config
 from hotline.asterisk.moh import build_moh
 from hotline.asterisk.process import ManagedAsterisk
@@ -26,11 +29,14 @@ from hotline.cti.ami import AmiBridge
 from hotline.cti.bus import EventBus
 from hotline.ivr.prompts import build_prompts
 from hotline.ivr.server import IvrServer
+from hotline.notifications.gateways import make_gateway
+from hotline.notifications.outbox import SmsSender
 from hotline.settings import Settings
 from hotline.ticketing.calls import CallTickets
 from hotline.ticketing.db import make_engine, migrate, sessionmaker
 from hotline.ticketing.statuses import STATUSES, TicketStatus
 from hotline.ticketing.store import TicketStore
+from hotline.transfers.service import TransferService
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +82,33 @@ DEMO_TICKETS = [
 ]
 
 
-async def seed_demo(store: TicketStore) -> None:
+# Demo agencies (fictitious people and numbers), dialled through the `local` route where
+# `hotline agency-phone` answers.
+DEMO_AGENCIES = [
+    {"name": "Sở Giao thông vận tải", "level": "province", "fields": ["infrastructure"], "phone": "02773851001",
+     "contacts": [{"role": "focal_point", "name": "Nguyễn Văn Bình", "phone": "0911000001"},
+                  {"role": "head", "name": "Trần Thị Cúc", "phone": "0911000002"}]},
+    {"name": "Công ty Điện lực Đồng Tháp", "level": "public_service", "fields": ["infrastructure"],
+     "phone": "02773851002", "contacts": [{"role": "focal_point", "name": "Lê Văn Dũng", "phone": "0911000003"},
+                                          {"role": "head", "name": "Phạm Thị Én", "phone": "0911000004"}]},
+    {"name": "Sở Tài nguyên và Môi trường", "level": "province", "fields": ["socio_economic", "investment"],
+     "phone": "02773851003", "contacts": [{"role": "focal_point", "name": "Võ Văn Giang", "phone": "0911000005"},
+                                          {"role": "head", "name": "Đặng Thị Hoa", "phone": "0911000006"}]},
+    {"name": "UBND phường Cao Lãnh", "level": "commune", "fields": ["administrative_procedures"],
+     "phone": "02773851004", "contacts": [{"role": "focal_point", "name": "Huỳnh Văn Khoa", "phone": "0911000007"},
+                                          {"role": "head", "name": "Bùi Thị Lan", "phone": "0911000008"}]},
+]
+
+
+async def seed_demo(store: TicketStore, directory: AgencyDirectory) -> None:
     for code, status, topic, phone, content in DEMO_TICKETS:
         if await store.status_by_code(code) is None:
             await store.create_ticket(code=code, status=status, topic=topic, caller_phone=phone, content=content)
             log.info("demo ticket %s (%s)", code, status)
+    existing = {a.name for a, _ in await directory.search(include_inactive=True, limit=10000)}
+    for data in DEMO_AGENCIES:
+        if data["name"] not in existing:
+            await directory.save(AgencyIn.model_validate(data))
 
 
 async def _supervise(asterisk: ManagedAsterisk, stop: asyncio.Event, max_restarts: int = 5) -> None:
@@ -121,6 +149,7 @@ async def demo_accounts(settings: Settings, accounts: Accounts, profile: Profile
     wanted = [(o.id, o.name, "operator", o.id) for o in profile.queues.operators]
     sup_phone = profile.queues.supervisors[0].id if profile.queues.supervisors else None
     wanted.append(("giamsat", "Giám sát viên", "supervisor", sup_phone))
+    wanted.append(("quantri", "Quản trị viên", "admin", None))
     for username, name, role, operator_id in wanted:
         if username not in known:
             known[username] = secrets.token_urlsafe(9)
@@ -141,8 +170,9 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
     prepared = await prepare(settings)
     sessions = sessionmaker(prepared.engine)
     accounts = Accounts(sessions)
+    directory = AgencyDirectory(sessions)
     if demo:
-        await seed_demo(prepared.store)
+        await seed_demo(prepared.store, directory)
         for user, password in (await demo_accounts(settings, accounts, prepared.profile)).items():
             log.info("demo account %s / %s", user, password)
     ivr = IvrServer(settings, prepared.profile, prepared.store) if with_ivr else None
@@ -150,9 +180,14 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
     cti = AmiBridge("127.0.0.1", settings.ports.ami, prepared.creds.ami_user, prepared.creds.ami_secret, bus,
                     logged_in_agents=accounts.agent_logins)
     CallTickets(prepared.store, bus)
+    sms = SmsSender(sessions, make_gateway(settings.sms), settings.sms.max_attempts, settings.sms.retry_seconds,
+                    settings.sms.poll_seconds)
+    transfers = TransferService(settings, prepared.profile, sessions, cti, bus, prepared.store, on_sms=sms.wake)
+    await transfers.recover()
     hub = Hub(bus, cti.model, prepared.store)
     desktop = DesktopServer(accounts, prepared.store, hub, cti, prepared.profile, prepared.creds.sip_passwords,
-                            settings.ports.http, secure_cookies=settings.secure_cookies)
+                            settings.ports.http, secure_cookies=settings.secure_cookies,
+                            extra_apis=[TransferApi(accounts, transfers, prepared.store, settings)])
     runner = web.AppRunner(desktop.app, access_log=None)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -167,6 +202,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
         await cti.start()
         await asyncio.wait_for(cti.connected.wait(), 15)
         hub.start()
+        sms.start()
         await runner.setup()
         await web.TCPSite(runner, settings.web_bind, settings.ports.web).start()
         ready_file.write_text(str(os.getpid()))
@@ -178,6 +214,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
     finally:
         ready_file.unlink(missing_ok=True)
         await hub.stop()
+        await sms.stop()
         await runner.cleanup()
         cti.close()
         await prepared.asterisk.stop()

@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("ivr", help="run the FastAGI IVR server alone")
     p = sub.add_parser("cli", help="run an Asterisk CLI command on the managed instance")
     p.add_argument("words", nargs="+")
+    p = sub.add_parser("agency-phone", help="play agency phones on the `local` route (SIPp), to try transfers")
+    p.add_argument("--mode", choices=["answer", "busy", "noanswer"], default="answer")
+    p.add_argument("--ring", type=float, default=2, help="seconds of ringing before answering")
     p = sub.add_parser("ticket", help="minimal ticket tools (look-up, add)")
     tsub = p.add_subparsers(dest="ticket_command", required=True)
     t = tsub.add_parser("show")
@@ -67,7 +70,10 @@ async def _dispatch(args, settings) -> int:
     elif args.command == "setup":
         prepared = await app.prepare(settings)
         if args.demo:
-            await app.seed_demo(prepared.store)
+            from hotline.agencies.directory import AgencyDirectory
+            from hotline.ticketing.db import sessionmaker
+
+            await app.seed_demo(prepared.store, AgencyDirectory(sessionmaker(prepared.engine)))
         await prepared.close()
         print(f"ready to run: {settings.home}")
     elif args.command == "check-config":
@@ -87,6 +93,16 @@ async def _dispatch(args, settings) -> int:
             return 1
     elif args.command == "ticket":
         return await _ticket(args, settings)
+    elif args.command == "agency-phone":
+        from hotline.testing.agency_phone import AgencyPhone
+
+        host, _, port = settings.routes["local"].host.partition(":")
+        print(f"agency phones answering at {host}:{port} ({args.mode}); Ctrl-C to stop")
+        phone = await AgencyPhone(int(port or 5060), args.mode, ring_ms=int(args.ring * 1000), calls=0).start()
+        try:
+            await phone.proc.wait()
+        finally:
+            await phone.stop()
     return 0
 
 

@@ -9,6 +9,7 @@ single number; each port can still be set on its own.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 
@@ -51,6 +52,42 @@ class Ports(BaseModel):
         return self
 
 
+ROUTE_NAME = r"^[a-z][a-z0-9_]{0,30}$"
+
+
+class Route(BaseModel):
+    """A way out to agency phones: a SIP peer (the telco trunk, a PBX) reached over UDP. Agencies
+    name the route their numbers are dialled through."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # host:port of the peer. Unset: 127.0.0.1 at port base + 6, where agency phones of this
+    # machine answer (`hotline agency-phone`; the demo and the tests).
+    host: str | None = Field(None, pattern=r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
+    caller_id: str | None = Field(None, pattern=r"^[0-9]{3,20}$")  # number shown to agencies
+
+
+class Sms(BaseModel):
+    """Where text messages go. `log` (default) keeps them in the outbox and the log only; `http`
+    POSTs each message as JSON to `url`, with a bearer token read from the environment variable
+    named by `token_env` (never written in a file of the repository)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gateway: str = Field("log", pattern=r"^(log|http)$")
+    url: str | None = None
+    token_env: str | None = None
+    max_attempts: int = Field(5, ge=1, le=50)
+    retry_seconds: float = Field(30, ge=0.1)
+    poll_seconds: float = Field(2, ge=0.1)
+
+    @model_validator(mode="after")
+    def _url(self) -> "Sms":
+        if self.gateway == "http" and not self.url:
+            raise ValueError("gateway 'http' needs url")
+        return self
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -69,8 +106,18 @@ class Settings(BaseModel):
     # use little CPU but are latency-sensitive: under full load they must not queue behind
     # hundreds of Asterisk media threads, or a caller's first key is lost. Needs root; else ignored.
     control_nice: int = Field(-5, ge=-20, le=19)
+    routes: dict[str, Route] = {"local": Route()}  # outbound routes to agency phones, by name
+    sms: Sms = Sms()
     # Extra dialplan for the benchmark's baseline (menu in plain dialplan). Off in production.
     bench_baseline: bool = False
+
+    @model_validator(mode="after")
+    def _routes(self) -> "Settings":
+        for name, route in self.routes.items():
+            if not re.match(ROUTE_NAME, name):
+                raise ValueError(f"routes: {name!r} must match {ROUTE_NAME}")
+            route.host = route.host or f"127.0.0.1:{self.ports.base + 6}"
+        return self
 
     @property
     def db_url(self) -> str:

@@ -22,7 +22,8 @@ from hotline.ticketing.store import TicketStore
 
 log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
-OPERATOR_KINDS = {"call.offered", "call.answered", "call.ended", "call.missed", "agent.state", "ticket.draft"}
+OPERATOR_KINDS = {"call.offered", "call.answered", "call.ended", "call.missed", "agent.state", "ticket.draft",
+                  "transfer.updated"}
 
 
 def message(kind: str, data: dict) -> str:
@@ -50,6 +51,8 @@ class Hub:
 
     def _targets(self, event: DomainEvent) -> list[web.WebSocketResponse]:
         out = []
+        if event.kind.startswith("leg."):
+            return out  # AMI detail for the transfer service, not for browsers
         for ws, p in self.clients.items():
             if p.role in ("supervisor", "admin") and event.kind != "ticket.draft":
                 out.append(ws)

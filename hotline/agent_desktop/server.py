@@ -14,6 +14,7 @@ from pathlib import Path
 from aiohttp import WSMsgType, web
 
 from hotline.agent_desktop.accounts import Accounts, Principal
+from hotline.agent_desktop.auth import COOKIE, error, requires
 from hotline.agent_desktop.hub import Hub
 from hotline.agent_desktop.openapi import openapi_document
 from hotline.agent_desktop.validation import TicketEdit, ValidationFailed, parse_body
@@ -24,41 +25,12 @@ from hotline.ticketing.store import TicketStore
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
-COOKIE = "hl_session"
 PAUSE_REASONS = {"break": "Nghỉ giải lao", "meal": "Ăn trưa", "training": "Đào tạo", "meeting": "Họp",
                  "paperwork": "Xử lý hồ sơ"}
 
-PRINCIPAL = web.AppKey("principal", Principal)
-
-
-def error(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
-
-
-def requires(*roles: str):
-    """Route decorator: a valid session, and one of `roles` (none given: any role)."""
-
-    def wrap(handler):
-        async def inner(self: "DesktopServer", request: web.Request):
-            p = await self.accounts.session_user(request.cookies.get(COOKIE))
-            if p is None:
-                return error(401, "Chưa đăng nhập hoặc phiên đã hết hạn")
-            if roles and p.role not in roles:
-                return error(403, "Không có quyền thực hiện thao tác này")
-            if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.content_type != "application/json":
-                return error(415, "Yêu cầu phải ở dạng JSON")
-            request["principal"] = p
-            return await handler(self, request)
-
-        inner.__name__ = handler.__name__
-        return inner
-
-    return wrap
-
-
 class DesktopServer:
     def __init__(self, accounts: Accounts, store: TicketStore, hub: Hub, cti: AmiBridge, profile: Profile,
-                 sip_passwords: dict[str, str], ws_port: int, secure_cookies: bool = False):
+                 sip_passwords: dict[str, str], ws_port: int, secure_cookies: bool = False, extra_apis=()):
         self.accounts = accounts
         self.store = store
         self.hub = hub
@@ -73,6 +45,7 @@ class DesktopServer:
         r.add_get("/login", self.page("login.html"))
         r.add_get("/operator", self.page("operator.html"))
         r.add_get("/supervisor", self.page("supervisor.html"))
+        r.add_get("/admin", self.page("admin.html"))
         r.add_static("/static", STATIC)
         r.add_post("/api/login", self.login)
         r.add_post("/api/logout", self.logout)
@@ -89,6 +62,8 @@ class DesktopServer:
         r.add_get("/api/supervisor/state", self.supervisor_state)
         r.add_post("/api/supervisor/listen", self.supervisor_listen)
         r.add_get("/ws", self.websocket)
+        for api in extra_apis:
+            api.register(r)
 
     # -- pages -----------------------------------------------------------------------------------
     def page(self, name: str):
@@ -100,7 +75,7 @@ class DesktopServer:
 
     async def index(self, request: web.Request) -> web.Response:
         p = await self.accounts.session_user(request.cookies.get(COOKIE))
-        target = "/login" if p is None else ("/operator" if p.role == "operator" else "/supervisor")
+        target = "/login" if p is None else {"operator": "/operator", "admin": "/admin"}.get(p.role, "/supervisor")
         raise web.HTTPFound(target)
 
     # -- session ---------------------------------------------------------------------------------

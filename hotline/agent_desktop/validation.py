@@ -17,7 +17,10 @@ class ValidationFailed(Exception):
 
 
 FIELD_NAMES = {"reporter_name": "Họ tên", "caller_phone": "Số điện thoại", "address": "Địa chỉ", "email": "Email",
-               "topic": "Lĩnh vực", "content": "Nội dung", "confidential": "Bảo mật", "submit": "Gửi"}
+               "topic": "Lĩnh vực", "content": "Nội dung", "confidential": "Bảo mật", "submit": "Gửi",
+               "name": "Tên", "level": "Cấp", "fields": "Lĩnh vực", "phone": "Số điện thoại", "route": "Tuyến gọi",
+               "contacts": "Người liên hệ", "kind": "Kiểu chuyển", "agency_id": "Cơ quan", "target": "Nơi chuyển",
+               "queue": "Hàng đợi", "active": "Đang hoạt động"}
 
 
 class TicketEdit(BaseModel):
@@ -37,6 +40,15 @@ class TicketEdit(BaseModel):
     def _nfc(cls, v: str | None) -> str | None:
         # Vietnamese typed on different keyboards arrives composed or decomposed: store NFC.
         return unicodedata.normalize("NFC", v) if v is not None else v
+
+
+class TransferRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(..., pattern=r"^(warm|blind|queue)$")
+    agency_id: int | None = Field(None, ge=1)
+    target: str = Field("agency", pattern=r"^(agency|focal_point)$")
+    queue: str | None = Field(None, max_length=40, pattern=r"^[a-z0-9_]+$")
 
 
 async def parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:

@@ -76,6 +76,7 @@ def render_asterisk_config(settings: Settings, profile: Profile, creds: Credenti
         "recordings_spool": settings.recordings_spool,
         "prompts_dir": settings.prompts_dir,
         "bench_baseline": settings.bench_baseline,
+        "routes": settings.routes,
         **dialplan_context(profile),
     }
     for template in env.list_templates(extensions=["j2"]):

@@ -8,8 +8,9 @@ references between them, and every error names the file and the field.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -55,6 +56,28 @@ class Numbers(BaseModel):
         return list(dict.fromkeys(forms))
 
 
+class Deadline(BaseModel):
+    """A legal time limit: working time counts office hours only; clock time counts every minute."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount: float = Field(..., gt=0)
+    unit: Literal["working_hours", "working_days", "hours", "minutes"]
+
+
+class TransferPolicy(BaseModel):
+    """Live transfers to agencies (Đồng Tháp Art. 9.1-9.3)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ring_seconds: int = Field(20, ge=5, le=120)  # how long an agency phone rings before "no answer"
+    # When the agency does not pick up: create the transfer slip at once (true), or let the
+    # operator do it with one click (false).
+    auto_slip: bool = False
+    # The focal point's time to answer a transfer slip.
+    slip_deadline: Deadline = Deadline(amount=8, unit="working_hours")
+
+
 class ProfileFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -66,6 +89,7 @@ class ProfileFile(BaseModel):
     queues: str
     prompts: str
     prompt_overrides: dict[str, str] = {}  # e.g. a province's own greeting
+    transfers: TransferPolicy = TransferPolicy()
 
 
 @dataclass
@@ -79,6 +103,7 @@ class Profile:
     prompts: PromptsFile
     menu_file: Path
     prompts_file: Path
+    transfers: TransferPolicy = field(default_factory=TransferPolicy)
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -137,4 +162,5 @@ def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] |
         prompts=prompts,
         menu_file=menu_path,
         prompts_file=prompts_path,
+        transfers=pf.transfers,
     )

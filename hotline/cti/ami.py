@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 
 EVENTS = ["Newchannel", "Hangup", "QueueCallerJoin", "QueueCallerLeave", "QueueCallerAbandon",
           "QueueMemberAdded", "QueueMemberRemoved", "QueueMemberPause", "QueueMemberStatus",
-          "UserEvent", "AgentCalled", "AgentConnect", "AgentComplete", "AgentRingNoAnswer"]
+          "UserEvent", "AgentCalled", "AgentConnect", "AgentComplete", "AgentRingNoAnswer",
+          "DialBegin", "DialEnd", "AttendedTransfer", "BlindTransfer"]
 
 
 class ActionError(Exception):
@@ -149,6 +150,19 @@ class AmiBridge:
         await self.action({"Action": "Originate", "Channel": f"PJSIP/{agent}", "Context": context,
                            "Exten": number, "Priority": "1", "CallerID": f"1022 <{number}>", "Async": "true",
                            "Timeout": "30000"})
+
+    async def set_vars(self, channel: str, variables: dict[str, str]) -> None:
+        for name, value in variables.items():
+            await self.action({"Action": "Setvar", "Channel": channel, "Variable": name, "Value": value})
+
+    async def attended_transfer(self, channel: str, context: str, exten: str) -> None:
+        """Start an attended transfer from `channel` (the operator's leg): its peer is put on
+        hold and the operator is connected to `exten@context` (needs the `atxfer` feature)."""
+        await self.action({"Action": "Atxfer", "Channel": channel, "Context": context, "Exten": exten})
+
+    async def blind_transfer(self, channel: str, context: str, exten: str) -> None:
+        """Send the peer of `channel` (the caller) to `exten@context`; `channel` is released."""
+        await self.action({"Action": "BlindTransfer", "Channel": channel, "Context": context, "Exten": exten})
 
     async def spy(self, supervisor: str, channel: str, whisper: bool = False) -> None:
         """Supervisor listens to (or whispers to the operator on) a call, from their own phone."""

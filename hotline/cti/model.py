@@ -53,8 +53,10 @@ class Call:
     queue: str | None = None
     ticket_code: str | None = None
     recording: str | None = None
-    state: str = "ivr"  # ivr | queued | ringing | talking | ended
+    state: str = "ivr"  # ivr | queued | ringing | talking | transferred | ended
     agent: str | None = None
+    agent_channel: str | None = None  # the operator's leg while it rings or talks
+    transferred_to: str | None = None  # the agency the call was handed to
     started: float = field(default_factory=time.time)
     queued_at: float | None = None
     answered_at: float | None = None
@@ -82,7 +84,9 @@ class Agent:
 
 @dataclass
 class DomainEvent:
-    kind: str  # call.offered | call.answered | call.ended | agent.state | queue.changed
+    # call.offered | call.answered | call.ended | call.missed | agent.state | queue.changed;
+    # leg.* (internal, for the transfer service); transfer.updated; ticket.draft
+    kind: str
     data: dict
     agent: str | None = None  # operator the event is for (None: supervisors only)
 
@@ -254,6 +258,7 @@ class CtiModel:
     def _offer(self, call: Call, agent: Agent, agent_channel: str | None):
         call.state = "ringing"
         call.agent = agent.id
+        call.agent_channel = agent_channel or call.agent_channel
         agent.call = call.linkedid
         wait = self.clock() - (call.queued_at or call.started)
         offer = {**call.public(), "wait_seconds": round(wait, 1), "agent_channel": agent_channel}
@@ -274,13 +279,49 @@ class CtiModel:
         if call is None:
             return []
         call.state, call.agent, call.answered_at = "talking", agent.id, self.clock()
+        call.agent_channel = e.get("DestChannel") or call.agent_channel
         agent.call = call.linkedid
         return [DomainEvent("call.answered", call.public(), agent.id), self._set_state(agent, "on_call")]
 
     def _on_AgentComplete(self, e: dict):
         agent = self.agent(agent_id(e))
         agent.call = None
+        call = self.calls.get(e.get("Linkedid", ""))
+        if call and call.agent == agent.id and e.get("Reason") == "transfer":
+            # The call goes on without this operator (with an agency, or back in a queue): its
+            # talk time ends here and the rest of the call is not theirs.
+            call.agent, call.agent_channel = None, None
+            call.state = "transferred" if call.state == "talking" else call.state
         return [self._set_state(agent, "wrapup")]
+
+    # -- transfers: the legs to agencies, reported to the transfer service ---------------------
+    def _on_DialBegin(self, e: dict):
+        if e.get("Linkedid") in self.calls:
+            return [DomainEvent("leg.dial_begin", {"linkedid": e["Linkedid"], "channel": e.get("Channel"),
+                                                   "dest_channel": e.get("DestChannel")})]
+
+    def _on_DialEnd(self, e: dict):
+        if e.get("Linkedid") in self.calls:
+            return [DomainEvent("leg.dial_end", {"linkedid": e["Linkedid"], "channel": e.get("Channel"),
+                                                 "dest_channel": e.get("DestChannel"),
+                                                 "dial_status": e.get("DialStatus", "")})]
+
+    def _on_AttendedTransfer(self, e: dict):
+        lid = e.get("OrigTransfererLinkedid") or e.get("TransfereeLinkedid")
+        call = self.calls.get(lid or "")
+        if call is None:
+            return []
+        ok = e.get("Result") == "Success"
+        if ok:
+            call.state = "transferred"
+        return [DomainEvent("leg.attended_transfer", {"linkedid": call.linkedid, "result": e.get("Result", ""),
+                                                      "transferer": e.get("OrigTransfererChannel")})]
+
+    def _on_BlindTransfer(self, e: dict):
+        lid = e.get("TransfererLinkedid") or e.get("TransfereeLinkedid")
+        if lid in self.calls:
+            return [DomainEvent("leg.blind_transfer", {"linkedid": lid, "result": e.get("Result", ""),
+                                                       "extension": e.get("Extension")})]
 
     def end_wrapup(self, agent_id: str) -> list[DomainEvent]:
         agent = self.agent(agent_id)
@@ -290,8 +331,11 @@ class CtiModel:
 
     def _on_Hangup(self, e: dict):
         lid = e.get("Linkedid")
-        if e.get("Uniqueid") != lid or lid not in self.calls:
+        if lid not in self.calls:
             return []
+        if e.get("Uniqueid") != lid:  # another leg of a live call (operator, agency, local)
+            return [DomainEvent("leg.hangup", {"linkedid": lid, "channel": e.get("Channel"),
+                                               "cause": e.get("Cause-txt", "")})]
         call = self.calls.pop(lid)
         call.state, call.ended_at = "ended", self.clock()
         for entries in self.waiting.values():

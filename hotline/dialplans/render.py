@@ -20,5 +20,6 @@ def dialplan_context(profile: Profile) -> dict:
         # How long the INVITE to an operator waits for the screen pop to travel ahead of it.
         "pop_head_start_ms": 30,
         # The baseline menu: the top-level keys that queue directly.
+        "transfer_ring_seconds": profile.transfers.ring_seconds,
         "baseline_choices": [(k, o.queue) for k, o in main.options.items() if o.queue],
     }

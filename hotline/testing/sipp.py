@@ -49,7 +49,8 @@ def renumbered_dtmf_pcap(key: str, press: int, out_dir: Path) -> Path:
 
 @dataclass
 class CallScript:
-    """Steps after the answer: ("pause", ms) | ("keys", "12#", gap_ms) | ("audio", pcap_path)."""
+    """Steps after the answer: ("pause", ms) | ("keys", "12#", gap_ms) | ("audio", pcap_path) |
+    ("silence",)."""
 
     steps: list[tuple] = field(default_factory=list)
     # How it ends: "caller" (the caller hangs up), "server" (expects the hotline's BYE),
@@ -67,6 +68,21 @@ class CallScript:
     def audio(self, pcap: Path) -> "CallScript":
         self.steps.append(("audio", pcap))
         return self
+
+    def silence(self) -> "CallScript":
+        """From here on, send silent audio continuously, as a real phone does (SIPp otherwise
+        sends no RTP between its recordings, and a call recording only advances with audio)."""
+        self.steps.append(("silence",))
+        return self
+
+
+def silent_alaw_wav(path: Path, seconds: int = 10) -> Path:
+    """A WAV file of A-law digital silence (0xD5), 8 kHz mono, for SIPp's rtp_stream."""
+    data = b"\xd5" * (8000 * seconds)
+    fmt = struct.pack("<HHIIHHH", 6, 1, 8000, 8000, 1, 8, 0)  # WAVE_FORMAT_ALAW
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
+    path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+    return path
 
 
 INVITE = """  <send retrans="500">
@@ -171,6 +187,9 @@ def scenario_xml(script: CallScript, work_dir: Path) -> str:
                 parts.append(f'  <pause milliseconds="{int(step[2])}"/>\n')
         elif step[0] == "audio":
             parts.append(_exec(Path(step[1])))
+        elif step[0] == "silence":
+            wav = silent_alaw_wav(work_dir / "silence.wav")
+            parts.append(f'  <nop><action><exec rtp_stream="{wav},-1,8"/></action></nop>\n')
     parts.append(BYE if script.ending == "caller" else RECV_BYE)
     parts.append("</scenario>\n")
     return "".join(parts)

@@ -1,4 +1,4 @@
-"""Database tables of the store (minimal for now; issue #6 grows them through migrations)."""
+"""Database tables of the store (issue #6 grows them through migrations)."""
 
 from __future__ import annotations
 
@@ -34,6 +34,9 @@ class Ticket(Base):
     draft: Mapped[bool] = mapped_column(Boolean, default=False)  # created on answer, being written
     operator_id: Mapped[str | None] = mapped_column(String(40))
     recording_path: Mapped[str | None] = mapped_column(String(500))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)  # handling unit
+    assignee_contact_id: Mapped[int | None] = mapped_column(ForeignKey("agency_contacts.id"))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -86,3 +89,86 @@ class AgentLogin(Base):
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     pause_reason: Mapped[str] = mapped_column(String(40), default="")
     since: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Agency(Base):
+    """An agency that handles reports: its phone for urgent calls, its fields, its people."""
+
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    level: Mapped[str] = mapped_column(String(20))  # see agencies.LEVELS
+    fields: Mapped[str] = mapped_column(String(500), default="")  # comma-separated topic ids
+    phone: Mapped[str | None] = mapped_column(String(20))  # dialled for urgent (live) transfers
+    route: Mapped[str] = mapped_column(String(32), default="local")  # outbound route (settings)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class AgencyContact(Base):
+    """A named person of an agency: focal point (receives transfers and slips) or head."""
+
+    __tablename__ = "agency_contacts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))  # focal_point | head
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(20))  # for calls and SMS
+
+
+class Transfer(Base):
+    """One attempt to hand a call to an agency (or back to a queue), as it happened."""
+
+    __tablename__ = "transfers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    linkedid: Mapped[str] = mapped_column(String(64), index=True)
+    operator_id: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(10))  # warm | blind | queue
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    agency_name: Mapped[str | None] = mapped_column(String(200))  # as it was at the time
+    target: Mapped[str | None] = mapped_column(String(20))  # agency | focal_point
+    number: Mapped[str | None] = mapped_column(String(20))
+    queue: Mapped[str | None] = mapped_column(String(40))
+    # dialing | consulting | completed | cancelled | no_answer | busy | unreachable | caller_hung_up
+    # | agency_hung_up | failed
+    outcome: Mapped[str] = mapped_column(String(20), default="dialing")
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    slip_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TicketEvent(Base):
+    """The ticket's history, append-only: who did what, when."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(60))  # username, operator id, or "system"
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="")  # JSON
+
+
+class SmsMessage(Base):
+    """The durable SMS outbox: a message stays until the gateway accepts it or attempts run out."""
+
+    __tablename__ = "sms_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    to_number: Mapped[str] = mapped_column(String(20), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[str] = mapped_column(String(30))  # transfer_slip | ...
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -38,7 +38,8 @@ def config_dir(workdir) -> Path:
     target = workdir / "config"
     shutil.copytree(DEFAULT_CONFIG_DIR, target)
     (target / "profiles" / "test_open.yaml").write_text(
-        "extends: dong_thap\nname: Đồng Tháp (test, always open)\ncalendar:\n  always_open: true\n")
+        "extends: dong_thap\nname: Đồng Tháp (test, always open)\ncalendar:\n  always_open: true\n"
+        "transfers:\n  ring_seconds: 8\n")
     queues = (target / "queues.yaml").read_text()
     (target / "queues-short-wait.yaml").write_text(queues.replace("    topic: general\n",
                                                                   "    topic: general\n    max_wait_seconds: 30\n"))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import aiohttp
+
 from hotline.agent_desktop.accounts import Accounts
+from hotline.testing.browser import launch, log_in
 from hotline.settings import load_settings
 from hotline.ticketing.db import make_engine, sessionmaker
 from hotline.ticketing.store import TicketStore
@@ -24,3 +27,33 @@ class Store:
 
     async def close(self):
         await self.engine.dispose()
+
+
+def base_url(line) -> str:
+    return f"http://127.0.0.1:{line.instance.port_base + 4}"
+
+
+async def operator_page(playwright_session, line, store, op: str):
+    password = await store.user(op, "operator", op)
+    ctx = await launch(playwright_session)
+    page = await log_in(ctx, base_url(line), op, password)
+    await page.wait_for_function("document.getElementById('sip-status').textContent === 'Đã đăng ký'",
+                                 timeout=20000)
+    await page.wait_for_function("document.getElementById('agent-state').textContent === 'Sẵn sàng'",
+                                 timeout=20000)
+    return ctx, page
+
+
+async def text(page, selector):
+    return (await page.text_content(selector)).strip()
+
+
+def url(line, path):
+    return f"http://127.0.0.1:{line.instance.port_base + 4}{path}"
+
+
+async def session_for(line, username, password) -> aiohttp.ClientSession:
+    http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+    async with http.post(url(line, "/api/login"), json={"username": username, "password": password}) as r:
+        assert r.status == 200, await r.text()
+    return http

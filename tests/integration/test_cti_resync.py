@@ -10,7 +10,7 @@ import pytest
 
 from hotline.testing.sipp import CallScript
 from tests.integration.desktop_support import Store
-from tests.integration.test_desktop_security import session_for, url
+from tests.integration.desktop_support import session_for, url
 
 pytestmark = pytest.mark.integration
 

@@ -5,29 +5,11 @@ import asyncio
 
 import pytest
 
-from hotline.testing.browser import launch, log_in
 from hotline.testing.sipp import PCAP_DIR, CallScript
 
+from tests.integration.desktop_support import base_url, operator_page, text
+
 pytestmark = pytest.mark.integration
-
-
-def base_url(line) -> str:
-    return f"http://127.0.0.1:{line.instance.port_base + 4}"
-
-
-async def operator_page(playwright_session, line, store, op: str):
-    password = await store.user(op, "operator", op)
-    ctx = await launch(playwright_session)
-    page = await log_in(ctx, base_url(line), op, password)
-    await page.wait_for_function("document.getElementById('sip-status').textContent === 'Đã đăng ký'",
-                                 timeout=20000)
-    await page.wait_for_function("document.getElementById('agent-state').textContent === 'Sẵn sàng'",
-                                 timeout=20000)
-    return ctx, page
-
-
-async def text(page, selector):
-    return (await page.text_content(selector)).strip()
 
 
 async def test_an_operator_answers_a_call_in_the_browser(playwright_session, desktop_line, store):

@@ -3,24 +3,16 @@
 import aiohttp
 import pytest
 
+from tests.integration.desktop_support import session_for, url
 
 pytestmark = pytest.mark.integration
 
 API_GETS = ["/api/me", "/api/openapi.json", "/api/sip-credentials", "/api/pause-reasons", "/api/supervisor/state",
-            "/api/calls/123.4/ticket"]
+            "/api/calls/123.4/ticket", "/api/agencies", "/api/agencies/meta", "/api/agencies/1",
+            "/api/calls/123.4/transfers"]
 API_POSTS = ["/api/logout", "/api/agent/login", "/api/agent/logout", "/api/agent/pause", "/api/agent/unpause",
-             "/api/supervisor/listen"]
-
-
-def url(line, path):
-    return f"http://127.0.0.1:{line.instance.port_base + 4}{path}"
-
-
-async def session_for(line, username, password) -> aiohttp.ClientSession:
-    http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
-    async with http.post(url(line, "/api/login"), json={"username": username, "password": password}) as r:
-        assert r.status == 200, await r.text()
-    return http
+             "/api/supervisor/listen", "/api/agencies", "/api/calls/123.4/transfers", "/api/transfers/1/complete",
+             "/api/transfers/1/cancel", "/api/transfers/1/slip"]
 
 
 async def test_without_a_session_everything_is_refused(desktop_line):

@@ -9,6 +9,7 @@ function setButtons() {
   for (const id of ["hangup"]) document.getElementById(id).disabled = !s;
   for (const id of ["hold", "mute"]) document.getElementById(id).disabled = !(s && s.isEstablished());
   document.querySelectorAll("#keypad button").forEach((b) => { b.disabled = !(s && s.isEstablished()); });
+  if (window.Transfer) window.Transfer.refreshButtons();
 }
 
 function showPop(call, previous) {
@@ -61,6 +62,7 @@ async function saveTicket(submit = false) {
 
 function onEvent(msg) {
   const d = msg.data;
+  if (window.Transfer) window.Transfer.onEvent(msg);
   if (msg.type === "hello") {
     Hotline.text("user-name", d.user.full_name);
     Hotline.text("agent-state", Hotline.states[d.agent.state] || d.agent.state);
@@ -94,7 +96,11 @@ function onIncoming(session) {
   Hotline.text("call-state", "Đang đổ chuông");
   Softphone.playRemote(session, document.getElementById("remote-audio"));
   session.on("confirmed", setButtons);
-  const end = () => { state.session = null; state.held = state.muted = false; setButtons(); };
+  const end = () => {
+    state.session = null; state.held = state.muted = false; setButtons();
+    const handed = window.Transfer && window.Transfer.current && window.Transfer.current.outcome === "completed";
+    Hotline.text("call-state", handed ? "Đã chuyển cuộc gọi" : "Cuộc gọi đã kết thúc");
+  };
   session.on("ended", end);
   session.on("failed", end);
   setButtons();

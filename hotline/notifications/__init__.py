@@ -1,0 +1,1 @@
+"""Messages to people outside the switchboard: SMS through a durable outbox and a gateway."""

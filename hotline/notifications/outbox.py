@@ -1,0 +1,94 @@
+"""The durable SMS outbox: messages are rows written in the same transaction as what caused them
+(a slip, an escalation), so a crash never loses one nor sends one that was rolled back. A sender
+task hands due messages to the gateway, retrying with back-off up to a limit, then marks them
+failed with the reason."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hotline.notifications.gateways import GatewayError
+from hotline.notifications.sms import MAX_SEGMENTS, segments
+from hotline.ticketing.models import SmsMessage
+
+log = logging.getLogger(__name__)
+
+
+def enqueue(session: AsyncSession, to: str, text: str, purpose: str, ticket_id: int | None = None) -> SmsMessage:
+    """Add a message to the outbox inside the caller's transaction."""
+    if segments(text) > MAX_SEGMENTS:
+        raise ValueError(f"SMS too long: {segments(text)} parts")
+    msg = SmsMessage(to_number=to, text=text, purpose=purpose, ticket_id=ticket_id, status="pending", attempts=0,
+                     next_attempt_at=datetime.now(timezone.utc))
+    session.add(msg)
+    return msg
+
+
+class SmsSender:
+    def __init__(self, sessions: async_sessionmaker, gateway, max_attempts: int = 5, retry_seconds: float = 30,
+                 poll_seconds: float = 2):
+        self.sessions = sessions
+        self.gateway = gateway
+        self.max_attempts = max_attempts
+        self.retry_seconds = retry_seconds
+        self.poll_seconds = poll_seconds
+        self._task: asyncio.Task | None = None
+        self._wake = asyncio.Event()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    def wake(self) -> None:
+        """Something was queued: send now rather than at the next poll."""
+        self._wake.set()
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+        await self.gateway.close()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.send_due()
+            except Exception:
+                log.exception("SMS outbox pass failed")
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            except asyncio.TimeoutError:
+                pass
+
+    async def send_due(self) -> int:
+        now = datetime.now(timezone.utc)
+        async with self.sessions() as s:
+            due = list(await s.scalars(select(SmsMessage).where(SmsMessage.status == "pending",
+                                                                SmsMessage.next_attempt_at <= now)
+                                       .order_by(SmsMessage.id).limit(50)))
+        for msg in due:
+            error = None
+            try:
+                await self.gateway.send(msg.id, msg.to_number, msg.text)
+            except GatewayError as exc:
+                error = str(exc)[:500]
+            except Exception as exc:  # a gateway bug must not stop the outbox
+                error = f"{type(exc).__name__}: {exc}"[:500]
+            async with self.sessions() as s, s.begin():
+                row = await s.get(SmsMessage, msg.id)
+                row.attempts += 1
+                if error is None:
+                    row.status, row.sent_at, row.last_error = "sent", datetime.now(timezone.utc), None
+                else:
+                    row.last_error = error
+                    if row.attempts >= self.max_attempts:
+                        row.status = "failed"
+                        log.error("SMS #%d to %s failed for good: %s", row.id, row.to_number, error)
+                    else:
+                        delay = self.retry_seconds * 2 ** (row.attempts - 1)
+                        row.next_attempt_at = datetime.now(timezone.utc) + timedelta(seconds=delay)
+        return len(due)

@@ -1,0 +1,168 @@
+"""An agency's phone played by SIPp (UAS) behind an outbound route: it answers (and talks), is
+busy, never answers, or answers and hangs up after a while. Used by tests, and by
+`hotline agency-phone` to try transfers on a demo installation."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from hotline.testing.sipp import PCAP_DIR, SippResult
+
+MODES = ("answer", "busy", "noanswer")
+
+HEAD = '<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="agency phone">\n'
+
+RECV_INVITE = """  <recv request="INVITE" crlf="true">
+    <action><ereg regexp="sip:[^>;]*" search_in="hdr" header="Contact:" assign_to="contact"/></action>
+  </recv>
+"""
+
+
+def _response(code: str, extra: str = "", sdp: bool = False, cseq: str = "[last_CSeq:]") -> str:
+    body = ("\n\n      v=0\n      o=agency 1 1 IN IP[local_ip_type] [local_ip]\n      s=-\n"
+            "      c=IN IP[media_ip_type] [media_ip]\n      t=0 0\n      m=audio [media_port] RTP/AVP 8 101\n"
+            "      a=rtpmap:8 PCMA/8000\n      a=rtpmap:101 telephone-event/8000\n      a=sendrecv") if sdp else ""
+    ctype = "      Content-Type: application/sdp\n" if sdp else ""
+    return f"""  <send{' retrans="500"' if code.startswith('200') and sdp else ''}>
+    <![CDATA[
+      SIP/2.0 {code}
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      {cseq}
+      Contact: <sip:agency@[local_ip]:[local_port];transport=[transport]>
+{extra}{ctype}      Content-Length: [len]{body}
+    ]]>
+  </send>
+"""
+
+
+RECV_ACK = """  <recv request="ACK" rtd="true" crlf="true">
+    <action>
+      <ereg regexp=".*" search_in="hdr" header="From:" assign_to="rfrom"/>
+      <ereg regexp=".*" search_in="hdr" header="To:" assign_to="rto"/>
+    </action>
+  </recv>
+"""
+
+SEND_BYE = """  <send retrans="500">
+    <![CDATA[
+      BYE [$contact] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: [$rto]
+      To: [$rfrom]
+      [last_Call-ID:]
+      CSeq: 2 BYE
+      Contact: <sip:agency@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Content-Length: 0
+    ]]>
+  </send>
+  <recv response="200" crlf="true"/>
+"""
+
+RECV_BYE = """  <recv request="BYE"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+    ]]>
+  </send>
+"""
+
+
+def _play(pcap: Path) -> str:
+    return f'  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>\n'
+
+
+def scenario(mode: str, ring_ms: int = 1000, hangup_after_ms: int | None = None, talk_every_ms: int = 8000,
+             pcap: Path = PCAP_DIR / "g711a.pcap") -> str:
+    """`answer`: rings `ring_ms`, answers, speaks (a 7 s recording every `talk_every_ms`), and
+    hangs up after `hangup_after_ms` (or waits for the other side). `busy`: 486. `noanswer`:
+    rings until cancelled."""
+    parts = [HEAD, RECV_INVITE]
+    if mode == "busy":
+        parts += [_response("486 Busy Here"), '  <recv request="ACK" crlf="true"/>\n']
+    elif mode == "noanswer":
+        parts += [_response("180 Ringing"), '  <recv request="CANCEL"/>\n', _response("200 OK"),
+                  _response("487 Request Terminated", cseq="CSeq: [last_cseq_number] INVITE"),
+                  '  <recv request="ACK" crlf="true"/>\n']
+    elif mode == "answer":
+        parts += [_response("180 Ringing"), f'  <pause milliseconds="{ring_ms}"/>\n',
+                  _response("200 OK", sdp=True), RECV_ACK]
+        if hangup_after_ms:
+            elapsed = 0
+            while elapsed < hangup_after_ms:
+                parts.append(_play(pcap))
+                step = min(talk_every_ms, hangup_after_ms - elapsed)
+                parts.append(f'  <pause milliseconds="{step}"/>\n')
+                elapsed += step
+            parts.append(SEND_BYE)
+        else:
+            parts += [_play(pcap), RECV_BYE]
+    else:
+        raise ValueError(f"mode must be one of {MODES}")
+    parts.append("</scenario>\n")
+    return "".join(parts)
+
+
+@dataclass
+class AgencyPhone:
+    """One SIPp agency phone on `port` (UDP, 127.0.0.1) for `calls` calls (0: until stopped)."""
+
+    port: int
+    mode: str = "answer"
+    ring_ms: int = 1000
+    hangup_after_ms: int | None = None
+    calls: int = 1
+    media_port: int | None = None
+    timeout: float = 120
+
+    async def start(self) -> "AgencyPhone":
+        self._tmp = tempfile.TemporaryDirectory(prefix="agency-")
+        tmp = Path(self._tmp.name)
+        (tmp / "agency.xml").write_text(scenario(self.mode, self.ring_ms, self.hangup_after_ms))
+        args = ["sipp", "-sf", str(tmp / "agency.xml"), "-i", "127.0.0.1", "-p", str(self.port),
+                "-mp", str(self.media_port or self.port + 1000), "-nostdin", "-trace_err",
+                "-error_file", str(tmp / "errors.log"), "-max_recv_loops", "1000"]
+        if self.calls:
+            args += ["-m", str(self.calls), "-timeout", f"{int(self.timeout)}s", "-timeout_error"]
+        self.proc = await asyncio.create_subprocess_exec(*args, cwd=tmp, stdout=asyncio.subprocess.PIPE,
+                                                         stderr=asyncio.subprocess.STDOUT,
+                                                         env={**os.environ, "TERM": "dumb"})
+        await asyncio.sleep(0.3)  # listening
+        return self
+
+    async def result(self, timeout: float | None = None) -> SippResult:
+        try:
+            out, _ = await asyncio.wait_for(self.proc.communicate(), timeout or self.timeout + 30)
+        except asyncio.TimeoutError:
+            self.proc.kill()
+            out, _ = await self.proc.communicate()
+        err = Path(self._tmp.name) / "errors.log"
+        res = SippResult(self.proc.returncode if self.proc.returncode is not None else -1,
+                         out.decode(errors="replace"), err.read_text(errors="replace") if err.exists() else "")
+        self._tmp.cleanup()
+        return res
+
+    async def stop(self) -> None:
+        if self.proc.returncode is None:
+            self.proc.kill()
+            await self.proc.wait()
+        self._tmp.cleanup()
+
+    async def __aenter__(self) -> "AgencyPhone":
+        return await self.start()
+
+    async def __aexit__(self, *exc) -> None:
+        await self.stop()

@@ -1,0 +1,176 @@
+"""Urgent calls reach agencies: the operator (headless Chromium, JsSIP) transfers a SIPp caller to
+an agency phone (SIPp behind the `local` route) warm or blind, completes or cancels, and sends the
+transfer slip when the agency does not pick up. Asserted on AMI, in the database, and in the page."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from pydub import AudioSegment
+from sqlalchemy import select
+
+from hotline.settings import load_settings
+from hotline.config.profile import load_profile
+from hotline.ticketing.deadlines import office_calendar
+from hotline.ticketing.models import SmsMessage, Ticket, TicketEvent, Transfer
+from hotline.testing.agency_phone import AgencyPhone
+from hotline.testing.sipp import CallScript
+from tests.integration.desktop_support import operator_page, session_for, text, url
+
+pytestmark = pytest.mark.integration
+
+TRANSPORT = {"name": "Sở Giao thông vận tải (thử nghiệm)", "level": "province", "fields": ["infrastructure"],
+             "phone": "0277.3851.001", "route": "local",
+             "contacts": [{"role": "focal_point", "name": "Nguyễn Văn Bình", "phone": "0911 000 001"},
+                          {"role": "head", "name": "Trần Thị Cúc", "phone": "+84911000002"}]}
+NO_PHONE = {"name": "Ban chưa có số điện thoại", "level": "commune", "fields": ["general"], "contacts": []}
+
+
+@pytest.fixture(scope="module")
+async def agencies(desktop_line, store):
+    """An administrator fills the agency directory through the API."""
+    password = await store.user("quantri1", "admin")
+    http = await session_for(desktop_line, "quantri1", password)
+    ids = {}
+    try:
+        for key, body in (("transport", TRANSPORT), ("no_phone", NO_PHONE)):
+            async with http.post(url(desktop_line, "/api/agencies"), json=body) as r:
+                assert r.status == 201, await r.text()
+                ids[key] = (await r.json())["id"]
+    finally:
+        await http.close()
+    return ids
+
+
+def agency_port(line) -> int:
+    return line.instance.port_base + 6
+
+
+async def answered(playwright_session, line, store, script: CallScript, caller: str):
+    """op1 logs in, a caller chooses 2 (infrastructure) and op1 answers in the browser."""
+    ctx, page = await operator_page(playwright_session, line, store, "op1")
+    call_task = asyncio.create_task(line.call(script, caller=caller, timeout=120))
+    await page.wait_for_selector("#answer:not([disabled])", timeout=30000)
+    await page.click("#answer")
+    await page.wait_for_function("document.getElementById('call-state').textContent === 'Đang nói chuyện'",
+                                 timeout=10000)
+    await page.wait_for_function("document.getElementById('ticket-code').textContent !== ''", timeout=10000)
+    linkedid = line.ami.linkedids_of(caller)[-1]
+    return ctx, page, call_task, linkedid
+
+
+async def pick_agency(page, query: str, kind: str, name: str = TRANSPORT["name"]) -> None:
+    """Search the directory as the operator types, then click the transfer button of `name`."""
+    await page.fill("#agency-search", query)
+    await page.wait_for_function("document.querySelectorAll('#agency-results li').length === 1", timeout=5000)
+    row = page.locator("#agency-results li", has_text=name)
+    await row.locator(f"button.{kind}:not([disabled])").click(timeout=5000)
+
+
+async def transfer_state(page, fragment: str, timeout: float = 20000) -> None:
+    await page.wait_for_function(
+        f"document.getElementById('transfer-state').textContent.includes({json.dumps(fragment)})", timeout=timeout)
+
+
+async def rows(store, model, *where):
+    async with store.tickets.sessions() as s:
+        return list(await s.scalars(select(model).where(*where)))
+
+
+def bridges_of(line, linkedid: str) -> dict[str, str]:
+    """channel -> the bridge it entered last, for the channels of a call."""
+    out = {}
+    for e in line.ami.events:
+        if e.get("Event") == "BridgeEnter" and e.get("Linkedid") == linkedid:
+            out[e["Channel"]] = e["BridgeUniqueid"]
+        if e.get("Event") == "BridgeLeave" and e.get("Linkedid") == linkedid:
+            out.pop(e["Channel"], None)
+    return out
+
+
+async def no_channels_left(line, timeout: float = 15) -> str:
+    for _ in range(int(timeout * 2)):
+        out = await line.instance.cli("core show channels")
+        if "0 active channels" in out:
+            return out
+        await asyncio.sleep(0.5)
+    return out
+
+
+async def test_warm_transfer_completed_bridges_caller_and_agency_and_frees_the_operator(
+        playwright_session, desktop_line, store, agencies):
+    line = desktop_line
+    caller = "0912300001"
+    # The agency answers after 1 s, speaks every 8 s, and hangs up 20 s after answering.
+    phone = await AgencyPhone(agency_port(line), "answer", ring_ms=1000, hangup_after_ms=20000).start()
+    ctx, page, call_task, linkedid = await answered(playwright_session, line, store,
+                                                    CallScript(ending="server").pause(2000).keys("2").silence(),
+                                                    caller)
+    try:
+        await pick_agency(page, "giao thong thu nghiem", "warm")  # no diacritics needed
+        await transfer_state(page, "Đang trao đổi với cơ quan")
+        # The caller waits with music on hold while the operator consults the agency, in
+        # another bridge.
+        bridges = bridges_of(line, linkedid)
+        agency_leg = next(c for c in bridges if c.startswith("PJSIP/route-local-"))
+        op_leg = next(c for c in bridges if c.startswith("PJSIP/op1-"))
+        caller_leg = next(c for c in bridges if c.startswith("PJSIP/trunk-"))
+        assert bridges[caller_leg] != bridges[op_leg]
+        assert [c for c, b in bridges.items() if b == bridges[caller_leg]] == [caller_leg]
+        moh = [e for e in line.ami.by_linkedid[linkedid] if e.get("Event") == "MusicOnHoldStart"
+               and e["Channel"] == caller_leg]
+        assert len(moh) >= 2  # in the queue, then on hold during the consultation
+        await asyncio.sleep(2)
+        # A double click on "complete": exactly one succeeds, the other gets a clear error.
+        results = await page.evaluate("""async (id) => Promise.all([1, 2].map(() =>
+            fetch(`/api/transfers/${id}/complete`, {method: 'POST', headers: {'Content-Type': 'application/json'},
+                                                     body: '{}'}).then(async (r) => [r.status, await r.json()])))""",
+                                      await page.evaluate("Transfer.current.id"))
+        statuses = sorted(r[0] for r in results)
+        assert statuses == [200, 409], results
+        await transfer_state(page, "Đã chuyển")
+        await page.wait_for_function("document.getElementById('call-state').textContent === 'Đã chuyển cuộc gọi'",
+                                     timeout=10000)
+        await page.wait_for_function("window.hotlinePhone.state.session === null", timeout=10000)
+        # Caller and agency now share a bridge; the operator's leg is gone and op1 is free.
+        for _ in range(20):  # the consultation's Local channel optimises itself away
+            bridges = bridges_of(line, linkedid)
+            if bridges.get(caller_leg) and bridges.get(caller_leg) == bridges.get(agency_leg):
+                break
+            await asyncio.sleep(0.25)
+        assert bridges.get(caller_leg) and bridges.get(caller_leg) == bridges.get(agency_leg), bridges
+        assert "PJSIP/op1-" not in await line.instance.cli("core show channels concise")
+        await page.wait_for_function("document.getElementById('agent-state').textContent === 'Sẵn sàng'",
+                                     timeout=15000)
+        # The agency hangs up; the caller gets the hotline's BYE.
+        call = await call_task
+        assert call.sipp.ok, call.sipp.error_log
+        assert (await phone.result()).ok
+        assert "0 active channels" in await no_channels_left(line)
+        # Queue statistics: the operator's talk time ends at the transfer.
+        complete = [e for e in call.of("AgentComplete") if e.get("MemberName") == "op1"]
+        assert complete and complete[-1]["Reason"] == "transfer"
+        up = next(e for e in call.of("Newstate") if e.get("ChannelStateDesc") == "Up" and e["Uniqueid"] == linkedid)
+        end = next(e for e in call.of("Hangup") if e["Uniqueid"] == linkedid)
+        call_seconds = float(end["Timestamp"]) - float(up["Timestamp"])
+        assert int(complete[-1]["TalkTime"]) < call_seconds - 10
+        # The ticket records the transfer, as it happened.
+        ticket = (await rows(store, Ticket, Ticket.linkedid == linkedid))[0]
+        transfers = await rows(store, Transfer, Transfer.linkedid == linkedid)
+        assert [(t.kind, t.outcome, t.agency_name, t.number, t.operator_id) for t in transfers] == [
+            ("warm", "completed", TRANSPORT["name"], "02773851001", "op1")]
+        assert transfers[0].ticket_id == ticket.id and transfers[0].answered_at and transfers[0].ended_at
+        history = [e.action for e in await rows(store, TicketEvent, TicketEvent.ticket_id == ticket.id)]
+        assert history == ["transfer_started", "transfer_consulting", "transfer_completed"]
+        assert ticket.caller_phone == caller  # the caller's identity stays on the call's ticket
+        # The recording covers the whole call, and ends with the agency speaking to the caller.
+        recording = Path(ticket.recording_path)
+        audio = AudioSegment.from_file(recording)
+        assert abs(audio.duration_seconds - call_seconds) < 1.0, (audio.duration_seconds, call_seconds)
+        assert audio[-3000:].dBFS > -40, audio[-3000:].dBFS
+    finally:
+        await ctx.close()
+        await phone.stop()
