@@ -174,3 +174,236 @@ async def test_warm_transfer_completed_bridges_caller_and_agency_and_frees_the_o
     finally:
         await ctx.close()
         await phone.stop()
+
+
+async def op_bridged_with_caller(line, linkedid: str) -> bool:
+    for _ in range(20):
+        bridges = bridges_of(line, linkedid)
+        caller_leg = next((c for c in bridges if c.startswith("PJSIP/trunk-")), None)
+        op_leg = next((c for c in bridges if c.startswith("PJSIP/op1-")), None)
+        if caller_leg and op_leg and bridges[caller_leg] == bridges[op_leg]:
+            return True
+        await asyncio.sleep(0.25)
+    return False
+
+
+async def test_warm_transfer_cancelled_gives_the_caller_back(playwright_session, desktop_line, store, agencies):
+    line = desktop_line
+    caller = "0912300002"
+    phone = await AgencyPhone(agency_port(line), "answer", ring_ms=500).start()  # waits for our BYE
+    ctx, page, call_task, linkedid = await answered(
+        playwright_session, line, store, CallScript(ending="server").pause(2000).keys("2").silence(), caller)
+    try:
+        await pick_agency(page, "GIAO THÔNG", "warm")
+        await transfer_state(page, "Đang trao đổi với cơ quan")
+        assert not await op_bridged_with_caller(line, linkedid)
+        await page.click("#transfer-cancel")
+        await transfer_state(page, "Đã hủy, quay lại người gọi")
+        assert (await phone.result(timeout=15)).ok  # the agency got our BYE
+        assert await op_bridged_with_caller(line, linkedid)  # operator and caller talk again
+        assert await text(page, "#call-state") == "Đang nói chuyện"
+        await page.click("#hangup")
+        call = await call_task
+        assert call.sipp.ok, call.sipp.error_log
+        transfers = await rows(store, Transfer, Transfer.linkedid == linkedid)
+        assert [(t.kind, t.outcome) for t in transfers] == [("warm", "cancelled")]
+        complete = [e for e in call.of("AgentComplete") if e.get("MemberName") == "op1"]
+        assert complete and complete[-1]["Reason"] != "transfer"  # the talk time stays the operator's
+        assert "0 active channels" in await no_channels_left(line)
+    finally:
+        await ctx.close()
+        await phone.stop()
+
+
+@pytest.mark.parametrize("mode,outcome,text_shown", [("noanswer", "no_answer", "Cơ quan không nghe máy"),
+                                                      ("busy", "busy", "Máy cơ quan bận")])
+async def test_agency_not_picking_up_gives_the_caller_back_and_the_slip_goes_out(
+        playwright_session, desktop_line, store, agencies, mode, outcome, text_shown):
+    line = desktop_line
+    caller = "09123000" + ("03" if mode == "busy" else "04")
+    phone = await AgencyPhone(agency_port(line), mode).start()
+    ctx, page, call_task, linkedid = await answered(
+        playwright_session, line, store, CallScript(ending="server").pause(2000).keys("2").silence(), caller)
+    try:
+        await pick_agency(page, "giao thong", "warm")
+        await transfer_state(page, text_shown, timeout=30000)  # ring time 8 s in the test profile
+        assert await op_bridged_with_caller(line, linkedid)
+        assert (await phone.result(timeout=15)).ok
+        # One click sends the slip; a second one is refused.
+        await page.click("#transfer-slip")
+        await transfer_state(page, "đã gửi phiếu chuyển")
+        transfer = (await rows(store, Transfer, Transfer.linkedid == linkedid))[0]
+        again = await page.evaluate("""async (id) => { const r = await fetch(`/api/transfers/${id}/slip`,
+            {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{}'});
+            return [r.status, (await r.json()).error]; }""", transfer.id)
+        assert again[0] == 409 and "đã được gửi" in again[1]
+        transfer = (await rows(store, Transfer, Transfer.linkedid == linkedid))[0]
+        assert transfer.outcome == outcome and transfer.slip_sent_at is not None
+        # The ticket goes to the agency's focal point with Đồng Tháp's 8 working hours.
+        ticket = (await rows(store, Ticket, Ticket.linkedid == linkedid))[0]
+        assert ticket.agency_id == agencies["transport"] and ticket.status == "in_progress"
+        profile = load_profile(load_settings(line.instance.home).config_dir, "test_open")
+        office = office_calendar(profile.calendar)
+        due = ticket.due_at.replace(tzinfo=ticket.due_at.tzinfo or __import__("datetime").timezone.utc)
+        sent = transfer.slip_sent_at.replace(tzinfo=due.tzinfo)
+        assert abs(office.working_hours_between(sent, due) - 8) < 0.01
+        assert office.is_working_day(due.astimezone(office.tz).date())
+        # The SMS is in the durable outbox, handed to the (log) gateway.
+        sms = await rows(store, SmsMessage, SmsMessage.ticket_id == ticket.id)
+        assert [(m.to_number, m.purpose) for m in sms] == [("0911000001", "transfer_slip")]
+        assert ticket.code in sms[0].text and "Sở Giao thông" in sms[0].text
+        for _ in range(20):
+            if (await rows(store, SmsMessage, SmsMessage.id == sms[0].id))[0].status == "sent":
+                break
+            await asyncio.sleep(0.25)
+        assert (await rows(store, SmsMessage, SmsMessage.id == sms[0].id))[0].status == "sent"
+        history = [e.action for e in await rows(store, TicketEvent, TicketEvent.ticket_id == ticket.id)]
+        assert history == ["transfer_started", f"transfer_{outcome}", "transfer_slip"]
+        await page.click("#hangup")
+        assert (await call_task).sipp.ok
+        assert "0 active channels" in await no_channels_left(line)
+    finally:
+        await ctx.close()
+        await phone.stop()
+
+
+async def test_the_caller_hanging_up_during_the_consultation_cleans_up_every_leg(
+        playwright_session, desktop_line, store, agencies):
+    line = desktop_line
+    caller = "0912300005"
+    phone = await AgencyPhone(agency_port(line), "answer", ring_ms=500).start()
+    # The caller gives up 16 s after the call is answered.
+    ctx, page, call_task, linkedid = await answered(
+        playwright_session, line, store, CallScript().pause(2000).keys("2").silence().pause(16000), caller)
+    try:
+        await pick_agency(page, "giao thong", "warm")
+        await transfer_state(page, "Đang trao đổi với cơ quan")
+        call = await call_task
+        assert call.sipp.ok, call.sipp.error_log
+        await transfer_state(page, "Người gọi đã gác máy")
+        assert (await phone.result(timeout=15)).ok  # the agency leg was hung up
+        assert "0 active channels" in await no_channels_left(line)
+        await page.wait_for_function("window.hotlinePhone.state.session === null", timeout=10000)
+        ticket = (await rows(store, Ticket, Ticket.linkedid == linkedid))[0]
+        history = [e.action for e in await rows(store, TicketEvent, TicketEvent.ticket_id == ticket.id)]
+        assert history[-1] == "transfer_caller_hung_up"
+        await page.wait_for_function("document.getElementById('agent-state').textContent === 'Sẵn sàng'",
+                                     timeout=15000)
+    finally:
+        await ctx.close()
+        await phone.stop()
+
+
+async def test_blind_transfer_sends_the_caller_to_the_agency(playwright_session, desktop_line, store, agencies):
+    line = desktop_line
+    caller = "0912300006"
+    phone = await AgencyPhone(agency_port(line), "answer", ring_ms=1000, hangup_after_ms=8000).start()
+    ctx, page, call_task, linkedid = await answered(
+        playwright_session, line, store, CallScript(ending="server").pause(2000).keys("2").silence(), caller)
+    try:
+        await pick_agency(page, "giao thong", "blind")
+        await page.wait_for_function("window.hotlinePhone.state.session === null", timeout=10000)  # operator freed
+        await transfer_state(page, "Đã chuyển")
+        bridges = bridges_of(line, linkedid)
+        caller_leg = next(c for c in bridges if c.startswith("PJSIP/trunk-"))
+        agency_leg = next(c for c in bridges if c.startswith("PJSIP/route-local-"))
+        assert bridges[caller_leg] == bridges[agency_leg]
+        call = await call_task  # the agency hangs up after 8 s; the caller gets the BYE
+        assert call.sipp.ok, call.sipp.error_log
+        assert (await phone.result(timeout=15)).ok
+        transfers = await rows(store, Transfer, Transfer.linkedid == linkedid)
+        assert [(t.kind, t.outcome, t.number) for t in transfers] == [("blind", "completed", "02773851001")]
+        assert "0 active channels" in await no_channels_left(line)
+    finally:
+        await ctx.close()
+        await phone.stop()
+
+
+async def test_transfer_back_to_a_queue(playwright_session, desktop_line, store, agencies):
+    line = desktop_line
+    caller = "0912300007"
+    ctx, page, call_task, linkedid = await answered(
+        playwright_session, line, store, CallScript().pause(2000).keys("2").silence().pause(14000), caller)
+    try:
+        await page.select_option("#requeue-queue", "procedures")
+        await page.click("#requeue")
+        await transfer_state(page, "Đã chuyển")
+        joined = await line.ami.wait_for(lambda e: e.get("Event") == "QueueCallerJoin" and e.get("Linkedid") == linkedid
+                                         and e.get("Queue") == "procedures", timeout=10)
+        assert joined is not None
+        call = await call_task
+        assert call.sipp.ok
+        transfers = await rows(store, Transfer, Transfer.linkedid == linkedid)
+        assert [(t.kind, t.outcome, t.queue) for t in transfers] == [("queue", "completed", "procedures")]
+    finally:
+        await ctx.close()
+    assert "0 active channels" in await no_channels_left(line)
+
+
+async def test_bad_transfer_requests_get_clear_errors_and_leave_no_channel(
+        playwright_session, desktop_line, store, agencies):
+    line = desktop_line
+    caller = "0912300008"
+    ctx, page, call_task, linkedid = await answered(
+        playwright_session, line, store, CallScript(ending="server").pause(2000).keys("2").silence(), caller)
+
+    async def post(path, body):
+        return await page.evaluate("""async ([path, body]) => { const r = await fetch(path, {method: 'POST',
+            headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)});
+            return [r.status, (await r.json()).error || ""]; }""", [path, body])
+
+    try:
+        base = f"/api/calls/{linkedid}/transfers"
+        status, message = await post(base, {"kind": "warm", "agency_id": 999999})
+        assert status == 404 and "Không có cơ quan" in message
+        status, message = await post(base, {"kind": "warm", "agency_id": agencies["no_phone"]})
+        assert status == 409 and "chưa có số điện thoại" in message
+        status, message = await post(base, {"kind": "blind", "agency_id": agencies["no_phone"], "target": "focal_point"})
+        assert status == 409 and "cán bộ đầu mối" in message
+        status, message = await post(base, {"kind": "queue", "queue": "nope"})
+        assert status == 404
+        status, message = await post(base, {"kind": "teleport", "agency_id": agencies["transport"]})
+        assert status == 400 and "Kiểu chuyển" in message
+        status, _ = await post("/api/calls/not-my-call/transfers", {"kind": "warm", "agency_id": agencies["transport"]})
+        assert status == 409
+        status, _ = await post("/api/transfers/999999/complete", {})
+        assert status == 409
+        status, _ = await post("/api/transfers/abc/cancel", {})
+        assert status == 404
+        # The call is untouched: still operator and caller.
+        assert await op_bridged_with_caller(line, linkedid)
+        assert await rows(store, Transfer, Transfer.linkedid == linkedid) == []
+        await page.click("#hangup")
+        assert (await call_task).sipp.ok
+        assert "0 active channels" in await no_channels_left(line)
+    finally:
+        await ctx.close()
+
+
+async def test_only_administrators_edit_the_directory_and_bad_numbers_are_refused(desktop_line, store, agencies):
+    op_password = await store.user("op7", "operator", "op2")
+    http = await session_for(desktop_line, "op7", op_password)
+    try:
+        async with http.post(url(desktop_line, "/api/agencies"), json=NO_PHONE) as r:
+            assert r.status == 403
+        async with http.get(url(desktop_line, "/api/agencies?q=giao")) as r:
+            listed = await r.json()
+            assert [a["name"] for a in listed] == [TRANSPORT["name"]]
+            assert all("phone" not in c for c in listed[0]["contacts"])  # personal numbers: admins only
+    finally:
+        await http.close()
+    admin = await session_for(desktop_line, "quantri1", await store.user("quantri1", "admin"))
+    try:
+        hostile = {**TRANSPORT, "name": "Cơ quan thử", "phone": "0277,1)Dial(PJSIP/evil"}
+        async with admin.post(url(desktop_line, "/api/agencies"), json=hostile) as r:
+            assert r.status == 400 and "Số điện thoại" in (await r.json())["error"]
+        async with admin.post(url(desktop_line, "/api/agencies"), json={**TRANSPORT, "route": "nowhere"}) as r:
+            assert r.status == 400 and "Tuyến gọi" in (await r.json())["error"]
+        async with admin.post(url(desktop_line, "/api/agencies"), json=TRANSPORT) as r:
+            assert r.status == 409  # same name twice
+        async with admin.get(url(desktop_line, f"/api/agencies/{agencies['transport']}")) as r:
+            body = await r.json()
+            assert body["phone"] == "02773851001"
+            assert [c["phone"] for c in body["contacts"]] == ["0911000001", "0911000002"]
+    finally:
+        await admin.close()
