@@ -106,6 +106,8 @@ class Settings(BaseModel):
     # use little CPU but are latency-sensitive: under full load they must not queue behind
     # hundreds of Asterisk media threads, or a caller's first key is lost. Needs root; else ignored.
     control_nice: int = Field(-5, ge=-20, le=19)
+    # Seconds without audio from an operator's browser before its call leg is hung up.
+    operator_rtp_timeout: int = Field(30, ge=5, le=3600)
     routes: dict[str, Route] = {"local": Route()}  # outbound routes to agency phones, by name
     sms: Sms = Sms()
     # Extra dialplan for the benchmark's baseline (menu in plain dialplan). Off in production.

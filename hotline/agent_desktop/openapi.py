@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from hotline.agent_desktop.validation import TicketEdit
+from hotline.agencies.schemas import AgencyIn
+from hotline.agent_desktop.validation import TicketEdit, TransferRequest
 
 
 def _op(summary: str, roles: str, body: dict | None = None, params: list | None = None) -> dict:
@@ -28,7 +29,9 @@ def openapi_document() -> dict:
         "openapi": "3.1.0",
         "info": {"title": "Hotline 1022 desktop API", "version": "1"},
         "components": {"securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "hl_session"}},
-                       "schemas": {"TicketEdit": TicketEdit.model_json_schema()}},
+                       "schemas": {"TicketEdit": TicketEdit.model_json_schema(),
+                                   "AgencyIn": AgencyIn.model_json_schema(),
+                                   "TransferRequest": TransferRequest.model_json_schema()}},
         "paths": {
             "/api/login": {"post": {**_op("Log in; sets the session cookie", "anyone", login), "security": []}},
             "/api/logout": {"post": _op("Log out (an operator also leaves the queues)", "any")},
@@ -49,6 +52,21 @@ def openapi_document() -> dict:
                                                    "supervisor", {"type": "object", "properties": {
                                                        "linkedid": {"type": "string"},
                                                        "mode": {"enum": ["listen", "whisper"]}}})},
+            "/api/agencies": {"get": _op("Search the agency directory (q, field; all=1 for admins)",
+                                         "operator, supervisor, admin"),
+                              "post": _op("Add an agency", "admin", {"$ref": "#/components/schemas/AgencyIn"})},
+            "/api/agencies/meta": {"get": _op("Levels, contact roles, routes and queues", "any")},
+            "/api/agencies/{id}": {"get": _op("One agency", "operator, supervisor, admin", params=ticket_id),
+                                   "put": _op("Replace an agency and its contacts", "admin",
+                                              {"$ref": "#/components/schemas/AgencyIn"}, ticket_id)},
+            "/api/calls/{linkedid}/transfers": {
+                "post": _op("Transfer the call (warm, blind, or back to a queue)", "operator (own call)",
+                            {"$ref": "#/components/schemas/TransferRequest"}, linkedid),
+                "get": _op("The call's transfer attempts", "operator (own call), supervisor, admin", params=linkedid)},
+            "/api/transfers/{id}/complete": {"post": _op("Complete a warm transfer", "operator", params=ticket_id)},
+            "/api/transfers/{id}/cancel": {"post": _op("Cancel a warm transfer", "operator", params=ticket_id)},
+            "/api/transfers/{id}/slip": {"post": _op("Send the transfer slip (SMS to the focal point)",
+                                                     "operator (own transfer), supervisor, admin", params=ticket_id)},
             "/ws": {"get": _op("WebSocket of events, schema v1 (docs/desktop-api.md)", "any")},
         },
     }

@@ -77,6 +77,7 @@ def render_asterisk_config(settings: Settings, profile: Profile, creds: Credenti
         "prompts_dir": settings.prompts_dir,
         "bench_baseline": settings.bench_baseline,
         "routes": settings.routes,
+        "operator_rtp_timeout": settings.operator_rtp_timeout,
         **dialplan_context(profile),
     }
     for template in env.list_templates(extensions=["j2"]):

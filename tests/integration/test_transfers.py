@@ -407,3 +407,37 @@ async def test_only_administrators_edit_the_directory_and_bad_numbers_are_refuse
             assert [c["phone"] for c in body["contacts"]] == ["0911000001", "0911000002"]
     finally:
         await admin.close()
+
+
+async def test_the_operators_browser_closing_mid_consultation_leaves_no_stuck_channel(
+        playwright_session, desktop_line, store, agencies):
+    line = desktop_line
+    caller = "0912300009"
+    phone = await AgencyPhone(agency_port(line), "answer", ring_ms=500, hangup_after_ms=55000).start()
+    ctx, page, call_task, linkedid = await answered(
+        playwright_session, line, store, CallScript(ending="server").pause(2000).keys("2").silence(), caller)
+    closed = False
+    try:
+        await pick_agency(page, "giao thong", "warm")
+        await transfer_state(page, "Đang trao đổi với cơ quan")
+        await ctx.close()  # the browser goes away without a word (no BYE)
+        closed = True
+        # The dead leg is hung up once its audio stops (operator_rtp_timeout, 30 s); the agency had
+        # answered, so Asterisk completes the transfer: the caller is not left on hold forever.
+        done = await line.ami.wait_for(lambda e: e.get("Event") == "AttendedTransfer"
+                                       and e.get("OrigTransfererLinkedid") == linkedid, timeout=50)
+        assert done is not None and done["Result"] == "Success"
+        for _ in range(40):
+            transfers = await rows(store, Transfer, Transfer.linkedid == linkedid)
+            if transfers[0].outcome != "consulting":
+                break
+            await asyncio.sleep(0.25)
+        assert transfers[0].outcome == "completed"
+        call = await call_task  # the agency hangs up; the caller gets the BYE
+        assert call.sipp.ok, call.sipp.error_log
+        assert (await phone.result(timeout=20)).ok
+        assert "0 active channels" in await no_channels_left(line)
+    finally:
+        if not closed:
+            await ctx.close()
+        await phone.stop()

@@ -42,12 +42,12 @@ function render(s) {
     row([id, st.waiting, st.longest_wait])));
   redraw("#agents tbody", s.agents, () => s.agents.map((ag) => row([ag.id, Hotline.states[ag.state] || ag.state,
                                                                      Hotline.time(ag.since), ag.pause_reason, ag.call])));
-  const calls = s.calls.map((c) => [c.linkedid, c.caller, c.topic, c.state, c.agent]);
+  const calls = s.calls.map((c) => [c.linkedid, c.caller, c.topic, c.state, c.agent, c.transferred_to]);
   redraw("#calls tbody", calls, () => s.calls.map((call) => {
     const actions = document.createElement("span");
     if (call.state === "talking") actions.append(spyButton(call, "listen", "Nghe"), spyButton(call, "whisper", "Nhắc"));
     return row([call.caller, Hotline.topics[call.topic] || call.topic, Hotline.callStates[call.state] || call.state,
-                call.agent, actions]);
+                call.agent || call.transferred_to || "—", actions]);
   }));
 }
 
