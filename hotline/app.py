@@ -34,6 +34,7 @@ from hotline.notifications.outbox import SmsSender
 from hotline.settings import Settings
 from hotline.ticketing.calls import CallTickets
 from hotline.ticketing.db import make_engine, migrate, sessionmaker
+from hotline.ticketing.escalation import EscalationScheduler
 from hotline.ticketing.statuses import STATUSES, TicketStatus
 from hotline.ticketing.store import TicketStore
 from hotline.transfers.service import TransferService
@@ -184,10 +185,12 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
                     settings.sms.poll_seconds)
     transfers = TransferService(settings, prepared.profile, sessions, cti, bus, prepared.store, on_sms=sms.wake)
     await transfers.recover()
+    deadlines = EscalationScheduler(sessions, prepared.profile, on_sms=sms.wake,
+                                    scan_seconds=settings.deadline_scan_seconds)
     hub = Hub(bus, cti.model, prepared.store)
     desktop = DesktopServer(accounts, prepared.store, hub, cti, prepared.profile, prepared.creds.sip_passwords,
                             settings.ports.http, secure_cookies=settings.secure_cookies,
-                            extra_apis=[TransferApi(accounts, transfers, prepared.store, settings)])
+                            extra_apis=[TransferApi(accounts, transfers, prepared.store, settings, deadlines)])
     runner = web.AppRunner(desktop.app, access_log=None)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -203,6 +206,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
         await asyncio.wait_for(cti.connected.wait(), 15)
         hub.start()
         sms.start()
+        deadlines.start()
         await runner.setup()
         await web.TCPSite(runner, settings.web_bind, settings.ports.web).start()
         ready_file.write_text(str(os.getpid()))
@@ -215,6 +219,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
         ready_file.unlink(missing_ok=True)
         await hub.stop()
         await sms.stop()
+        await deadlines.stop()
         await runner.cleanup()
         cti.close()
         await prepared.asterisk.stop()

@@ -110,6 +110,7 @@ class Settings(BaseModel):
     operator_rtp_timeout: int = Field(30, ge=5, le=3600)
     routes: dict[str, Route] = {"local": Route()}  # outbound routes to agency phones, by name
     sms: Sms = Sms()
+    deadline_scan_seconds: float = Field(30, ge=0.5, le=3600)  # how often due deadlines are looked for
     # Extra dialplan for the benchmark's baseline (menu in plain dialplan). Off in production.
     bench_baseline: bool = False
 

@@ -67,6 +67,8 @@ def openapi_document() -> dict:
             "/api/transfers/{id}/cancel": {"post": _op("Cancel a warm transfer", "operator", params=ticket_id)},
             "/api/transfers/{id}/slip": {"post": _op("Send the transfer slip (SMS to the focal point)",
                                                      "operator (own transfer), supervisor, admin", params=ticket_id)},
+            "/api/supervisor/overdue": {"get": _op("Overdue transferred tickets (the provincial office's list)",
+                                                   "supervisor, admin")},
             "/ws": {"get": _op("WebSocket of events, schema v1 (docs/desktop-api.md)", "any")},
         },
     }

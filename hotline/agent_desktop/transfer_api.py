@@ -10,6 +10,7 @@ from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.auth import error, requires
 from hotline.agent_desktop.validation import TransferRequest, ValidationFailed, parse_body
 from hotline.settings import Settings
+from hotline.ticketing.escalation import EscalationScheduler, aware
 from hotline.ticketing.store import TicketStore
 from hotline.transfers.records import transfer_public
 from hotline.transfers.service import TransferError, TransferService
@@ -20,12 +21,14 @@ def _int(value: str) -> int | None:
 
 
 class TransferApi:
-    def __init__(self, accounts: Accounts, transfers: TransferService, store: TicketStore, settings: Settings):
+    def __init__(self, accounts: Accounts, transfers: TransferService, store: TicketStore, settings: Settings,
+                 deadlines: EscalationScheduler):
         self.accounts = accounts
         self.transfers = transfers
         self.directory: AgencyDirectory = transfers.directory
         self.store = store
         self.settings = settings
+        self.deadlines = deadlines
 
     def register(self, r: web.UrlDispatcher) -> None:
         r.add_get("/api/agencies", self.list_agencies)
@@ -38,6 +41,7 @@ class TransferApi:
         r.add_post("/api/transfers/{id}/complete", self.complete)
         r.add_post("/api/transfers/{id}/cancel", self.cancel)
         r.add_post("/api/transfers/{id}/slip", self.slip)
+        r.add_get("/api/supervisor/overdue", self.overdue)
 
     # -- directory --------------------------------------------------------------------------------
     @requires("operator", "supervisor", "admin")
@@ -135,3 +139,11 @@ class TransferApi:
         p = request["principal"]
         only_own = p.operator_id if p.role == "operator" else None
         return await self._act(request, lambda tid: self.transfers.slip(p.username, tid, only_own))
+
+    @requires("supervisor", "admin")
+    async def overdue(self, request: web.Request) -> web.Response:
+        tickets = await self.deadlines.overdue()
+        names = {a.id: a.name for a, _ in await self.directory.search(include_inactive=True, limit=100000)}
+        return web.json_response([{"id": t.id, "code": t.code, "topic": t.topic, "agency_name": names.get(t.agency_id),
+                                   "due_at": aware(t.due_at).isoformat() if t.due_at else None, "status": t.status}
+                                  for t in tickets])

@@ -8,7 +8,7 @@ references between them, and every error names the file and the field.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 from typing import Literal
 
@@ -74,8 +74,10 @@ class TransferPolicy(BaseModel):
     # When the agency does not pick up: create the transfer slip at once (true), or let the
     # operator do it with one click (false).
     auto_slip: bool = False
-    # The focal point's time to answer a transfer slip.
+    # The focal point's time to answer a transfer slip; past it, the slip goes to the agency head,
+    # who must answer within `head_deadline` counted from the transfer; past that, overdue.
     slip_deadline: Deadline = Deadline(amount=8, unit="working_hours")
+    head_deadline: Deadline = Deadline(amount=48, unit="working_hours")
 
 
 class ProfileFile(BaseModel):
@@ -103,7 +105,7 @@ class Profile:
     prompts: PromptsFile
     menu_file: Path
     prompts_file: Path
-    transfers: TransferPolicy = field(default_factory=TransferPolicy)
+    transfers: TransferPolicy = dc_field(default_factory=TransferPolicy)
 
 
 def _merge(base: dict, over: dict) -> dict:

@@ -42,3 +42,13 @@ def transfer_slip_text(code: str, agency: str, topic: str | None, due: datetime,
             return text
         topic = None
     return text
+
+
+def escalation_text(code: str, agency: str, due: datetime, tz: str) -> str:
+    """To the agency head when the focal point let the deadline pass (Đồng Tháp Art. 9.4)."""
+    for limit in (80, 50, 30, 15):
+        text = (f"Tổng đài 1022: phiếu {code} chuyển {_shorten(agency, limit)} đã quá hạn trả lời của cán bộ "
+                f"đầu mối. Đề nghị Thủ trưởng chỉ đạo trả lời trước {local_time(due, tz)}.")
+        if segments(text) <= MAX_SEGMENTS:
+            return text
+    return text

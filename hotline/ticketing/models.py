@@ -37,6 +37,9 @@ class Ticket(Base):
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)  # handling unit
     assignee_contact_id: Mapped[int | None] = mapped_column(ForeignKey("agency_contacts.id"))
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # focal_point | head | overdue: who must answer a transferred ticket, and by `due_at`
+    handling_stage: Mapped[str | None] = mapped_column(String(20), index=True)
+    transferred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # deadlines count from it
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 

@@ -55,6 +55,7 @@ async def send_slip(sessions: async_sessionmaker, profile: Profile, transfer_id:
         ticket.agency_id, ticket.assignee_contact_id = agency.id, focal.id
         ticket.status = TicketStatus.IN_PROGRESS
         ticket.due_at = due_at(now, profile.transfers.slip_deadline, profile.calendar)
+        ticket.handling_stage, ticket.transferred_at = "focal_point", now
         text = transfer_slip_text(ticket.code, agency.name, TOPIC_NAMES.get(ticket.topic or ""), ticket.due_at,
                                   profile.calendar.timezone)
         sms = enqueue(s, focal.phone, text, "transfer_slip", ticket.id)

@@ -101,10 +101,11 @@ class Line:
 
 
 @contextlib.asynccontextmanager
-async def running_line(workdir: Path, name: str, profile: str, config_dir: Path, ivr: bool = True):
+async def running_line(workdir: Path, name: str, profile: str, config_dir: Path, ivr: bool = True,
+                       extra_settings: str = ""):
     """A hotline on its own home folder and ports, with its AMI observer, stopped afterwards."""
     base = free_port_base(35060 + 20 * len(list(workdir.glob("home-*"))), 10)
-    inst = HotlineInstance(workdir / f"home-{name}", base, profile, config_dir, ivr=ivr)
+    inst = HotlineInstance(workdir / f"home-{name}", base, profile, config_dir, ivr=ivr, extra_settings=extra_settings)
     await inst.start()
     ami = AmiObserver(inst)
     try:
@@ -138,7 +139,7 @@ async def line_without_ivr(workdir, config_dir):
 async def desktop_line(workdir, config_dir):
     """An instance for the desktop tests: operators who log in join its queues, so it is kept
     apart from the switchboard tests' instance."""
-    async with running_line(workdir, "desk", "test_open", config_dir) as ln:
+    async with running_line(workdir, "desk", "test_open", config_dir, extra_settings="deadline_scan_seconds = 1") as ln:
         yield ln
 
 

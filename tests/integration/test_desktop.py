@@ -5,8 +5,8 @@ import asyncio
 
 import pytest
 
+from hotline.testing.browser import launch, log_in
 from hotline.testing.sipp import PCAP_DIR, CallScript
-
 from tests.integration.desktop_support import base_url, operator_page, text
 
 pytestmark = pytest.mark.integration

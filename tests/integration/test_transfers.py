@@ -441,3 +441,40 @@ async def test_the_operators_browser_closing_mid_consultation_leaves_no_stuck_ch
         if not closed:
             await ctx.close()
         await phone.stop()
+
+
+async def test_missed_deadlines_escalate_in_the_running_hotline_and_reach_the_overdue_list(
+        desktop_line, store, agencies):
+    """A slip whose focal-point deadline has passed (as after a weekend) is escalated to the head
+    with an SMS by the running hotline's scheduler; once the head's passes it is overdue and on
+    the supervisors' list."""
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime.now(timezone.utc)
+    ticket = await store.tickets.create_ticket(status="in_progress", topic="infrastructure", caller_phone="0912399999",
+                                               content="Cột điện đổ", agency_id=agencies["transport"],
+                                               handling_stage="focal_point", transferred_at=now - timedelta(days=30),
+                                               due_at=now - timedelta(minutes=1))
+    for _ in range(40):
+        t = (await rows(store, Ticket, Ticket.id == ticket.id))[0]
+        if t.handling_stage != "focal_point":
+            break
+        await asyncio.sleep(0.25)
+    # Counted from a transfer 30 days ago, the head's 48 working hours are over too: overdue next.
+    for _ in range(40):
+        t = (await rows(store, Ticket, Ticket.id == ticket.id))[0]
+        if t.handling_stage == "overdue":
+            break
+        await asyncio.sleep(0.25)
+    assert t.handling_stage == "overdue" and t.status == "overdue"
+    sms = await rows(store, SmsMessage, SmsMessage.ticket_id == ticket.id)
+    assert [(m.to_number, m.purpose) for m in sms] == [("0911000002", "escalation")]  # the head, once
+    history = [e.action for e in await rows(store, TicketEvent, TicketEvent.ticket_id == ticket.id)]
+    assert history == ["escalated_to_head", "overdue"]
+    http = await session_for(desktop_line, "gs-overdue", await store.user("gs-overdue", "supervisor"))
+    try:
+        async with http.get(url(desktop_line, "/api/supervisor/overdue")) as r:
+            listed = await r.json()
+        assert any(x["code"] == ticket.code and x["agency_name"] == TRANSPORT["name"] for x in listed)
+    finally:
+        await http.close()

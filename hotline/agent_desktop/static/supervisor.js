@@ -75,3 +75,13 @@ Hotline.connect((msg) => {
   if (msg.type === "hello") { Hotline.text("user-name", msg.data.user.full_name); render(msg.data.snapshot); }
   else if (msg.type === "queue.stats") render(msg.data);
 });
+
+async function loadOverdue() {
+  try {
+    const list = await Hotline.api("/api/supervisor/overdue");
+    document.querySelector("#overdue tbody").replaceChildren(...list.map((t) =>
+      row([t.code, t.agency_name || "—", Hotline.topics[t.topic] || t.topic || "—", Hotline.time(t.due_at)])));
+  } catch (e) { /* shown again at the next refresh */ }
+}
+loadOverdue();
+setInterval(loadOverdue, 30000);

@@ -25,6 +25,12 @@ window.Transfer = {
   async history(linkedid) {
     try {
       const list = await Hotline.api(`/api/calls/${encodeURIComponent(linkedid)}/transfers`);
+      const last = list[list.length - 1];
+      if (last && !Transfer.current) {  // after a page reload: resume the transfer in progress
+        Transfer.current = last;
+        Hotline.text("transfer-state", `${last.agency_name || last.queue} — ${last.outcome_text}`);
+        Transfer.refreshButtons();
+      }
       const ul = document.getElementById("transfer-history");
       ul.replaceChildren(...list.map((t) => {
         const li = document.createElement("li");
