@@ -478,3 +478,45 @@ async def test_missed_deadlines_escalate_in_the_running_hotline_and_reach_the_ov
         assert any(x["code"] == ticket.code and x["agency_name"] == TRANSPORT["name"] for x in listed)
     finally:
         await http.close()
+
+
+async def test_the_agency_hanging_up_during_the_consultation_gives_the_caller_back(
+        playwright_session, desktop_line, store, agencies):
+    line = desktop_line
+    caller = "0912300010"
+    phone = await AgencyPhone(agency_port(line), "answer", ring_ms=500, hangup_after_ms=4000).start()
+    ctx, page, call_task, linkedid = await answered(
+        playwright_session, line, store, CallScript(ending="server").pause(2000).keys("2").silence(), caller)
+    try:
+        await pick_agency(page, "giao thong", "warm")
+        await transfer_state(page, "Cơ quan đã gác máy")
+        assert (await phone.result(timeout=15)).ok
+        assert await op_bridged_with_caller(line, linkedid)
+        assert await text(page, "#call-state") == "Đang nói chuyện"
+        await page.click("#hangup")
+        assert (await call_task).sipp.ok
+        transfers = await rows(store, Transfer, Transfer.linkedid == linkedid)
+        assert [(t.kind, t.outcome) for t in transfers] == [("warm", "agency_hung_up")]
+        assert "0 active channels" in await no_channels_left(line)
+    finally:
+        await ctx.close()
+        await phone.stop()
+
+
+async def test_an_unreachable_agency_gives_the_caller_back(playwright_session, desktop_line, store, agencies):
+    """No phone answers at the route's address at all."""
+    line = desktop_line
+    caller = "0912300011"
+    ctx, page, call_task, linkedid = await answered(
+        playwright_session, line, store, CallScript(ending="server").pause(2000).keys("2").silence(), caller)
+    try:
+        await pick_agency(page, "giao thong", "warm")
+        await page.wait_for_function("['Không liên lạc được cơ quan', 'Cơ quan không nghe máy'].some(s => "
+                                     "document.getElementById('transfer-state').textContent.includes(s))", timeout=45000)
+        assert await op_bridged_with_caller(line, linkedid)
+        assert not await page.is_hidden("#transfer-slip")  # a slip can follow
+        await page.click("#hangup")
+        assert (await call_task).sipp.ok
+        assert "0 active channels" in await no_channels_left(line)
+    finally:
+        await ctx.close()

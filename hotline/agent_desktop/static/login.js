@@ -6,5 +6,5 @@ document.getElementById("login-form").addEventListener("submit", async (ev) => {
                                         body: JSON.stringify(body)});
   const data = await r.json();
   if (!r.ok) { document.getElementById("login-error").textContent = data.error; return; }
-  location.href = data.role === "operator" ? "/operator" : "/supervisor";
+  location.href = {operator: "/operator", admin: "/admin"}[data.role] || "/supervisor";
 });
