@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotline.agencies.directory import AgencyDirectory
 from hotline.agencies.schemas import AgencyIn
+from hotline.agencies.inbox import AgencyInbox
 from hotline.agent_desktop.accounts import Accounts
+from hotline.agent_desktop.agency_api import AgencyApi
 from hotline.agent_desktop.hub import Hub
 from hotline.agent_desktop.server import DesktopServer
 from hotline.agent_desktop.transfer_api import TransferApi
@@ -142,7 +144,8 @@ def _raise_priority(nice: int) -> None:
         log.info("could not set scheduling priority %d (not root): left as it is", nice)
 
 
-async def demo_accounts(settings: Settings, accounts: Accounts, profile: Profile) -> dict[str, str]:
+async def demo_accounts(settings: Settings, accounts: Accounts, profile: Profile,
+                        directory: AgencyDirectory | None = None) -> dict[str, str]:
     """Demo users (one per operator endpoint, plus a supervisor) with passwords generated per
     installation and kept in `<home>/demo-accounts.toml` (mode 0600), never in the repository."""
     path = settings.home / "demo-accounts.toml"
@@ -151,13 +154,20 @@ async def demo_accounts(settings: Settings, accounts: Accounts, profile: Profile
     sup_phone = profile.queues.supervisors[0].id if profile.queues.supervisors else None
     wanted.append(("giamsat", "Giám sát viên", "supervisor", sup_phone))
     wanted.append(("quantri", "Quản trị viên", "admin", None))
+    agency_id = None
+    if directory is not None:
+        found = await directory.search(DEMO_AGENCIES[0]["name"])
+        agency_id = found[0][0].id if found else None
+    if agency_id:
+        wanted.append(("daumoi", DEMO_AGENCIES[0]["contacts"][0]["name"], "agency", None))
     for username, name, role, operator_id in wanted:
         if username not in known:
             known[username] = secrets.token_urlsafe(9)
             if await accounts.user_exists(username):
                 await accounts.set_password(username, known[username])
         if not await accounts.user_exists(username):
-            await accounts.create_user(username, name, role, known[username], operator_id)
+            await accounts.create_user(username, name, role, known[username], operator_id,
+                                       agency_id=agency_id if role == "agency" else None)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write("# Demo accounts of this installation: username = password\n")
@@ -174,7 +184,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
     directory = AgencyDirectory(sessions)
     if demo:
         await seed_demo(prepared.store, directory)
-        for user, password in (await demo_accounts(settings, accounts, prepared.profile)).items():
+        for user, password in (await demo_accounts(settings, accounts, prepared.profile, directory)).items():
             log.info("demo account %s / %s", user, password)
     ivr = IvrServer(settings, prepared.profile, prepared.store) if with_ivr else None
     bus = EventBus()
@@ -190,7 +200,8 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
     hub = Hub(bus, cti.model, prepared.store)
     desktop = DesktopServer(accounts, prepared.store, hub, cti, prepared.profile, prepared.creds.sip_passwords,
                             settings.ports.http, secure_cookies=settings.secure_cookies,
-                            extra_apis=[TransferApi(accounts, transfers, prepared.store, settings, deadlines)])
+                            extra_apis=[TransferApi(accounts, transfers, prepared.store, settings, deadlines),
+                                        AgencyApi(accounts, AgencyInbox(sessions), directory)])
     runner = web.AppRunner(desktop.app, access_log=None)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

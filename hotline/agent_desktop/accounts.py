@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.ticketing.models import AgentLogin, User, WebSession
 
-ROLES = ("operator", "supervisor", "admin")
+ROLES = ("operator", "supervisor", "admin", "agency")
 SESSION_HOURS = 12
 _hasher = PasswordHasher()
 # Verifying against a dummy hash for unknown users keeps the answer time the same.
@@ -29,14 +29,15 @@ class Principal:
     full_name: str
     role: str
     operator_id: str | None
+    agency_id: int | None = None  # role agency: the agency whose inbox this is
 
     def public(self) -> dict:
         return {"username": self.username, "full_name": self.full_name, "role": self.role,
-                "operator_id": self.operator_id}
+                "operator_id": self.operator_id, "agency_id": self.agency_id}
 
 
 def _principal(u: User) -> Principal:
-    return Principal(u.id, u.username, u.full_name, u.role, u.operator_id)
+    return Principal(u.id, u.username, u.full_name, u.role, u.operator_id, u.agency_id)
 
 
 def _digest(token: str) -> str:
@@ -48,11 +49,14 @@ class Accounts:
         self.sessions = sessions
 
     async def create_user(self, username: str, full_name: str, role: str, password: str,
-                          operator_id: str | None = None) -> None:
+                          operator_id: str | None = None, agency_id: int | None = None) -> None:
         if role not in ROLES:
             raise ValueError(f"role must be one of {ROLES}")
+        if (role == "agency") != (agency_id is not None):
+            raise ValueError("an agency account needs its agency, and only an agency account has one")
         async with self.sessions() as s, s.begin():
             s.add(User(username=username, full_name=full_name, role=role, operator_id=operator_id,
+                       agency_id=agency_id,
                        password_hash=await asyncio.to_thread(_hasher.hash, password), active=True))
 
     async def user_exists(self, username: str) -> bool:

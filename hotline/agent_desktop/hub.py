@@ -105,6 +105,6 @@ class Hub:
                 ticket = await self.store.ticket_for_call(call.linkedid)
                 data["ticket"] = ticket_public(ticket) if ticket else None
                 data["previous_tickets"] = [ticket_public(t) for t in await self.store.previous_tickets(call.caller)]
-        else:
-            data["snapshot"] = self.model.snapshot()
+        elif p.role in ("supervisor", "admin"):
+            data["snapshot"] = self.model.snapshot()  # agencies get no live call data
         await ws.send_str(message("hello", data))

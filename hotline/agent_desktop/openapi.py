@@ -69,6 +69,16 @@ def openapi_document() -> dict:
                                                      "operator (own transfer), supervisor, admin", params=ticket_id)},
             "/api/supervisor/overdue": {"get": _op("Overdue transferred tickets (the provincial office's list)",
                                                    "supervisor, admin")},
+            "/api/agency/tickets": {"get": _op("The agency's inbox: tickets transferred to it, with deadlines",
+                                               "agency")},
+            "/api/agency/tickets/{id}/answer": {"post": _op("Record the agency's answer", "agency",
+                                                            {"type": "object", "properties": {
+                                                                "result": {"type": "string"}}}, ticket_id)},
+            "/api/agencies/{id}/accounts": {"post": _op("Open an inbox account for a person of the agency", "admin",
+                                                        {"type": "object", "properties": {
+                                                            "username": {"type": "string"},
+                                                            "full_name": {"type": "string"},
+                                                            "password": {"type": "string"}}}, ticket_id)},
             "/ws": {"get": _op("WebSocket of events, schema v1 (docs/desktop-api.md)", "any")},
         },
     }

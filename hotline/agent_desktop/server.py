@@ -46,6 +46,7 @@ class DesktopServer:
         r.add_get("/operator", self.page("operator.html"))
         r.add_get("/supervisor", self.page("supervisor.html"))
         r.add_get("/admin", self.page("admin.html"))
+        r.add_get("/agency", self.page("agency.html"))
         r.add_static("/static", STATIC)
         r.add_post("/api/login", self.login)
         r.add_post("/api/logout", self.logout)
@@ -75,7 +76,8 @@ class DesktopServer:
 
     async def index(self, request: web.Request) -> web.Response:
         p = await self.accounts.session_user(request.cookies.get(COOKIE))
-        target = "/login" if p is None else {"operator": "/operator", "admin": "/admin"}.get(p.role, "/supervisor")
+        target = "/login" if p is None else {"operator": "/operator", "admin": "/admin", "agency": "/agency"}.get(p.role,
+                                                                                             "/supervisor")
         raise web.HTTPFound(target)
 
     # -- session ---------------------------------------------------------------------------------

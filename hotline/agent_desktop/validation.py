@@ -20,7 +20,8 @@ FIELD_NAMES = {"reporter_name": "Họ tên", "caller_phone": "Số điện tho�
                "topic": "Lĩnh vực", "content": "Nội dung", "confidential": "Bảo mật", "submit": "Gửi",
                "name": "Tên", "level": "Cấp", "fields": "Lĩnh vực", "phone": "Số điện thoại", "route": "Tuyến gọi",
                "contacts": "Người liên hệ", "kind": "Kiểu chuyển", "agency_id": "Cơ quan", "target": "Nơi chuyển",
-               "queue": "Hàng đợi", "active": "Đang hoạt động"}
+               "queue": "Hàng đợi", "active": "Đang hoạt động", "result": "Nội dung trả lời",
+               "username": "Tên đăng nhập", "full_name": "Họ tên", "password": "Mật khẩu"}
 
 
 class TicketEdit(BaseModel):

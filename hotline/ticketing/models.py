@@ -40,6 +40,9 @@ class Ticket(Base):
     # focal_point | head | overdue: who must answer a transferred ticket, and by `due_at`
     handling_stage: Mapped[str | None] = mapped_column(String(20), index=True)
     transferred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # deadlines count from it
+    result: Mapped[str | None] = mapped_column(Text)  # the handling agency's answer
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    answered_by: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -66,8 +69,9 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(60), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(20))  # operator | supervisor | admin
+    role: Mapped[str] = mapped_column(String(20))  # operator | supervisor | admin | agency
     operator_id: Mapped[str | None] = mapped_column(String(40))  # SIP endpoint of the softphone
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))  # role agency: whose inbox
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -9,10 +9,11 @@ pytestmark = pytest.mark.integration
 
 API_GETS = ["/api/me", "/api/openapi.json", "/api/sip-credentials", "/api/pause-reasons", "/api/supervisor/state",
             "/api/calls/123.4/ticket", "/api/agencies", "/api/agencies/meta", "/api/agencies/1",
-            "/api/calls/123.4/transfers", "/api/supervisor/overdue"]
+            "/api/calls/123.4/transfers", "/api/supervisor/overdue", "/api/agency/tickets"]
 API_POSTS = ["/api/logout", "/api/agent/login", "/api/agent/logout", "/api/agent/pause", "/api/agent/unpause",
              "/api/supervisor/listen", "/api/agencies", "/api/calls/123.4/transfers", "/api/transfers/1/complete",
-             "/api/transfers/1/cancel", "/api/transfers/1/slip"]
+             "/api/transfers/1/cancel", "/api/transfers/1/slip", "/api/agency/tickets/1/answer",
+             "/api/agencies/1/accounts"]
 
 
 async def test_without_a_session_everything_is_refused(desktop_line):

@@ -6,5 +6,5 @@ document.getElementById("login-form").addEventListener("submit", async (ev) => {
                                         body: JSON.stringify(body)});
   const data = await r.json();
   if (!r.ok) { document.getElementById("login-error").textContent = data.error; return; }
-  location.href = {operator: "/operator", admin: "/admin"}[data.role] || "/supervisor";
+  location.href = {operator: "/operator", admin: "/admin", agency: "/agency"}[data.role] || "/supervisor";
 });

@@ -1,0 +1,82 @@
+"""HTTP routes of the agency inbox, and of the accounts administrators open for agencies."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from hotline.agencies.directory import AgencyDirectory
+from hotline.agencies.inbox import AgencyInbox, InboxError
+from hotline.agent_desktop.accounts import Accounts
+from hotline.agent_desktop.auth import error, requires
+from hotline.agent_desktop.validation import ValidationFailed, parse_body
+
+
+class AnswerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    result: str = Field(..., min_length=1, max_length=20000)
+
+    @field_validator("result")
+    @classmethod
+    def _nfc(cls, v: str) -> str:
+        v = unicodedata.normalize("NFC", v).strip()
+        if not v:
+            raise ValueError("không được để trống")
+        return v
+
+
+class AgencyAccountIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(..., min_length=3, max_length=60, pattern=r"^[a-z0-9_.-]+$")
+    full_name: str = Field(..., min_length=1, max_length=200)
+    password: str = Field(..., min_length=10, max_length=200)
+
+
+class AgencyApi:
+    def __init__(self, accounts: Accounts, inbox: AgencyInbox, directory: AgencyDirectory):
+        self.accounts = accounts
+        self.inbox = inbox
+        self.directory = directory
+
+    def register(self, r: web.UrlDispatcher) -> None:
+        r.add_get("/api/agency/tickets", self.list_tickets)
+        r.add_post("/api/agency/tickets/{id}/answer", self.answer)
+        r.add_post("/api/agencies/{id}/accounts", self.create_account)
+
+    @requires("agency")
+    async def list_tickets(self, request: web.Request) -> web.Response:
+        return web.json_response(await self.inbox.tickets(request["principal"].agency_id))
+
+    @requires("agency")
+    async def answer(self, request: web.Request) -> web.Response:
+        p = request["principal"]
+        ticket_id = request.match_info["id"]
+        if not ticket_id.isdigit() or len(ticket_id) > 9:
+            return error(404, "Không có phiếu này")
+        try:
+            body = await parse_body(request, AnswerIn)
+            return web.json_response(await self.inbox.answer(p.agency_id, int(ticket_id), body.result, p.username))
+        except ValidationFailed as exc:
+            return error(exc.status, str(exc))
+        except InboxError as exc:
+            return error(exc.status, str(exc))
+
+    @requires("admin")
+    async def create_account(self, request: web.Request) -> web.Response:
+        agency_id = request.match_info["id"]
+        found = await self.directory.get(int(agency_id)) if agency_id.isdigit() and len(agency_id) < 10 else None
+        if found is None:
+            return error(404, "Không có cơ quan này")
+        try:
+            body = await parse_body(request, AgencyAccountIn)
+        except ValidationFailed as exc:
+            return error(exc.status, str(exc))
+        if await self.accounts.user_exists(body.username):
+            return error(409, "Tên đăng nhập đã có")
+        await self.accounts.create_user(body.username, body.full_name, "agency", body.password,
+                                        agency_id=found[0].id)
+        return web.json_response({"username": body.username, "agency_id": found[0].id}, status=201)

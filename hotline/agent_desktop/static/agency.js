@@ -1,0 +1,57 @@
+// The agency's inbox: tickets transferred to it with their deadlines; the focal point (or the head,
+// after escalation) records the answer to the citizen.
+const Inbox = {items: [], current: null};
+
+function cell(tr, value, cls) {
+  const td = document.createElement("td"); td.textContent = value ?? "—"; if (cls) td.className = cls; tr.append(td);
+}
+
+async function load() {
+  Inbox.items = await Hotline.api("/api/agency/tickets");
+  document.querySelector("#inbox tbody").replaceChildren(...Inbox.items.map((t) => {
+    const tr = document.createElement("tr");
+    tr.dataset.code = t.code;
+    if (t.overdue) tr.className = "overdue";
+    cell(tr, t.code);
+    cell(tr, Hotline.topics[t.topic] || t.topic);
+    cell(tr, t.overdue ? `${t.stage_text} — quá hạn` : t.stage_text);
+    cell(tr, Hotline.time(t.due_at));
+    cell(tr, (t.content || "").slice(0, 100));
+    const td = document.createElement("td");
+    const open = document.createElement("button");
+    open.textContent = "Xem"; open.addEventListener("click", () => show(t));
+    td.append(open); tr.append(td);
+    return tr;
+  }));
+}
+
+function show(t) {
+  Inbox.current = t;
+  document.getElementById("detail").hidden = false;
+  for (const [id, v] of [["d-code", t.code], ["d-name", t.reporter_name], ["d-phone", t.caller_phone],
+                         ["d-address", t.address], ["d-due", Hotline.time(t.due_at)], ["d-stage", t.stage_text],
+                         ["d-content", t.content]]) Hotline.text(id, v);
+  const form = document.getElementById("answer-form");
+  form.elements.result.value = t.result || "";
+  document.getElementById("answer-submit").disabled = t.stage === "answered";
+  Hotline.text("answer-error", ""); Hotline.text("answer-saved", "");
+}
+
+document.getElementById("answer-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  if (!Inbox.current) return;
+  try {
+    const t = await Hotline.api(`/api/agency/tickets/${Inbox.current.id}/answer`, "POST",
+                                {result: ev.target.elements.result.value});
+    show(t);
+    Hotline.text("answer-saved", "Đã gửi trả lời");
+    await load();
+  } catch (e) { Hotline.text("answer-error", e.message); }
+});
+
+(async () => {
+  const me = await Hotline.api("/api/me");
+  Hotline.text("user-name", me.full_name);
+  await load();
+  setInterval(load, 60000);
+})();
