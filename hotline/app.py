@@ -193,7 +193,8 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
     CallTickets(prepared.store, bus)
     sms = SmsSender(sessions, make_gateway(settings.sms), settings.sms.max_attempts, settings.sms.retry_seconds,
                     settings.sms.poll_seconds)
-    transfers = TransferService(settings, prepared.profile, sessions, cti, bus, prepared.store, on_sms=sms.wake)
+    transfers = TransferService(settings, prepared.profile, sessions, cti, bus, prepared.store, directory,
+                                on_sms=sms.wake)
     await transfers.recover()
     deadlines = EscalationScheduler(sessions, prepared.profile, on_sms=sms.wake,
                                     scan_seconds=settings.deadline_scan_seconds)

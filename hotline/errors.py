@@ -7,6 +7,15 @@ from pathlib import Path
 from pydantic import ValidationError
 
 
+class Refused(Exception):
+    """A request the domain refuses, with the HTTP status that says why (400 bad input, 403 not
+    yours, 404 unknown, 409 not now, 502 Asterisk refused) and a message for the user."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
 class ConfigError(Exception):
     """A configuration file is missing or wrong. The message names the file and the field."""
 

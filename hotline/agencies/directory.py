@@ -7,11 +7,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.agencies.schemas import AgencyIn, folded
+from hotline.errors import Refused
 from hotline.ticketing.models import Agency, AgencyContact
-
-
-class DirectoryError(Exception):
-    pass
 
 
 def agency_public(a: Agency, contacts: list[AgencyContact], with_phones: bool) -> dict:
@@ -67,7 +64,7 @@ class AgencyDirectory:
                 else:
                     a = await s.get(Agency, agency_id)
                     if a is None:
-                        raise DirectoryError("Không có cơ quan này")
+                        raise Refused(404, "Không có cơ quan này")
                     await s.execute(delete(AgencyContact).where(AgencyContact.agency_id == agency_id))
                 a.name, a.level, a.fields = data.name, data.level, ",".join(data.fields)
                 a.phone, a.route, a.active = data.phone, data.route, data.active
@@ -76,7 +73,7 @@ class AgencyDirectory:
                             for c in data.contacts]
                 s.add_all(contacts)
         except IntegrityError as exc:
-            raise DirectoryError("Đã có cơ quan cùng tên") from exc
+            raise Refused(409, "Đã có cơ quan cùng tên") from exc
         return a, contacts
 
     async def contact(self, agency_id: int, role: str) -> AgencyContact | None:

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from hotline.errors import Refused
 from hotline.ticketing.escalation import aware
 from hotline.ticketing.models import Ticket
 from hotline.ticketing.statuses import TicketStatus
@@ -20,12 +21,6 @@ OPEN_STAGES = ("focal_point", "head", "overdue")
 STAGE_NAMES = {"focal_point": "Cán bộ đầu mối xử lý", "head": "Đã chuyển Thủ trưởng", "overdue": "Quá hạn",
                "answered": "Đã trả lời"}
 HIDDEN = "(bảo mật)"
-
-
-class InboxError(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
 
 
 def inbox_item(t: Ticket, now: datetime) -> dict:
@@ -61,14 +56,14 @@ class AgencyInbox:
         async with self.sessions() as s, s.begin():
             t = await s.get(Ticket, ticket_id)
             if t is None or t.agency_id != agency_id:
-                raise InboxError(404, "Không có phiếu này trong hộp thư của cơ quan")
+                raise Refused(404, "Không có phiếu này trong hộp thư của cơ quan")
             late = t.handling_stage == "overdue"
             claimed = await s.execute(
                 update(Ticket).where(Ticket.id == ticket_id, Ticket.handling_stage.in_(OPEN_STAGES))
                 .values(handling_stage="answered", status=TicketStatus.ANSWERED, result=result, answered_at=now,
                         answered_by=actor).execution_options(synchronize_session=False))
             if claimed.rowcount != 1:
-                raise InboxError(409, "Phiếu đã được trả lời")
+                raise Refused(409, "Phiếu đã được trả lời")
             add_event(s, t.id, actor, "answered_by_agency", late=late, length=len(result))
         async with self.sessions() as s:
             return inbox_item(await s.get(Ticket, ticket_id), now)

@@ -8,10 +8,10 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hotline.agencies.directory import AgencyDirectory
-from hotline.agencies.inbox import AgencyInbox, InboxError
+from hotline.agencies.inbox import AgencyInbox
 from hotline.agent_desktop.accounts import Accounts
-from hotline.agent_desktop.auth import error, requires
-from hotline.agent_desktop.validation import ValidationFailed, parse_body
+from hotline.agent_desktop.auth import error, path_id, requires
+from hotline.agent_desktop.validation import parse_body
 
 
 class AnswerIn(BaseModel):
@@ -54,27 +54,16 @@ class AgencyApi:
     @requires("agency")
     async def answer(self, request: web.Request) -> web.Response:
         p = request["principal"]
-        ticket_id = request.match_info["id"]
-        if not ticket_id.isdigit() or len(ticket_id) > 9:
-            return error(404, "Không có phiếu này")
-        try:
-            body = await parse_body(request, AnswerIn)
-            return web.json_response(await self.inbox.answer(p.agency_id, int(ticket_id), body.result, p.username))
-        except ValidationFailed as exc:
-            return error(exc.status, str(exc))
-        except InboxError as exc:
-            return error(exc.status, str(exc))
+        ticket_id = path_id(request, "id", "Không có phiếu này")
+        body = await parse_body(request, AnswerIn)
+        return web.json_response(await self.inbox.answer(p.agency_id, ticket_id, body.result, p.username))
 
     @requires("admin")
     async def create_account(self, request: web.Request) -> web.Response:
-        agency_id = request.match_info["id"]
-        found = await self.directory.get(int(agency_id)) if agency_id.isdigit() and len(agency_id) < 10 else None
+        found = await self.directory.get(path_id(request, "id", "Không có cơ quan này"))
         if found is None:
             return error(404, "Không có cơ quan này")
-        try:
-            body = await parse_body(request, AgencyAccountIn)
-        except ValidationFailed as exc:
-            return error(exc.status, str(exc))
+        body = await parse_body(request, AgencyAccountIn)
         if await self.accounts.user_exists(body.username):
             return error(409, "Tên đăng nhập đã có")
         await self.accounts.create_user(body.username, body.full_name, "agency", body.password,

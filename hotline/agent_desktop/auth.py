@@ -4,11 +4,30 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hotline.errors import Refused
+
 COOKIE = "hl_session"
 
 
 def error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
+
+
+@web.middleware
+async def refusals(request: web.Request, handler):
+    """A `Refused` raised anywhere below a route becomes its JSON error response."""
+    try:
+        return await handler(request)
+    except Refused as exc:
+        return error(exc.status, str(exc))
+
+
+def path_id(request: web.Request, name: str, unknown: str) -> int:
+    """The integer id in the URL's `name` part; anything else is an unknown thing (404)."""
+    value = request.match_info[name]
+    if not value.isdigit() or len(value) > 9:
+        raise Refused(404, unknown)
+    return int(value)
 
 
 def requires(*roles: str):

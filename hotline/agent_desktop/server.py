@@ -14,10 +14,10 @@ from pathlib import Path
 from aiohttp import WSMsgType, web
 
 from hotline.agent_desktop.accounts import Accounts, Principal
-from hotline.agent_desktop.auth import COOKIE, error, requires
+from hotline.agent_desktop.auth import COOKIE, error, path_id, refusals, requires
 from hotline.agent_desktop.hub import Hub
 from hotline.agent_desktop.openapi import openapi_document
-from hotline.agent_desktop.validation import TicketEdit, ValidationFailed, parse_body
+from hotline.agent_desktop.validation import TicketEdit, parse_body
 from hotline.config.profile import Profile
 from hotline.cti.ami import ActionError, AmiBridge
 from hotline.ticketing.calls import ticket_public
@@ -39,7 +39,7 @@ class DesktopServer:
         self.sip_passwords = sip_passwords
         self.ws_port = ws_port
         self.secure_cookies = secure_cookies
-        self.app = web.Application(client_max_size=256 * 1024)
+        self.app = web.Application(client_max_size=256 * 1024, middlewares=[refusals])
         r = self.app.router
         r.add_get("/", self.index)
         r.add_get("/login", self.page("login.html"))
@@ -197,19 +197,13 @@ class DesktopServer:
 
     @requires("operator", "supervisor", "admin")
     async def edit_ticket(self, request: web.Request) -> web.Response:
-        try:
-            ticket_id = int(request.match_info["id"])
-        except ValueError:
-            return error(404, "Không có phiếu này")
+        ticket_id = path_id(request, "id", "Không có phiếu này")
         ticket = await self.store.ticket(ticket_id)
         if ticket is None:
             return error(404, "Không có phiếu này")
         if not self._may_edit(request["principal"], ticket):
             return error(403, "Phiếu này không thuộc cuộc gọi của bạn")
-        try:
-            edit = await parse_body(request, TicketEdit)
-        except ValidationFailed as exc:
-            return error(exc.status, str(exc))
+        edit = await parse_body(request, TicketEdit)
         fields = edit.model_dump(exclude_unset=True)
         submit = fields.pop("submit", False)
         if submit:

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hotline.agencies.directory import AgencyDirectory, DirectoryError, agency_public
+from hotline.agencies.directory import AgencyDirectory, agency_public
 from hotline.agencies.schemas import CONTACT_ROLES, LEVELS, AgencyIn
 from hotline.agent_desktop.accounts import Accounts
-from hotline.agent_desktop.auth import error, requires
-from hotline.agent_desktop.validation import TransferRequest, ValidationFailed, parse_body
+from hotline.agent_desktop.auth import error, path_id, requires
+from hotline.agent_desktop.validation import TransferRequest, parse_body
 from hotline.settings import Settings
 from hotline.ticketing.escalation import EscalationScheduler, aware
 from hotline.ticketing.store import TicketStore
 from hotline.transfers.records import transfer_public
-from hotline.transfers.service import TransferError, TransferService
+from hotline.transfers.service import TransferService
 
 
-def _int(value: str) -> int | None:
-    return int(value) if value.isdigit() and len(value) < 10 else None
+NO_AGENCY = "Không có cơ quan này"
+NO_TRANSFER = "Không có lượt chuyển này"
 
 
 class TransferApi:
@@ -61,23 +61,16 @@ class TransferApi:
 
     @requires("operator", "supervisor", "admin")
     async def get_agency(self, request: web.Request) -> web.Response:
-        agency_id = _int(request.match_info["id"])
-        found = await self.directory.get(agency_id) if agency_id else None
+        found = await self.directory.get(path_id(request, "id", NO_AGENCY))
         if found is None:
-            return error(404, "Không có cơ quan này")
+            return error(404, NO_AGENCY)
         return web.json_response(agency_public(*found, with_phones=request["principal"].role == "admin"))
 
     async def _save(self, request: web.Request, agency_id: int | None) -> web.Response:
-        try:
-            data = await parse_body(request, AgencyIn)
-        except ValidationFailed as exc:
-            return error(exc.status, str(exc))
+        data = await parse_body(request, AgencyIn)
         if data.route not in self.settings.routes:
             return error(400, f"Tuyến gọi {data.route!r} chưa được cấu hình; có: {', '.join(sorted(self.settings.routes))}")
-        try:
-            agency, contacts = await self.directory.save(data, agency_id)
-        except DirectoryError as exc:
-            return error(404 if agency_id and "Không có" in str(exc) else 409, str(exc))
+        agency, contacts = await self.directory.save(data, agency_id)
         return web.json_response(agency_public(agency, contacts, with_phones=True), status=200 if agency_id else 201)
 
     @requires("admin")
@@ -86,23 +79,14 @@ class TransferApi:
 
     @requires("admin")
     async def update_agency(self, request: web.Request) -> web.Response:
-        agency_id = _int(request.match_info["id"])
-        if agency_id is None:
-            return error(404, "Không có cơ quan này")
-        return await self._save(request, agency_id)
+        return await self._save(request, path_id(request, "id", NO_AGENCY))
 
     # -- transfers --------------------------------------------------------------------------------
     @requires("operator")
     async def start_transfer(self, request: web.Request) -> web.Response:
-        try:
-            body = await parse_body(request, TransferRequest)
-        except ValidationFailed as exc:
-            return error(exc.status, str(exc))
-        try:
-            result = await self.transfers.start(request["principal"].operator_id, request.match_info["linkedid"][:64],
-                                                body.kind, body.agency_id, body.target, body.queue)
-        except TransferError as exc:
-            return error(exc.status, str(exc))
+        body = await parse_body(request, TransferRequest)
+        result = await self.transfers.start(request["principal"].operator_id, request.match_info["linkedid"][:64],
+                                            body.kind, body.agency_id, body.target, body.queue)
         return web.json_response(result, status=201)
 
     @requires("operator", "supervisor", "admin")
@@ -116,13 +100,7 @@ class TransferApi:
         return web.json_response([transfer_public(t) for t in records])
 
     async def _act(self, request: web.Request, action) -> web.Response:
-        transfer_id = _int(request.match_info["id"])
-        if transfer_id is None:
-            return error(404, "Không có lượt chuyển này")
-        try:
-            return web.json_response(await action(transfer_id))
-        except TransferError as exc:
-            return error(exc.status, str(exc))
+        return web.json_response(await action(path_id(request, "id", NO_TRANSFER)))
 
     @requires("operator")
     async def complete(self, request: web.Request) -> web.Response:
@@ -142,8 +120,6 @@ class TransferApi:
 
     @requires("supervisor", "admin")
     async def overdue(self, request: web.Request) -> web.Response:
-        tickets = await self.deadlines.overdue()
-        names = {a.id: a.name for a, _ in await self.directory.search(include_inactive=True, limit=100000)}
-        return web.json_response([{"id": t.id, "code": t.code, "topic": t.topic, "agency_name": names.get(t.agency_id),
+        return web.json_response([{"id": t.id, "code": t.code, "topic": t.topic, "agency_name": name,
                                    "due_at": aware(t.due_at).isoformat() if t.due_at else None, "status": t.status}
-                                  for t in tickets])
+                                  for t, name in await self.deadlines.overdue()])

@@ -7,13 +7,14 @@ import unicodedata
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from hotline.errors import Refused
+
 MAX_BODY = 64 * 1024
 
 
-class ValidationFailed(Exception):
+class ValidationFailed(Refused):
     def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
+        super().__init__(status, message)
 
 
 FIELD_NAMES = {"reporter_name": "Họ tên", "caller_phone": "Số điện thoại", "address": "Địa chỉ", "email": "Email",

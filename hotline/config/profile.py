@@ -47,10 +47,15 @@ class Numbers(BaseModel):
                 raise ValueError(f"{n!r}: give extra numbers in national form (0 + digits)")
         return v
 
+    @property
+    def national(self) -> str:
+        """The line's number as dialled in Vietnam, e.g. 02771022."""
+        return f"0{self.area_code}{self.service}"
+
     def dialled_forms(self) -> list[str]:
         """Every form the service number arrives in from a trunk: short, national, E.164."""
         cc, area, svc = self.country_code, self.area_code, self.service
-        forms = [svc, f"0{area}{svc}", f"{area}{svc}", f"{cc}{area}{svc}", f"+{cc}{area}{svc}"]
+        forms = [svc, self.national, f"{area}{svc}", f"{cc}{area}{svc}", f"+{cc}{area}{svc}"]
         for n in self.extra:
             forms += [n, f"{cc}{n[1:]}", f"+{cc}{n[1:]}"]
         return list(dict.fromkeys(forms))

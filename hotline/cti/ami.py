@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 EVENTS = ["Newchannel", "Hangup", "QueueCallerJoin", "QueueCallerLeave", "QueueCallerAbandon",
           "QueueMemberAdded", "QueueMemberRemoved", "QueueMemberPause", "QueueMemberStatus",
           "UserEvent", "AgentCalled", "AgentConnect", "AgentComplete", "AgentRingNoAnswer",
-          "DialBegin", "DialEnd", "AttendedTransfer", "BlindTransfer"]
+          "DialBegin", "DialEnd", "AttendedTransfer"]
 
 
 class ActionError(Exception):

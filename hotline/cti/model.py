@@ -311,17 +311,10 @@ class CtiModel:
         call = self.calls.get(lid or "")
         if call is None:
             return []
-        ok = e.get("Result") == "Success"
-        if ok:
+        if e.get("Result") == "Success":
             call.state = "transferred"
-        return [DomainEvent("leg.attended_transfer", {"linkedid": call.linkedid, "result": e.get("Result", ""),
-                                                      "transferer": e.get("OrigTransfererChannel")})]
+        return [DomainEvent("leg.attended_transfer", {"linkedid": call.linkedid, "result": e.get("Result", "")})]
 
-    def _on_BlindTransfer(self, e: dict):
-        lid = e.get("TransfererLinkedid") or e.get("TransfereeLinkedid")
-        if lid in self.calls:
-            return [DomainEvent("leg.blind_transfer", {"linkedid": lid, "result": e.get("Result", ""),
-                                                       "extension": e.get("Extension")})]
 
     def end_wrapup(self, agent_id: str) -> list[DomainEvent]:
         agent = self.agent(agent_id)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 
@@ -47,7 +48,7 @@ class HttpGateway:
                                          headers=self.headers) as resp:
                 if resp.status // 100 != 2:
                     raise GatewayError(f"HTTP {resp.status}: {(await resp.text())[:200]}")
-        except aiohttp.ClientError as exc:
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise GatewayError(f"{type(exc).__name__}: {exc}") from exc
 
     async def close(self) -> None:

@@ -5,12 +5,11 @@ busy, never answers, or answers and hangs up after a while. Used by tests, and b
 from __future__ import annotations
 
 import asyncio
-import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from hotline.testing.sipp import PCAP_DIR, SippResult
+from hotline.testing.sipp import PCAP_DIR, RECV_BYE, SippResult, finish_sipp, play_pcap, start_sipp
 
 MODES = ("answer", "busy", "noanswer")
 
@@ -70,25 +69,6 @@ SEND_BYE = """  <send retrans="500">
   <recv response="200" crlf="true"/>
 """
 
-RECV_BYE = """  <recv request="BYE"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-    ]]>
-  </send>
-"""
-
-
-def _play(pcap: Path) -> str:
-    return f'  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>\n'
-
-
 def scenario(mode: str, ring_ms: int = 1000, hangup_after_ms: int | None = None, talk_every_ms: int = 8000,
              pcap: Path = PCAP_DIR / "g711a.pcap") -> str:
     """`answer`: rings `ring_ms`, answers, speaks (a 7 s recording every `talk_every_ms`), and
@@ -108,13 +88,13 @@ def scenario(mode: str, ring_ms: int = 1000, hangup_after_ms: int | None = None,
         if hangs_up:
             elapsed = 0
             while elapsed < hangup_after_ms:
-                parts.append(_play(pcap))
+                parts.append(play_pcap(pcap))
                 step = min(talk_every_ms, hangup_after_ms - elapsed)
                 parts.append(f'  <pause milliseconds="{step}"/>\n')
                 elapsed += step
             parts.append(SEND_BYE)
         else:
-            parts += [_play(pcap), RECV_BYE]
+            parts += [play_pcap(pcap), RECV_BYE]
     else:
         raise ValueError(f"mode must be one of {MODES}")
     parts.append("</scenario>\n")
@@ -123,14 +103,14 @@ def scenario(mode: str, ring_ms: int = 1000, hangup_after_ms: int | None = None,
 
 @dataclass
 class AgencyPhone:
-    """One SIPp agency phone on `port` (UDP, 127.0.0.1) for `calls` calls (0: until stopped)."""
+    """One SIPp agency phone on `port` (UDP, 127.0.0.1; media on port + 1000) for `calls` calls
+    (0: until stopped)."""
 
     port: int
     mode: str = "answer"
     ring_ms: int = 1000
     hangup_after_ms: int | None = None
     calls: int = 1
-    media_port: int | None = None
     timeout: float = 120
 
     async def start(self) -> "AgencyPhone":
@@ -138,25 +118,17 @@ class AgencyPhone:
         tmp = Path(self._tmp.name)
         (tmp / "agency.xml").write_text(scenario(self.mode, self.ring_ms, self.hangup_after_ms))
         args = ["sipp", "-sf", str(tmp / "agency.xml"), "-i", "127.0.0.1", "-p", str(self.port),
-                "-mp", str(self.media_port or self.port + 1000), "-nostdin", "-trace_err",
+                "-mp", str(self.port + 1000), "-nostdin", "-trace_err",
                 "-error_file", str(tmp / "errors.log"), "-max_recv_loops", "1000"]
         if self.calls:
             args += ["-m", str(self.calls), "-timeout", f"{int(self.timeout)}s", "-timeout_error"]
-        self.proc = await asyncio.create_subprocess_exec(*args, cwd=tmp, stdout=asyncio.subprocess.PIPE,
-                                                         stderr=asyncio.subprocess.STDOUT,
-                                                         env={**os.environ, "TERM": "dumb"})
+        self.proc = await start_sipp(args, tmp)
         await asyncio.sleep(0.3)  # listening
         return self
 
     async def result(self, timeout: float | None = None) -> SippResult:
-        try:
-            out, _ = await asyncio.wait_for(self.proc.communicate(), timeout or self.timeout + 30)
-        except asyncio.TimeoutError:
-            self.proc.kill()
-            out, _ = await self.proc.communicate()
-        err = Path(self._tmp.name) / "errors.log"
-        res = SippResult(self.proc.returncode if self.proc.returncode is not None else -1,
-                         out.decode(errors="replace"), err.read_text(errors="replace") if err.exists() else "")
+        """Wait for the phone's calls to end."""
+        res = await finish_sipp(self.proc, Path(self._tmp.name), timeout or self.timeout + 30)
         self._tmp.cleanup()
         return res
 
@@ -165,9 +137,3 @@ class AgencyPhone:
             self.proc.kill()
             await self.proc.wait()
         self._tmp.cleanup()
-
-    async def __aenter__(self) -> "AgencyPhone":
-        return await self.start()
-
-    async def __aexit__(self, *exc) -> None:
-        await self.stop()

@@ -162,7 +162,8 @@ RECV_BYE = """  <recv request="BYE"/>
 """
 
 
-def _exec(pcap: Path) -> str:
+def play_pcap(pcap: Path) -> str:
+    """A scenario step that streams a pcap's RTP (speech or a DTMF event) in the background."""
     return f'  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>\n'
 
 
@@ -182,11 +183,11 @@ def scenario_xml(script: CallScript, work_dir: Path) -> str:
             parts.append(f'  <pause milliseconds="{int(step[1])}"/>\n')
         elif step[0] == "keys":
             for key in step[1]:
-                parts.append(_exec(renumbered_dtmf_pcap(key, presses, work_dir)))
+                parts.append(play_pcap(renumbered_dtmf_pcap(key, presses, work_dir)))
                 presses += 1
                 parts.append(f'  <pause milliseconds="{int(step[2])}"/>\n')
         elif step[0] == "audio":
-            parts.append(_exec(Path(step[1])))
+            parts.append(play_pcap(Path(step[1])))
         elif step[0] == "silence":
             wav = silent_alaw_wav(work_dir / "silence.wav")
             parts.append(f'  <nop><action><exec rtp_stream="{wav},-1,8"/></action></nop>\n')
@@ -206,6 +207,25 @@ class SippResult:
         return self.returncode == 0
 
 
+async def start_sipp(args: list[str], work_dir: Path) -> asyncio.subprocess.Process:
+    """Start SIPp (`args` from "sipp" on) in `work_dir`, where its error file is expected."""
+    return await asyncio.create_subprocess_exec(*args, cwd=work_dir, stdout=asyncio.subprocess.PIPE,
+                                                stderr=asyncio.subprocess.STDOUT,
+                                                env={**os.environ, "TERM": "dumb"})
+
+
+async def finish_sipp(proc: asyncio.subprocess.Process, work_dir: Path, timeout: float) -> SippResult:
+    """Wait for SIPp to end (killed after `timeout`), with its output and error file."""
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), timeout)
+    except asyncio.TimeoutError:
+        proc.kill()
+        out, _ = await proc.communicate()
+    err_file = work_dir / "errors.log"
+    errors = err_file.read_text(errors="replace") if err_file.exists() else ""
+    return SippResult(proc.returncode if proc.returncode is not None else -1, out.decode(errors="replace"), errors)
+
+
 async def run_sipp(script: CallScript, target: str, number: str, caller: str, local_port: int,
                    media_port: int, timeout: float = 180, extra: list[str] | None = None) -> SippResult:
     """Place one call (or, with `extra` options such as -m/-r/-l, many) and wait for SIPp to end."""
@@ -217,15 +237,4 @@ async def run_sipp(script: CallScript, target: str, number: str, caller: str, lo
                 "-nostdin", "-trace_err", "-error_file", str(Path(tmp) / "errors.log"),
                 "-timeout", f"{int(timeout)}s", "-timeout_error", "-max_recv_loops", "1000"]
         args += extra or ["-m", "1", "-l", "1"]
-        proc = await asyncio.create_subprocess_exec(*args, cwd=tmp, stdout=asyncio.subprocess.PIPE,
-                                                    stderr=asyncio.subprocess.STDOUT,
-                                                    env={**os.environ, "TERM": "dumb"})
-        try:
-            out, _ = await asyncio.wait_for(proc.communicate(), timeout + 30)
-        except asyncio.TimeoutError:
-            proc.kill()
-            out, _ = await proc.communicate()
-        err_file = Path(tmp) / "errors.log"
-        errors = err_file.read_text(errors="replace") if err_file.exists() else ""
-        return SippResult(proc.returncode if proc.returncode is not None else -1,
-                          out.decode(errors="replace"), errors)
+        return await finish_sipp(await start_sipp(args, Path(tmp)), Path(tmp), timeout + 30)

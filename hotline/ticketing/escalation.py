@@ -112,8 +112,10 @@ class EscalationScheduler:
         log.warning("ticket %s overdue: reported to the provincial office", t.code)
         return t.code, "overdue"
 
-    async def overdue(self, limit: int = 500) -> list[Ticket]:
-        """The provincial office's list: overdue tickets, oldest deadline first."""
+    async def overdue(self, limit: int = 500) -> list[tuple[Ticket, str | None]]:
+        """The provincial office's list: overdue tickets with their agency's name, oldest deadline
+        first."""
         async with self.sessions() as s:
-            return list(await s.scalars(select(Ticket).where(Ticket.handling_stage == "overdue")
-                                        .order_by(Ticket.due_at).limit(limit)))
+            rows = await s.execute(select(Ticket, Agency.name).outerjoin(Agency, Agency.id == Ticket.agency_id)
+                                   .where(Ticket.handling_stage == "overdue").order_by(Ticket.due_at).limit(limit))
+            return [(t, name) for t, name in rows]

@@ -5,7 +5,8 @@ connects the operator to the consultation leg (`hotline-transfer,1`), which dial
 through its route. Complete = the operator's leg hangs up (Asterisk then bridges caller and
 agency; the caller's recording goes on). Cancel = the agency leg is hung up (the operator gets
 the caller back). A failed dial (busy, no answer, unreachable) ends the consultation leg, which
-also gives the caller back.
+also gives the caller back. If the operator's leg vanishes (browser closed; hung up by the RTP
+timeout), Asterisk completes the transfer once the agency has answered.
 Blind: AMI BlindTransfer sends the caller to `hotline-transfer,2` (dial the agency; if nobody
 answers, back to the front of its queue). Back to a queue: `hotline-transfer,3`.
 
@@ -26,21 +27,16 @@ from hotline.config.profile import Profile
 from hotline.cti.ami import ActionError, AmiBridge
 from hotline.cti.bus import EventBus
 from hotline.cti.model import DomainEvent
+from hotline.errors import Refused
 from hotline.settings import Settings
 from hotline.ticketing.store import TicketStore
-from hotline.transfers.outcomes import ACTIVE, FAILED, outcome_of_dial
+from hotline.transfers.outcomes import FAILED, outcome_of_dial
 from hotline.transfers.records import TransferRecords, transfer_public
-from hotline.transfers.slips import SlipError, send_slip
+from hotline.transfers.slips import send_slip
 
 log = logging.getLogger(__name__)
 CONTEXT = "hotline-transfer"
 ROUTE_PREFIX = "PJSIP/route-"
-
-
-class TransferError(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass
@@ -58,75 +54,73 @@ class Live:
 
 class TransferService:
     def __init__(self, settings: Settings, profile: Profile, sessions: async_sessionmaker, cti: AmiBridge,
-                 bus: EventBus, store: TicketStore, on_sms=None):
+                 bus: EventBus, store: TicketStore, directory: AgencyDirectory, on_sms=None):
         self.settings = settings
         self.profile = profile
         self.sessions = sessions
         self.cti = cti
         self.bus = bus
         self.store = store
-        self.directory = AgencyDirectory(sessions)
+        self.directory = directory
         self.records = TransferRecords(sessions)
         self.on_sms = on_sms or (lambda: None)
         self.live: dict[str, Live] = {}  # linkedid -> the transfer in progress
-        self._locks: dict[str, asyncio.Lock] = {}
+        # Operators' commands run one at a time (they are rare, and each is a few AMI actions):
+        # no double start on one call, no complete racing a cancel.
+        self._lock = asyncio.Lock()
         bus.subscribe(self.on_event)
 
     # -- what the operator asks for -----------------------------------------------------------
     def _talking_call(self, operator: str, linkedid: str):
         call = self.cti.model.calls.get(linkedid)
         if call is None or call.state != "talking" or call.agent != operator or not call.agent_channel:
-            raise TransferError(409, "Bạn không có cuộc gọi đang nói chuyện này")
+            raise Refused(409, "Bạn không có cuộc gọi đang nói chuyện này")
         return call
-
-    def _lock(self, linkedid: str) -> asyncio.Lock:
-        return self._locks.setdefault(linkedid, asyncio.Lock())
 
     async def _agency_number(self, agency_id: int, target: str) -> tuple:
         found = await self.directory.get(agency_id)
         if found is None or not found[0].active:
-            raise TransferError(404, "Không có cơ quan này trong danh bạ")
+            raise Refused(404, "Không có cơ quan này trong danh bạ")
         agency, contacts = found
         if target == "agency":
             number = agency.phone
         elif target == "focal_point":
             number = next((c.phone for c in contacts if c.role == "focal_point"), None)
         else:
-            raise TransferError(400, "Nơi chuyển phải là agency (số cơ quan) hoặc focal_point (cán bộ đầu mối)")
+            raise Refused(400, "Nơi chuyển phải là agency (số cơ quan) hoặc focal_point (cán bộ đầu mối)")
         if not number:
             who = "số điện thoại" if target == "agency" else "cán bộ đầu mối có số điện thoại"
-            raise TransferError(409, f"{agency.name} chưa có {who}: không chuyển được")
+            raise Refused(409, f"{agency.name} chưa có {who}: không chuyển được")
         if agency.route not in self.settings.routes:
-            raise TransferError(409, f"Tuyến gọi {agency.route!r} của {agency.name} chưa được cấu hình")
+            raise Refused(409, f"Tuyến gọi {agency.route!r} của {agency.name} chưa được cấu hình")
         return agency, number
 
     def _dial_vars(self, agency, number: str) -> dict[str, str]:
         route = self.settings.routes[agency.route]
-        n = self.profile.numbers
         return {"__HOTLINE_XFER_ROUTE": agency.route, "__HOTLINE_XFER_NUMBER": number,
-                "__HOTLINE_XFER_CLI": route.caller_id or f"0{n.area_code}{n.service}"}
+                "__HOTLINE_XFER_CLI": route.caller_id or self.profile.numbers.national}
 
     async def start(self, operator: str, linkedid: str, kind: str, agency_id: int | None = None,
                     target: str = "agency", queue: str | None = None) -> dict:
         if kind not in ("warm", "blind", "queue"):
-            raise TransferError(400, "Kiểu chuyển phải là warm, blind hoặc queue")
-        async with self._lock(linkedid):
+            raise Refused(400, "Kiểu chuyển phải là warm, blind hoặc queue")
+        async with self._lock:
             call = self._talking_call(operator, linkedid)
             if linkedid in self.live:
-                raise TransferError(409, "Cuộc gọi đang được chuyển")
+                raise Refused(409, "Cuộc gọi đang được chuyển")
             ticket = await self.store.ticket_for_call(linkedid)
             fields = {"ticket_id": ticket.id if ticket else None, "linkedid": linkedid, "operator_id": operator,
                       "kind": kind}
             if kind == "queue":
                 queues = self.profile.queues.by_id()
                 if queue not in queues:
-                    raise TransferError(404, "Không có hàng đợi này")
+                    raise Refused(404, "Không có hàng đợi này")
                 fields["queue"] = queue
                 variables = {"HOTLINE_XFER_QUEUE": queue,
                              "HOTLINE_XFER_QUEUE_TIMEOUT": str(queues[queue].max_wait_seconds or "")}
             else:
                 if agency_id is None:
-                    raise TransferError(400, "Chọn cơ quan cần chuyển")
+                    raise Refused(400, "Chọn cơ quan cần chuyển")
                 agency, number = await self._agency_number(agency_id, target)
                 fields.update(agency_id=agency.id, agency_name=agency.name, target=target, number=number)
                 variables = self._dial_vars(agency, number)
@@ -143,7 +137,7 @@ class TransferService:
             except (ActionError, asyncio.TimeoutError) as exc:
                 self.live.pop(linkedid, None)
                 await self._finish(linkedid, record.id, "failed", operator)
-                raise TransferError(502, f"Tổng đài không thực hiện được lệnh chuyển: {exc}") from exc
+                raise Refused(502, f"Tổng đài không thực hiện được lệnh chuyển: {exc}") from exc
             if kind == "queue":  # the caller is back in a queue: nothing more to follow
                 self.live.pop(linkedid, None)
                 record = await self._finish(linkedid, record.id, "completed", operator) or record
@@ -151,60 +145,57 @@ class TransferService:
                  fields.get("agency_name") or queue)
         return transfer_public(record)
 
-    def _own_live(self, operator: str, transfer_id: int) -> tuple[str, Live]:
-        for linkedid, live in self.live.items():
+    def _own_live(self, operator: str, transfer_id: int) -> Live:
+        for live in self.live.values():
             if live.transfer_id == transfer_id:
                 if live.operator != operator:
-                    raise TransferError(403, "Lượt chuyển này không phải của bạn")
-                return linkedid, live
-        raise TransferError(409, "Lượt chuyển đã kết thúc")
+                    raise Refused(403, "Lượt chuyển này không phải của bạn")
+                return live
+        raise Refused(409, "Lượt chuyển đã kết thúc")
 
     async def complete(self, operator: str, transfer_id: int) -> dict:
-        linkedid, live = self._own_live(operator, transfer_id)
-        async with self._lock(linkedid):
+        async with self._lock:
+            live = self._own_live(operator, transfer_id)
             if live.completing:
-                raise TransferError(409, "Đang hoàn tất lượt chuyển này")
+                raise Refused(409, "Đang hoàn tất lượt chuyển này")
             if live.kind != "warm":
-                raise TransferError(409, "Chỉ chuyển có tư vấn mới cần hoàn tất")
+                raise Refused(409, "Chỉ chuyển có tư vấn mới cần hoàn tất")
             record = await self.records.get(transfer_id)
             if record.outcome != "consulting":
-                raise TransferError(409, "Cơ quan chưa nghe máy: chưa thể hoàn tất")
+                raise Refused(409, "Cơ quan chưa nghe máy: chưa thể hoàn tất")
             live.completing = True
             try:
                 await self.cti.hangup(live.operator_channel)  # Asterisk bridges caller and agency
             except ActionError as exc:
                 live.completing = False
-                raise TransferError(409, f"Không hoàn tất được: {exc}") from exc
+                raise Refused(409, f"Không hoàn tất được: {exc}") from exc
         return transfer_public(record)
 
     async def cancel(self, operator: str, transfer_id: int) -> dict:
-        linkedid, live = self._own_live(operator, transfer_id)
-        async with self._lock(linkedid):
+        async with self._lock:
+            live = self._own_live(operator, transfer_id)
             if live.completing:
-                raise TransferError(409, "Lượt chuyển đang được hoàn tất")
+                raise Refused(409, "Lượt chuyển đang được hoàn tất")
             if live.cancel_requested:
-                raise TransferError(409, "Đang hủy lượt chuyển")
+                raise Refused(409, "Đang hủy lượt chuyển")
             if not live.agency_channel:
-                raise TransferError(409, "Chưa gọi tới cơ quan: thử lại sau giây lát")
+                raise Refused(409, "Chưa gọi tới cơ quan: thử lại sau giây lát")
             live.cancel_requested = True
             try:
                 await self.cti.hangup(live.agency_channel)
             except ActionError as exc:
                 live.cancel_requested = False
-                raise TransferError(409, f"Không hủy được: {exc}") from exc
+                raise Refused(409, f"Không hủy được: {exc}") from exc
         return transfer_public(await self.records.get(transfer_id))
 
     async def slip(self, actor: str, transfer_id: int, operator: str | None = None) -> dict:
         """Send the transfer slip of a failed transfer (by the operator who made it, or a supervisor)."""
         record = await self.records.get(transfer_id)
         if record is None:
-            raise TransferError(404, "Không có lượt chuyển này")
+            raise Refused(404, "Không có lượt chuyển này")
         if operator is not None and record.operator_id != operator:
-            raise TransferError(403, "Lượt chuyển này không phải của bạn")
-        try:
-            ticket, sms = await send_slip(self.sessions, self.profile, transfer_id, actor)
-        except SlipError as exc:
-            raise TransferError(exc.status, str(exc)) from exc
+            raise Refused(403, "Lượt chuyển này không phải của bạn")
+        ticket, sms = await send_slip(self.sessions, self.profile, transfer_id, actor)
         self.on_sms()
         log.info("transfer slip for ticket %s to %s, due %s", ticket.code, sms.to_number, ticket.due_at)
         updated = transfer_public(await self.records.get(transfer_id))
@@ -248,11 +239,6 @@ class TransferService:
         elif ev.kind == "leg.hangup" and d.get("channel") == live.agency_channel:
             # The agency leg ended while consulting: hung up by the agency, or by our cancel.
             await self._end(lid, live, "cancelled" if live.cancel_requested else "agency_hung_up")
-        elif ev.kind == "leg.hangup" and d.get("channel") == live.operator_channel and live.kind == "warm":
-            # The operator's leg went away mid-transfer (browser closed): if the agency had
-            # answered, Asterisk completes the transfer (AttendedTransfer follows); otherwise the
-            # caller waits for the agency alone.
-            pass
         elif ev.kind == "call.ended":
             await self._end(lid, live, "caller_hung_up")
             for channel in (live.agency_channel, live.operator_channel if live.kind == "warm" else None):
@@ -272,7 +258,6 @@ class TransferService:
 
     async def _end(self, lid: str, live: Live, outcome: str) -> None:
         self.live.pop(lid, None)
-        self._locks.pop(lid, None)
         await self._finish(lid, live.transfer_id, outcome, "system")
 
     async def _finish(self, lid: str, transfer_id: int, outcome: str, actor: str):
@@ -284,7 +269,7 @@ class TransferService:
         if outcome in FAILED and self.profile.transfers.auto_slip and record.agency_id:
             try:
                 await self.slip("system", transfer_id)
-            except TransferError as exc:
+            except Refused as exc:
                 log.warning("automatic slip for transfer %d not sent: %s", transfer_id, exc)
         return record
 
@@ -296,5 +281,3 @@ class TransferService:
         if n:
             log.warning("%d transfer(s) were in progress when the hotline stopped: marked interrupted", n)
 
-
-__all__ = ["TransferService", "TransferError", "ACTIVE"]

@@ -75,7 +75,7 @@ async def test_focal_point_then_head_miss_their_deadlines(tmp_path):
     t, sms, events = await state(sessions, ticket_id)
     assert t.status == "overdue" and t.handling_stage == "overdue" and len(sms) == 2
     assert events[-3:] == ["transfer_slip", "escalated_to_head", "overdue"]
-    assert [x.code for x in await restarted.overdue()] == [t.code]
+    assert [(x.code, name) for x, name in await restarted.overdue()] == [(t.code, "Công ty Điện lực Đồng Tháp")]
     await engine.dispose()
 
 

@@ -44,7 +44,8 @@ async def setup(tmp_path, auto_slip: bool):
     await migrate(engine)
     sessions = sessionmaker(engine)
     store = TicketStore(sessions)
-    agency, _ = await AgencyDirectory(sessions).save(AgencyIn(
+    directory = AgencyDirectory(sessions)
+    agency, _ = await directory.save(AgencyIn(
         name="Sở Giao thông vận tải", level="province", phone="02773851001",
         contacts=[{"role": "focal_point", "name": "Nguyễn Văn Bình", "phone": "0911000001"}]))
     cti = RecordedCti()
@@ -55,7 +56,7 @@ async def setup(tmp_path, auto_slip: bool):
         published.append(ev)
 
     bus.subscribe(keep)
-    service = TransferService(settings, profile, sessions, cti, bus, store)
+    service = TransferService(settings, profile, sessions, cti, bus, store, directory)
     m = cti.model
     m.apply({"Event": "Newchannel", **CALLER})
     m.apply({"Event": "QueueCallerJoin", "Queue": "infrastructure", **CALLER})
