@@ -88,6 +88,34 @@ class Sms(BaseModel):
         return self
 
 
+class Recordings(BaseModel):
+    """The call recordings: when a spool file is taken as finished, how long things are kept."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stable_seconds: float = Field(5, ge=0.5, le=600)  # unchanged this long (and call over): finished
+    scan_seconds: float = Field(30, ge=0.5, le=3600)  # the reconciler's period
+    # Original WAV files are removed this many days after cataloguing, once the compressed copy is
+    # verified; 0 keeps them. The compressed copy and the catalogue row stay `retention_days`
+    # (0: for ever; Đồng Tháp Art. 11.1 keeps the recording with the report).
+    keep_originals_days: int = Field(90, ge=0)
+    retention_days: int = Field(0, ge=0)
+    bitrate: str = Field("24k", pattern=r"^[0-9]{1,3}k$")  # of the compressed (Opus) copy
+
+
+class Transcription(BaseModel):
+    """Vosk speech to text. `model` is the folder of a Vosk model (`hotline model install`);
+    empty: transcription jobs wait until a model is configured."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = ""
+    workers: int = Field(1, ge=1, le=16)  # worker processes (one core each)
+    max_attempts: int = Field(3, ge=1, le=20)
+    retry_seconds: float = Field(60, ge=0.1)
+    poll_seconds: float = Field(2, ge=0.1)
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -111,6 +139,8 @@ class Settings(BaseModel):
     routes: dict[str, Route] = {"local": Route()}  # outbound routes to agency phones, by name
     sms: Sms = Sms()
     deadline_scan_seconds: float = Field(30, ge=0.5, le=3600)  # how often due deadlines are looked for
+    recordings: Recordings = Recordings()
+    transcription: Transcription = Transcription()
     # Extra dialplan for the benchmark's baseline (menu in plain dialplan). Off in production.
     bench_baseline: bool = False
 
@@ -155,6 +185,17 @@ class Settings(BaseModel):
     @property
     def recordings_spool(self) -> Path:
         return self.home / "recordings" / "spool"
+
+    @property
+    def recordings_archive(self) -> Path:
+        return self.home / "recordings" / "archive"
+
+    @property
+    def model_path(self) -> Path | None:
+        if not self.transcription.model:
+            return None
+        path = Path(self.transcription.model)
+        return path if path.is_absolute() else (self.home / path).resolve()
 
 
 def default_home() -> Path:

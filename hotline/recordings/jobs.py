@@ -1,0 +1,151 @@
+"""The durable job queue (in the store) and the transcription workers that drain it.
+
+A job is claimed with a conditional UPDATE (one claimant wins, whatever the number of
+processes), runs in a worker process, and ends `done` or, after `max_attempts`, `failed` with
+the reason. A job left `running` by a process that died is queued again at start-up."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from hotline.recordings import vosk_worker
+from hotline.settings import Transcription
+from hotline.ticketing.models import Job, Recording, Transcript
+
+log = logging.getLogger(__name__)
+
+
+class JobQueue:
+    def __init__(self, sessions: async_sessionmaker, max_attempts: int, retry_seconds: float):
+        self.sessions = sessions
+        self.max_attempts = max_attempts
+        self.retry_seconds = retry_seconds
+
+    async def recover(self) -> int:
+        """Jobs a dead process left running go back to the queue (the attempt stays counted)."""
+        async with self.sessions() as s, s.begin():
+            res = await s.execute(update(Job).where(Job.status == "running").values(status="queued", claimed_at=None))
+            return res.rowcount
+
+    async def claim(self, kind: str, now: datetime | None = None) -> Job | None:
+        now = now or datetime.now(timezone.utc)
+        for _ in range(5):
+            async with self.sessions() as s, s.begin():
+                job = await s.scalar(select(Job).where(Job.kind == kind, Job.status == "queued", Job.run_after <= now)
+                                     .order_by(Job.id).limit(1))
+                if job is None:
+                    return None
+                won = await s.execute(update(Job).where(Job.id == job.id, Job.status == "queued")
+                                      .values(status="running", attempts=Job.attempts + 1, claimed_at=now)
+                                      .execution_options(synchronize_session=False))
+                if won.rowcount == 1:
+                    job.status, job.attempts = "running", job.attempts + 1
+                    return job
+        return None
+
+    async def failed(self, job: Job, reason: str) -> str:
+        """Retry later, or give up after `max_attempts`: returns the job's new status."""
+        now = datetime.now(timezone.utc)
+        final = job.attempts >= self.max_attempts
+        async with self.sessions() as s, s.begin():
+            await s.execute(update(Job).where(Job.id == job.id).values(
+                status="failed" if final else "queued", last_error=reason[:1000], claimed_at=None,
+                finished_at=now if final else None,
+                run_after=now + timedelta(seconds=self.retry_seconds * job.attempts)))
+        return "failed" if final else "queued"
+
+
+def _channels(root: Path, rec: Recording) -> list[tuple[str, str]]:
+    legs = json.loads(rec.legs)
+    if "caller" in legs and "operator" in legs:
+        return [(leg, str(root / legs[leg]["path"])) for leg in ("caller", "operator")]
+    return [("mixed", str(root / rec.path))]
+
+
+async def save_transcript(s, recording_id: int, result: dict, model: str) -> None:
+    s.add(Transcript(recording_id=recording_id, text=result["text"], words=json.dumps(result["words"],
+                                                                                       ensure_ascii=False),
+                     model=model, audio_seconds=result["audio_seconds"]))
+    if s.bind.dialect.name == "sqlite":
+        await s.execute(text("INSERT OR REPLACE INTO transcript_fts(rowid, text) VALUES (:id, :t)"),
+                        {"id": recording_id, "t": result["text"]})
+
+
+class Transcriber:
+    """`workers` worker processes, each with the model loaded once, fed from the job queue."""
+
+    def __init__(self, sessions: async_sessionmaker, settings: Transcription, model_path: Path | None,
+                 recordings_root: Path):
+        self.sessions = sessions
+        self.settings = settings
+        self.model_path = model_path
+        self.root = recordings_root
+        self.queue = JobQueue(sessions, settings.max_attempts, settings.retry_seconds)
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+        self._pool: ProcessPoolExecutor | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        await self.queue.recover()
+        if self.model_path is None:
+            log.warning("no Vosk model configured ([transcription] model): transcriptions wait in the queue")
+            return
+        self._pool = ProcessPoolExecutor(self.settings.workers, mp_context=multiprocessing.get_context("spawn"))
+        self._tasks = [asyncio.create_task(self._worker()) for _ in range(self.settings.workers)]
+
+    async def stop(self) -> None:
+        for t in self._tasks:
+            t.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._pool:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+    async def _worker(self) -> None:
+        while True:
+            try:
+                busy = await self.run_one()
+            except Exception:
+                log.exception("transcription worker error")
+                busy = False
+            if not busy:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self.settings.poll_seconds)
+                except asyncio.TimeoutError:
+                    pass
+                self._wake.clear()
+
+    async def run_one(self) -> bool:
+        """Claim and run one job; False when there was none."""
+        job = await self.queue.claim("transcribe")
+        if job is None:
+            return False
+        async with self.sessions() as s:
+            rec = await s.get(Recording, job.recording_id)
+        try:
+            result = await asyncio.get_running_loop().run_in_executor(
+                self._pool, vosk_worker.transcribe, str(self.model_path), _channels(self.root, rec))
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            state = await self.queue.failed(job, reason)
+            log.warning("transcription of recording %d failed (attempt %d, now %s): %s", rec.id, job.attempts,
+                        state, reason)
+            return True
+        async with self.sessions() as s, s.begin():
+            await save_transcript(s, rec.id, result, self.model_path.name)
+            await s.execute(update(Job).where(Job.id == job.id).values(
+                status="done", finished_at=datetime.now(timezone.utc), last_error=None))
+        log.info("recording %d transcribed: %d words, %.1f s of audio", rec.id, len(result["words"]),
+                 result["audio_seconds"])
+        return True

