@@ -20,6 +20,7 @@ from hotline.agencies.inbox import AgencyInbox
 from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.agency_api import AgencyApi
 from hotline.agent_desktop.hub import Hub
+from hotline.agent_desktop.recordings_api import RecordingsApi
 from hotline.agent_desktop.server import DesktopServer
 from hotline.agent_desktop.transfer_api import TransferApi
 from hotline.asterisk.config import render_asterisk_config
@@ -31,9 +32,14 @@ from hotline.cti.ami import AmiBridge
 from hotline.cti.bus import EventBus
 from hotline.ivr.prompts import build_prompts
 from hotline.ivr.server import IvrServer
+from hotline.errors import ConfigError
 from hotline.notifications.gateways import make_gateway
 from hotline.notifications.outbox import SmsSender
-from hotline.settings import Settings
+from hotline.recordings.catalogue import Catalogue
+from hotline.recordings.jobs import Transcriber
+from hotline.recordings.library import RecordingLibrary
+from hotline.recordings.models_install import check_model
+from hotline.settings import SETTINGS_FILE, Settings
 from hotline.ticketing.calls import CallTickets
 from hotline.ticketing.db import make_engine, migrate, sessionmaker
 from hotline.ticketing.escalation import EscalationScheduler
@@ -66,6 +72,10 @@ async def prepare(settings: Settings) -> Prepared:
     database schema, prompts, music on hold, Asterisk configuration."""
     settings.home.mkdir(parents=True, exist_ok=True)
     profile = load_checked_profile(settings)
+    if settings.model_path is not None:
+        problem = check_model(settings.model_path)
+        if problem:
+            raise ConfigError(f"{settings.home / SETTINGS_FILE}: transcription.model: {problem}")
     creds = load_or_create(settings.secrets_file, [o.id for o in profile.queues.phones()])
     engine = make_engine(settings.db_url)
     await migrate(engine)
@@ -198,11 +208,23 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
     await transfers.recover()
     deadlines = EscalationScheduler(sessions, prepared.profile, on_sms=sms.wake,
                                     scan_seconds=settings.deadline_scan_seconds)
+    transcriber = Transcriber(sessions, settings.transcription, settings.model_path, settings.recordings_spool.parent)
+    catalogue = Catalogue(sessions, settings.recordings_spool, settings.recordings_archive, settings.recordings,
+                          live_calls=lambda: cti.model.live_calls() if cti.connected.is_set() else None,
+                          on_job=transcriber.wake)
+
+    async def on_call_end(event) -> None:
+        if event.kind == "call.ended":
+            catalogue.call_ended(event.data.get("linkedid"))
+
+    bus.subscribe(on_call_end)
     hub = Hub(bus, cti.model, prepared.store)
     desktop = DesktopServer(accounts, prepared.store, hub, cti, prepared.profile, prepared.creds.sip_passwords,
                             settings.ports.http, secure_cookies=settings.secure_cookies,
                             extra_apis=[TransferApi(accounts, transfers, prepared.store, settings, deadlines),
-                                        AgencyApi(accounts, AgencyInbox(sessions), directory)])
+                                        AgencyApi(accounts, AgencyInbox(sessions), directory),
+                                        RecordingsApi(accounts, RecordingLibrary(sessions,
+                                                                                 settings.recordings_spool.parent))])
     runner = web.AppRunner(desktop.app, access_log=None)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -219,6 +241,8 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
         hub.start()
         sms.start()
         deadlines.start()
+        catalogue.start()  # its first scan is the start-up reconciliation
+        await transcriber.start()
         await runner.setup()
         await web.TCPSite(runner, settings.web_bind, settings.ports.web).start()
         ready_file.write_text(str(os.getpid()))
@@ -232,6 +256,8 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
         await hub.stop()
         await sms.stop()
         await deadlines.stop()
+        await catalogue.stop()
+        await transcriber.stop()
         await runner.cleanup()
         cti.close()
         await prepared.asterisk.stop()

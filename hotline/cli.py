@@ -39,6 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("agency-phone", help="play agency phones on the `local` route (SIPp), to try transfers")
     p.add_argument("--mode", choices=["answer", "busy", "noanswer"], default="answer")
     p.add_argument("--ring", type=float, default=2, help="seconds of ringing before answering")
+    p = sub.add_parser("model", help="install a Vosk speech model (checksum verified)")
+    msub = p.add_subparsers(dest="model_command", required=True)
+    m = msub.add_parser("install", help="from an http(s) URL or a local zip/tar archive")
+    m.add_argument("source")
+    m.add_argument("--sha256", required=True, help="the archive's published SHA-256")
     p = sub.add_parser("ticket", help="minimal ticket tools (look-up, add)")
     tsub = p.add_subparsers(dest="ticket_command", required=True)
     t = tsub.add_parser("show")
@@ -93,6 +98,15 @@ async def _dispatch(args, settings) -> int:
             return 1
     elif args.command == "ticket":
         return await _ticket(args, settings)
+    elif args.command == "model":
+        from hotline.recordings.models_install import ModelError, install_model
+
+        try:
+            path = await asyncio.to_thread(install_model, args.source, args.sha256, settings.home / "models")
+        except (ModelError, OSError) as exc:
+            print(f"model not installed: {exc}", file=sys.stderr)
+            return 1
+        print(f"installed {path}\nset in {settings.home / 'hotline.toml'}:\n[transcription]\nmodel = \"{path}\"")
     elif args.command == "agency-phone":
         from hotline.testing.agency_phone import AgencyPhone
 

@@ -147,6 +147,10 @@ class CtiModel:
                         "longest_wait": round(now - min(entries.values()), 1) if entries else 0}
         return stats
 
+    def live_calls(self) -> set[str]:
+        """Linkedids of the calls in progress."""
+        return {lid for lid, c in self.calls.items() if c.state != "ended"}
+
     def snapshot(self) -> dict:
         return {"calls": [c.public() for c in self.calls.values() if c.state != "ended"],
                 "agents": [a.public() for a in self.agents.values()],

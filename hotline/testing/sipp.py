@@ -50,7 +50,7 @@ def renumbered_dtmf_pcap(key: str, press: int, out_dir: Path) -> Path:
 @dataclass
 class CallScript:
     """Steps after the answer: ("pause", ms) | ("keys", "12#", gap_ms) | ("audio", pcap_path) |
-    ("silence",)."""
+    ("speech", alaw_wav) | ("silence",)."""
 
     steps: list[tuple] = field(default_factory=list)
     # How it ends: "caller" (the caller hangs up), "server" (expects the hotline's BYE),
@@ -67,6 +67,12 @@ class CallScript:
 
     def audio(self, pcap: Path) -> "CallScript":
         self.steps.append(("audio", pcap))
+        return self
+
+    def speech(self, alaw_wav: Path) -> "CallScript":
+        """Stream an 8 kHz A-law WAV once (speech, see `hotline.testing.speech`); add a pause of
+        its length after it, since a later `silence()` replaces the stream."""
+        self.steps.append(("speech", alaw_wav))
         return self
 
     def silence(self) -> "CallScript":
@@ -188,6 +194,8 @@ def scenario_xml(script: CallScript, work_dir: Path) -> str:
                 parts.append(f'  <pause milliseconds="{int(step[2])}"/>\n')
         elif step[0] == "audio":
             parts.append(play_pcap(Path(step[1])))
+        elif step[0] == "speech":
+            parts.append(f'  <nop><action><exec rtp_stream="{step[1]},1,8"/></action></nop>\n')
         elif step[0] == "silence":
             wav = silent_alaw_wav(work_dir / "silence.wav")
             parts.append(f'  <nop><action><exec rtp_stream="{wav},-1,8"/></action></nop>\n')

@@ -189,3 +189,18 @@ async def test_a_failing_transcription_is_retried_then_failed_with_its_reason(st
     assert (job.status, job.attempts) == ("failed", 3) and "not a WAVE file" in job.last_error
     found = await RecordingLibrary(store, tmp_path).search(SUPERVISOR, Filters())
     assert found[0]["transcription"] == "failed" and "not a WAVE file" in found[0]["transcription_error"]
+
+
+def test_model_install_verifies_the_checksum_and_the_layout(tmp_path):
+    from hotline.recordings.models_install import ModelError, install_model
+
+    archive = shutil.make_archive(str(tmp_path / "vosk-model-test"), "zip", MODEL.parent, "model")
+    digest = sha256_of(Path(archive))
+    with pytest.raises(ModelError, match="checksum mismatch"):
+        install_model(archive, "0" * 64, tmp_path / "models")
+    assert not any((tmp_path / "models").iterdir())
+    path = install_model(archive, digest, tmp_path / "models")
+    assert path == tmp_path / "models" / "model" and (path / "conf").is_dir()
+    bad = shutil.make_archive(str(tmp_path / "not-a-model"), "zip", MODEL.parent / "model", "conf")
+    with pytest.raises(ModelError, match="không phải mô hình Vosk"):
+        install_model(bad, sha256_of(Path(bad)), tmp_path / "models")

@@ -1,0 +1,122 @@
+"""HTTP routes of the recordings (issue #5): find, open with the transcript, stream with Range
+requests (seeking), download, lend to an agency, verify, the weekly review and the audit log.
+Access rules live in `hotline.recordings.library`; every listen, download and grant is audited."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from hotline.agent_desktop.auth import path_id, requires
+from hotline.agent_desktop.accounts import Accounts
+from hotline.agent_desktop.validation import parse_body
+from hotline.errors import Refused
+from hotline.recordings.library import LOCAL, NOT_FOUND, VERDICTS, Filters, RecordingLibrary
+
+ALL = ("operator", "supervisor", "admin", "agency")
+
+
+class GrantIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    agency_id: int = Field(..., ge=1, le=10**9)
+    note: str = Field("", max_length=500)
+
+
+class VerificationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    verdict: str = Field(..., pattern="^(" + "|".join(VERDICTS) + ")$")
+    comment: str = Field("", max_length=5000)
+
+
+def _date(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise Refused(400, f"{name}: ngày phải có dạng YYYY-MM-DD") from None
+
+
+def _address(request: web.Request) -> str:
+    return request.remote or ""
+
+
+class RecordingsApi:
+    def __init__(self, accounts: Accounts, library: RecordingLibrary):
+        self.accounts = accounts
+        self.library = library
+
+    def register(self, r: web.UrlDispatcher) -> None:
+        r.add_get("/api/recordings", self.search)
+        r.add_get("/api/recordings/review", self.review)
+        r.add_get("/api/recordings/audit", self.audit)
+        r.add_get("/api/recordings/{id}", self.detail)
+        r.add_get("/api/recordings/{id}/audio", self.audio)
+        r.add_post("/api/recordings/{id}/grants", self.grant)
+        r.add_delete("/api/recording-grants/{id}", self.revoke)
+        r.add_post("/api/recordings/{id}/verifications", self.verify)
+
+    @requires(*ALL)
+    async def search(self, request: web.Request) -> web.Response:
+        q = request.query
+        agency = q.get("agency_id", "")
+        f = Filters(date_from=_date(q.get("from"), "from"), date_to=_date(q.get("to"), "to"),
+                    operator=q.get("operator", "")[:40] or None,
+                    agency_id=int(agency) if agency.isdigit() and len(agency) < 10 else None,
+                    topic=q.get("topic", "")[:40] or None, code=q.get("code", "")[:16] or None,
+                    phone=q.get("phone", "")[:32] or None, words=q.get("q", "")[:200] or None,
+                    status=q.get("status", "")[:10] or None)
+        return web.json_response(await self.library.search(request["principal"], f))
+
+    @requires(*ALL)
+    async def detail(self, request: web.Request) -> web.Response:
+        return web.json_response(await self.library.detail(request["principal"], path_id(request, "id", NOT_FOUND)))
+
+    @requires(*ALL)
+    async def audio(self, request: web.Request) -> web.StreamResponse:
+        """The audio, with Range support (the browser seeks with it). One listen is audited per
+        request that starts from the beginning; a download (`?download=1`) always."""
+        download = request.query.get("download") == "1"
+        try:
+            first = request.http_range.start in (None, 0)
+        except ValueError:  # a malformed Range: FileResponse answers 416
+            first = False
+        path, mime = await self.library.audio(request["principal"], path_id(request, "id", NOT_FOUND),
+                                              "download" if download else "listen", _address(request),
+                                              audit=download or first)
+        headers = {"Content-Type": mime, "Cache-Control": "private, no-store"}
+        if download:
+            headers["Content-Disposition"] = f'attachment; filename="{path.name}"'
+        return web.FileResponse(path, headers=headers)
+
+    @requires("supervisor", "admin")
+    async def grant(self, request: web.Request) -> web.Response:
+        body = await parse_body(request, GrantIn)
+        out = await self.library.grant(request["principal"], path_id(request, "id", NOT_FOUND), body.agency_id,
+                                       body.note.strip(), _address(request))
+        return web.json_response(out, status=201)
+
+    @requires("supervisor", "admin")
+    async def revoke(self, request: web.Request) -> web.Response:
+        await self.library.revoke(request["principal"], path_id(request, "id", "Không có quyền nghe này"),
+                                  _address(request))
+        return web.json_response({"revoked": True})
+
+    @requires("supervisor", "admin")
+    async def verify(self, request: web.Request) -> web.Response:
+        body = await parse_body(request, VerificationIn)
+        out = await self.library.verify(request["principal"], path_id(request, "id", NOT_FOUND), body.verdict,
+                                        body.comment.strip(), _address(request))
+        return web.json_response(out, status=201)
+
+    @requires("supervisor", "admin")
+    async def review(self, request: web.Request) -> web.Response:
+        day = _date(request.query.get("week"), "week") or datetime.now(LOCAL).date()
+        return web.json_response(await self.library.weekly_review(request["principal"], day))
+
+    @requires("supervisor", "admin")
+    async def audit(self, request: web.Request) -> web.Response:
+        rid = request.query.get("recording_id", "")
+        return web.json_response(await self.library.audit_log(int(rid) if rid.isdigit() and len(rid) < 10 else None))
