@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from hotline.agencies.schemas import AgencyIn
-from hotline.agent_desktop.validation import TicketEdit, TransferRequest
+from hotline.agent_desktop.validation import GrantIn, TicketEdit, TransferRequest, VerificationIn
 
 
 def _op(summary: str, roles: str, body: dict | None = None, params: list | None = None) -> dict:
@@ -31,7 +31,9 @@ def openapi_document() -> dict:
         "components": {"securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "hl_session"}},
                        "schemas": {"TicketEdit": TicketEdit.model_json_schema(),
                                    "AgencyIn": AgencyIn.model_json_schema(),
-                                   "TransferRequest": TransferRequest.model_json_schema()}},
+                                   "TransferRequest": TransferRequest.model_json_schema(),
+                                   "GrantIn": GrantIn.model_json_schema(),
+                                   "VerificationIn": VerificationIn.model_json_schema()}},
         "paths": {
             "/api/login": {"post": {**_op("Log in; sets the session cookie", "anyone", login), "security": []}},
             "/api/logout": {"post": _op("Log out (an operator also leaves the queues)", "any")},
@@ -79,6 +81,23 @@ def openapi_document() -> dict:
                                                             "username": {"type": "string"},
                                                             "full_name": {"type": "string"},
                                                             "password": {"type": "string"}}}, ticket_id)},
+            "/api/recordings": {"get": _op("Recordings the user may reach (from, to, operator, agency_id, topic, "
+                                           "code, phone, q = words of the transcript, status)",
+                                           "supervisor, admin (all), operator (own calls), agency (granted)")},
+            "/api/recordings/{id}": {"get": _op("One recording with its transcript and verifications",
+                                                "as /api/recordings", params=ticket_id)},
+            "/api/recordings/{id}/audio": {"get": _op("Stream (Range requests) or download=1; audited", "as /api/recordings",
+                                                      params=ticket_id)},
+            "/api/recordings/{id}/grants": {"post": _op("Lend the recording to an agency for verification",
+                                                        "supervisor, admin",
+                                                        {"$ref": "#/components/schemas/GrantIn"}, ticket_id)},
+            "/api/recording-grants/{id}": {"delete": _op("Revoke a grant", "supervisor, admin", params=ticket_id)},
+            "/api/recordings/{id}/verifications": {"post": _op("Record a verification of the answer", "supervisor, admin",
+                                                               {"$ref": "#/components/schemas/VerificationIn"},
+                                                               ticket_id)},
+            "/api/recordings/review": {"get": _op("The week's calls and verdicts (week=YYYY-MM-DD)", "supervisor, admin")},
+            "/api/recordings/audit": {"get": _op("Audit log of listens, downloads, grants, verifications",
+                                                 "supervisor, admin")},
             "/ws": {"get": _op("WebSocket of events, schema v1 (docs/desktop-api.md)", "any")},
         },
     }

@@ -7,27 +7,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
 
 from hotline.agent_desktop.auth import path_id, requires
 from hotline.agent_desktop.accounts import Accounts
-from hotline.agent_desktop.validation import parse_body
+from hotline.agent_desktop.validation import GrantIn, VerificationIn, parse_body
 from hotline.errors import Refused
-from hotline.recordings.library import LOCAL, NOT_FOUND, VERDICTS, Filters, RecordingLibrary
+from hotline.recordings.library import LOCAL, NOT_FOUND, Filters, RecordingLibrary
 
 ALL = ("operator", "supervisor", "admin", "agency")
-
-
-class GrantIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    agency_id: int = Field(..., ge=1, le=10**9)
-    note: str = Field("", max_length=500)
-
-
-class VerificationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    verdict: str = Field(..., pattern="^(" + "|".join(VERDICTS) + ")$")
-    comment: str = Field("", max_length=5000)
 
 
 def _date(value: str | None, name: str) -> date | None:

@@ -8,6 +8,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hotline.errors import Refused
+from hotline.recordings.library import VERDICTS
 
 MAX_BODY = 64 * 1024
 
@@ -70,3 +71,15 @@ async def parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
             name = str(err["loc"][0]) if err["loc"] else ""
             problems.append(f"{FIELD_NAMES.get(name, name or 'dữ liệu')}: {err['msg']}")
         raise ValidationFailed("Dữ liệu không hợp lệ — " + "; ".join(problems))
+
+
+class GrantIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    agency_id: int = Field(..., ge=1, le=10**9)
+    note: str = Field("", max_length=500)
+
+
+class VerificationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    verdict: str = Field(..., pattern="^(" + "|".join(VERDICTS) + ")$")
+    comment: str = Field("", max_length=5000)
