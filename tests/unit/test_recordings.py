@@ -204,3 +204,29 @@ def test_model_install_verifies_the_checksum_and_the_layout(tmp_path):
     bad = shutil.make_archive(str(tmp_path / "not-a-model"), "zip", MODEL.parent / "model", "conf")
     with pytest.raises(ModelError, match="không phải mô hình Vosk"):
         install_model(bad, sha256_of(Path(bad)), tmp_path / "models")
+
+
+async def test_retention_removes_originals_only_after_the_copy_and_transcript_then_everything(store, tmp_path,
+                                                                                                speech):
+    spool_call(tmp_path, speech)
+    cat = catalogue(store, tmp_path, keep_originals_days=30, retention_days=365)
+    await cat.scan()
+    async with store() as s:
+        rec = await s.scalar(select(Recording))
+    originals = [tmp_path / rec.path] + [tmp_path / leg["path"] for leg in json.loads(rec.legs).values()]
+    later = datetime.now(timezone.utc) + timedelta(days=31)
+    assert await cat.purge(later) == 0  # transcription not finished yet: originals kept
+    async with store() as s, s.begin():
+        (await s.scalar(select(Job))).status = "done"
+    assert await cat.purge(datetime.now(timezone.utc)) == 0  # too early
+    assert await cat.purge(later) == 1
+    assert not any(p.exists() for p in originals) and (tmp_path / rec.compressed_path).exists()
+    library = RecordingLibrary(store, tmp_path)
+    path, mime = await library.audio(SUPERVISOR, rec.id, "listen", "127.0.0.1")
+    assert mime == "audio/ogg" and path.exists()
+    assert await cat.purge(datetime(2028, 1, 1, tzinfo=timezone.utc)) == 1  # past retention
+    assert not (tmp_path / rec.compressed_path).exists()
+    async with store() as s:
+        assert (await s.scalar(select(Recording))).status == "expired"
+    with pytest.raises(Exception, match="hết thời hạn"):
+        await library.audio(SUPERVISOR, rec.id, "listen", "127.0.0.1")
