@@ -208,8 +208,8 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
     await transfers.recover()
     deadlines = EscalationScheduler(sessions, prepared.profile, on_sms=sms.wake,
                                     scan_seconds=settings.deadline_scan_seconds)
-    transcriber = Transcriber(sessions, settings.transcription, settings.model_path, settings.recordings_spool.parent)
-    catalogue = Catalogue(sessions, settings.recordings_spool, settings.recordings_archive, settings.recordings,
+    transcriber = Transcriber(sessions, settings.transcription, settings.model_path, settings.recordings_dir)
+    catalogue = Catalogue(sessions, settings.recordings_dir, settings.recordings,
                           live_calls=lambda: cti.model.live_calls() if cti.connected.is_set() else None,
                           on_job=transcriber.wake)
 
@@ -223,8 +223,8 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
                             settings.ports.http, secure_cookies=settings.secure_cookies,
                             extra_apis=[TransferApi(accounts, transfers, prepared.store, settings, deadlines),
                                         AgencyApi(accounts, AgencyInbox(sessions), directory),
-                                        RecordingsApi(accounts, RecordingLibrary(sessions,
-                                                                                 settings.recordings_spool.parent))])
+                                        RecordingsApi(accounts, RecordingLibrary(sessions, settings.recordings_dir,
+                                                                                 prepared.profile.calendar.timezone))])
     runner = web.AppRunner(desktop.app, access_log=None)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -183,12 +183,13 @@ class Settings(BaseModel):
         return self.sounds_dir / "moh"
 
     @property
-    def recordings_spool(self) -> Path:
-        return self.home / "recordings" / "spool"
+    def recordings_dir(self) -> Path:
+        """Recordings: `spool/` (written by Asterisk) and `archive/` (catalogued)."""
+        return self.home / "recordings"
 
     @property
-    def recordings_archive(self) -> Path:
-        return self.home / "recordings" / "archive"
+    def recordings_spool(self) -> Path:
+        return self.recordings_dir / "spool"
 
     @property
     def model_path(self) -> Path | None:

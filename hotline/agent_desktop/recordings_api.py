@@ -4,7 +4,7 @@ Access rules live in `hotline.recordings.library`; every listen, download and gr
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from aiohttp import web
 
@@ -12,7 +12,7 @@ from hotline.agent_desktop.auth import path_id, requires
 from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.validation import GrantIn, VerificationIn, parse_body
 from hotline.errors import Refused
-from hotline.recordings.library import LOCAL, NOT_FOUND, Filters, RecordingLibrary
+from hotline.recordings.library import NOT_FOUND, Filters, RecordingLibrary
 
 ALL = ("operator", "supervisor", "admin", "agency")
 
@@ -100,7 +100,7 @@ class RecordingsApi:
 
     @requires("supervisor", "admin")
     async def review(self, request: web.Request) -> web.Response:
-        day = _date(request.query.get("week"), "week") or datetime.now(LOCAL).date()
+        day = _date(request.query.get("week"), "week") or self.library.today()
         return web.json_response(await self.library.weekly_review(request["principal"], day))
 
     @requires("supervisor", "admin")

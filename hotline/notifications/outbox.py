@@ -5,13 +5,13 @@ failed with the reason."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from hotline.background import Periodic
 from hotline.notifications.gateways import GatewayError
 from hotline.notifications.sms import MAX_SEGMENTS, segments
 from hotline.ticketing.models import SmsMessage
@@ -36,33 +36,13 @@ class SmsSender:
         self.gateway = gateway
         self.max_attempts = max_attempts
         self.retry_seconds = retry_seconds
-        self.poll_seconds = poll_seconds
-        self._task: asyncio.Task | None = None
-        self._wake = asyncio.Event()
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
-
-    def wake(self) -> None:
-        """Something was queued: send now rather than at the next poll."""
-        self._wake.set()
+        self._loop = Periodic("sms outbox", self.send_due, poll_seconds)
+        self.start = self._loop.start
+        self.wake = self._loop.wake  # something was queued: send now rather than at the next poll
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
+        await self._loop.stop()
         await self.gateway.close()
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.send_due()
-            except Exception:
-                log.exception("SMS outbox pass failed")
-            self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
-            except asyncio.TimeoutError:
-                pass
 
     async def send_due(self) -> int:
         now = datetime.now(timezone.utc)

@@ -23,6 +23,7 @@ from typing import Callable
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from hotline.background import Periodic
 from hotline.recordings.audio import check_wav, compress, sha256_of
 from hotline.settings import Recordings as RecordingSettings
 from hotline.ticketing.models import CallbackRequest, Job, Recording, Ticket, Transfer
@@ -53,67 +54,48 @@ def call_started(linkedid: str, fallback: float) -> datetime:
 
 
 class Catalogue:
-    def __init__(self, sessions: async_sessionmaker, spool: Path, archive: Path, settings: RecordingSettings,
+    def __init__(self, sessions: async_sessionmaker, root: Path, settings: RecordingSettings,
                  live_calls: Callable[[], set[str] | None] = lambda: None,
                  on_job: Callable[[], None] = lambda: None):
         self.sessions = sessions
-        self.spool = spool
-        self.archive = archive
+        self.root = root  # paths in the store are relative to it
+        self.spool = root / "spool"  # where Asterisk writes
+        self.archive = root / "archive"
         self.settings = settings
         self.live_calls = live_calls  # linkedids of calls in progress; None when not known
         self.on_job = on_job
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
-        self._lock = asyncio.Lock()
-
-    # -- running -------------------------------------------------------------------------------
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._loop())
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        self._loop = Periodic("recording catalogue", self._pass, settings.scan_seconds)
+        self.start, self.stop = self._loop.start, self._loop.stop
 
     def call_ended(self, _linkedid: str | None = None) -> None:
         """A call hung up: look at the spool once its file has settled."""
-        asyncio.get_running_loop().call_later(self.settings.stable_seconds + 0.5, self._wake.set)
+        asyncio.get_running_loop().call_later(self.settings.stable_seconds + 0.5, self._loop.wake)
 
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await self.scan()
-                await self.purge()
-            except Exception:
-                log.exception("recording scan failed; retrying at the next period")
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.settings.scan_seconds)
-            except asyncio.TimeoutError:
-                pass
-            self._wake.clear()
+    async def _pass(self) -> None:
+        await self.scan()
+        await self.purge()
 
     # -- the reconciler --------------------------------------------------------------------------
     async def scan(self, now: float | None = None) -> list[str]:
         """Catalogue every finished recording in the spool; returns their linkedids."""
-        async with self._lock:
-            now = now or time.time()
-            live = self.live_calls()
-            done = []
-            for linkedid, files in sorted(spool_groups(self.spool).items()):
-                if live is not None and linkedid in live:
-                    continue
-                try:
-                    newest = max(p.stat().st_mtime for p in files.values())
-                except FileNotFoundError:
-                    continue
-                if now - newest < (self.settings.stable_seconds if live is not None else BLIND_AGE):
-                    continue
-                try:
-                    await self._catalogue(linkedid, files)
-                    done.append(linkedid)
-                except Exception:
-                    log.exception("could not catalogue the recording of %s; left in the spool", linkedid)
-            return done
+        now = now or time.time()
+        live = self.live_calls()
+        done = []
+        for linkedid, files in sorted(spool_groups(self.spool).items()):
+            if live is not None and linkedid in live:
+                continue
+            try:
+                newest = max(p.stat().st_mtime for p in files.values())
+            except FileNotFoundError:
+                continue
+            if now - newest < (self.settings.stable_seconds if live is not None else BLIND_AGE):
+                continue
+            try:
+                await self._catalogue(linkedid, files)
+                done.append(linkedid)
+            except Exception:
+                log.exception("could not catalogue the recording of %s; left in the spool", linkedid)
+        return done
 
     def _archive_dir(self, started: datetime) -> Path:
         return self.archive / started.strftime("%Y/%m/%d")
@@ -122,7 +104,7 @@ class Catalogue:
         async with self.sessions() as s:
             row = await s.scalar(select(Recording).where(Recording.linkedid == linkedid))
         if row is not None:  # catalogued, but the move did not happen (crash in between)
-            self._move(files, self.archive.parent / row.path, json.loads(row.legs))
+            self._move(files, self.root / row.path, json.loads(row.legs))
             return
         mix = files.get("mix") or files.get("caller") or files.get("operator")
         check = await asyncio.to_thread(check_wav, mix)
@@ -134,7 +116,7 @@ class Catalogue:
         started = call_started(linkedid, mix.stat().st_mtime - check.duration)
         folder = self._archive_dir(started)
         folder.mkdir(parents=True, exist_ok=True)
-        root = self.archive.parent
+        root = self.root
         target = folder / mix.name
         leg_info = {leg: {"path": str((folder / p.name).relative_to(root)), "sha256": await asyncio.to_thread(sha256_of, p)}
                     for leg, p in legs.items()}
@@ -185,7 +167,7 @@ class Catalogue:
         return phone, ops
 
     def _move(self, files: dict[str, Path], target: Path, leg_info: dict) -> None:
-        root = self.archive.parent
+        root = self.root
         moves = [(files["mix"], target)] if "mix" in files else []
         moves += [(files[leg], root / info["path"]) for leg, info in leg_info.items() if leg in files]
         for src, dst in moves:
@@ -197,7 +179,7 @@ class Catalogue:
         """Remove original WAVs `keep_originals_days` after cataloguing (only with a verified
         compressed copy and a finished transcription), and everything after `retention_days`."""
         now = now or datetime.now(timezone.utc)
-        root, removed = self.archive.parent, 0
+        root, removed = self.root, 0
         async with self.sessions() as s, s.begin():
             if self.settings.keep_originals_days:
                 cutoff = now - timedelta(days=self.settings.keep_originals_days)

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from hotline.background import Periodic
 from hotline.recordings import vosk_worker
 from hotline.settings import Transcription
 from hotline.ticketing.models import Job, Recording, Transcript
@@ -90,12 +91,13 @@ class Transcriber:
         self.model_path = model_path
         self.root = recordings_root
         self.queue = JobQueue(sessions, settings.max_attempts, settings.retry_seconds)
-        self._wake = asyncio.Event()
-        self._tasks: list[asyncio.Task] = []
+        self._workers = [Periodic(f"transcription worker {i + 1}", self._drain, settings.poll_seconds)
+                         for i in range(settings.workers)]
         self._pool: ProcessPoolExecutor | None = None
 
     def wake(self) -> None:
-        self._wake.set()
+        for w in self._workers:
+            w.wake()
 
     async def start(self) -> None:
         await self.queue.recover()
@@ -103,28 +105,18 @@ class Transcriber:
             log.warning("no Vosk model configured ([transcription] model): transcriptions wait in the queue")
             return
         self._pool = ProcessPoolExecutor(self.settings.workers, mp_context=multiprocessing.get_context("spawn"))
-        self._tasks = [asyncio.create_task(self._worker()) for _ in range(self.settings.workers)]
+        for w in self._workers:
+            w.start()
 
     async def stop(self) -> None:
-        for t in self._tasks:
-            t.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for w in self._workers:
+            await w.stop()
         if self._pool:
             self._pool.shutdown(wait=False, cancel_futures=True)
 
-    async def _worker(self) -> None:
-        while True:
-            try:
-                busy = await self.run_one()
-            except Exception:
-                log.exception("transcription worker error")
-                busy = False
-            if not busy:
-                try:
-                    await asyncio.wait_for(self._wake.wait(), self.settings.poll_seconds)
-                except asyncio.TimeoutError:
-                    pass
-                self._wake.clear()
+    async def _drain(self) -> None:
+        while await self.run_one():
+            pass
 
     async def run_one(self) -> bool:
         """Claim and run one job; False when there was none."""

@@ -21,7 +21,6 @@ from hotline.ticketing.escalation import aware
 from hotline.ticketing.models import (Agency, AuditEntry, Job, Recording, RecordingGrant, Ticket, Transcript,
                                       Verification)
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 VERDICTS = {"correct": "Trả lời đúng", "wrong_info": "Thông tin sai", "buck_passing": "Đùn đẩy, né tránh",
             "other": "Khác"}
 STAFF = ("supervisor", "admin")
@@ -42,19 +41,22 @@ class Filters:
     status: str | None = None
 
 
-def local_day_start(d: date) -> datetime:
-    return datetime.combine(d, time(0), LOCAL).astimezone(timezone.utc)
-
-
 def week_of(d: date) -> tuple[date, date]:
     monday = d - timedelta(days=d.weekday())
     return monday, monday + timedelta(days=6)
 
 
 class RecordingLibrary:
-    def __init__(self, sessions: async_sessionmaker, root: Path):
+    def __init__(self, sessions: async_sessionmaker, root: Path, tz: str = "Asia/Ho_Chi_Minh"):
         self.sessions = sessions
         self.root = root  # the recordings folder (archive paths are relative to it)
+        self.tz = ZoneInfo(tz)  # the profile's: dates in filters are local dates
+
+    def today(self) -> date:
+        return datetime.now(self.tz).date()
+
+    def _day_start(self, d: date) -> datetime:
+        return datetime.combine(d, time(0), self.tz).astimezone(timezone.utc)
 
     # -- who may see what --------------------------------------------------------------------------
     def _visible(self, p):
@@ -69,11 +71,10 @@ class RecordingLibrary:
         return False
 
     async def _reachable(self, s, p, recording_id: int) -> Recording:
-        rec = await s.get(Recording, recording_id)
+        rec = await s.scalar(select(Recording).where(Recording.id == recording_id, self._visible(p)))
         if rec is None:
-            raise Refused(404, NOT_FOUND)
-        if await s.scalar(select(func.count()).select_from(Recording).where(
-                Recording.id == recording_id, self._visible(p))) != 1:
+            if await s.get(Recording, recording_id) is None:
+                raise Refused(404, NOT_FOUND)
             raise Refused(403, "Bạn không được nghe bản ghi âm này")
         return rec
 
@@ -92,9 +93,9 @@ class RecordingLibrary:
     async def search(self, p, f: Filters, limit: int = 200) -> list[dict]:
         conds = [self._visible(p)]
         if f.date_from:
-            conds.append(Recording.started_at >= local_day_start(f.date_from))
+            conds.append(Recording.started_at >= self._day_start(f.date_from))
         if f.date_to:
-            conds.append(Recording.started_at < local_day_start(f.date_to + timedelta(days=1)))
+            conds.append(Recording.started_at < self._day_start(f.date_to + timedelta(days=1)))
         if f.operator:
             conds.append(Recording.operators.contains(f",{f.operator},"))
         if f.status:
@@ -120,30 +121,41 @@ class RecordingLibrary:
                 conds.append(fts)
             recs = list(await s.scalars(select(Recording).where(and_(*conds))
                                         .order_by(Recording.started_at.desc()).limit(limit)))
-            return [await self._summary(s, p, r) for r in recs]
+            return await self._summaries(s, p, recs)
 
-    async def _summary(self, s, p, r: Recording) -> dict:
-        tickets = list(await s.scalars(select(Ticket).where(Ticket.linkedid == r.linkedid).order_by(Ticket.id)))
-        job = await s.scalar(select(Job).where(Job.recording_id == r.id, Job.kind == "transcribe"))
-        last = await s.scalar(select(Verification).where(Verification.recording_id == r.id)
-                              .order_by(Verification.id.desc()).limit(1))
+    async def _summaries(self, s, p, recs: list[Recording]) -> list[dict]:
+        """Recordings as lists show them, with their tickets, transcription state and latest
+        verdict (three queries for the whole list)."""
+        ids, lids = [r.id for r in recs], [r.linkedid for r in recs]
+        tickets: dict[str, list[Ticket]] = {}
+        for t in await s.scalars(select(Ticket).where(Ticket.linkedid.in_(lids)).order_by(Ticket.id)):
+            tickets.setdefault(t.linkedid, []).append(t)
+        jobs = {j.recording_id: j for j in await s.scalars(select(Job).where(Job.kind == "transcribe",
+                                                                             Job.recording_id.in_(ids)))}
+        verdicts = {v.recording_id: v.verdict for v in await s.scalars(
+            select(Verification).where(Verification.recording_id.in_(ids)).order_by(Verification.id))}  # last wins
         personal = p.role != "agency"  # an agency verifies the answer; the caller's number is not theirs
-        return {
-            "id": r.id, "linkedid": r.linkedid, "started_at": aware(r.started_at).astimezone(LOCAL).isoformat(),
-            "duration": r.duration, "status": r.status, "problem": r.problem,
-            "caller_phone": r.caller_phone if personal else None,
-            "operators": [o for o in r.operators.split(",") if o],
-            "tickets": [{"id": t.id, "code": t.code, "topic": t.topic, "agency_id": t.agency_id} for t in tickets],
-            "transcription": job.status if job else None,
-            "transcription_error": job.last_error if job and job.status == "failed" else None,
-            "verdict": last.verdict if last else None, "stereo": bool(json.loads(r.legs)),
-            "playable": r.status != "expired",
-        }
+        out = []
+        for r in recs:
+            job = jobs.get(r.id)
+            out.append({
+                "id": r.id, "linkedid": r.linkedid, "started_at": aware(r.started_at).isoformat(),
+                "duration": r.duration, "status": r.status, "problem": r.problem,
+                "caller_phone": r.caller_phone if personal else None,
+                "operators": [o for o in r.operators.split(",") if o],
+                "tickets": [{"id": t.id, "code": t.code, "topic": t.topic, "agency_id": t.agency_id}
+                            for t in tickets.get(r.linkedid, [])],
+                "transcription": job.status if job else None,
+                "transcription_error": job.last_error if job and job.status == "failed" else None,
+                "verdict": verdicts.get(r.id), "stereo": bool(json.loads(r.legs)),
+                "playable": r.status != "expired",
+            })
+        return out
 
     async def detail(self, p, recording_id: int) -> dict:
         async with self.sessions() as s:
             r = await self._reachable(s, p, recording_id)
-            out = await self._summary(s, p, r)
+            (out,) = await self._summaries(s, p, [r])
             tr = await s.get(Transcript, r.id)
             out["transcript"] = {"text": tr.text, "words": json.loads(tr.words), "model": tr.model} if tr else None
             out["verifications"] = [{"checked_by": v.checked_by, "checked_at": aware(v.checked_at).isoformat(),
@@ -232,6 +244,6 @@ class RecordingLibrary:
         if recording_id:
             q = q.where(AuditEntry.recording_id == recording_id)
         async with self.sessions() as s:
-            return [{"at": aware(a.at).astimezone(LOCAL).isoformat(), "username": a.username, "role": a.role,
+            return [{"at": aware(a.at).isoformat(), "username": a.username, "role": a.role,
                      "action": a.action, "recording_id": a.recording_id, "detail": a.detail, "address": a.address}
                     for a in await s.scalars(q)]

@@ -9,13 +9,13 @@ as its SMS and history line, so a restart, or two scans racing, never escalate t
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timezone
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from hotline.background import Periodic
 from hotline.config.profile import Profile
 from hotline.notifications.outbox import enqueue
 from hotline.notifications.sms import escalation_text
@@ -37,23 +37,8 @@ class EscalationScheduler:
         self.sessions = sessions
         self.profile = profile
         self.on_sms = on_sms or (lambda: None)
-        self.scan_seconds = scan_seconds
-        self._task: asyncio.Task | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.scan()
-            except Exception:
-                log.exception("deadline scan failed")
-            await asyncio.sleep(self.scan_seconds)
+        self._loop = Periodic("deadline scan", self.scan, scan_seconds)
+        self.start, self.stop = self._loop.start, self._loop.stop
 
     async def scan(self, now: datetime | None = None) -> list[tuple[str, str]]:
         """Advance every ticket whose deadline has passed; return (code, new stage) pairs."""

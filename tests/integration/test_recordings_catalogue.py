@@ -143,10 +143,17 @@ async def test_a_spoken_call_is_catalogued_transcribed_and_served_only_to_those_
         async with sup.post(url(line, f"/api/recordings/{entry['id']}/grants"),
                             json={"agency_id": agency.id, "note": "xác minh trả lời"}) as r:
             assert r.status == 201
+            grant = await r.json()
         async with agency_http.get(url(line, audio)) as r:
             assert r.status == 200 and await r.read() == whole
         listed = await get_json(agency_http, line, "/api/recordings")
         assert [x["linkedid"] for x in listed] == [linkedid] and listed[0]["caller_phone"] is None
+        # Revoked: refused again.
+        async with sup.delete(url(line, f"/api/recording-grants/{grant['id']}"), json={}) as r:
+            assert r.status == 200
+        async with agency_http.get(url(line, audio)) as r:
+            assert r.status == 403
+        assert await get_json(agency_http, line, "/api/recordings") == []
         # A verification, and the weekly review counts it.
         async with sup.post(url(line, f"/api/recordings/{entry['id']}/verifications"),
                             json={"verdict": "buck_passing", "comment": "chuyển vòng"}) as r:
@@ -160,7 +167,7 @@ async def test_a_spoken_call_is_catalogued_transcribed_and_served_only_to_those_
         log = await get_json(sup, line, f"/api/recordings/audit?recording_id={entry['id']}")
         seen = {(a["username"], a["action"]) for a in log}
         assert {("giamsat", "listen"), ("giamsat", "download"), ("op1", "listen"), ("giamsat", "grant"),
-                ("xaydung", "listen"), ("giamsat", "verify")} <= seen
+                ("xaydung", "listen"), ("giamsat", "revoke"), ("giamsat", "verify")} <= seen
         assert ("op2", "listen") not in seen
         await get_json(op1, line, "/api/recordings/audit", status=403)
         async with aiohttp.ClientSession() as anonymous:

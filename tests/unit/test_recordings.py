@@ -74,7 +74,7 @@ async def job_settled(store, timeout: float = 90) -> Job:
 
 
 def catalogue(store, root: Path, live=lambda: set(), **kw) -> Catalogue:
-    return Catalogue(store, root / "spool", root / "archive", Recordings(stable_seconds=5, **kw), live_calls=live)
+    return Catalogue(store, root, Recordings(stable_seconds=5, **kw), live_calls=live)
 
 
 async def test_a_finished_call_is_archived_checked_compressed_and_queued(store, tmp_path, speech):
