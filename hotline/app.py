@@ -42,7 +42,7 @@ from hotline.recordings.models_install import check_model
 from hotline.settings import SETTINGS_FILE, Settings
 from hotline.ticketing.calls import CallTickets
 from hotline.ticketing.db import make_engine, migrate, sessionmaker
-from hotline.ticketing.escalation import EscalationScheduler
+from hotline.ticketing.handling import TicketHandling
 from hotline.ticketing.statuses import STATUSES, TicketStatus
 from hotline.ticketing.store import TicketStore
 from hotline.transfers.service import TransferService
@@ -203,11 +203,10 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
     CallTickets(prepared.store, bus)
     sms = SmsSender(sessions, make_gateway(settings.sms), settings.sms.max_attempts, settings.sms.retry_seconds,
                     settings.sms.poll_seconds)
-    transfers = TransferService(settings, prepared.profile, sessions, cti, bus, prepared.store, directory,
-                                on_sms=sms.wake)
+    handling = TicketHandling(sessions, prepared.profile, lookup_url=settings.public_base, on_sms=sms.wake,
+                              scan_seconds=settings.deadline_scan_seconds)
+    transfers = TransferService(settings, prepared.profile, sessions, cti, bus, prepared.store, directory, handling)
     await transfers.recover()
-    deadlines = EscalationScheduler(sessions, prepared.profile, on_sms=sms.wake,
-                                    scan_seconds=settings.deadline_scan_seconds)
     transcriber = Transcriber(sessions, settings.transcription, settings.model_path, settings.recordings_dir)
     catalogue = Catalogue(sessions, settings.recordings_dir, settings.recordings,
                           live_calls=lambda: cti.model.live_calls() if cti.connected.is_set() else None,
@@ -220,9 +219,9 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
     bus.subscribe(on_call_end)
     hub = Hub(bus, cti.model, prepared.store)
     desktop = DesktopServer(accounts, prepared.store, hub, cti, prepared.profile, prepared.creds.sip_passwords,
-                            settings.ports.http, secure_cookies=settings.secure_cookies,
-                            extra_apis=[TransferApi(accounts, transfers, prepared.store, settings, deadlines),
-                                        AgencyApi(accounts, AgencyInbox(sessions), directory),
+                            settings.ports.http, secure_cookies=settings.secure_cookies, handling=handling,
+                            extra_apis=[TransferApi(accounts, transfers, prepared.store, settings, handling),
+                                        AgencyApi(accounts, AgencyInbox(sessions, handling), directory),
                                         RecordingsApi(accounts, RecordingLibrary(sessions, settings.recordings_dir,
                                                                                  prepared.profile.calendar.timezone))])
     runner = web.AppRunner(desktop.app, access_log=None)
@@ -240,7 +239,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
         await asyncio.wait_for(cti.connected.wait(), 15)
         hub.start()
         sms.start()
-        deadlines.start()
+        handling.start()  # its first scan applies deadlines that passed while the hotline was down
         catalogue.start()  # its first scan is the start-up reconciliation
         await transcriber.start()
         await runner.setup()
@@ -255,7 +254,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
         ready_file.unlink(missing_ok=True)
         await hub.stop()
         await sms.stop()
-        await deadlines.stop()
+        await handling.stop()
         await catalogue.stop()
         await transcriber.stop()
         await runner.cleanup()

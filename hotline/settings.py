@@ -125,6 +125,11 @@ class Settings(BaseModel):
     # Addresses. AMI, HTTP and FastAGI stay on loopback; the SIP trunk binds where the telco is.
     sip_bind: str = "127.0.0.1"
     web_bind: str = "127.0.0.1"  # the operator desktop (put a TLS reverse proxy in front in production)
+    # The address citizens reach the public pages at (look-up links in SMS). Unset: the desktop's
+    # own address on this machine.
+    public_url: str | None = Field(None, pattern=r"^https?://[^\s]+$")
+    # Attachments (citizens' photos, videos, audio; agencies' files): size limit per file.
+    attachment_max_mb: int = Field(20, ge=1, le=500)
     secure_cookies: bool = False  # set true behind HTTPS: session cookies then travel only over TLS
     trunk_match: list[str] = ["127.0.0.1"]  # addresses (or CIDRs) identified as the telco trunk
     ports: Ports = Ports()
@@ -190,6 +195,14 @@ class Settings(BaseModel):
     @property
     def recordings_spool(self) -> Path:
         return self.recordings_dir / "spool"
+
+    @property
+    def public_base(self) -> str:
+        return (self.public_url or f"http://{self.web_bind}:{self.ports.web}").rstrip("/")
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.home / "attachments"
 
     @property
     def model_path(self) -> Path | None:

@@ -8,7 +8,8 @@ set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-PACKAGES=(asterisk asterisk-modules sip-tester sox espeak-ng ffmpeg chromium)
+# postgresql: the tests run the store's suite on PostgreSQL too (a throwaway cluster per run).
+PACKAGES=(asterisk asterisk-modules sip-tester sox espeak-ng ffmpeg chromium postgresql)
 # Node.js and npm build the desktop's browser assets, unless a Node.js is already there.
 command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 # A Python 3.11 with venv (Debian 12's python3), unless one is already there.
@@ -64,3 +65,7 @@ if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
   $SUDO systemctl disable --now asterisk >/dev/null 2>&1 || true
 fi
 pkill -x asterisk 2>/dev/null || true
+# Likewise the packaged PostgreSQL cluster: the tests start their own, on their own port.
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+  $SUDO systemctl disable --now postgresql >/dev/null 2>&1 || true
+fi

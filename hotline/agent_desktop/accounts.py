@@ -30,14 +30,15 @@ class Principal:
     role: str
     operator_id: str | None
     agency_id: int | None = None  # role agency: the agency whose inbox this is
+    agency_leader: bool = False  # role agency: approves results (Quảng Ninh)
 
     def public(self) -> dict:
         return {"username": self.username, "full_name": self.full_name, "role": self.role,
-                "operator_id": self.operator_id, "agency_id": self.agency_id}
+                "operator_id": self.operator_id, "agency_id": self.agency_id, "agency_leader": self.agency_leader}
 
 
 def _principal(u: User) -> Principal:
-    return Principal(u.id, u.username, u.full_name, u.role, u.operator_id, u.agency_id)
+    return Principal(u.id, u.username, u.full_name, u.role, u.operator_id, u.agency_id, bool(u.agency_leader))
 
 
 def _digest(token: str) -> str:
@@ -49,14 +50,15 @@ class Accounts:
         self.sessions = sessions
 
     async def create_user(self, username: str, full_name: str, role: str, password: str,
-                          operator_id: str | None = None, agency_id: int | None = None) -> None:
+                          operator_id: str | None = None, agency_id: int | None = None,
+                          agency_leader: bool = False) -> None:
         if role not in ROLES:
             raise ValueError(f"role must be one of {ROLES}")
         if (role == "agency") != (agency_id is not None):
             raise ValueError("an agency account needs its agency, and only an agency account has one")
         async with self.sessions() as s, s.begin():
             s.add(User(username=username, full_name=full_name, role=role, operator_id=operator_id,
-                       agency_id=agency_id,
+                       agency_id=agency_id, agency_leader=agency_leader,
                        password_hash=await asyncio.to_thread(_hasher.hash, password), active=True))
 
     async def user_exists(self, username: str) -> bool:

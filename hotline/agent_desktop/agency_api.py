@@ -11,7 +11,8 @@ from hotline.agencies.directory import AgencyDirectory
 from hotline.agencies.inbox import AgencyInbox
 from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.auth import error, path_id, requires
-from hotline.agent_desktop.validation import parse_body
+from hotline.agent_desktop.validation import ActionIn, parse_body
+from hotline.ticketing.handling import Actor, Payload
 
 
 class AnswerIn(BaseModel):
@@ -34,6 +35,7 @@ class AgencyAccountIn(BaseModel):
     username: str = Field(..., min_length=3, max_length=60, pattern=r"^[a-z0-9_.-]+$")
     full_name: str = Field(..., min_length=1, max_length=200)
     password: str = Field(..., min_length=10, max_length=200)
+    leader: bool = False  # the agency's leader: approves results where the profile asks for it
 
 
 class AgencyApi:
@@ -45,18 +47,28 @@ class AgencyApi:
     def register(self, r: web.UrlDispatcher) -> None:
         r.add_get("/api/agency/tickets", self.list_tickets)
         r.add_post("/api/agency/tickets/{id}/answer", self.answer)
+        r.add_post("/api/agency/tickets/{id}/actions/{action}", self.action)
         r.add_post("/api/agencies/{id}/accounts", self.create_account)
 
     @requires("agency")
     async def list_tickets(self, request: web.Request) -> web.Response:
-        return web.json_response(await self.inbox.tickets(request["principal"].agency_id))
+        return web.json_response(await self.inbox.tickets(Actor.of(request["principal"])))
 
     @requires("agency")
     async def answer(self, request: web.Request) -> web.Response:
-        p = request["principal"]
         ticket_id = path_id(request, "id", "Không có phiếu này")
         body = await parse_body(request, AnswerIn)
-        return web.json_response(await self.inbox.answer(p.agency_id, ticket_id, body.result, p.username))
+        return web.json_response(await self.inbox.act(Actor.of(request["principal"]), ticket_id, "answer",
+                                                      Payload(result=body.result)))
+
+    @requires("agency")
+    async def action(self, request: web.Request) -> web.Response:
+        """Any action of the profile's workflow open to agencies: reschedule, return, approve..."""
+        ticket_id = path_id(request, "id", "Không có phiếu này")
+        body = await parse_body(request, ActionIn)
+        payload = body.payload(self.inbox.handling.profile.calendar.timezone)
+        return web.json_response(await self.inbox.act(Actor.of(request["principal"]), ticket_id,
+                                                      request.match_info["action"], payload))
 
     @requires("admin")
     async def create_account(self, request: web.Request) -> web.Response:
@@ -67,5 +79,6 @@ class AgencyApi:
         if await self.accounts.user_exists(body.username):
             return error(409, "Tên đăng nhập đã có")
         await self.accounts.create_user(body.username, body.full_name, "agency", body.password,
-                                        agency_id=found[0].id)
-        return web.json_response({"username": body.username, "agency_id": found[0].id}, status=201)
+                                        agency_id=found[0].id, agency_leader=body.leader)
+        return web.json_response({"username": body.username, "agency_id": found[0].id, "leader": body.leader},
+                                 status=201)

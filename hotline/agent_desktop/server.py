@@ -21,6 +21,7 @@ from hotline.agent_desktop.validation import TicketEdit, parse_body
 from hotline.config.profile import Profile
 from hotline.cti.ami import ActionError, AmiBridge
 from hotline.ticketing.calls import ticket_public
+from hotline.ticketing.handling import Actor, TicketHandling
 from hotline.ticketing.store import TicketStore
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,8 @@ PAUSE_REASONS = {"break": "Nghỉ giải lao", "meal": "Ăn trưa", "training": 
 
 class DesktopServer:
     def __init__(self, accounts: Accounts, store: TicketStore, hub: Hub, cti: AmiBridge, profile: Profile,
-                 sip_passwords: dict[str, str], ws_port: int, secure_cookies: bool = False, extra_apis=()):
+                 sip_passwords: dict[str, str], ws_port: int, secure_cookies: bool = False, extra_apis=(),
+                 handling: TicketHandling | None = None):
         self.accounts = accounts
         self.store = store
         self.hub = hub
@@ -39,6 +41,7 @@ class DesktopServer:
         self.sip_passwords = sip_passwords
         self.ws_port = ws_port
         self.secure_cookies = secure_cookies
+        self.handling = handling or TicketHandling(store.sessions, profile)
         self.app = web.Application(client_max_size=256 * 1024, middlewares=[refusals])
         r = self.app.router
         r.add_get("/", self.index)
@@ -207,9 +210,9 @@ class DesktopServer:
         edit = await parse_body(request, TicketEdit)
         fields = edit.model_dump(exclude_unset=True)
         submit = fields.pop("submit", False)
-        if submit:
-            fields["draft"] = False
         ticket = await self.store.update_ticket(ticket_id, **fields)
+        if submit:  # the ticket enters the workflow: its first deadline, the citizen's receipt
+            ticket = await self.store.submit_draft(ticket_id, self.handling, Actor.of(request["principal"]))
         return web.json_response(ticket_public(ticket))
 
     # -- supervisor -----------------------------------------------------------------------------

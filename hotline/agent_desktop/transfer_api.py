@@ -10,7 +10,7 @@ from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.auth import error, path_id, requires
 from hotline.agent_desktop.validation import TransferRequest, parse_body
 from hotline.settings import Settings
-from hotline.ticketing.escalation import EscalationScheduler, aware
+from hotline.ticketing.handling import TicketHandling, aware
 from hotline.ticketing.store import TicketStore
 from hotline.transfers.records import transfer_public
 from hotline.transfers.service import TransferService
@@ -22,7 +22,7 @@ NO_TRANSFER = "Không có lượt chuyển này"
 
 class TransferApi:
     def __init__(self, accounts: Accounts, transfers: TransferService, store: TicketStore, settings: Settings,
-                 deadlines: EscalationScheduler):
+                 deadlines: TicketHandling):
         self.accounts = accounts
         self.transfers = transfers
         self.directory: AgencyDirectory = transfers.directory

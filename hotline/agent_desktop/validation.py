@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hotline.errors import Refused
 from hotline.recordings.library import VERDICTS
+from hotline.ticketing.handling import Payload
 
 MAX_BODY = 64 * 1024
 
@@ -23,7 +26,8 @@ FIELD_NAMES = {"reporter_name": "Họ tên", "caller_phone": "Số điện tho�
                "name": "Tên", "level": "Cấp", "fields": "Lĩnh vực", "phone": "Số điện thoại", "route": "Tuyến gọi",
                "contacts": "Người liên hệ", "kind": "Kiểu chuyển", "agency_id": "Cơ quan", "target": "Nơi chuyển",
                "queue": "Hàng đợi", "active": "Đang hoạt động", "result": "Nội dung trả lời",
-               "username": "Tên đăng nhập", "full_name": "Họ tên", "password": "Mật khẩu"}
+               "username": "Tên đăng nhập", "reason": "Lý do", "question": "Nội dung", "date": "Ngày hẹn",
+               "rating": "Mức độ hài lòng", "full_name": "Họ tên", "password": "Mật khẩu"}
 
 
 class TicketEdit(BaseModel):
@@ -83,3 +87,40 @@ class VerificationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     verdict: str = Field(..., pattern="^(" + "|".join(VERDICTS) + ")$")
     comment: str = Field("", max_length=5000)
+
+
+def _nfc_text(v: str | None) -> str | None:
+    if v is None:
+        return None
+    return unicodedata.normalize("NFC", v).strip()
+
+
+class ActionIn(BaseModel):
+    """A workflow action on a ticket (operator, agency, leader): what it needs, if anything."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    result: str | None = Field(None, max_length=20000)
+    reason: str | None = Field(None, max_length=2000)
+    question: str | None = Field(None, max_length=5000)
+    agency_id: int | None = Field(None, ge=1, le=10**9)
+    # The new date of a reschedule: YYYY-MM-DD (the end of that working day) or YYYY-MM-DDTHH:MM,
+    # local time of the profile.
+    date: str | None = Field(None, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2})?$")
+    rating: int | None = Field(None, ge=1, le=5)
+
+    @field_validator("result", "reason", "question")
+    @classmethod
+    def _nfc(cls, v: str | None) -> str | None:
+        return _nfc_text(v)
+
+    def payload(self, tz: str, day_ends: str = "17:00") -> Payload:
+        when = None
+        if self.date:
+            text = self.date if "T" in self.date else f"{self.date}T{day_ends}"
+            try:
+                when = datetime.strptime(text, "%Y-%m-%dT%H:%M").replace(tzinfo=ZoneInfo(tz))
+            except ValueError:
+                raise ValidationFailed("Ngày hẹn không hợp lệ", 422) from None
+        return Payload(result=self.result, reason=self.reason, question=self.question, agency_id=self.agency_id,
+                       date=when, rating=self.rating)

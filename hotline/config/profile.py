@@ -10,13 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hotline.config.menu import Menu
 from hotline.config.prompts import PromptsFile
 from hotline.config.queues import QueuesFile
+from hotline.config.workflow import WorkflowFile
 from hotline.config.yamlfile import load_model, read_yaml
 from hotline.errors import ConfigError
 from hotline.workhours import CalendarConfig
@@ -61,15 +60,6 @@ class Numbers(BaseModel):
         return list(dict.fromkeys(forms))
 
 
-class Deadline(BaseModel):
-    """A legal time limit: working time counts office hours only; clock time counts every minute."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    amount: float = Field(..., gt=0)
-    unit: Literal["working_hours", "working_days", "hours", "minutes"]
-
-
 class TransferPolicy(BaseModel):
     """Live transfers to agencies (Đồng Tháp Art. 9.1-9.3)."""
 
@@ -79,10 +69,6 @@ class TransferPolicy(BaseModel):
     # When the agency does not pick up: create the transfer slip at once (true), or let the
     # operator do it with one click (false).
     auto_slip: bool = False
-    # The focal point's time to answer a transfer slip; past it, the slip goes to the agency head,
-    # who must answer within `head_deadline` counted from the transfer; past that, overdue.
-    slip_deadline: Deadline = Deadline(amount=8, unit="working_hours")
-    head_deadline: Deadline = Deadline(amount=48, unit="working_hours")
 
 
 class ProfileFile(BaseModel):
@@ -95,6 +81,7 @@ class ProfileFile(BaseModel):
     menu: str  # path relative to the config folder
     queues: str
     prompts: str
+    workflow: str  # the ticket workflow file (steps, deadlines, actions)
     prompt_overrides: dict[str, str] = {}  # e.g. a province's own greeting
     transfers: TransferPolicy = TransferPolicy()
 
@@ -110,6 +97,7 @@ class Profile:
     prompts: PromptsFile
     menu_file: Path
     prompts_file: Path
+    workflow: WorkflowFile
     transfers: TransferPolicy = dc_field(default_factory=TransferPolicy)
 
 
@@ -146,6 +134,8 @@ def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] |
     queues_path = config_dir / pf.queues
     prompts_path = config_dir / pf.prompts
     menu = load_model(menu_path, Menu)
+    workflow_path = config_dir / pf.workflow
+    workflow = load_model(workflow_path, WorkflowFile)
     queues = load_model(queues_path, QueuesFile)
     prompts = load_model(prompts_path, PromptsFile)
     prompts.prompts.update(pf.prompt_overrides)
@@ -154,6 +144,12 @@ def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] |
     for field, qid in menu.queues().items():
         if qid not in known_queues:
             raise ConfigError(f"{menu_path}: field '{field}': no queue {qid!r} in {queues_path}")
+    topics = {q.topic for q in queues.queues}
+    for name, step in workflow.steps.items():
+        for topic in step.deadline_by_topic:
+            if topic not in topics:
+                raise ConfigError(f"{workflow_path}: field 'steps.{name}.deadline_by_topic': no topic {topic!r} "
+                                  f"in {queues_path}")
     needed = set(menu.prompts()) | {f"digit_{d}" for d in range(10)}
     needed |= {menu.ticket_lookup.status_prefix + s for s in ticket_statuses or []}
     for name in sorted(needed):
@@ -169,5 +165,6 @@ def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] |
         prompts=prompts,
         menu_file=menu_path,
         prompts_file=prompts_path,
+        workflow=workflow,
         transfers=pf.transfers,
     )

@@ -52,3 +52,48 @@ def escalation_text(code: str, agency: str, due: datetime, tz: str) -> str:
         if segments(text) <= MAX_SEGMENTS:
             return text
     return text
+
+
+def _fit(*candidates: str) -> str:
+    """The first text within the SMS length rule (the last one otherwise)."""
+    for text in candidates:
+        if segments(text) <= MAX_SEGMENTS:
+            return text
+    return candidates[-1]
+
+
+def receipt_text(code: str, line: str) -> str:
+    """To the citizen when a report is received: the code to look it up (HCMC Art. 6)."""
+    return _fit(f"Tổng đài 1022 {line} đã tiếp nhận phản ánh của quý vị, mã số {code}. "
+                f"Tra cứu kết quả bằng mã số này tại trang web hoặc gọi 1022.",
+                f"Tổng đài 1022 đã tiếp nhận phản ánh, mã số {code}.")
+
+
+def result_text(code: str, url: str) -> str:
+    """To the citizen when the result is there, with the look-up link (HCMC Art. 7.4)."""
+    return _fit(f"Phản ánh mã số {code} đã có kết quả trả lời. Xem kết quả và đánh giá mức độ hài lòng "
+                f"tại {url}",
+                f"Phản ánh {code} đã có kết quả: {url}")
+
+
+def clarify_text(code: str, days: str) -> str:
+    """To the citizen asked to complete an unclear report (Thanh Hóa group 2)."""
+    return _fit(f"Phản ánh mã số {code} chưa đủ thông tin để xử lý. Đề nghị quý vị bổ sung trong {days} "
+                f"qua Tổng đài 1022 hoặc trang tra cứu; quá hạn phản ánh sẽ được kết thúc.",
+                f"Phản ánh {code} cần bổ sung thông tin trong {days}.")
+
+
+def duplicate_text(code: str, original: str) -> str:
+    """To a later reporter of an incident already being handled (HCMC Art. 6.4)."""
+    return _fit(f"Phản ánh mã số {code} trùng với vụ việc mã số {original} đang được xử lý. "
+                f"Quý vị có thể tra cứu tiến độ bằng mã số {original}.")
+
+
+def approval_text(code: str, agency: str) -> str:
+    """To the agency's leader when a result awaits approval (Quảng Ninh)."""
+    return _fit(f"Tổng đài 1022: kết quả xử lý phiếu {code} của {_shorten(agency, 80)} chờ lãnh đạo phê duyệt.",
+                f"Tổng đài 1022: phiếu {code} chờ lãnh đạo phê duyệt.")
+
+
+def status_text(code: str, step: str) -> str:
+    return _fit(f"Phản ánh mã số {code}: {_shorten(step, 100)}.")

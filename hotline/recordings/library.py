@@ -17,7 +17,7 @@ from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.errors import Refused
-from hotline.ticketing.escalation import aware
+from hotline.ticketing.models import aware
 from hotline.ticketing.models import (Agency, AuditEntry, Job, Recording, RecordingGrant, Ticket, Transcript,
                                       Verification)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from hotline.config.profile import Deadline
+from hotline.config.deadline import Deadline
 from hotline.workhours import CalendarConfig, WorkCalendar
 
 

@@ -12,6 +12,13 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def aware(d: datetime | None) -> datetime | None:
+    """SQLite hands datetimes back without their zone; the store keeps UTC."""
+    if d is None:
+        return None
+    return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -37,14 +44,45 @@ class Ticket(Base):
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)  # handling unit
     assignee_contact_id: Mapped[int | None] = mapped_column(ForeignKey("agency_contacts.id"))
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
-    # focal_point | head | overdue: who must answer a transferred ticket, and by `due_at`
-    handling_stage: Mapped[str | None] = mapped_column(String(20), index=True)
+    # The step of the profile's workflow (received, focal_point, head, overdue, answered, ...):
+    # who must act, and by `due_at`.
+    handling_stage: Mapped[str | None] = mapped_column(String(20), index=True, default="received")
+    stage_entered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=0)  # every workflow write is conditional on it
+    counts: Mapped[str] = mapped_column(Text, default="{}")  # JSON: actions taken, by name (reschedules)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)  # a deadline was missed at some step
+    classification: Mapped[str | None] = mapped_column(String(30))  # the action that classified it
+    state_secret: Mapped[bool] = mapped_column(Boolean, default=False)  # never published
+    answer_level: Mapped[int | None] = mapped_column(Integer)  # 1: the operator answered; 2: an agency
+    reason: Mapped[str | None] = mapped_column(Text)  # the latest rejection / return / send-back reason
+    question: Mapped[str | None] = mapped_column(Text)  # the citizen's latest follow-up or clarification
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    rating: Mapped[int | None] = mapped_column(Integer)  # 1 (rất không hài lòng) .. 5 (rất hài lòng)
+    rated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     transferred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # deadlines count from it
     result: Mapped[str | None] = mapped_column(Text)  # the handling agency's answer
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     answered_by: Mapped[str | None] = mapped_column(String(60))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class Attachment(Base):
+    """A file given with a report (citizen's photo, video, audio) or with an answer (agency)."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(300))  # relative to the attachments folder
+    uploaded_by: Mapped[str] = mapped_column(String(60))
+    public: Mapped[bool] = mapped_column(Boolean, default=False)  # part of a published answer
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class CallbackRequest(Base):
@@ -72,6 +110,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))  # operator | supervisor | admin | agency
     operator_id: Mapped[str | None] = mapped_column(String(40))  # SIP endpoint of the softphone
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))  # role agency: whose inbox
+    agency_leader: Mapped[bool] = mapped_column(Boolean, default=False)  # approves results (Quảng Ninh)
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

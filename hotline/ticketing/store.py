@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime, timezone
+
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.ticketing.codes import new_code
@@ -22,6 +24,31 @@ class TicketStore:
             code = fields.pop("code", None) or await self._free_code(s)
             ticket = Ticket(code=code, **fields)
             s.add(ticket)
+        return ticket
+
+    async def receive(self, handling, actor, now: datetime | None = None, **fields) -> Ticket:
+        """A complete report (another channel, the public form): stored and entered into the
+        workflow in one transaction, with the citizen's receipt SMS if the profile sends one."""
+        now = now or datetime.now(timezone.utc)
+        async with self.sessions() as s, s.begin():
+            ticket = Ticket(code=await self._free_code(s), draft=False, created_at=now, **fields)
+            s.add(ticket)
+            await s.flush()
+            await handling.submit(s, ticket, actor, now)
+        handling.on_sms()
+        return ticket
+
+    async def submit_draft(self, ticket_id: int, handling, actor, now: datetime | None = None) -> Ticket | None:
+        """The operator sends the ticket written during a call: it enters the workflow (once)."""
+        now = now or datetime.now(timezone.utc)
+        async with self.sessions() as s, s.begin():
+            claimed = await s.execute(update(Ticket).where(Ticket.id == ticket_id, Ticket.draft.is_(True))
+                                      .values(draft=False).execution_options(synchronize_session=False))
+            ticket = await s.get(Ticket, ticket_id)
+            if claimed.rowcount == 1 and ticket.handling_stage == handling.workflow.initial:
+                await s.refresh(ticket)
+                await handling.submit(s, ticket, actor, now)
+        handling.on_sms()
         return ticket
 
     async def add_callback_request(self, caller_number: str, reason: str, queue: str | None = None,

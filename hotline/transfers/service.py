@@ -32,6 +32,7 @@ from hotline.settings import Settings
 from hotline.ticketing.store import TicketStore
 from hotline.transfers.outcomes import FAILED, outcome_of_dial
 from hotline.transfers.records import TransferRecords, transfer_public
+from hotline.ticketing.handling import TicketHandling
 from hotline.transfers.slips import send_slip
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ class Live:
 
 class TransferService:
     def __init__(self, settings: Settings, profile: Profile, sessions: async_sessionmaker, cti: AmiBridge,
-                 bus: EventBus, store: TicketStore, directory: AgencyDirectory, on_sms=None):
+                 bus: EventBus, store: TicketStore, directory: AgencyDirectory, handling: TicketHandling):
         self.settings = settings
         self.profile = profile
         self.sessions = sessions
@@ -63,7 +64,7 @@ class TransferService:
         self.store = store
         self.directory = directory
         self.records = TransferRecords(sessions)
-        self.on_sms = on_sms or (lambda: None)
+        self.handling = handling  # the workflow: a slip is the ticket's transfer to the agency
         self.live: dict[str, Live] = {}  # linkedid -> the transfer in progress
         # Operators' commands run one at a time (they are rare, and each is a few AMI actions):
         # no double start on one call, no complete racing a cancel.
@@ -195,8 +196,7 @@ class TransferService:
             raise Refused(404, "Không có lượt chuyển này")
         if operator is not None and record.operator_id != operator:
             raise Refused(403, "Lượt chuyển này không phải của bạn")
-        ticket, sms = await send_slip(self.sessions, self.profile, transfer_id, actor)
-        self.on_sms()
+        ticket, sms = await send_slip(self.sessions, self.handling, transfer_id, actor)
         log.info("transfer slip for ticket %s to %s, due %s", ticket.code, sms.to_number, ticket.due_at)
         updated = transfer_public(await self.records.get(transfer_id))
         await self._publish(updated)

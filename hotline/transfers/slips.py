@@ -1,6 +1,6 @@
 """The transfer slip (phiếu chuyển, Đồng Tháp Art. 9.3): when an agency does not pick up, the
-ticket is assigned to the agency's focal point with the profile's deadline, and an SMS goes to
-the focal point through the outbox, all in one transaction."""
+ticket takes the workflow's transfer to the agency (its focal point, with the profile's deadline)
+and an SMS goes to the focal point through the outbox, all in one transaction."""
 
 from __future__ import annotations
 
@@ -9,19 +9,14 @@ from datetime import datetime, timezone
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from hotline.config.profile import Profile
 from hotline.errors import Refused
-from hotline.notifications.outbox import enqueue
-from hotline.notifications.sms import transfer_slip_text
-from hotline.ticketing.deadlines import due_at
+from hotline.ticketing.handling import Actor, Payload, TicketHandling
 from hotline.ticketing.models import Agency, AgencyContact, SmsMessage, Ticket, Transfer
-from hotline.ticketing.statuses import TicketStatus
 from hotline.transfers.outcomes import FAILED
-from hotline.transfers.records import add_event
 
 
-async def send_slip(sessions: async_sessionmaker, profile: Profile, transfer_id: int, actor: str,
-                    now: datetime | None = None) -> tuple[Ticket, SmsMessage]:
+async def send_slip(sessions: async_sessionmaker, handling: TicketHandling, transfer_id: int, actor: str,
+                    now: datetime | None = None) -> tuple[Ticket, SmsMessage | None]:
     now = now or datetime.now(timezone.utc)
     async with sessions() as s, s.begin():
         t = await s.get(Transfer, transfer_id)
@@ -39,19 +34,17 @@ async def send_slip(sessions: async_sessionmaker, profile: Profile, transfer_id:
         if ticket is None:
             raise Refused(409, "Cuộc gọi chưa có phiếu tiếp nhận")
         agency = await s.get(Agency, t.agency_id)
-        focal = await s.scalar(select(AgencyContact).where(AgencyContact.agency_id == t.agency_id,
-                                                           AgencyContact.role == "focal_point")
-                               .order_by(AgencyContact.id).limit(1))
+        focal = await s.scalar(select(AgencyContact.id).where(AgencyContact.agency_id == t.agency_id,
+                                                              AgencyContact.role == "focal_point").limit(1))
         if focal is None:
             raise Refused(409, f"{agency.name} chưa có cán bộ đầu mối: cập nhật danh bạ cơ quan")
-        ticket.agency_id, ticket.assignee_contact_id = agency.id, focal.id
-        ticket.status = TicketStatus.IN_PROGRESS
-        ticket.due_at = due_at(now, profile.transfers.slip_deadline, profile.calendar)
-        ticket.handling_stage, ticket.transferred_at = "focal_point", now
-        topic = next((q.name for q in profile.queues.queues if q.topic == ticket.topic), None)
-        text = transfer_slip_text(ticket.code, agency.name, topic, ticket.due_at,
-                                  profile.calendar.timezone)
-        sms = enqueue(s, focal.phone, text, "transfer_slip", ticket.id)
-        add_event(s, ticket.id, actor, "transfer_slip", transfer_id=t.id, agency=agency.name,
-                  focal_point=focal.name, due_at=ticket.due_at, outcome=t.outcome)
+        # The workflow's transfer: the agency's first step, its deadline, the slip SMS to the focal point.
+        await handling.apply(s, ticket, "transfer", Actor(actor, frozenset({"operator"})),
+                             Payload(agency_id=agency.id, extra={"transfer_id": t.id, "outcome": t.outcome}),
+                             now, event="transfer_slip")
+        await s.flush()
+        sms = await s.scalar(select(SmsMessage).where(SmsMessage.ticket_id == ticket.id,
+                                                      SmsMessage.purpose == "transfer_slip")
+                             .order_by(SmsMessage.id.desc()).limit(1))
+    handling.on_sms()
     return ticket, sms

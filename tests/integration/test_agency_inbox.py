@@ -66,7 +66,7 @@ async def test_the_focal_point_answers_in_the_agency_inbox(playwright_session, d
         t = await s.get(Ticket, open_ticket.id)
         events = [e.action for e in await s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t.id))]
     assert t.status == "answered" and t.handling_stage == "answered" and t.answered_by == "phuc.sxd"
-    assert "sửa chữa" in t.result and events == ["answered_by_agency"]
+    assert "sửa chữa" in t.result and events == ["answer"]
 
     agency = await session_for(desktop_line, "phuc.sxd", "mat-khau-dai-1")
     try:

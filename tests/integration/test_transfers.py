@@ -470,7 +470,7 @@ async def test_missed_deadlines_escalate_in_the_running_hotline_and_reach_the_ov
     sms = await rows(store, SmsMessage, SmsMessage.ticket_id == ticket.id)
     assert [(m.to_number, m.purpose) for m in sms] == [("0911000002", "escalation")]  # the head, once
     history = [e.action for e in await rows(store, TicketEvent, TicketEvent.ticket_id == ticket.id)]
-    assert history == ["escalated_to_head", "overdue"]
+    assert history == ["deadline_missed", "deadline_missed"]  # focal point -> head -> overdue
     http = await session_for(desktop_line, "gs-overdue", await store.user("gs-overdue", "supervisor"))
     try:
         async with http.get(url(desktop_line, "/api/supervisor/overdue")) as r:

@@ -13,6 +13,7 @@ from hotline.settings import Settings
 from hotline.ticketing.db import make_engine, migrate, sessionmaker
 from hotline.ticketing.models import SmsMessage, Ticket
 from hotline.ticketing.store import TicketStore
+from hotline.ticketing.handling import TicketHandling
 from hotline.transfers.service import TransferService
 
 CALLER = {"Channel": "PJSIP/trunk-00000001", "Uniqueid": "7.1", "Linkedid": "7.1", "CallerIDNum": "0912345678"}
@@ -56,7 +57,8 @@ async def setup(tmp_path, auto_slip: bool):
         published.append(ev)
 
     bus.subscribe(keep)
-    service = TransferService(settings, profile, sessions, cti, bus, store, directory)
+    service = TransferService(settings, profile, sessions, cti, bus, store, directory,
+                              TicketHandling(sessions, profile))
     m = cti.model
     m.apply({"Event": "Newchannel", **CALLER})
     m.apply({"Event": "QueueCallerJoin", "Queue": "infrastructure", **CALLER})

@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from hotline.agencies.schemas import AgencyIn, folded, normalise_phone
-from hotline.config.profile import Deadline
+from hotline.config.deadline import Deadline
 from hotline.cti.model import CtiModel
 from hotline.notifications.sms import MAX_SEGMENTS, segments, transfer_slip_text
 from hotline.settings import Settings

@@ -1,0 +1,87 @@
+"""A province's ticket workflow as data: the steps a ticket goes through, the deadline of each
+step and what happens when it passes, and the actions that move a ticket, with who may take them.
+
+A workflow file lives in `config/workflows/<name>.yaml`; a profile names it (`workflow:`). The
+engine (`hotline.ticketing.workflow`) knows nothing of any province: everything that differs
+between Đồng Tháp, Đồng Nai, Hồ Chí Minh City, Quảng Ninh and Thanh Hóa is in these files.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from hotline.config.deadline import Deadline
+from hotline.ticketing.statuses import TicketStatus
+
+# Who takes an action: the hotline's staff (operator, supervisor), an agency's account, an
+# agency's leader (an agency account marked as leader), the citizen (public pages, by ticket code
+# and phone), or the system (deadline scan).
+Role = Literal["operator", "agency", "leader", "citizen"]
+# Who gets an SMS when a ticket enters a step.
+Recipient = Literal["citizen", "focal_point", "head"]
+# What an action must be given.
+Need = Literal["reason", "result", "agency", "date", "rating", "question"]
+
+
+class Step(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str  # shown to users (Vietnamese)
+    status: TicketStatus  # the coarse status the IVR and the public look-up speak of
+    # Who must act while the ticket is in this step: the hotline, the handling agency (its inbox),
+    # the agency's leader, the citizen, or nobody (a final step).
+    holder: Literal["hotline", "agency", "leader", "citizen", "none"]
+    deadline: Deadline | None = None
+    deadline_by_topic: dict[str, Deadline] = {}  # a different limit for some fields (topics)
+    # The limit counts from entering the step, from the ticket's receipt, or from its transfer to
+    # the agency (Đồng Tháp: the head's 48 working hours count from the transfer).
+    deadline_from: Literal["entered", "received", "transferred"] = "entered"
+    # The step entered when the deadline passes (escalation, overdue, closing an unanswered
+    # clarification). Unset: the ticket stays and is only marked late.
+    on_expiry: str | None = None
+    notify: list[Recipient] = []  # SMS on entering the step
+    publish: bool = False  # entering it publishes the result (never confidential or secret ones)
+    final: bool = False
+
+
+class Action(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    title: str
+    from_: list[str] = Field(..., alias="from", min_length=1)
+    to: str | None = None  # unset: the ticket stays in its step (a reschedule, a rating)
+    by: list[Role] = Field(..., min_length=1)
+    needs: list[Need] = []
+    limit: int | None = Field(None, ge=1)  # at most this many times per ticket (reschedule: 1)
+    within: Deadline | None = None  # only this long after entering the step (an agency's return)
+    notify: list[Recipient] = []  # SMS when the action is taken (besides the new step's own)
+
+
+class WorkflowFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    initial: str = "received"
+    steps: dict[str, Step]
+    actions: dict[str, Action]
+
+    @model_validator(mode="after")
+    def _references(self) -> "WorkflowFile":
+        names = set(self.steps)
+        if self.initial not in names:
+            raise ValueError(f"initial: no step {self.initial!r}")
+        for name, step in self.steps.items():
+            if step.on_expiry and step.on_expiry not in names:
+                raise ValueError(f"steps.{name}.on_expiry: no step {step.on_expiry!r}")
+            if (step.on_expiry or step.deadline_by_topic) and not step.deadline:
+                raise ValueError(f"steps.{name}: on_expiry and deadline_by_topic need a deadline")
+        for name, action in self.actions.items():
+            for src in action.from_:
+                if src not in names:
+                    raise ValueError(f"actions.{name}.from: no step {src!r}")
+                if self.steps[src].final and action.to is not None:
+                    raise ValueError(f"actions.{name}.from: {src!r} is a final step (only a rating may follow)")
+            if action.to and action.to not in names:
+                raise ValueError(f"actions.{name}.to: no step {action.to!r}")
+        return self

@@ -1,0 +1,266 @@
+"""Tickets moving through the profile's workflow, in the store.
+
+Every move (an operator's transfer, an agency's answer or reschedule, a leader's approval, a
+citizen's rating, a deadline passing) is one transaction: the ticket's row changes only if its
+`version` is still the one the move was decided on (a conditional UPDATE), and the history line
+and the SMS go in with it. Two clicks, two tabs, a restart in the middle of a scan, or two scans
+racing can therefore never apply a move twice. Due times live in the row; the scan looks for them
+at start-up and then periodically, so nothing depends on a timer surviving.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hotline.background import Periodic
+from hotline.config.profile import Profile
+from hotline.errors import Refused
+from hotline.notifications import sms as texts
+from hotline.notifications.outbox import enqueue
+from hotline.ticketing.models import Agency, AgencyContact, Ticket, aware
+from hotline.ticketing.workflow import Move, TicketState, Workflow
+from hotline.transfers.records import add_event
+
+log = logging.getLogger(__name__)
+
+STAFF_ROLES = {"operator": "operator", "supervisor": "operator", "admin": "operator"}
+NEED_NAMES = {"reason": "lý do", "result": "nội dung trả lời", "agency": "cơ quan xử lý", "date": "ngày hẹn",
+              "rating": "mức độ hài lòng", "question": "nội dung"}
+RATINGS = {5: "Rất hài lòng", 4: "Hài lòng", 3: "Bình thường", 2: "Không hài lòng", 1: "Rất không hài lòng"}
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str  # username, "system", or "citizen"
+    roles: frozenset[str]
+    agency_id: int | None = None  # an agency's account acts only on its own tickets
+
+    @classmethod
+    def of(cls, principal) -> "Actor":
+        if principal.role == "agency":
+            roles = {"agency", "leader"} if getattr(principal, "agency_leader", False) else {"agency"}
+            return cls(principal.username, frozenset(roles), principal.agency_id)
+        return cls(principal.username, frozenset({STAFF_ROLES.get(principal.role, principal.role)}))
+
+
+SYSTEM = Actor("system", frozenset({"system"}))
+CITIZEN = Actor("citizen", frozenset({"citizen"}))
+
+
+@dataclass
+class Payload:
+    result: str | None = None
+    reason: str | None = None
+    agency_id: int | None = None
+    date: datetime | None = None
+    rating: int | None = None
+    question: str | None = None
+    extra: dict = field(default_factory=dict)  # more detail for the history line
+
+
+def state_of(t: Ticket) -> TicketState:
+    return TicketState(stage=t.handling_stage or "received", topic=t.topic, received_at=aware(t.created_at),
+                       transferred_at=aware(t.transferred_at), stage_entered_at=aware(t.stage_entered_at),
+                       due_at=aware(t.due_at), counts=json.loads(t.counts or "{}"))
+
+
+class TicketHandling:
+    def __init__(self, sessions: async_sessionmaker, profile: Profile, lookup_url: str = "",
+                 on_sms=None, scan_seconds: float = 30):
+        self.sessions = sessions
+        self.profile = profile
+        self.workflow = Workflow(profile.workflow, profile.calendar)
+        self.lookup_url = lookup_url.rstrip("/")
+        self.on_sms = on_sms or (lambda: None)
+        self._loop = Periodic("deadline scan", self.scan, scan_seconds)
+        self.start, self.stop = self._loop.start, self._loop.stop
+
+    # -- actions ------------------------------------------------------------------------------
+    async def act(self, ticket_id: int, action: str, actor: Actor, payload: Payload | None = None,
+                  now: datetime | None = None) -> Ticket:
+        now = now or datetime.now(timezone.utc)
+        async with self.sessions() as s, s.begin():
+            t = await s.get(Ticket, ticket_id)
+            if t is None or t.draft or (actor.agency_id is not None and t.agency_id != actor.agency_id):
+                raise Refused(404, "Không có phiếu này")
+            await self.apply(s, t, action, actor, payload or Payload(), now)
+        self.on_sms()
+        async with self.sessions() as s:
+            return await s.get(Ticket, ticket_id)
+
+    def allowed(self, t: Ticket, actor: Actor, now: datetime | None = None) -> list[str]:
+        return self.workflow.actions_for(state_of(t), set(actor.roles), now or datetime.now(timezone.utc))
+
+    async def apply(self, s: AsyncSession, t: Ticket, action: str, actor: Actor, payload: Payload,
+                    now: datetime, event: str | None = None) -> Move:
+        """Decide and write one action inside the caller's transaction."""
+        config = self.workflow.config.actions.get(action)
+        if config is not None:
+            for need in config.needs:
+                if getattr(payload, "agency_id" if need == "agency" else need, None) in (None, ""):
+                    raise Refused(422, f"Thiếu {NEED_NAMES[need]}")
+        if payload.rating is not None and payload.rating not in RATINGS:
+            raise Refused(422, "Mức độ hài lòng từ 1 đến 5")
+        move = self.workflow.act(action, state_of(t), set(actor.roles), now, new_date=payload.date)
+        values: dict = {}
+        agency = None
+        if config is not None and "agency" in config.needs:
+            agency = await s.get(Agency, payload.agency_id)
+            if agency is None or not agency.active:
+                raise Refused(422, "Không có cơ quan này")
+            focal = await self._contact(s, agency.id, "focal_point")
+            values.update(agency_id=agency.id, assignee_contact_id=focal.id if focal else None, transferred_at=now)
+        if move.from_stage == self.workflow.initial and move.stage != move.from_stage:
+            values["classification"] = action
+        if payload.result is not None:
+            level = 1 if "operator" in actor.roles else 2
+            values.update(result=payload.result, answered_at=now, answered_by=actor.name, answer_level=level)
+        if payload.reason is not None:
+            values["reason"] = payload.reason
+        if payload.question is not None:
+            values["question"] = payload.question
+        if payload.rating is not None:
+            values.update(rating=payload.rating, rated_at=now)
+        if "agency" in actor.roles and self.workflow.step(move.stage).holder == "hotline":
+            values.update(agency_id=None, assignee_contact_id=None)  # returned: not its authority
+        counts = json.loads(t.counts or "{}")
+        counts[action] = counts.get(action, 0) + 1
+        values["counts"] = json.dumps(counts)
+        await self._write(s, t, move, now, values)
+        detail = {"from": move.from_stage, "to": move.stage, "due_at": move.due_at, **payload.extra}
+        for key in ("reason", "question", "rating"):
+            if getattr(payload, key) is not None:
+                detail[key] = getattr(payload, key)
+        if payload.result is not None:
+            detail["result"] = payload.result[:2000]
+        if agency is not None:
+            detail["agency"] = agency.name
+        if payload.date is not None:
+            detail["date"] = payload.date
+        add_event(s, t.id, actor.name, event or action, **detail)
+        await self._notify(s, t, move)
+        return move
+
+    async def _write(self, s: AsyncSession, t: Ticket, move: Move, now: datetime, values: dict) -> None:
+        values = {"due_at": move.due_at, **values}
+        values.update(handling_stage=move.stage, status=move.status, version=t.version + 1)
+        if move.stage != move.from_stage:
+            values["stage_entered_at"] = now
+        if move.late:
+            values["late"] = True
+        if move.publish:
+            values["published_at"] = None if (t.confidential or t.state_secret) else now
+        res = await s.execute(update(Ticket).where(Ticket.id == t.id, Ticket.version == t.version).values(**values)
+                              .execution_options(synchronize_session=False))
+        if res.rowcount != 1:
+            raise Refused(409, "Phiếu vừa được người khác cập nhật, vui lòng tải lại")
+        await s.refresh(t)
+
+    async def _contact(self, s: AsyncSession, agency_id: int | None, role: str) -> AgencyContact | None:
+        if agency_id is None:
+            return None
+        return await s.scalar(select(AgencyContact).where(AgencyContact.agency_id == agency_id,
+                                                          AgencyContact.role == role)
+                              .order_by(AgencyContact.id).limit(1))
+
+    async def _notify(self, s: AsyncSession, t: Ticket, move: Move) -> None:
+        tz = self.profile.calendar.timezone
+        for who in move.notify:
+            if who == "citizen":
+                if not t.caller_phone:
+                    continue
+                if move.stage == self.workflow.initial and move.from_stage == move.stage:
+                    text, purpose = texts.receipt_text(t.code, self.profile.name), "receipt"
+                elif move.publish:
+                    text, purpose = texts.result_text(t.code, f"{self.lookup_url}/tra-cuu?ma={t.code}"), "result"
+                elif move.stage == "clarifying":
+                    limit = self.workflow.step("clarifying").deadline
+                    days = f"{limit.amount:g} ngày làm việc" if limit else "thời hạn quy định"
+                    text, purpose = texts.clarify_text(t.code, days), "clarify"
+                else:
+                    text, purpose = texts.status_text(t.code, self.workflow.step(move.stage).title), "status"
+                enqueue(s, t.caller_phone, text, purpose, t.id)
+                continue
+            contact = await self._contact(s, t.agency_id, "focal_point" if who == "focal_point" else "head")
+            agency = await s.get(Agency, t.agency_id) if t.agency_id else None
+            if contact is None or agency is None:
+                log.warning("ticket %s: no %s to notify for step %s", t.code, who, move.stage)
+                continue
+            if who == "focal_point":
+                topic = next((q.name for q in self.profile.queues.queues if q.topic == t.topic), None)
+                text = texts.transfer_slip_text(t.code, agency.name, topic, move.due_at or aware(t.due_at), tz) \
+                    if move.due_at else texts.status_text(t.code, self.workflow.step(move.stage).title)
+                purpose = "transfer_slip"
+            elif self.workflow.step(move.stage).holder == "leader":
+                text, purpose = texts.approval_text(t.code, agency.name), "approval"
+            elif move.due_at:
+                text, purpose = texts.escalation_text(t.code, agency.name, move.due_at, tz), "escalation"
+            else:
+                text, purpose = texts.status_text(t.code, self.workflow.step(move.stage).title), "status"
+            enqueue(s, contact.phone, text, purpose, t.id)
+
+    async def submit(self, s: AsyncSession, t: Ticket, actor: Actor, now: datetime) -> None:
+        """A ticket written by an operator (or sent from the public form) enters the workflow:
+        its first step's deadline starts and the citizen gets the receipt, if the profile says."""
+        step = self.workflow.step(self.workflow.initial)
+        t.handling_stage, t.status = self.workflow.initial, step.status
+        t.stage_entered_at = now
+        t.due_at = self.workflow.deadline(self.workflow.initial, state_of(t), now)
+        await s.flush()
+        add_event(s, t.id, actor.name, "submitted", channel=t.channel, due_at=t.due_at)
+        move = Move("submitted", self.workflow.initial, self.workflow.initial, t.status, t.due_at,
+                    list(step.notify), False)
+        await self._notify(s, t, move)
+
+    # -- deadlines ----------------------------------------------------------------------------
+    async def scan(self, now: datetime | None = None) -> list[tuple[str, str]]:
+        """Apply every passed deadline; return (code, new step) pairs."""
+        now = now or datetime.now(timezone.utc)
+        stages = self.workflow.steps_with_deadlines()
+        done: list[tuple[str, str]] = []
+        # A step whose next deadline is already gone (the head's 48 h from an old transfer) is
+        # due again at once: rounds continue while they make progress.
+        for _ in range(20):
+            async with self.sessions() as s:
+                due = list(await s.scalars(select(Ticket.id).where(Ticket.handling_stage.in_(stages),
+                                                                   Ticket.due_at <= now)
+                                           .order_by(Ticket.due_at).limit(1000)))
+            steps = [step for step in [await self._expire(i, now) for i in due] if step]
+            done += steps
+            if not steps:
+                break
+        if done:
+            self.on_sms()
+        return done
+
+    async def _expire(self, ticket_id: int, now: datetime) -> tuple[str, str] | None:
+        try:
+            async with self.sessions() as s, s.begin():
+                t = await s.get(Ticket, ticket_id)
+                move = self.workflow.expire(state_of(t), now) if t else None
+                if move is None:
+                    return None
+                # Overdue keeps the deadline it missed, for the lists; a late mark on the same step
+                # clears it (else it would be due again at once).
+                keep = {"due_at": t.due_at} if move.stage != move.from_stage and move.due_at is None else {}
+                await self._write(s, t, move, now, keep)
+                add_event(s, t.id, "system", "deadline_missed" if move.late else "deadline_passed",
+                          **{"from": move.from_stage, "to": move.stage, "due_at": move.due_at})
+                await self._notify(s, t, move)
+        except Refused:  # changed under us (an answer in the same instant): its own move stands
+            return None
+        log.info("ticket %s: deadline of %s passed -> %s", t.code, move.from_stage, move.stage)
+        return t.code, move.stage
+
+    async def overdue(self, limit: int = 500) -> list[tuple[Ticket, str | None]]:
+        """The provincial office's list: overdue tickets with their agency, oldest deadline first."""
+        async with self.sessions() as s:
+            rows = await s.execute(select(Ticket, Agency.name).outerjoin(Agency, Agency.id == Ticket.agency_id)
+                                   .where(Ticket.status == "overdue").order_by(Ticket.stage_entered_at).limit(limit))
+            return [(t, name) for t, name in rows]
