@@ -42,6 +42,8 @@ from hotline.recordings.models_install import check_model
 from hotline.settings import SETTINGS_FILE, Settings
 from hotline.ticketing.calls import CallTickets
 from hotline.ticketing.db import make_engine, migrate, sessionmaker
+from hotline.public.desk import MAX_FILES, PublicDesk
+from hotline.public.pages import PublicPages
 from hotline.ticketing.handling import TicketHandling
 from hotline.ticketing.statuses import STATUSES, TicketStatus
 from hotline.ticketing.store import TicketStore
@@ -220,8 +222,11 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
     hub = Hub(bus, cti.model, prepared.store)
     desktop = DesktopServer(accounts, prepared.store, hub, cti, prepared.profile, prepared.creds.sip_passwords,
                             settings.ports.http, secure_cookies=settings.secure_cookies, handling=handling,
+                            max_request_bytes=(MAX_FILES * settings.attachment_max_mb + 1) * 1024 * 1024,
                             extra_apis=[TransferApi(accounts, transfers, prepared.store, settings, handling),
                                         AgencyApi(accounts, AgencyInbox(sessions, handling), directory),
+                                        PublicPages(PublicDesk(sessions, handling, settings.attachments_dir,
+                                                               settings.attachment_max_mb * 1024 * 1024)),
                                         RecordingsApi(accounts, RecordingLibrary(sessions, settings.recordings_dir,
                                                                                  prepared.profile.calendar.timezone))])
     runner = web.AppRunner(desktop.app, access_log=None)

@@ -32,7 +32,7 @@ PAUSE_REASONS = {"break": "Nghỉ giải lao", "meal": "Ăn trưa", "training": 
 class DesktopServer:
     def __init__(self, accounts: Accounts, store: TicketStore, hub: Hub, cti: AmiBridge, profile: Profile,
                  sip_passwords: dict[str, str], ws_port: int, secure_cookies: bool = False, extra_apis=(),
-                 handling: TicketHandling | None = None):
+                 handling: TicketHandling | None = None, max_request_bytes: int = 256 * 1024):
         self.accounts = accounts
         self.store = store
         self.hub = hub
@@ -42,7 +42,7 @@ class DesktopServer:
         self.ws_port = ws_port
         self.secure_cookies = secure_cookies
         self.handling = handling or TicketHandling(store.sessions, profile)
-        self.app = web.Application(client_max_size=256 * 1024, middlewares=[refusals])
+        self.app = web.Application(client_max_size=max_request_bytes, middlewares=[refusals])
         r = self.app.router
         r.add_get("/", self.index)
         r.add_get("/login", self.page("login.html"))

@@ -67,8 +67,13 @@ async def parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
         raise ValidationFailed("Nội dung quá lớn", 413)
     if len(raw) > MAX_BODY:
         raise ValidationFailed("Nội dung quá lớn", 413)
+    return validated(model, raw)
+
+
+def validated(model: type[BaseModel], data: bytes | dict) -> BaseModel:
+    """`data` (JSON bytes or a form's fields) as `model`, or the problems named in Vietnamese."""
     try:
-        return model.model_validate_json(raw)
+        return model.model_validate_json(data) if isinstance(data, bytes) else model.model_validate(data)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
@@ -93,6 +98,30 @@ def _nfc_text(v: str | None) -> str | None:
     if v is None:
         return None
     return unicodedata.normalize("NFC", v).strip()
+
+
+class PublicReportIn(BaseModel):
+    """A citizen's report from the public form: the required fields of Đồng Tháp Art. 6."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    reporter_name: str = Field(..., min_length=2, max_length=200)
+    caller_phone: str = Field(..., pattern=r"^\+?[0-9 .\-]{9,19}$")
+    address: str = Field(..., min_length=2, max_length=500)
+    email: str | None = Field(None, max_length=200, pattern=r"^([^@\s]+@[^@\s]+\.[^@\s]+)?$")
+    topic: str = Field(..., max_length=40, pattern=r"^[a-z_]+$")
+    content: str = Field(..., min_length=10, max_length=20000)
+    confidential: bool = False
+
+    @field_validator("reporter_name", "address", "content")
+    @classmethod
+    def _nfc(cls, v: str) -> str:
+        return _nfc_text(v)
+
+    @field_validator("email")
+    @classmethod
+    def _empty(cls, v: str | None) -> str | None:
+        return v or None
 
 
 class ActionIn(BaseModel):

@@ -1,0 +1,110 @@
+"""The public web pages (no account): report form, published results, look-up, rating, follow-up.
+Rendered on the server with Jinja2 (autoescaped: whatever a citizen typed is shown as text)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from hotline.agent_desktop.validation import PublicReportIn, validated
+from hotline.errors import Refused
+from hotline.public.desk import MAX_FILES, PublicDesk, Upload, digits
+from hotline.ticketing.handling import RATINGS, Payload
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+class PublicPages:
+    def __init__(self, desk: PublicDesk):
+        self.desk = desk
+        profile = desk.handling.profile
+        tz = ZoneInfo(profile.calendar.timezone)
+        self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["j2", "html"]))
+        self.env.filters["localtime"] = lambda d: d.astimezone(tz).strftime("%H:%M %d/%m/%Y") if d else ""
+        self.common = {"province": profile.name, "max_files": MAX_FILES, "max_mb": desk.max_bytes // (1024 * 1024),
+                       "topics": profile.queues.queues and [q for q in profile.queues.queues if q.topic],
+                       "ratings": dict(sorted(RATINGS.items(), reverse=True))}
+
+    def register(self, r: web.UrlDispatcher) -> None:
+        r.add_get("/phan-anh", self.report_form)
+        r.add_post("/phan-anh", self.report)
+        r.add_get("/ket-qua", self.results)
+        r.add_get("/tra-cuu", self.lookup_form)
+        r.add_post("/tra-cuu", self.lookup)
+        r.add_post("/tra-cuu/danh-gia", self.rate)
+        r.add_post("/tra-cuu/hoi-them", self.ask)
+
+    def render(self, template: str, status: int = 200, **values) -> web.Response:
+        html = self.env.get_template(template).render(**self.common, **values)
+        return web.Response(text=html, status=status, content_type="text/html",
+                            headers={"Content-Security-Policy": "default-src 'self'; script-src 'none'",
+                                     "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"})
+
+    async def report_form(self, request: web.Request) -> web.Response:
+        return self.render("report_form.html.j2", title="Gửi phản ánh, kiến nghị", form={})
+
+    async def report(self, request: web.Request) -> web.Response:
+        form: dict = {}
+        try:
+            post = await request.post()
+        except web.HTTPRequestEntityTooLarge:
+            return self.render("report_form.html.j2", 413, title="Gửi phản ánh, kiến nghị", form={},
+                               error="Nội dung hoặc tệp đính kèm quá lớn")
+        form = {k: v for k, v in post.items() if isinstance(v, str)}
+        uploads = [Upload(f.filename or "tep", f.file.read()) for f in post.getall("files", [])
+                   if not isinstance(f, str) and f.filename]
+        try:
+            body = validated(PublicReportIn, {**form, "confidential": bool(form.get("confidential"))})
+            topics = {q.topic for q in self.desk.handling.profile.queues.queues}
+            if body.topic not in topics:
+                raise Refused(422, "Lĩnh vực không hợp lệ")
+            fields = body.model_dump()
+            fields["caller_phone"] = digits(fields["caller_phone"])
+            ticket = await self.desk.submit(fields, uploads)
+        except Refused as exc:
+            return self.render("report_form.html.j2", exc.status, title="Gửi phản ánh, kiến nghị", form=form,
+                               error=str(exc))
+        return self.render("receipt.html.j2", 201, title="Đã tiếp nhận phản ánh", code=ticket.code)
+
+    async def results(self, request: web.Request) -> web.Response:
+        page = request.query.get("trang", "1")
+        page = int(page) if page.isdigit() and 0 < len(page) < 6 else 1
+        results, total = await self.desk.published(page)
+        return self.render("results.html.j2", title="Kết quả trả lời phản ánh", results=results, total=total,
+                           page=page, per_page=20)
+
+    async def lookup_form(self, request: web.Request) -> web.Response:
+        return self.render("lookup.html.j2", title="Tra cứu phiếu", code=request.query.get("ma", "")[:8])
+
+    def _client(self, request: web.Request) -> str:
+        return request.remote or "?"
+
+    async def _own(self, request: web.Request, action: str | None = None):
+        post = await request.post()
+        code, phone = str(post.get("code", ""))[:20], str(post.get("phone", ""))[:20]
+        try:
+            if action:
+                payload = Payload()
+                if action == "rate":  # 1..5; anything else is refused by the workflow
+                    value = str(post.get("rating", ""))
+                    payload.rating = int(value) if value.isdigit() and len(value) == 1 else 0
+                else:
+                    payload.question = str(post.get("question", "")).strip()[:5000] or None
+                await self.desk.citizen_action(code, phone, self._client(request), action, payload)
+            t = await self.desk.own_ticket(code, phone, self._client(request))
+        except Refused as exc:
+            return self.render("lookup.html.j2", exc.status, title="Tra cứu phiếu", code=code, error=str(exc))
+        return self.render("lookup.html.j2", title="Tra cứu phiếu", code=code, phone=phone,
+                           t=self.desk.own_view(t))
+
+    async def lookup(self, request: web.Request) -> web.Response:
+        return await self._own(request)
+
+    async def rate(self, request: web.Request) -> web.Response:
+        return await self._own(request, "rate")
+
+    async def ask(self, request: web.Request) -> web.Response:
+        return await self._own(request, "ask")
