@@ -179,6 +179,10 @@ class TicketHandling:
                     text, purpose = texts.receipt_text(t.code, self.profile.name), "receipt"
                 elif move.publish:
                     text, purpose = texts.result_text(t.code, f"{self.lookup_url}/tra-cuu?ma={t.code}"), "result"
+                    # Later reporters of the same incident get the result too (HCMC Art. 6.4).
+                    for dup in await s.scalars(select(Ticket).where(Ticket.duplicate_of == t.id,
+                                                                    Ticket.caller_phone.is_not(None))):
+                        enqueue(s, dup.caller_phone, text, "result", dup.id)
                 elif move.stage == "clarifying":
                     limit = self.workflow.step("clarifying").deadline
                     days = f"{limit.amount:g} ngày làm việc" if limit else "thời hạn quy định"

@@ -1,0 +1,111 @@
+"""HTTP routes of the hotline's staff on tickets: a ticket with its history and the actions the
+workflow allows now, taking an action, reports from other channels, and duplicates."""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from hotline.agent_desktop.accounts import Accounts
+from hotline.agent_desktop.auth import path_id, requires
+from hotline.agent_desktop.validation import ActionIn, TicketEdit, parse_body
+from hotline.errors import Refused
+from hotline.ticketing.calls import ticket_public
+from hotline.ticketing.duplicates import Duplicates
+from hotline.ticketing.handling import Actor, TicketHandling
+from hotline.ticketing.models import Attachment, Ticket, TicketEvent, aware
+from hotline.ticketing.store import TicketStore
+
+CHANNELS = ("phone", "web", "email", "zalo", "facebook", "app", "portal", "paper")
+STAFF = ("operator", "supervisor", "admin")
+
+
+class NewTicketIn(TicketEdit):
+    """A report that came by another channel (e-mail, Zalo, Facebook, app, portal, paper)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    channel: str = Field(..., pattern="^(" + "|".join(CHANNELS) + ")$")
+    state_secret: bool = False
+
+
+class DuplicateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(..., pattern=r"^[0-9]{8}$")
+
+
+class TicketsApi:
+    def __init__(self, accounts: Accounts, store: TicketStore, handling: TicketHandling):
+        self.accounts = accounts
+        self.store = store
+        self.handling = handling
+        self.duplicates = Duplicates(store.sessions)
+
+    def register(self, r: web.UrlDispatcher) -> None:
+        r.add_post("/api/tickets", self.create)
+        r.add_get("/api/tickets/{id}", self.detail)
+        r.add_post("/api/tickets/{id}/actions/{action}", self.action)
+        r.add_get("/api/tickets/{id}/duplicate-candidates", self.candidates)
+        r.add_post("/api/tickets/{id}/duplicate-of", self.link_duplicate)
+
+    async def _view(self, ticket_id: int, actor: Actor) -> dict:
+        async with self.store.sessions() as s:
+            t = await s.get(Ticket, ticket_id)
+            if t is None:
+                raise Refused(404, "Không có phiếu này")
+            events = list(await s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t.id)
+                                          .order_by(TicketEvent.id)))
+            files = list(await s.scalars(select(Attachment).where(Attachment.ticket_id == t.id)))
+        wf = self.handling.workflow
+        view = ticket_public(t)
+        view.update(stage=t.handling_stage, stage_text=wf.step(t.handling_stage or wf.initial).title,
+                    due_at=aware(t.due_at).isoformat() if t.due_at else None, late=t.late, agency_id=t.agency_id,
+                    result=t.result, answer_level=t.answer_level, reason=t.reason, question=t.question,
+                    rating=t.rating, channel=t.channel, classification=t.classification,
+                    duplicate_of=t.duplicate_of, state_secret=t.state_secret,
+                    published_at=aware(t.published_at).isoformat() if t.published_at else None,
+                    history=[{"at": aware(e.at).isoformat(), "actor": e.actor, "action": e.action,
+                              "detail": json.loads(e.detail or "{}")} for e in events],
+                    attachments=[{"id": f.id, "filename": f.filename, "content_type": f.content_type,
+                                  "size": f.size} for f in files],
+                    actions=[{"name": a, "title": wf.config.actions[a].title, "needs": wf.config.actions[a].needs}
+                             for a in (self.handling.allowed(t, actor) if not t.draft else [])])
+        return view
+
+    @requires(*STAFF)
+    async def detail(self, request: web.Request) -> web.Response:
+        actor = Actor.of(request["principal"])
+        return web.json_response(await self._view(path_id(request, "id", "Không có phiếu này"), actor))
+
+    @requires(*STAFF)
+    async def action(self, request: web.Request) -> web.Response:
+        actor = Actor.of(request["principal"])
+        ticket_id = path_id(request, "id", "Không có phiếu này")
+        body = await parse_body(request, ActionIn)
+        await self.handling.act(ticket_id, request.match_info["action"], actor,
+                                body.payload(self.handling.profile.calendar.timezone))
+        return web.json_response(await self._view(ticket_id, actor))
+
+    @requires(*STAFF)
+    async def create(self, request: web.Request) -> web.Response:
+        body = await parse_body(request, NewTicketIn)
+        fields = body.model_dump(exclude_unset=True, exclude={"submit"})
+        if not fields.get("content"):
+            raise Refused(400, "Nội dung: không được để trống")
+        actor = Actor.of(request["principal"])
+        t = await self.store.receive(self.handling, actor, operator_id=request["principal"].operator_id, **fields)
+        return web.json_response(await self._view(t.id, actor), status=201)
+
+    @requires(*STAFF)
+    async def candidates(self, request: web.Request) -> web.Response:
+        return web.json_response(await self.duplicates.candidates(path_id(request, "id", "Không có phiếu này")))
+
+    @requires(*STAFF)
+    async def link_duplicate(self, request: web.Request) -> web.Response:
+        ticket_id = path_id(request, "id", "Không có phiếu này")
+        body = await parse_body(request, DuplicateIn)
+        await self.duplicates.link(ticket_id, body.code, request["principal"].username)
+        self.handling.on_sms()
+        return web.json_response(await self._view(ticket_id, Actor.of(request["principal"])))
