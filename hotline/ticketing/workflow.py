@@ -113,7 +113,7 @@ class Workflow:
             if "date" in action.needs:
                 if new_date is None:
                     raise Refused(422, "Cần ngày hẹn mới")
-                new_date = _utc(new_date)
+                new_date = _utc(new_date).astimezone(timezone.utc)  # stored in UTC (SQLite keeps no zone)
                 if new_date <= now or (due is not None and new_date <= due):
                     raise Refused(422, "Ngày hẹn mới phải sau hạn hiện tại")
                 due = new_date
