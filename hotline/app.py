@@ -19,6 +19,7 @@ from hotline.agencies.schemas import AgencyIn
 from hotline.agencies.inbox import AgencyInbox
 from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.agency_api import AgencyApi
+from hotline.agent_desktop.reports_api import ReportsApi
 from hotline.agent_desktop.tickets_api import TicketsApi
 from hotline.agent_desktop.hub import Hub
 from hotline.agent_desktop.recordings_api import RecordingsApi
@@ -227,6 +228,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
                             extra_apis=[TransferApi(accounts, transfers, prepared.store, settings, handling),
                                         AgencyApi(accounts, AgencyInbox(sessions, handling), directory),
                                         TicketsApi(accounts, prepared.store, handling),
+                                        ReportsApi(accounts, sessions, prepared.profile),
                                         PublicPages(PublicDesk(sessions, handling, settings.attachments_dir,
                                                                settings.attachment_max_mb * 1024 * 1024)),
                                         RecordingsApi(accounts, RecordingLibrary(sessions, settings.recordings_dir,

@@ -51,6 +51,7 @@ class DesktopServer:
         r.add_get("/admin", self.page("admin.html"))
         r.add_get("/agency", self.page("agency.html"))
         r.add_get("/recordings", self.page("recordings.html"))
+        r.add_get("/reports", self.page("reports.html"))
         r.add_static("/static", STATIC)
         r.add_post("/api/login", self.login)
         r.add_post("/api/logout", self.logout)

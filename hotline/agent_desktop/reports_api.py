@@ -1,0 +1,62 @@
+"""HTTP routes of the reports (supervisors, administrators): figures of a period as JSON, and
+the same as CSV or XLSX."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from hotline.agent_desktop.accounts import Accounts
+from hotline.agent_desktop.auth import requires
+from hotline.config.profile import Profile
+from hotline.errors import Refused
+from hotline.reports.export import to_csv, to_xlsx
+from hotline.reports.figures import ticket_report
+from hotline.reports.periods import period
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _day(value: str | None, default: date | None = None) -> date | None:
+    if not value:
+        return default
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise Refused(422, "Ngày phải có dạng YYYY-MM-DD") from None
+
+
+class ReportsApi:
+    def __init__(self, accounts: Accounts, sessions, profile: Profile):
+        self.accounts = accounts
+        self.sessions = sessions
+        self.profile = profile
+
+    def register(self, r: web.UrlDispatcher) -> None:
+        r.add_get("/api/reports", self.report)
+        r.add_get("/api/reports/export", self.export)
+
+    async def _report(self, request: web.Request) -> dict:
+        q = request.query
+        tz = self.profile.calendar.timezone
+        today = datetime.now(ZoneInfo(tz)).date()
+        p = period(q.get("kind", "month"), _day(q.get("date"), today), tz, _day(q.get("until")))
+        topics = {x.topic: x.name for x in self.profile.queues.queues if x.topic}
+        return await ticket_report(self.sessions, p, topics)
+
+    @requires("supervisor", "admin")
+    async def report(self, request: web.Request) -> web.Response:
+        return web.json_response(await self._report(request))
+
+    @requires("supervisor", "admin")
+    async def export(self, request: web.Request) -> web.Response:
+        fmt = request.query.get("format", "csv")
+        if fmt not in ("csv", "xlsx"):
+            raise Refused(422, "Định dạng: csv hoặc xlsx")
+        report = await self._report(request)
+        name = f"bao-cao-{report['period']['from']}-{report['period']['to']}.{fmt}"
+        body, ctype = (to_csv(report), "text/csv") if fmt == "csv" else (to_xlsx(report), XLSX)
+        return web.Response(body=body, content_type=ctype,
+                            headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,0 +1,50 @@
+"""A report as CSV (UTF-8 with BOM, so spreadsheet programs read the Vietnamese) or XLSX."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from openpyxl import Workbook
+
+COLUMNS = [("name", "Nhóm"), ("received", "Tiếp nhận"), ("answered_directly", "Trả lời trực tiếp"),
+           ("transferred", "Chuyển cơ quan"), ("on_time", "Đúng hạn"), ("late", "Trễ hạn"),
+           ("overdue", "Quá hạn"), ("pending", "Đang xử lý"), ("rejected", "Không tiếp nhận")]
+SECTIONS = [("by_field", "Theo lĩnh vực"), ("by_agency", "Theo cơ quan"), ("by_channel", "Theo kênh"),
+            ("by_level", "Theo cấp")]
+
+
+def rows(report: dict) -> list[list]:
+    out: list[list] = [["Báo cáo", report["period"]["label"]], [], [h for _, h in COLUMNS],
+                       ["Tổng cộng", *[report["totals"][k] for k, _ in COLUMNS[1:]]]]
+    for key, title in SECTIONS:
+        out += [[], [title]] + [[r["name"], *[r[k] for k, _ in COLUMNS[1:]]] for r in report[key]]
+    out += [[], ["Mức độ hài lòng"]] + [[r["name"], r["count"]] for r in report["satisfaction"]]
+    for key, title in (("overdue_list", "Phiếu quá hạn"), ("unresolved_list", "Phiếu chưa giải quyết")):
+        out += [[], [title], ["Mã phiếu", "Lĩnh vực", "Cơ quan", "Tình trạng", "Hạn", "Ngày tiếp nhận"]]
+        out += [[r["code"], r["field"], r["agency"], r["status"], r["due_at"], r["created_at"]] for r in report[key]]
+    return out
+
+
+def _safe(v):
+    """Cells a spreadsheet would run as a formula are written as text."""
+    return "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v
+
+
+def to_csv(report: dict) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    for r in rows(report):
+        writer.writerow([_safe(v) for v in r])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def to_xlsx(report: dict) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Báo cáo"
+    for r in rows(report):
+        ws.append([_safe(v) for v in r])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,70 @@
+"""The figures of a report period, computed in the database (GROUP BY), never row by row:
+received, answered directly (level 1), transferred (level 2), answered on time, late, overdue,
+pending; by field, agency, channel and level; satisfaction; and the overdue and unresolved lists."""
+
+from __future__ import annotations
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from hotline.reports.periods import Period
+from hotline.ticketing.handling import RATINGS
+from hotline.ticketing.models import Agency, Ticket, aware
+
+PENDING = ("received", "in_progress", "overdue")
+
+
+def _totals():
+    answered = Ticket.answered_at.is_not(None)
+    return [func.count().label("received"),
+            func.sum(case((Ticket.answer_level == 1, 1), else_=0)).label("answered_directly"),
+            func.sum(case((Ticket.transferred_at.is_not(None), 1), else_=0)).label("transferred"),
+            func.sum(case((answered & Ticket.late.is_(False), 1), else_=0)).label("on_time"),
+            func.sum(case((Ticket.late.is_(True), 1), else_=0)).label("late"),
+            func.sum(case((Ticket.status == "overdue", 1), else_=0)).label("overdue"),
+            func.sum(case((Ticket.status.in_(PENDING), 1), else_=0)).label("pending"),
+            func.sum(case((Ticket.status == "rejected", 1), else_=0)).label("rejected")]
+
+
+def _row(r) -> dict:
+    return {k: int(v or 0) for k, v in r._mapping.items() if k != "key"}
+
+
+async def ticket_report(sessions: async_sessionmaker, p: Period, topics: dict[str, str],
+                        list_limit: int = 200) -> dict:
+    in_period = (Ticket.created_at >= p.start, Ticket.created_at < p.end, Ticket.draft.is_(False))
+    async with sessions() as s:
+        totals = _row((await s.execute(select(*_totals()).where(*in_period))).one())
+
+        async def by(column, label_of=None):
+            rows = await s.execute(select(column.label("key"), *_totals()).where(*in_period).group_by(column)
+                                   .order_by(func.count().desc()))
+            return [{"key": r.key, "name": (label_of or {}).get(r.key, r.key) or "(không rõ)", **_row(r)}
+                    for r in rows]
+
+        agencies = dict((await s.execute(select(Agency.id, Agency.name))).all())
+        report = {"period": {"kind": p.kind, "from": p.first.isoformat(), "to": p.last.isoformat(), "label": p.label},
+                  "totals": totals,
+                  "by_field": await by(Ticket.topic, topics),
+                  "by_agency": await by(Ticket.agency_id, agencies),
+                  "by_channel": await by(Ticket.channel),
+                  "by_level": await by(Ticket.answer_level, {1: "Cấp 1 (tổng đài)", 2: "Cấp 2 (cơ quan)"})}
+        ratings = dict((await s.execute(select(Ticket.rating, func.count()).where(*in_period,
+                                                                                   Ticket.rating.is_not(None))
+                                        .group_by(Ticket.rating))).all())
+        report["satisfaction"] = [{"rating": k, "name": name, "count": int(ratings.get(k, 0))}
+                                  for k, name in sorted(RATINGS.items(), reverse=True)]
+
+        async def listing(*where):
+            rows = await s.execute(select(Ticket.code, Ticket.topic, Ticket.status, Ticket.handling_stage,
+                                          Ticket.due_at, Ticket.created_at, Agency.name)
+                                   .outerjoin(Agency, Agency.id == Ticket.agency_id)
+                                   .where(*in_period, *where).order_by(Ticket.created_at).limit(list_limit))
+            return [{"code": r.code, "field": topics.get(r.topic or "", r.topic), "status": r.status,
+                     "stage": r.handling_stage, "agency": r.name,
+                     "due_at": aware(r.due_at).isoformat() if r.due_at else None,
+                     "created_at": aware(r.created_at).isoformat()} for r in rows]
+
+        report["overdue_list"] = await listing(Ticket.status == "overdue")
+        report["unresolved_list"] = await listing(Ticket.status.in_(PENDING))
+    return report
