@@ -235,7 +235,13 @@ class TicketHandling:
                 due = list(await s.scalars(select(Ticket.id).where(Ticket.handling_stage.in_(stages),
                                                                    Ticket.due_at <= now)
                                            .order_by(Ticket.due_at).limit(1000)))
-            steps = [step for step in [await self._expire(i, now) for i in due] if step]
+            steps = []
+            for first in range(0, len(due), 200):  # one transaction per batch, not per ticket
+                async with self.sessions() as s, s.begin():
+                    for ticket_id in due[first:first + 200]:
+                        step = await self._expire(s, ticket_id, now)
+                        if step:
+                            steps.append(step)
             done += steps
             if not steps:
                 break
@@ -243,22 +249,22 @@ class TicketHandling:
             self.on_sms()
         return done
 
-    async def _expire(self, ticket_id: int, now: datetime) -> tuple[str, str] | None:
+    async def _expire(self, s: AsyncSession, ticket_id: int, now: datetime) -> tuple[str, str] | None:
+        t = await s.get(Ticket, ticket_id, populate_existing=True)
+        move = self.workflow.expire(state_of(t), now) if t else None
+        if move is None:
+            return None
+        # Overdue keeps the deadline it missed, for the lists; a late mark on the same step clears
+        # it (else it would be due again at once).
+        keep = {"due_at": t.due_at} if move.stage != move.from_stage and move.due_at is None else {}
         try:
-            async with self.sessions() as s, s.begin():
-                t = await s.get(Ticket, ticket_id)
-                move = self.workflow.expire(state_of(t), now) if t else None
-                if move is None:
-                    return None
-                # Overdue keeps the deadline it missed, for the lists; a late mark on the same step
-                # clears it (else it would be due again at once).
-                keep = {"due_at": t.due_at} if move.stage != move.from_stage and move.due_at is None else {}
-                await self._write(s, t, move, now, keep)
-                add_event(s, t.id, "system", "deadline_missed" if move.late else "deadline_passed",
-                          **{"from": move.from_stage, "to": move.stage, "due_at": move.due_at})
-                await self._notify(s, t, move)
+            # The conditional UPDATE is the move's first write: refused, nothing of it was written.
+            await self._write(s, t, move, now, keep)
         except Refused:  # changed under us (an answer in the same instant): its own move stands
             return None
+        add_event(s, t.id, "system", "deadline_missed" if move.late else "deadline_passed",
+                  **{"from": move.from_stage, "to": move.stage, "due_at": move.due_at})
+        await self._notify(s, t, move)
         log.info("ticket %s: deadline of %s passed -> %s", t.code, move.from_stage, move.stage)
         return t.code, move.stage
 

@@ -75,7 +75,7 @@ async def test_exports_and_who_may_read_them(sessions, tmp_path):
         q = "kind=month&date=2026-11-15"
         async with op.get(server.make_url(f"/api/reports?{q}")) as r:
             assert r.status == 403
-        async with sup.get(server.make_url(f"/api/reports?kind=decade")) as r:
+        async with sup.get(server.make_url("/api/reports?kind=decade")) as r:
             assert r.status == 422
         async with sup.get(server.make_url(f"/api/reports/export?format=csv&{q}")) as r:
             assert r.status == 200 and "bao-cao-2026-11-01-2026-11-30.csv" in r.headers["Content-Disposition"]
