@@ -5,7 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from hotline.agencies.schemas import AgencyIn
-from hotline.agent_desktop.validation import GrantIn, TicketEdit, TransferRequest, VerificationIn
+from hotline.agent_desktop.validation import (ActionIn, GrantIn, NewTicketIn, TicketEdit, TransferRequest,
+                                              VerificationIn)
 
 
 def _op(summary: str, roles: str, body: dict | None = None, params: list | None = None) -> dict:
@@ -23,6 +24,7 @@ def _op(summary: str, roles: str, body: dict | None = None, params: list | None 
 def openapi_document() -> dict:
     linkedid = [{"name": "linkedid", "in": "path", "required": True, "schema": {"type": "string"}}]
     ticket_id = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+    action = [{"name": "action", "in": "path", "required": True, "schema": {"type": "string"}}]
     login = {"type": "object", "required": ["username", "password"],
              "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}
     return {
@@ -33,7 +35,9 @@ def openapi_document() -> dict:
                                    "AgencyIn": AgencyIn.model_json_schema(),
                                    "TransferRequest": TransferRequest.model_json_schema(),
                                    "GrantIn": GrantIn.model_json_schema(),
-                                   "VerificationIn": VerificationIn.model_json_schema()}},
+                                   "VerificationIn": VerificationIn.model_json_schema(),
+                                   "ActionIn": ActionIn.model_json_schema(),
+                                   "NewTicketIn": NewTicketIn.model_json_schema()}},
         "paths": {
             "/api/login": {"post": {**_op("Log in; sets the session cookie", "anyone", login), "security": []}},
             "/api/logout": {"post": _op("Log out (an operator also leaves the queues)", "any")},
@@ -48,7 +52,25 @@ def openapi_document() -> dict:
             "/api/calls/{linkedid}/ticket": {"get": _op("The draft ticket of a call", "operator (own), supervisor",
                                                         params=linkedid)},
             "/api/tickets/{id}": {"put": _op("Edit (or submit) a ticket", "operator (own draft), supervisor",
-                                             {"$ref": "#/components/schemas/TicketEdit"}, ticket_id)},
+                                             {"$ref": "#/components/schemas/TicketEdit"}, ticket_id),
+                                  "get": _op("A ticket with its step, deadline, history, attachments and the "
+                                             "workflow actions allowed now", "operator, supervisor, admin",
+                                             params=ticket_id)},
+            "/api/tickets": {"post": _op("Record a report from another channel; it enters the workflow",
+                                         "operator, supervisor, admin", {"$ref": "#/components/schemas/NewTicketIn"})},
+            "/api/tickets/{id}/actions/{action}": {"post": _op(
+                "Take a workflow action (transfer, answer_directly, reject, clarify, close...)",
+                "operator, supervisor, admin", {"$ref": "#/components/schemas/ActionIn"}, ticket_id + action)},
+            "/api/tickets/{id}/duplicate-candidates": {"get": _op(
+                "Open tickets that may be the same incident, scored", "operator, supervisor, admin", params=ticket_id)},
+            "/api/tickets/{id}/duplicate-of": {"post": _op(
+                "Close as a duplicate of an open ticket; the reporter is told by SMS", "operator, supervisor, admin",
+                {"type": "object", "properties": {"code": {"type": "string"}}}, ticket_id)},
+            "/api/agency/tickets/{id}/actions/{action}": {"post": _op(
+                "An agency's workflow action (answer, reschedule, return, approve, approve_edited, send_back)",
+                "agency (own tickets)", {"$ref": "#/components/schemas/ActionIn"}, ticket_id + action)},
+            "/api/reports": {"get": _op("Report figures of a period (kind, date, until)", "supervisor, admin")},
+            "/api/reports/export": {"get": _op("The report as CSV or XLSX (format)", "supervisor, admin")},
             "/api/supervisor/state": {"get": _op("Live calls, agents and queues", "supervisor")},
             "/api/supervisor/listen": {"post": _op("Listen to or whisper on a call from the supervisor's phone",
                                                    "supervisor", {"type": "object", "properties": {

@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.auth import path_id, requires
-from hotline.agent_desktop.validation import ActionIn, TicketEdit, parse_body
+from hotline.agent_desktop.validation import ActionIn, DuplicateIn, NewTicketIn, parse_body
 from hotline.errors import Refused
 from hotline.ticketing.calls import ticket_public
 from hotline.ticketing.duplicates import Duplicates
@@ -19,21 +18,7 @@ from hotline.ticketing.handling import Actor, TicketHandling
 from hotline.ticketing.models import Attachment, Ticket, TicketEvent, aware
 from hotline.ticketing.store import TicketStore
 
-CHANNELS = ("phone", "web", "email", "zalo", "facebook", "app", "portal", "paper")
 STAFF = ("operator", "supervisor", "admin")
-
-
-class NewTicketIn(TicketEdit):
-    """A report that came by another channel (e-mail, Zalo, Facebook, app, portal, paper)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    channel: str = Field(..., pattern="^(" + "|".join(CHANNELS) + ")$")
-    state_secret: bool = False
-
-
-class DuplicateIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    code: str = Field(..., pattern=r"^[0-9]{8}$")
 
 
 class TicketsApi:

@@ -100,6 +100,22 @@ def _nfc_text(v: str | None) -> str | None:
     return unicodedata.normalize("NFC", v).strip()
 
 
+CHANNELS = ("phone", "web", "email", "zalo", "facebook", "app", "portal", "paper")
+
+
+class NewTicketIn(TicketEdit):
+    """A report that came by another channel (e-mail, Zalo, Facebook, app, portal, paper)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    channel: str = Field(..., pattern="^(" + "|".join(CHANNELS) + ")$")
+    state_secret: bool = False
+
+
+class DuplicateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(..., pattern=r"^[0-9]{8}$")
+
+
 class PublicReportIn(BaseModel):
     """A citizen's report from the public form: the required fields of Đồng Tháp Art. 6."""
 

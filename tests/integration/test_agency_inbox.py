@@ -55,6 +55,16 @@ async def test_the_focal_point_answers_in_the_agency_inbox(playwright_session, d
         assert "Người tố giác" not in html and "0912555222" not in html  # confidential reporter hidden
         await page.click(f"#inbox tr[data-code='{open_ticket.code}'] button")
         assert (await page.text_content("#d-name")) == "Trần Văn Tư"  # the agency answers the citizen
+        # First it reschedules (once): the option is gone afterwards.
+        day = (now + timedelta(days=20)).strftime("%Y-%m-%d")
+        await page.select_option("#action-name", "reschedule")
+        await page.fill("#action-reason", "Cần khảo sát kết cấu cầu")
+        await page.fill("#action-date", day)
+        await page.click("#action-submit")
+        await page.wait_for_function("document.getElementById('action-saved').textContent === 'Đã thực hiện'",
+                                     timeout=10000)
+        options = await page.eval_on_selector_all("#action-name option", "os => os.map(o => o.value)")
+        assert "reschedule" not in options and "return" in options
         await page.fill("textarea[name=result]", "Đã cử tổ kỹ thuật kiểm tra, rào chắn và sửa chữa trong tuần.")
         await page.click("#answer-submit")
         await page.wait_for_function("document.getElementById('answer-saved').textContent === 'Đã gửi trả lời'",
@@ -66,7 +76,7 @@ async def test_the_focal_point_answers_in_the_agency_inbox(playwright_session, d
         t = await s.get(Ticket, open_ticket.id)
         events = [e.action for e in await s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t.id))]
     assert t.status == "answered" and t.handling_stage == "answered" and t.answered_by == "phuc.sxd"
-    assert "sửa chữa" in t.result and events == ["answer"]
+    assert "sửa chữa" in t.result and events == ["reschedule", "answer"]
 
     agency = await session_for(desktop_line, "phuc.sxd", "mat-khau-dai-1")
     try:

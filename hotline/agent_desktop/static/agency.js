@@ -33,9 +33,33 @@ function show(t) {
                          ["d-content", t.content]]) Hotline.text(id, v);
   const form = document.getElementById("answer-form");
   form.elements.result.value = t.result || "";
-  document.getElementById("answer-submit").disabled = t.stage === "answered";
+  document.getElementById("answer-submit").disabled = !t.actions.some((a) => a.name === "answer");
   Hotline.text("answer-error", ""); Hotline.text("answer-saved", "");
+  // Reschedule (once), return with a reason, approve...: what the province's workflow allows now.
+  const others = t.actions.filter((a) => a.name !== "answer");
+  document.getElementById("action-form").hidden = others.length === 0;
+  document.getElementById("action-name").replaceChildren(...others.map((a) => {
+    const o = document.createElement("option"); o.value = a.name; o.textContent = a.title; return o;
+  }));
+  Hotline.text("action-error", ""); Hotline.text("action-saved", "");
 }
+
+document.getElementById("action-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  if (!Inbox.current) return;
+  const f = ev.target.elements;
+  const body = {};
+  if (f.reason.value) body.reason = f.reason.value;
+  if (f.date.value) body.date = f.date.value;
+  const answer = document.getElementById("answer-form").elements.result.value;
+  if (answer && f.action.value === "approve_edited") body.result = answer;
+  try {
+    const t = await Hotline.api(`/api/agency/tickets/${Inbox.current.id}/actions/${f.action.value}`, "POST", body);
+    show(t);
+    Hotline.text("action-saved", "Đã thực hiện");
+    await load();
+  } catch (e) { Hotline.text("action-error", e.message); }
+});
 
 document.getElementById("answer-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
