@@ -38,6 +38,7 @@ from hotline.errors import ConfigError
 from hotline.notifications.gateways import make_gateway
 from hotline.notifications.outbox import SmsSender
 from hotline.recordings.catalogue import Catalogue
+from hotline.reports.call_log import CallLog
 from hotline.recordings.jobs import Transcriber
 from hotline.recordings.library import RecordingLibrary
 from hotline.recordings.models_install import check_model
@@ -211,6 +212,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
                               scan_seconds=settings.deadline_scan_seconds)
     transfers = TransferService(settings, prepared.profile, sessions, cti, bus, prepared.store, directory, handling)
     await transfers.recover()
+    call_log = CallLog(sessions, settings.queue_log)
     transcriber = Transcriber(sessions, settings.transcription, settings.model_path, settings.recordings_dir)
     catalogue = Catalogue(sessions, settings.recordings_dir, settings.recordings,
                           live_calls=lambda: cti.model.live_calls() if cti.connected.is_set() else None,
@@ -228,7 +230,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
                             extra_apis=[TransferApi(accounts, transfers, prepared.store, settings, handling),
                                         AgencyApi(accounts, AgencyInbox(sessions, handling), directory),
                                         TicketsApi(accounts, prepared.store, handling),
-                                        ReportsApi(accounts, sessions, prepared.profile),
+                                        ReportsApi(accounts, sessions, prepared.profile, call_log),
                                         PublicPages(PublicDesk(sessions, handling, settings.attachments_dir,
                                                                settings.attachment_max_mb * 1024 * 1024)),
                                         RecordingsApi(accounts, RecordingLibrary(sessions, settings.recordings_dir,
@@ -250,6 +252,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
         sms.start()
         handling.start()  # its first scan applies deadlines that passed while the hotline was down
         catalogue.start()  # its first scan is the start-up reconciliation
+        call_log.start()
         await transcriber.start()
         await runner.setup()
         await web.TCPSite(runner, settings.web_bind, settings.ports.web).start()
@@ -265,6 +268,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
         await sms.stop()
         await handling.stop()
         await catalogue.stop()
+        await call_log.stop()
         await transcriber.stop()
         await runner.cleanup()
         cti.close()

@@ -171,6 +171,11 @@ class Settings(BaseModel):
         return self.home / "asterisk"
 
     @property
+    def queue_log(self) -> Path:
+        """Asterisk's queue_log (the source of the call statistics)."""
+        return self.asterisk_dir / "log" / "queue_log"
+
+    @property
     def sounds_dir(self) -> Path:
         return self.home / "sounds"
 

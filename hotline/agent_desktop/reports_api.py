@@ -13,7 +13,8 @@ from hotline.agent_desktop.auth import requires
 from hotline.config.profile import Profile
 from hotline.errors import Refused
 from hotline.reports.export import to_csv, to_xlsx
-from hotline.reports.figures import ticket_report
+from hotline.reports.call_log import CallLog
+from hotline.reports.figures import call_report, ticket_report
 from hotline.reports.periods import period
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -29,10 +30,11 @@ def _day(value: str | None, default: date | None = None) -> date | None:
 
 
 class ReportsApi:
-    def __init__(self, accounts: Accounts, sessions, profile: Profile):
+    def __init__(self, accounts: Accounts, sessions, profile: Profile, call_log: CallLog | None = None):
         self.accounts = accounts
         self.sessions = sessions
         self.profile = profile
+        self.call_log = call_log  # imported before a report, so the figures include the last minutes
 
     def register(self, r: web.UrlDispatcher) -> None:
         r.add_get("/api/reports", self.report)
@@ -43,8 +45,14 @@ class ReportsApi:
         tz = self.profile.calendar.timezone
         today = datetime.now(ZoneInfo(tz)).date()
         p = period(q.get("kind", "month"), _day(q.get("date"), today), tz, _day(q.get("until")))
-        topics = {x.topic: x.name for x in self.profile.queues.queues if x.topic}
-        return await ticket_report(self.sessions, p, topics)
+        queues = self.profile.queues.queues
+        topics = {x.topic: x.name for x in queues if x.topic}
+        report = await ticket_report(self.sessions, p, topics)
+        if self.call_log is not None:
+            await self.call_log.import_new()
+        report["calls"] = await call_report(self.sessions, p, {q.id: q.name for q in queues},
+                                            {q.id: q.service_level_seconds for q in queues})
+        return report
 
     @requires("supervisor", "admin")
     async def report(self, request: web.Request) -> web.Response:

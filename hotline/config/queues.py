@@ -26,6 +26,7 @@ class Queue(BaseModel):
     ring_seconds: int = Field(15, ge=5, le=120)  # per-operator ring time
     max_wait_seconds: int = Field(900, ge=30, le=7200)  # then the caller is offered a callback
     weight: int = Field(0, ge=0, le=100)
+    service_level_seconds: int = Field(20, ge=5, le=600)  # answered within this counts for the service level
 
     _id = field_validator("id", "topic")(_ident)
 

@@ -10,6 +10,10 @@ from openpyxl import Workbook
 COLUMNS = [("name", "Nhóm"), ("received", "Tiếp nhận"), ("answered_directly", "Trả lời trực tiếp"),
            ("transferred", "Chuyển cơ quan"), ("on_time", "Đúng hạn"), ("late", "Trễ hạn"),
            ("overdue", "Quá hạn"), ("pending", "Đang xử lý"), ("rejected", "Không tiếp nhận")]
+CALL_COLUMNS = [("name", "Hàng đợi"), ("offered", "Cuộc gọi đến"), ("answered", "Đã trả lời"),
+                ("abandoned", "Bỏ máy khi chờ"), ("timed_out", "Hết thời gian chờ"),
+                ("avg_wait_seconds", "Chờ trung bình (giây)"), ("avg_talk_seconds", "Đàm thoại trung bình (giây)"),
+                ("service_level", "Mức phục vụ (%)")]
 SECTIONS = [("by_field", "Theo lĩnh vực"), ("by_agency", "Theo cơ quan"), ("by_channel", "Theo kênh"),
             ("by_level", "Theo cấp")]
 
@@ -19,6 +23,11 @@ def rows(report: dict) -> list[list]:
                        ["Tổng cộng", *[report["totals"][k] for k, _ in COLUMNS[1:]]]]
     for key, title in SECTIONS:
         out += [[], [title]] + [[r["name"], *[r[k] for k, _ in COLUMNS[1:]]] for r in report[key]]
+    calls = report.get("calls")
+    if calls:
+        out += [[], ["Cuộc gọi"], [h for _, h in CALL_COLUMNS]]
+        out += [[name, *[c[k] for k, _ in CALL_COLUMNS[1:]]]
+                for name, c in [("Tổng cộng", calls["totals"])] + [(q["name"], q) for q in calls["by_queue"]]]
     out += [[], ["Mức độ hài lòng"]] + [[r["name"], r["count"]] for r in report["satisfaction"]]
     for key, title in (("overdue_list", "Phiếu quá hạn"), ("unresolved_list", "Phiếu chưa giải quyết")):
         out += [[], [title], ["Mã phiếu", "Lĩnh vực", "Cơ quan", "Tình trạng", "Hạn", "Ngày tiếp nhận"]]

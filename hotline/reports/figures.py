@@ -4,12 +4,12 @@ pending; by field, agency, channel and level; satisfaction; and the overdue and 
 
 from __future__ import annotations
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.reports.periods import Period
 from hotline.ticketing.handling import RATINGS
-from hotline.ticketing.models import Agency, Ticket, aware
+from hotline.ticketing.models import Agency, QueuedCallRow, Ticket, aware
 
 PENDING = ("received", "in_progress", "overdue")
 
@@ -68,3 +68,48 @@ async def ticket_report(sessions: async_sessionmaker, p: Period, topics: dict[st
         report["overdue_list"] = await listing(Ticket.status == "overdue")
         report["unresolved_list"] = await listing(Ticket.status.in_(PENDING))
     return report
+
+
+def _call_totals(service_level: dict[str, int], default_level: int):
+    c = QueuedCallRow
+    answered = c.outcome == "answered"
+    threshold = (case(*[(c.queue == q, t) for q, t in service_level.items()], else_=default_level)
+                 if service_level else literal(default_level))
+    within = case((answered & (c.wait_seconds <= threshold), 1), else_=0)
+    return [func.count().label("offered"),
+            func.sum(case((answered, 1), else_=0)).label("answered"),
+            func.sum(case((c.outcome == "abandoned", 1), else_=0)).label("abandoned"),
+            func.sum(case((c.outcome.in_(("timeout", "exit_empty", "exit_key")), 1), else_=0)).label("timed_out"),
+            func.sum(within).label("within_level"),
+            func.sum(case((answered, c.wait_seconds), else_=0)).label("wait_answered"),
+            func.sum(case((c.outcome != "waiting", c.wait_seconds), else_=0)).label("wait_all"),
+            func.sum(case((c.talk_seconds.is_not(None), c.talk_seconds), else_=0)).label("talk"),
+            func.sum(case((c.talk_seconds.is_not(None), 1), else_=0)).label("talked")]
+
+
+def _call_figures(r) -> dict:
+    v = {k: int(x or 0) for k, x in r._mapping.items() if k != "key"}
+    done = v["answered"] + v["abandoned"] + v["timed_out"]
+    return {"offered": v["offered"], "answered": v["answered"], "abandoned": v["abandoned"],
+            "timed_out": v["timed_out"],
+            "avg_wait_seconds": round(v["wait_answered"] / v["answered"], 1) if v["answered"] else None,
+            "avg_wait_all_seconds": round(v["wait_all"] / done, 1) if done else None,
+            "avg_talk_seconds": round(v["talk"] / v["talked"], 1) if v["talked"] else None,
+            "service_level": round(100 * v["within_level"] / v["offered"], 1) if v["offered"] else None,
+            "abandon_rate": round(100 * v["abandoned"] / v["offered"], 1) if v["offered"] else None}
+
+
+async def call_report(sessions: async_sessionmaker, p: Period, queue_names: dict[str, str],
+                      service_level: dict[str, int], default_level: int = 20) -> dict:
+    """Calls offered to the queues in the period (by the time they entered the queue): answered,
+    abandoned, sent to a callback (timed out), average wait and talk, and the service level (the
+    share of offered calls answered within the queue's threshold), in total and by queue."""
+    c = QueuedCallRow
+    where = (c.entered_at >= p.start, c.entered_at < p.end)
+    cols = _call_totals(service_level, default_level)
+    async with sessions() as s:
+        totals = _call_figures((await s.execute(select(*cols).where(*where))).one())
+        rows = await s.execute(select(c.queue.label("key"), *cols).where(*where).group_by(c.queue)
+                               .order_by(func.count().desc()))
+        by_queue = [{"key": r.key, "name": queue_names.get(r.key, r.key), **_call_figures(r)} for r in rows]
+    return {"totals": totals, "by_queue": by_queue}

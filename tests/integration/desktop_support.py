@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import aiohttp
+from sqlalchemy import select
 
 from hotline.agent_desktop.accounts import Accounts
 from hotline.testing.browser import launch, log_in
 from hotline.settings import load_settings
 from hotline.ticketing.db import make_engine, sessionmaker
+from hotline.ticketing.models import QueuedCallRow
 from hotline.ticketing.store import TicketStore
 
 
@@ -24,6 +26,10 @@ class Store:
         if not await self.accounts.user_exists(username):
             await self.accounts.create_user(username, f"Người dùng {username}", role, password, operator_id)
         return password
+
+    async def queued_call(self, callid: str):
+        async with sessionmaker(self.engine)() as s:
+            return await s.scalar(select(QueuedCallRow).where(QueuedCallRow.callid == callid))
 
     async def close(self):
         await self.engine.dispose()

@@ -7,7 +7,7 @@ import pytest
 
 from hotline.testing.browser import launch, log_in
 from hotline.testing.sipp import PCAP_DIR, CallScript
-from tests.integration.desktop_support import base_url, operator_page, text
+from tests.integration.desktop_support import base_url, operator_page, session_for, text, url
 
 pytestmark = pytest.mark.integration
 
@@ -64,6 +64,18 @@ async def test_an_operator_answers_a_call_in_the_browser(playwright_session, des
                                      timeout=10000)
         await page.wait_for_function("document.getElementById('agent-state').textContent === 'Sẵn sàng'",
                                      timeout=15000)  # after the wrap-up time
+
+        # The call is in the statistics a supervisor's report shows (from Asterisk's queue_log).
+        password = await store.user("giamsat_calls", "supervisor")
+        async with await session_for(line, "giamsat_calls", password) as http:
+            async with http.get(url(line, "/api/reports?kind=week")) as r:
+                assert r.status == 200, await r.text()
+                calls = (await r.json())["calls"]
+        assert calls["totals"]["answered"] >= 1
+        assert "Sự cố hạ tầng kỹ thuật" in [q["name"] for q in calls["by_queue"]]
+        row = await store.queued_call(linkedid)
+        assert (row.queue, row.caller, row.outcome, row.agent) == ("infrastructure", caller, "answered", "op1")
+        assert row.wait_seconds is not None and row.talk_seconds > 5
     finally:
         await ctx.close()
 

@@ -1,7 +1,10 @@
 """The line keeps working when parts fail, and answers only what it should."""
 
 import pytest
+from sqlalchemy import select
 
+from hotline.reports.call_log import CallLog
+from hotline.ticketing.models import QueuedCallRow
 from hotline.testing.sipp import CallScript
 
 pytestmark = pytest.mark.integration
@@ -46,9 +49,16 @@ async def test_a_caller_who_waits_too_long_is_told_and_called_back(short_wait_li
     assert call.queues_joined() == ["operator"]
     assert call.var("QUEUESTATUS") == "TIMEOUT"
     assert call.prompts()[-2:] == ["queue_timeout", "goodbye"]
-    engine = make_engine(load_settings(short_wait_line.instance.home).db_url)
+    settings = load_settings(short_wait_line.instance.home)
+    engine = make_engine(settings.db_url)
     try:
         requests = await TicketStore(sessionmaker(engine)).callback_requests()
+        # In the call statistics, from Asterisk's own queue_log: offered, not answered, timed out.
+        await CallLog(sessionmaker(engine), settings.queue_log).import_new()
+        async with sessionmaker(engine)() as s:
+            queued = list(await s.scalars(select(QueuedCallRow)))
     finally:
         await engine.dispose()
     assert [(r.caller_number, r.reason, r.queue) for r in requests] == [(call.caller, "queue_timeout", "operator")]
+    assert [(q.caller, q.queue, q.outcome) for q in queued] == [(call.caller, "operator", "timeout")]
+    assert 28 <= queued[0].wait_seconds <= 40

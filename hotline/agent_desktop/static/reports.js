@@ -42,6 +42,16 @@ async function run() {
     bars(document.getElementById("chart-agency"), r.by_agency.map((x) => ({name: x.name, value: x.received})));
     bars(document.getElementById("chart-channel"), r.by_channel.map((x) => ({name: x.name, value: x.received})));
     bars(document.getElementById("chart-satisfaction"), r.satisfaction.map((x) => ({name: x.name, value: x.count})));
+    const callKeys = ["offered", "answered", "abandoned", "timed_out", "avg_wait_seconds", "avg_talk_seconds", "service_level"];
+    const callRow = (name, c) => {
+      const row = document.createElement("tr");
+      for (const [k, v] of [["name", name], ...callKeys.map((k) => [k, c[k] ?? "–"])]) {
+        const td = document.createElement("td"); td.textContent = v; td.dataset.key = k; row.append(td);
+      }
+      return row;
+    };
+    document.querySelector("#calls tbody").replaceChildren(callRow("Tổng cộng", r.calls.totals),
+      ...r.calls.by_queue.map((q) => callRow(q.name, q)));
     document.querySelector("#overdue tbody").replaceChildren(...r.overdue_list.map((t) => {
       const row = document.createElement("tr");
       for (const v of [t.code, t.field, t.agency || "", t.due_at ? Hotline.time(t.due_at) : ""]) {
