@@ -45,7 +45,8 @@ from hotline.recordings.models_install import check_model
 from hotline.settings import SETTINGS_FILE, Settings
 from hotline.ticketing.calls import CallTickets
 from hotline.ticketing.db import make_engine, migrate, sessionmaker
-from hotline.public.desk import MAX_FILES, PublicDesk
+from hotline.public.desk import PublicDesk
+from hotline.ticketing.attachments import MAX_FILES, Attachments
 from hotline.public.pages import PublicPages
 from hotline.ticketing.handling import TicketHandling
 from hotline.ticketing.statuses import STATUSES, TicketStatus
@@ -224,12 +225,13 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
 
     bus.subscribe(on_call_end)
     hub = Hub(bus, cti.model, prepared.store)
+    files = Attachments(sessions, settings.attachments_dir, settings.attachment_max_mb * 1024 * 1024)
     desktop = DesktopServer(accounts, prepared.store, hub, cti, prepared.profile, prepared.creds.sip_passwords,
                             settings.ports.http, secure_cookies=settings.secure_cookies, handling=handling,
                             max_request_bytes=(MAX_FILES * settings.attachment_max_mb + 1) * 1024 * 1024,
                             extra_apis=[TransferApi(accounts, transfers, prepared.store, settings, handling),
-                                        AgencyApi(accounts, AgencyInbox(sessions, handling), directory),
-                                        TicketsApi(accounts, prepared.store, handling),
+                                        AgencyApi(accounts, AgencyInbox(sessions, handling, files), directory),
+                                        TicketsApi(accounts, prepared.store, handling, files),
                                         ReportsApi(accounts, sessions, prepared.profile, call_log),
                                         PublicPages(PublicDesk(sessions, handling, settings.attachments_dir,
                                                                settings.attachment_max_mb * 1024 * 1024)),

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.errors import Refused
 from hotline.ticketing.handling import Actor, Payload, TicketHandling, aware
-from hotline.ticketing.models import Ticket
+from hotline.ticketing.attachments import Attachments, Upload, describe
+from hotline.ticketing.models import Attachment, Ticket
 
 HIDDEN = "(bảo mật)"
 
@@ -21,11 +22,12 @@ def _iso(d: datetime | None) -> str | None:
 
 
 class AgencyInbox:
-    def __init__(self, sessions: async_sessionmaker, handling: TicketHandling):
+    def __init__(self, sessions: async_sessionmaker, handling: TicketHandling, files: Attachments):
         self.sessions = sessions
         self.handling = handling
+        self.files = files
 
-    def item(self, t: Ticket, actor: Actor, now: datetime) -> dict:
+    def item(self, t: Ticket, actor: Actor, now: datetime, files: list[Attachment] = ()) -> dict:
         """A ticket as its agency sees it. The reporter's details are there to answer the citizen,
         except on a confidential report (identity kept by the hotline)."""
         hide = t.confidential
@@ -42,6 +44,7 @@ class AgencyInbox:
                 "overdue": t.status == "overdue" or bool(open_ and due and due < now),
                 "late": t.late, "created_at": _iso(t.created_at), "transferred_at": _iso(t.transferred_at),
                 "result": t.result, "answered_at": _iso(t.answered_at), "reason": t.reason, "question": t.question,
+                "attachments": [describe(a) for a in files],
                 "actions": [{"name": a, "title": workflow.config.actions[a].title,
                              "needs": workflow.config.actions[a].needs}
                             for a in self.handling.allowed(t, actor, now)]}
@@ -49,12 +52,45 @@ class AgencyInbox:
     async def tickets(self, actor: Actor, limit: int = 500) -> list[dict]:
         now = datetime.now(timezone.utc)
         async with self.sessions() as s:
-            rows = await s.scalars(select(Ticket).where(Ticket.agency_id == actor.agency_id)
-                                   .order_by(Ticket.due_at.is_(None), Ticket.due_at).limit(limit))
-            return [self.item(t, actor, now) for t in rows]
+            rows = list(await s.scalars(select(Ticket).where(Ticket.agency_id == actor.agency_id)
+                                        .order_by(Ticket.due_at.is_(None), Ticket.due_at).limit(limit)))
+            files: dict[int, list[Attachment]] = {}
+            for a in await s.scalars(select(Attachment).where(Attachment.ticket_id.in_([t.id for t in rows]))
+                                     .order_by(Attachment.id)):
+                files.setdefault(a.ticket_id, []).append(a)
+            return [self.item(t, actor, now, files.get(t.id, [])) for t in rows]
+
+    async def _own(self, actor: Actor, ticket_id: int) -> Ticket:
+        """A ticket of the actor's agency; any other is unknown to it."""
+        if actor.agency_id is None:
+            raise Refused(403, "Tài khoản không thuộc cơ quan nào")
+        async with self.sessions() as s:
+            t = await s.get(Ticket, ticket_id)
+        if t is None or t.agency_id != actor.agency_id:
+            raise Refused(404, "Không có phiếu này")
+        return t
+
+    async def _view(self, actor: Actor, t: Ticket) -> dict:
+        return self.item(t, actor, datetime.now(timezone.utc), await self.files.of_ticket(t.id))
 
     async def act(self, actor: Actor, ticket_id: int, action: str, payload: Payload) -> dict:
         if actor.agency_id is None:
             raise Refused(403, "Tài khoản không thuộc cơ quan nào")
         t = await self.handling.act(ticket_id, action, actor, payload)
-        return self.item(t, actor, datetime.now(timezone.utc))
+        return await self._view(actor, t)
+
+    async def attach(self, actor: Actor, ticket_id: int, uploads: list[Upload], public: bool) -> dict:
+        """Documents and site photos given with the agency's answer; `public` ones are shown with
+        the published result (never on a confidential or state-secret ticket)."""
+        t = await self._own(actor, ticket_id)
+        if t.status == "closed":
+            raise Refused(409, "Phiếu đã đóng, không thể đính kèm thêm")
+        if not uploads:
+            raise Refused(422, "Chưa chọn tệp")
+        await self.files.save(t.id, self.files.check(uploads, documents=True), actor.name,
+                              datetime.now(timezone.utc), public=public and not (t.confidential or t.state_secret))
+        return await self._view(actor, t)
+
+    async def file(self, actor: Actor, ticket_id: int, attachment_id: int):
+        t = await self._own(actor, ticket_id)
+        return await self.files.get(t.id, attachment_id)

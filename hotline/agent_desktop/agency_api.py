@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from hotline.agencies.directory import AgencyDirectory
 from hotline.agencies.inbox import AgencyInbox
 from hotline.agent_desktop.accounts import Accounts
+from hotline.agent_desktop.attachments_http import read_form, send_file
 from hotline.agent_desktop.auth import error, path_id, requires
 from hotline.agent_desktop.validation import ActionIn, parse_body
 from hotline.ticketing.handling import Actor, Payload
@@ -48,6 +49,8 @@ class AgencyApi:
         r.add_get("/api/agency/tickets", self.list_tickets)
         r.add_post("/api/agency/tickets/{id}/answer", self.answer)
         r.add_post("/api/agency/tickets/{id}/actions/{action}", self.action)
+        r.add_post("/api/agency/tickets/{id}/attachments", self.attach)
+        r.add_get("/api/agency/tickets/{id}/attachments/{file}", self.download)
         r.add_post("/api/agencies/{id}/accounts", self.create_account)
 
     @requires("agency")
@@ -69,6 +72,21 @@ class AgencyApi:
         payload = body.payload(self.inbox.handling.profile.calendar.timezone)
         return web.json_response(await self.inbox.act(Actor.of(request["principal"]), ticket_id,
                                                       request.match_info["action"], payload))
+
+    @requires("agency", upload=True)
+    async def attach(self, request: web.Request) -> web.Response:
+        """multipart/form-data: `files` (up to 5; photos, video, audio or PDF) and `public` ("1":
+        shown with the published result)."""
+        ticket_id = path_id(request, "id", "Không có phiếu này")
+        fields, uploads = await read_form(request)
+        return web.json_response(await self.inbox.attach(Actor.of(request["principal"]), ticket_id, uploads,
+                                                         public=fields.get("public") in ("1", "true", "on")))
+
+    @requires("agency")
+    async def download(self, request: web.Request) -> web.StreamResponse:
+        a, path = await self.inbox.file(Actor.of(request["principal"]), path_id(request, "id", "Không có phiếu này"),
+                                        path_id(request, "file", "Không có tệp này"))
+        return send_file(a, path)
 
     @requires("admin")
     async def create_account(self, request: web.Request) -> web.Response:

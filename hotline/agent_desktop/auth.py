@@ -30,9 +30,25 @@ def path_id(request: web.Request, name: str, unknown: str) -> int:
     return int(value)
 
 
-def requires(*roles: str):
+UPLOAD_HEADER = "X-Hotline-Upload"
+
+
+def _cross_site(request: web.Request, upload: bool) -> bool:
+    """State-changing requests must be JSON, which a page of another site cannot send without
+    the browser asking first. File uploads (multipart) must instead carry `X-Hotline-Upload`, a
+    header another site cannot set either, and come from this origin if the browser names one."""
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE") or request.content_type == "application/json":
+        return False
+    if not upload or request.content_type != "multipart/form-data" or request.headers.get(UPLOAD_HEADER) != "1":
+        return True
+    origin = request.headers.get("Origin")
+    return bool(origin) and origin.split("://", 1)[-1] != request.host
+
+
+def requires(*roles: str, upload: bool = False):
     """Route decorator for methods of an object with `accounts`: a valid session, and one of
-    `roles` (none given: any role). State-changing requests must be JSON."""
+    `roles` (none given: any role). State-changing requests must be JSON (or, where `upload`,
+    a same-site multipart upload)."""
 
     def wrap(handler):
         async def inner(self, request: web.Request):
@@ -41,7 +57,7 @@ def requires(*roles: str):
                 return error(401, "Chưa đăng nhập hoặc phiên đã hết hạn")
             if roles and p.role not in roles:
                 return error(403, "Không có quyền thực hiện thao tác này")
-            if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.content_type != "application/json":
+            if _cross_site(request, upload):
                 return error(415, "Yêu cầu phải ở dạng JSON")
             request["principal"] = p
             return await handler(self, request)

@@ -24,6 +24,7 @@ def _op(summary: str, roles: str, body: dict | None = None, params: list | None 
 def openapi_document() -> dict:
     linkedid = [{"name": "linkedid", "in": "path", "required": True, "schema": {"type": "string"}}]
     ticket_id = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+    file_id = [{"name": "file", "in": "path", "required": True, "schema": {"type": "integer"}}]
     action = [{"name": "action", "in": "path", "required": True, "schema": {"type": "string"}}]
     login = {"type": "object", "required": ["username", "password"],
              "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}
@@ -69,6 +70,18 @@ def openapi_document() -> dict:
             "/api/agency/tickets/{id}/actions/{action}": {"post": _op(
                 "An agency's workflow action (answer, reschedule, return, approve, approve_edited, send_back)",
                 "agency (own tickets)", {"$ref": "#/components/schemas/ActionIn"}, ticket_id + action)},
+            "/api/agency/tickets/{id}/attachments": {"post": {**_op(
+                "Attach files to the agency's answer (multipart/form-data: files, up to 5 photos, videos, "
+                "audio or PDF; public=1 to publish them with the result); needs the header X-Hotline-Upload: 1",
+                "agency (own tickets)", params=ticket_id),
+                "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                    "type": "object", "properties": {"files": {"type": "array", "items": {
+                        "type": "string", "format": "binary"}}, "public": {"type": "string"}}}}}}}},
+            "/api/agency/tickets/{id}/attachments/{file}": {"get": _op(
+                "Download a file of one of the agency's tickets", "agency (own tickets)", ticket_id + file_id)},
+            "/api/tickets/{id}/attachments/{file}": {"get": _op(
+                "Download a file of a ticket (citizen's or agency's)", "operator, supervisor, admin",
+                ticket_id + file_id)},
             "/api/reports": {"get": _op("Report figures of a period (kind, date, until)", "supervisor, admin")},
             "/api/reports/export": {"get": _op("The report as CSV or XLSX (format)", "supervisor, admin")},
             "/api/supervisor/state": {"get": _op("Live calls, agents and queues", "supervisor")},

@@ -9,9 +9,11 @@ from aiohttp import web
 from sqlalchemy import select
 
 from hotline.agent_desktop.accounts import Accounts
+from hotline.agent_desktop.attachments_http import send_file
 from hotline.agent_desktop.auth import path_id, requires
 from hotline.agent_desktop.validation import ActionIn, DuplicateIn, NewTicketIn, parse_body
 from hotline.errors import Refused
+from hotline.ticketing.attachments import Attachments, describe
 from hotline.ticketing.calls import ticket_public
 from hotline.ticketing.duplicates import Duplicates
 from hotline.ticketing.handling import Actor, TicketHandling
@@ -22,15 +24,17 @@ STAFF = ("operator", "supervisor", "admin")
 
 
 class TicketsApi:
-    def __init__(self, accounts: Accounts, store: TicketStore, handling: TicketHandling):
+    def __init__(self, accounts: Accounts, store: TicketStore, handling: TicketHandling, files: Attachments):
         self.accounts = accounts
         self.store = store
         self.handling = handling
+        self.files = files
         self.duplicates = Duplicates(store.sessions)
 
     def register(self, r: web.UrlDispatcher) -> None:
         r.add_post("/api/tickets", self.create)
         r.add_get("/api/tickets/{id}", self.detail)
+        r.add_get("/api/tickets/{id}/attachments/{file}", self.download)
         r.add_post("/api/tickets/{id}/actions/{action}", self.action)
         r.add_get("/api/tickets/{id}/duplicate-candidates", self.candidates)
         r.add_post("/api/tickets/{id}/duplicate-of", self.link_duplicate)
@@ -53,8 +57,7 @@ class TicketsApi:
                     published_at=aware(t.published_at).isoformat() if t.published_at else None,
                     history=[{"at": aware(e.at).isoformat(), "actor": e.actor, "action": e.action,
                               "detail": json.loads(e.detail or "{}")} for e in events],
-                    attachments=[{"id": f.id, "filename": f.filename, "content_type": f.content_type,
-                                  "size": f.size} for f in files],
+                    attachments=[describe(f) for f in files],
                     actions=[{"name": a, "title": wf.config.actions[a].title, "needs": wf.config.actions[a].needs}
                              for a in (self.handling.allowed(t, actor) if not t.draft else [])])
         return view
@@ -63,6 +66,12 @@ class TicketsApi:
     async def detail(self, request: web.Request) -> web.Response:
         actor = Actor.of(request["principal"])
         return web.json_response(await self._view(path_id(request, "id", "Không có phiếu này"), actor))
+
+    @requires(*STAFF)
+    async def download(self, request: web.Request) -> web.StreamResponse:
+        a, path = await self.files.get(path_id(request, "id", "Không có phiếu này"),
+                                       path_id(request, "file", "Không có tệp này"))
+        return send_file(a, path)
 
     @requires(*STAFF)
     async def action(self, request: web.Request) -> web.Response:

@@ -6,11 +6,9 @@ ticket. Look-ups are limited per address, so codes cannot be guessed by trying t
 
 from __future__ import annotations
 
-import hashlib
 import re
 import time
 from collections import deque
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -21,39 +19,13 @@ from hotline.errors import Refused
 from hotline.public.redaction import redact
 from hotline.ticketing.codes import is_valid_code
 from hotline.ticketing.handling import CITIZEN, Actor, Payload, TicketHandling
+from hotline.ticketing.attachments import Attachments, Upload
 from hotline.ticketing.models import Attachment, Ticket
 from hotline.ticketing.store import TicketStore
-
-# Photos, video and audio a citizen may attach (HCMC Art. 5), recognised by their first bytes,
-# not by the name or the type the browser claims.
-SIGNATURES = [(b"\xff\xd8\xff", "image/jpeg", ".jpg"), (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
-              (b"GIF8", "image/gif", ".gif"), (b"ID3", "audio/mpeg", ".mp3"), (b"\xff\xfb", "audio/mpeg", ".mp3"),
-              (b"OggS", "audio/ogg", ".ogg"), (b"\x1aE\xdf\xa3", "video/webm", ".webm")]
-MAX_FILES = 5
-
-
-def sniff(head: bytes) -> tuple[str, str] | None:
-    for magic, ctype, ext in SIGNATURES:
-        if head.startswith(magic):
-            return ctype, ext
-    if head[4:8] == b"ftyp":
-        return "video/mp4", ".mp4"
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return "audio/wav", ".wav"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp", ".webp"
-    return None
-
 
 def digits(phone: str | None) -> str:
     d = re.sub(r"\D", "", phone or "")
     return "0" + d[2:] if d.startswith("84") and len(d) > 10 else d
-
-
-@dataclass
-class Upload:
-    filename: str
-    data: bytes
 
 
 class Limiter:
@@ -81,59 +53,47 @@ class PublicDesk:
         self.sessions = sessions
         self.handling = handling
         self.store = TicketStore(sessions)
-        self.dir = attachments_dir
+        self.files = Attachments(sessions, attachments_dir, max_bytes)
         self.max_bytes = max_bytes
         self.lookups = Limiter()
 
-    def check_uploads(self, uploads: list[Upload]) -> list[tuple[Upload, str, str]]:
-        if len(uploads) > MAX_FILES:
-            raise Refused(422, f"Tối đa {MAX_FILES} tệp đính kèm")
-        checked = []
-        for u in uploads:
-            if len(u.data) > self.max_bytes:
-                raise Refused(413, f"Tệp {u.filename[:60]} vượt quá {self.max_bytes // (1024 * 1024)} MB")
-            kind = sniff(u.data[:16])
-            if kind is None:
-                raise Refused(415, f"Tệp {u.filename[:60]} không phải ảnh, video hoặc âm thanh được chấp nhận")
-            checked.append((u, *kind))
-        return checked
-
     async def submit(self, fields: dict, uploads: list[Upload], now: datetime | None = None) -> Ticket:
         now = now or datetime.now(timezone.utc)
-        files = self.check_uploads(uploads)
+        files = self.files.check(uploads)
         ticket = await self.store.receive(self.handling, Actor("web", frozenset({"citizen"})), now, channel="web",
                                           **fields)
-        await self.attach(ticket.id, files, "citizen", now)
+        await self.files.save(ticket.id, files, "citizen", now)
         return ticket
 
-    async def attach(self, ticket_id: int, files: list[tuple[Upload, str, str]], who: str, now: datetime,
-                     public: bool = False) -> None:
-        rows = []
-        for u, ctype, ext in files:
-            sha = hashlib.sha256(u.data).hexdigest()
-            rel = Path(now.strftime("%Y/%m")) / f"{sha}{ext}"
-            target = self.dir / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if not target.exists():
-                tmp = target.with_suffix(".part")
-                tmp.write_bytes(u.data)
-                tmp.replace(target)
-            name = re.sub(r"[^\w.\- ]", "_", u.filename)[:200] or "tep"
-            rows.append(Attachment(ticket_id=ticket_id, filename=name, content_type=ctype, size=len(u.data),
-                                   sha256=sha, path=str(rel), uploaded_by=who, public=public, uploaded_at=now))
-        if rows:
-            async with self.sessions() as s, s.begin():
-                s.add_all(rows)
+    def _published(self):
+        return select(Ticket).where(Ticket.published_at.is_not(None), Ticket.confidential.is_(False),
+                                    Ticket.state_secret.is_(False))
 
     async def published(self, page: int = 1, per_page: int = 20) -> tuple[list[dict], int]:
-        """Published results, newest first, with every personal detail removed."""
-        base = select(Ticket).where(Ticket.published_at.is_not(None), Ticket.confidential.is_(False),
-                                    Ticket.state_secret.is_(False))
+        """Published results, newest first, with every personal detail removed, and the files the
+        agency chose to publish with its answer."""
+        base = self._published()
         async with self.sessions() as s:
             total = await s.scalar(select(func.count()).select_from(base.subquery()))
             rows = list(await s.scalars(base.order_by(Ticket.published_at.desc())
                                         .offset((page - 1) * per_page).limit(per_page)))
-        return [self.public_view(t) for t in rows], total or 0
+            files: dict[int, list[dict]] = {}
+            by_id = {t.id: t for t in rows}
+            for a in await s.scalars(select(Attachment).where(Attachment.ticket_id.in_([t.id for t in rows]),
+                                                              Attachment.public.is_(True)).order_by(Attachment.id)):
+                t = by_id[a.ticket_id]
+                name = redact(a.filename, t.reporter_name, t.caller_phone, t.address, t.email)
+                files.setdefault(a.ticket_id, []).append({"id": a.id, "filename": name, "content_type": a.content_type})
+        return [{**self.public_view(t), "files": files.get(t.id, [])} for t in rows], total or 0
+
+    async def published_file(self, code: str, attachment_id: int):
+        """A file published with a result: only public files of published, non-confidential tickets."""
+        async with self.sessions() as s:
+            t = await s.scalar(self._published().where(Ticket.code == code))
+            a = await s.get(Attachment, attachment_id)
+        if t is None or a is None or a.ticket_id != t.id or not a.public:
+            raise Refused(404, "Không có tệp này")
+        return await self.files.get(t.id, a.id)
 
     def public_view(self, t: Ticket) -> dict:
         personal = (t.reporter_name, t.caller_phone, t.address, t.email)

@@ -11,7 +11,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from hotline.agent_desktop.validation import PublicReportIn, validated
 from hotline.errors import Refused
-from hotline.public.desk import MAX_FILES, PublicDesk, Upload, digits
+from hotline.public.desk import PublicDesk, digits
+from hotline.agent_desktop.attachments_http import read_form, send_file
+from hotline.ticketing.codes import is_valid_code
+from hotline.ticketing.attachments import MAX_FILES
 from hotline.ticketing.handling import RATINGS, Payload
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -32,6 +35,7 @@ class PublicPages:
         r.add_get("/phan-anh", self.report_form)
         r.add_post("/phan-anh", self.report)
         r.add_get("/ket-qua", self.results)
+        r.add_get("/ket-qua/{code}/tep/{file}", self.result_file)
         r.add_get("/tra-cuu", self.lookup_form)
         r.add_post("/tra-cuu", self.lookup)
         r.add_post("/tra-cuu/danh-gia", self.rate)
@@ -47,15 +51,11 @@ class PublicPages:
         return self.render("report_form.html.j2", title="Gửi phản ánh, kiến nghị", form={})
 
     async def report(self, request: web.Request) -> web.Response:
-        form: dict = {}
         try:
-            post = await request.post()
-        except web.HTTPRequestEntityTooLarge:
-            return self.render("report_form.html.j2", 413, title="Gửi phản ánh, kiến nghị", form={},
-                               error="Nội dung hoặc tệp đính kèm quá lớn")
-        form = {k: v for k, v in post.items() if isinstance(v, str)}
-        uploads = [Upload(f.filename or "tep", f.file.read()) for f in post.getall("files", [])
-                   if not isinstance(f, str) and f.filename]
+            form, uploads = await read_form(request)
+        except Refused as exc:
+            return self.render("report_form.html.j2", exc.status, title="Gửi phản ánh, kiến nghị", form={},
+                               error=str(exc))
         try:
             body = validated(PublicReportIn, {**form, "confidential": bool(form.get("confidential"))})
             topics = {q.topic for q in self.desk.handling.profile.queues.queues}
@@ -75,6 +75,16 @@ class PublicPages:
         results, total = await self.desk.published(page)
         return self.render("results.html.j2", title="Kết quả trả lời phản ánh", results=results, total=total,
                            page=page, per_page=20)
+
+    async def result_file(self, request: web.Request) -> web.StreamResponse:
+        code, file = request.match_info["code"], request.match_info["file"]
+        if not (is_valid_code(code) and file.isdigit() and len(file) < 10):
+            raise web.HTTPNotFound()
+        try:
+            a, path = await self.desk.published_file(code, int(file))
+        except Refused:
+            raise web.HTTPNotFound() from None
+        return send_file(a, path, inline=a.content_type.startswith(("image/", "audio/", "video/")))
 
     async def lookup_form(self, request: web.Request) -> web.Response:
         return self.render("lookup.html.j2", title="Tra cứu phiếu", code=request.query.get("ma", "")[:8])

@@ -65,6 +65,17 @@ async def test_the_focal_point_answers_in_the_agency_inbox(playwright_session, d
                                      timeout=10000)
         options = await page.eval_on_selector_all("#action-name option", "os => os.map(o => o.value)")
         assert "reschedule" not in options and "return" in options
+        # The site photo goes with the answer, published with the result.
+        photo = b"\xff\xd8\xff\xe0" + bytes(500)
+        await page.set_input_files("#attach-files", files=[{"name": "hiện trường.jpg", "mimeType": "image/jpeg",
+                                                            "buffer": photo}])
+        await page.check("#attach-public")
+        await page.click("#attach-submit")
+        await page.wait_for_function("document.getElementById('attach-saved').textContent === 'Đã tải lên'",
+                                     timeout=10000)
+        assert (await page.text_content("#d-files")).strip() == "hiện trường.jpg (công khai)"
+        href = await page.get_attribute("#d-files a", "href")
+        assert await page.evaluate(f"fetch('{href}').then(r => r.arrayBuffer()).then(b => b.byteLength)") == len(photo)
         await page.fill("textarea[name=result]", "Đã cử tổ kỹ thuật kiểm tra, rào chắn và sửa chữa trong tuần.")
         await page.click("#answer-submit")
         await page.wait_for_function("document.getElementById('answer-saved').textContent === 'Đã gửi trả lời'",
@@ -76,7 +87,7 @@ async def test_the_focal_point_answers_in_the_agency_inbox(playwright_session, d
         t = await s.get(Ticket, open_ticket.id)
         events = [e.action for e in await s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t.id))]
     assert t.status == "answered" and t.handling_stage == "answered" and t.answered_by == "phuc.sxd"
-    assert "sửa chữa" in t.result and events == ["reschedule", "answer"]
+    assert "sửa chữa" in t.result and events == ["reschedule", "attach", "answer"]
 
     agency = await session_for(desktop_line, "phuc.sxd", "mat-khau-dai-1")
     try:

@@ -64,7 +64,7 @@ async def test_a_citizen_reports_with_a_photo_and_gets_a_code(site):
         sms = list(await s.scalars(select(SmsMessage).where(SmsMessage.ticket_id == t.id)))
     assert (t.channel, t.caller_phone, t.reporter_name, t.handling_stage) == ("web", PHONE, NAME, "received")
     assert [(f.content_type, f.size) for f in files] == [("image/jpeg", len(JPEG))]
-    assert (desk.dir / files[0].path).read_bytes() == JPEG
+    assert (desk.files.dir / files[0].path).read_bytes() == JPEG
     assert [(m.to_number, m.purpose) for m in sms] == [(PHONE, "receipt")] and code in sms[0].text
 
     # Refused, each with its reason, keeping what was typed: a script "photo", a missing field.

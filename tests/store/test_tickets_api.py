@@ -16,8 +16,12 @@ from hotline.agent_desktop.agency_api import AgencyApi
 from hotline.agent_desktop.auth import COOKIE, refusals
 from hotline.agent_desktop.tickets_api import TicketsApi
 from hotline.agencies.directory import AgencyDirectory
-from hotline.ticketing.models import SmsMessage
-from tests.store.support import province
+from hotline.public.desk import PublicDesk
+from hotline.public.pages import PublicPages
+from hotline.ticketing.attachments import Attachments
+from hotline.ticketing.handling import Payload
+from hotline.ticketing.models import SmsMessage, TicketEvent
+from tests.store.support import OPERATOR, province
 
 
 @pytest.fixture
@@ -25,8 +29,10 @@ async def api(sessions, tmp_path):
     p = await province(sessions, tmp_path, "dong_thap")
     accounts = Accounts(sessions)
     app = web.Application(middlewares=[refusals])
-    TicketsApi(accounts, p.store, p.handling).register(app.router)
-    AgencyApi(accounts, AgencyInbox(sessions, p.handling), AgencyDirectory(sessions)).register(app.router)
+    files = Attachments(sessions, tmp_path / "attachments", 1024 * 1024)
+    TicketsApi(accounts, p.store, p.handling, files).register(app.router)
+    AgencyApi(accounts, AgencyInbox(sessions, p.handling, files), AgencyDirectory(sessions)).register(app.router)
+    PublicPages(PublicDesk(sessions, p.handling, tmp_path / "attachments", 1024 * 1024)).register(app.router)
     server = TestServer(app)
     await server.start_server()
     clients = {}
@@ -93,3 +99,76 @@ async def test_other_channels_duplicates_and_actions_by_role(api):
         sms = [(m.to_number, m.purpose) for m in await s.scalars(select(SmsMessage).order_by(SmsMessage.id))]
     assert ("0901000002", "duplicate") in sms  # told it is already being handled
     assert sms.count(("0901000001", "result")) == 1 and sms.count(("0901000002", "result")) == 1
+
+
+PDF = b"%PDF-1.4\n% Bien ban kiem tra hien truong\n%%EOF\n"
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 200
+
+
+async def upload(client, server, ticket_id, files, public=False, header=True):
+    form = aiohttp.FormData(quote_fields=False)  # as browsers send names
+    for name, data in files:
+        form.add_field("files", data, filename=name, content_type="application/octet-stream")
+    form.add_field("public", "1" if public else "0")
+    headers = {"X-Hotline-Upload": "1"} if header else {}
+    async with client.post(server.make_url(f"/api/agency/tickets/{ticket_id}/attachments"), data=form,
+                           headers=headers) as r:
+        return r.status, await r.json()
+
+
+async def test_the_agency_attaches_documents_and_site_photos_to_its_answer(api, sessions):
+    p, server, c = api
+    op, agency = c["op1"], c["dien.luc"]
+    now = datetime.now(timezone.utc)
+    t = await p.receive(now, reporter_name="Trần Thị Bích")
+    await p.handling.act(t.id, "transfer", OPERATOR, Payload(agency_id=p.agency_id), now=now)
+
+    status, item = await upload(agency, server, t.id, [("biên bản.pdf", PDF), ("hien truong <1>.jpg", JPEG)],
+                                public=True)
+    assert status == 200, item
+    assert [(f["filename"], f["content_type"], f["public"]) for f in item["attachments"]] == [
+        ("biên bản.pdf", "application/pdf", True), ("hien truong _1_.jpg", "image/jpeg", True)]
+    # Refused with a clear message, nothing stored: no upload header (another site's form), a
+    # program disguised as a photo, a ticket of another agency.
+    assert (await upload(agency, server, t.id, [("x.pdf", PDF)], header=False))[0] == 415
+    status, err = await upload(agency, server, t.id, [("anh.jpg", b"MZ\x90\x00 not a photo")])
+    assert status == 415 and "anh.jpg" in err["error"]
+    other = await p.receive(now)
+    await p.handling.act(other.id, "transfer", OPERATOR, Payload(agency_id=p.other_agency_id), now=now)
+    assert (await upload(agency, server, other.id, [("x.pdf", PDF)]))[0] == 404
+
+    # The hotline's staff and the agency download exactly what was given; the history says who.
+    pdf_id = item["attachments"][0]["id"]
+    for client, path in ((op, f"/api/tickets/{t.id}/attachments/{pdf_id}"),
+                         (agency, f"/api/agency/tickets/{t.id}/attachments/{pdf_id}")):
+        async with client.get(server.make_url(path)) as r:
+            assert r.status == 200 and await r.read() == PDF
+            assert r.headers["Content-Type"] == "application/pdf" and "attachment" in r.headers["Content-Disposition"]
+    async with agency.get(server.make_url(f"/api/agency/tickets/{other.id}/attachments/{pdf_id}")) as r:
+        assert r.status == 404
+    async with sessions() as s:
+        events = [(e.actor, e.action) for e in await s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t.id))]
+    assert ("dien.luc", "attach") in events
+
+    # Published with the result: the public page links the files, and serves them.
+    status, item = await call(agency, server, "POST", f"/api/agency/tickets/{t.id}/actions/answer",
+                              {"result": "Đã thay bóng đèn, biên bản kèm theo."})
+    assert status == 200
+    await p.handling.scan(datetime.now(timezone.utc) + timedelta(days=3))  # the publication step runs
+    async with aiohttp.ClientSession() as anonymous:
+        async with anonymous.get(server.make_url("/ket-qua")) as r:
+            html = await r.text()
+        assert f"/ket-qua/{t.code}/tep/{pdf_id}" in html and "Trần Thị Bích" not in html
+        async with anonymous.get(server.make_url(f"/ket-qua/{t.code}/tep/{pdf_id}")) as r:
+            assert r.status == 200 and await r.read() == PDF
+        async with anonymous.get(server.make_url(f"/ket-qua/{other.code}/tep/{pdf_id}")) as r:
+            assert r.status == 404
+
+
+async def test_files_of_a_confidential_report_are_never_published(api):
+    p, server, c = api
+    now = datetime.now(timezone.utc)
+    t = await p.receive(now, confidential=True)
+    await p.handling.act(t.id, "transfer", OPERATOR, Payload(agency_id=p.agency_id), now=now)
+    status, item = await upload(c["dien.luc"], server, t.id, [("anh.jpg", JPEG)], public=True)
+    assert status == 200 and item["attachments"][0]["public"] is False

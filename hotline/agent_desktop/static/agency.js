@@ -31,6 +31,14 @@ function show(t) {
   for (const [id, v] of [["d-code", t.code], ["d-name", t.reporter_name], ["d-phone", t.caller_phone],
                          ["d-address", t.address], ["d-due", Hotline.time(t.due_at)], ["d-stage", t.stage_text],
                          ["d-content", t.content]]) Hotline.text(id, v);
+  document.getElementById("d-files").replaceChildren(...(t.attachments || []).map((f) => {
+    const li = document.createElement("li");
+    const a = document.createElement("a");
+    a.href = `/api/agency/tickets/${t.id}/attachments/${f.id}`; a.textContent = f.filename;
+    li.append(a, f.public ? " (công khai)" : "");
+    return li;
+  }));
+  Hotline.text("attach-error", ""); Hotline.text("attach-saved", "");
   const form = document.getElementById("answer-form");
   form.elements.result.value = t.result || "";
   document.getElementById("answer-submit").disabled = !t.actions.some((a) => a.name === "answer");
@@ -59,6 +67,20 @@ document.getElementById("action-form").addEventListener("submit", async (ev) => 
     Hotline.text("action-saved", "Đã thực hiện");
     await load();
   } catch (e) { Hotline.text("action-error", e.message); }
+});
+
+document.getElementById("attach-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  if (!Inbox.current) return;
+  // Multipart with the upload header: the server accepts no other non-JSON request.
+  const r = await fetch(`/api/agency/tickets/${Inbox.current.id}/attachments`,
+                        {method: "POST", body: new FormData(ev.target), headers: {"X-Hotline-Upload": "1"}});
+  const data = await r.json().catch(() => ({error: r.statusText}));
+  if (!r.ok) { Hotline.text("attach-error", data.error || r.statusText); return; }
+  ev.target.reset();
+  show(data);
+  Hotline.text("attach-saved", "Đã tải lên");
+  await load();
 });
 
 document.getElementById("answer-form").addEventListener("submit", async (ev) => {

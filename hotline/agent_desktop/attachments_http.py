@@ -1,0 +1,34 @@
+"""Attachments over HTTP: reading a multipart form (text fields and files) with one clear refusal
+when the body is larger than the server accepts, and sending a stored file back as a download."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from aiohttp import web
+
+from hotline.errors import Refused
+from hotline.ticketing.attachments import Upload
+from hotline.ticketing.models import Attachment
+
+
+async def read_form(request: web.Request, files_field: str = "files") -> tuple[dict[str, str], list[Upload]]:
+    try:
+        post = await request.post()
+    except web.HTTPRequestEntityTooLarge:
+        raise Refused(413, "Nội dung hoặc tệp đính kèm quá lớn") from None
+    fields = {k: v for k, v in post.items() if isinstance(v, str)}
+    uploads = [Upload(f.filename or "tep", f.file.read()) for f in post.getall(files_field, [])
+               if not isinstance(f, str) and f.filename]
+    return fields, uploads
+
+
+def send_file(a: Attachment, path: Path, inline: bool = False) -> web.FileResponse:
+    """The file as stored, with the type recognised on upload; never interpreted by the browser
+    as a page (a download, except images and media shown inline where asked)."""
+    disposition = "inline" if inline else "attachment"
+    return web.FileResponse(path, headers={
+        "Content-Type": a.content_type, "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(a.filename)}"})

@@ -1,0 +1,118 @@
+"""Files kept with a ticket: citizens' photos, video and audio (HCMC Art. 5), and the documents
+and site photos an agency gives with its answer. A file's kind is recognised by its first bytes,
+never by the name or the type a browser claims; files are stored once by content hash below the
+attachments folder, and each one given is recorded in the ticket's history."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from hotline.errors import Refused
+from hotline.ticketing.models import Attachment, TicketEvent
+
+MEDIA = [(b"\xff\xd8\xff", "image/jpeg", ".jpg"), (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+         (b"GIF8", "image/gif", ".gif"), (b"ID3", "audio/mpeg", ".mp3"), (b"\xff\xfb", "audio/mpeg", ".mp3"),
+         (b"OggS", "audio/ogg", ".ogg"), (b"\x1aE\xdf\xa3", "video/webm", ".webm")]
+DOCUMENTS = [(b"%PDF-", "application/pdf", ".pdf")]
+MAX_FILES = 5
+
+
+def sniff(head: bytes, documents: bool = False) -> tuple[str, str] | None:
+    """(content type, extension) of a photo, video or audio file (and of a PDF if `documents`)."""
+    for magic, ctype, ext in MEDIA + (DOCUMENTS if documents else []):
+        if head.startswith(magic):
+            return ctype, ext
+    if head[4:8] == b"ftyp":
+        return "video/mp4", ".mp4"
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return "audio/wav", ".wav"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp", ".webp"
+    return None
+
+
+@dataclass
+class Upload:
+    filename: str
+    data: bytes
+
+
+@dataclass
+class Checked:
+    upload: Upload
+    content_type: str
+    ext: str
+
+
+def describe(a: Attachment) -> dict:
+    return {"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size,
+            "public": a.public, "uploaded_by": a.uploaded_by}
+
+
+class Attachments:
+    def __init__(self, sessions: async_sessionmaker, folder: Path, max_bytes: int = 20 * 1024 * 1024):
+        self.sessions = sessions
+        self.dir = folder
+        self.max_bytes = max_bytes
+
+    def check(self, uploads: list[Upload], documents: bool = False) -> list[Checked]:
+        """Refuses, naming the file, anything too large, too many, or of a kind not accepted."""
+        if len(uploads) > MAX_FILES:
+            raise Refused(422, f"Tối đa {MAX_FILES} tệp đính kèm")
+        checked = []
+        for u in uploads:
+            name = u.filename[:60]
+            if len(u.data) > self.max_bytes:
+                raise Refused(413, f"Tệp {name} vượt quá {self.max_bytes // (1024 * 1024)} MB")
+            kind = sniff(u.data[:16], documents)
+            if kind is None:
+                accepted = "ảnh, video, âm thanh hoặc PDF" if documents else "ảnh, video hoặc âm thanh"
+                raise Refused(415, f"Tệp {name} không phải {accepted} được chấp nhận")
+            checked.append(Checked(u, *kind))
+        return checked
+
+    async def save(self, ticket_id: int, files: list[Checked], who: str, now: datetime,
+                   public: bool = False) -> list[Attachment]:
+        rows = []
+        for c in files:
+            sha = hashlib.sha256(c.upload.data).hexdigest()
+            rel = Path(now.strftime("%Y/%m")) / f"{sha}{c.ext}"
+            target = self.dir / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not target.exists():
+                tmp = target.with_suffix(".part")
+                tmp.write_bytes(c.upload.data)
+                tmp.replace(target)
+            name = re.sub(r"[^\w.\- ]", "_", c.upload.filename)[:200] or "tep"
+            rows.append(Attachment(ticket_id=ticket_id, filename=name, content_type=c.content_type,
+                                   size=len(c.upload.data), sha256=sha, path=str(rel), uploaded_by=who,
+                                   public=public, uploaded_at=now))
+        if rows:
+            async with self.sessions() as s, s.begin():
+                s.add_all(rows)
+                s.add(TicketEvent(ticket_id=ticket_id, at=now, actor=who, action="attach",
+                                  detail=json.dumps({"files": [r.filename for r in rows], "public": public},
+                                                    ensure_ascii=False)))
+        return rows
+
+    async def of_ticket(self, ticket_id: int, public_only: bool = False) -> list[Attachment]:
+        q = select(Attachment).where(Attachment.ticket_id == ticket_id)
+        if public_only:
+            q = q.where(Attachment.public.is_(True))
+        async with self.sessions() as s:
+            return list(await s.scalars(q.order_by(Attachment.id)))
+
+    async def get(self, ticket_id: int, attachment_id: int) -> tuple[Attachment, Path]:
+        async with self.sessions() as s:
+            a = await s.get(Attachment, attachment_id)
+        if a is None or a.ticket_id != ticket_id or not (self.dir / a.path).is_file():
+            raise Refused(404, "Không có tệp này")
+        return a, self.dir / a.path
