@@ -124,6 +124,29 @@ class WorkCalendar:
             day += timedelta(days=1)
         raise ValueError(f"no working time found within {self.MAX_DAYS} days: check the calendar")
 
+    def subtract_working_hours(self, instant: datetime, hours: float) -> datetime:
+        """The instant `hours` of working time before `instant` (in UTC): the mirror of
+        `add_working_hours`, for reminders ahead of a deadline."""
+        if instant.tzinfo is None:
+            raise ValueError("instant must be timezone-aware")
+        if hours < 0:
+            raise ValueError("hours must not be negative")
+        if self.config.always_open:
+            return (instant - timedelta(hours=hours)).astimezone(timezone.utc)
+        remaining = timedelta(hours=hours)
+        local = instant.astimezone(self.tz)
+        day = local.date()
+        for _ in range(self.MAX_DAYS):
+            for start, end in reversed(list(self._windows(day))):
+                finish = min(end, local)
+                if finish <= start:
+                    continue
+                if finish - remaining >= start:
+                    return (finish - remaining).astimezone(timezone.utc)
+                remaining -= finish - start
+            day -= timedelta(days=1)
+        raise ValueError(f"no working time found within {self.MAX_DAYS} days: check the calendar")
+
     def add_working_days(self, instant: datetime, days: int) -> datetime:
         """`days` working days after `instant`: as many full working days of office hours."""
         return self.add_working_hours(instant, days * self.hours_per_day)

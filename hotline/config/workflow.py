@@ -42,6 +42,9 @@ class Step(BaseModel):
     # clarification). Unset: the ticket stays and is only marked late.
     on_expiry: str | None = None
     notify: list[Recipient] = []  # SMS on entering the step
+    # An SMS reminder to whoever holds the step (its `notify` contacts; else the focal point, or
+    # the head for a leader's step) this long before the deadline, counted the same way.
+    remind_before: Deadline | None = None
     publish: bool = False  # entering it publishes the result (never confidential or secret ones)
     final: bool = False
 
@@ -76,6 +79,8 @@ class WorkflowFile(BaseModel):
                 raise ValueError(f"steps.{name}.on_expiry: no step {step.on_expiry!r}")
             if (step.on_expiry or step.deadline_by_topic) and not step.deadline:
                 raise ValueError(f"steps.{name}: on_expiry and deadline_by_topic need a deadline")
+            if step.remind_before and not (step.deadline and step.holder in ("agency", "leader")):
+                raise ValueError(f"steps.{name}.remind_before: only for an agency's or leader's step with a deadline")
         for name, action in self.actions.items():
             for src in action.from_:
                 if src not in names:

@@ -97,3 +97,10 @@ def approval_text(code: str, agency: str) -> str:
 
 def status_text(code: str, step: str) -> str:
     return _fit(f"Phản ánh mã số {code}: {_shorten(step, 100)}.")
+
+
+def reminder_text(code: str, agency: str, due: datetime, tz: str) -> str:
+    """To the focal point or head ahead of a deadline still open."""
+    return _fit(f"Tổng đài 1022 nhắc: phiếu {code} chuyển {_shorten(agency, 80)} cần trả lời người dân "
+                f"trước {local_time(due, tz)}.",
+                f"Tổng đài 1022 nhắc: phiếu {code} cần trả lời trước {local_time(due, tz)}.")

@@ -25,3 +25,14 @@ def due_at(start: datetime, limit: Deadline, calendar: CalendarConfig) -> dateti
     office = office_calendar(calendar)
     hours = limit.amount if limit.unit == "working_hours" else limit.amount * office.hours_per_day
     return office.add_working_hours(start, hours)
+
+
+def ahead_of(due: datetime, limit: Deadline, calendar: CalendarConfig) -> datetime:
+    """The instant (UTC) `limit` before `due`, counted the same way (a reminder's time)."""
+    if limit.unit == "minutes":
+        return (due - timedelta(minutes=limit.amount)).astimezone(timezone.utc)
+    if limit.unit == "hours":
+        return (due - timedelta(hours=limit.amount)).astimezone(timezone.utc)
+    office = office_calendar(calendar)
+    hours = limit.amount if limit.unit == "working_hours" else limit.amount * office.hours_per_day
+    return office.subtract_working_hours(due, hours)

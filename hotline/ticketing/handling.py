@@ -150,6 +150,8 @@ class TicketHandling:
     async def _write(self, s: AsyncSession, t: Ticket, move: Move, now: datetime, values: dict) -> None:
         values = {"due_at": move.due_at, **values}
         values.update(handling_stage=move.stage, status=move.status, version=t.version + 1)
+        values["remind_at"] = self.workflow.reminder(move.stage, values["due_at"], now) \
+            if move.due_at is not None else None
         if move.stage != move.from_stage:
             values["stage_entered_at"] = now
         if move.late:
@@ -216,6 +218,7 @@ class TicketHandling:
         t.handling_stage, t.status = self.workflow.initial, step.status
         t.stage_entered_at = now
         t.due_at = self.workflow.deadline(self.workflow.initial, state_of(t), now)
+        t.remind_at = self.workflow.reminder(self.workflow.initial, t.due_at, now)
         await s.flush()
         add_event(s, t.id, actor.name, "submitted", channel=t.channel, due_at=t.due_at)
         move = Move("submitted", self.workflow.initial, self.workflow.initial, t.status, t.due_at,
@@ -245,9 +248,49 @@ class TicketHandling:
             done += steps
             if not steps:
                 break
-        if done:
+        reminded = await self.remind(now)
+        if done or reminded:
             self.on_sms()
         return done
+
+    async def remind(self, now: datetime) -> list[str]:
+        """Send the reminders that are due (once each: the row's `remind_at` is cleared by a
+        conditional UPDATE in the same transaction as the SMS); return the ticket codes."""
+        async with self.sessions() as s:
+            due = list(await s.scalars(select(Ticket.id).where(Ticket.remind_at <= now)
+                                       .order_by(Ticket.remind_at).limit(1000)))
+        sent: list[str] = []
+        for first in range(0, len(due), 200):
+            async with self.sessions() as s, s.begin():
+                for ticket_id in due[first:first + 200]:
+                    t = await s.get(Ticket, ticket_id, populate_existing=True)
+                    if t is None or t.remind_at is None or aware(t.remind_at) > now:
+                        continue
+                    res = await s.execute(update(Ticket).where(Ticket.id == t.id, Ticket.remind_at == t.remind_at)
+                                          .values(remind_at=None).execution_options(synchronize_session=False))
+                    if res.rowcount != 1 or t.due_at is None or aware(t.due_at) <= now:
+                        continue
+                    if await self._send_reminder(s, t):
+                        sent.append(t.code)
+        return sent
+
+    async def _send_reminder(self, s: AsyncSession, t: Ticket) -> bool:
+        step = self.workflow.step(t.handling_stage or self.workflow.initial)
+        roles = [r for r in step.notify if r != "citizen"] or (["head"] if step.holder == "leader" else ["focal_point"])
+        agency = await s.get(Agency, t.agency_id) if t.agency_id else None
+        phones = []
+        for role in roles:
+            contact = await self._contact(s, t.agency_id, role)
+            if contact is not None and contact.phone and contact.phone not in phones:
+                phones.append(contact.phone)
+        if agency is None or not phones:
+            log.warning("ticket %s: no contact to remind at step %s", t.code, t.handling_stage)
+            return False
+        text = texts.reminder_text(t.code, agency.name, aware(t.due_at), self.profile.calendar.timezone)
+        for phone in phones:
+            enqueue(s, phone, text, "reminder", t.id)
+        add_event(s, t.id, "system", "reminder", stage=t.handling_stage, due_at=aware(t.due_at), to=roles)
+        return True
 
     async def _expire(self, s: AsyncSession, ticket_id: int, now: datetime) -> tuple[str, str] | None:
         t = await s.get(Ticket, ticket_id, populate_existing=True)

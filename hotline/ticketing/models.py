@@ -66,6 +66,7 @@ class Ticket(Base):
     answered_by: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    remind_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)  # SMS reminder due
 
 
 class Attachment(Base):

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 from hotline.config.workflow import Action, Step, WorkflowFile
 from hotline.errors import Refused
-from hotline.ticketing.deadlines import due_at
+from hotline.ticketing.deadlines import ahead_of, due_at
 from hotline.workhours import CalendarConfig
 
 
@@ -75,6 +75,15 @@ class Workflow:
         start = {"entered": entered, "received": _utc(t.received_at) or entered,
                  "transferred": _utc(t.transferred_at) or entered}[step.deadline_from]
         return due_at(start, limit, self.calendar)
+
+    def reminder(self, stage: str, due: datetime | None, entered: datetime) -> datetime | None:
+        """When the step's holder is reminded of the deadline `due`, if the step asks for it and
+        that instant comes after entering the step."""
+        step = self.step(stage)
+        if step.remind_before is None or due is None:
+            return None
+        at = ahead_of(_utc(due), step.remind_before, self.calendar)
+        return at if at > _utc(entered) else None
 
     def actions_for(self, t: TicketState, roles: set[str], now: datetime) -> list[str]:
         """The actions these roles may take on the ticket now."""

@@ -35,24 +35,39 @@ async def test_focal_point_then_head_miss_their_deadlines(sessions, tmp_path):
     assert t.handling_stage == "focal_point" and [(m.to_number, m.purpose) for m in sms] == [
         (FOCAL_PHONE, "transfer_slip")]
 
+    # Two working hours before the deadline (Monday 11:00 local), the focal point is reminded, once.
+    assert await p.handling.scan(datetime(2026, 11, 23, 3, 59, tzinfo=UTC)) == []
+    assert len((await p.ticket(ticket_id))[1]) == 1
+    for _ in range(2):
+        assert await p.handling.scan(datetime(2026, 11, 23, 4, 1, tzinfo=UTC)) == []
+    t, sms, _ = await p.ticket(ticket_id)
+    assert [(m.to_number, m.purpose) for m in sms] == [(FOCAL_PHONE, "transfer_slip"), (FOCAL_PHONE, "reminder")]
+    assert "nhắc" in sms[1].text and "15:00 23/11/2026" in sms[1].text and t.handling_stage == "focal_point"
+
     assert await p.handling.scan(datetime(2026, 11, 23, 7, 59, tzinfo=UTC)) == []  # one minute early
     assert await p.handling.scan(datetime(2026, 11, 23, 8, 1, tzinfo=UTC)) == [(t.code, "head")]
     t, sms, _ = await p.ticket(ticket_id)
-    assert t.handling_stage == "head" and [m.to_number for m in sms] == [FOCAL_PHONE, HEAD_PHONE]
-    assert "Thủ trưởng" in sms[1].text and t.code in sms[1].text and t.late
+    assert t.handling_stage == "head" and [m.to_number for m in sms] == [FOCAL_PHONE, FOCAL_PHONE, HEAD_PHONE]
+    assert "Thủ trưởng" in sms[2].text and t.code in sms[2].text and t.late
     # 48 working hours from the transfer (Friday 15:00), skipping Tuesday 24/11 (Vietnam Culture
     # Day, a public holiday): 2 h Fri + Mon 8 + Wed 8 + Thu 8 + Fri 8 + Mon 30/11 8 + Tue 1/12 6 h
     # -> Tue 1/12 15:00 local.
     assert aware(t.due_at) == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
-    # A restart: a new scheduler finds nothing to repeat.
+    # A restart: a new scheduler finds nothing to repeat, and reminds the head (8 working hours
+    # before: Monday 30/11 15:00 local) once.
     restarted = TicketHandling(sessions, p.handling.profile)
     assert await restarted.scan(datetime(2026, 11, 30, 0, 0, tzinfo=UTC)) == []
+    assert len((await p.ticket(ticket_id))[1]) == 3
+    assert await restarted.scan(datetime(2026, 11, 30, 8, 1, tzinfo=UTC)) == []
+    assert await TicketHandling(sessions, p.handling.profile).scan(datetime(2026, 11, 30, 8, 2, tzinfo=UTC)) == []
     assert await restarted.scan(datetime(2026, 12, 1, 8, 1, tzinfo=UTC)) == [(t.code, "overdue")]
     assert await restarted.scan(datetime(2026, 12, 2, tzinfo=UTC)) == []
     t, sms, events = await p.ticket(ticket_id)
-    assert t.status == "overdue" and t.handling_stage == "overdue" and len(sms) == 2
-    assert events[-3:] == ["transfer_slip", "deadline_missed", "deadline_missed"]
+    assert t.status == "overdue" and t.handling_stage == "overdue" and t.remind_at is None
+    assert [(m.to_number, m.purpose) for m in sms] == [(FOCAL_PHONE, "transfer_slip"), (FOCAL_PHONE, "reminder"),
+                                                       (HEAD_PHONE, "escalation"), (HEAD_PHONE, "reminder")]
+    assert events[-5:] == ["transfer_slip", "reminder", "deadline_missed", "reminder", "deadline_missed"]
     assert [(x.code, name) for x, name in await restarted.overdue()] == [(t.code, "Công ty Điện lực")]
 
 

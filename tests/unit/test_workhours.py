@@ -106,3 +106,20 @@ def test_a_calendar_without_working_days_is_reported():
     cal = WorkCalendar(CalendarConfig(weekdays=[], public_holidays=None))
     with pytest.raises(ValueError, match="no working time"):
         cal.add_working_hours(local(2026, 11, 23, 8, 0), 1)
+
+
+def test_working_time_before_a_deadline_for_reminders(dong_thap):
+    # 2 working hours before Monday 23/11 15:00: 13:30-15:00, then 30 minutes before 11:30.
+    assert dong_thap.subtract_working_hours(local(2026, 11, 23, 15, 0), 2).astimezone(VN) == \
+        local(2026, 11, 23, 11, 0)
+    # 8 working hours before Wednesday 25/11 09:00 cross the holiday of 24/11 back to Monday.
+    back = dong_thap.subtract_working_hours(local(2026, 11, 25, 9, 0), 8)
+    assert back.astimezone(VN) == local(2026, 11, 23, 9, 0)
+    assert dong_thap.working_hours_between(back, local(2026, 11, 25, 9, 0)) == pytest.approx(8)
+    # Over Tết: 1 working hour before Monday 23/02/2026 08:00 is 07:00 the same day; 2 hours go
+    # back to Friday 13/02 at 16:00.
+    assert dong_thap.subtract_working_hours(local(2026, 2, 23, 8, 0), 2).astimezone(VN) == local(2026, 2, 13, 16, 0)
+    for start, hours in ((local(2026, 11, 20, 15, 0), 8), (local(2026, 2, 13, 18, 0), 3.5)):
+        due = dong_thap.add_working_hours(start, hours)
+        assert dong_thap.working_hours_between(dong_thap.subtract_working_hours(due, hours), due) == \
+            pytest.approx(hours)
