@@ -39,6 +39,8 @@ from hotline.notifications.gateways import make_gateway
 from hotline.notifications.outbox import SmsSender
 from hotline.recordings.catalogue import Catalogue
 from hotline.reports.call_log import CallLog
+from hotline.reports.weekly import WeeklyReports
+from hotline.notifications.email import EmailSender
 from hotline.recordings.jobs import Transcriber
 from hotline.recordings.library import RecordingLibrary
 from hotline.recordings.models_install import check_model
@@ -214,6 +216,8 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
     transfers = TransferService(settings, prepared.profile, sessions, cti, bus, prepared.store, directory, handling)
     await transfers.recover()
     call_log = CallLog(sessions, settings.queue_log)
+    email = EmailSender(sessions, settings.email)
+    weekly = WeeklyReports(sessions, prepared.profile, on_queued=email.wake)
     transcriber = Transcriber(sessions, settings.transcription, settings.model_path, settings.recordings_dir)
     catalogue = Catalogue(sessions, settings.recordings_dir, settings.recordings,
                           live_calls=lambda: cti.model.live_calls() if cti.connected.is_set() else None,
@@ -255,6 +259,8 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
         handling.start()  # its first scan applies deadlines that passed while the hotline was down
         catalogue.start()  # its first scan is the start-up reconciliation
         call_log.start()
+        email.start()
+        weekly.start()
         await transcriber.start()
         await runner.setup()
         await web.TCPSite(runner, settings.web_bind, settings.ports.web).start()
@@ -271,6 +277,8 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
         await handling.stop()
         await catalogue.stop()
         await call_log.stop()
+        await weekly.stop()
+        await email.stop()
         await transcriber.stop()
         await runner.cleanup()
         cti.close()

@@ -88,6 +88,25 @@ class Sms(BaseModel):
         return self
 
 
+class Email(BaseModel):
+    """Where e-mail goes (weekly reports to agency leaders). `log` (default) keeps messages in the
+    outbox and the log only; `smtp` sends through `host`:`port` (STARTTLS unless `starttls = false`),
+    logging in as `username` with the password read from the environment variable `password_env`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gateway: str = Field("log", pattern=r"^(log|smtp)$")
+    host: str = "localhost"
+    port: int = Field(587, ge=1, le=65535)
+    starttls: bool = True
+    username: str | None = None
+    password_env: str | None = None
+    sender: str = "tongdai1022@localhost"
+    max_attempts: int = Field(5, ge=1, le=50)
+    retry_seconds: float = Field(300, ge=0.1)
+    poll_seconds: float = Field(30, ge=0.1)
+
+
 class Recordings(BaseModel):
     """The call recordings: when a spool file is taken as finished, how long things are kept."""
 
@@ -133,6 +152,7 @@ class Settings(BaseModel):
     secure_cookies: bool = False  # set true behind HTTPS: session cookies then travel only over TLS
     trunk_match: list[str] = ["127.0.0.1"]  # addresses (or CIDRs) identified as the telco trunk
     ports: Ports = Ports()
+    email: Email = Email()
     database_url: str | None = None
     asterisk_binary: str = "asterisk"
     # Scheduling priority (nice) of the hotline process once Asterisk is started. The IVR and CTI

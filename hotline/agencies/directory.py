@@ -16,7 +16,8 @@ def agency_public(a: Agency, contacts: list[AgencyContact], with_phones: bool) -
     administrators; others see names and roles. The agency's own number is public information."""
     return {"id": a.id, "name": a.name, "level": a.level, "fields": [f for f in a.fields.split(",") if f],
             "phone": a.phone, "route": a.route, "active": a.active,
-            "contacts": [{"id": c.id, "role": c.role, "name": c.name, **({"phone": c.phone} if with_phones else {})}
+            "contacts": [{"id": c.id, "role": c.role, "name": c.name,
+                          **({"phone": c.phone, "email": c.email} if with_phones else {})}
                          for c in contacts]}
 
 
@@ -69,7 +70,7 @@ class AgencyDirectory:
                 a.name, a.level, a.fields = data.name, data.level, ",".join(data.fields)
                 a.phone, a.route, a.active = data.phone, data.route, data.active
                 await s.flush()
-                contacts = [AgencyContact(agency_id=a.id, role=c.role, name=c.name, phone=c.phone)
+                contacts = [AgencyContact(agency_id=a.id, role=c.role, name=c.name, phone=c.phone, email=c.email)
                             for c in data.contacts]
                 s.add_all(contacts)
         except IntegrityError as exc:

@@ -40,6 +40,7 @@ class ContactIn(BaseModel):
     role: Literal["focal_point", "head"]
     name: str = Field(..., min_length=1, max_length=200)
     phone: str
+    email: str | None = Field(None, max_length=200, pattern=r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 
     _name = field_validator("name")(classmethod(lambda cls, v: clean_text(v)))
     _phone = field_validator("phone")(classmethod(lambda cls, v: normalise_phone(v)))

@@ -71,6 +71,17 @@ class TransferPolicy(BaseModel):
     auto_slip: bool = False
 
 
+class WeeklyReport(BaseModel):
+    """A weekly report e-mailed to each agency's head (HCMC Art. 14): the previous week (Monday to
+    Sunday, local time), sent on `weekday` at `time` local time."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = False
+    weekday: int = Field(0, ge=0, le=6)  # 0 = Monday
+    time: str = Field("08:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
 class ProfileFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -84,6 +95,7 @@ class ProfileFile(BaseModel):
     workflow: str  # the ticket workflow file (steps, deadlines, actions)
     prompt_overrides: dict[str, str] = {}  # e.g. a province's own greeting
     transfers: TransferPolicy = TransferPolicy()
+    weekly_report: WeeklyReport = WeeklyReport()
 
 
 @dataclass
@@ -99,6 +111,7 @@ class Profile:
     prompts_file: Path
     workflow: WorkflowFile
     transfers: TransferPolicy = dc_field(default_factory=TransferPolicy)
+    weekly_report: WeeklyReport = dc_field(default_factory=WeeklyReport)
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -167,4 +180,5 @@ def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] |
         prompts_file=prompts_path,
         workflow=workflow,
         transfers=pf.transfers,
+        weekly_report=pf.weekly_report,
     )

@@ -60,15 +60,20 @@ class SmsSender:
                 error = f"{type(exc).__name__}: {exc}"[:500]
             async with self.sessions() as s, s.begin():
                 row = await s.get(SmsMessage, msg.id)
-                row.attempts += 1
-                if error is None:
-                    row.status, row.sent_at, row.last_error = "sent", datetime.now(timezone.utc), None
-                else:
-                    row.last_error = error
-                    if row.attempts >= self.max_attempts:
-                        row.status = "failed"
-                        log.error("SMS #%d to %s failed for good: %s", row.id, row.to_number, error)
-                    else:
-                        delay = self.retry_seconds * 2 ** (row.attempts - 1)
-                        row.next_attempt_at = datetime.now(timezone.utc) + timedelta(seconds=delay)
+                record_attempt(row, error, self.max_attempts, self.retry_seconds, f"SMS to {row.to_number}")
         return len(due)
+
+
+def record_attempt(row, error: str | None, max_attempts: int, retry_seconds: float, what: str) -> None:
+    """After one hand-over attempt of an outbox row (SMS or e-mail): sent, retried later with
+    back-off, or failed for good with its reason."""
+    row.attempts += 1
+    if error is None:
+        row.status, row.sent_at, row.last_error = "sent", datetime.now(timezone.utc), None
+        return
+    row.last_error = error
+    if row.attempts >= max_attempts:
+        row.status = "failed"
+        log.error("#%d (%s) failed for good: %s", row.id, what, error)
+    else:
+        row.next_attempt_at = datetime.now(timezone.utc) + timedelta(seconds=retry_seconds * 2 ** (row.attempts - 1))

@@ -14,7 +14,7 @@ from hotline.ticketing.models import Agency, QueuedCallRow, Ticket, aware
 PENDING = ("received", "in_progress", "overdue")
 
 
-def _totals():
+def ticket_totals():
     answered = Ticket.answered_at.is_not(None)
     return [func.count().label("received"),
             func.sum(case((Ticket.answer_level == 1, 1), else_=0)).label("answered_directly"),
@@ -26,7 +26,7 @@ def _totals():
             func.sum(case((Ticket.status == "rejected", 1), else_=0)).label("rejected")]
 
 
-def _row(r) -> dict:
+def counts_of(r) -> dict:
     return {k: int(v or 0) for k, v in r._mapping.items() if k != "key"}
 
 
@@ -34,12 +34,12 @@ async def ticket_report(sessions: async_sessionmaker, p: Period, topics: dict[st
                         list_limit: int = 200) -> dict:
     in_period = (Ticket.created_at >= p.start, Ticket.created_at < p.end, Ticket.draft.is_(False))
     async with sessions() as s:
-        totals = _row((await s.execute(select(*_totals()).where(*in_period))).one())
+        totals = counts_of((await s.execute(select(*ticket_totals()).where(*in_period))).one())
 
         async def by(column, label_of=None):
-            rows = await s.execute(select(column.label("key"), *_totals()).where(*in_period).group_by(column)
+            rows = await s.execute(select(column.label("key"), *ticket_totals()).where(*in_period).group_by(column)
                                    .order_by(func.count().desc()))
-            return [{"key": r.key, "name": (label_of or {}).get(r.key, r.key) or "(không rõ)", **_row(r)}
+            return [{"key": r.key, "name": (label_of or {}).get(r.key, r.key) or "(không rõ)", **counts_of(r)}
                     for r in rows]
 
         agencies = dict((await s.execute(select(Agency.id, Agency.name))).all())

@@ -164,6 +164,7 @@ class AgencyContact(Base):
     role: Mapped[str] = mapped_column(String(20))  # focal_point | head
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str] = mapped_column(String(20))  # for calls and SMS
+    email: Mapped[str | None] = mapped_column(String(200))  # for weekly reports (heads)
 
 
 class Transfer(Base):
@@ -349,3 +350,22 @@ class LogCursor(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     inode: Mapped[int] = mapped_column(BigInteger, default=0)
     offset: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class EmailMessage(Base):
+    """The durable e-mail outbox. `key` names what the message is (a week's report to one head),
+    so a restart or a second process never queues it twice."""
+
+    __tablename__ = "email_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    to_address: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -20,6 +20,7 @@ UTC = timezone.utc
 OPERATOR = Actor("op1", frozenset({"operator"}))
 CITIZEN = Actor("citizen", frozenset({"citizen"}))
 FOCAL_PHONE, HEAD_PHONE, CITIZEN_PHONE = "0911000003", "0911000004", "0912345678"
+HEAD_EMAIL = "thutruong@dienluc.example.vn"
 
 
 @dataclass
@@ -59,7 +60,7 @@ async def province(sessions, tmp_path, profile_id: str) -> Province:
     agency, _ = await directory.save(AgencyIn(
         name="Công ty Điện lực", level="public_service", phone="02773851002", fields=["infrastructure"],
         contacts=[{"role": "focal_point", "name": "Lê Văn Dũng", "phone": FOCAL_PHONE},
-                  {"role": "head", "name": "Phạm Thị Én", "phone": HEAD_PHONE}]))
+                  {"role": "head", "name": "Phạm Thị Én", "phone": HEAD_PHONE, "email": HEAD_EMAIL}]))
     other, _ = await directory.save(AgencyIn(
         name="Sở Xây dựng", level="province", phone="02773851003", fields=["infrastructure"],
         contacts=[{"role": "focal_point", "name": "Trần Thị Bình", "phone": "0911000005"}]))

@@ -31,7 +31,7 @@ function fill(a) {
   document.querySelectorAll("#fields input").forEach((i) => { i.checked = a.fields.includes(i.value); });
   const fp = contact(a, "focal_point"), h = contact(a, "head");
   f.focal_name.value = fp ? fp.name : ""; f.focal_phone.value = fp ? fp.phone : "";
-  f.head_name.value = h ? h.name : ""; f.head_phone.value = h ? h.phone : "";
+  f.head_name.value = h ? h.name : ""; f.head_phone.value = h ? h.phone : ""; f.head_email.value = h ? h.email || "" : "";
 }
 
 async function save(ev) {
@@ -39,7 +39,8 @@ async function save(ev) {
   const f = ev.target.elements;
   const contacts = [];
   if (f.focal_name.value || f.focal_phone.value) contacts.push({role: "focal_point", name: f.focal_name.value, phone: f.focal_phone.value});
-  if (f.head_name.value || f.head_phone.value) contacts.push({role: "head", name: f.head_name.value, phone: f.head_phone.value});
+  if (f.head_name.value || f.head_phone.value) contacts.push({role: "head", name: f.head_name.value, phone: f.head_phone.value,
+                                                              email: f.head_email.value || null});
   const body = {name: f.name.value, level: f.level.value, phone: f.phone.value || null, route: f.route.value,
                 active: f.active.checked, contacts,
                 fields: [...document.querySelectorAll("#fields input:checked")].map((i) => i.value)};

@@ -1,0 +1,95 @@
+"""The durable e-mail outbox and its sender (weekly reports to agency leaders). Messages are
+rows with a unique `key`; the sender hands due ones to the gateway (the log, or an SMTP server)
+and retries with back-off like the SMS outbox."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import smtplib
+from datetime import datetime, timezone
+from email.message import EmailMessage as MimeMessage
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from hotline.background import Periodic
+from hotline.notifications.outbox import record_attempt
+from hotline.settings import Email
+from hotline.ticketing.models import EmailMessage
+
+log = logging.getLogger(__name__)
+
+
+async def enqueue_once(sessions: async_sessionmaker, key: str, to: str, subject: str, body: str) -> bool:
+    """Queue a message unless one with this key exists; True if queued now."""
+    try:
+        async with sessions() as s, s.begin():
+            if await s.scalar(select(EmailMessage.id).where(EmailMessage.key == key)) is not None:
+                return False
+            s.add(EmailMessage(key=key, to_address=to, subject=subject, body=body, status="pending", attempts=0,
+                               next_attempt_at=datetime.now(timezone.utc)))
+        return True
+    except IntegrityError:  # queued by another process in the same instant
+        return False
+
+
+class LogMailer:
+    name = "log"
+
+    def send(self, msg: MimeMessage) -> None:
+        log.info("e-mail to %s: %s", msg["To"], msg["Subject"])
+
+
+class SmtpMailer:
+    name = "smtp"
+
+    def __init__(self, config: Email, timeout: float = 30):
+        self.config = config
+        self.timeout = timeout
+        self.password = os.environ.get(config.password_env, "") if config.password_env else ""
+
+    def send(self, msg: MimeMessage) -> None:
+        c = self.config
+        with smtplib.SMTP(c.host, c.port, timeout=self.timeout) as smtp:
+            if c.starttls:
+                smtp.starttls()
+            if c.username:
+                smtp.login(c.username, self.password)
+            smtp.send_message(msg)
+
+
+def make_mailer(config: Email):
+    return SmtpMailer(config) if config.gateway == "smtp" else LogMailer()
+
+
+class EmailSender:
+    def __init__(self, sessions: async_sessionmaker, config: Email, mailer=None):
+        self.sessions = sessions
+        self.config = config
+        self.mailer = mailer or make_mailer(config)
+        self._loop = Periodic("e-mail outbox", self.send_due, config.poll_seconds)
+        self.start, self.stop, self.wake = self._loop.start, self._loop.stop, self._loop.wake
+
+    async def send_due(self) -> int:
+        now = datetime.now(timezone.utc)
+        async with self.sessions() as s:
+            due = list(await s.scalars(select(EmailMessage).where(EmailMessage.status == "pending",
+                                                                  EmailMessage.next_attempt_at <= now)
+                                       .order_by(EmailMessage.id).limit(20)))
+        for row in due:
+            msg = MimeMessage()
+            msg["From"], msg["To"], msg["Subject"] = self.config.sender, row.to_address, row.subject
+            msg["Message-ID"] = f"<{row.key.replace(':', '.')}@hotline1022>"
+            msg.set_content(row.body)
+            error = None
+            try:
+                await asyncio.to_thread(self.mailer.send, msg)
+            except (smtplib.SMTPException, OSError) as exc:
+                error = f"{type(exc).__name__}: {exc}"[:500]
+            async with self.sessions() as s, s.begin():
+                record_attempt(await s.get(EmailMessage, row.id), error, self.config.max_attempts,
+                               self.config.retry_seconds, f"e-mail to {row.to_address}")
+        return len(due)
