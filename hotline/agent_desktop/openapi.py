@@ -57,7 +57,9 @@ def openapi_document() -> dict:
                                   "get": _op("A ticket with its step, deadline, history, attachments and the "
                                              "workflow actions allowed now", "operator, supervisor, admin",
                                              params=ticket_id)},
-            "/api/tickets": {"post": _op("Record a report from another channel; it enters the workflow",
+            "/api/tickets": {"get": _op("The hotline's work list: tickets in a step the hotline holds, earliest "
+                                        "due first", "operator, supervisor, admin"),
+                             "post": _op("Record a report from another channel; it enters the workflow",
                                          "operator, supervisor, admin", {"$ref": "#/components/schemas/NewTicketIn"})},
             "/api/tickets/{id}/actions/{action}": {"post": _op(
                 "Take a workflow action (transfer, answer_directly, reject, clarify, close...)",

@@ -4,6 +4,7 @@ workflow allows now, taking an action, reports from other channels, and duplicat
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 from aiohttp import web
 from sqlalchemy import select
@@ -33,6 +34,7 @@ class TicketsApi:
 
     def register(self, r: web.UrlDispatcher) -> None:
         r.add_post("/api/tickets", self.create)
+        r.add_get("/api/tickets", self.waiting)
         r.add_get("/api/tickets/{id}", self.detail)
         r.add_get("/api/tickets/{id}/attachments/{file}", self.download)
         r.add_post("/api/tickets/{id}/actions/{action}", self.action)
@@ -66,6 +68,24 @@ class TicketsApi:
     async def detail(self, request: web.Request) -> web.Response:
         actor = Actor.of(request["principal"])
         return web.json_response(await self._view(path_id(request, "id", "Không có phiếu này"), actor))
+
+    @requires(*STAFF)
+    async def waiting(self, request: web.Request) -> web.Response:
+        """The hotline's work list: submitted tickets in a step the hotline holds (to classify,
+        transfer or answer; returned by an agency; a citizen's clarification), earliest due first."""
+        wf = self.handling.workflow
+        stages = [n for n, st in wf.config.steps.items() if st.holder == "hotline"]
+        now = datetime.now(timezone.utc)
+        async with self.store.sessions() as s:
+            rows = list(await s.scalars(select(Ticket).where(Ticket.handling_stage.in_(stages),
+                                                              Ticket.draft.is_(False))
+                                        .order_by(Ticket.due_at.is_(None), Ticket.due_at, Ticket.id).limit(200)))
+        return web.json_response([{
+            "id": t.id, "code": t.code, "channel": t.channel, "topic": t.topic, "stage": t.handling_stage,
+            "stage_text": wf.step(t.handling_stage).title, "content": (t.content or "")[:200],
+            "due_at": aware(t.due_at).isoformat() if t.due_at else None, "reason": t.reason,
+            "overdue": bool(t.due_at and aware(t.due_at) < now),
+            "created_at": aware(t.created_at).isoformat()} for t in rows])
 
     @requires(*STAFF)
     async def download(self, request: web.Request) -> web.StreamResponse:

@@ -78,6 +78,10 @@ async def test_other_channels_duplicates_and_actions_by_role(api):
     status, moved = await call(op, server, "POST", f"/api/tickets/{first['id']}/actions/transfer",
                                {"agency_id": p.agency_id})
     assert status == 200 and moved["stage"] == "focal_point"
+    status, work = await call(op, server, "GET", "/api/tickets")  # the hotline's work list
+    assert status == 200 and [w["code"] for w in work] == [unrelated["code"]]
+    assert work[0]["stage_text"] == "Tiếp nhận" and work[0]["channel"] == "paper"
+    assert (await call(agency, server, "GET", "/api/tickets"))[0] == 403
     status, err = await call(agency, server, "GET", f"/api/tickets/{first['id']}")
     assert status == 403
     due = datetime.now(timezone.utc) + timedelta(days=10)

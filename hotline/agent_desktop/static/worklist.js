@@ -1,0 +1,100 @@
+// The operator's work list outside calls: tickets the hotline holds (from the web form and other
+// channels, returned by an agency, clarified by the citizen). The operator transfers, answers,
+// rejects or closes them as the province's workflow allows, and links a report to an open one
+// about the same incident (the later reporter is told by SMS).
+const Work = {items: [], current: null, agencies: null};
+const CHANNELS = {phone: "Điện thoại", web: "Trang web", email: "E-mail", zalo: "Zalo", facebook: "Facebook",
+                  app: "Ứng dụng", portal: "Cổng dịch vụ công", paper: "Văn bản"};
+
+function workCell(tr, value) { const td = document.createElement("td"); td.textContent = value ?? "—"; tr.append(td); }
+
+async function loadWork() {
+  try { Work.items = await Hotline.api("/api/tickets"); } catch (e) { return; }
+  document.querySelector("#work-table tbody").replaceChildren(...Work.items.map((t) => {
+    const tr = document.createElement("tr");
+    tr.dataset.code = t.code;
+    if (t.overdue) tr.className = "overdue";
+    workCell(tr, t.code); workCell(tr, CHANNELS[t.channel] || t.channel);
+    workCell(tr, Hotline.topics[t.topic] || t.topic); workCell(tr, t.stage_text);
+    workCell(tr, Hotline.time(t.due_at)); workCell(tr, t.content);
+    const td = document.createElement("td"); const b = document.createElement("button");
+    b.textContent = "Xử lý"; b.type = "button"; b.addEventListener("click", () => openWork(t.id)); td.append(b); tr.append(td);
+    return tr;
+  }));
+}
+
+function showNeeds() {
+  const action = Work.current && Work.current.actions.find((a) => a.name === document.getElementById("w-action").value);
+  const needs = action ? action.needs : [];
+  document.getElementById("w-agency-label").hidden = !needs.includes("agency");
+  document.getElementById("w-result-label").hidden = !needs.includes("result");
+  document.getElementById("w-reason-label").hidden = !needs.includes("reason");
+}
+
+async function openWork(id) {
+  const t = await Hotline.api(`/api/tickets/${id}`);
+  Work.current = t;
+  document.getElementById("work-detail").hidden = false;
+  Hotline.text("w-code", t.code); Hotline.text("w-stage", t.stage_text); Hotline.text("w-content", t.content);
+  Hotline.text("w-reason", t.reason ? `Lý do: ${t.reason}` : "");
+  Hotline.text("w-error", ""); Hotline.text("w-saved", "");
+  document.getElementById("w-candidates").replaceChildren();
+  document.getElementById("w-action").replaceChildren(...t.actions.map((a) => {
+    const o = document.createElement("option"); o.value = a.name; o.textContent = a.title; return o;
+  }));
+  document.getElementById("w-submit").disabled = t.actions.length === 0;
+  if (Work.agencies === null) {
+    Work.agencies = await Hotline.api("/api/agencies");
+    document.getElementById("w-agency").replaceChildren(...Work.agencies.map((a) => {
+      const o = document.createElement("option"); o.value = a.id; o.textContent = a.name; return o;
+    }));
+  }
+  showNeeds();
+}
+
+document.getElementById("w-action").addEventListener("change", showNeeds);
+document.getElementById("work-refresh").addEventListener("click", loadWork);
+
+document.getElementById("work-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const t = Work.current; if (!t) return;
+  const f = ev.target.elements;
+  const action = t.actions.find((a) => a.name === f.action.value);
+  const body = {};
+  if (action.needs.includes("agency")) body.agency_id = Number(f.agency_id.value);
+  if (action.needs.includes("result")) body.result = f.result.value;
+  if (action.needs.includes("reason")) body.reason = f.reason.value;
+  try {
+    const updated = await Hotline.api(`/api/tickets/${t.id}/actions/${action.name}`, "POST", body);
+    Hotline.text("w-saved", `Đã thực hiện: ${updated.stage_text}`);
+    ev.target.reset();
+    await openWork(t.id);
+    Hotline.text("w-saved", `Đã thực hiện: ${updated.stage_text}`);
+    await loadWork();
+  } catch (e) { Hotline.text("w-error", e.message); }
+});
+
+document.getElementById("w-find-duplicates").addEventListener("click", async () => {
+  const t = Work.current; if (!t) return;
+  const found = await Hotline.api(`/api/tickets/${t.id}/duplicate-candidates`);
+  const list = document.getElementById("w-candidates");
+  if (found.length === 0) { const li = document.createElement("li"); li.textContent = "Không tìm thấy"; list.replaceChildren(li); return; }
+  list.replaceChildren(...found.map((c) => {
+    const li = document.createElement("li");
+    li.dataset.code = c.code;
+    li.append(`${c.code} · ${(c.content || "").slice(0, 120)} `);
+    const b = document.createElement("button"); b.type = "button"; b.textContent = "Gộp vào phiếu này";
+    b.addEventListener("click", async () => {
+      try {
+        const linked = await Hotline.api(`/api/tickets/${t.id}/duplicate-of`, "POST", {code: c.code});
+        Hotline.text("w-saved", `Đã gộp vào phiếu ${c.code}; người phản ánh được thông báo`);
+        Work.current = linked; await loadWork();
+      } catch (e) { Hotline.text("w-error", e.message); }
+    });
+    li.append(b);
+    return li;
+  }));
+});
+
+loadWork();
+setInterval(loadWork, 30000);
