@@ -39,7 +39,7 @@ async def test_the_operator_links_a_duplicate_and_transfers_from_the_work_list(p
     second = await report(desktop_line, "Phan Văn Tâm", "0901000032",
                           "Đèn tín hiệu giao thông ngã tư Hùng Vương bị hỏng từ sáng")
 
-    ctx, page = await operator_page(playwright_session, desktop_line, store, "op3")
+    ctx, page = await operator_page(playwright_session, desktop_line, store, "op1")
     try:
         for code in (first, second):
             await page.wait_for_selector(f"#work-table tr[data-code='{code}']", timeout=15000)
