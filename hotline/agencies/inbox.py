@@ -45,9 +45,7 @@ class AgencyInbox:
                 "late": t.late, "created_at": _iso(t.created_at), "transferred_at": _iso(t.transferred_at),
                 "result": t.result, "answered_at": _iso(t.answered_at), "reason": t.reason, "question": t.question,
                 "attachments": [describe(a) for a in files],
-                "actions": [{"name": a, "title": workflow.config.actions[a].title,
-                             "needs": workflow.config.actions[a].needs}
-                            for a in self.handling.allowed(t, actor, now)]}
+                "actions": self.handling.offered(t, actor, now)}
 
     async def tickets(self, actor: Actor, limit: int = 500) -> list[dict]:
         now = datetime.now(timezone.utc)

@@ -60,8 +60,7 @@ class TicketsApi:
                     history=[{"at": aware(e.at).isoformat(), "actor": e.actor, "action": e.action,
                               "detail": json.loads(e.detail or "{}")} for e in events],
                     attachments=[describe(f) for f in files],
-                    actions=[{"name": a, "title": wf.config.actions[a].title, "needs": wf.config.actions[a].needs}
-                             for a in (self.handling.allowed(t, actor) if not t.draft else [])])
+                    actions=self.handling.offered(t, actor) if not t.draft else [])
         return view
 
     @requires(*STAFF)

@@ -148,13 +148,14 @@ class ActionIn(BaseModel):
     result: str | None = Field(None, max_length=20000)
     reason: str | None = Field(None, max_length=2000)
     question: str | None = Field(None, max_length=5000)
+    note: str | None = Field(None, max_length=5000)
     agency_id: int | None = Field(None, ge=1, le=10**9)
     # The new date of a reschedule: YYYY-MM-DD (the end of that working day) or YYYY-MM-DDTHH:MM,
     # local time of the profile.
     date: str | None = Field(None, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2})?$")
     rating: int | None = Field(None, ge=1, le=5)
 
-    @field_validator("result", "reason", "question")
+    @field_validator("result", "reason", "question", "note")
     @classmethod
     def _nfc(cls, v: str | None) -> str | None:
         return _nfc_text(v)
@@ -167,5 +168,5 @@ class ActionIn(BaseModel):
                 when = datetime.strptime(text, "%Y-%m-%dT%H:%M").replace(tzinfo=ZoneInfo(tz))
             except ValueError:
                 raise ValidationFailed("Ngày hẹn không hợp lệ", 422) from None
-        return Payload(result=self.result, reason=self.reason, question=self.question, agency_id=self.agency_id,
-                       date=when, rating=self.rating)
+        return Payload(result=self.result, reason=self.reason, question=self.question, note=self.note,
+                       agency_id=self.agency_id, date=when, rating=self.rating)

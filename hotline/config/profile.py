@@ -158,11 +158,13 @@ def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] |
         if qid not in known_queues:
             raise ConfigError(f"{menu_path}: field '{field}': no queue {qid!r} in {queues_path}")
     topics = {q.topic for q in queues.queues}
-    for name, step in workflow.steps.items():
-        for topic in step.deadline_by_topic:
+    by_topic = [(f"steps.{n}.deadline_by_topic", step.deadline_by_topic) for n, step in workflow.steps.items()]
+    by_topic += [(f"actions.{n}.to_by_topic", a.to_by_topic) for n, a in workflow.actions.items()]
+    by_topic += [(f"actions.{n}.topics", a.topics) for n, a in workflow.actions.items()]
+    for field, named in by_topic:
+        for topic in named:
             if topic not in topics:
-                raise ConfigError(f"{workflow_path}: field 'steps.{name}.deadline_by_topic': no topic {topic!r} "
-                                  f"in {queues_path}")
+                raise ConfigError(f"{workflow_path}: field '{field}': no topic {topic!r} in {queues_path}")
     needed = set(menu.prompts()) | {f"digit_{d}" for d in range(10)}
     needed |= {menu.ticket_lookup.status_prefix + s for s in ticket_statuses or []}
     for name in sorted(needed):

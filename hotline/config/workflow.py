@@ -8,6 +8,7 @@ between Đồng Tháp, Đồng Nai, Hồ Chí Minh City, Quảng Ninh and Thanh 
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -22,7 +23,9 @@ Role = Literal["operator", "agency", "leader", "citizen"]
 # Who gets an SMS when a ticket enters a step.
 Recipient = Literal["citizen", "focal_point", "head"]
 # What an action must be given.
-Need = Literal["reason", "result", "agency", "date", "rating", "question"]
+# "note": a free-text record for the history (the sub-unit dispatched, what the site check found);
+# "photos": at least one image attached to the ticket since it entered the step (HCMC's site photos).
+Need = Literal["reason", "result", "agency", "date", "rating", "question", "note", "photos"]
 
 
 class Step(BaseModel):
@@ -55,8 +58,13 @@ class Action(BaseModel):
     title: str
     from_: list[str] = Field(..., alias="from", min_length=1)
     to: str | None = None  # unset: the ticket stays in its step (a reschedule, a rating)
+    # A different next step for some fields (HCMC: an infrastructure transfer starts the incident
+    # steps: verify, dispatch, site check, fix).
+    to_by_topic: dict[str, str] = {}
+    topics: list[str] = []  # offered only for tickets of these fields; empty: any field
     by: list[Role] = Field(..., min_length=1)
     needs: list[Need] = []
+    needs_by_step: dict[str, list[Need]] = {}  # more needs when taken from these steps
     limit: int | None = Field(None, ge=1)  # at most this many times per ticket (reschedule: 1)
     within: Deadline | None = None  # only this long after entering the step (an agency's return)
     notify: list[Recipient] = []  # SMS when the action is taken (besides the new step's own)
@@ -72,6 +80,10 @@ class WorkflowFile(BaseModel):
     @model_validator(mode="after")
     def _references(self) -> "WorkflowFile":
         names = set(self.steps)
+        for kind, keys in (("steps", self.steps), ("actions", self.actions)):
+            for key in keys:
+                if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", key):
+                    raise ValueError(f"{kind}.{key}: a name is lower-case letters, digits and _, at most 40")
         if self.initial not in names:
             raise ValueError(f"initial: no step {self.initial!r}")
         for name, step in self.steps.items():
@@ -87,6 +99,12 @@ class WorkflowFile(BaseModel):
                     raise ValueError(f"actions.{name}.from: no step {src!r}")
                 if self.steps[src].final and action.to is not None:
                     raise ValueError(f"actions.{name}.from: {src!r} is a final step (only a rating may follow)")
-            if action.to and action.to not in names:
-                raise ValueError(f"actions.{name}.to: no step {action.to!r}")
+            for target in [action.to, *action.to_by_topic.values()]:
+                if target and target not in names:
+                    raise ValueError(f"actions.{name}.to: no step {target!r}")
+            if action.to_by_topic and action.to is None:
+                raise ValueError(f"actions.{name}.to_by_topic: needs a default 'to'")
+            for src in action.needs_by_step:
+                if src not in action.from_:
+                    raise ValueError(f"actions.{name}.needs_by_step: {src!r} is not in its 'from'")
         return self

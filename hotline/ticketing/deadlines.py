@@ -22,6 +22,8 @@ def due_at(start: datetime, limit: Deadline, calendar: CalendarConfig) -> dateti
         return (start + timedelta(minutes=limit.amount)).astimezone(timezone.utc)
     if limit.unit == "hours":
         return (start + timedelta(hours=limit.amount)).astimezone(timezone.utc)
+    if limit.unit == "days":
+        return (start + timedelta(days=limit.amount)).astimezone(timezone.utc)
     office = office_calendar(calendar)
     hours = limit.amount if limit.unit == "working_hours" else limit.amount * office.hours_per_day
     return office.add_working_hours(start, hours)
@@ -33,6 +35,8 @@ def ahead_of(due: datetime, limit: Deadline, calendar: CalendarConfig) -> dateti
         return (due - timedelta(minutes=limit.amount)).astimezone(timezone.utc)
     if limit.unit == "hours":
         return (due - timedelta(hours=limit.amount)).astimezone(timezone.utc)
+    if limit.unit == "days":
+        return (due - timedelta(days=limit.amount)).astimezone(timezone.utc)
     office = office_calendar(calendar)
     hours = limit.amount if limit.unit == "working_hours" else limit.amount * office.hours_per_day
     return office.subtract_working_hours(due, hours)

@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hotline.background import Periodic
@@ -23,7 +23,7 @@ from hotline.config.profile import Profile
 from hotline.errors import Refused
 from hotline.notifications import sms as texts
 from hotline.notifications.outbox import enqueue
-from hotline.ticketing.models import Agency, AgencyContact, Ticket, aware
+from hotline.ticketing.models import Agency, AgencyContact, Attachment, Ticket, aware
 from hotline.ticketing.workflow import Move, TicketState, Workflow
 from hotline.transfers.records import add_event
 
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 STAFF_ROLES = {"operator": "operator", "supervisor": "operator", "admin": "operator"}
 NEED_NAMES = {"reason": "lý do", "result": "nội dung trả lời", "agency": "cơ quan xử lý", "date": "ngày hẹn",
-              "rating": "mức độ hài lòng", "question": "nội dung"}
+              "rating": "mức độ hài lòng", "question": "nội dung", "note": "ghi chú"}
 RATINGS = {5: "Rất hài lòng", 4: "Hài lòng", 3: "Bình thường", 2: "Không hài lòng", 1: "Rất không hài lòng"}
 
 
@@ -61,6 +61,7 @@ class Payload:
     date: datetime | None = None
     rating: int | None = None
     question: str | None = None
+    note: str | None = None  # kept in the history line only
     extra: dict = field(default_factory=dict)  # more detail for the history line
 
 
@@ -97,20 +98,29 @@ class TicketHandling:
     def allowed(self, t: Ticket, actor: Actor, now: datetime | None = None) -> list[str]:
         return self.workflow.actions_for(state_of(t), set(actor.roles), now or datetime.now(timezone.utc))
 
+    def offered(self, t: Ticket, actor: Actor, now: datetime | None = None) -> list[dict]:
+        """The actions this actor may take now, with their titles and what each needs, for a page."""
+        stage = state_of(t).stage
+        return [{"name": a, "title": self.workflow.config.actions[a].title, "needs": self.workflow.needs(a, stage)}
+                for a in self.allowed(t, actor, now)]
+
     async def apply(self, s: AsyncSession, t: Ticket, action: str, actor: Actor, payload: Payload,
                     now: datetime, event: str | None = None) -> Move:
         """Decide and write one action inside the caller's transaction."""
         config = self.workflow.config.actions.get(action)
-        if config is not None:
-            for need in config.needs:
-                if getattr(payload, "agency_id" if need == "agency" else need, None) in (None, ""):
-                    raise Refused(422, f"Thiếu {NEED_NAMES[need]}")
+        needs = self.workflow.needs(action, state_of(t).stage) if config is not None else []
+        for need in needs:
+            if need == "photos":
+                if not await self._photos_since(s, t):
+                    raise Refused(422, "Thiếu ảnh hiện trường: tải ảnh lên phiếu trước khi thực hiện")
+            elif getattr(payload, "agency_id" if need == "agency" else need, None) in (None, ""):
+                raise Refused(422, f"Thiếu {NEED_NAMES[need]}")
         if payload.rating is not None and payload.rating not in RATINGS:
             raise Refused(422, "Mức độ hài lòng từ 1 đến 5")
         move = self.workflow.act(action, state_of(t), set(actor.roles), now, new_date=payload.date)
         values: dict = {}
         agency = None
-        if config is not None and "agency" in config.needs:
+        if "agency" in needs:
             agency = await s.get(Agency, payload.agency_id)
             if agency is None or not agency.active:
                 raise Refused(422, "Không có cơ quan này")
@@ -134,7 +144,7 @@ class TicketHandling:
         values["counts"] = json.dumps(counts)
         await self._write(s, t, move, now, values)
         detail = {"from": move.from_stage, "to": move.stage, "due_at": move.due_at, **payload.extra}
-        for key in ("reason", "question", "rating"):
+        for key in ("reason", "question", "rating", "note"):
             if getattr(payload, key) is not None:
                 detail[key] = getattr(payload, key)
         if payload.result is not None:
@@ -146,6 +156,14 @@ class TicketHandling:
         add_event(s, t.id, actor.name, event or action, **detail)
         await self._notify(s, t, move)
         return move
+
+    async def _photos_since(self, s: AsyncSession, t: Ticket) -> int:
+        """Images attached to the ticket since it entered its current step."""
+        q = select(func.count()).select_from(Attachment).where(Attachment.ticket_id == t.id,
+                                                               Attachment.content_type.like("image/%"))
+        if t.stage_entered_at is not None:
+            q = q.where(Attachment.uploaded_at >= t.stage_entered_at)
+        return await s.scalar(q)
 
     async def _write(self, s: AsyncSession, t: Ticket, move: Move, now: datetime, values: dict) -> None:
         values = {"due_at": move.due_at, **values}

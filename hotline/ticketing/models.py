@@ -46,12 +46,12 @@ class Ticket(Base):
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     # The step of the profile's workflow (received, focal_point, head, overdue, answered, ...):
     # who must act, and by `due_at`.
-    handling_stage: Mapped[str | None] = mapped_column(String(20), index=True, default="received")
+    handling_stage: Mapped[str | None] = mapped_column(String(40), index=True, default="received")
     stage_entered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=0)  # every workflow write is conditional on it
     counts: Mapped[str] = mapped_column(Text, default="{}")  # JSON: actions taken, by name (reschedules)
     late: Mapped[bool] = mapped_column(Boolean, default=False)  # a deadline was missed at some step
-    classification: Mapped[str | None] = mapped_column(String(30))  # the action that classified it
+    classification: Mapped[str | None] = mapped_column(String(40))  # the action that classified it
     state_secret: Mapped[bool] = mapped_column(Boolean, default=False)  # never published
     answer_level: Mapped[int | None] = mapped_column(Integer)  # 1: the operator answered; 2: an agency
     reason: Mapped[str | None] = mapped_column(Text)  # the latest rejection / return / send-back reason

@@ -104,6 +104,8 @@ class Workflow:
             raise Refused(403, f"Bạn không được thực hiện thao tác “{action.title}”")
         if t.stage not in action.from_:
             raise Refused(409, f"Không thể “{action.title}” khi phiếu đang ở bước “{self.step(t.stage).title}”")
+        if action.topics and t.topic not in action.topics:
+            raise Refused(409, f"“{action.title}” không áp dụng cho lĩnh vực của phiếu này")
         if action.limit is not None and t.counts.get(name, 0) >= action.limit:
             raise Refused(409, f"Chỉ được “{action.title}” {action.limit} lần")
         if action.within is not None:
@@ -112,12 +114,21 @@ class Workflow:
                 raise Refused(409, f"Đã quá thời hạn để “{action.title}”")
         return action
 
+    def needs(self, name: str, stage: str) -> list[str]:
+        """What the action must be given when taken from this step."""
+        action = self.config.actions[name]
+        return list(dict.fromkeys(action.needs + action.needs_by_step.get(stage, [])))
+
+    def target(self, action: Action, topic: str | None) -> str | None:
+        return action.to_by_topic.get(topic or "", action.to)
+
     def act(self, name: str, t: TicketState, roles: set[str], now: datetime,
             new_date: datetime | None = None) -> Move:
         """The move an action makes, or Refused with the reason in Vietnamese."""
         action = self._check(name, t, roles, now)
         transferred = "agency" in action.needs
-        if action.to is None:  # stays: a reschedule sets the new due date, a rating keeps it
+        to = self.target(action, t.topic)
+        if to is None:  # stays: a reschedule sets the new due date, a rating keeps it
             due = _utc(t.due_at)
             if "date" in action.needs:
                 if new_date is None:
@@ -130,8 +141,8 @@ class Workflow:
             return Move(name, t.stage, t.stage, step.status, due, list(action.notify), False)
         if transferred:
             t = TicketState(**{**t.__dict__, "transferred_at": now})
-        step = self.step(action.to)
-        return Move(name, t.stage, action.to, step.status, self.deadline(action.to, t, now),
+        step = self.step(to)
+        return Move(name, t.stage, to, step.status, self.deadline(to, t, now),
                     list(dict.fromkeys(action.notify + step.notify)), step.publish, transferred=transferred)
 
     def expire(self, t: TicketState, now: datetime) -> Move | None:

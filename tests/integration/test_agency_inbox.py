@@ -61,7 +61,7 @@ async def test_the_focal_point_answers_in_the_agency_inbox(playwright_session, d
         await page.fill("#action-reason", "Cần khảo sát kết cấu cầu")
         await page.fill("#action-date", day)
         await page.click("#action-submit")
-        await page.wait_for_function("document.getElementById('action-saved').textContent === 'Đã thực hiện'",
+        await page.wait_for_function("document.getElementById('action-saved').textContent.startsWith('Đã thực hiện')",
                                      timeout=10000)
         options = await page.eval_on_selector_all("#action-name option", "os => os.map(o => o.value)")
         assert "reschedule" not in options and "return" in options

@@ -6,12 +6,15 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from hotline.errors import Refused
+from hotline.ticketing.attachments import Attachments, Upload
 from hotline.ticketing.handling import Payload, TicketHandling
 from hotline.ticketing.models import aware
-from tests.store.support import CITIZEN, CITIZEN_PHONE, HEAD_PHONE, OPERATOR, province
+from tests.store.support import CITIZEN, CITIZEN_PHONE, FOCAL_PHONE, HEAD_PHONE, OPERATOR, province
 
 UTC = timezone.utc
 MONDAY_9AM = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)  # 09:00 in Vietnam, an ordinary Monday
+JPEG = b"\xff\xd8\xff\xe0" + bytes(200)
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(200)
 
 
 def local(*a) -> datetime:
@@ -98,7 +101,7 @@ async def test_dong_nai_runs_the_dong_thap_rules_by_configuration(sessions, tmp_
     assert sms[-1].to_number == HEAD_PHONE and t.late
 
 
-async def test_ho_chi_minh_clock_deadlines_and_return_window(sessions, tmp_path):
+async def test_ho_chi_minh_infrastructure_incident_in_clock_time(sessions, tmp_path):
     p = await province(sessions, tmp_path, "ho_chi_minh")
     saturday_night = local(2026, 11, 21, 23, 0)
     t = await p.receive(saturday_night)
@@ -108,22 +111,127 @@ async def test_ho_chi_minh_clock_deadlines_and_return_window(sessions, tmp_path)
     assert await p.handling.scan(saturday_night + timedelta(minutes=6)) == [(t.code, "received")]
     t, _, events = await p.ticket(t.id)
     assert t.late and t.due_at is None and events[-1] == "deadline_missed"
-    # Infrastructure: 2 clock hours, even on a Saturday night.
-    t = await p.handling.act(t.id, "transfer", OPERATOR, Payload(agency_id=p.agency_id),
-                             now=saturday_night + timedelta(minutes=7))
-    assert aware(t.due_at) == saturday_night + timedelta(minutes=127)
-    assert await p.handling.scan(saturday_night + timedelta(hours=3)) == [(t.code, "overdue")]
-    t, sms, _ = await p.ticket(t.id)
-    assert t.status == "overdue" and sms[-1].purpose == "transfer_slip"
-
-    # Socio-economic: 5 working days; the agency may return it within 1 working day only.
-    s = await p.receive(MONDAY_9AM, topic="socio_economic")
-    s = await p.handling.act(s.id, "transfer", OPERATOR, Payload(agency_id=p.agency_id), now=MONDAY_9AM)
-    assert aware(s.due_at) == local(2026, 11, 23, 9, 0)
+    # An infrastructure transfer starts the incident steps (Art. 7.1), in clock time on a Saturday night.
+    now = saturday_night + timedelta(minutes=7)
+    t = await p.handling.act(t.id, "transfer", OPERATOR, Payload(agency_id=p.agency_id), now=now)
+    assert (t.handling_stage, aware(t.due_at)) == ("incident_verifying", now + timedelta(hours=1))
+    _, sms, _ = await p.ticket(t.id)
+    assert (sms[-1].to_number, sms[-1].purpose) == (FOCAL_PHONE, "transfer_slip")
     with pytest.raises(Refused) as e:
+        await p.handling.act(t.id, "confirm_incident", p.staff, Payload(), now=now)
+    assert e.value.status == 422 and "ghi chú" in str(e.value)
+    now += timedelta(minutes=20)
+    t = await p.handling.act(t.id, "confirm_incident", p.staff, Payload(note="Cột đèn đổ thật, chắn nửa đường"),
+                             now=now)
+    assert (t.handling_stage, aware(t.due_at)) == ("incident_dispatching", now + timedelta(minutes=5))
+    now += timedelta(minutes=3)
+    t = await p.handling.act(t.id, "dispatch", p.staff, Payload(note="Giao Đội chiếu sáng số 3"), now=now)
+    assert (t.handling_stage, aware(t.due_at)) == ("incident_site_check", now + timedelta(hours=2))
+    now += timedelta(minutes=50)
+    t = await p.handling.act(t.id, "site_checked", p.staff, Payload(note="Đứt cáp ngầm"), now=now)
+    assert (t.handling_stage, aware(t.due_at)) == ("incident_fixing", now + timedelta(hours=2))
+    # Not fixable within 2 hours: the unit posts the expected completion time, which becomes the deadline.
+    eta = now + timedelta(hours=6)
+    t = await p.handling.act(t.id, "post_eta", p.staff, Payload(date=eta, note="Chờ vật tư cáp"), now=now)
+    assert (t.handling_stage, aware(t.due_at)) == ("incident_fixing", eta)
+    assert await p.handling.scan(eta - timedelta(minutes=1)) == []
+    assert await p.handling.scan(eta + timedelta(minutes=1)) == [(t.code, "overdue")]
+    t = await p.handling.act(t.id, "answer", p.staff, Payload(result="Đã thay cáp, đèn sáng lại"),
+                             now=eta + timedelta(hours=1))
+    t, sms, events = await p.ticket(t.id)
+    assert t.handling_stage == "answered" and sms[-1].purpose == "result"
+    assert events[2:] == ["transfer", "confirm_incident", "dispatch", "site_checked", "post_eta", "deadline_missed",
+                          "answer"]
+
+
+async def test_ho_chi_minh_complex_incident_needs_site_photos_fake_reports_and_returns(sessions, tmp_path):
+    p = await province(sessions, tmp_path, "ho_chi_minh")
+    files = Attachments(sessions, tmp_path / "attachments")
+    now = MONDAY_9AM
+    t = await p.receive(now)
+    t = await p.handling.act(t.id, "transfer", OPERATOR, Payload(agency_id=p.agency_id), now=now)
+    for action, note in (("confirm_incident", "Sụt lún mặt đường"), ("dispatch", "Đội duy tu 1")):
+        t = await p.handling.act(t.id, action, p.staff, Payload(note=note), now=now)
+    # The site check runs out: overdue, and still to be handled.
+    assert await p.handling.scan(now + timedelta(hours=2, minutes=1)) == [(t.code, "overdue")]
+    u = await p.receive(now)
+    u = await p.handling.act(u.id, "transfer", OPERATOR, Payload(agency_id=p.agency_id), now=now)
+    for action, note in (("confirm_incident", "Hố sâu 1 m"), ("dispatch", "Đội duy tu 2"),
+                         ("complex", "Cần đào đường, thay cống")):
+        u = await p.handling.act(u.id, action, p.staff, Payload(note=note), now=now)
+    assert (u.handling_stage, aware(u.due_at)) == ("incident_securing", now + timedelta(hours=2))
+    now += timedelta(hours=1)
+    u = await p.handling.act(u.id, "secured", p.staff, Payload(note="Rào chắn, đặt biển cảnh báo, đèn chớp"), now=now)
+    assert (u.handling_stage, aware(u.due_at)) == ("complex_fixing", now + timedelta(hours=8))
+    assert aware(u.remind_at) == now + timedelta(hours=7)
+    # The result of a complex incident goes with site photos (Art. 7.1.b).
+    later = now + timedelta(hours=5)
+    with pytest.raises(Refused) as e:
+        await p.handling.act(u.id, "answer", p.staff, Payload(result="Đã thay cống"), now=later)
+    assert e.value.status == 422 and "ảnh" in str(e.value)
+    await files.save(u.id, files.check([Upload("hien-truong.jpg", JPEG)]), "dungle", later, public=True)
+    u = await p.handling.act(u.id, "answer", p.staff, Payload(result="Đã thay cống, hoàn trả mặt đường"), now=later)
+    assert u.handling_stage == "answered" and aware(u.published_at) == later
+
+    # A fake report is closed, unpublished; a unit that is not responsible returns it within 1 hour.
+    fake = await p.receive(now)
+    fake = await p.handling.act(fake.id, "transfer", OPERATOR, Payload(agency_id=p.agency_id), now=now)
+    fake = await p.handling.act(fake.id, "report_fake", p.staff, Payload(reason="Không có sự cố tại địa chỉ"),
+                                now=now + timedelta(minutes=30))
+    assert (fake.handling_stage, fake.status, fake.published_at) == ("fake_report", "closed", None)
+    wrong = await p.receive(now)
+    wrong = await p.handling.act(wrong.id, "transfer", OPERATOR, Payload(agency_id=p.agency_id), now=now)
+    with pytest.raises(Refused) as e:
+        await p.handling.act(wrong.id, "return_incident", p.staff, Payload(reason="Thuộc Công ty Cấp nước"),
+                             now=now + timedelta(minutes=61))
+    assert e.value.status == 409
+    wrong = await p.handling.act(wrong.id, "return_incident", p.staff, Payload(reason="Thuộc Công ty Cấp nước"),
+                                 now=now + timedelta(minutes=40))
+    assert (wrong.handling_stage, wrong.agency_id, aware(wrong.due_at)) == \
+        ("returned", None, now + timedelta(minutes=100))
+
+
+async def test_ho_chi_minh_socio_economic_and_proposals(sessions, tmp_path):
+    p = await province(sessions, tmp_path, "ho_chi_minh")
+    files = Attachments(sessions, tmp_path / "attachments")
+    # Infrastructure that is not an incident, and socio-economic matters: 5 working days (Art. 7.2).
+    i = await p.receive(MONDAY_9AM)
+    i = await p.handling.act(i.id, "transfer_not_incident", OPERATOR, Payload(agency_id=p.agency_id), now=MONDAY_9AM)
+    assert (i.handling_stage, aware(i.due_at)) == ("handling", local(2026, 11, 23, 9, 0))
+    s = await p.receive(MONDAY_9AM, topic="socio_economic")
+    assert "transfer_not_incident" not in p.handling.allowed(s, OPERATOR, MONDAY_9AM)
+    s = await p.handling.act(s.id, "transfer", OPERATOR, Payload(agency_id=p.agency_id), now=MONDAY_9AM)
+    assert (s.handling_stage, aware(s.due_at)) == ("handling", local(2026, 11, 23, 9, 0))
+    with pytest.raises(Refused) as e:  # the return window is 1 working day...
         await p.handling.act(s.id, "return", p.staff, Payload(reason="Không đúng thẩm quyền"),
-                             now=MONDAY_9AM + timedelta(days=2))
+                             now=MONDAY_9AM + timedelta(days=1, hours=1))
     assert e.value.status == 409 and "quá thời hạn" in str(e.value).lower()
+    # ... or 2 with a site check, recorded.
+    s = await p.handling.act(s.id, "return_after_check", p.staff,
+                             Payload(reason="Thuộc UBND phường", note="Đã kiểm tra thực tế ngày 17/11"),
+                             now=MONDAY_9AM + timedelta(days=1, hours=1))
+    assert s.handling_stage == "returned"
+    # A progress update past 5 working days comes with photos and a committed date.
+    with pytest.raises(Refused) as e:
+        await p.handling.act(i.id, "reschedule", p.staff, Payload(date=local(2026, 11, 27, 17, 0), reason="Chờ vốn"),
+                             now=local(2026, 11, 20, 9, 0))
+    assert e.value.status == 422 and "ảnh" in str(e.value)
+    await files.save(i.id, files.check([Upload("tien-do.png", PNG)]), "dungle", local(2026, 11, 20, 8, 0))
+    i = await p.handling.act(i.id, "reschedule", p.staff, Payload(date=local(2026, 11, 27, 17, 0), reason="Chờ vốn"),
+                             now=local(2026, 11, 20, 9, 0))
+    assert aware(i.due_at) == local(2026, 11, 27, 17, 0)
+
+    # Proposals: the City office dispatches within 1 working day; 10 days, 15 with coordination (Art. 7.3).
+    h = await p.receive(MONDAY_9AM, topic="socio_economic", content="Hiến kế: mở tuyến xe buýt đường sông")
+    h = await p.handling.act(h.id, "send_to_office", OPERATOR, Payload(), now=MONDAY_9AM)
+    assert (h.handling_stage, aware(h.due_at)) == ("office_review", local(2026, 11, 17, 9, 0))
+    h = await p.handling.act(h.id, "dispatch_proposal", OPERATOR, Payload(agency_id=p.agency_id),
+                             now=MONDAY_9AM + timedelta(hours=2))
+    assert (h.handling_stage, aware(h.due_at)) == ("proposal_handling", MONDAY_9AM + timedelta(days=10, hours=2))
+    h = await p.handling.act(h.id, "coordinate", p.staff, Payload(note="Phối hợp Sở Giao thông vận tải"),
+                             now=MONDAY_9AM + timedelta(days=3))
+    assert (h.handling_stage, aware(h.due_at)) == ("proposal_coordinating", MONDAY_9AM + timedelta(days=15, hours=2))
+    assert (h.code, "overdue") in await p.handling.scan(MONDAY_9AM + timedelta(days=15, hours=3))
 
 
 async def test_quang_ninh_leader_approves_edits_or_sends_back(sessions, tmp_path):

@@ -41,7 +41,9 @@ function show(t) {
   Hotline.text("attach-error", ""); Hotline.text("attach-saved", "");
   const form = document.getElementById("answer-form");
   form.elements.result.value = t.result || "";
-  document.getElementById("answer-submit").disabled = !t.actions.some((a) => a.name === "answer");
+  const answer = t.actions.find((a) => a.name === "answer");
+  document.getElementById("answer-submit").disabled = !answer;
+  document.getElementById("answer-photos").hidden = !(answer && answer.needs.includes("photos"));
   Hotline.text("answer-error", ""); Hotline.text("answer-saved", "");
   // Reschedule (once), return with a reason, approve...: what the province's workflow allows now.
   const others = t.actions.filter((a) => a.name !== "answer");
@@ -50,7 +52,21 @@ function show(t) {
     const o = document.createElement("option"); o.value = a.name; o.textContent = a.title; return o;
   }));
   Hotline.text("action-error", ""); Hotline.text("action-saved", "");
+  showActionNeeds();
 }
+
+// Only the fields the chosen action needs (a reason, a note, a date, site photos).
+function showActionNeeds() {
+  const t = Inbox.current;
+  const name = document.getElementById("action-name").value;
+  const action = t && t.actions.find((a) => a.name === name);
+  const needs = action ? action.needs : [];
+  document.getElementById("action-reason-label").hidden = !needs.includes("reason");
+  document.getElementById("action-note-label").hidden = !needs.includes("note");
+  document.getElementById("action-date-label").hidden = !needs.includes("date");
+  document.getElementById("action-photos").hidden = !needs.includes("photos");
+}
+document.getElementById("action-name").addEventListener("change", showActionNeeds);
 
 document.getElementById("action-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
@@ -58,13 +74,15 @@ document.getElementById("action-form").addEventListener("submit", async (ev) => 
   const f = ev.target.elements;
   const body = {};
   if (f.reason.value) body.reason = f.reason.value;
-  if (f.date.value) body.date = f.date.value;
+  if (f.note.value) body.note = f.note.value;
+  if (f.date.value) body.date = f.time.value ? `${f.date.value}T${f.time.value}` : f.date.value;
   const answer = document.getElementById("answer-form").elements.result.value;
   if (answer && f.action.value === "approve_edited") body.result = answer;
   try {
     const t = await Hotline.api(`/api/agency/tickets/${Inbox.current.id}/actions/${f.action.value}`, "POST", body);
+    ev.target.reset();
     show(t);
-    Hotline.text("action-saved", "Đã thực hiện");
+    Hotline.text("action-saved", `Đã thực hiện: ${t.stage_text}`);
     await load();
   } catch (e) { Hotline.text("action-error", e.message); }
 });
