@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from hotline.errors import Refused
 from hotline.ticketing.handling import Actor, Payload, TicketHandling, aware
 from hotline.ticketing.attachments import Attachments, Upload, describe
-from hotline.ticketing.models import Attachment, Ticket
+from hotline.ticketing.models import Agency, Attachment, Ticket
 
 HIDDEN = "(bảo mật)"
 
@@ -27,7 +27,8 @@ class AgencyInbox:
         self.handling = handling
         self.files = files
 
-    def item(self, t: Ticket, actor: Actor, now: datetime, files: list[Attachment] = ()) -> dict:
+    def item(self, t: Ticket, actor: Actor, now: datetime, files: list[Attachment] = (),
+             asked: list[dict] = ()) -> dict:
         """A ticket as its agency sees it. The reporter's details are there to answer the citizen,
         except on a confidential report (identity kept by the hotline)."""
         hide = t.confidential
@@ -45,7 +46,8 @@ class AgencyInbox:
                 "late": t.late, "created_at": _iso(t.created_at), "transferred_at": _iso(t.transferred_at),
                 "result": t.result, "answered_at": _iso(t.answered_at), "reason": t.reason, "question": t.question,
                 "attachments": [describe(a) for a in files],
-                "actions": self.handling.offered(t, actor, now)}
+                "actions": self.handling.offered(t, actor, now),
+                "coordination": list(asked), "may_coordinate": self.handling.coordination.may_ask(t)}
 
     async def tickets(self, actor: Actor, limit: int = 500) -> list[dict]:
         now = datetime.now(timezone.utc)
@@ -56,7 +58,8 @@ class AgencyInbox:
             for a in await s.scalars(select(Attachment).where(Attachment.ticket_id.in_([t.id for t in rows]))
                                      .order_by(Attachment.id)):
                 files.setdefault(a.ticket_id, []).append(a)
-            return [self.item(t, actor, now, files.get(t.id, [])) for t in rows]
+        asked = await self.handling.coordination.of_tickets([t.id for t in rows])
+        return [self.item(t, actor, now, files.get(t.id, []), asked.get(t.id, [])) for t in rows]
 
     async def _own(self, actor: Actor, ticket_id: int) -> Ticket:
         """A ticket of the actor's agency; any other is unknown to it."""
@@ -69,7 +72,8 @@ class AgencyInbox:
         return t
 
     async def _view(self, actor: Actor, t: Ticket) -> dict:
-        return self.item(t, actor, datetime.now(timezone.utc), await self.files.of_ticket(t.id))
+        return self.item(t, actor, datetime.now(timezone.utc), await self.files.of_ticket(t.id),
+                         await self.handling.coordination.of_ticket(t.id))
 
     async def act(self, actor: Actor, ticket_id: int, action: str, payload: Payload) -> dict:
         if actor.agency_id is None:
@@ -88,6 +92,35 @@ class AgencyInbox:
         await self.files.save(t.id, self.files.check(uploads, documents=True), actor.name,
                               datetime.now(timezone.utc), public=public and not (t.confidential or t.state_secret))
         return await self._view(actor, t)
+
+    async def ask(self, actor: Actor, ticket_id: int, agency_id: int, question: str) -> dict:
+        """Ask another agency for its part of one of this agency's tickets."""
+        if actor.agency_id is None:
+            raise Refused(403, "Tài khoản không thuộc cơ quan nào")
+        await self.handling.coordination.ask(ticket_id, actor.agency_id, actor.name, agency_id, question)
+        self.handling.on_sms()
+        return await self._view(actor, await self._own(actor, ticket_id))
+
+    async def asked(self, actor: Actor) -> list[dict]:
+        """What other agencies asked this one to coordinate on."""
+        if actor.agency_id is None:
+            raise Refused(403, "Tài khoản không thuộc cơ quan nào")
+        return await self.handling.coordination.asked_of(actor.agency_id)
+
+    async def answer_asked(self, actor: Actor, request_id: int, text: str) -> dict:
+        if actor.agency_id is None:
+            raise Refused(403, "Tài khoản không thuộc cơ quan nào")
+        done = await self.handling.coordination.answer(request_id, actor.agency_id, actor.name, text)
+        self.handling.on_sms()
+        return done
+
+    async def partners(self, actor: Actor) -> list[dict]:
+        """The other active agencies, to ask for coordination."""
+        async with self.sessions() as s:
+            rows = (await s.execute(select(Agency.id, Agency.name).where(Agency.active.is_(True),
+                                                                        Agency.id != actor.agency_id)
+                                    .order_by(Agency.name))).all()
+        return [{"id": i, "name": n} for i, n in rows]
 
     async def file(self, actor: Actor, ticket_id: int, attachment_id: int):
         t = await self._own(actor, ticket_id)

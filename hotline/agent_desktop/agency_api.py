@@ -16,18 +16,37 @@ from hotline.agent_desktop.validation import ActionIn, parse_body
 from hotline.ticketing.handling import Actor, Payload
 
 
+def _required_text(cls, v: str) -> str:
+    """Vietnamese text in one Unicode form, not blank."""
+    v = unicodedata.normalize("NFC", v).strip()
+    if not v:
+        raise ValueError("không được để trống")
+    return v
+
+
 class AnswerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     result: str = Field(..., min_length=1, max_length=20000)
 
-    @field_validator("result")
-    @classmethod
-    def _nfc(cls, v: str) -> str:
-        v = unicodedata.normalize("NFC", v).strip()
-        if not v:
-            raise ValueError("không được để trống")
-        return v
+    _text = field_validator("result")(_required_text)
+
+
+class CoordinationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agency_id: int = Field(..., ge=1, le=10**9)
+    question: str = Field(..., min_length=1, max_length=5000)
+
+    _text = field_validator("question")(_required_text)
+
+
+class CoordinationAnswerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answer: str = Field(..., min_length=1, max_length=20000)
+
+    _text = field_validator("answer")(_required_text)
 
 
 class AgencyAccountIn(BaseModel):
@@ -51,6 +70,10 @@ class AgencyApi:
         r.add_post("/api/agency/tickets/{id}/actions/{action}", self.action)
         r.add_post("/api/agency/tickets/{id}/attachments", self.attach)
         r.add_get("/api/agency/tickets/{id}/attachments/{file}", self.download)
+        r.add_post("/api/agency/tickets/{id}/coordination", self.ask)
+        r.add_get("/api/agency/coordination", self.asked)
+        r.add_post("/api/agency/coordination/{id}/answer", self.answer_asked)
+        r.add_get("/api/agency/partners", self.partners)
         r.add_post("/api/agencies/{id}/accounts", self.create_account)
 
     @requires("agency")
@@ -87,6 +110,29 @@ class AgencyApi:
         a, path = await self.inbox.file(Actor.of(request["principal"]), path_id(request, "id", "Không có phiếu này"),
                                         path_id(request, "file", "Không có tệp này"))
         return send_file(a, path)
+
+    @requires("agency")
+    async def ask(self, request: web.Request) -> web.Response:
+        """Ask another agency for its part of this ticket (where the workflow has coordination)."""
+        ticket_id = path_id(request, "id", "Không có phiếu này")
+        body = await parse_body(request, CoordinationIn)
+        return web.json_response(await self.inbox.ask(Actor.of(request["principal"]), ticket_id, body.agency_id,
+                                                      body.question), status=201)
+
+    @requires("agency")
+    async def asked(self, request: web.Request) -> web.Response:
+        return web.json_response(await self.inbox.asked(Actor.of(request["principal"])))
+
+    @requires("agency")
+    async def answer_asked(self, request: web.Request) -> web.Response:
+        request_id = path_id(request, "id", "Không có đề nghị phối hợp này")
+        body = await parse_body(request, CoordinationAnswerIn)
+        return web.json_response(await self.inbox.answer_asked(Actor.of(request["principal"]), request_id,
+                                                               body.answer))
+
+    @requires("agency")
+    async def partners(self, request: web.Request) -> web.Response:
+        return web.json_response(await self.inbox.partners(Actor.of(request["principal"])))
 
     @requires("admin")
     async def create_account(self, request: web.Request) -> web.Response:

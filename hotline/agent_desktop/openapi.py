@@ -79,6 +79,18 @@ def openapi_document() -> dict:
                 "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                     "type": "object", "properties": {"files": {"type": "array", "items": {
                         "type": "string", "format": "binary"}}, "public": {"type": "string"}}}}}}}},
+            "/api/agency/tickets/{id}/coordination": {"post": _op(
+                "Ask another agency to coordinate on this ticket (where the workflow has coordination); "
+                "it answers within the profile's limit", "agency (own tickets)",
+                {"type": "object", "properties": {"agency_id": {"type": "integer"}, "question": {"type": "string"}}},
+                ticket_id)},
+            "/api/agency/coordination": {"get": _op(
+                "What other agencies asked this one to coordinate on (ticket code and content, no reporter data)",
+                "agency")},
+            "/api/agency/coordination/{id}/answer": {"post": _op(
+                "Answer a coordination request, once", "agency (the agency asked)",
+                {"type": "object", "properties": {"answer": {"type": "string"}}}, ticket_id)},
+            "/api/agency/partners": {"get": _op("The other active agencies (to ask for coordination)", "agency")},
             "/api/agency/tickets/{id}/attachments/{file}": {"get": _op(
                 "Download a file of one of the agency's tickets", "agency (own tickets)", ticket_id + file_id)},
             "/api/tickets/{id}/attachments/{file}": {"get": _op(

@@ -60,6 +60,7 @@ class TicketsApi:
                     history=[{"at": aware(e.at).isoformat(), "actor": e.actor, "action": e.action,
                               "detail": json.loads(e.detail or "{}")} for e in events],
                     attachments=[describe(f) for f in files],
+                    coordination=await self.handling.coordination.of_ticket(t.id),
                     actions=self.handling.offered(t, actor) if not t.draft else [])
         return view
 

@@ -70,12 +70,23 @@ class Action(BaseModel):
     notify: list[Recipient] = []  # SMS when the action is taken (besides the new step's own)
 
 
+class Coordination(BaseModel):
+    """The handling agency may ask other agencies for their part while it holds the ticket; each
+    asked agency answers within `deadline` of the request (Thanh Hóa Art. 12.4: 5 working days)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: list[str] = Field(..., alias="from", min_length=1)  # the steps in which it may ask
+    deadline: Deadline
+
+
 class WorkflowFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     initial: str = "received"
     steps: dict[str, Step]
     actions: dict[str, Action]
+    coordination: Coordination | None = None  # unset: no coordination requests
 
     @model_validator(mode="after")
     def _references(self) -> "WorkflowFile":
@@ -107,4 +118,8 @@ class WorkflowFile(BaseModel):
             for src in action.needs_by_step:
                 if src not in action.from_:
                     raise ValueError(f"actions.{name}.needs_by_step: {src!r} is not in its 'from'")
+        if self.coordination:
+            for src in self.coordination.from_:
+                if src not in names or self.steps[src].holder != "agency":
+                    raise ValueError(f"coordination.from: {src!r} is not an agency's step")
         return self

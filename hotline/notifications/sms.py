@@ -104,3 +104,24 @@ def reminder_text(code: str, agency: str, due: datetime, tz: str) -> str:
     return _fit(f"Tổng đài 1022 nhắc: phiếu {code} chuyển {_shorten(agency, 80)} cần trả lời người dân "
                 f"trước {local_time(due, tz)}.",
                 f"Tổng đài 1022 nhắc: phiếu {code} cần trả lời trước {local_time(due, tz)}.")
+
+
+def coordination_text(code: str, asking: str, due: datetime, tz: str) -> str:
+    """To a coordinating agency's focal point when the handling agency asks for its part (Thanh
+    Hóa Art. 12.4: 5 working days from the request)."""
+    return _fit(f"Tổng đài 1022: {_shorten(asking, 80)} đề nghị phối hợp xử lý phiếu {code}. "
+                f"Đề nghị trả lời trên hệ thống trước {local_time(due, tz)}.",
+                f"Tổng đài 1022: đề nghị phối hợp phiếu {code}, trả lời trước {local_time(due, tz)}.")
+
+
+def coordination_answered_text(code: str, helper: str) -> str:
+    """To the handling agency's focal point when a coordinating agency has answered."""
+    return _fit(f"Tổng đài 1022: {_shorten(helper, 80)} đã trả lời đề nghị phối hợp phiếu {code}.",
+                f"Tổng đài 1022: đã có trả lời phối hợp phiếu {code}.")
+
+
+def coordination_late_text(code: str, helper: str) -> str:
+    """To the coordinating agency's head when its focal point let the 5 days pass."""
+    return _fit(f"Tổng đài 1022: {_shorten(helper, 80)} quá hạn trả lời đề nghị phối hợp xử lý phiếu {code}. "
+                f"Đề nghị Thủ trưởng chỉ đạo trả lời ngay.",
+                f"Tổng đài 1022: quá hạn phối hợp phiếu {code}.")

@@ -23,6 +23,7 @@ from hotline.config.profile import Profile
 from hotline.errors import Refused
 from hotline.notifications import sms as texts
 from hotline.notifications.outbox import enqueue
+from hotline.ticketing.coordination import Coordination
 from hotline.ticketing.models import Agency, AgencyContact, Attachment, Ticket, aware
 from hotline.ticketing.workflow import Move, TicketState, Workflow
 from hotline.transfers.records import add_event
@@ -77,6 +78,7 @@ class TicketHandling:
         self.sessions = sessions
         self.profile = profile
         self.workflow = Workflow(profile.workflow, profile.calendar)
+        self.coordination = Coordination(sessions, profile)
         self.lookup_url = lookup_url.rstrip("/")
         self.on_sms = on_sms or (lambda: None)
         self._loop = Periodic("deadline scan", self.scan, scan_seconds)
@@ -267,6 +269,7 @@ class TicketHandling:
             if not steps:
                 break
         reminded = await self.remind(now)
+        reminded += await self.coordination.scan(now)
         if done or reminded:
             self.on_sms()
         return done

@@ -86,6 +86,24 @@ class Attachment(Base):
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class CoordinationRequest(Base):
+    """The handling agency asks another agency for its part of a ticket (Thanh Hóa Art. 12.4)."""
+
+    __tablename__ = "coordination_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)  # the agency asked
+    asked_by: Mapped[str] = mapped_column(String(60))
+    asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    question: Mapped[str] = mapped_column(Text)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)  # cleared once late
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(60))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class CallbackRequest(Base):
     """A caller asked to be called back (after hours) or waited too long in a queue."""
 

@@ -11,13 +11,15 @@ API_GETS = ["/api/me", "/api/openapi.json", "/api/sip-credentials", "/api/pause-
             "/api/calls/123.4/ticket", "/api/agencies", "/api/agencies/meta", "/api/agencies/1",
             "/api/calls/123.4/transfers", "/api/supervisor/overdue", "/api/agency/tickets", "/api/tickets/1",
             "/api/tickets/1/duplicate-candidates", "/api/reports", "/api/reports/export?format=csv",
-            "/api/tickets/1/attachments/1", "/api/agency/tickets/1/attachments/1"]
+            "/api/tickets/1/attachments/1", "/api/agency/tickets/1/attachments/1", "/api/agency/coordination",
+            "/api/agency/partners"]
 API_POSTS = ["/api/logout", "/api/agent/login", "/api/agent/logout", "/api/agent/pause", "/api/agent/unpause",
              "/api/supervisor/listen", "/api/agencies", "/api/calls/123.4/transfers", "/api/transfers/1/complete",
              "/api/transfers/1/cancel", "/api/transfers/1/slip", "/api/agency/tickets/1/answer",
              "/api/agencies/1/accounts", "/api/tickets", "/api/tickets/1/actions/transfer",
              "/api/tickets/1/duplicate-of", "/api/agency/tickets/1/actions/return",
-             "/api/agency/tickets/1/attachments"]
+             "/api/agency/tickets/1/attachments", "/api/agency/tickets/1/coordination",
+             "/api/agency/coordination/1/answer"]
 
 
 async def test_without_a_session_everything_is_refused(desktop_line):

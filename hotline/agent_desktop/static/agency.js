@@ -53,6 +53,68 @@ function show(t) {
   }));
   Hotline.text("action-error", ""); Hotline.text("action-saved", "");
   showActionNeeds();
+  showCoordination(t);
+}
+
+// Coordination (where the province's workflow has it): what this agency asked of others on the
+// ticket, and a form to ask one more.
+function showCoordination(t) {
+  const asked = t.coordination || [];
+  document.getElementById("coordination").hidden = !t.may_coordinate && asked.length === 0;
+  document.getElementById("coordinate-form").hidden = !t.may_coordinate;
+  document.getElementById("d-coordination").replaceChildren(...asked.map((r) => {
+    const li = document.createElement("li");
+    li.dataset.agency = r.agency_id;
+    const state = r.answered_at ? `đã trả lời: ${r.answer}` : `chờ trả lời trước ${Hotline.time(r.due_at)}`;
+    li.textContent = `${r.agency} — ${r.question} — ${state}${r.late ? " (quá hạn)" : ""}`;
+    return li;
+  }));
+  Hotline.text("coordinate-error", ""); Hotline.text("coordinate-saved", "");
+}
+
+document.getElementById("coordinate-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  if (!Inbox.current) return;
+  const f = ev.target.elements;
+  try {
+    const t = await Hotline.api(`/api/agency/tickets/${Inbox.current.id}/coordination`, "POST",
+                                {agency_id: Number(f.agency_id.value), question: f.question.value});
+    ev.target.reset();
+    show(t);
+    Hotline.text("coordinate-saved", "Đã gửi đề nghị phối hợp");
+    await load();
+  } catch (e) { Hotline.text("coordinate-error", e.message); }
+});
+
+async function loadAsked() {
+  const asked = await Hotline.api("/api/agency/coordination");
+  document.getElementById("asked-section").hidden = asked.length === 0;
+  document.querySelector("#asked tbody").replaceChildren(...asked.map((r) => {
+    const tr = document.createElement("tr");
+    tr.dataset.code = r.code;
+    if (r.late && !r.answered_at) tr.className = "overdue";
+    cell(tr, r.code); cell(tr, r.asking_agency); cell(tr, `${r.question} — ${(r.content || "").slice(0, 200)}`);
+    cell(tr, r.answered_at ? "Đã trả lời" : Hotline.time(r.due_at) + (r.late ? " — quá hạn" : ""));
+    const td = document.createElement("td");
+    if (r.answered_at) { td.textContent = r.answer; } else {
+      const form = document.createElement("form");
+      const text = document.createElement("textarea"); text.name = "answer"; text.required = true; text.rows = 2;
+      text.maxLength = 20000;
+      const b = document.createElement("button"); b.type = "submit"; b.textContent = "Gửi trả lời phối hợp";
+      const err = document.createElement("p"); err.className = "error"; err.setAttribute("role", "alert");
+      form.append(text, b, err);
+      form.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        try {
+          await Hotline.api(`/api/agency/coordination/${r.id}/answer`, "POST", {answer: text.value});
+          await loadAsked();
+        } catch (x) { err.textContent = x.message; }
+      });
+      td.append(form);
+    }
+    tr.append(td);
+    return tr;
+  }));
 }
 
 // Only the fields the chosen action needs (a reason, a note, a date, site photos).
@@ -117,5 +179,10 @@ document.getElementById("answer-form").addEventListener("submit", async (ev) => 
   const me = await Hotline.api("/api/me");
   Hotline.text("user-name", me.full_name);
   await load();
-  setInterval(load, 60000);
+  await loadAsked();
+  const partners = await Hotline.api("/api/agency/partners");
+  document.getElementById("coordinate-agency").replaceChildren(...partners.map((a) => {
+    const o = document.createElement("option"); o.value = a.id; o.textContent = a.name; return o;
+  }));
+  setInterval(() => { load(); loadAsked(); }, 60000);
 })();
