@@ -13,6 +13,7 @@ from hotline.errors import Refused
 from hotline.ticketing.handling import Actor, Payload, TicketHandling, aware
 from hotline.ticketing.attachments import Attachments, Upload, describe
 from hotline.ticketing.models import Agency, Attachment, Ticket
+from hotline.ticketing.result_letter import ResultLetters
 
 HIDDEN = "(bảo mật)"
 
@@ -26,6 +27,7 @@ class AgencyInbox:
         self.sessions = sessions
         self.handling = handling
         self.files = files
+        self.letters = ResultLetters(sessions, handling.profile)
 
     def item(self, t: Ticket, actor: Actor, now: datetime, files: list[Attachment] = (),
              asked: list[dict] = ()) -> dict:
@@ -47,7 +49,8 @@ class AgencyInbox:
                 "result": t.result, "answered_at": _iso(t.answered_at), "reason": t.reason, "question": t.question,
                 "attachments": [describe(a) for a in files],
                 "actions": self.handling.offered(t, actor, now),
-                "coordination": list(asked), "may_coordinate": self.handling.coordination.may_ask(t)}
+                "coordination": list(asked), "may_coordinate": self.handling.coordination.may_ask(t),
+                "letter": self.letters.config.enabled and bool(t.result)}
 
     async def tickets(self, actor: Actor, limit: int = 500) -> list[dict]:
         now = datetime.now(timezone.utc)
@@ -121,6 +124,10 @@ class AgencyInbox:
                                                                         Agency.id != actor.agency_id)
                                     .order_by(Agency.name))).all()
         return [{"id": i, "name": n} for i, n in rows]
+
+    async def letter(self, actor: Actor, ticket_id: int) -> str:
+        """The result notice of one of this agency's tickets, to print for signature."""
+        return await self.letters.render(await self._own(actor, ticket_id))
 
     async def file(self, actor: Actor, ticket_id: int, attachment_id: int):
         t = await self._own(actor, ticket_id)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from hotline.agencies.directory import AgencyDirectory
 from hotline.agencies.inbox import AgencyInbox
 from hotline.agent_desktop.accounts import Accounts
-from hotline.agent_desktop.attachments_http import read_form, send_file
+from hotline.agent_desktop.attachments_http import read_form, send_document, send_file
 from hotline.agent_desktop.auth import error, path_id, requires
 from hotline.agent_desktop.validation import ActionIn, parse_body
 from hotline.ticketing.handling import Actor, Payload
@@ -74,6 +74,7 @@ class AgencyApi:
         r.add_get("/api/agency/coordination", self.asked)
         r.add_post("/api/agency/coordination/{id}/answer", self.answer_asked)
         r.add_get("/api/agency/partners", self.partners)
+        r.add_get("/api/agency/tickets/{id}/letter", self.letter)
         r.add_post("/api/agencies/{id}/accounts", self.create_account)
 
     @requires("agency")
@@ -133,6 +134,12 @@ class AgencyApi:
     @requires("agency")
     async def partners(self, request: web.Request) -> web.Response:
         return web.json_response(await self.inbox.partners(Actor.of(request["principal"])))
+
+    @requires("agency")
+    async def letter(self, request: web.Request) -> web.Response:
+        """The result notice on the province's template (where the profile has one), printable."""
+        return send_document(await self.inbox.letter(Actor.of(request["principal"]),
+                                                     path_id(request, "id", "Không có phiếu này")))
 
     @requires("admin")
     async def create_account(self, request: web.Request) -> web.Response:

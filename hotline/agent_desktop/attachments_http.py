@@ -32,3 +32,10 @@ def send_file(a: Attachment, path: Path, inline: bool = False) -> web.FileRespon
         "Content-Type": a.content_type, "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "default-src 'none'; sandbox",
         "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(a.filename)}"})
+
+
+def send_document(html: str) -> web.Response:
+    """A printable page the server wrote (a result letter): no scripts, only its own styles."""
+    return web.Response(text=html, content_type="text/html", headers={
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+        "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"})

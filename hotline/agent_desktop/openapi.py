@@ -90,6 +90,12 @@ def openapi_document() -> dict:
             "/api/agency/coordination/{id}/answer": {"post": _op(
                 "Answer a coordination request, once", "agency (the agency asked)",
                 {"type": "object", "properties": {"answer": {"type": "string"}}}, ticket_id)},
+            "/api/agency/tickets/{id}/letter": {"get": _op(
+                "The result notice on the province's template (Quảng Ninh appendix II), an HTML page to print",
+                "agency (own tickets)", params=ticket_id)},
+            "/api/tickets/{id}/letter": {"get": _op(
+                "The result notice on the province's template, an HTML page to print", "operator, supervisor, admin",
+                params=ticket_id)},
             "/api/agency/partners": {"get": _op("The other active agencies (to ask for coordination)", "agency")},
             "/api/agency/tickets/{id}/attachments/{file}": {"get": _op(
                 "Download a file of one of the agency's tickets", "agency (own tickets)", ticket_id + file_id)},

@@ -10,7 +10,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from hotline.agent_desktop.accounts import Accounts
-from hotline.agent_desktop.attachments_http import send_file
+from hotline.agent_desktop.attachments_http import send_document, send_file
 from hotline.agent_desktop.auth import path_id, requires
 from hotline.agent_desktop.validation import ActionIn, DuplicateIn, NewTicketIn, parse_body
 from hotline.errors import Refused
@@ -19,6 +19,7 @@ from hotline.ticketing.calls import ticket_public
 from hotline.ticketing.duplicates import Duplicates
 from hotline.ticketing.handling import Actor, TicketHandling
 from hotline.ticketing.models import Attachment, Ticket, TicketEvent, aware
+from hotline.ticketing.result_letter import ResultLetters
 from hotline.ticketing.store import TicketStore
 
 STAFF = ("operator", "supervisor", "admin")
@@ -31,6 +32,7 @@ class TicketsApi:
         self.handling = handling
         self.files = files
         self.duplicates = Duplicates(store.sessions)
+        self.letters = ResultLetters(store.sessions, handling.profile)
 
     def register(self, r: web.UrlDispatcher) -> None:
         r.add_post("/api/tickets", self.create)
@@ -40,6 +42,7 @@ class TicketsApi:
         r.add_post("/api/tickets/{id}/actions/{action}", self.action)
         r.add_get("/api/tickets/{id}/duplicate-candidates", self.candidates)
         r.add_post("/api/tickets/{id}/duplicate-of", self.link_duplicate)
+        r.add_get("/api/tickets/{id}/letter", self.letter)
 
     async def _view(self, ticket_id: int, actor: Actor) -> dict:
         async with self.store.sessions() as s:
@@ -115,6 +118,15 @@ class TicketsApi:
     @requires(*STAFF)
     async def candidates(self, request: web.Request) -> web.Response:
         return web.json_response(await self.duplicates.candidates(path_id(request, "id", "Không có phiếu này")))
+
+    @requires(*STAFF)
+    async def letter(self, request: web.Request) -> web.Response:
+        """The result notice on the province's template (where the profile has one)."""
+        async with self.store.sessions() as s:
+            t = await s.get(Ticket, path_id(request, "id", "Không có phiếu này"))
+        if t is None or t.draft:
+            raise Refused(404, "Không có phiếu này")
+        return send_document(await self.letters.render(t))
 
     @requires(*STAFF)
     async def link_duplicate(self, request: web.Request) -> web.Response:

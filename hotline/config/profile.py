@@ -82,6 +82,18 @@ class WeeklyReport(BaseModel):
     time: str = Field("08:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 
+class ResultLetter(BaseModel):
+    """The result notice on the province's template (Quảng Ninh appendix II), printable by the
+    agency for signature and seal, and by the citizen from the look-up page."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = False
+    issuer: str = Field("", max_length=200)  # the line above the agency's name: "UBND TỈNH QUẢNG NINH"
+    place: str = Field("", max_length=100)  # before the date: "Quảng Ninh, ngày ..."
+    copies_to: list[str] = []  # "Nơi nhận" after "Như trên"
+
+
 class ProfileFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -96,6 +108,7 @@ class ProfileFile(BaseModel):
     prompt_overrides: dict[str, str] = {}  # e.g. a province's own greeting
     transfers: TransferPolicy = TransferPolicy()
     weekly_report: WeeklyReport = WeeklyReport()
+    result_letter: ResultLetter = ResultLetter()
 
 
 @dataclass
@@ -112,6 +125,7 @@ class Profile:
     workflow: WorkflowFile
     transfers: TransferPolicy = dc_field(default_factory=TransferPolicy)
     weekly_report: WeeklyReport = dc_field(default_factory=WeeklyReport)
+    result_letter: ResultLetter = dc_field(default_factory=ResultLetter)
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -183,4 +197,5 @@ def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] |
         workflow=workflow,
         transfers=pf.transfers,
         weekly_report=pf.weekly_report,
+        result_letter=pf.result_letter,
     )

@@ -12,10 +12,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from hotline.agent_desktop.validation import PublicReportIn, validated
 from hotline.errors import Refused
 from hotline.public.desk import PublicDesk, digits
-from hotline.agent_desktop.attachments_http import read_form, send_file
+from hotline.agent_desktop.attachments_http import read_form, send_document, send_file
 from hotline.ticketing.codes import is_valid_code
 from hotline.ticketing.attachments import MAX_FILES
 from hotline.ticketing.handling import RATINGS, Payload
+from hotline.ticketing.result_letter import ResultLetters
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -27,7 +28,8 @@ class PublicPages:
         tz = ZoneInfo(profile.calendar.timezone)
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["j2", "html"]))
         self.env.filters["localtime"] = lambda d: d.astimezone(tz).strftime("%H:%M %d/%m/%Y") if d else ""
-        self.common = {"province": profile.name, "max_files": MAX_FILES, "max_mb": desk.max_bytes // (1024 * 1024),
+        self.letters = ResultLetters(desk.sessions, profile)
+        self.common = {"letters": profile.result_letter.enabled, "province": profile.name, "max_files": MAX_FILES, "max_mb": desk.max_bytes // (1024 * 1024),
                        "topics": profile.queues.queues and [q for q in profile.queues.queues if q.topic],
                        "ratings": dict(sorted(RATINGS.items(), reverse=True))}
 
@@ -40,6 +42,7 @@ class PublicPages:
         r.add_post("/tra-cuu", self.lookup)
         r.add_post("/tra-cuu/danh-gia", self.rate)
         r.add_post("/tra-cuu/hoi-them", self.ask)
+        r.add_post("/tra-cuu/thong-bao", self.letter)
 
     def render(self, template: str, status: int = 200, **values) -> web.Response:
         html = self.env.get_template(template).render(**self.common, **values)
@@ -112,6 +115,16 @@ class PublicPages:
 
     async def lookup(self, request: web.Request) -> web.Response:
         return await self._own(request)
+
+    async def letter(self, request: web.Request) -> web.Response:
+        """The citizen's own result notice, by ticket code and phone (it bears their name)."""
+        post = await request.post()
+        code, phone = str(post.get("code", ""))[:20], str(post.get("phone", ""))[:20]
+        try:
+            t = await self.desk.own_ticket(code, phone, self._client(request))
+            return send_document(await self.letters.render(t))
+        except Refused as exc:
+            return self.render("lookup.html.j2", exc.status, title="Tra cứu phiếu", code=code, error=str(exc))
 
     async def rate(self, request: web.Request) -> web.Response:
         return await self._own(request, "rate")

@@ -12,7 +12,7 @@ API_GETS = ["/api/me", "/api/openapi.json", "/api/sip-credentials", "/api/pause-
             "/api/calls/123.4/transfers", "/api/supervisor/overdue", "/api/agency/tickets", "/api/tickets/1",
             "/api/tickets/1/duplicate-candidates", "/api/reports", "/api/reports/export?format=csv",
             "/api/tickets/1/attachments/1", "/api/agency/tickets/1/attachments/1", "/api/agency/coordination",
-            "/api/agency/partners"]
+            "/api/agency/partners", "/api/agency/tickets/1/letter", "/api/tickets/1/letter"]
 API_POSTS = ["/api/logout", "/api/agent/login", "/api/agent/logout", "/api/agent/pause", "/api/agent/unpause",
              "/api/supervisor/listen", "/api/agencies", "/api/calls/123.4/transfers", "/api/transfers/1/complete",
              "/api/transfers/1/cancel", "/api/transfers/1/slip", "/api/agency/tickets/1/answer",

@@ -38,6 +38,8 @@ function show(t) {
     li.append(a, f.public ? " (công khai)" : "");
     return li;
   }));
+  const letter = document.getElementById("d-letter");
+  letter.hidden = !t.letter; letter.href = `/api/agency/tickets/${t.id}/letter`;
   Hotline.text("attach-error", ""); Hotline.text("attach-saved", "");
   const form = document.getElementById("answer-form");
   form.elements.result.value = t.result || "";

@@ -1,0 +1,51 @@
+"""The result notice (Quảng Ninh appendix II): the agency's answer to the citizen on the
+province's letter template, as a printable page. The agency prints it for the leader's signature
+and seal; the citizen opens it from the look-up page with the ticket code and phone.
+
+Only for a profile with `result_letter.enabled` and a ticket that has a result.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from hotline.config.profile import Profile
+from hotline.errors import Refused
+from hotline.ticketing.models import Agency, Ticket, TicketEvent, aware
+
+TEMPLATES = Path(__file__).parent / "templates"
+APPROVALS = ("approve", "approve_edited")
+
+
+class ResultLetters:
+    def __init__(self, sessions: async_sessionmaker, profile: Profile):
+        self.sessions = sessions
+        self.profile = profile
+        self.config = profile.result_letter
+        self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["j2", "html"]))
+
+    async def render(self, t: Ticket) -> str:
+        """The letter for a ticket with a result, or Refused (409) saying why there is none."""
+        if not self.config.enabled:
+            raise Refused(404, "Tỉnh không dùng mẫu thông báo kết quả")
+        if not t.result or t.answered_at is None:
+            raise Refused(409, "Phiếu chưa có kết quả xử lý")
+        async with self.sessions() as s:
+            agency = await s.get(Agency, t.agency_id) if t.agency_id else None
+            approved = await s.scalar(select(TicketEvent).where(TicketEvent.ticket_id == t.id,
+                                                                TicketEvent.action.in_(APPROVALS))
+                                      .order_by(TicketEvent.id.desc()).limit(1))
+        tz = ZoneInfo(self.profile.calendar.timezone)
+        day = aware(approved.at if approved else t.answered_at).astimezone(tz)
+        return self.env.get_template("result_letter.html.j2").render(
+            issuer=self.config.issuer, place=self.config.place, copies_to=self.config.copies_to,
+            agency=agency.name if agency else "Tổng đài 1022",
+            addressee=t.reporter_name or "cá nhân/tổ chức", code=t.code, result=t.result, day=day,
+            approved_at=aware(approved.at).astimezone(tz) if approved else None,
+            printed_at=datetime.now(timezone.utc).astimezone(tz))
