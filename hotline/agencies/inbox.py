@@ -13,7 +13,6 @@ from hotline.errors import Refused
 from hotline.ticketing.handling import Actor, Payload, TicketHandling, aware
 from hotline.ticketing.attachments import Attachments, Upload, describe
 from hotline.ticketing.models import Agency, Attachment, Ticket
-from hotline.ticketing.result_letter import ResultLetters
 
 HIDDEN = "(bảo mật)"
 
@@ -22,12 +21,18 @@ def _iso(d: datetime | None) -> str | None:
     return aware(d).isoformat() if d else None
 
 
+def _agency_of(actor: Actor) -> int:
+    """The actor's agency; an account of no agency gets nothing here."""
+    if actor.agency_id is None:
+        raise Refused(403, "Tài khoản không thuộc cơ quan nào")
+    return actor.agency_id
+
+
 class AgencyInbox:
     def __init__(self, sessions: async_sessionmaker, handling: TicketHandling, files: Attachments):
         self.sessions = sessions
         self.handling = handling
         self.files = files
-        self.letters = ResultLetters(sessions, handling.profile)
 
     def item(self, t: Ticket, actor: Actor, now: datetime, files: list[Attachment] = (),
              asked: list[dict] = ()) -> dict:
@@ -50,7 +55,7 @@ class AgencyInbox:
                 "attachments": [describe(a) for a in files],
                 "actions": self.handling.offered(t, actor, now),
                 "coordination": list(asked), "may_coordinate": self.handling.coordination.may_ask(t),
-                "letter": self.letters.config.enabled and bool(t.result)}
+                "letter": self.handling.letters.config.enabled and bool(t.result)}
 
     async def tickets(self, actor: Actor, limit: int = 500) -> list[dict]:
         now = datetime.now(timezone.utc)
@@ -66,8 +71,7 @@ class AgencyInbox:
 
     async def _own(self, actor: Actor, ticket_id: int) -> Ticket:
         """A ticket of the actor's agency; any other is unknown to it."""
-        if actor.agency_id is None:
-            raise Refused(403, "Tài khoản không thuộc cơ quan nào")
+        _agency_of(actor)
         async with self.sessions() as s:
             t = await s.get(Ticket, ticket_id)
         if t is None or t.agency_id != actor.agency_id:
@@ -79,8 +83,7 @@ class AgencyInbox:
                          await self.handling.coordination.of_ticket(t.id))
 
     async def act(self, actor: Actor, ticket_id: int, action: str, payload: Payload) -> dict:
-        if actor.agency_id is None:
-            raise Refused(403, "Tài khoản không thuộc cơ quan nào")
+        _agency_of(actor)
         t = await self.handling.act(ticket_id, action, actor, payload)
         return await self._view(actor, t)
 
@@ -98,22 +101,16 @@ class AgencyInbox:
 
     async def ask(self, actor: Actor, ticket_id: int, agency_id: int, question: str) -> dict:
         """Ask another agency for its part of one of this agency's tickets."""
-        if actor.agency_id is None:
-            raise Refused(403, "Tài khoản không thuộc cơ quan nào")
-        await self.handling.coordination.ask(ticket_id, actor.agency_id, actor.name, agency_id, question)
+        await self.handling.coordination.ask(ticket_id, _agency_of(actor), actor.name, agency_id, question)
         self.handling.on_sms()
         return await self._view(actor, await self._own(actor, ticket_id))
 
     async def asked(self, actor: Actor) -> list[dict]:
         """What other agencies asked this one to coordinate on."""
-        if actor.agency_id is None:
-            raise Refused(403, "Tài khoản không thuộc cơ quan nào")
-        return await self.handling.coordination.asked_of(actor.agency_id)
+        return await self.handling.coordination.asked_of(_agency_of(actor))
 
     async def answer_asked(self, actor: Actor, request_id: int, text: str) -> dict:
-        if actor.agency_id is None:
-            raise Refused(403, "Tài khoản không thuộc cơ quan nào")
-        done = await self.handling.coordination.answer(request_id, actor.agency_id, actor.name, text)
+        done = await self.handling.coordination.answer(request_id, _agency_of(actor), actor.name, text)
         self.handling.on_sms()
         return done
 
@@ -127,7 +124,7 @@ class AgencyInbox:
 
     async def letter(self, actor: Actor, ticket_id: int) -> str:
         """The result notice of one of this agency's tickets, to print for signature."""
-        return await self.letters.render(await self._own(actor, ticket_id))
+        return await self.handling.letters.render(await self._own(actor, ticket_id))
 
     async def file(self, actor: Actor, ticket_id: int, attachment_id: int):
         t = await self._own(actor, ticket_id)

@@ -19,7 +19,6 @@ from hotline.ticketing.calls import ticket_public
 from hotline.ticketing.duplicates import Duplicates
 from hotline.ticketing.handling import Actor, TicketHandling
 from hotline.ticketing.models import Attachment, Ticket, TicketEvent, aware
-from hotline.ticketing.result_letter import ResultLetters
 from hotline.ticketing.store import TicketStore
 
 STAFF = ("operator", "supervisor", "admin")
@@ -32,7 +31,6 @@ class TicketsApi:
         self.handling = handling
         self.files = files
         self.duplicates = Duplicates(store.sessions)
-        self.letters = ResultLetters(store.sessions, handling.profile)
 
     def register(self, r: web.UrlDispatcher) -> None:
         r.add_post("/api/tickets", self.create)
@@ -126,7 +124,7 @@ class TicketsApi:
             t = await s.get(Ticket, path_id(request, "id", "Không có phiếu này"))
         if t is None or t.draft:
             raise Refused(404, "Không có phiếu này")
-        return send_document(await self.letters.render(t))
+        return send_document(await self.handling.letters.render(t))
 
     @requires(*STAFF)
     async def link_duplicate(self, request: web.Request) -> web.Response:

@@ -16,7 +16,6 @@ from hotline.agent_desktop.attachments_http import read_form, send_document, sen
 from hotline.ticketing.codes import is_valid_code
 from hotline.ticketing.attachments import MAX_FILES
 from hotline.ticketing.handling import RATINGS, Payload
-from hotline.ticketing.result_letter import ResultLetters
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -28,8 +27,8 @@ class PublicPages:
         tz = ZoneInfo(profile.calendar.timezone)
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["j2", "html"]))
         self.env.filters["localtime"] = lambda d: d.astimezone(tz).strftime("%H:%M %d/%m/%Y") if d else ""
-        self.letters = ResultLetters(desk.sessions, profile)
-        self.common = {"letters": profile.result_letter.enabled, "province": profile.name, "max_files": MAX_FILES, "max_mb": desk.max_bytes // (1024 * 1024),
+        self.common = {"province": profile.name, "max_files": MAX_FILES, "max_mb": desk.max_bytes // (1024 * 1024),
+                       "letters": profile.result_letter.enabled,
                        "topics": profile.queues.queues and [q for q in profile.queues.queues if q.topic],
                        "ratings": dict(sorted(RATINGS.items(), reverse=True))}
 
@@ -122,7 +121,7 @@ class PublicPages:
         code, phone = str(post.get("code", ""))[:20], str(post.get("phone", ""))[:20]
         try:
             t = await self.desk.own_ticket(code, phone, self._client(request))
-            return send_document(await self.letters.render(t))
+            return send_document(await self.desk.handling.letters.render(t))
         except Refused as exc:
             return self.render("lookup.html.j2", exc.status, title="Tra cứu phiếu", code=code, error=str(exc))
 

@@ -16,27 +16,24 @@ def office_calendar(config: CalendarConfig) -> WorkCalendar:
     return WorkCalendar(config.model_copy(update={"always_open": False}))
 
 
-def due_at(start: datetime, limit: Deadline, calendar: CalendarConfig) -> datetime:
-    """The instant (UTC) a limit counted from `start` runs out."""
-    if limit.unit == "minutes":
-        return (start + timedelta(minutes=limit.amount)).astimezone(timezone.utc)
-    if limit.unit == "hours":
-        return (start + timedelta(hours=limit.amount)).astimezone(timezone.utc)
-    if limit.unit == "days":
-        return (start + timedelta(days=limit.amount)).astimezone(timezone.utc)
+CLOCK_UNITS = {"minutes", "hours", "days"}  # timedelta's own names
+
+
+def _shift(at: datetime, limit: Deadline, calendar: CalendarConfig, sign: int) -> datetime:
+    """`at` moved by `limit` forwards (sign 1) or backwards (-1): clock units as they are,
+    working units over the office calendar."""
+    if limit.unit in CLOCK_UNITS:
+        return (at + sign * timedelta(**{limit.unit: limit.amount})).astimezone(timezone.utc)
     office = office_calendar(calendar)
     hours = limit.amount if limit.unit == "working_hours" else limit.amount * office.hours_per_day
-    return office.add_working_hours(start, hours)
+    return office.add_working_hours(at, hours) if sign > 0 else office.subtract_working_hours(at, hours)
+
+
+def due_at(start: datetime, limit: Deadline, calendar: CalendarConfig) -> datetime:
+    """The instant (UTC) a limit counted from `start` runs out."""
+    return _shift(start, limit, calendar, 1)
 
 
 def ahead_of(due: datetime, limit: Deadline, calendar: CalendarConfig) -> datetime:
     """The instant (UTC) `limit` before `due`, counted the same way (a reminder's time)."""
-    if limit.unit == "minutes":
-        return (due - timedelta(minutes=limit.amount)).astimezone(timezone.utc)
-    if limit.unit == "hours":
-        return (due - timedelta(hours=limit.amount)).astimezone(timezone.utc)
-    if limit.unit == "days":
-        return (due - timedelta(days=limit.amount)).astimezone(timezone.utc)
-    office = office_calendar(calendar)
-    hours = limit.amount if limit.unit == "working_hours" else limit.amount * office.hours_per_day
-    return office.subtract_working_hours(due, hours)
+    return _shift(due, limit, calendar, -1)

@@ -25,6 +25,7 @@ from hotline.notifications import sms as texts
 from hotline.notifications.outbox import enqueue
 from hotline.ticketing.coordination import Coordination
 from hotline.ticketing.models import Agency, AgencyContact, Attachment, Ticket, aware
+from hotline.ticketing.result_letter import ResultLetters
 from hotline.ticketing.workflow import Move, TicketState, Workflow
 from hotline.transfers.records import add_event
 
@@ -79,6 +80,7 @@ class TicketHandling:
         self.profile = profile
         self.workflow = Workflow(profile.workflow, profile.calendar)
         self.coordination = Coordination(sessions, profile)
+        self.letters = ResultLetters(sessions, profile)
         self.lookup_url = lookup_url.rstrip("/")
         self.on_sms = on_sms or (lambda: None)
         self._loop = Periodic("deadline scan", self.scan, scan_seconds)
@@ -109,8 +111,8 @@ class TicketHandling:
     async def apply(self, s: AsyncSession, t: Ticket, action: str, actor: Actor, payload: Payload,
                     now: datetime, event: str | None = None) -> Move:
         """Decide and write one action inside the caller's transaction."""
-        config = self.workflow.config.actions.get(action)
-        needs = self.workflow.needs(action, state_of(t).stage) if config is not None else []
+        state = state_of(t)
+        needs = self.workflow.needs(action, state.stage)
         for need in needs:
             if need == "photos":
                 if not await self._photos_since(s, t):
@@ -119,7 +121,7 @@ class TicketHandling:
                 raise Refused(422, f"Thiếu {NEED_NAMES[need]}")
         if payload.rating is not None and payload.rating not in RATINGS:
             raise Refused(422, "Mức độ hài lòng từ 1 đến 5")
-        move = self.workflow.act(action, state_of(t), set(actor.roles), now, new_date=payload.date)
+        move = self.workflow.act(action, state, set(actor.roles), now, new_date=payload.date)
         values: dict = {}
         agency = None
         if "agency" in needs:
@@ -269,8 +271,8 @@ class TicketHandling:
             if not steps:
                 break
         reminded = await self.remind(now)
-        reminded += await self.coordination.scan(now)
-        if done or reminded:
+        late_requests = await self.coordination.scan(now)
+        if done or reminded or late_requests:
             self.on_sms()
         return done
 

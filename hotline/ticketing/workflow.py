@@ -115,8 +115,11 @@ class Workflow:
         return action
 
     def needs(self, name: str, stage: str) -> list[str]:
-        """What the action must be given when taken from this step."""
-        action = self.config.actions[name]
+        """What the action must be given when taken from this step (nothing for an unknown action:
+        `act` refuses it by name)."""
+        action = self.config.actions.get(name)
+        if action is None:
+            return []
         return list(dict.fromkeys(action.needs + action.needs_by_step.get(stage, [])))
 
     def target(self, action: Action, topic: str | None) -> str | None:

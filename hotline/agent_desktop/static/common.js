@@ -40,6 +40,8 @@ const Hotline = {
   topics: {administrative_procedures: "Thủ tục hành chính", infrastructure: "Sự cố hạ tầng kỹ thuật",
            socio_economic: "Kinh tế - xã hội, dịch vụ công", investment: "Đầu tư, khu công nghiệp, du lịch",
            general: "Chung"},
+  channels: {phone: "Điện thoại", web: "Trang web", email: "E-mail", zalo: "Zalo", facebook: "Facebook",
+             app: "Ứng dụng", portal: "Cổng dịch vụ công", paper: "Văn bản"},
   text(id, value) { document.getElementById(id).textContent = value ?? "—"; },
 };
 document.getElementById("logout").addEventListener("click", async () => {

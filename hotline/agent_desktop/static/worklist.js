@@ -3,8 +3,6 @@
 // rejects or closes them as the province's workflow allows, and links a report to an open one
 // about the same incident (the later reporter is told by SMS).
 const Work = {items: [], current: null, agencies: null};
-const CHANNELS = {phone: "Điện thoại", web: "Trang web", email: "E-mail", zalo: "Zalo", facebook: "Facebook",
-                  app: "Ứng dụng", portal: "Cổng dịch vụ công", paper: "Văn bản"};
 
 function workCell(tr, value) { const td = document.createElement("td"); td.textContent = value ?? "—"; tr.append(td); }
 
@@ -14,7 +12,7 @@ async function loadWork() {
     const tr = document.createElement("tr");
     tr.dataset.code = t.code;
     if (t.overdue) tr.className = "overdue";
-    workCell(tr, t.code); workCell(tr, CHANNELS[t.channel] || t.channel);
+    workCell(tr, t.code); workCell(tr, Hotline.channels[t.channel] || t.channel);
     workCell(tr, Hotline.topics[t.topic] || t.topic); workCell(tr, t.stage_text);
     workCell(tr, Hotline.time(t.due_at)); workCell(tr, t.content);
     const td = document.createElement("td"); const b = document.createElement("button");
