@@ -10,6 +10,10 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # postgresql: the tests run the store's suite on PostgreSQL too (a throwaway cluster per run).
 PACKAGES=(asterisk asterisk-modules sip-tester sox espeak-ng ffmpeg chromium postgresql)
+# What a minimal Debian (debootstrap minbase) lacks and the project uses: Playwright's bundled
+# Node.js needs libatomic1; certificates for pip and npm over HTTPS;
+# fonts so that pages render Vietnamese text in the browser tests' screenshots.
+PACKAGES+=(libatomic1 ca-certificates fonts-dejavu-core)
 # Node.js and npm build the desktop's browser assets, unless a Node.js is already there.
 command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 # A Python 3.11 with venv (Debian 12's python3), unless one is already there.
@@ -61,11 +65,20 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 "${missing[@]}" >/tmp/hotline-apt.log 2>&1 \
   || { tail -n 30 /tmp/hotline-apt.log >&2; exit 1; }
 # The Debian package starts a system Asterisk on the default ports; the hotline runs its own.
-if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-  $SUDO systemctl disable --now asterisk >/dev/null 2>&1 || true
+# Stop only the distribution's service (never other Asterisk processes: a second hotline or a
+# production PBX may run on this machine).
+stop_service() {  # $1 = service name
+  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now "$1" >/dev/null 2>&1 || true
+  elif [ -x "/etc/init.d/$1" ]; then
+    $SUDO "/etc/init.d/$1" stop >/dev/null 2>&1 || true
+    command -v update-rc.d >/dev/null 2>&1 && { $SUDO update-rc.d "$1" disable >/dev/null 2>&1 || true; }
+  fi
+}
+if printf '%s\n' "${missing[@]}" | grep -qx asterisk; then
+  stop_service asterisk
 fi
-pkill -x asterisk 2>/dev/null || true
 # Likewise the packaged PostgreSQL cluster: the tests start their own, on their own port.
-if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-  $SUDO systemctl disable --now postgresql >/dev/null 2>&1 || true
+if printf '%s\n' "${missing[@]}" | grep -qx postgresql; then
+  stop_service postgresql
 fi
