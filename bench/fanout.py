@@ -81,7 +81,7 @@ async def hub_run(args, port: int) -> list[float]:
     await migrate(engine)
     accounts = Accounts(sessionmaker(engine))
     await accounts.create_user("gs", "Giám sát", "supervisor", "bench-password")
-    principal = await accounts.authenticate("gs", "bench-password")
+    principal = (await accounts.authenticate("gs", "bench-password")).principal
     cookies = [await accounts.open_session(principal) for _ in range(args.clients)]
     profile = load_profile(DEFAULT_CONFIG_DIR, "dong_thap", STATUSES)
     bus, model = EventBus(), CtiModel()

@@ -25,9 +25,11 @@ from hotline.agent_desktop.hub import Hub
 from hotline.agent_desktop.recordings_api import RecordingsApi
 from hotline.agent_desktop.server import DesktopServer
 from hotline.agent_desktop.transfer_api import TransferApi
+from hotline.agent_desktop.users_api import UsersApi
 from hotline.asterisk.config import render_asterisk_config
 from hotline.asterisk.moh import build_moh
 from hotline.asterisk.process import ManagedAsterisk
+from hotline.asterisk.sip_auth import SipPasswords
 from hotline.config.profile import Profile, load_profile
 from hotline.credentials import Credentials, load_or_create
 from hotline.cti.ami import AmiBridge
@@ -44,6 +46,8 @@ from hotline.notifications.email import EmailSender
 from hotline.recordings.jobs import Transcriber
 from hotline.recordings.library import RecordingLibrary
 from hotline.recordings.models_install import check_model
+from hotline.security.clients import TRUST_KEY, ProxyTrust
+from hotline.security.passwords import Hasher
 from hotline.settings import SETTINGS_FILE, Settings
 from hotline.ticketing.calls import CallTickets
 from hotline.ticketing.db import make_engine, migrate, sessionmaker
@@ -70,6 +74,7 @@ class Prepared:
     engine: AsyncEngine
     store: TicketStore
     asterisk: ManagedAsterisk
+    sip: SipPasswords
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -84,15 +89,17 @@ async def prepare(settings: Settings) -> Prepared:
         problem = check_model(settings.model_path)
         if problem:
             raise ConfigError(f"{settings.home / SETTINGS_FILE}: transcription.model: {problem}")
-    creds = load_or_create(settings.secrets_file, [o.id for o in profile.queues.phones()])
+    creds = load_or_create(settings.secrets_file)
     engine = make_engine(settings.db_url)
     await migrate(engine)
+    sip = SipPasswords(sessionmaker(engine), settings.asterisk_dir / "etc", [o.id for o in profile.queues.phones()])
+    await sip.prepare()
     await asyncio.to_thread(build_prompts, profile.prompts, settings.prompts_dir, settings.custom_prompts_dir)
     await asyncio.to_thread(build_moh, settings.moh_dir)
     conf = render_asterisk_config(settings, profile, creds)
     ast = ManagedAsterisk(conf, settings.asterisk_dir / "run", settings.asterisk_dir / "log",
                           settings.asterisk_binary)
-    return Prepared(settings, profile, creds, engine, TicketStore(sessionmaker(engine)), ast)
+    return Prepared(settings, profile, creds, engine, TicketStore(sessionmaker(engine)), ast, sip)
 
 
 DEMO_TICKETS = [
@@ -198,12 +205,16 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
     bridge and the operator desktop."""
     prepared = await prepare(settings)
     sessions = sessionmaker(prepared.engine)
-    accounts = Accounts(sessions)
+    sec = settings.security
+    hasher = Hasher(sec.hash_workers)
+    accounts = Accounts(sessions, hasher, sec.lockout_after, sec.lockout_minutes)
     directory = AgencyDirectory(sessions)
     if demo:
         await seed_demo(prepared.store, directory)
-        for user, password in (await demo_accounts(settings, accounts, prepared.profile, directory)).items():
-            log.info("demo account %s / %s", user, password)
+        known = await demo_accounts(settings, accounts, prepared.profile, directory)
+        # On the terminal only: passwords never go to the log.
+        print("Demo accounts (also in " + str(settings.home / "demo-accounts.toml") + "):\n" +
+              "".join(f"  {user} / {password}\n" for user, password in known.items()), flush=True)
     ivr = IvrServer(settings, prepared.profile, prepared.store) if with_ivr else None
     bus = EventBus()
     cti = AmiBridge("127.0.0.1", settings.ports.ami, prepared.creds.ami_user, prepared.creds.ami_secret, bus,
@@ -228,12 +239,14 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
             catalogue.call_ended(event.data.get("linkedid"))
 
     bus.subscribe(on_call_end)
-    hub = Hub(bus, cti.model, prepared.store)
+    hub = Hub(bus, cti.model, prepared.store, accounts=accounts, session_check_seconds=sec.session_check_seconds)
+    prepared.sip.reload = cti.reload_pjsip
     files = Attachments(sessions, settings.attachments_dir, settings.attachment_max_mb * 1024 * 1024)
-    desktop = DesktopServer(accounts, prepared.store, hub, cti, prepared.profile, prepared.creds.sip_passwords,
-                            settings.ports.http, secure_cookies=settings.secure_cookies, handling=handling,
+    desktop = DesktopServer(accounts, prepared.store, hub, cti, prepared.profile, prepared.sip,
+                            settings.ws_url, secure_cookies=settings.secure_cookies, handling=handling,
                             max_request_bytes=(MAX_FILES * settings.attachment_max_mb + 1) * 1024 * 1024,
-                            extra_apis=[TransferApi(accounts, transfers, prepared.store, settings, handling),
+                            security=sec,
+                            extra_apis=[UsersApi(accounts, prepared.sip.phones),TransferApi(accounts, transfers, prepared.store, settings, handling),
                                         AgencyApi(accounts, AgencyInbox(sessions, handling, files), directory),
                                         TicketsApi(accounts, prepared.store, handling, files),
                                         ReportsApi(accounts, sessions, prepared.profile, call_log),
@@ -241,6 +254,8 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
                                                                settings.attachment_max_mb * 1024 * 1024)),
                                         RecordingsApi(accounts, RecordingLibrary(sessions, settings.recordings_dir,
                                                                                  prepared.profile.calendar.timezone))])
+    accounts.revoke_hooks.append(desktop.end_access)
+    desktop.app[TRUST_KEY] = ProxyTrust.of(sec.trusted_proxies, sec.client_ip_header)
     runner = web.AppRunner(desktop.app, access_log=None)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -285,6 +300,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
         await prepared.asterisk.stop()
         if ivr:
             await ivr.stop()
+        hasher.close()
         await prepared.close()
 
 

@@ -8,8 +8,10 @@ single number; each port can still be set on its own.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
+import socket
 import tomllib
 from pathlib import Path
 
@@ -55,6 +57,31 @@ class Ports(BaseModel):
 ROUTE_NAME = r"^[a-z][a-z0-9_]{0,30}$"
 
 
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+def _is_network(text: str) -> bool:
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return True
+
+
 class Route(BaseModel):
     """A way out to agency phones: a SIP peer (the telco trunk, a PBX) reached over UDP. Agencies
     name the route their numbers are dialled through."""
@@ -65,6 +92,9 @@ class Route(BaseModel):
     # machine answer (`hotline agency-phone`; the demo and the tests).
     host: str | None = Field(None, pattern=r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
     caller_id: str | None = Field(None, pattern=r"^[0-9]{3,20}$")  # number shown to agencies
+    # Addresses (or CIDRs) this peer sends from; unset: the host's own address when it is one.
+    # Only these may speak for the route: a request naming it from elsewhere is refused.
+    match: list[str] = []
 
 
 class Sms(BaseModel):
@@ -135,6 +165,46 @@ class Transcription(BaseModel):
     poll_seconds: float = Field(2, ge=0.1)
 
 
+class Security(BaseModel):
+    """Limits on guessing and flooding, and who may be believed about a client's address."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Logins: wrong passwords counted in a sliding window, per account and per client address
+    # (then 429 with Retry-After); `lockout_after` wrong passwords in a row lock the account for
+    # `lockout_minutes` or until an administrator lifts it.
+    login_window_seconds: float = Field(300, ge=1, le=86400)
+    login_failures_per_account: int = Field(10, ge=1, le=1000)
+    login_failures_per_address: int = Field(50, ge=1, le=100000)
+    lockout_after: int = Field(50, ge=3, le=100000)
+    lockout_minutes: float = Field(60, ge=1, le=100000)
+    hash_workers: int = Field(1, ge=1, le=8)  # argon2 threads: a login flood never takes every core
+    # How often open WebSockets are checked against their sessions (logout, expiry, disable).
+    session_check_seconds: float = Field(2, ge=0.2, le=60)
+    # Behind a reverse proxy: its addresses, and the header it puts the client's address in.
+    trusted_proxies: list[str] = []
+    client_ip_header: str = Field("X-Forwarded-For", pattern=r"^[A-Za-z0-9-]{1,60}$")
+    # Public pages, per client address in `public_window_seconds`: reports, look-ups, ratings
+    # and questions; per phone number: reports. Receipt SMS: at most `sms_per_number_per_day`
+    # to one number (Vietnamese numbers only).
+    public_window_seconds: float = Field(3600, ge=1, le=86400)
+    reports_per_address: int = Field(10, ge=1, le=100000)
+    reports_per_phone: int = Field(5, ge=1, le=100000)
+    lookups_per_address: int = Field(60, ge=1, le=100000)
+    feedback_per_address: int = Field(20, ge=1, le=100000)
+    sms_per_number_per_day: int = Field(3, ge=0, le=1000)
+    public_body_kb: int = Field(64, ge=4, le=10240)  # anonymous bodies other than uploads
+    # The IVR's ticket look-up: per calling number in `public_window_seconds`.
+    ivr_lookups_per_caller: int = Field(10, ge=1, le=100000)
+
+    @model_validator(mode="after")
+    def _proxies(self) -> "Security":
+        for net in self.trusted_proxies:
+            if not _is_network(net):
+                raise ValueError(f"trusted_proxies: {net!r} is not an IP address or network")
+        return self
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -151,6 +221,19 @@ class Settings(BaseModel):
     attachment_max_mb: int = Field(20, ge=1, le=500)
     secure_cookies: bool = False  # set true behind HTTPS: session cookies then travel only over TLS
     trunk_match: list[str] = ["127.0.0.1"]  # addresses (or CIDRs) identified as the telco trunk
+    # Asterisk's WebSocket for the softphones binds here. Unset: the IPv6 loopback (::1) where the
+    # machine has it, so that browsers on this machine (or the reverse proxy) reach Asterisk from
+    # an address that the UDP trunk transport (IPv4) never sees; else 127.0.0.1.
+    ws_bind: str | None = None
+    # The WebSocket address given to browsers (behind a reverse proxy: its wss:// URL).
+    ws_public_url: str | None = Field(None, pattern=r"^wss?://[^\s]+$")
+    # Where the softphones' WebSocket connections come from (the reverse proxy in front of
+    # Asterisk's HTTP server, or this machine). Operators' endpoints accept nothing from elsewhere.
+    # Unset: the WebSocket's own bind address.
+    operator_networks: list[str] = []
+    # Any other SIP source allowed to reach Asterisk at all (besides the trunk, routes and
+    # operator networks): everything else is refused before it selects an endpoint.
+    sip_extra_permit: list[str] = []
     ports: Ports = Ports()
     email: Email = Email()
     database_url: str | None = None
@@ -163,6 +246,7 @@ class Settings(BaseModel):
     operator_rtp_timeout: int = Field(30, ge=5, le=3600)
     routes: dict[str, Route] = {"local": Route()}  # outbound routes to agency phones, by name
     sms: Sms = Sms()
+    security: Security = Security()
     deadline_scan_seconds: float = Field(30, ge=0.5, le=3600)  # how often due deadlines are looked for
     recordings: Recordings = Recordings()
     transcription: Transcription = Transcription()
@@ -171,11 +255,34 @@ class Settings(BaseModel):
 
     @model_validator(mode="after")
     def _routes(self) -> "Settings":
+        if self.ws_bind is None:
+            self.ws_bind = "::1" if _ipv6_loopback() else "127.0.0.1"
+        if not _is_address(self.ws_bind):
+            raise ValueError(f"ws_bind: {self.ws_bind!r} is not an IP address")
+        if not self.operator_networks:
+            self.operator_networks = [self.ws_bind]
         for name, route in self.routes.items():
             if not re.match(ROUTE_NAME, name):
                 raise ValueError(f"routes: {name!r} must match {ROUTE_NAME}")
             route.host = route.host or f"127.0.0.1:{self.ports.base + 6}"
+            if not route.match:
+                address = route.host.rsplit(":", 1)[0] if route.host.count(":") == 1 else route.host
+                if not _is_address(address):
+                    raise ValueError(f"routes.{name}.match: {address} is a name; list the addresses it sends from")
+                route.match = [address]
+        for net in [*self.trunk_match, *self.operator_networks, *self.sip_extra_permit,
+                    *(m for r in self.routes.values() for m in r.match)]:
+            if not _is_network(net):
+                raise ValueError(f"{net!r} is not an IP address or network")
         return self
+
+    @property
+    def ws_url(self) -> str:
+        """Where browsers open the softphone's SIP WebSocket."""
+        if self.ws_public_url:
+            return self.ws_public_url
+        host = f"[{self.ws_bind}]" if ":" in self.ws_bind else self.ws_bind
+        return f"ws://{host}:{self.ports.http}/ws"
 
     @property
     def db_url(self) -> str:

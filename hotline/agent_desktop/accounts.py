@@ -1,25 +1,26 @@
-"""Accounts and sessions: argon2 password hashes, random session tokens stored only as SHA-256."""
+"""Accounts and sessions: argon2 password hashes (in a bounded pool), random session tokens stored
+only as SHA-256, the password policy, lock-out after repeated wrong passwords, and what ends a
+user's access at once (disable, password reset, role change)."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
+import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from hotline.ticketing.models import AgentLogin, User, WebSession
+from hotline.errors import Refused
+from hotline.security.passwords import Hasher, policy_problem, temporary_password
+from hotline.ticketing.models import AgentLogin, User, WebSession, aware, utcnow
 
+log = logging.getLogger(__name__)
 ROLES = ("operator", "supervisor", "admin", "agency")
 SESSION_HOURS = 12
-_hasher = PasswordHasher()
-# Verifying against a dummy hash for unknown users keeps the answer time the same.
-_DUMMY_HASH = _hasher.hash("not a password")
 
 
 @dataclass(frozen=True)
@@ -31,61 +32,211 @@ class Principal:
     operator_id: str | None
     agency_id: int | None = None  # role agency: the agency whose inbox this is
     agency_leader: bool = False  # role agency: approves results (Quảng Ninh)
+    must_change_password: bool = False  # after creation or a reset: nothing else until changed
 
     def public(self) -> dict:
         return {"username": self.username, "full_name": self.full_name, "role": self.role,
-                "operator_id": self.operator_id, "agency_id": self.agency_id, "agency_leader": self.agency_leader}
+                "operator_id": self.operator_id, "agency_id": self.agency_id, "agency_leader": self.agency_leader,
+                "must_change_password": self.must_change_password}
 
 
 def _principal(u: User) -> Principal:
-    return Principal(u.id, u.username, u.full_name, u.role, u.operator_id, u.agency_id, bool(u.agency_leader))
+    return Principal(u.id, u.username, u.full_name, u.role, u.operator_id, u.agency_id, bool(u.agency_leader),
+                     bool(u.must_change_password))
 
 
-def _digest(token: str) -> str:
+def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class Accounts:
-    def __init__(self, sessions: async_sessionmaker):
-        self.sessions = sessions
+def user_view(u: User) -> dict:
+    """An account as administrators see it (never the hash)."""
+    return {"id": u.id, "username": u.username, "full_name": u.full_name, "role": u.role,
+            "operator_id": u.operator_id, "agency_id": u.agency_id, "agency_leader": bool(u.agency_leader),
+            "active": bool(u.active), "must_change_password": bool(u.must_change_password),
+            "last_login_at": aware(u.last_login_at), "locked_until": aware(u.locked_until),
+            "failed_logins": u.failed_logins or 0, "created_at": aware(u.created_at)}
 
+
+@dataclass(frozen=True)
+class LoginResult:
+    principal: Principal | None
+    locked_until: datetime | None = None  # set when the account is locked out
+
+
+RevokeHook = Callable[[Principal], Awaitable[None]]
+
+
+class Accounts:
+    def __init__(self, sessions: async_sessionmaker, hasher: Hasher | None = None, lockout_after: int = 50,
+                 lockout_minutes: float = 60):
+        self.sessions = sessions
+        self.hasher = hasher or Hasher()
+        self.lockout_after = lockout_after
+        self.lockout = timedelta(minutes=lockout_minutes)
+        # Called when a user's access ends (disabled, password reset, role changed): close their
+        # sockets, take their softphone out of the queues, withdraw its SIP password.
+        self.revoke_hooks: list[RevokeHook] = []
+
+    # -- creating and changing accounts -----------------------------------------------------------
     async def create_user(self, username: str, full_name: str, role: str, password: str,
                           operator_id: str | None = None, agency_id: int | None = None,
-                          agency_leader: bool = False) -> None:
-        if role not in ROLES:
-            raise ValueError(f"role must be one of {ROLES}")
-        if (role == "agency") != (agency_id is not None):
-            raise ValueError("an agency account needs its agency, and only an agency account has one")
+                          agency_leader: bool = False, must_change: bool = False) -> int:
+        _check_role(role, operator_id, agency_id)
+        pw_hash = await self.hasher.hash(password)
         async with self.sessions() as s, s.begin():
-            s.add(User(username=username, full_name=full_name, role=role, operator_id=operator_id,
-                       agency_id=agency_id, agency_leader=agency_leader,
-                       password_hash=await asyncio.to_thread(_hasher.hash, password), active=True))
+            if await s.scalar(select(User.id).where(User.username == username)) is not None:
+                raise Refused(409, "Tên đăng nhập đã có")
+            user = User(username=username, full_name=full_name, role=role, operator_id=operator_id,
+                        agency_id=agency_id, agency_leader=agency_leader, password_hash=pw_hash, active=True,
+                        must_change_password=must_change, password_changed_at=utcnow(), failed_logins=0)
+            s.add(user)
+            await s.flush()
+            return user.id
 
     async def user_exists(self, username: str) -> bool:
         async with self.sessions() as s:
             return await s.scalar(select(User.id).where(User.username == username)) is not None
 
-    async def set_password(self, username: str, password: str) -> None:
+    async def user_id(self, username: str) -> int | None:
+        async with self.sessions() as s:
+            return await s.scalar(select(User.id).where(User.username == username))
+
+    async def list_users(self) -> list[dict]:
+        async with self.sessions() as s:
+            return [user_view(u) for u in await s.scalars(select(User).order_by(User.role, User.username))]
+
+    async def get_user(self, user_id: int) -> dict:
+        async with self.sessions() as s:
+            user = await s.get(User, user_id)
+            if user is None:
+                raise Refused(404, "Không có tài khoản này")
+            return user_view(user)
+
+    async def set_password(self, username: str, password: str, must_change: bool = False) -> None:
+        """Set a password without the policy (demo accounts, the command line's bootstrap)."""
+        pw_hash = await self.hasher.hash(password)
         async with self.sessions() as s, s.begin():
             user = await s.scalar(select(User).where(User.username == username))
             if user is None:
                 raise KeyError(username)
-            user.password_hash = await asyncio.to_thread(_hasher.hash, password)
+            user.password_hash, user.must_change_password = pw_hash, must_change
+            user.password_changed_at, user.failed_logins, user.locked_until = utcnow(), 0, None
 
-    async def authenticate(self, username: str, password: str) -> Principal | None:
+    async def update_user(self, user_id: int, **changes) -> dict:
+        """Change name, role, softphone, agency. A changed role or softphone ends the user's sessions."""
+        async with self.sessions() as s, s.begin():
+            user = await s.get(User, user_id)
+            if user is None:
+                raise Refused(404, "Không có tài khoản này")
+            before = _principal(user)
+            for name, value in changes.items():
+                setattr(user, name, value)
+            _check_role(user.role, user.operator_id, user.agency_id)
+            ends = (user.role, user.operator_id, user.agency_id, bool(user.agency_leader)) != (
+                before.role, before.operator_id, before.agency_id, before.agency_leader)
+            if ends:
+                await s.execute(delete(WebSession).where(WebSession.user_id == user_id))
+            view = user_view(user)
+        if ends:
+            await self._revoked(before)
+        return view
+
+    async def set_active(self, user_id: int, active: bool) -> dict:
+        async with self.sessions() as s, s.begin():
+            user = await s.get(User, user_id)
+            if user is None:
+                raise Refused(404, "Không có tài khoản này")
+            user.active, user.disabled_at = active, None if active else utcnow()
+            if not active:
+                await s.execute(delete(WebSession).where(WebSession.user_id == user_id))
+            principal, view = _principal(user), user_view(user)
+        if not active:
+            await self._revoked(principal)
+        return view
+
+    async def reset_password(self, user_id: int) -> str:
+        """A one-time password to hand over; the user's sessions end and they must change it."""
+        password = temporary_password()
+        pw_hash = await self.hasher.hash(password)
+        async with self.sessions() as s, s.begin():
+            user = await s.get(User, user_id)
+            if user is None:
+                raise Refused(404, "Không có tài khoản này")
+            user.password_hash, user.must_change_password, user.password_changed_at = pw_hash, True, utcnow()
+            user.failed_logins, user.locked_until = 0, None
+            await s.execute(delete(WebSession).where(WebSession.user_id == user_id))
+            principal = _principal(user)
+        await self._revoked(principal)
+        return password
+
+    async def unlock(self, user_id: int) -> dict:
+        async with self.sessions() as s, s.begin():
+            user = await s.get(User, user_id)
+            if user is None:
+                raise Refused(404, "Không có tài khoản này")
+            user.failed_logins, user.locked_until = 0, None
+            return user_view(user)
+
+    async def change_password(self, user_id: int, old: str, new: str, keep_token: str | None = None) -> None:
+        """The user's own change: the current password, then the policy. Other sessions end."""
+        async with self.sessions() as s:
+            user = await s.get(User, user_id)
+        if user is None or not user.active:
+            raise Refused(401, "Chưa đăng nhập hoặc phiên đã hết hạn")
+        if not await self.hasher.verify(user.password_hash, old):
+            raise Refused(403, "Mật khẩu hiện tại không đúng")
+        if old == new:
+            raise Refused(400, "Mật khẩu mới phải khác mật khẩu cũ")
+        problem = policy_problem(user.username, new)
+        if problem:
+            raise Refused(400, problem)
+        pw_hash = await self.hasher.hash(new)
+        async with self.sessions() as s, s.begin():
+            await s.execute(update(User).where(User.id == user_id).values(
+                password_hash=pw_hash, must_change_password=False, password_changed_at=utcnow()))
+            q = delete(WebSession).where(WebSession.user_id == user_id)
+            if keep_token:
+                q = q.where(WebSession.token_hash != digest(keep_token))
+            await s.execute(q)
+
+    async def _revoked(self, principal: Principal) -> None:
+        for hook in self.revoke_hooks:
+            try:
+                await hook(principal)
+            except Exception:  # one part failing must not keep the others from ending access
+                log.exception("ending the access of %s", principal.username)
+
+    # -- logging in ---------------------------------------------------------------------------------
+    async def authenticate(self, username: str, password: str) -> LoginResult:
+        """Check a password (argon2 in the bounded pool; unknown users take as long). Wrong
+        passwords are counted; `lockout_after` of them in a row lock the account for a while, or
+        until an administrator lifts it."""
         async with self.sessions() as s:
             user = await s.scalar(select(User).where(User.username == username, User.active.is_(True)))
-        try:  # argon2 is deliberately slow: keep it off the event loop
-            await asyncio.to_thread(_hasher.verify, user.password_hash if user else _DUMMY_HASH, password)
-        except (VerificationError, InvalidHashError):
-            return None
-        return _principal(user) if user else None
+        now = utcnow()
+        if user is not None and user.locked_until is not None and aware(user.locked_until) > now:
+            return LoginResult(None, aware(user.locked_until))
+        ok = await self.hasher.verify(user.password_hash if user else None, password)
+        if user is None:
+            return LoginResult(None)
+        async with self.sessions() as s, s.begin():
+            row = await s.get(User, user.id)
+            if ok:
+                row.failed_logins, row.locked_until, row.last_login_at = 0, None, now
+            else:
+                row.failed_logins = (row.failed_logins or 0) + 1
+                if row.failed_logins >= self.lockout_after:
+                    row.locked_until = now + self.lockout
+                    log.warning("account %s locked after %d wrong passwords", username, row.failed_logins)
+            result = LoginResult(_principal(row) if ok else None, aware(row.locked_until) if not ok else None)
+        return result
 
     async def open_session(self, principal: Principal, hours: float = SESSION_HOURS) -> str:
         token = secrets.token_urlsafe(32)
         now = datetime.now(timezone.utc)
         async with self.sessions() as s, s.begin():
-            s.add(WebSession(token_hash=_digest(token), user_id=principal.user_id, created_at=now,
+            s.add(WebSession(token_hash=digest(token), user_id=principal.user_id, created_at=now,
                              expires_at=now + timedelta(hours=hours)))
         return token
 
@@ -94,19 +245,28 @@ class Accounts:
             return None
         async with self.sessions() as s:
             row = (await s.execute(select(User, WebSession.expires_at).join(WebSession, WebSession.user_id == User.id)
-                                   .where(WebSession.token_hash == _digest(token), User.active.is_(True)))).first()
+                                   .where(WebSession.token_hash == digest(token), User.active.is_(True)))).first()
         if row is None:
             return None
         user, expires = row
-        if expires.tzinfo is None:
-            expires = expires.replace(tzinfo=timezone.utc)
-        if expires <= datetime.now(timezone.utc):
+        if aware(expires) <= datetime.now(timezone.utc):
             return None
         return _principal(user)
 
+    async def live_sessions(self, token_hashes: set[str]) -> set[str]:
+        """Which of these session digests still open an active account (one query)."""
+        if not token_hashes:
+            return set()
+        async with self.sessions() as s:
+            rows = await s.execute(select(WebSession.token_hash, WebSession.expires_at)
+                                   .join(User, WebSession.user_id == User.id)
+                                   .where(WebSession.token_hash.in_(token_hashes), User.active.is_(True)))
+            now = datetime.now(timezone.utc)
+            return {h for h, expires in rows if aware(expires) > now}
+
     async def close_session(self, token: str) -> None:
         async with self.sessions() as s, s.begin():
-            await s.execute(delete(WebSession).where(WebSession.token_hash == _digest(token)))
+            await s.execute(delete(WebSession).where(WebSession.token_hash == digest(token)))
 
     # -- agent logins (which operators are in their queues) ----------------------------------------
     async def record_agent_login(self, operator_id: str, queues: list[str]) -> None:
@@ -131,3 +291,12 @@ class Accounts:
         async with self.sessions() as s:
             rows = await s.scalars(select(AgentLogin))
             return {r.operator_id: ([q for q in r.queues.split(",") if q], r.paused, r.pause_reason) for r in rows}
+
+
+def _check_role(role: str, operator_id: str | None, agency_id: int | None) -> None:
+    if role not in ROLES:
+        raise Refused(400, f"Vai trò phải là một trong: {', '.join(ROLES)}")
+    if (role == "agency") != (agency_id is not None):
+        raise Refused(400, "Tài khoản cơ quan cần có cơ quan, và chỉ tài khoản cơ quan mới có")
+    if role == "operator" and not operator_id:
+        raise Refused(400, "Tổng đài viên cần được gán máy điện thoại (operator_id)")

@@ -45,10 +45,14 @@ def _cross_site(request: web.Request, upload: bool) -> bool:
     return bool(origin) and origin.split("://", 1)[-1] != request.host
 
 
-def requires(*roles: str, upload: bool = False):
+MUST_CHANGE = "Bạn cần đổi mật khẩu trước khi tiếp tục"
+
+
+def requires(*roles: str, upload: bool = False, before_password_change: bool = False):
     """Route decorator for methods of an object with `accounts`: a valid session, and one of
     `roles` (none given: any role). State-changing requests must be JSON (or, where `upload`,
-    a same-site multipart upload)."""
+    a same-site multipart upload). A user who must change their password reaches only the routes
+    marked `before_password_change` (who am I, change password, log out)."""
 
     def wrap(handler):
         async def inner(self, request: web.Request):
@@ -57,6 +61,8 @@ def requires(*roles: str, upload: bool = False):
                 return error(401, "Chưa đăng nhập hoặc phiên đã hết hạn")
             if roles and p.role not in roles:
                 return error(403, "Không có quyền thực hiện thao tác này")
+            if p.must_change_password and not before_password_change:
+                return error(403, MUST_CHANGE)
             if _cross_site(request, upload):
                 return error(415, "Yêu cầu phải ở dạng JSON")
             request["principal"] = p

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from aiohttp import web
 
-from hotline.agent_desktop.accounts import Principal
+from hotline.agent_desktop.accounts import Accounts, Principal, digest
 from hotline.cti.bus import EventBus
 from hotline.cti.model import CtiModel, DomainEvent
 from hotline.ticketing.calls import ticket_public
@@ -31,23 +31,71 @@ def message(kind: str, data: dict) -> str:
                        "data": data}, ensure_ascii=False, default=str)
 
 
+SESSION_ENDED = 4401  # close code: the session behind the socket ended (logout, expiry, disable)
+
+
 class Hub:
-    def __init__(self, bus: EventBus, model: CtiModel, store: TicketStore, stats_interval: float = 1.0):
+    def __init__(self, bus: EventBus, model: CtiModel, store: TicketStore, stats_interval: float = 1.0,
+                 accounts: Accounts | None = None, session_check_seconds: float = 2.0):
         self.model = model
         self.store = store
         self.stats_interval = stats_interval
+        self.accounts = accounts
+        self.session_check_seconds = session_check_seconds
         self.clients: dict[web.WebSocketResponse, Principal] = {}
+        self._session_of: dict[web.WebSocketResponse, str] = {}  # socket -> digest of its session token
         bus.subscribe(self.on_event)
-        self._stats_task: asyncio.Task | None = None
+        self._tasks: list[asyncio.Task] = []
 
     def start(self) -> None:
-        self._stats_task = asyncio.create_task(self._push_stats())
+        self._tasks.append(asyncio.create_task(self._push_stats()))
+        if self.accounts is not None:
+            self._tasks.append(asyncio.create_task(self._watch_sessions()))
 
     async def stop(self) -> None:
-        if self._stats_task:
-            self._stats_task.cancel()
+        for task in self._tasks:
+            task.cancel()
         for ws in list(self.clients):
             await ws.close(code=1001, message=b"server shutdown")
+
+    # -- who is connected ---------------------------------------------------------------------------
+    def attach(self, ws: web.WebSocketResponse, p: Principal, token: str) -> None:
+        self.clients[ws] = p
+        self._session_of[ws] = digest(token)
+
+    def detach(self, ws: web.WebSocketResponse) -> None:
+        self.clients.pop(ws, None)
+        self._session_of.pop(ws, None)
+
+    async def _close(self, sockets: list[web.WebSocketResponse], reason: bytes) -> None:
+        for ws in sockets:
+            self.detach(ws)
+        await asyncio.gather(*(ws.close(code=SESSION_ENDED, message=reason) for ws in sockets),
+                             return_exceptions=True)
+
+    async def drop_user(self, user_id: int, keep: str | None = None) -> None:
+        """Close every socket of `user_id` (but the one of session `keep`) now."""
+        kept = digest(keep) if keep else None
+        await self._close([ws for ws, p in self.clients.items()
+                           if p.user_id == user_id and self._session_of.get(ws) != kept], b"access ended")
+
+    async def drop_session(self, token: str) -> None:
+        h = digest(token)
+        await self._close([ws for ws, d in self._session_of.items() if d == h], b"logged out")
+
+    async def _watch_sessions(self) -> None:
+        """Sessions also end by expiry, or in another process: every few seconds the open sockets'
+        sessions are checked in one query, and the sockets of ended ones are closed."""
+        while True:
+            await asyncio.sleep(self.session_check_seconds)
+            try:
+                held = set(self._session_of.values())
+                live = await self.accounts.live_sessions(held)
+                ended = [ws for ws, d in self._session_of.items() if d not in live]
+                if ended:
+                    await self._close(ended, b"session expired")
+            except Exception:
+                log.exception("checking WebSocket sessions")
 
     def _targets(self, event: DomainEvent) -> list[web.WebSocketResponse]:
         out = []
@@ -77,7 +125,7 @@ class Hub:
         try:
             await ws.send_str(text)
         except (ConnectionResetError, RuntimeError):
-            self.clients.pop(ws, None)
+            self.detach(ws)
 
     async def _push_stats(self) -> None:
         while True:

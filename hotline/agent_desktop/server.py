@@ -17,9 +17,14 @@ from hotline.agent_desktop.accounts import Accounts, Principal
 from hotline.agent_desktop.auth import COOKIE, error, path_id, refusals, requires
 from hotline.agent_desktop.hub import Hub
 from hotline.agent_desktop.openapi import openapi_document
-from hotline.agent_desktop.validation import TicketEdit, parse_body
+from hotline.agent_desktop.validation import PasswordChange, TicketEdit, parse_body
+from hotline.asterisk.sip_auth import SipPasswords
 from hotline.config.profile import Profile
 from hotline.cti.ami import ActionError, AmiBridge
+from hotline.security.clients import client_address
+from hotline.security.limits import RateLimiter
+from hotline.security.passwords import Busy
+from hotline.settings import Security
 from hotline.ticketing.calls import ticket_public
 from hotline.ticketing.handling import Actor, TicketHandling
 from hotline.ticketing.store import TicketStore
@@ -31,18 +36,23 @@ PAUSE_REASONS = {"break": "Nghỉ giải lao", "meal": "Ăn trưa", "training": 
 
 class DesktopServer:
     def __init__(self, accounts: Accounts, store: TicketStore, hub: Hub, cti: AmiBridge, profile: Profile,
-                 sip_passwords: dict[str, str], ws_port: int, secure_cookies: bool = False, extra_apis=(),
-                 handling: TicketHandling | None = None, max_request_bytes: int = 256 * 1024):
+                 sip: SipPasswords, ws_url: str, secure_cookies: bool = False, extra_apis=(),
+                 handling: TicketHandling | None = None, max_request_bytes: int = 256 * 1024,
+                 security: Security | None = None, middlewares=()):
         self.accounts = accounts
         self.store = store
         self.hub = hub
         self.cti = cti
         self.profile = profile
-        self.sip_passwords = sip_passwords
-        self.ws_port = ws_port
+        self.sip = sip
+        self.phones = set(sip.phones)
+        self.ws_url = ws_url
+        sec = security or Security()
+        self.account_failures = RateLimiter(sec.login_failures_per_account, sec.login_window_seconds)
+        self.address_failures = RateLimiter(sec.login_failures_per_address, sec.login_window_seconds)
         self.secure_cookies = secure_cookies
         self.handling = handling or TicketHandling(store.sessions, profile)
-        self.app = web.Application(client_max_size=max_request_bytes, middlewares=[refusals])
+        self.app = web.Application(client_max_size=max_request_bytes, middlewares=[*middlewares, refusals])
         r = self.app.router
         r.add_get("/", self.index)
         r.add_get("/login", self.page("login.html"))
@@ -56,6 +66,7 @@ class DesktopServer:
         r.add_post("/api/login", self.login)
         r.add_post("/api/logout", self.logout)
         r.add_get("/api/me", self.me)
+        r.add_post("/api/password", self.change_password)
         r.add_get("/api/openapi.json", self.openapi)
         r.add_get("/api/sip-credentials", self.sip_credentials)
         r.add_get("/api/pause-reasons", self.pause_reasons)
@@ -90,32 +101,69 @@ class DesktopServer:
         if request.content_type != "application/json":
             return error(415, "Yêu cầu phải ở dạng JSON")
         try:
-            body = await request.json()
+            body = json.loads(await request.read())
             username, password = str(body["username"])[:60], str(body["password"])[:200]
         except (ValueError, KeyError, TypeError):
             return error(400, "Thiếu tên đăng nhập hoặc mật khẩu")
-        p = await self.accounts.authenticate(username, password)
+        address = client_address(request)
+        # Guessing is slowed down before any password is checked: per account and per address.
+        wait = self.address_failures.retry_after(address) or self.account_failures.retry_after(username.lower())
+        if wait:
+            return _too_many(wait)
+        try:
+            result = await self.accounts.authenticate(username, password)
+        except Busy:
+            return _too_many(2)
+        if result.locked_until is not None:
+            log.warning("login refused for locked account %r from %s", username, address)
+            return error(423, "Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần; liên hệ quản trị viên")
+        p = result.principal
         if p is None:
-            log.warning("failed login for %r from %s", username, request.remote)
+            self.address_failures.hit(address)
+            self.account_failures.hit(username.lower())
+            log.warning("failed login for %r from %s", username, address)
             return error(401, "Sai tên đăng nhập hoặc mật khẩu")
         token = await self.accounts.open_session(p)
         resp = web.json_response(p.public())
         resp.set_cookie(COOKIE, token, httponly=True, samesite="Strict", secure=self.secure_cookies, path="/")
         return resp
 
-    @requires()
+    @requires(before_password_change=True)
     async def logout(self, request: web.Request) -> web.Response:
         p: Principal = request["principal"]
+        token = request.cookies[COOKIE]
+        await self.accounts.close_session(token)
         if p.operator_id:
             await self._agent_logout(p.operator_id)
-        await self.accounts.close_session(request.cookies[COOKIE])
+        await self.sip.revoke_user(p.user_id)
+        await self.hub.drop_session(token)
         resp = web.json_response({"ok": True})
         resp.del_cookie(COOKIE, path="/")
         return resp
 
-    @requires()
+    async def end_access(self, p: Principal) -> None:
+        """An account's access ended (disabled, password reset, role changed): its sockets close,
+        its softphone leaves the queues and its SIP password is withdrawn, at once."""
+        await self.hub.drop_user(p.user_id)
+        if p.operator_id and p.role == "operator":
+            await self._agent_logout(p.operator_id)
+        await self.sip.revoke_user(p.user_id)
+
+    @requires(before_password_change=True)
     async def me(self, request: web.Request) -> web.Response:
         return web.json_response(request["principal"].public())
+
+    @requires(before_password_change=True)
+    async def change_password(self, request: web.Request) -> web.Response:
+        body = await parse_body(request, PasswordChange)
+        p: Principal = request["principal"]
+        try:
+            await self.accounts.change_password(p.user_id, body.current_password, body.new_password,
+                                                keep_token=request.cookies[COOKIE])
+        except Busy:
+            return _too_many(2)
+        await self.hub.drop_user(p.user_id, keep=request.cookies[COOKIE])
+        return web.json_response({"ok": True})
 
     @requires()
     async def openapi(self, request: web.Request) -> web.Response:
@@ -124,13 +172,18 @@ class DesktopServer:
     # -- operator ---------------------------------------------------------------------------------
     @requires("operator", "supervisor")
     async def sip_credentials(self, request: web.Request) -> web.Response:
+        """A SIP password issued to this session's softphone: the previous one stops working."""
         p: Principal = request["principal"]
-        if not p.operator_id or p.operator_id not in self.sip_passwords:
+        if not p.operator_id or p.operator_id not in self.phones:
             return error(409, "Tài khoản chưa được gán máy điện thoại")
+        try:
+            password = await self.sip.issue(p.operator_id, p.user_id)
+        except ActionError as exc:
+            return error(502, f"Tổng đài không nhận lệnh: {exc}")
         host = request.url.host or "127.0.0.1"
         return web.json_response({
-            "ws_url": f"ws://{host}:{self.ws_port}/ws", "uri": f"sip:{p.operator_id}@{host}",
-            "username": p.operator_id, "password": self.sip_passwords[p.operator_id], "display_name": p.full_name},
+            "ws_url": self.ws_url, "uri": f"sip:{p.operator_id}@{host}",
+            "username": p.operator_id, "password": password, "display_name": p.full_name},
             headers={"Cache-Control": "no-store"})
 
     @requires("operator", "supervisor")
@@ -231,7 +284,7 @@ class DesktopServer:
             return error(400, "Cần linkedid và mode (listen hoặc whisper)")
         if mode not in ("listen", "whisper"):
             return error(400, "mode phải là listen hoặc whisper")
-        if not phone or phone not in self.sip_passwords:
+        if not phone or phone not in self.phones:
             return error(409, "Tài khoản giám sát chưa được gán máy điện thoại")
         call = self.cti.model.calls.get(linkedid)
         if call is None or call.state != "talking" or not call.agent:
@@ -246,13 +299,19 @@ class DesktopServer:
 
     # -- websocket -------------------------------------------------------------------------------
     async def websocket(self, request: web.Request) -> web.StreamResponse:
-        p = await self.accounts.session_user(request.cookies.get(COOKIE))
+        # A page of another site must not open a socket with this site's cookie.
+        origin = request.headers.get("Origin")
+        if origin is None or origin.split("://", 1)[-1] != request.host:
+            return error(403, "Nguồn kết nối không được phép")
+        token = request.cookies.get(COOKIE)
+        p = await self.accounts.session_user(token)
         if p is None:
             return error(401, "Chưa đăng nhập hoặc phiên đã hết hạn")
+        if p.must_change_password:
+            return error(403, "Bạn cần đổi mật khẩu trước khi tiếp tục")
         ws = web.WebSocketResponse(heartbeat=20)
         await ws.prepare(request)
-        token = request.cookies.get(COOKIE)
-        self.hub.clients[ws] = p
+        self.hub.attach(ws, p, token)
         try:
             await self.hub.hello(ws, p)
             async for msg in ws:
@@ -263,8 +322,14 @@ class DesktopServer:
                         break
                     await ws.send_str(json.dumps({"v": 1, "type": "pong"}))
         finally:
-            self.hub.clients.pop(ws, None)
+            self.hub.detach(ws)
         return ws
+
+
+def _too_many(seconds: int) -> web.Response:
+    resp = error(429, f"Thử lại sau {seconds} giây")
+    resp.headers["Retry-After"] = str(seconds)
+    return resp
 
 
 CSP = ("default-src 'self'; connect-src 'self' ws: wss:; media-src 'self' blob:; img-src 'self' data:; "

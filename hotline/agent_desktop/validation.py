@@ -27,7 +27,9 @@ FIELD_NAMES = {"reporter_name": "Họ tên", "caller_phone": "Số điện tho�
                "contacts": "Người liên hệ", "kind": "Kiểu chuyển", "agency_id": "Cơ quan", "target": "Nơi chuyển",
                "queue": "Hàng đợi", "active": "Đang hoạt động", "result": "Nội dung trả lời",
                "username": "Tên đăng nhập", "reason": "Lý do", "question": "Nội dung", "date": "Ngày hẹn",
-               "rating": "Mức độ hài lòng", "full_name": "Họ tên", "password": "Mật khẩu"}
+               "rating": "Mức độ hài lòng", "full_name": "Họ tên", "password": "Mật khẩu",
+               "current_password": "Mật khẩu hiện tại", "new_password": "Mật khẩu mới", "role": "Vai trò",
+               "operator_id": "Máy điện thoại"}
 
 
 class TicketEdit(BaseModel):
@@ -47,6 +49,13 @@ class TicketEdit(BaseModel):
     def _nfc(cls, v: str | None) -> str | None:
         # Vietnamese typed on different keyboards arrives composed or decomposed: store NFC.
         return unicodedata.normalize("NFC", v) if v is not None else v
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(..., min_length=1, max_length=200)
+    new_password: str = Field(..., min_length=1, max_length=200)
 
 
 class TransferRequest(BaseModel):

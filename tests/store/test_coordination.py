@@ -110,7 +110,7 @@ async def test_coordination_over_http(sessions, tmp_path):
                                    ("op1", "operator", None)):
             await accounts.create_user(user, user, role, "mat-khau-dai-1", agency_id=agency,
                                        operator_id="op1" if role == "operator" else None)
-            token = await accounts.open_session(await accounts.authenticate(user, "mat-khau-dai-1"))
+            token = await accounts.open_session((await accounts.authenticate(user, "mat-khau-dai-1")).principal)
             clients[user] = aiohttp.ClientSession(cookies={COOKIE: token})
         clients["anonymous"] = aiohttp.ClientSession()
         t = await p.receive(datetime.now(UTC))

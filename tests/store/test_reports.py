@@ -69,7 +69,7 @@ async def test_exports_and_who_may_read_them(sessions, tmp_path):
     try:
         for user, role in (("gs1", "supervisor"), ("op1", "operator")):
             await accounts.create_user(user, user, role, "mat-khau-dai-1")
-            token = await accounts.open_session(await accounts.authenticate(user, "mat-khau-dai-1"))
+            token = await accounts.open_session((await accounts.authenticate(user, "mat-khau-dai-1")).principal)
             clients.append(aiohttp.ClientSession(cookies={COOKIE: token}))
         sup, op = clients
         q = "kind=month&date=2026-11-15"

@@ -40,7 +40,7 @@ async def served(request, sessions, tmp_path):
                                ("binh", "agency", p.other_agency_id)):
         await accounts.create_user(user, user, role, "mat-khau-dai-1", agency_id=agency,
                                    operator_id="op1" if role == "operator" else None)
-        token = await accounts.open_session(await accounts.authenticate(user, "mat-khau-dai-1"))
+        token = await accounts.open_session((await accounts.authenticate(user, "mat-khau-dai-1")).principal)
         clients[user] = aiohttp.ClientSession(cookies={COOKIE: token})
     yield request.param, p, server, clients
     for c in clients.values():

@@ -39,7 +39,7 @@ async def api(sessions, tmp_path):
     for user, role, agency in (("op1", "operator", None), ("dien.luc", "agency", p.agency_id)):
         await accounts.create_user(user, user, role, "mat-khau-dai-1", operator_id=user if role == "operator" else None,
                                    agency_id=agency)
-        principal = await accounts.authenticate(user, "mat-khau-dai-1")
+        principal = (await accounts.authenticate(user, "mat-khau-dai-1")).principal
         token = await accounts.open_session(principal)
         clients[user] = aiohttp.ClientSession(cookies={COOKIE: token})
     yield p, server, clients

@@ -1,0 +1,56 @@
+"""Rate limits: how many times a key (an address, an account, a phone number) may do something in
+a sliding window. In memory: they slow an attacker down; what must last (lock-outs, the daily SMS
+cap) is counted in the database."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+
+
+class RateLimiter:
+    def __init__(self, limit: int, window_seconds: float, max_keys: int = 100_000, clock=time.monotonic):
+        self.limit = limit
+        self.window = window_seconds
+        self.max_keys = max_keys
+        self.clock = clock
+        self._hits: dict[str, deque[float]] = {}
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        hits = self._hits.get(key)
+        if hits is None:
+            if len(self._hits) >= self.max_keys:
+                self._prune(now)
+            hits = self._hits[key] = deque()
+        while hits and hits[0] <= now - self.window:
+            hits.popleft()
+        return hits
+
+    def _prune(self, now: float) -> None:
+        for key in [k for k, h in self._hits.items() if not h or h[-1] <= now - self.window]:
+            del self._hits[key]
+        while len(self._hits) >= self.max_keys:  # still full: forget the oldest keys
+            del self._hits[next(iter(self._hits))]
+
+    def retry_after(self, key: str) -> int | None:
+        """Seconds until `key` may act again, or None when it may act now."""
+        now = self.clock()
+        hits = self._recent(key, now)
+        if len(hits) < self.limit:
+            return None
+        return max(1, math.ceil(hits[0] + self.window - now))
+
+    def hit(self, key: str) -> None:
+        now = self.clock()
+        self._recent(key, now).append(now)
+
+    def take(self, key: str) -> int | None:
+        """Count one use of `key` if allowed; else the seconds to wait (nothing counted)."""
+        wait = self.retry_after(key)
+        if wait is None:
+            self.hit(key)
+        return wait
+
+    def clear(self, key: str) -> None:
+        self._hits.pop(key, None)
