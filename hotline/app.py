@@ -84,6 +84,7 @@ async def prepare(settings: Settings) -> Prepared:
     """Everything a start needs, done only where something changed: validate config, secrets,
     database schema, prompts, music on hold, Asterisk configuration."""
     settings.home.mkdir(parents=True, exist_ok=True)
+    settings.home.chmod(0o700)  # also a home made by an earlier version, before files were private
     profile = load_checked_profile(settings)
     if settings.model_path is not None:
         problem = check_model(settings.model_path)

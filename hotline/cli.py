@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -44,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     m = msub.add_parser("install", help="from an http(s) URL or a local zip/tar archive")
     m.add_argument("source")
     m.add_argument("--sha256", required=True, help="the archive's published SHA-256")
+    from hotline import accounts_cli
+
+    accounts_cli.add_parser(sub)
     p = sub.add_parser("ticket", help="minimal ticket tools (look-up, add)")
     tsub = p.add_subparsers(dest="ticket_command", required=True)
     t = tsub.add_parser("show")
@@ -55,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--topic")
     t.add_argument("--content")
     args = parser.parse_args(argv)
+    # Everything the hotline writes under its home (database, recordings, attachments, logs,
+    # secrets, Asterisk's files) is for this account only: folders 0700, files 0600.
+    os.umask(0o077)
 
     try:
         settings = load_settings(args.home)
@@ -98,6 +105,10 @@ async def _dispatch(args, settings) -> int:
             return 1
     elif args.command == "ticket":
         return await _ticket(args, settings)
+    elif args.command == "user":
+        from hotline import accounts_cli
+
+        return await accounts_cli.run(args, settings)
     elif args.command == "model":
         from hotline.recordings.models_install import ModelError, install_model
 

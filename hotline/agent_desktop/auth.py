@@ -9,8 +9,13 @@ from hotline.errors import Refused
 COOKIE = "hl_session"
 
 
-def error(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
+def error(status: int, message: str, code: str | None = None) -> web.Response:
+    """The JSON error every route answers with: a Vietnamese message, and for errors a client acts
+    on, a stable machine-readable `code`."""
+    body = {"error": message}
+    if code:
+        body["code"] = code
+    return web.json_response(body, status=status)
 
 
 @web.middleware
@@ -62,7 +67,7 @@ def requires(*roles: str, upload: bool = False, before_password_change: bool = F
             if roles and p.role not in roles:
                 return error(403, "Không có quyền thực hiện thao tác này")
             if p.must_change_password and not before_password_change:
-                return error(403, MUST_CHANGE)
+                return error(403, MUST_CHANGE, "password_change_required")
             if _cross_site(request, upload):
                 return error(415, "Yêu cầu phải ở dạng JSON")
             request["principal"] = p

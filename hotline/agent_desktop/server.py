@@ -59,6 +59,7 @@ class DesktopServer:
         r.add_get("/operator", self.page("operator.html"))
         r.add_get("/supervisor", self.page("supervisor.html"))
         r.add_get("/admin", self.page("admin.html"))
+        r.add_get("/password", self.page("password.html"))
         r.add_get("/agency", self.page("agency.html"))
         r.add_get("/recordings", self.page("recordings.html"))
         r.add_get("/reports", self.page("reports.html"))
@@ -116,7 +117,8 @@ class DesktopServer:
             return _too_many(2)
         if result.locked_until is not None:
             log.warning("login refused for locked account %r from %s", username, address)
-            return error(423, "Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần; liên hệ quản trị viên")
+            return error(423, "Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần; liên hệ quản trị viên",
+                         "account_locked")
         p = result.principal
         if p is None:
             self.address_failures.hit(address)
@@ -327,7 +329,7 @@ class DesktopServer:
 
 
 def _too_many(seconds: int) -> web.Response:
-    resp = error(429, f"Thử lại sau {seconds} giây")
+    resp = error(429, f"Quá nhiều lần thử; thử lại sau {seconds} giây", "rate_limited")
     resp.headers["Retry-After"] = str(seconds)
     return resp
 

@@ -85,7 +85,8 @@ class UsersApi:
 
     @requires("admin")
     async def list_users(self, request: web.Request) -> web.Response:
-        return web.json_response({"users": await self.accounts.list_users()}, dumps=_dumps)
+        return web.json_response({"users": await self.accounts.list_users(), "phones": sorted(self.phones)},
+                                 dumps=_dumps)
 
     @requires("admin")
     async def create(self, request: web.Request) -> web.Response:

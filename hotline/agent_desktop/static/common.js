@@ -10,6 +10,9 @@ const Hotline = {
     const r = await fetch(path, opts);
     if (r.status === 401) { location.href = "/login"; throw new Error("unauthenticated"); }
     const data = await r.json();
+    if (r.status === 403 && data.code === "password_change_required") {
+      location.href = "/password"; throw new Error(data.error);
+    }
     if (!r.ok) throw new Error(data.error || r.statusText);
     return data;
   },
@@ -44,6 +47,11 @@ const Hotline = {
              app: "Ứng dụng", portal: "Cổng dịch vụ công", paper: "Văn bản"},
   text(id, value) { document.getElementById(id).textContent = value ?? "—"; },
 };
+{  // every page's header: change one's own password
+  const a = document.createElement("a");
+  a.href = "/password"; a.id = "change-password"; a.textContent = "Đổi mật khẩu";
+  document.getElementById("logout").before(a);
+}
 document.getElementById("logout").addEventListener("click", async () => {
   await Hotline.api("/api/logout", "POST"); location.href = "/login";
 });

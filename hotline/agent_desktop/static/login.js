@@ -6,5 +6,6 @@ document.getElementById("login-form").addEventListener("submit", async (ev) => {
                                         body: JSON.stringify(body)});
   const data = await r.json();
   if (!r.ok) { document.getElementById("login-error").textContent = data.error; return; }
+  if (data.must_change_password) { location.href = "/password"; return; }
   location.href = {operator: "/operator", admin: "/admin", agency: "/agency"}[data.role] || "/supervisor";
 });
