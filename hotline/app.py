@@ -46,6 +46,7 @@ from hotline.notifications.email import EmailSender
 from hotline.recordings.jobs import Transcriber
 from hotline.recordings.library import RecordingLibrary
 from hotline.recordings.models_install import check_model
+from hotline.security.bodies import body_limits
 from hotline.security.clients import TRUST_KEY, ProxyTrust
 from hotline.security.passwords import Hasher
 from hotline.settings import SETTINGS_FILE, Settings
@@ -224,7 +225,8 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
     sms = SmsSender(sessions, make_gateway(settings.sms), settings.sms.max_attempts, settings.sms.retry_seconds,
                     settings.sms.poll_seconds)
     handling = TicketHandling(sessions, prepared.profile, lookup_url=settings.public_base, on_sms=sms.wake,
-                              scan_seconds=settings.deadline_scan_seconds)
+                              scan_seconds=settings.deadline_scan_seconds,
+                              citizen_sms_per_day=settings.security.sms_per_number_per_day)
     transfers = TransferService(settings, prepared.profile, sessions, cti, bus, prepared.store, directory, handling)
     await transfers.recover()
     call_log = CallLog(sessions, settings.queue_log)
@@ -247,12 +249,15 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
                             settings.ws_url, secure_cookies=settings.secure_cookies, handling=handling,
                             max_request_bytes=(MAX_FILES * settings.attachment_max_mb + 1) * 1024 * 1024,
                             security=sec,
+                            middlewares=[body_limits(sec.public_body_kb * 1024,
+                                                     {"/phan-anh": (MAX_FILES * settings.attachment_max_mb + 1)
+                                                      * 1024 * 1024})],
                             extra_apis=[UsersApi(accounts, prepared.sip.phones),TransferApi(accounts, transfers, prepared.store, settings, handling),
                                         AgencyApi(accounts, AgencyInbox(sessions, handling, files), directory),
                                         TicketsApi(accounts, prepared.store, handling, files),
                                         ReportsApi(accounts, sessions, prepared.profile, call_log),
                                         PublicPages(PublicDesk(sessions, handling, settings.attachments_dir,
-                                                               settings.attachment_max_mb * 1024 * 1024)),
+                                                               settings.attachment_max_mb * 1024 * 1024), sec),
                                         RecordingsApi(accounts, RecordingLibrary(sessions, settings.recordings_dir,
                                                                                  prepared.profile.calendar.timezone))])
     accounts.revoke_hooks.append(desktop.end_access)

@@ -190,9 +190,10 @@ class Security(BaseModel):
     public_window_seconds: float = Field(3600, ge=1, le=86400)
     reports_per_address: int = Field(10, ge=1, le=100000)
     reports_per_phone: int = Field(5, ge=1, le=100000)
-    lookups_per_address: int = Field(60, ge=1, le=100000)
+    lookups_per_address: int = Field(20, ge=1, le=100000)  # per `lookup_window_seconds`
+    lookup_window_seconds: float = Field(60, ge=1, le=86400)
     feedback_per_address: int = Field(20, ge=1, le=100000)
-    sms_per_number_per_day: int = Field(3, ge=0, le=1000)
+    sms_per_number_per_day: int = Field(5, ge=0, le=1000)
     public_body_kb: int = Field(64, ge=4, le=10240)  # anonymous bodies other than uploads
     # The IVR's ticket look-up: per calling number in `public_window_seconds`.
     ivr_lookups_per_caller: int = Field(10, ge=1, le=100000)

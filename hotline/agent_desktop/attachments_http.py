@@ -19,7 +19,8 @@ async def read_form(request: web.Request, files_field: str = "files") -> tuple[d
     except web.HTTPRequestEntityTooLarge:
         raise Refused(413, "Nội dung hoặc tệp đính kèm quá lớn") from None
     fields = {k: v for k, v in post.items() if isinstance(v, str)}
-    uploads = [Upload(f.filename or "tep", f.file.read()) for f in post.getall(files_field, [])
+    # aiohttp spools each file of the body to a temporary file: the upload is read from there.
+    uploads = [Upload(f.filename or "tep", f.file) for f in post.getall(files_field, [])
                if not isinstance(f, str) and f.filename]
     return fields, uploads
 

@@ -30,7 +30,7 @@ class TicketsApi:
         self.store = store
         self.handling = handling
         self.files = files
-        self.duplicates = Duplicates(store.sessions)
+        self.duplicates = Duplicates(store.sessions, citizen_sms_per_day=handling.citizen_sms_per_day)
 
     def register(self, r: web.UrlDispatcher) -> None:
         r.add_post("/api/tickets", self.create)

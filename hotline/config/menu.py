@@ -58,6 +58,7 @@ class TicketLookup(BaseModel):
     status_intro: str = "lookup_status_intro"  # "Phản ánh mã số"
     status_prefix: str = "status_"  # + the ticket status, e.g. status_in_progress
     unknown_status: str = "status_unknown"
+    too_many: str = "lookup_too_many"  # the caller's number looked up too many codes lately
     code_length: int = Field(8, ge=4, le=16)
     max_tries: int = Field(2, ge=1, le=5)
 

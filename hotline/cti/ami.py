@@ -53,8 +53,11 @@ class AmiBridge:
         await self.manager.connect()
 
     def close(self) -> None:
+        """Stop; also when `start` never ran (a start-up that failed earlier keeps its own error)."""
         self.manager.close()
-        self._publish_task.cancel()
+        task = getattr(self, "_publish_task", None)
+        if task is not None:
+            task.cancel()
 
     def _on_disconnect(self, manager, exc) -> None:
         log.warning("AMI connection lost (%s); reconnecting", exc)

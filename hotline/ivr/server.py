@@ -16,6 +16,7 @@ from panoramisk.fast_agi import Request
 from hotline.config.profile import Profile
 from hotline.ivr.agi import AgiChannel, FastAgiApplication
 from hotline.ivr.session import CallerHungUp, IvrSession
+from hotline.security.limits import RateLimiter
 from hotline.settings import Settings
 from hotline.ticketing.store import TicketStore
 from hotline.workhours import WorkCalendar
@@ -29,8 +30,11 @@ class IvrServer:
         self.profile = profile
         self.store = store
         self.calendar = WorkCalendar(profile.calendar)
+        sec = settings.security
+        lookups = RateLimiter(sec.ivr_lookups_per_caller, sec.public_window_seconds)
         self.session = IvrSession(profile.menu, profile.queues, set(profile.prompts.prompts),
-                                  store.status_by_code, store.add_callback_request)
+                                  store.status_by_code, store.add_callback_request,
+                                  lookup_allowed=lambda caller: lookups.take(caller or "anonymous") is None)
         self.app = FastAgiApplication()
         self.app.add_route("main", self.main)
         self.app.add_route("missed", self.missed)

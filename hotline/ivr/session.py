@@ -65,12 +65,14 @@ CallbackRecorder = Callable[[str, str, str | None, str], Awaitable[None]]
 
 class IvrSession:
     def __init__(self, menu: Menu, queues: QueuesFile, prompts: set[str], lookup_status: StatusLookup,
-                 record_callback: CallbackRecorder):
+                 record_callback: CallbackRecorder, lookup_allowed: Callable[[str], bool] | None = None):
         self.menu = menu
         self.queues = queues.by_id()
         self.known_prompts = prompts
         self.lookup_status = lookup_status
         self.record_callback = record_callback
+        # Whether this calling number may look up one more code now (guessing codes by phone).
+        self.lookup_allowed = lookup_allowed or (lambda caller: True)
 
     def to_queue(self, queue_id: str, reason: str, path: list[str]) -> Outcome:
         q = self.queues[queue_id]
@@ -137,6 +139,10 @@ class IvrSession:
                 await ch.play([lk.invalid_code])
                 continue
             await ch.set_var("HOTLINE_TICKET_CODE", code)
+            if not self.lookup_allowed(ch.caller):
+                log.info("call %s: too many look-ups from this number", ch.linkedid)
+                await ch.set_var("HOTLINE_TICKET_STATUS", "limited")
+                return await ch.play([lk.too_many])
             status = await self.lookup_status(code)
             if status is None:
                 await ch.set_var("HOTLINE_TICKET_STATUS", "not_found")

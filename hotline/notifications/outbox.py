@@ -6,17 +6,49 @@ failed with the reason."""
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hotline.background import Periodic
 from hotline.notifications.gateways import GatewayError
 from hotline.notifications.sms import MAX_SEGMENTS, segments
+from hotline.security.masking import mask_phone
 from hotline.ticketing.models import SmsMessage
 
 log = logging.getLogger(__name__)
+
+
+# Messages to citizens (as opposed to agency staff): capped per number and day, Vietnamese mobiles only.
+CITIZEN_PURPOSES = ("receipt", "result", "status", "clarify", "duplicate")
+VN_MOBILE = re.compile(r"^0[35789][0-9]{8}$")
+
+
+def vietnamese_mobile(number: str | None) -> str | None:
+    """The number in national form if it is a Vietnamese mobile (0xxxxxxxxx or +84/84 xxxxxxxxx)."""
+    d = re.sub(r"\D", "", number or "")
+    if d.startswith("84") and len(d) == 11:
+        d = "0" + d[2:]
+    return d if VN_MOBILE.match(d) else None
+
+
+async def enqueue_to_citizen(session: AsyncSession, to: str | None, text: str, purpose: str,
+                             ticket_id: int | None, per_day: int) -> SmsMessage | None:
+    """Like `enqueue`, for a citizen: only to a Vietnamese mobile number, and at most `per_day`
+    messages to one number in 24 hours (a script cannot make the hotline text anyone without end)."""
+    number = vietnamese_mobile(to)
+    if number is None:
+        log.info("no SMS (%s) to %s: not a Vietnamese mobile number", purpose, mask_phone(to))
+        return None
+    since = datetime.now(timezone.utc) - timedelta(days=1)
+    sent = await session.scalar(select(func.count(SmsMessage.id)).where(
+        SmsMessage.to_number == number, SmsMessage.created_at >= since, SmsMessage.purpose.in_(CITIZEN_PURPOSES)))
+    if sent >= per_day:
+        log.warning("no SMS (%s) to %s: %d already sent in 24 hours", purpose, mask_phone(number), sent)
+        return None
+    return enqueue(session, number, text, purpose, ticket_id)
 
 
 def enqueue(session: AsyncSession, to: str, text: str, purpose: str, ticket_id: int | None = None) -> SmsMessage:

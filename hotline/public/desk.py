@@ -7,8 +7,6 @@ ticket. Look-ups are limited per address, so codes cannot be guessed by trying t
 from __future__ import annotations
 
 import re
-import time
-from collections import deque
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -28,25 +26,6 @@ def digits(phone: str | None) -> str:
     return "0" + d[2:] if d.startswith("84") and len(d) > 10 else d
 
 
-class Limiter:
-    """At most `rate` attempts per `per` seconds per key (the client's address)."""
-
-    def __init__(self, rate: int = 20, per: float = 60):
-        self.rate, self.per = rate, per
-        self.seen: dict[str, deque] = {}
-
-    def check(self, key: str) -> None:
-        now = time.monotonic()
-        q = self.seen.setdefault(key, deque())
-        while q and now - q[0] > self.per:
-            q.popleft()
-        if len(q) >= self.rate:
-            raise Refused(429, "Quá nhiều lần tra cứu, vui lòng thử lại sau ít phút")
-        q.append(now)
-        if len(self.seen) > 10000:
-            self.seen = {k: v for k, v in self.seen.items() if v and now - v[-1] <= self.per}
-
-
 class PublicDesk:
     def __init__(self, sessions: async_sessionmaker, handling: TicketHandling, attachments_dir: Path,
                  max_bytes: int = 20 * 1024 * 1024):
@@ -55,7 +34,6 @@ class PublicDesk:
         self.store = TicketStore(sessions)
         self.files = Attachments(sessions, attachments_dir, max_bytes)
         self.max_bytes = max_bytes
-        self.lookups = Limiter()
 
     async def submit(self, fields: dict, uploads: list[Upload], now: datetime | None = None) -> Ticket:
         now = now or datetime.now(timezone.utc)
@@ -102,9 +80,8 @@ class PublicDesk:
                 "result": redact(t.result, *personal), "published_at": t.published_at,
                 "stage": self.handling.workflow.step(t.handling_stage or "received").title}
 
-    async def own_ticket(self, code: str, phone: str, client: str) -> Ticket:
+    async def own_ticket(self, code: str, phone: str) -> Ticket:
         """The citizen's own ticket, by code and the phone it was reported with."""
-        self.lookups.check(client)
         code = (code or "").strip()
         if not is_valid_code(code):
             raise Refused(422, "Mã phiếu gồm 8 chữ số; vui lòng kiểm tra lại")
@@ -122,9 +99,9 @@ class PublicDesk:
                     actions=self.handling.allowed(t, CITIZEN))
         return view
 
-    async def citizen_action(self, code: str, phone: str, client: str, kind: str, payload: Payload) -> Ticket:
+    async def citizen_action(self, code: str, phone: str, kind: str, payload: Payload) -> Ticket:
         """`rate`, or `ask`: a follow-up question on a result, or the clarification asked for."""
-        t = await self.own_ticket(code, phone, client)
+        t = await self.own_ticket(code, phone)
         if kind == "ask":
             kind = "clarified" if "clarified" in self.handling.allowed(t, CITIZEN) else "ask_again"
         elif kind != "rate":

@@ -11,6 +11,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from hotline.agent_desktop.validation import PublicReportIn, validated
 from hotline.errors import Refused
+from hotline.security.clients import client_address
+from hotline.security.limits import RateLimiter
+from hotline.settings import Security
 from hotline.public.desk import PublicDesk, digits
 from hotline.agent_desktop.attachments_http import read_form, send_document, send_file
 from hotline.ticketing.codes import is_valid_code
@@ -20,9 +23,22 @@ from hotline.ticketing.handling import RATINGS, Payload
 TEMPLATES = Path(__file__).parent / "templates"
 
 
+def _limited(limiter: RateLimiter, key: str) -> None:
+    wait = limiter.take(key)
+    if wait is not None:
+        minutes = max(1, -(-wait // 60))
+        raise Refused(429, f"Quá nhiều yêu cầu; vui lòng thử lại sau khoảng {minutes} phút")
+
+
 class PublicPages:
-    def __init__(self, desk: PublicDesk):
+    def __init__(self, desk: PublicDesk, security: Security | None = None):
         self.desk = desk
+        sec = security or Security()
+        window = sec.public_window_seconds
+        self.reports_by_address = RateLimiter(sec.reports_per_address, window)
+        self.reports_by_phone = RateLimiter(sec.reports_per_phone, window)
+        self.lookups_by_address = RateLimiter(sec.lookups_per_address, sec.lookup_window_seconds)
+        self.feedback_by_address = RateLimiter(sec.feedback_per_address, window)
         profile = desk.handling.profile
         tz = ZoneInfo(profile.calendar.timezone)
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["j2", "html"]))
@@ -54,6 +70,7 @@ class PublicPages:
 
     async def report(self, request: web.Request) -> web.Response:
         try:
+            _limited(self.reports_by_address, client_address(request))
             form, uploads = await read_form(request)
         except Refused as exc:
             return self.render("report_form.html.j2", exc.status, title="Gửi phản ánh, kiến nghị", form={},
@@ -65,6 +82,7 @@ class PublicPages:
                 raise Refused(422, "Lĩnh vực không hợp lệ")
             fields = body.model_dump()
             fields["caller_phone"] = digits(fields["caller_phone"])
+            _limited(self.reports_by_phone, fields["caller_phone"])
             ticket = await self.desk.submit(fields, uploads)
         except Refused as exc:
             return self.render("report_form.html.j2", exc.status, title="Gửi phản ánh, kiến nghị", form=form,
@@ -91,22 +109,21 @@ class PublicPages:
     async def lookup_form(self, request: web.Request) -> web.Response:
         return self.render("lookup.html.j2", title="Tra cứu phiếu", code=request.query.get("ma", "")[:8])
 
-    def _client(self, request: web.Request) -> str:
-        return request.remote or "?"
-
     async def _own(self, request: web.Request, action: str | None = None):
         post = await request.post()
         code, phone = str(post.get("code", ""))[:20], str(post.get("phone", ""))[:20]
         try:
+            _limited(self.lookups_by_address, client_address(request))  # guessing codes
             if action:
+                _limited(self.feedback_by_address, client_address(request))
                 payload = Payload()
                 if action == "rate":  # 1..5; anything else is refused by the workflow
                     value = str(post.get("rating", ""))
                     payload.rating = int(value) if value.isdigit() and len(value) == 1 else 0
                 else:
                     payload.question = str(post.get("question", "")).strip()[:5000] or None
-                await self.desk.citizen_action(code, phone, self._client(request), action, payload)
-            t = await self.desk.own_ticket(code, phone, self._client(request))
+                await self.desk.citizen_action(code, phone, action, payload)
+            t = await self.desk.own_ticket(code, phone)
         except Refused as exc:
             return self.render("lookup.html.j2", exc.status, title="Tra cứu phiếu", code=code, error=str(exc))
         return self.render("lookup.html.j2", title="Tra cứu phiếu", code=code, phone=phone,
@@ -120,7 +137,8 @@ class PublicPages:
         post = await request.post()
         code, phone = str(post.get("code", ""))[:20], str(post.get("phone", ""))[:20]
         try:
-            t = await self.desk.own_ticket(code, phone, self._client(request))
+            _limited(self.lookups_by_address, client_address(request))
+            t = await self.desk.own_ticket(code, phone)
             return send_document(await self.desk.handling.letters.render(t))
         except Refused as exc:
             return self.render("lookup.html.j2", exc.status, title="Tra cứu phiếu", code=code, error=str(exc))

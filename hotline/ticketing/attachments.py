@@ -5,12 +5,16 @@ attachments folder, and each one given is recorded in the ticket's history."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import io
 import json
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -39,10 +43,41 @@ def sniff(head: bytes, documents: bool = False) -> tuple[str, str] | None:
     return None
 
 
-@dataclass
+CHUNK = 1024 * 1024
+
+
 class Upload:
-    filename: str
-    data: bytes
+    """A file given with a form: bytes, or (from HTTP) the temporary file the body was spooled to,
+    read in chunks so a large upload never sits in memory whole."""
+
+    def __init__(self, filename: str, source: bytes | BinaryIO):
+        self.filename = filename
+        self._file = io.BytesIO(source) if isinstance(source, bytes) else source
+
+    @property
+    def size(self) -> int:
+        return self._file.seek(0, io.SEEK_END)
+
+    def head(self, n: int = 16) -> bytes:
+        self._file.seek(0)
+        return self._file.read(n)
+
+    def store(self, target: Path) -> str:
+        """Copy to `target` (through a `.part` file, unless the same content is already there);
+        returns the SHA-256. Blocking: run it in a thread."""
+        digest = hashlib.sha256()
+        tmp = target.with_name(target.name + f".{os.getpid()}.part")
+        self._file.seek(0)
+        with open(tmp, "wb") as out:
+            while chunk := self._file.read(CHUNK):
+                digest.update(chunk)
+                out.write(chunk)
+        final = target.with_name(digest.hexdigest() + target.suffix)
+        if final.exists():
+            tmp.unlink()
+        else:
+            tmp.replace(final)
+        return digest.hexdigest()
 
 
 @dataclass
@@ -70,9 +105,9 @@ class Attachments:
         checked = []
         for u in uploads:
             name = u.filename[:60]
-            if len(u.data) > self.max_bytes:
+            if u.size > self.max_bytes:
                 raise Refused(413, f"Tệp {name} vượt quá {self.max_bytes // (1024 * 1024)} MB")
-            kind = sniff(u.data[:16], documents)
+            kind = sniff(u.head(16), documents)
             if kind is None:
                 accepted = "ảnh, video, âm thanh hoặc PDF" if documents else "ảnh, video hoặc âm thanh"
                 raise Refused(415, f"Tệp {name} không phải {accepted} được chấp nhận")
@@ -83,17 +118,13 @@ class Attachments:
                    public: bool = False) -> list[Attachment]:
         rows = []
         for c in files:
-            sha = hashlib.sha256(c.upload.data).hexdigest()
+            folder = self.dir / now.strftime("%Y/%m")
+            folder.mkdir(parents=True, exist_ok=True)
+            sha = await asyncio.to_thread(c.upload.store, folder / f"upload{c.ext}")
             rel = Path(now.strftime("%Y/%m")) / f"{sha}{c.ext}"
-            target = self.dir / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if not target.exists():
-                tmp = target.with_suffix(".part")
-                tmp.write_bytes(c.upload.data)
-                tmp.replace(target)
             name = re.sub(r"[^\w.\- ]", "_", c.upload.filename)[:200] or "tep"
             rows.append(Attachment(ticket_id=ticket_id, filename=name, content_type=c.content_type,
-                                   size=len(c.upload.data), sha256=sha, path=str(rel), uploaded_by=who,
+                                   size=c.upload.size, sha256=sha, path=str(rel), uploaded_by=who,
                                    public=public, uploaded_at=now))
         if rows:
             async with self.sessions() as s, s.begin():

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.errors import Refused
 from hotline.notifications import sms as texts
-from hotline.notifications.outbox import enqueue
+from hotline.notifications.outbox import enqueue_to_citizen
 from hotline.ticketing.models import Ticket
 from hotline.transfers.records import add_event
 
@@ -47,9 +47,10 @@ def score(new: Ticket, old: Ticket) -> float:
 
 
 class Duplicates:
-    def __init__(self, sessions: async_sessionmaker, window_days: int = 30):
+    def __init__(self, sessions: async_sessionmaker, window_days: int = 30, citizen_sms_per_day: int = 5):
         self.sessions = sessions
         self.window = timedelta(days=window_days)
+        self.citizen_sms_per_day = citizen_sms_per_day
 
     async def candidates(self, ticket_id: int, limit: int = 5) -> list[dict]:
         async with self.sessions() as s:
@@ -87,5 +88,6 @@ class Duplicates:
             add_event(s, t.id, actor, "duplicate_of", original=original.code)
             add_event(s, original.id, actor, "duplicate_linked", duplicate=t.code, channel=t.channel)
             if t.caller_phone:
-                enqueue(s, t.caller_phone, texts.duplicate_text(t.code, original.code), "duplicate", t.id)
+                await enqueue_to_citizen(s, t.caller_phone, texts.duplicate_text(t.code, original.code), "duplicate",
+                                         t.id, self.citizen_sms_per_day)
         return t

@@ -22,7 +22,7 @@ from hotline.background import Periodic
 from hotline.config.profile import Profile
 from hotline.errors import Refused
 from hotline.notifications import sms as texts
-from hotline.notifications.outbox import enqueue
+from hotline.notifications.outbox import enqueue, enqueue_to_citizen
 from hotline.ticketing.coordination import Coordination
 from hotline.ticketing.models import Agency, AgencyContact, Attachment, Ticket, aware
 from hotline.ticketing.result_letter import ResultLetters
@@ -75,7 +75,7 @@ def state_of(t: Ticket) -> TicketState:
 
 class TicketHandling:
     def __init__(self, sessions: async_sessionmaker, profile: Profile, lookup_url: str = "",
-                 on_sms=None, scan_seconds: float = 30):
+                 on_sms=None, scan_seconds: float = 30, citizen_sms_per_day: int = 5):
         self.sessions = sessions
         self.profile = profile
         self.workflow = Workflow(profile.workflow, profile.calendar)
@@ -83,6 +83,7 @@ class TicketHandling:
         self.letters = ResultLetters(sessions, profile)
         self.lookup_url = lookup_url.rstrip("/")
         self.on_sms = on_sms or (lambda: None)
+        self.citizen_sms_per_day = citizen_sms_per_day
         self._loop = Periodic("deadline scan", self.scan, scan_seconds)
         self.start, self.stop = self._loop.start, self._loop.stop
 
@@ -206,14 +207,15 @@ class TicketHandling:
                     # Later reporters of the same incident get the result too (HCMC Art. 6.4).
                     for dup in await s.scalars(select(Ticket).where(Ticket.duplicate_of == t.id,
                                                                     Ticket.caller_phone.is_not(None))):
-                        enqueue(s, dup.caller_phone, text, "result", dup.id)
+                        await enqueue_to_citizen(s, dup.caller_phone, text, "result", dup.id,
+                                                 self.citizen_sms_per_day)
                 elif move.stage == "clarifying":
                     limit = self.workflow.step("clarifying").deadline
                     days = f"{limit.amount:g} ngày làm việc" if limit else "thời hạn quy định"
                     text, purpose = texts.clarify_text(t.code, days), "clarify"
                 else:
                     text, purpose = texts.status_text(t.code, self.workflow.step(move.stage).title), "status"
-                enqueue(s, t.caller_phone, text, purpose, t.id)
+                await enqueue_to_citizen(s, t.caller_phone, text, purpose, t.id, self.citizen_sms_per_day)
                 continue
             contact = await self._contact(s, t.agency_id, "focal_point" if who == "focal_point" else "head")
             agency = await s.get(Agency, t.agency_id) if t.agency_id else None

@@ -207,3 +207,18 @@ async def test_websocket_from_another_site_is_refused(acc_line, acc_store):
             msg = await ws.receive(timeout=5)
             assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
             assert ws.close_code == 4401
+
+
+async def test_a_huge_anonymous_body_is_refused_before_it_is_read(acc_line):
+    """40 MB announced to the login or the public look-up: 413 after the headers alone."""
+    port = acc_line.instance.port_base + 4
+    for path, ctype in (("/api/login", "application/json"), ("/tra-cuu", "application/x-www-form-urlencoded"),
+                        ("/phan-anh", "multipart/form-data; boundary=x")):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        size = 40 * 1024 * 1024 if path != "/phan-anh" else 400 * 1024 * 1024
+        writer.write(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: {ctype}\r\n"
+                     f"Content-Length: {size}\r\n\r\n".encode() + b"x" * 1000)
+        await writer.drain()
+        status_line = await asyncio.wait_for(reader.readline(), 5)
+        writer.close()
+        assert status_line.split()[1] == b"413", (path, status_line)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from hotline.public.desk import PublicDesk
 from hotline.public.pages import PublicPages
+from hotline.settings import Security
 from hotline.ticketing.handling import Payload
 from hotline.ticketing.models import Attachment, SmsMessage, Ticket
 from tests.store.support import OPERATOR, province
@@ -150,3 +151,31 @@ async def test_hostile_input_is_stored_and_shown_as_text_or_refused(site):
     assert status == 413 and "quá lớn" in html
     async with p.sessions() as s:
         assert len(list(await s.scalars(select(Ticket)))) == 1
+
+
+async def test_a_script_cannot_make_the_hotline_text_a_number_without_end(sessions, tmp_path):
+    """20 reports with one phone number: the later ones are refused (per-phone limit), at most the
+    daily cap of receipt SMS is queued to that number, and a foreign number gets none."""
+    p = await province(sessions, tmp_path, "dong_thap")
+    p.handling.citizen_sms_per_day = 3
+    desk = PublicDesk(sessions, p.handling, tmp_path / "attachments", max_bytes=1024 * 1024)
+    app = web.Application()
+    PublicPages(desk, Security(reports_per_phone=8, reports_per_address=100)).register(app.router)
+    server = TestServer(app)
+    await server.start_server()
+    try:
+        async with aiohttp.ClientSession() as http:
+            statuses = [(await post(http, server, "/phan-anh", report_form(caller_phone="0912 000 999")))[0]
+                        for _ in range(20)]
+            assert statuses == [201] * 8 + [429] * 12
+            status, html = await post(http, server, "/phan-anh", report_form(caller_phone="+1 202 555 0143"))
+            assert status == 201
+        async with p.sessions() as s:
+            to_victim = list(await s.scalars(select(SmsMessage).where(SmsMessage.to_number == "0912000999")))
+            foreign = list(await s.scalars(select(SmsMessage).where(SmsMessage.to_number.like("%2025550143"))))
+            tickets = list(await s.scalars(select(Ticket).where(Ticket.caller_phone == "0912000999")))
+        assert len(tickets) == 8  # refused reports leave nothing behind
+        assert [m.purpose for m in to_victim] == ["receipt"] * 3
+        assert foreign == []
+    finally:
+        await server.close()

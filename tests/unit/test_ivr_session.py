@@ -131,3 +131,29 @@ async def test_variables_for_the_dialplan(profile):
         "HOTLINE_ACTION": "queue", "HOTLINE_EXIT_REASON": "choice", "HOTLINE_IVR_PATH": "1-1",
         "HOTLINE_QUEUE": "procedures", "HOTLINE_TOPIC": "administrative_procedures",
         "HOTLINE_QUEUE_TIMEOUT": "900"}
+
+
+async def test_a_number_that_looks_up_too_often_is_told_to_call_later(profile):
+    """Guessing codes by phone: past the limit for the calling number, no status is read out."""
+    from hotline.security.limits import RateLimiter
+
+    limiter = RateLimiter(2, 3600)
+    looked_up = []
+
+    async def lookup(code):
+        looked_up.append(code)
+        return "answered"
+
+    async def record(*args):
+        pass
+
+    s = IvrSession(profile.menu, profile.queues, set(profile.prompts.prompts), lookup, record,
+                   lookup_allowed=lambda caller: limiter.take(caller) is None)
+    heard = []
+    for _ in range(3):
+        ch = ScriptedChannel([None, "1", "2", None, None, "0"], ["26112029"])
+        await s.run(ch, True)
+        heard.append(ch.vars["HOTLINE_TICKET_STATUS"])
+    assert heard == ["answered", "answered", "limited"]
+    assert "lookup_too_many" in ch.played and "status_answered" not in ch.played
+    assert len(looked_up) == 2
