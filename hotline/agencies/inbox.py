@@ -124,7 +124,7 @@ class AgencyInbox:
 
     async def letter(self, actor: Actor, ticket_id: int) -> str:
         """The result notice of one of this agency's tickets, to print for signature."""
-        return await self.handling.letters.render(await self._own(actor, ticket_id))
+        return await self.handling.letters.render(await self._own(actor, ticket_id), for_agency=True)
 
     async def file(self, actor: Actor, ticket_id: int, attachment_id: int):
         t = await self._own(actor, ticket_id)

@@ -31,12 +31,13 @@ def send_file(a: Attachment, path: Path, inline: bool = False) -> web.FileRespon
     disposition = "inline" if inline else "attachment"
     return web.FileResponse(path, headers={
         "Content-Type": a.content_type, "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Content-Security-Policy": "default-src 'none'; sandbox; frame-ancestors 'none'", "X-Frame-Options": "DENY",
         "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(a.filename)}"})
 
 
 def send_document(html: str) -> web.Response:
     """A printable page the server wrote (a result letter): no scripts, only its own styles."""
     return web.Response(text=html, content_type="text/html", headers={
-        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+        "X-Frame-Options": "DENY",
         "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"})

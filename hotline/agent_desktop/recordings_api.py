@@ -13,6 +13,7 @@ from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.validation import GrantIn, VerificationIn, parse_body
 from hotline.errors import Refused
 from hotline.recordings.library import NOT_FOUND, Filters, RecordingLibrary
+from hotline.security.clients import client_address
 
 ALL = ("operator", "supervisor", "admin", "agency")
 
@@ -27,7 +28,7 @@ def _date(value: str | None, name: str) -> date | None:
 
 
 def _address(request: web.Request) -> str:
-    return request.remote or ""
+    return client_address(request)
 
 
 class RecordingsApi:
@@ -63,16 +64,12 @@ class RecordingsApi:
 
     @requires(*ALL)
     async def audio(self, request: web.Request) -> web.StreamResponse:
-        """The audio, with Range support (the browser seeks with it). One listen is audited per
-        request that starts from the beginning; a download (`?download=1`) always."""
+        """The audio, with Range support (the browser seeks with it). Audited once per playback
+        (whatever byte it starts from) and per download (`?download=1`)."""
         download = request.query.get("download") == "1"
-        try:
-            first = request.http_range.start in (None, 0)
-        except ValueError:  # a malformed Range: FileResponse answers 416
-            first = False
         path, mime = await self.library.audio(request["principal"], path_id(request, "id", NOT_FOUND),
                                               "download" if download else "listen", _address(request),
-                                              audit=download or first)
+                                              request.headers.get("Range", "")[:100])
         headers = {"Content-Type": mime, "Cache-Control": "private, no-store"}
         if download:
             headers["Content-Disposition"] = f'attachment; filename="{path.name}"'

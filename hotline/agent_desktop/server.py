@@ -86,7 +86,7 @@ class DesktopServer:
     # -- pages -----------------------------------------------------------------------------------
     def page(self, name: str):
         async def handler(request: web.Request) -> web.StreamResponse:
-            return web.FileResponse(STATIC / name, headers={"Cache-Control": "no-store",
+            return web.FileResponse(STATIC / name, headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY",
                                                             "Content-Security-Policy": CSP})
 
         return handler
@@ -266,7 +266,7 @@ class DesktopServer:
         edit = await parse_body(request, TicketEdit)
         fields = edit.model_dump(exclude_unset=True)
         submit = fields.pop("submit", False)
-        ticket = await self.store.update_ticket(ticket_id, **fields)
+        ticket = await self.store.update_ticket(ticket_id, request["principal"].username, **fields)
         if submit:  # the ticket enters the workflow: its first deadline, the citizen's receipt
             ticket = await self.store.submit_draft(ticket_id, self.handling, Actor.of(request["principal"]))
         return web.json_response(ticket_public(ticket))

@@ -42,6 +42,22 @@ class TicketsApi:
         r.add_post("/api/tickets/{id}/duplicate-of", self.link_duplicate)
         r.add_get("/api/tickets/{id}/letter", self.letter)
 
+    def _secret_hidden(self, role: str):
+        """A filter that keeps state-secret tickets from roles the profile does not let read them."""
+        return None if role in self.handling.profile.state_secret_readers else Ticket.state_secret.is_(False)
+
+    async def _readable(self, request: web.Request) -> int:
+        """The URL's ticket id, once the ticket exists and the user's role may read it (state-secret
+        tickets only for the roles the profile names)."""
+        ticket_id = path_id(request, "id", "Không có phiếu này")
+        async with self.store.sessions() as s:
+            secret = await s.scalar(select(Ticket.state_secret).where(Ticket.id == ticket_id))
+        if secret is None:
+            raise Refused(404, "Không có phiếu này")
+        if secret and request["principal"].role not in self.handling.profile.state_secret_readers:
+            raise Refused(403, "Phiếu có nội dung bí mật nhà nước: vai trò của bạn không được xem")
+        return ticket_id
+
     async def _view(self, ticket_id: int, actor: Actor) -> dict:
         async with self.store.sessions() as s:
             t = await s.get(Ticket, ticket_id)
@@ -68,7 +84,7 @@ class TicketsApi:
     @requires(*STAFF)
     async def detail(self, request: web.Request) -> web.Response:
         actor = Actor.of(request["principal"])
-        return web.json_response(await self._view(path_id(request, "id", "Không có phiếu này"), actor))
+        return web.json_response(await self._view(await self._readable(request), actor))
 
     @requires(*STAFF)
     async def waiting(self, request: web.Request) -> web.Response:
@@ -78,9 +94,11 @@ class TicketsApi:
         stages = [n for n, st in wf.config.steps.items() if st.holder == "hotline"]
         now = datetime.now(timezone.utc)
         async with self.store.sessions() as s:
-            rows = list(await s.scalars(select(Ticket).where(Ticket.handling_stage.in_(stages),
-                                                              Ticket.draft.is_(False))
-                                        .order_by(Ticket.due_at.is_(None), Ticket.due_at, Ticket.id).limit(200)))
+            q = select(Ticket).where(Ticket.handling_stage.in_(stages), Ticket.draft.is_(False))
+            hidden = self._secret_hidden(request["principal"].role)
+            if hidden is not None:
+                q = q.where(hidden)
+            rows = list(await s.scalars(q.order_by(Ticket.due_at.is_(None), Ticket.due_at, Ticket.id).limit(200)))
         return web.json_response([{
             "id": t.id, "code": t.code, "channel": t.channel, "topic": t.topic, "stage": t.handling_stage,
             "stage_text": wf.step(t.handling_stage).title, "content": (t.content or "")[:200],
@@ -90,14 +108,13 @@ class TicketsApi:
 
     @requires(*STAFF)
     async def download(self, request: web.Request) -> web.StreamResponse:
-        a, path = await self.files.get(path_id(request, "id", "Không có phiếu này"),
-                                       path_id(request, "file", "Không có tệp này"))
+        a, path = await self.files.get(await self._readable(request), path_id(request, "file", "Không có tệp này"))
         return send_file(a, path)
 
     @requires(*STAFF)
     async def action(self, request: web.Request) -> web.Response:
         actor = Actor.of(request["principal"])
-        ticket_id = path_id(request, "id", "Không có phiếu này")
+        ticket_id = await self._readable(request)
         body = await parse_body(request, ActionIn)
         await self.handling.act(ticket_id, request.match_info["action"], actor,
                                 body.payload(self.handling.profile.calendar.timezone))
@@ -115,20 +132,22 @@ class TicketsApi:
 
     @requires(*STAFF)
     async def candidates(self, request: web.Request) -> web.Response:
-        return web.json_response(await self.duplicates.candidates(path_id(request, "id", "Không có phiếu này")))
+        candidates = await self.duplicates.candidates(await self._readable(request))
+        return web.json_response(candidates)
 
     @requires(*STAFF)
     async def letter(self, request: web.Request) -> web.Response:
         """The result notice on the province's template (where the profile has one)."""
+        ticket_id = await self._readable(request)
         async with self.store.sessions() as s:
-            t = await s.get(Ticket, path_id(request, "id", "Không có phiếu này"))
+            t = await s.get(Ticket, ticket_id)
         if t is None or t.draft:
             raise Refused(404, "Không có phiếu này")
         return send_document(await self.handling.letters.render(t))
 
     @requires(*STAFF)
     async def link_duplicate(self, request: web.Request) -> web.Response:
-        ticket_id = path_id(request, "id", "Không có phiếu này")
+        ticket_id = await self._readable(request)
         body = await parse_body(request, DuplicateIn)
         await self.duplicates.link(ticket_id, body.code, request["principal"].username)
         self.handling.on_sms()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hotline.config.menu import Menu
@@ -109,6 +111,9 @@ class ProfileFile(BaseModel):
     transfers: TransferPolicy = TransferPolicy()
     weekly_report: WeeklyReport = WeeklyReport()
     result_letter: ResultLetter = ResultLetter()
+    # Staff roles that may read tickets marked state secret (supervisors and administrators by
+    # default; operators only where the province's rules let them).
+    state_secret_readers: list[Literal["operator", "supervisor", "admin"]] = ["supervisor", "admin"]
 
 
 @dataclass
@@ -126,6 +131,7 @@ class Profile:
     transfers: TransferPolicy = dc_field(default_factory=TransferPolicy)
     weekly_report: WeeklyReport = dc_field(default_factory=WeeklyReport)
     result_letter: ResultLetter = dc_field(default_factory=ResultLetter)
+    state_secret_readers: list[str] = dc_field(default_factory=lambda: ["supervisor", "admin"])
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -198,4 +204,5 @@ def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] |
         transfers=pf.transfers,
         weekly_report=pf.weekly_report,
         result_letter=pf.result_letter,
+        state_secret_readers=list(pf.state_secret_readers),
     )

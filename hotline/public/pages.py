@@ -62,7 +62,9 @@ class PublicPages:
     def render(self, template: str, status: int = 200, **values) -> web.Response:
         html = self.env.get_template(template).render(**self.common, **values)
         return web.Response(text=html, status=status, content_type="text/html",
-                            headers={"Content-Security-Policy": "default-src 'self'; script-src 'none'",
+                            headers={"Content-Security-Policy": "default-src 'self'; script-src 'none'; "
+                                                                "frame-ancestors 'none'",
+                                     "X-Frame-Options": "DENY",  # no page of another site may frame these
                                      "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"})
 
     async def report_form(self, request: web.Request) -> web.Response:

@@ -21,6 +21,7 @@ from hotline.ticketing.models import aware
 from hotline.ticketing.models import (Agency, AuditEntry, Job, Recording, RecordingGrant, Ticket, Transcript,
                                       Verification)
 
+PLAYBACK_MINUTES = 30  # range requests of one user within this long count as one playback
 VERDICTS = {"correct": "Trả lời đúng", "wrong_info": "Thông tin sai", "buck_passing": "Đùn đẩy, né tránh",
             "other": "Khác"}
 STAFF = ("supervisor", "admin")
@@ -64,7 +65,7 @@ class RecordingLibrary:
         if p.role in STAFF:
             return True
         if p.role == "operator" and p.operator_id:
-            return Recording.operators.contains(f",{p.operator_id},")
+            return Recording.operators.contains(f",{p.operator_id},", autoescape=True)
         if p.role == "agency" and p.agency_id:
             return Recording.id.in_(select(RecordingGrant.recording_id).where(
                 RecordingGrant.agency_id == p.agency_id, RecordingGrant.revoked_at.is_(None)))
@@ -97,7 +98,7 @@ class RecordingLibrary:
         if f.date_to:
             conds.append(Recording.started_at < self._day_start(f.date_to + timedelta(days=1)))
         if f.operator:
-            conds.append(Recording.operators.contains(f",{f.operator},"))
+            conds.append(Recording.operators.contains(f",{f.operator},", autoescape=True))  # "%" is a character
         if f.status:
             conds.append(Recording.status == f.status)
         ticket_conds = []
@@ -172,9 +173,11 @@ class RecordingLibrary:
             return out
 
     # -- listening ---------------------------------------------------------------------------------
-    async def audio(self, p, recording_id: int, action: str, address: str, audit: bool = True) -> tuple[Path, str]:
-        """The file to stream (the compressed copy, else the original) and its media type; the
-        access is written to the audit log when `audit`."""
+    async def audio(self, p, recording_id: int, action: str, address: str, part: str = "") -> tuple[Path, str]:
+        """The file to stream (the compressed copy, else the original) and its media type. Every
+        access is audited: a download always; a listen once per playback, that is unless the same
+        user's listen of this recording was audited in the last `PLAYBACK_MINUTES` (a player
+        fetches one playback in several Range requests). `part` is the Range asked for."""
         async with self.sessions() as s, s.begin():
             r = await self._reachable(s, p, recording_id)
             if r.status == "expired":
@@ -185,9 +188,14 @@ class RecordingLibrary:
                 path, mime = self.root / r.path, "audio/wav"
             if not path.exists():
                 raise Refused(404, "Không tìm thấy tệp ghi âm trong kho lưu trữ")
-            if audit:
+            since = datetime.now(timezone.utc) - timedelta(minutes=PLAYBACK_MINUTES)
+            playing = action == "listen" and await s.scalar(select(AuditEntry.id).where(
+                AuditEntry.username == p.username, AuditEntry.recording_id == r.id, AuditEntry.action == "listen",
+                AuditEntry.at >= since).limit(1))
+            if not playing:
+                detail = f"{path.name} {part}".strip()
                 s.add(AuditEntry(username=p.username, role=p.role, action=action, recording_id=r.id,
-                                 detail=path.name, address=address[:64]))
+                                 detail=detail[:500], address=address[:64]))
             return path, mime
 
     # -- lending to agencies, verifying --------------------------------------------------------------

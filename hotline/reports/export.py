@@ -35,9 +35,16 @@ def rows(report: dict) -> list[list]:
     return out
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
 def _safe(v):
-    """Cells a spreadsheet would run as a formula are written as text."""
-    return "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v
+    """Cells a spreadsheet would run as a formula are written as text: a leading =, +, -, @ (or
+    their full-width forms), and a leading tab, CR or LF, which some programs skip before looking
+    for a formula. Leading blanks are looked through too."""
+    if isinstance(v, str) and v.lstrip(" ")[:1] in FORMULA_STARTS:
+        return "'" + v
+    return v
 
 
 def to_csv(report: dict) -> bytes:

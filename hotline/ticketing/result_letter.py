@@ -21,6 +21,7 @@ from hotline.ticketing.models import Agency, Ticket, TicketEvent, aware
 
 TEMPLATES = Path(__file__).parent / "templates"
 APPROVALS = ("approve", "approve_edited")
+CONFIDENTIAL_ADDRESSEE = "người phản ánh (thông tin được giữ bí mật)"
 
 
 class ResultLetters:
@@ -30,8 +31,10 @@ class ResultLetters:
         self.config = profile.result_letter
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["j2", "html"]))
 
-    async def render(self, t: Ticket) -> str:
-        """The letter for a ticket with a result, or Refused (409) saying why there is none."""
+    async def render(self, t: Ticket, for_agency: bool = False) -> str:
+        """The letter for a ticket with a result, or Refused (409) saying why there is none. An
+        agency's copy of a confidential ticket does not name the reporter (the hotline, which
+        sends it, or the citizen, who prints their own, sees the name)."""
         if not self.config.enabled:
             raise Refused(404, "Tỉnh không dùng mẫu thông báo kết quả")
         if not t.result or t.answered_at is None:
@@ -46,6 +49,7 @@ class ResultLetters:
         return self.env.get_template("result_letter.html.j2").render(
             issuer=self.config.issuer, place=self.config.place, copies_to=self.config.copies_to,
             agency=agency.name if agency else "Tổng đài 1022",
-            addressee=t.reporter_name or "cá nhân/tổ chức", code=t.code, result=t.result, day=day,
+            addressee=CONFIDENTIAL_ADDRESSEE if (for_agency and t.confidential) else (t.reporter_name or "cá nhân/tổ chức"),
+            code=t.code, result=t.result, day=day,
             approved_at=aware(approved.at).astimezone(tz) if approved else None,
             printed_at=datetime.now(timezone.utc).astimezone(tz))

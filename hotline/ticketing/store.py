@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.ticketing.codes import new_code
-from hotline.ticketing.models import CallbackRequest, Ticket
+from hotline.ticketing.models import CallbackRequest, Ticket, TicketEvent
 
 
 class TicketStore:
@@ -98,11 +99,17 @@ class TicketStore:
                  .order_by(Ticket.created_at.desc()).limit(limit))
             return list(await s.scalars(q))
 
-    async def update_ticket(self, ticket_id: int, **fields) -> Ticket | None:
+    async def update_ticket(self, ticket_id: int, actor: str = "system", **fields) -> Ticket | None:
+        """Change a ticket's fields. Once filed (not a draft being written during the call), every
+        change is a line of its history with the old and new values, in the same transaction."""
         async with self.sessions() as s, s.begin():
             ticket = await s.get(Ticket, ticket_id)
             if ticket is None:
                 return None
+            changes = {k: {"old": getattr(ticket, k), "new": v} for k, v in fields.items() if getattr(ticket, k) != v}
             for k, v in fields.items():
                 setattr(ticket, k, v)
+            if changes and not ticket.draft:
+                s.add(TicketEvent(ticket_id=ticket.id, actor=actor, action="edited",
+                                  detail=json.dumps({"changes": changes}, ensure_ascii=False, default=str)))
         return ticket

@@ -126,6 +126,13 @@ async def test_a_spoken_call_is_catalogued_transcribed_and_served_only_to_those_
             assert r.headers["Content-Range"] == f"bytes 0-99/{len(whole)}"
         async with sup.get(url(line, audio), headers={"Range": "bytes=1000-1999"}) as r:
             assert r.status == 206 and await r.read() == whole[1000:2000]
+        # A listener who never starts at byte 0 is audited all the same.
+        async with await session_for(line, "giamsat_b", await rec_store.user("giamsat_b", "supervisor")) as sup_b:
+            async with sup_b.get(url(line, audio), headers={"Range": "bytes=1-"}) as r:
+                assert r.status == 206 and await r.read() == whole[1:]
+            b_log = await get_json(sup_b, line, f"/api/recordings/audit?recording_id={entry['id']}")
+        assert [(a["action"], a["detail"].split()[-1]) for a in b_log if a["username"] == "giamsat_b"] == [
+            ("listen", "bytes=1-")]
         async with sup.get(url(line, audio + "?download=1")) as r:
             assert r.status == 200 and await r.read() == whole and "attachment" in r.headers["Content-Disposition"]
         # The operator who took the call may listen; another operator may not.

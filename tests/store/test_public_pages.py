@@ -146,6 +146,7 @@ async def test_hostile_input_is_stored_and_shown_as_text_or_refused(site):
         html = await r.text()
     assert "<script>alert" not in html and "&lt;script&gt;" in html and "onerror=alert(1)>" not in html
     assert r.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"] and r.headers["X-Frame-Options"] == "DENY"
     # 10 MB of content: refused with a clear message, nothing stored.
     status, html = await post(http, server, "/phan-anh", report_form(content="a" * (10 * 1024 * 1024)))
     assert status == 413 and "quá lớn" in html

@@ -88,3 +88,18 @@ async def test_the_result_notice_on_the_province_template(served):
     async with c["citizen"].post(server.make_url("/tra-cuu/thong-bao"), data={"code": t.code, "phone": "0900000000"}) as r:
         page = await r.text()
         assert r.status == 404 and "Phạm Thị Thu" not in page and "letter-result" not in page
+
+
+async def test_an_agency_copy_of_a_confidential_ticket_does_not_name_the_reporter(served):
+    profile, p, server, c = served
+    if profile == "dong_thap":
+        return  # no template in this province
+    t = await p.receive(datetime.now(timezone.utc), reporter_name="Lê Văn Kín", confidential=True)
+    t = await p.handling.act(t.id, "transfer", OPERATOR, Payload(agency_id=p.agency_id))
+    await p.handling.act(t.id, "answer", p.staff, Payload(result=RESULT))
+    await p.handling.act(t.id, "approve", Actor("lanhdao", frozenset({"agency", "leader"}), p.agency_id), Payload())
+    status, html, _ = await get(c, "dungle", server, f"/api/agency/tickets/{t.id}/letter")
+    assert status == 200 and t.code in html
+    assert "Lê Văn Kín" not in html and "thông tin được giữ bí mật" in html
+    status, staff_html, _ = await get(c, "op1", server, f"/api/tickets/{t.id}/letter")
+    assert status == 200 and "Lê Văn Kín" in staff_html  # the hotline sends it to the citizen

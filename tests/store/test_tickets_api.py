@@ -176,3 +176,43 @@ async def test_files_of_a_confidential_report_are_never_published(api):
     await p.handling.act(t.id, "transfer", OPERATOR, Payload(agency_id=p.agency_id), now=now)
     status, item = await upload(c["dien.luc"], server, t.id, [("anh.jpg", JPEG)], public=True)
     assert status == 200 and item["attachments"][0]["public"] is False
+
+
+async def test_every_edit_of_a_filed_ticket_is_in_its_history_with_old_and_new_values(api):
+    p, server, c = api
+    t = await p.receive(datetime.now(timezone.utc), caller_phone="0901000009", content="Nội dung ban đầu")
+    await p.store.update_ticket(t.id, "giamsat", caller_phone="0901000010", confidential=True,
+                                content="Nội dung đã sửa")
+    await p.store.update_ticket(t.id, "giamsat", content="Nội dung đã sửa")  # nothing changed: no line
+    status, detail = await call(c["op1"], server, "GET", f"/api/tickets/{t.id}")
+    assert status == 200
+    edits = [e for e in detail["history"] if e["action"] == "edited"]
+    assert len(edits) == 1 and edits[0]["actor"] == "giamsat"
+    assert edits[0]["detail"]["changes"] == {
+        "caller_phone": {"old": "0901000009", "new": "0901000010"},
+        "confidential": {"old": False, "new": True},
+        "content": {"old": "Nội dung ban đầu", "new": "Nội dung đã sửa"}}
+
+
+async def test_operators_read_state_secret_tickets_only_where_the_profile_allows(api, sessions):
+    p, server, c = api
+    t = await p.receive(datetime.now(timezone.utc), content="Nội dung liên quan bí mật nhà nước")
+    await p.store.update_ticket(t.id, "giamsat", state_secret=True)
+    accounts = Accounts(sessions)
+    await accounts.create_user("gs", "Giám sát", "supervisor", "mat-khau-dai-1")
+    token = await accounts.open_session((await accounts.authenticate("gs", "mat-khau-dai-1")).principal)
+    async with aiohttp.ClientSession(cookies={COOKIE: token}) as sup:
+        status, detail = await call(sup, server, "GET", f"/api/tickets/{t.id}")
+        assert status == 200 and detail["state_secret"] is True
+        status, waiting = await call(sup, server, "GET", "/api/tickets")
+        assert t.code in [w["code"] for w in waiting]
+    for method, path in (("GET", f"/api/tickets/{t.id}"), ("GET", f"/api/tickets/{t.id}/duplicate-candidates"),
+                         ("POST", f"/api/tickets/{t.id}/actions/answer_directly")):
+        status, body = await call(c["op1"], server, method, path, {} if method == "POST" else None)
+        assert status == 403 and "bí mật nhà nước" in body["error"], path
+    status, waiting = await call(c["op1"], server, "GET", "/api/tickets")
+    assert t.code not in [w["code"] for w in waiting]
+    # A province that lets its operators read them says so in its profile.
+    p.handling.profile.state_secret_readers.append("operator")
+    status, detail = await call(c["op1"], server, "GET", f"/api/tickets/{t.id}")
+    assert status == 200

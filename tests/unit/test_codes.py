@@ -21,3 +21,13 @@ def test_malformed_input_is_not_a_code():
     for bad in ["", "2611202", "261120290", "2611202a", "########"]:
         assert not is_valid_code(bad)
     assert luhn_check_digit("7992739871") == "3"  # the classic Luhn example
+
+
+def test_export_cells_that_a_spreadsheet_would_run_are_written_as_text():
+    from hotline.reports.export import _safe
+
+    for hostile in ("=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1", "\n=1", " =1+1",
+                    "\uff1d1+1"):
+        assert _safe(hostile) == "'" + hostile, hostile
+    for fine in ("Đèn đường hỏng", "0912345678", 42, None, "a=b"):
+        assert _safe(fine) == fine
