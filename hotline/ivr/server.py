@@ -17,6 +17,7 @@ from hotline.config.profile import Profile
 from hotline.ivr.agi import AgiChannel, FastAgiApplication
 from hotline.ivr.session import CallerHungUp, IvrSession
 from hotline.security.limits import RateLimiter
+from hotline.security.masking import mask_phone
 from hotline.settings import Settings
 from hotline.ticketing.store import TicketStore
 from hotline.workhours import WorkCalendar
@@ -48,7 +49,7 @@ class IvrServer:
         try:
             outcome = await self.session.run(ch, self.calendar.is_open(datetime.now(timezone.utc)))
         except CallerHungUp:
-            log.info("call %s from %s: hung up in the IVR", ch.linkedid, ch.caller)
+            log.info("call %s from %s: hung up in the IVR", ch.linkedid, mask_phone(ch.caller))
             return
         except Exception:
             # Never leave the caller in dead air: hand the call to the operator queue.
@@ -56,7 +57,7 @@ class IvrServer:
             outcome = self.session.to_queue(self.profile.menu.fallback_queue, "error", [])
         for name, value in outcome.variables().items():
             await ch.set_var(name, value)
-        log.info("call %s from %s: %s %s (%s) path=%s", ch.linkedid, ch.caller, outcome.action,
+        log.info("call %s from %s: %s %s (%s) path=%s", ch.linkedid, mask_phone(ch.caller), outcome.action,
                  outcome.queue or "", outcome.reason, "-".join(outcome.path))
 
     async def missed(self, request: Request) -> None:

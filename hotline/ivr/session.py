@@ -12,6 +12,7 @@ from typing import Awaitable, Callable, Protocol
 
 from hotline.config.menu import Menu
 from hotline.config.queues import QueuesFile
+from hotline.security.masking import mask_code
 from hotline.ticketing.codes import is_valid_code
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ class IvrSession:
             if not code:
                 continue
             if not is_valid_code(code, lk.code_length):
-                log.info("call %s: malformed ticket code %r", ch.linkedid, code)
+                log.info("call %s: malformed ticket code %r", ch.linkedid, mask_code(code))
                 await ch.set_var("HOTLINE_TICKET_STATUS", "invalid_code")
                 await ch.play([lk.invalid_code])
                 continue

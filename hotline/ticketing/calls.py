@@ -7,6 +7,7 @@ import logging
 
 from hotline.cti.bus import EventBus
 from hotline.cti.model import DomainEvent
+from hotline.security.masking import mask_code
 from hotline.ticketing.store import TicketStore
 
 log = logging.getLogger(__name__)
@@ -31,5 +32,5 @@ class CallTickets:
         c = event.data
         ticket = await self.store.draft_for_call(c["linkedid"], c.get("caller"), c.get("topic"), event.agent,
                                                  c.get("recording"))
-        log.info("call %s answered by %s: draft ticket %s", c["linkedid"], event.agent, ticket.code)
+        log.info("call %s answered by %s: draft ticket %s", c["linkedid"], event.agent, mask_code(ticket.code))
         await self.bus.publish(DomainEvent("ticket.draft", ticket_public(ticket), event.agent))

@@ -19,8 +19,15 @@ from hotline.config.profile import Profile
 from hotline.errors import Refused
 from hotline.notifications import sms as texts
 from hotline.notifications.outbox import enqueue
+from hotline.security.masking import mask_code
 from hotline.ticketing.deadlines import due_at
-from hotline.ticketing.models import Agency, AgencyContact, CoordinationRequest, Ticket, aware
+from hotline.ticketing.models import (
+    Agency,
+    AgencyContact,
+    CoordinationRequest,
+    Ticket,
+    aware,
+)
 from hotline.transfers.records import add_event
 
 log = logging.getLogger(__name__)
@@ -92,7 +99,7 @@ class Coordination:
                 enqueue(s, phone, texts.coordination_text(t.code, asking.name, due, self.profile.calendar.timezone),
                         "coordination", t.id)
             else:
-                log.warning("ticket %s: %s has no focal point to ask", t.code, helper.name)
+                log.warning("ticket %s: %s has no focal point to ask", mask_code(t.code), helper.name)
             return describe(r, helper.name)
 
     async def answer(self, request_id: int, agency_id: int, who: str, text: str,
@@ -115,7 +122,7 @@ class Coordination:
             add_event(s, t.id, who, "coordination_answered", agency=helper.name, answer=text[:2000], late=r.late)
             phone = await _phone(s, t.agency_id, "focal_point") if t.agency_id else None
             if phone:
-                enqueue(s, phone, texts.coordination_answered_text(t.code, helper.name), "coordination", t.id)
+                enqueue(s, phone, texts.coordination_answered_text(mask_code(t.code), helper.name), "coordination", t.id)
             return describe(r, helper.name)
 
     async def of_tickets(self, ticket_ids: list[int]) -> dict[int, list[dict]]:
@@ -172,6 +179,6 @@ class Coordination:
                 add_event(s, t.id, "system", "coordination_missed", agency=helper.name)
                 phone = await _phone(s, helper.id, "head") or await _phone(s, helper.id, "focal_point")
                 if phone:
-                    enqueue(s, phone, texts.coordination_late_text(t.code, helper.name), "coordination_late", t.id)
+                    enqueue(s, phone, texts.coordination_late_text(mask_code(t.code), helper.name), "coordination_late", t.id)
                 marked.append(request_id)
         return marked

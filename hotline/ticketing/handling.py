@@ -23,6 +23,7 @@ from hotline.config.profile import Profile
 from hotline.errors import Refused
 from hotline.notifications import sms as texts
 from hotline.notifications.outbox import enqueue, enqueue_to_citizen
+from hotline.security.masking import mask_code
 from hotline.ticketing.coordination import Coordination
 from hotline.ticketing.models import Agency, AgencyContact, Attachment, Ticket, aware
 from hotline.ticketing.result_letter import ResultLetters
@@ -220,7 +221,7 @@ class TicketHandling:
             contact = await self._contact(s, t.agency_id, "focal_point" if who == "focal_point" else "head")
             agency = await s.get(Agency, t.agency_id) if t.agency_id else None
             if contact is None or agency is None:
-                log.warning("ticket %s: no %s to notify for step %s", t.code, who, move.stage)
+                log.warning("ticket %s: no %s to notify for step %s", mask_code(t.code), who, move.stage)
                 continue
             if who == "focal_point":
                 topic = next((q.name for q in self.profile.queues.queues if q.topic == t.topic), None)
@@ -309,7 +310,7 @@ class TicketHandling:
             if contact is not None and contact.phone and contact.phone not in phones:
                 phones.append(contact.phone)
         if agency is None or not phones:
-            log.warning("ticket %s: no contact to remind at step %s", t.code, t.handling_stage)
+            log.warning("ticket %s: no contact to remind at step %s", mask_code(t.code), t.handling_stage)
             return False
         text = texts.reminder_text(t.code, agency.name, aware(t.due_at), self.profile.calendar.timezone)
         for phone in phones:
@@ -333,7 +334,7 @@ class TicketHandling:
         add_event(s, t.id, "system", "deadline_missed" if move.late else "deadline_passed",
                   **{"from": move.from_stage, "to": move.stage, "due_at": move.due_at})
         await self._notify(s, t, move)
-        log.info("ticket %s: deadline of %s passed -> %s", t.code, move.from_stage, move.stage)
+        log.info("ticket %s: deadline of %s passed -> %s", mask_code(t.code), move.from_stage, move.stage)
         return t.code, move.stage
 
     async def overdue(self, limit: int = 500) -> list[tuple[Ticket, str | None]]:

@@ -28,11 +28,12 @@ from hotline.cti.ami import ActionError, AmiBridge
 from hotline.cti.bus import EventBus
 from hotline.cti.model import DomainEvent
 from hotline.errors import Refused
+from hotline.security.masking import mask_code, mask_phone
 from hotline.settings import Settings
+from hotline.ticketing.handling import TicketHandling
 from hotline.ticketing.store import TicketStore
 from hotline.transfers.outcomes import FAILED, outcome_of_dial
 from hotline.transfers.records import TransferRecords, transfer_public
-from hotline.ticketing.handling import TicketHandling
 from hotline.transfers.slips import send_slip
 
 log = logging.getLogger(__name__)
@@ -197,7 +198,7 @@ class TransferService:
         if operator is not None and record.operator_id != operator:
             raise Refused(403, "Lượt chuyển này không phải của bạn")
         ticket, sms = await send_slip(self.sessions, self.handling, transfer_id, actor)
-        log.info("transfer slip for ticket %s to %s, due %s", ticket.code, sms.to_number, ticket.due_at)
+        log.info("transfer slip for ticket %s to %s, due %s", mask_code(ticket.code), mask_phone(sms.to_number), ticket.due_at)
         updated = transfer_public(await self.records.get(transfer_id))
         await self._publish(updated)
         return {"transfer": updated, "ticket": {"id": ticket.id, "code": ticket.code, "status": ticket.status,

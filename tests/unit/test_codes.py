@@ -31,3 +31,11 @@ def test_export_cells_that_a_spreadsheet_would_run_are_written_as_text():
         assert _safe(hostile) == "'" + hostile, hostile
     for fine in ("Đèn đường hỏng", "0912345678", 42, None, "a=b"):
         assert _safe(fine) == fine
+
+
+def test_logs_show_phone_numbers_and_codes_masked():
+    from hotline.security.masking import mask_code, mask_phone
+
+    assert mask_phone("0912345678") == "091****678" and mask_phone("+84 912 345 678") == "849*****678"
+    assert mask_code("26112029") == "26*****9"
+    assert mask_phone(None) == "" and mask_code("") == ""
