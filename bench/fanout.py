@@ -24,6 +24,7 @@ from websockets.asyncio.server import broadcast, serve
 from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.hub import Hub, message
 from hotline.agent_desktop.server import DesktopServer
+from hotline.asterisk.sip_auth import SipPasswords
 from hotline.config.profile import load_profile
 from hotline.cti.bus import EventBus
 from hotline.cti.model import CtiModel
@@ -90,7 +91,8 @@ async def hub_run(args, port: int) -> list[float]:
                      "Interface": f"PJSIP/op{i}", "Status": "1", "Paused": "0"})
     store = TicketStore(sessionmaker(engine))
     hub = Hub(bus, model, store)
-    server = DesktopServer(accounts, store, hub, None, profile, {}, 0)
+    sip = SipPasswords(sessionmaker(engine), work / "etc", [])
+    server = DesktopServer(accounts, store, hub, None, profile, sip, "ws://127.0.0.1:0/ws")
     runner = web.AppRunner(server.app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()

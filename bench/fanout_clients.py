@@ -14,7 +14,8 @@ from websockets.asyncio.client import connect
 
 async def client(url: str, cookie: str | None, seconds: float, latencies: list[float]) -> None:
     headers = {"Cookie": f"hl_session={cookie}"} if cookie else None
-    async with connect(url, additional_headers=headers, max_size=2**22) as ws:
+    origin = "http://" + url.split("://", 1)[1].split("/", 1)[0]  # the desktop checks the page's origin
+    async with connect(url, additional_headers=headers, origin=origin, max_size=2**22) as ws:
         deadline = time.time() + seconds
         while True:
             remaining = deadline - time.time()

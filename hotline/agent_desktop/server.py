@@ -17,7 +17,7 @@ from hotline.agent_desktop.accounts import Accounts, Principal
 from hotline.agent_desktop.auth import COOKIE, error, path_id, refusals, requires
 from hotline.agent_desktop.hub import Hub
 from hotline.agent_desktop.openapi import openapi_document
-from hotline.agent_desktop.validation import PasswordChange, TicketEdit, parse_body
+from hotline.agent_desktop.validation import ListenIn, PasswordChange, PauseIn, TicketEdit, parse_body
 from hotline.asterisk.sip_auth import SipPasswords
 from hotline.config.profile import Profile
 from hotline.cti.ami import ActionError, AmiBridge
@@ -218,10 +218,7 @@ class DesktopServer:
     @requires("operator")
     async def agent_pause(self, request: web.Request) -> web.Response:
         op = request["principal"].operator_id
-        try:
-            reason = str((await request.json()).get("reason", ""))
-        except ValueError:
-            return error(400, "Dữ liệu không hợp lệ")
+        reason = (await parse_body(request, PauseIn)).reason
         if reason not in PAUSE_REASONS:
             return error(400, f"Lý do tạm nghỉ không hợp lệ; chọn một trong: {', '.join(PAUSE_REASONS)}")
         try:
@@ -279,13 +276,8 @@ class DesktopServer:
     @requires("supervisor", "admin")
     async def supervisor_listen(self, request: web.Request) -> web.Response:
         phone = request["principal"].operator_id
-        try:
-            body = await request.json()
-            linkedid, mode = str(body["linkedid"]), str(body.get("mode", "listen"))
-        except (ValueError, KeyError, TypeError):
-            return error(400, "Cần linkedid và mode (listen hoặc whisper)")
-        if mode not in ("listen", "whisper"):
-            return error(400, "mode phải là listen hoặc whisper")
+        body = await parse_body(request, ListenIn)
+        linkedid, mode = body.linkedid, body.mode
         if not phone or phone not in self.phones:
             return error(409, "Tài khoản giám sát chưa được gán máy điện thoại")
         call = self.cti.model.calls.get(linkedid)
@@ -301,14 +293,14 @@ class DesktopServer:
 
     # -- websocket -------------------------------------------------------------------------------
     async def websocket(self, request: web.Request) -> web.StreamResponse:
-        # A page of another site must not open a socket with this site's cookie.
-        origin = request.headers.get("Origin")
-        if origin is None or origin.split("://", 1)[-1] != request.host:
-            return error(403, "Nguồn kết nối không được phép")
         token = request.cookies.get(COOKIE)
         p = await self.accounts.session_user(token)
         if p is None:
             return error(401, "Chưa đăng nhập hoặc phiên đã hết hạn")
+        # A page of another site must not open a socket with this site's cookie.
+        origin = request.headers.get("Origin")
+        if origin is None or origin.split("://", 1)[-1] != request.host:
+            return error(403, "Nguồn kết nối không được phép", "origin_refused")
         if p.must_change_password:
             return error(403, "Bạn cần đổi mật khẩu trước khi tiếp tục")
         ws = web.WebSocketResponse(heartbeat=20)

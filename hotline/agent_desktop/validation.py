@@ -7,6 +7,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hotline.errors import Refused
@@ -49,6 +51,19 @@ class TicketEdit(BaseModel):
     def _nfc(cls, v: str | None) -> str | None:
         # Vietnamese typed on different keyboards arrives composed or decomposed: store NFC.
         return unicodedata.normalize("NFC", v) if v is not None else v
+
+
+class PauseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(..., max_length=40)
+
+
+class ListenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    linkedid: str = Field(..., min_length=1, max_length=64)
+    mode: Literal["listen", "whisper"] = "listen"
 
 
 class PasswordChange(BaseModel):

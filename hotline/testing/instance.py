@@ -15,13 +15,18 @@ from pathlib import Path
 from panoramisk import Manager
 
 
-def ports_free(base: int, count: int = 5) -> bool:
+def ports_free(base: int, count: int = 7) -> bool:
+    """Nothing of another instance on base..base+count: IPv4 loopback, and the IPv6 loopback where
+    the softphones' WebSocket binds (base+2) by default."""
     for port in range(base, base + count):
-        for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
-            with socket.socket(socket.AF_INET, kind) as s:
+        for family, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+            for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
                 try:
-                    s.bind(("127.0.0.1", port))
-                except OSError:
+                    with socket.socket(family, kind) as s:
+                        s.bind((host, port))
+                except OSError as exc:
+                    if family == socket.AF_INET6 and exc.errno in (97, 99):  # no IPv6 (loopback) here
+                        break
                     return False
     return True
 

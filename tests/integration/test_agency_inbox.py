@@ -103,7 +103,7 @@ async def test_the_focal_point_answers_in_the_agency_inbox(playwright_session, d
         for path in ("/api/supervisor/state", "/api/agencies", "/api/calls/x/ticket"):
             async with agency.get(url(desktop_line, path)) as r:
                 assert r.status == 403, path
-        ws = await agency.ws_connect(url(desktop_line, "/ws"))
+        ws = await agency.ws_connect(url(desktop_line, "/ws"), origin=url(desktop_line, ""))
         hello = await ws.receive_json(timeout=5)
         assert "snapshot" not in hello["data"]  # no live calls for agencies
         await ws.close()

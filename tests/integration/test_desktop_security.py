@@ -12,14 +12,15 @@ API_GETS = ["/api/me", "/api/openapi.json", "/api/sip-credentials", "/api/pause-
             "/api/calls/123.4/transfers", "/api/supervisor/overdue", "/api/agency/tickets", "/api/tickets/1",
             "/api/tickets/1/duplicate-candidates", "/api/reports", "/api/reports/export?format=csv",
             "/api/tickets/1/attachments/1", "/api/agency/tickets/1/attachments/1", "/api/agency/coordination",
-            "/api/agency/partners", "/api/agency/tickets/1/letter", "/api/tickets/1/letter"]
+            "/api/agency/partners", "/api/agency/tickets/1/letter", "/api/tickets/1/letter", "/api/users"]
 API_POSTS = ["/api/logout", "/api/agent/login", "/api/agent/logout", "/api/agent/pause", "/api/agent/unpause",
              "/api/supervisor/listen", "/api/agencies", "/api/calls/123.4/transfers", "/api/transfers/1/complete",
              "/api/transfers/1/cancel", "/api/transfers/1/slip", "/api/agency/tickets/1/answer",
              "/api/agencies/1/accounts", "/api/tickets", "/api/tickets/1/actions/transfer",
              "/api/tickets/1/duplicate-of", "/api/agency/tickets/1/actions/return",
              "/api/agency/tickets/1/attachments", "/api/agency/tickets/1/coordination",
-             "/api/agency/coordination/1/answer"]
+             "/api/agency/coordination/1/answer", "/api/password", "/api/users", "/api/users/1/disable",
+             "/api/users/1/enable", "/api/users/1/reset-password", "/api/users/1/unlock"]
 
 
 async def test_without_a_session_everything_is_refused(desktop_line):
@@ -30,8 +31,9 @@ async def test_without_a_session_everything_is_refused(desktop_line):
         for path in API_POSTS:
             async with http.post(url(desktop_line, path), json={}) as r:
                 assert r.status == 401, path
-        async with http.put(url(desktop_line, "/api/tickets/1"), json={}) as r:
-            assert r.status == 401
+        for path in ("/api/tickets/1", "/api/users/1"):
+            async with http.put(url(desktop_line, path), json={}) as r:
+                assert r.status == 401, path
         with pytest.raises(aiohttp.WSServerHandshakeError) as err:
             await http.ws_connect(url(desktop_line, "/ws"))
         assert err.value.status == 401
@@ -80,7 +82,7 @@ async def test_a_supervisor_without_a_phone_gets_no_credentials_but_sees_the_sta
         async with http.get(url(desktop_line, "/api/openapi.json")) as r:
             doc = await r.json()
             assert doc["openapi"].startswith("3.") and "/api/tickets/{id}" in doc["paths"]
-        ws = await http.ws_connect(url(desktop_line, "/ws"))
+        ws = await http.ws_connect(url(desktop_line, "/ws"), origin=url(desktop_line, ""))
         hello = await ws.receive_json(timeout=5)
         assert hello["v"] == 1 and hello["type"] == "hello" and "snapshot" in hello["data"]
         stats = await ws.receive_json(timeout=5)
@@ -100,7 +102,7 @@ async def test_an_expired_session_closes_the_websocket(desktop_line, store):
     password = await store.user("gs2", "supervisor")
     http = await session_for(desktop_line, "gs2", password)
     try:
-        ws = await http.ws_connect(url(desktop_line, "/ws"))
+        ws = await http.ws_connect(url(desktop_line, "/ws"), origin=url(desktop_line, ""))
         assert (await ws.receive_json(timeout=5))["type"] == "hello"
         async with store.accounts.sessions() as s, s.begin():  # the session runs out
             await s.execute(update(WebSession).values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
