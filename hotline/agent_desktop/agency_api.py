@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -12,16 +10,9 @@ from hotline.agencies.inbox import AgencyInbox
 from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.attachments_http import read_form, send_document, send_file
 from hotline.agent_desktop.auth import error, path_id, requires
-from hotline.agent_desktop.validation import ActionIn, parse_body
+from hotline.agent_desktop.validation import ActionIn, parse_body, required_text
+from hotline.security.passwords import policy_problem
 from hotline.ticketing.handling import Actor, Payload
-
-
-def _required_text(cls, v: str) -> str:
-    """Vietnamese text in one Unicode form, not blank."""
-    v = unicodedata.normalize("NFC", v).strip()
-    if not v:
-        raise ValueError("không được để trống")
-    return v
 
 
 class AnswerIn(BaseModel):
@@ -29,7 +20,7 @@ class AnswerIn(BaseModel):
 
     result: str = Field(..., min_length=1, max_length=20000)
 
-    _text = field_validator("result")(_required_text)
+    _text = field_validator("result")(required_text)
 
 
 class CoordinationIn(BaseModel):
@@ -38,7 +29,7 @@ class CoordinationIn(BaseModel):
     agency_id: int = Field(..., ge=1, le=10**9)
     question: str = Field(..., min_length=1, max_length=5000)
 
-    _text = field_validator("question")(_required_text)
+    _text = field_validator("question")(required_text)
 
 
 class CoordinationAnswerIn(BaseModel):
@@ -46,7 +37,7 @@ class CoordinationAnswerIn(BaseModel):
 
     answer: str = Field(..., min_length=1, max_length=20000)
 
-    _text = field_validator("answer")(_required_text)
+    _text = field_validator("answer")(required_text)
 
 
 class AgencyAccountIn(BaseModel):
@@ -147,6 +138,9 @@ class AgencyApi:
         if found is None:
             return error(404, "Không có cơ quan này")
         body = await parse_body(request, AgencyAccountIn)
+        problem = policy_problem(body.username, body.password)
+        if problem:
+            return error(400, problem)
         if await self.accounts.user_exists(body.username):
             return error(409, "Tên đăng nhập đã có")
         await self.accounts.create_user(body.username, body.full_name, "agency", body.password,

@@ -5,7 +5,6 @@ lift a lock-out. Ending someone's access closes their sockets and softphone at o
 from __future__ import annotations
 
 import json
-import unicodedata
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -13,21 +12,12 @@ from sqlalchemy import select
 
 from hotline.agent_desktop.accounts import ROLES, Accounts
 from hotline.agent_desktop.auth import path_id, requires
-from hotline.agent_desktop.validation import parse_body
+from hotline.agent_desktop.validation import parse_body, required_text
 from hotline.errors import Refused
 from hotline.security.passwords import temporary_password
 from hotline.ticketing.models import Agency, User
 
 ROLE_PATTERN = "^(" + "|".join(ROLES) + ")$"
-
-
-def _name(cls, v: str | None) -> str | None:
-    if v is None:
-        return v
-    v = unicodedata.normalize("NFC", v).strip()
-    if not v:
-        raise ValueError("không được để trống")
-    return v
 
 
 class UserIn(BaseModel):
@@ -40,7 +30,7 @@ class UserIn(BaseModel):
     agency_id: int | None = Field(None, ge=1, le=10**9)
     agency_leader: bool = False
 
-    _n = field_validator("full_name")(_name)
+    _n = field_validator("full_name")(required_text)
 
 
 class UserChange(BaseModel):
@@ -52,7 +42,7 @@ class UserChange(BaseModel):
     agency_id: int | None = Field(None, ge=1, le=10**9)
     agency_leader: bool | None = None
 
-    _n = field_validator("full_name")(_name)
+    _n = field_validator("full_name")(required_text)
 
 
 class UsersApi:

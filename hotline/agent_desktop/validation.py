@@ -34,6 +34,17 @@ FIELD_NAMES = {"reporter_name": "Họ tên", "caller_phone": "Số điện tho�
                "operator_id": "Máy điện thoại"}
 
 
+def required_text(cls, v: str | None) -> str | None:
+    """A field validator: Vietnamese text in one Unicode form (NFC), not blank (None passes: an
+    optional field left out)."""
+    if v is None:
+        return v
+    v = unicodedata.normalize("NFC", v).strip()
+    if not v:
+        raise ValueError("không được để trống")
+    return v
+
+
 class TicketEdit(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 

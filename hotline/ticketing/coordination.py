@@ -122,7 +122,7 @@ class Coordination:
             add_event(s, t.id, who, "coordination_answered", agency=helper.name, answer=text[:2000], late=r.late)
             phone = await _phone(s, t.agency_id, "focal_point") if t.agency_id else None
             if phone:
-                enqueue(s, phone, texts.coordination_answered_text(mask_code(t.code), helper.name), "coordination", t.id)
+                enqueue(s, phone, texts.coordination_answered_text(t.code, helper.name), "coordination", t.id)
             return describe(r, helper.name)
 
     async def of_tickets(self, ticket_ids: list[int]) -> dict[int, list[dict]]:
@@ -179,6 +179,6 @@ class Coordination:
                 add_event(s, t.id, "system", "coordination_missed", agency=helper.name)
                 phone = await _phone(s, helper.id, "head") or await _phone(s, helper.id, "focal_point")
                 if phone:
-                    enqueue(s, phone, texts.coordination_late_text(mask_code(t.code), helper.name), "coordination_late", t.id)
+                    enqueue(s, phone, texts.coordination_late_text(t.code, helper.name), "coordination_late", t.id)
                 marked.append(request_id)
         return marked

@@ -1,0 +1,42 @@
+"""Pure pieces of the protections: the sliding-window limiter, the password policy, the client
+address behind a trusted proxy, Vietnamese mobile numbers for citizen SMS."""
+
+import pytest
+
+from hotline.notifications.outbox import vietnamese_mobile
+from hotline.security.limits import RateLimiter
+from hotline.security.passwords import policy_problem
+
+
+def test_the_limiter_counts_in_a_sliding_window_per_key():
+    now = [1000.0]
+    limiter = RateLimiter(3, 60, clock=lambda: now[0])
+    assert [limiter.take("a") for _ in range(4)] == [None, None, None, 60]
+    assert limiter.take("b") is None  # another key is not affected
+    now[0] += 30
+    assert limiter.retry_after("a") == 30
+    now[0] += 30.5
+    assert limiter.take("a") is None  # the first hits left the window
+
+
+def test_the_limiter_forgets_keys_rather_than_grow_without_bound():
+    now = [0.0]
+    limiter = RateLimiter(1, 10, max_keys=100, clock=lambda: now[0])
+    for i in range(1000):
+        limiter.hit(f"k{i}")
+    assert len(limiter._hits) <= 100
+
+
+@pytest.mark.parametrize("password, problem", [
+    ("ngắn", "ít nhất 10"), ("tongdaivien1-quantri", "tên đăng nhập"), ("1234567890", "phổ biến"),
+    ("matkhau123", "phổ biến"), ("aaaaaaaaaaaa", "phổ biến"), ("Sông Tiền chảy qua 2026", None)])
+def test_the_password_policy(password, problem):
+    found = policy_problem("quantri", password)
+    assert (found is None) if problem is None else (problem in found), found
+
+
+def test_citizen_sms_go_to_vietnamese_mobiles_only():
+    assert vietnamese_mobile("098 765 4321") == "0987654321"
+    assert vietnamese_mobile("+84 912 345 678") == "0912345678"
+    for number in ("+1 202 555 0143", "02773851001", "0123", "", None, "0912345678901"):
+        assert vietnamese_mobile(number) is None, number
