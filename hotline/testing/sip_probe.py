@@ -112,12 +112,12 @@ async def over_udp(method: str, user: str, target: str, source: str = "127.0.0.1
         sock.close()
 
 
-async def over_websocket(ws_url: str, user: str, password: str | None, timeout: float = 5) -> int:
-    """REGISTER over Asterisk's SIP WebSocket, as a browser softphone does."""
+async def over_websocket(ws_url: str, user: str, password: str | None, timeout: float = 5, ssl=None) -> int:
+    """REGISTER over Asterisk's SIP WebSocket (or a TLS proxy's, with `ssl`), as a browser does."""
     import websockets
 
     host = re.sub(r"^wss?://", "", ws_url).split("/")[0]
-    async with websockets.connect(ws_url, subprotocols=["sip"]) as ws:
+    async with websockets.connect(ws_url, subprotocols=["sip"], ssl=ssl) as ws:
         req = SipRequest("REGISTER", user, host.rsplit(":", 1)[0], "WS", "probe.invalid")  # [::1] kept bracketed
 
         async def recv() -> str:
