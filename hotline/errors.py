@@ -11,9 +11,10 @@ class Refused(Exception):
     """A request the domain refuses, with the HTTP status that says why (400 bad input, 403 not
     yours, 404 unknown, 409 not now, 502 Asterisk refused) and a message for the user."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, code: str | None = None):
         super().__init__(message)
         self.status = status
+        self.code = code  # a stable id for clients; unset: one derived from the status
 
 
 class ConfigError(Exception):

@@ -9,13 +9,16 @@ from hotline.errors import Refused
 COOKIE = "hl_session"
 
 
+# The stable machine-readable `code` of an error, by status, where a route gives none of its own.
+CODES = {400: "invalid_input", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict",
+         410: "gone", 413: "body_too_large", 415: "unsupported_media_type", 422: "refused_input",
+         423: "account_locked", 429: "rate_limited", 502: "telephony_refused"}
+
+
 def error(status: int, message: str, code: str | None = None) -> web.Response:
-    """The JSON error every route answers with: a Vietnamese message, and for errors a client acts
-    on, a stable machine-readable `code`."""
-    body = {"error": message}
-    if code:
-        body["code"] = code
-    return web.json_response(body, status=status)
+    """The JSON error every route answers with: a Vietnamese message for the user and a stable
+    machine-readable `code` for the client (a specific one where a client acts on it)."""
+    return web.json_response({"error": message, "code": code or CODES.get(status, "error")}, status=status)
 
 
 @web.middleware
@@ -24,7 +27,7 @@ async def refusals(request: web.Request, handler):
     try:
         return await handler(request)
     except Refused as exc:
-        return error(exc.status, str(exc))
+        return error(exc.status, str(exc), exc.code)
 
 
 def path_id(request: web.Request, name: str, unknown: str) -> int:

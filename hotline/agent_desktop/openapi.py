@@ -62,8 +62,9 @@ def _writes(paths: dict) -> dict:
 def _schemas() -> dict:
     _, doc = models_json_schema([(m, "validation") for m in MODELS], ref_template="#/components/schemas/{model}")
     schemas = doc.get("$defs", {})
-    schemas["Error"] = {"type": "object", "required": ["error"],
-                        "properties": {"error": {"type": "string"}, "code": {"type": "string"}}}
+    schemas["Error"] = {"type": "object", "required": ["error", "code"],
+                        "properties": {"error": {"type": "string", "description": "Vietnamese, for the user"},
+                                       "code": {"type": "string", "description": "stable id, for the client"}}}
     return schemas
 
 
