@@ -26,6 +26,15 @@ OPERATOR_KINDS = {"call.offered", "call.answered", "call.ended", "call.missed", 
                   "transfer.updated"}
 
 
+def pop_view(t) -> dict:
+    """A previous ticket as the screen pop shows it: a state-secret one by its code and status
+    only (who may read it opens it from the ticket page, where the profile's rule applies)."""
+    view = ticket_public(t)
+    if t.state_secret:
+        view.update(content=None, address=None, reporter_name=None, email=None, state_secret=True)
+    return view
+
+
 def message(kind: str, data: dict) -> str:
     return json.dumps({"v": SCHEMA_VERSION, "type": kind, "ts": datetime.now(timezone.utc).isoformat(),
                        "data": data}, ensure_ascii=False, default=str)
@@ -117,7 +126,7 @@ class Hub:
         data = event.data
         if event.kind == "call.offered":
             previous = await self.store.previous_tickets(data.get("caller", ""))
-            data = {**data, "previous_tickets": [ticket_public(t) for t in previous]}
+            data = {**data, "previous_tickets": [pop_view(t) for t in previous]}
         text = message(event.kind, data)
         await asyncio.gather(*(self._send(ws, text) for ws in targets))
 
@@ -152,7 +161,7 @@ class Hub:
             if call:
                 ticket = await self.store.ticket_for_call(call.linkedid)
                 data["ticket"] = ticket_public(ticket) if ticket else None
-                data["previous_tickets"] = [ticket_public(t) for t in await self.store.previous_tickets(call.caller)]
+                data["previous_tickets"] = [pop_view(t) for t in await self.store.previous_tickets(call.caller)]
         elif p.role in ("supervisor", "admin"):
             data["snapshot"] = self.model.snapshot()  # agencies get no live call data
         await ws.send_str(message("hello", data))

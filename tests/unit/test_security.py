@@ -40,3 +40,19 @@ def test_citizen_sms_go_to_vietnamese_mobiles_only():
     assert vietnamese_mobile("+84 912 345 678") == "0912345678"
     for number in ("+1 202 555 0143", "02773851001", "0123", "", None, "0912345678901"):
         assert vietnamese_mobile(number) is None, number
+
+
+def test_the_screen_pop_shows_a_state_secret_ticket_by_code_and_status_only():
+    from datetime import datetime, timezone
+
+    from hotline.agent_desktop.hub import pop_view
+    from hotline.ticketing.models import Ticket
+
+    t = Ticket(id=7, code="26112029", status="in_progress", draft=False, topic="infrastructure",
+               caller_phone="0912345678", reporter_name="Lê Văn Kín", content="Nội dung mật", state_secret=True,
+               confidential=False, created_at=datetime.now(timezone.utc))
+    view = pop_view(t)
+    assert (view["code"], view["status"], view["state_secret"]) == ("26112029", "in_progress", True)
+    assert view["content"] is None and view["reporter_name"] is None
+    t.state_secret = False
+    assert pop_view(t)["content"] == "Nội dung mật"

@@ -26,7 +26,7 @@ function showPop(call, previous) {
   list.replaceChildren();
   for (const t of previous || []) {
     const li = document.createElement("li");
-    li.textContent = `${t.code} · ${Hotline.time(t.created_at)} · ${Hotline.topics[t.topic] || t.topic || ""} · ${t.status} — ${(t.content || "").slice(0, 120)}`;
+    li.textContent = `${t.code} · ${Hotline.time(t.created_at)} · ${Hotline.topics[t.topic] || t.topic || ""} · ${t.status} — ${t.state_secret ? "(nội dung bí mật nhà nước)" : (t.content || "").slice(0, 120)}`;
     list.append(li);
   }
 }
