@@ -132,7 +132,9 @@ class TicketsApi:
 
     @requires(*STAFF)
     async def candidates(self, request: web.Request) -> web.Response:
-        candidates = await self.duplicates.candidates(await self._readable(request))
+        readers = self.handling.profile.state_secret_readers
+        candidates = await self.duplicates.candidates(await self._readable(request),
+                                                      include_secret=request["principal"].role in readers)
         return web.json_response(candidates)
 
     @requires(*STAFF)

@@ -52,7 +52,7 @@ class Duplicates:
         self.window = timedelta(days=window_days)
         self.citizen_sms_per_day = citizen_sms_per_day
 
-    async def candidates(self, ticket_id: int, limit: int = 5) -> list[dict]:
+    async def candidates(self, ticket_id: int, limit: int = 5, include_secret: bool = True) -> list[dict]:
         async with self.sessions() as s:
             t = await s.get(Ticket, ticket_id)
             if t is None:
@@ -66,6 +66,8 @@ class Duplicates:
                  .order_by(Ticket.created_at.desc()).limit(2000))
             if conds:
                 q = q.where(or_(*conds))
+            if not include_secret:  # the reader's role may not see state-secret tickets
+                q = q.where(Ticket.state_secret.is_(False))
             rows = list(await s.scalars(q))
         scored = sorted(((score(t, o), o) for o in rows), key=lambda x: -x[0])
         return [{"id": o.id, "code": o.code, "score": sc, "topic": o.topic, "address": o.address,

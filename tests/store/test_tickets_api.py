@@ -212,6 +212,13 @@ async def test_operators_read_state_secret_tickets_only_where_the_profile_allows
         assert status == 403 and "bí mật nhà nước" in body["error"] and body["code"] == "forbidden", path
     status, waiting = await call(c["op1"], server, "GET", "/api/tickets")
     assert t.code not in [w["code"] for w in waiting]
+    # Nor among the duplicate candidates of a ticket the operator may read.
+    same = await p.receive(datetime.now(timezone.utc), content="Nội dung liên quan bí mật nhà nước")
+    status, found = await call(c["op1"], server, "GET", f"/api/tickets/{same.id}/duplicate-candidates")
+    assert status == 200 and t.code not in [f["code"] for f in found]
+    async with aiohttp.ClientSession(cookies={COOKIE: token}) as sup:
+        status, found = await call(sup, server, "GET", f"/api/tickets/{same.id}/duplicate-candidates")
+        assert t.code in [f["code"] for f in found]
     # A province that lets its operators read them says so in its profile.
     p.handling.profile.state_secret_readers.append("operator")
     status, detail = await call(c["op1"], server, "GET", f"/api/tickets/{t.id}")
