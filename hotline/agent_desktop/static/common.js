@@ -22,8 +22,12 @@ const Hotline = {
       const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
       ws.onmessage = (ev) => onMessage(JSON.parse(ev.data));
       ws.onopen = () => { delay = 500; };
-      ws.onclose = (ev) => {
+      ws.onclose = async (ev) => {
         if (ev.code === 4401) { location.href = "/login"; return; }
+        // Closed otherwise (network, restart): reconnect, unless the session has ended meanwhile.
+        try {
+          if ((await fetch("/api/me")).status === 401) { location.href = "/login"; return; }
+        } catch (e) { /* the server is unreachable: keep trying */ }
         setTimeout(open, delay); delay = Math.min(delay * 2, 10000);
       };
       Hotline.socket = ws;
