@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import os
 import secrets
@@ -91,6 +92,13 @@ async def prepare(settings: Settings) -> Prepared:
         problem = check_model(settings.model_path)
         if problem:
             raise ConfigError(f"{settings.home / SETTINGS_FILE}: transcription.model: {problem}")
+    overlap = [n for n in settings.operator_networks if any(
+        ipaddress.ip_network(n, strict=False).overlaps(ipaddress.ip_network(t, strict=False))
+        for t in settings.trunk_match if ipaddress.ip_network(n, strict=False).version
+        == ipaddress.ip_network(t, strict=False).version)]
+    if overlap:
+        log.warning("operator_networks %s overlap trunk_match: softphone credentials would also register over "
+                    "UDP from there (give ws_bind an address of its own, e.g. ::1)", ", ".join(overlap))
     creds = load_or_create(settings.secrets_file)
     engine = make_engine(settings.db_url)
     await migrate(engine)
