@@ -32,7 +32,7 @@ from hotline.asterisk.moh import build_moh
 from hotline.asterisk.process import ManagedAsterisk
 from hotline.asterisk.sip_auth import SipPasswords
 from hotline.config.profile import Profile, load_profile
-from hotline.credentials import Credentials, load_or_create
+from hotline.credentials import Credentials, load_or_create, write_private
 from hotline.cti.ami import AmiBridge
 from hotline.cti.bus import EventBus
 from hotline.ivr.prompts import build_prompts
@@ -203,10 +203,8 @@ async def demo_accounts(settings: Settings, accounts: Accounts, profile: Profile
         if not await accounts.user_exists(username):
             await accounts.create_user(username, name, role, known[username], operator_id,
                                        agency_id=agency_id if role == "agency" else None)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write("# Demo accounts of this installation: username = password\n")
-        f.writelines(f'{u} = "{p}"\n' for u, p in known.items())
+    write_private(path, "# Demo accounts of this installation: username = password\n"
+                  + "".join(f'{u} = "{p}"\n' for u, p in known.items()))
     return known
 
 

@@ -19,6 +19,17 @@ class Credentials:
     ami_secret: str
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write a file only this account may read (0600), whole or not at all (through a temporary
+    file), whatever the process's umask."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
 def _token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -36,14 +47,8 @@ def load_or_create(path: Path) -> Credentials:
         del data["sip"]
         changed = True
     if changed:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lines = ["# Generated at set-up; keep private.", "[ami]", f'user = "{ami["user"]}"',
-                 f'secret = "{ami["secret"]}"']
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write("\n".join(lines) + "\n")
-        os.replace(tmp, path)
+        write_private(path, "\n".join(["# Generated at set-up; keep private.", "[ami]", f'user = "{ami["user"]}"',
+                                       f'secret = "{ami["secret"]}"']) + "\n")
     return Credentials(
         ami_user=ami["user"],
         ami_secret=os.environ.get("HOTLINE_AMI_SECRET", ami["secret"]),

@@ -108,9 +108,7 @@ class Accounts:
 
     async def get_user(self, user_id: int) -> dict:
         async with self.sessions() as s:
-            user = await s.get(User, user_id)
-            if user is None:
-                raise Refused(404, "Không có tài khoản này")
+            user = await _user(s, user_id)
             return user_view(user)
 
     async def set_password(self, username: str, password: str, must_change: bool = False) -> None:
@@ -126,9 +124,7 @@ class Accounts:
     async def update_user(self, user_id: int, **changes) -> dict:
         """Change name, role, softphone, agency. A changed role or softphone ends the user's sessions."""
         async with self.sessions() as s, s.begin():
-            user = await s.get(User, user_id)
-            if user is None:
-                raise Refused(404, "Không có tài khoản này")
+            user = await _user(s, user_id)
             before = _principal(user)
             for name, value in changes.items():
                 setattr(user, name, value)
@@ -144,9 +140,7 @@ class Accounts:
 
     async def set_active(self, user_id: int, active: bool) -> dict:
         async with self.sessions() as s, s.begin():
-            user = await s.get(User, user_id)
-            if user is None:
-                raise Refused(404, "Không có tài khoản này")
+            user = await _user(s, user_id)
             user.active, user.disabled_at = active, None if active else utcnow()
             if not active:
                 await s.execute(delete(WebSession).where(WebSession.user_id == user_id))
@@ -160,9 +154,7 @@ class Accounts:
         password = temporary_password()
         pw_hash = await self.hasher.hash(password)
         async with self.sessions() as s, s.begin():
-            user = await s.get(User, user_id)
-            if user is None:
-                raise Refused(404, "Không có tài khoản này")
+            user = await _user(s, user_id)
             user.password_hash, user.must_change_password, user.password_changed_at = pw_hash, True, utcnow()
             user.failed_logins, user.locked_until = 0, None
             await s.execute(delete(WebSession).where(WebSession.user_id == user_id))
@@ -172,9 +164,7 @@ class Accounts:
 
     async def unlock(self, user_id: int) -> dict:
         async with self.sessions() as s, s.begin():
-            user = await s.get(User, user_id)
-            if user is None:
-                raise Refused(404, "Không có tài khoản này")
+            user = await _user(s, user_id)
             user.failed_logins, user.locked_until = 0, None
             return user_view(user)
 
@@ -291,6 +281,13 @@ class Accounts:
         async with self.sessions() as s:
             rows = await s.scalars(select(AgentLogin))
             return {r.operator_id: ([q for q in r.queues.split(",") if q], r.paused, r.pause_reason) for r in rows}
+
+
+async def _user(s, user_id: int) -> User:
+    user = await s.get(User, user_id)
+    if user is None:
+        raise Refused(404, "Không có tài khoản này")
+    return user
 
 
 def _check_role(role: str, agency_id: int | None) -> None:

@@ -27,10 +27,6 @@ def _date(value: str | None, name: str) -> date | None:
         raise Refused(400, f"{name}: ngày phải có dạng YYYY-MM-DD") from None
 
 
-def _address(request: web.Request) -> str:
-    return client_address(request)
-
-
 class RecordingsApi:
     def __init__(self, accounts: Accounts, library: RecordingLibrary):
         self.accounts = accounts
@@ -68,7 +64,7 @@ class RecordingsApi:
         (whatever byte it starts from) and per download (`?download=1`)."""
         download = request.query.get("download") == "1"
         path, mime = await self.library.audio(request["principal"], path_id(request, "id", NOT_FOUND),
-                                              "download" if download else "listen", _address(request),
+                                              "download" if download else "listen", client_address(request),
                                               request.headers.get("Range", "")[:100])
         headers = {"Content-Type": mime, "Cache-Control": "private, no-store"}
         if download:
@@ -79,20 +75,20 @@ class RecordingsApi:
     async def grant(self, request: web.Request) -> web.Response:
         body = await parse_body(request, GrantIn)
         out = await self.library.grant(request["principal"], path_id(request, "id", NOT_FOUND), body.agency_id,
-                                       body.note.strip(), _address(request))
+                                       body.note.strip(), client_address(request))
         return web.json_response(out, status=201)
 
     @requires("supervisor", "admin")
     async def revoke(self, request: web.Request) -> web.Response:
         await self.library.revoke(request["principal"], path_id(request, "id", "Không có quyền nghe này"),
-                                  _address(request))
+                                  client_address(request))
         return web.json_response({"revoked": True})
 
     @requires("supervisor", "admin")
     async def verify(self, request: web.Request) -> web.Response:
         body = await parse_body(request, VerificationIn)
         out = await self.library.verify(request["principal"], path_id(request, "id", NOT_FOUND), body.verdict,
-                                        body.comment.strip(), _address(request))
+                                        body.comment.strip(), client_address(request))
         return web.json_response(out, status=201)
 
     @requires("supervisor", "admin")

@@ -9,7 +9,6 @@ the file on a reload of res_pjsip, so an old password stops registering at once.
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from hotline.credentials import write_private
 from hotline.ticketing.models import SipPassword, utcnow
 
 AUTH_FILE = "pjsip_auth.conf"
@@ -56,8 +56,8 @@ class SipPasswords:
             await self._apply()
         return password
 
-    async def revoke_user(self, user_id: int) -> list[str]:
-        """Replace every password issued to `user_id` by an unknown one; the phones affected."""
+    async def revoke_user(self, user_id: int) -> None:
+        """Replace every password issued to `user_id` by an unknown one."""
         async with self._lock:
             async with self.sessions() as s, s.begin():
                 rows = list(await s.scalars(select(SipPassword).where(SipPassword.user_id == user_id)))
@@ -65,7 +65,6 @@ class SipPasswords:
                     row.password, row.user_id, row.issued_at = _token(), None, utcnow()
             if rows:
                 await self._apply()
-        return [r.phone for r in rows]
 
     async def _apply(self) -> None:
         await self._render()
@@ -80,13 +79,5 @@ class SipPasswords:
             lines += ["", f"[{phone}]", "type = auth", "auth_type = userpass", f"username = {phone}",
                       f"password = {rows[phone]}"]
         text = "\n".join(lines) + "\n"
-        await asyncio.to_thread(_write_private, self.path, text)
+        await asyncio.to_thread(write_private, self.path, text)
 
-
-def _write_private(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)

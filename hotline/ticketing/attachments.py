@@ -62,17 +62,17 @@ class Upload:
         self._file.seek(0)
         return self._file.read(n)
 
-    def store(self, target: Path) -> str:
-        """Copy to `target` (through a `.part` file, unless the same content is already there);
-        returns the SHA-256. Blocking: run it in a thread."""
+    def store(self, folder: Path, ext: str) -> str:
+        """Copy into `folder` as `<sha256><ext>` (unless the same content is already there), in
+        chunks through a `.part` file; returns the SHA-256. Blocking: run it in a thread."""
         digest = hashlib.sha256()
-        tmp = target.with_name(target.name + f".{os.getpid()}.part")
+        tmp = folder / f"upload-{os.getpid()}-{id(self)}.part"
         self._file.seek(0)
         with open(tmp, "wb") as out:
             while chunk := self._file.read(CHUNK):
                 digest.update(chunk)
                 out.write(chunk)
-        final = target.with_name(digest.hexdigest() + target.suffix)
+        final = folder / f"{digest.hexdigest()}{ext}"
         if final.exists():
             tmp.unlink()
         else:
@@ -120,7 +120,7 @@ class Attachments:
         for c in files:
             folder = self.dir / now.strftime("%Y/%m")
             folder.mkdir(parents=True, exist_ok=True)
-            sha = await asyncio.to_thread(c.upload.store, folder / f"upload{c.ext}")
+            sha = await asyncio.to_thread(c.upload.store, folder, c.ext)
             rel = Path(now.strftime("%Y/%m")) / f"{sha}{c.ext}"
             name = re.sub(r"[^\w.\- ]", "_", c.upload.filename)[:200] or "tep"
             rows.append(Attachment(ticket_id=ticket_id, filename=name, content_type=c.content_type,

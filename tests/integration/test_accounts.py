@@ -13,6 +13,7 @@ from hotline.testing.browser import launch, log_in
 from hotline.testing.sipp import PCAP_DIR, CallScript
 from tests.integration.conftest import running_line
 from tests.integration.desktop_support import Store, base_url, session_for, url
+from tests.integration.test_lookup import lookup_call, seed
 
 pytestmark = pytest.mark.integration
 
@@ -20,6 +21,7 @@ SETTINGS = """[security]
 login_window_seconds = 5
 login_failures_per_account = 5
 session_check_seconds = 1
+ivr_lookups_per_caller = 1
 """
 
 
@@ -230,3 +232,20 @@ async def test_a_huge_anonymous_body_is_refused_before_it_is_read(acc_line):
         status_line = await asyncio.wait_for(reader.readline(), 5)
         writer.close()
         assert status_line.split()[1] == b"413", (path, status_line)
+
+
+async def test_the_ivr_look_up_is_limited_per_calling_number(acc_line):
+    """A caller guessing codes by phone: past the limit (1 here) the IVR reads no status, whatever
+    the code; another number is not affected."""
+    code = await seed(acc_line, "in_progress")
+    first = await acc_line.call(lookup_call(code), caller="0913777001")
+    assert first.sipp.ok, first.sipp.error_log
+    assert first.var("HOTLINE_TICKET_STATUS") == "in_progress"
+    again = await acc_line.call(lookup_call(code), caller="0913777001")
+    assert again.sipp.ok, again.sipp.error_log
+    # A record holds the events of every call from its number: both calls here, in order.
+    assert len(acc_line.ami.linkedids_of("0913777001")) == 2
+    assert "lookup_too_many" in again.prompts() and again.prompts().count("status_in_progress") == 1
+    assert again.var("HOTLINE_TICKET_STATUS") == "limited"
+    other = await acc_line.call(lookup_call(code), caller="0913777002")
+    assert other.var("HOTLINE_TICKET_STATUS") == "in_progress"
