@@ -30,8 +30,8 @@ from hotline.cti.bus import EventBus
 from hotline.cti.model import CtiModel
 from hotline.settings import DEFAULT_CONFIG_DIR
 from hotline.testing.instance import free_port_base
-from hotline.ticketing.db import make_engine, migrate, sessionmaker
-from hotline.ticketing.statuses import STATUSES
+from hotline.store.db import make_engine, migrate, sessionmaker
+from hotline.config.statuses import STATUSES
 from hotline.ticketing.store import TicketStore
 
 CLIENTS = Path(__file__).with_name("fanout_clients.py")

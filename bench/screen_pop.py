@@ -30,7 +30,7 @@ from hotline.settings import DEFAULT_CONFIG_DIR, load_settings
 from hotline.testing.browser import launch_browser, new_context
 from hotline.testing.instance import AmiObserver, HotlineInstance, free_port_base
 from hotline.testing.sipp import CallScript, run_sipp
-from hotline.ticketing.db import make_engine, migrate, sessionmaker
+from hotline.store.db import make_engine, migrate, sessionmaker
 
 
 def pct(values: list[float], q: float) -> float:

@@ -35,7 +35,7 @@ from hotline.reports.periods import period  # noqa: E402
 from hotline.settings import Settings  # noqa: E402
 from hotline.testing.postgres import TempPostgres  # noqa: E402
 from hotline.ticketing.codes import luhn_check_digit  # noqa: E402
-from hotline.ticketing.db import make_engine, migrate, sessionmaker  # noqa: E402
+from hotline.store.db import make_engine, migrate, sessionmaker  # noqa: E402
 from hotline.ticketing.handling import TicketHandling  # noqa: E402
 from hotline.ticketing.store import TicketStore  # noqa: E402
 

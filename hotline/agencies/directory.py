@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.agencies.schemas import AgencyIn, folded
 from hotline.errors import Refused
-from hotline.ticketing.models import Agency, AgencyContact
+from hotline.store.agencies import Agency, AgencyContact
 
 
 def agency_public(a: Agency, contacts: list[AgencyContact], with_phones: bool) -> dict:

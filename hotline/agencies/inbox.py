@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from hotline.errors import Refused
 from hotline.ticketing.handling import Actor, Payload, TicketHandling, aware
 from hotline.ticketing.attachments import Attachments, Upload, describe
-from hotline.ticketing.models import Agency, Attachment, Ticket
+from hotline.store.agencies import Agency
+from hotline.store.tickets import Attachment, Ticket
 
 HIDDEN = "(bảo mật)"
 

@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.errors import Refused
 from hotline.security.passwords import Hasher, policy_problem, temporary_password
-from hotline.ticketing.models import AgentLogin, User, WebSession, aware, utcnow
+from hotline.store.accounts import AgentLogin, User, WebSession
+from hotline.store.base import aware, utcnow
 
 log = logging.getLogger(__name__)
 ROLES = ("operator", "supervisor", "admin", "agency")

@@ -8,9 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from hotline.agencies.directory import AgencyDirectory
 from hotline.agencies.inbox import AgencyInbox
 from hotline.agent_desktop.accounts import Accounts
-from hotline.agent_desktop.attachments_http import read_form, send_document, send_file
-from hotline.agent_desktop.auth import error, path_id, requires
-from hotline.agent_desktop.validation import ActionIn, parse_body, required_text
+from hotline.web.attachments import read_form, send_document, send_file
+from hotline.web.auth import error, path_id, requires
+from hotline.web.validation import ActionIn, parse_body, required_text
 from hotline.security.passwords import policy_problem
 from hotline.ticketing.handling import Actor, Payload
 

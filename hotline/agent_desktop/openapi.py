@@ -13,7 +13,7 @@ from pydantic.json_schema import models_json_schema
 
 from hotline.agencies.schemas import AgencyIn
 from hotline.agent_desktop.users_api import UserChange, UserIn
-from hotline.agent_desktop.validation import (ActionIn, GrantIn, ListenIn, NewTicketIn, PasswordChange, PauseIn,
+from hotline.web.validation import (ActionIn, GrantIn, ListenIn, NewTicketIn, PasswordChange, PauseIn,
                                               TicketEdit, TransferRequest, VerificationIn)
 
 MODELS = [AgencyIn, ActionIn, GrantIn, ListenIn, NewTicketIn, PasswordChange, PauseIn, TicketEdit, TransferRequest,

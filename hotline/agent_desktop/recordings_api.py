@@ -8,9 +8,9 @@ from datetime import date
 
 from aiohttp import web
 
-from hotline.agent_desktop.auth import path_id, requires
+from hotline.web.auth import path_id, requires
 from hotline.agent_desktop.accounts import Accounts
-from hotline.agent_desktop.validation import GrantIn, VerificationIn, parse_body
+from hotline.web.validation import GrantIn, VerificationIn, parse_body
 from hotline.errors import Refused
 from hotline.recordings.library import NOT_FOUND, Filters, RecordingLibrary
 from hotline.security.clients import client_address

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from hotline.agent_desktop.accounts import Accounts
-from hotline.agent_desktop.auth import requires
+from hotline.web.auth import requires
 from hotline.config.profile import Profile
 from hotline.errors import Refused
 from hotline.reports.export import to_csv, to_xlsx

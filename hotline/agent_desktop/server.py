@@ -14,10 +14,10 @@ from pathlib import Path
 from aiohttp import WSMsgType, web
 
 from hotline.agent_desktop.accounts import Accounts, Principal
-from hotline.agent_desktop.auth import COOKIE, error, path_id, refusals, requires
+from hotline.web.auth import COOKIE, error, path_id, refusals, requires
 from hotline.agent_desktop.hub import Hub
 from hotline.agent_desktop.openapi import openapi_document
-from hotline.agent_desktop.validation import ListenIn, PasswordChange, PauseIn, TicketEdit, parse_body
+from hotline.web.validation import ListenIn, PasswordChange, PauseIn, TicketEdit, parse_body
 from hotline.asterisk.sip_auth import SipPasswords
 from hotline.config.profile import Profile
 from hotline.cti.ami import ActionError, AmiBridge

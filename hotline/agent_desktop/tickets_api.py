@@ -10,15 +10,16 @@ from aiohttp import web
 from sqlalchemy import select
 
 from hotline.agent_desktop.accounts import Accounts
-from hotline.agent_desktop.attachments_http import send_document, send_file
-from hotline.agent_desktop.auth import path_id, requires
-from hotline.agent_desktop.validation import ActionIn, DuplicateIn, NewTicketIn, parse_body
+from hotline.web.attachments import send_document, send_file
+from hotline.web.auth import path_id, requires
+from hotline.web.validation import ActionIn, DuplicateIn, NewTicketIn, parse_body
 from hotline.errors import Refused
 from hotline.ticketing.attachments import Attachments, describe
 from hotline.ticketing.calls import ticket_public
 from hotline.ticketing.duplicates import Duplicates
 from hotline.ticketing.handling import Actor, TicketHandling
-from hotline.ticketing.models import Attachment, Ticket, TicketEvent, aware
+from hotline.store.base import aware
+from hotline.store.tickets import Attachment, Ticket, history
 from hotline.ticketing.store import TicketStore
 
 STAFF = ("operator", "supervisor", "admin")
@@ -63,8 +64,7 @@ class TicketsApi:
             t = await s.get(Ticket, ticket_id)
             if t is None:
                 raise Refused(404, "Không có phiếu này")
-            events = list(await s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t.id)
-                                          .order_by(TicketEvent.id)))
+            events = await history(s, t.id)
             files = list(await s.scalars(select(Attachment).where(Attachment.ticket_id == t.id)))
         wf = self.handling.workflow
         view = ticket_public(t)

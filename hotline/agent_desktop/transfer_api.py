@@ -7,8 +7,8 @@ from aiohttp import web
 from hotline.agencies.directory import AgencyDirectory, agency_public
 from hotline.agencies.schemas import CONTACT_ROLES, LEVELS, AgencyIn
 from hotline.agent_desktop.accounts import Accounts
-from hotline.agent_desktop.auth import error, path_id, requires
-from hotline.agent_desktop.validation import TransferRequest, parse_body
+from hotline.web.auth import error, path_id, requires
+from hotline.web.validation import TransferRequest, parse_body
 from hotline.settings import Settings
 from hotline.ticketing.handling import TicketHandling, aware
 from hotline.ticketing.store import TicketStore

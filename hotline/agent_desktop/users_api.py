@@ -11,11 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 
 from hotline.agent_desktop.accounts import ROLES, Accounts
-from hotline.agent_desktop.auth import path_id, requires
-from hotline.agent_desktop.validation import parse_body, required_text
+from hotline.web.auth import path_id, requires
+from hotline.web.validation import parse_body, required_text
 from hotline.errors import Refused
 from hotline.security.passwords import temporary_password
-from hotline.ticketing.models import Agency, User
+from hotline.store.accounts import User
+from hotline.store.agencies import Agency
 
 ROLE_PATTERN = "^(" + "|".join(ROLES) + ")$"
 

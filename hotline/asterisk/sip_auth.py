@@ -17,7 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.credentials import write_private
-from hotline.ticketing.models import SipPassword, utcnow
+from hotline.store.accounts import SipPassword
+from hotline.store.base import utcnow
 
 AUTH_FILE = "pjsip_auth.conf"
 

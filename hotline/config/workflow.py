@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hotline.config.deadline import Deadline
-from hotline.ticketing.statuses import TicketStatus
+from hotline.config.statuses import TicketStatus
 
 # Who takes an action: the hotline's staff (operator, supervisor), an agency's account, an
 # agency's leader (an agency account marked as leader), the citizen (public pages, by ticket code

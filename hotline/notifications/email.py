@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from hotline.background import Periodic
 from hotline.notifications.outbox import record_attempt
 from hotline.settings import Email
-from hotline.ticketing.models import EmailMessage
+from hotline.store.outbox import EmailMessage
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from hotline.background import Periodic
 from hotline.notifications.gateways import GatewayError
 from hotline.notifications.sms import MAX_SEGMENTS, segments
 from hotline.security.masking import mask_phone
-from hotline.ticketing.models import SmsMessage
+from hotline.store.outbox import SmsMessage
 
 log = logging.getLogger(__name__)
 

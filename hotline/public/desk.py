@@ -18,7 +18,7 @@ from hotline.public.redaction import redact
 from hotline.ticketing.codes import is_valid_code
 from hotline.ticketing.handling import CITIZEN, Actor, Payload, TicketHandling
 from hotline.ticketing.attachments import Attachments, Upload
-from hotline.ticketing.models import Attachment, Ticket
+from hotline.store.tickets import Attachment, Ticket
 from hotline.ticketing.store import TicketStore
 
 def digits(phone: str | None) -> str:

@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from hotline.agent_desktop.validation import PublicReportIn, validated
+from hotline.web.validation import PublicReportIn, validated
 from hotline.errors import Refused
 from hotline.security.clients import client_address
 from hotline.security.limits import RateLimiter
 from hotline.settings import Security
 from hotline.public.desk import PublicDesk, digits
-from hotline.agent_desktop.attachments_http import read_form, send_document, send_file
+from hotline.web.attachments import read_form, send_document, send_file
 from hotline.ticketing.codes import is_valid_code
 from hotline.ticketing.attachments import MAX_FILES
 from hotline.ticketing.handling import RATINGS, Payload

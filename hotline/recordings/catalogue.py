@@ -26,7 +26,10 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from hotline.background import Periodic
 from hotline.recordings.audio import check_wav, compress, sha256_of
 from hotline.settings import Recordings as RecordingSettings
-from hotline.ticketing.models import CallbackRequest, Job, Recording, Ticket, Transfer
+from hotline.store.agencies import Transfer
+from hotline.store.calls import CallbackRequest
+from hotline.store.recordings import Job, Recording
+from hotline.store.tickets import Ticket
 
 log = logging.getLogger(__name__)
 

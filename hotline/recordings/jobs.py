@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from hotline.background import Periodic
 from hotline.recordings import vosk_worker
 from hotline.settings import Transcription
-from hotline.ticketing.models import Job, Recording, Transcript
+from hotline.store.recordings import Job, Recording, Transcript
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,10 @@ from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.errors import Refused
-from hotline.ticketing.models import aware
-from hotline.ticketing.models import (Agency, AuditEntry, Job, Recording, RecordingGrant, Ticket, Transcript,
-                                      Verification)
+from hotline.store.base import aware
+from hotline.store.agencies import Agency
+from hotline.store.recordings import AuditEntry, Job, Recording, RecordingGrant, Transcript, Verification
+from hotline.store.tickets import Ticket
 
 PLAYBACK_MINUTES = 30  # range requests of one user within this long count as one playback
 VERDICTS = {"correct": "Trả lời đúng", "wrong_info": "Thông tin sai", "buck_passing": "Đùn đẩy, né tránh",

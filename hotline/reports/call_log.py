@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hotline.background import Periodic
 from hotline.cti.queue_log import QueuedCall, apply, parse_line
-from hotline.ticketing.models import LogCursor, QueuedCallRow, aware
+from hotline.store.base import aware
+from hotline.store.calls import LogCursor, QueuedCallRow
 
 log = logging.getLogger(__name__)
 

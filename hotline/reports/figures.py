@@ -9,7 +9,10 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.reports.periods import Period
 from hotline.ticketing.handling import RATINGS
-from hotline.ticketing.models import Agency, QueuedCallRow, Ticket, aware
+from hotline.store.agencies import Agency
+from hotline.store.base import aware
+from hotline.store.calls import QueuedCallRow
+from hotline.store.tickets import Ticket
 
 PENDING = ("received", "in_progress", "overdue")
 

@@ -16,7 +16,9 @@ from hotline.background import Periodic
 from hotline.config.profile import Profile
 from hotline.notifications.email import enqueue_once
 from hotline.reports.figures import PENDING, counts_of, ticket_totals
-from hotline.ticketing.models import Agency, AgencyContact, Ticket, aware
+from hotline.store.agencies import Agency, AgencyContact
+from hotline.store.base import aware
+from hotline.store.tickets import Ticket
 
 log = logging.getLogger(__name__)
 

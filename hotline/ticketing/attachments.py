@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.errors import Refused
-from hotline.ticketing.models import Attachment, TicketEvent
+from hotline.store.tickets import Attachment, TicketEvent
 
 MEDIA = [(b"\xff\xd8\xff", "image/jpeg", ".jpg"), (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
          (b"GIF8", "image/gif", ".gif"), (b"ID3", "audio/mpeg", ".mp3"), (b"\xff\xfb", "audio/mpeg", ".mp3"),

@@ -21,14 +21,10 @@ from hotline.notifications import sms as texts
 from hotline.notifications.outbox import enqueue
 from hotline.security.masking import mask_code
 from hotline.ticketing.deadlines import due_at
-from hotline.ticketing.models import (
-    Agency,
-    AgencyContact,
-    CoordinationRequest,
-    Ticket,
-    aware,
-)
-from hotline.transfers.records import add_event
+from hotline.store.agencies import Agency, AgencyContact
+from hotline.store.base import aware
+from hotline.store.tickets import CoordinationRequest, Ticket
+from hotline.store.tickets import add_event
 
 log = logging.getLogger(__name__)
 

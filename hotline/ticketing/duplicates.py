@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from hotline.errors import Refused
 from hotline.notifications import sms as texts
 from hotline.notifications.outbox import enqueue_to_citizen
-from hotline.ticketing.models import Ticket
-from hotline.transfers.records import add_event
+from hotline.store.tickets import Ticket
+from hotline.store.tickets import add_event
 
 OPEN = ("received", "in_progress", "overdue")
 STOP = {"va", "la", "cua", "o", "tai", "da", "bi", "co", "khong", "duoc", "cho", "de", "nghi", "the", "nay", "toi",

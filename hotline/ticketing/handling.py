@@ -25,10 +25,12 @@ from hotline.notifications import sms as texts
 from hotline.notifications.outbox import enqueue, enqueue_to_citizen
 from hotline.security.masking import mask_code
 from hotline.ticketing.coordination import Coordination
-from hotline.ticketing.models import Agency, AgencyContact, Attachment, Ticket, aware
+from hotline.store.agencies import Agency, AgencyContact
+from hotline.store.base import aware
+from hotline.store.tickets import Attachment, Ticket
 from hotline.ticketing.result_letter import ResultLetters
 from hotline.ticketing.workflow import Move, TicketState, Workflow
-from hotline.transfers.records import add_event
+from hotline.store.tickets import add_event
 
 log = logging.getLogger(__name__)
 

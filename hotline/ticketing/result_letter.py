@@ -17,7 +17,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.config.profile import Profile
 from hotline.errors import Refused
-from hotline.ticketing.models import Agency, Ticket, TicketEvent, aware
+from hotline.store.agencies import Agency
+from hotline.store.base import aware
+from hotline.store.tickets import Ticket, TicketEvent
 
 TEMPLATES = Path(__file__).parent / "templates"
 APPROVALS = ("approve", "approve_edited")

@@ -9,7 +9,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.ticketing.codes import new_code
-from hotline.ticketing.models import CallbackRequest, Ticket, TicketEvent
+from hotline.store.calls import CallbackRequest
+from hotline.store.tickets import Ticket, TicketEvent
 
 
 class TicketStore:

@@ -1,22 +1,16 @@
-"""Transfers and the ticket's history in the store."""
+"""Live transfers of calls to agencies, as the store keeps them."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from hotline.ticketing.models import TicketEvent, Transfer
+from hotline.store.agencies import Transfer
+from hotline.store.base import iso
+from hotline.store.tickets import add_event
 from hotline.transfers.outcomes import ACTIVE, OUTCOME_NAMES
-
-
-def add_event(s: AsyncSession, ticket_id: int | None, actor: str, action: str, **detail) -> None:
-    """Append one step to a ticket's history (inside the caller's transaction)."""
-    if ticket_id is not None:
-        s.add(TicketEvent(ticket_id=ticket_id, actor=actor, action=action,
-                          detail=json.dumps(detail, ensure_ascii=False, default=str)))
 
 
 def transfer_public(t: Transfer) -> dict:
@@ -24,12 +18,8 @@ def transfer_public(t: Transfer) -> dict:
             "kind": t.kind, "agency_id": t.agency_id, "agency_name": t.agency_name, "target": t.target,
             "number": t.number, "queue": t.queue, "outcome": t.outcome,
             "outcome_text": OUTCOME_NAMES.get(t.outcome, t.outcome),
-            "started_at": _iso(t.started_at), "answered_at": _iso(t.answered_at), "ended_at": _iso(t.ended_at),
-            "slip_sent_at": _iso(t.slip_sent_at)}
-
-
-def _iso(d: datetime | None) -> str | None:
-    return d.isoformat() if d else None
+            "started_at": iso(t.started_at), "answered_at": iso(t.answered_at), "ended_at": iso(t.ended_at),
+            "slip_sent_at": iso(t.slip_sent_at)}
 
 
 class TransferRecords:

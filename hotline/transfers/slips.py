@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.errors import Refused
 from hotline.ticketing.handling import Actor, Payload, TicketHandling
-from hotline.ticketing.models import Agency, AgencyContact, SmsMessage, Ticket, Transfer
+from hotline.store.agencies import Agency, AgencyContact, Transfer
+from hotline.store.outbox import SmsMessage
+from hotline.store.tickets import Ticket
 from hotline.transfers.outcomes import FAILED
 
 

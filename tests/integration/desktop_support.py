@@ -8,8 +8,8 @@ from sqlalchemy import select
 from hotline.agent_desktop.accounts import Accounts
 from hotline.testing.browser import launch, log_in
 from hotline.settings import load_settings
-from hotline.ticketing.db import make_engine, sessionmaker
-from hotline.ticketing.models import QueuedCallRow
+from hotline.store.db import make_engine, sessionmaker
+from hotline.store.calls import QueuedCallRow
 from hotline.ticketing.store import TicketStore
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from hotline.agencies.schemas import AgencyIn
 from hotline.agencies.directory import AgencyDirectory
 from hotline.testing.browser import launch, log_in
-from hotline.ticketing.models import Ticket, TicketEvent
+from hotline.store.tickets import Ticket, TicketEvent
 from tests.integration.desktop_support import base_url, session_for, url
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from hotline.agencies.directory import AgencyDirectory
 from hotline.agencies.schemas import AgencyIn
 from hotline.testing.browser import launch, log_in
-from hotline.ticketing.models import CoordinationRequest, SmsMessage
+from hotline.store.outbox import SmsMessage
+from hotline.store.tickets import CoordinationRequest
 from tests.integration.conftest import running_line
 from tests.integration.desktop_support import Store, base_url
 

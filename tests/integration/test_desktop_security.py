@@ -97,7 +97,7 @@ async def test_an_expired_session_closes_the_websocket(desktop_line, store):
 
     from sqlalchemy import update
 
-    from hotline.ticketing.models import WebSession
+    from hotline.store.accounts import WebSession
 
     password = await store.user("gs2", "supervisor")
     http = await session_for(desktop_line, "gs2", password)

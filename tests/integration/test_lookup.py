@@ -5,7 +5,7 @@ import pytest
 from hotline.settings import load_settings
 from hotline.testing.sipp import CallScript
 from hotline.ticketing.codes import luhn_check_digit, new_code
-from hotline.ticketing.db import make_engine, sessionmaker
+from hotline.store.db import make_engine, sessionmaker
 from hotline.ticketing.store import TicketStore
 
 pytestmark = pytest.mark.integration

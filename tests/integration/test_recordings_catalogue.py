@@ -17,7 +17,7 @@ from hotline.agencies.schemas import AgencyIn
 from hotline.recordings.audio import sha256_of
 from hotline.testing.sipp import CallScript
 from hotline.testing.speech import KOREAN, speech_wav
-from hotline.ticketing.db import sessionmaker
+from hotline.store.db import sessionmaker
 from tests.integration.conftest import running_line
 from tests.integration.desktop_support import Store, base_url, operator_page, session_for, url
 from hotline.testing.browser import launch, log_in

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from hotline.reports.call_log import CallLog
-from hotline.ticketing.models import QueuedCallRow
+from hotline.store.calls import QueuedCallRow
 from hotline.testing.sipp import CallScript
 
 pytestmark = pytest.mark.integration
@@ -21,7 +21,7 @@ async def test_without_the_ivr_server_the_caller_still_reaches_the_operators(lin
 
 async def test_after_hours_the_caller_hears_the_hours_and_can_ask_for_a_callback(closed_line):
     from hotline.settings import load_settings
-    from hotline.ticketing.db import make_engine, sessionmaker
+    from hotline.store.db import make_engine, sessionmaker
     from hotline.ticketing.store import TicketStore
 
     call = await closed_line.call(CallScript(ending="server").pause(3000).keys("1").pause(1000))
@@ -41,7 +41,7 @@ async def test_after_hours_the_caller_hears_the_hours_and_can_ask_for_a_callback
 
 async def test_a_caller_who_waits_too_long_is_told_and_called_back(short_wait_line):
     from hotline.settings import load_settings
-    from hotline.ticketing.db import make_engine, sessionmaker
+    from hotline.store.db import make_engine, sessionmaker
     from hotline.ticketing.store import TicketStore
 
     call = await short_wait_line.call(CallScript(ending="server").pause(2000).keys("0").pause(1000), timeout=120)

@@ -15,7 +15,9 @@ from sqlalchemy import select
 from hotline.settings import load_settings
 from hotline.config.profile import load_profile
 from hotline.ticketing.deadlines import office_calendar
-from hotline.ticketing.models import SmsMessage, Ticket, TicketEvent, Transfer
+from hotline.store.agencies import Transfer
+from hotline.store.outbox import SmsMessage
+from hotline.store.tickets import Ticket, TicketEvent
 from hotline.testing.agency_phone import AgencyPhone
 from hotline.testing.sipp import CallScript
 from tests.integration.desktop_support import operator_page, session_for, text, url

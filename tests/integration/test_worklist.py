@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from hotline.agencies.directory import AgencyDirectory
 from hotline.agencies.schemas import AgencyIn
-from hotline.ticketing.models import SmsMessage, Ticket
+from hotline.store.outbox import SmsMessage
+from hotline.store.tickets import Ticket
 from tests.integration.desktop_support import operator_page, text, url
 
 pytestmark = pytest.mark.integration

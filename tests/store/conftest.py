@@ -9,7 +9,7 @@ import itertools
 import pytest
 
 from hotline.testing.postgres import TempPostgres
-from hotline.ticketing.db import make_engine, migrate, sessionmaker
+from hotline.store.db import make_engine, migrate, sessionmaker
 
 _names = itertools.count(1)
 

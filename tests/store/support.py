@@ -13,7 +13,8 @@ from hotline.agencies.schemas import AgencyIn
 from hotline.app import load_checked_profile
 from hotline.settings import Settings
 from hotline.ticketing.handling import Actor, TicketHandling
-from hotline.ticketing.models import SmsMessage, Ticket, TicketEvent
+from hotline.store.outbox import SmsMessage
+from hotline.store.tickets import Ticket, TicketEvent
 from hotline.ticketing.store import TicketStore
 
 UTC = timezone.utc

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from hotline.reports.call_log import CallLog
 from hotline.reports.figures import call_report
 from hotline.reports.periods import period
-from hotline.ticketing.models import QueuedCallRow
+from hotline.store.calls import QueuedCallRow
 
 T = 1793592000  # 2026-11-02 02:00 UTC, 09:00 local (Monday)
 

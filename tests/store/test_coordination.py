@@ -14,11 +14,12 @@ from hotline.agencies.directory import AgencyDirectory
 from hotline.agencies.inbox import AgencyInbox
 from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.agency_api import AgencyApi
-from hotline.agent_desktop.auth import COOKIE, refusals
+from hotline.web.auth import COOKIE, refusals
 from hotline.errors import Refused
 from hotline.ticketing.attachments import Attachments
 from hotline.ticketing.handling import Actor, Payload, TicketHandling
-from hotline.ticketing.models import CoordinationRequest, SmsMessage
+from hotline.store.outbox import SmsMessage
+from hotline.store.tickets import CoordinationRequest
 from tests.store.support import FOCAL_PHONE, HEAD_PHONE, OPERATOR, province
 
 UTC = timezone.utc

@@ -16,7 +16,8 @@ from hotline.public.desk import PublicDesk
 from hotline.public.pages import PublicPages
 from hotline.settings import Security
 from hotline.ticketing.handling import Payload
-from hotline.ticketing.models import Attachment, SmsMessage, Ticket
+from hotline.store.outbox import SmsMessage
+from hotline.store.tickets import Attachment, Ticket
 from tests.store.support import OPERATOR, province
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\0" * 2000

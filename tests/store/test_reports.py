@@ -11,7 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from hotline.agent_desktop.accounts import Accounts
-from hotline.agent_desktop.auth import COOKIE, refusals
+from hotline.web.auth import COOKIE, refusals
 from hotline.agent_desktop.reports_api import ReportsApi
 from hotline.reports.figures import ticket_report
 from hotline.reports.periods import period

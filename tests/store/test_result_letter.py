@@ -13,7 +13,7 @@ from hotline.agencies.directory import AgencyDirectory
 from hotline.agencies.inbox import AgencyInbox
 from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.agency_api import AgencyApi
-from hotline.agent_desktop.auth import COOKIE, refusals
+from hotline.web.auth import COOKIE, refusals
 from hotline.agent_desktop.tickets_api import TicketsApi
 from hotline.public.desk import PublicDesk
 from hotline.public.pages import PublicPages

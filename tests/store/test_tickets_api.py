@@ -13,14 +13,15 @@ from sqlalchemy import select
 from hotline.agencies.inbox import AgencyInbox
 from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.agency_api import AgencyApi
-from hotline.agent_desktop.auth import COOKIE, refusals
+from hotline.web.auth import COOKIE, refusals
 from hotline.agent_desktop.tickets_api import TicketsApi
 from hotline.agencies.directory import AgencyDirectory
 from hotline.public.desk import PublicDesk
 from hotline.public.pages import PublicPages
 from hotline.ticketing.attachments import Attachments
 from hotline.ticketing.handling import Payload
-from hotline.ticketing.models import SmsMessage, TicketEvent
+from hotline.store.outbox import SmsMessage
+from hotline.store.tickets import TicketEvent
 from tests.store.support import OPERATOR, province
 
 

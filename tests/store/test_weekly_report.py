@@ -13,7 +13,7 @@ from hotline.notifications.email import EmailSender
 from hotline.reports.weekly import WeeklyReports, report_week
 from hotline.settings import Email
 from hotline.ticketing.handling import Payload
-from hotline.ticketing.models import EmailMessage
+from hotline.store.outbox import EmailMessage
 from tests.store.support import HEAD_EMAIL, OPERATOR, province
 
 UTC = timezone.utc

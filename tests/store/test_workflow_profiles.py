@@ -8,7 +8,7 @@ import pytest
 from hotline.errors import Refused
 from hotline.ticketing.attachments import Attachments, Upload
 from hotline.ticketing.handling import Payload, TicketHandling
-from hotline.ticketing.models import aware
+from hotline.store.base import aware
 from tests.store.support import CITIZEN, CITIZEN_PHONE, FOCAL_PHONE, HEAD_PHONE, OPERATOR, province
 
 UTC = timezone.utc

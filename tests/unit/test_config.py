@@ -10,7 +10,7 @@ import pytest
 from hotline.config.profile import load_profile
 from hotline.errors import ConfigError
 from hotline.settings import DEFAULT_CONFIG_DIR
-from hotline.ticketing.statuses import STATUSES
+from hotline.config.statuses import STATUSES
 
 
 @pytest.fixture

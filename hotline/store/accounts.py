@@ -1,0 +1,66 @@
+"""Users, their desktop sessions, their per-session SIP passwords and their queue logins."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hotline.store.base import Base, utcnow
+
+
+class User(Base):
+    """A person with an account: operator, supervisor, administrator (agencies later)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # operator | supervisor | admin | agency
+    operator_id: Mapped[str | None] = mapped_column(String(40))  # SIP endpoint of the softphone
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))  # role agency: whose inbox
+    agency_leader: Mapped[bool] = mapped_column(Boolean, default=False)  # approves results (Quảng Ninh)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)  # after a reset or creation
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)  # consecutive wrong passwords
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # lock-out
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SipPassword(Base):
+    """The current SIP password of a softphone endpoint, issued to one desktop session; replaced
+    by an unknown one when that account logs out, is disabled or has its password reset."""
+
+    __tablename__ = "sip_passwords"
+
+    phone: Mapped[str] = mapped_column(String(40), primary_key=True)
+    password: Mapped[str] = mapped_column(String(100))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WebSession(Base):
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AgentLogin(Base):
+    """Operators logged in to their queues: survives restarts, replayed into Asterisk on resync."""
+
+    __tablename__ = "agent_logins"
+
+    operator_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    queues: Mapped[str] = mapped_column(String(500))  # comma-separated queue ids
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    pause_reason: Mapped[str] = mapped_column(String(40), default="")
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
