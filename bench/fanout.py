@@ -24,14 +24,10 @@ from websockets.asyncio.server import broadcast, serve
 from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.hub import Hub, message
 from hotline.agent_desktop.server import DesktopServer
-from hotline.asterisk.sip_auth import SipPasswords
-from hotline.config.profile import load_profile
 from hotline.cti.bus import EventBus
 from hotline.cti.model import CtiModel
-from hotline.settings import DEFAULT_CONFIG_DIR
 from hotline.testing.instance import free_port_base
 from hotline.store.db import make_engine, migrate, sessionmaker
-from hotline.config.statuses import STATUSES
 from hotline.ticketing.store import TicketStore
 
 CLIENTS = Path(__file__).with_name("fanout_clients.py")
@@ -84,15 +80,13 @@ async def hub_run(args, port: int) -> list[float]:
     await accounts.create_user("gs", "Giám sát", "supervisor", "bench-password")
     principal = (await accounts.authenticate("gs", "bench-password")).principal
     cookies = [await accounts.open_session(principal) for _ in range(args.clients)]
-    profile = load_profile(DEFAULT_CONFIG_DIR, "dong_thap", STATUSES)
     bus, model = EventBus(), CtiModel()
     for i in range(1, 21):  # 20 operators in the queues
         model.apply({"Event": "QueueMemberAdded", "Queue": "infrastructure", "MemberName": f"op{i}",
                      "Interface": f"PJSIP/op{i}", "Status": "1", "Paused": "0"})
     store = TicketStore(sessionmaker(engine))
     hub = Hub(bus, model, store)
-    sip = SipPasswords(sessionmaker(engine), work / "etc", [])
-    server = DesktopServer(accounts, store, hub, None, profile, sip, "ws://127.0.0.1:0/ws")
+    server = DesktopServer(accounts, hub, [])
     runner = web.AppRunner(server.app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()

@@ -19,12 +19,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hotline.agencies.directory import AgencyDirectory
 from hotline.agencies.inbox import AgencyInbox
 from hotline.agent_desktop.accounts import Accounts
+from hotline.agent_desktop.agencies_api import AgenciesApi
 from hotline.agent_desktop.agency_api import AgencyApi
+from hotline.agent_desktop.agent_api import AgentApi
 from hotline.agent_desktop.reports_api import ReportsApi
 from hotline.agent_desktop.tickets_api import TicketsApi
 from hotline.agent_desktop.hub import Hub
 from hotline.agent_desktop.recordings_api import RecordingsApi
 from hotline.agent_desktop.server import DesktopServer
+from hotline.agent_desktop.session_api import SessionApi
+from hotline.agent_desktop.supervisor_api import SupervisorApi
 from hotline.agent_desktop.transfer_api import TransferApi
 from hotline.agent_desktop.users_api import UsersApi
 from hotline.asterisk.config import render_asterisk_config
@@ -230,22 +234,22 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     prepared.sip.reload = cti.reload_pjsip
     max_upload = settings.attachment_max_mb * 1024 * 1024
     files = Attachments(sessions, settings.attachments_dir, max_upload)
-    desktop = DesktopServer(accounts, store, hub, cti, profile, prepared.sip,
-                            settings.ws_url, secure_cookies=settings.secure_cookies, handling=handling,
-                            max_request_bytes=MAX_FILES * max_upload + 1024 * 1024,
-                            security=sec,
-                            middlewares=[body_limits(sec.public_body_kb * 1024,
-                                                     {"/phan-anh": MAX_FILES * max_upload + 1024 * 1024})],
-                            extra_apis=[UsersApi(accounts, prepared.sip.phones),
-                                        TransferApi(accounts, transfers, store, settings, handling),
-                                        AgencyApi(accounts, AgencyInbox(sessions, handling, files), directory),
-                                        TicketsApi(accounts, store, handling, files),
-                                        ReportsApi(accounts, sessions, profile, call_log),
-                                        PublicPages(PublicDesk(sessions, handling, settings.attachments_dir,
-                                                               max_upload), sec),
-                                        RecordingsApi(accounts, RecordingLibrary(sessions, settings.recordings_dir,
-                                                                                 profile.calendar.timezone))])
-    accounts.revoke_hooks.append(desktop.end_access)
+    agents = AgentApi(accounts, cti, profile)
+    session = SessionApi(accounts, hub, prepared.sip, agents, settings.ws_url, sec, settings.secure_cookies)
+    apis = [session, agents,
+            TicketsApi(accounts, store, handling, files),
+            TransferApi(accounts, transfers, store),
+            AgenciesApi(accounts, directory, list(settings.routes), profile),
+            AgencyApi(accounts, AgencyInbox(sessions, handling, files), directory),
+            SupervisorApi(accounts, cti, set(prepared.sip.phones), handling),
+            ReportsApi(accounts, sessions, profile, call_log),
+            RecordingsApi(accounts, RecordingLibrary(sessions, settings.recordings_dir, profile.calendar.timezone)),
+            UsersApi(accounts, prepared.sip.phones),
+            PublicPages(PublicDesk(sessions, handling, settings.attachments_dir, max_upload), sec)]
+    largest = MAX_FILES * max_upload + 1024 * 1024
+    desktop = DesktopServer(accounts, hub, apis, max_request_bytes=largest,
+                            middlewares=[body_limits(sec.public_body_kb * 1024, {"/phan-anh": largest})])
+    accounts.revoke_hooks.append(session.end_access)
     desktop.app[TRUST_KEY] = ProxyTrust.of(sec.trusted_proxies, sec.client_ip_header)
     return Hotline(settings, prepared, hasher, accounts, ivr, cti, hub, sms, handling, transfers, catalogue,
                    call_log, email, weekly, transcriber, desktop)

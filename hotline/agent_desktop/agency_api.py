@@ -1,4 +1,5 @@
-"""HTTP routes of the agency inbox, and of the accounts administrators open for agencies."""
+"""HTTP routes of the agency inbox: the tickets transferred to an agency, its answers, files,
+coordination with other agencies and result letters."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from hotline.agencies.directory import AgencyDirectory
 from hotline.agencies.inbox import AgencyInbox
 from hotline.agent_desktop.accounts import Accounts
 from hotline.web.attachments import read_form, send_document, send_file
-from hotline.web.auth import error, path_id, requires
+from hotline.web.auth import path_id, requires
+from hotline.web.routes import Resource, Route
 from hotline.web.validation import ActionIn, parse_body, required_text
-from hotline.security.passwords import policy_problem
 from hotline.ticketing.handling import Actor, Payload
 
 
@@ -40,33 +41,41 @@ class CoordinationAnswerIn(BaseModel):
     _text = field_validator("answer")(required_text)
 
 
-class AgencyAccountIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    username: str = Field(..., min_length=3, max_length=60, pattern=r"^[a-z0-9_.-]+$")
-    full_name: str = Field(..., min_length=1, max_length=200)
-    password: str = Field(..., min_length=10, max_length=200)
-    leader: bool = False  # the agency's leader: approves results where the profile asks for it
+UPLOAD = {"type": "object", "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                                         "public": {"type": "string"}}}
 
 
-class AgencyApi:
+class AgencyApi(Resource):
     def __init__(self, accounts: Accounts, inbox: AgencyInbox, directory: AgencyDirectory):
         self.accounts = accounts
         self.inbox = inbox
         self.directory = directory
 
-    def register(self, r: web.UrlDispatcher) -> None:
-        r.add_get("/api/agency/tickets", self.list_tickets)
-        r.add_post("/api/agency/tickets/{id}/answer", self.answer)
-        r.add_post("/api/agency/tickets/{id}/actions/{action}", self.action)
-        r.add_post("/api/agency/tickets/{id}/attachments", self.attach)
-        r.add_get("/api/agency/tickets/{id}/attachments/{file}", self.download)
-        r.add_post("/api/agency/tickets/{id}/coordination", self.ask)
-        r.add_get("/api/agency/coordination", self.asked)
-        r.add_post("/api/agency/coordination/{id}/answer", self.answer_asked)
-        r.add_get("/api/agency/partners", self.partners)
-        r.add_get("/api/agency/tickets/{id}/letter", self.letter)
-        r.add_post("/api/agencies/{id}/accounts", self.create_account)
+    def routes(self) -> list[Route]:
+        return [
+            Route("GET", "/api/agency/tickets", self.list_tickets,
+                  "The agency's inbox: tickets transferred to it, with deadlines"),
+            Route("POST", "/api/agency/tickets/{id}/answer", self.answer, "Record the agency's answer", AnswerIn),
+            Route("POST", "/api/agency/tickets/{id}/actions/{action}", self.action,
+                  "An agency's workflow action (answer, reschedule, return, approve, approve_edited, send_back)",
+                  ActionIn, param_types={"action": "string"}),
+            Route("POST", "/api/agency/tickets/{id}/attachments", self.attach,
+                  "Attach files to the agency's answer (multipart/form-data: files, up to 5 photos, videos, audio "
+                  "or PDF; public=1 to publish them with the result); needs the header X-Hotline-Upload: 1",
+                  UPLOAD, body_type="multipart/form-data"),
+            Route("GET", "/api/agency/tickets/{id}/attachments/{file}", self.download,
+                  "Download a file of one of the agency's tickets"),
+            Route("POST", "/api/agency/tickets/{id}/coordination", self.ask,
+                  "Ask another agency to coordinate on this ticket (where the workflow has coordination); it "
+                  "answers within the profile's limit", CoordinationIn, ok="201"),
+            Route("GET", "/api/agency/coordination", self.asked,
+                  "What other agencies asked this one to coordinate on (ticket code and content, no reporter data)"),
+            Route("POST", "/api/agency/coordination/{id}/answer", self.answer_asked,
+                  "Answer a coordination request, once", CoordinationAnswerIn),
+            Route("GET", "/api/agency/partners", self.partners, "The other active agencies (to ask for coordination)"),
+            Route("GET", "/api/agency/tickets/{id}/letter", self.letter,
+                  "The result notice on the province's template (Quảng Ninh appendix II), an HTML page to print"),
+        ]
 
     @requires("agency")
     async def list_tickets(self, request: web.Request) -> web.Response:
@@ -131,19 +140,3 @@ class AgencyApi:
         """The result notice on the province's template (where the profile has one), printable."""
         return send_document(await self.inbox.letter(Actor.of(request["principal"]),
                                                      path_id(request, "id", "Không có phiếu này")))
-
-    @requires("admin")
-    async def create_account(self, request: web.Request) -> web.Response:
-        found = await self.directory.get(path_id(request, "id", "Không có cơ quan này"))
-        if found is None:
-            return error(404, "Không có cơ quan này")
-        body = await parse_body(request, AgencyAccountIn)
-        problem = policy_problem(body.username, body.password)
-        if problem:
-            return error(400, problem)
-        if await self.accounts.user_exists(body.username):
-            return error(409, "Tên đăng nhập đã có")
-        await self.accounts.create_user(body.username, body.full_name, "agency", body.password,
-                                        agency_id=found[0].id, agency_leader=body.leader)
-        return web.json_response({"username": body.username, "agency_id": found[0].id, "leader": body.leader},
-                                 status=201)

@@ -9,6 +9,7 @@ from datetime import date
 from aiohttp import web
 
 from hotline.web.auth import path_id, requires
+from hotline.web.routes import Resource, Route
 from hotline.agent_desktop.accounts import Accounts
 from hotline.web.validation import GrantIn, VerificationIn, parse_body
 from hotline.errors import Refused
@@ -27,20 +28,27 @@ def _date(value: str | None, name: str) -> date | None:
         raise Refused(400, f"{name}: ngày phải có dạng YYYY-MM-DD") from None
 
 
-class RecordingsApi:
+class RecordingsApi(Resource):
     def __init__(self, accounts: Accounts, library: RecordingLibrary):
         self.accounts = accounts
         self.library = library
 
-    def register(self, r: web.UrlDispatcher) -> None:
-        r.add_get("/api/recordings", self.search)
-        r.add_get("/api/recordings/review", self.review)
-        r.add_get("/api/recordings/audit", self.audit)
-        r.add_get("/api/recordings/{id}", self.detail)
-        r.add_get("/api/recordings/{id}/audio", self.audio)
-        r.add_post("/api/recordings/{id}/grants", self.grant)
-        r.add_delete("/api/recording-grants/{id}", self.revoke)
-        r.add_post("/api/recordings/{id}/verifications", self.verify)
+    def routes(self) -> list[Route]:
+        return [
+            Route("GET", "/api/recordings", self.search, "Recordings the user may reach (from, to, operator, "
+                  "agency_id, topic, code, phone, q = words of the transcript, status); operator: own calls, "
+                  "agency: granted"),
+            Route("GET", "/api/recordings/review", self.review, "The week's calls and verdicts (week=YYYY-MM-DD)"),
+            Route("GET", "/api/recordings/audit", self.audit, "Audit log of listens, downloads, grants, verifications"),
+            Route("GET", "/api/recordings/{id}", self.detail, "One recording with its transcript and verifications"),
+            Route("GET", "/api/recordings/{id}/audio", self.audio, "Stream (Range requests) or download=1; audited",
+                  extra=("206", "416")),
+            Route("POST", "/api/recordings/{id}/grants", self.grant,
+                  "Lend the recording to an agency for verification", GrantIn, ok="201"),
+            Route("DELETE", "/api/recording-grants/{id}", self.revoke, "Revoke a grant"),
+            Route("POST", "/api/recordings/{id}/verifications", self.verify, "Record a verification of the answer",
+                  VerificationIn, ok="201"),
+        ]
 
     @requires(*ALL)
     async def search(self, request: web.Request) -> web.Response:

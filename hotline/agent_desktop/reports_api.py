@@ -10,6 +10,7 @@ from aiohttp import web
 
 from hotline.agent_desktop.accounts import Accounts
 from hotline.web.auth import requires
+from hotline.web.routes import Resource, Route
 from hotline.config.profile import Profile
 from hotline.errors import Refused
 from hotline.reports.export import to_csv, to_xlsx
@@ -29,16 +30,18 @@ def _day(value: str | None, default: date | None = None) -> date | None:
         raise Refused(422, "Ngày phải có dạng YYYY-MM-DD") from None
 
 
-class ReportsApi:
+class ReportsApi(Resource):
     def __init__(self, accounts: Accounts, sessions, profile: Profile, call_log: CallLog | None = None):
         self.accounts = accounts
         self.sessions = sessions
         self.profile = profile
         self.call_log = call_log  # imported before a report, so the figures include the last minutes
 
-    def register(self, r: web.UrlDispatcher) -> None:
-        r.add_get("/api/reports", self.report)
-        r.add_get("/api/reports/export", self.export)
+    def routes(self) -> list[Route]:
+        return [
+            Route("GET", "/api/reports", self.report, "Report figures of a period (kind, date, until)"),
+            Route("GET", "/api/reports/export", self.export, "The report as CSV or XLSX (format)"),
+        ]
 
     async def _report(self, request: web.Request) -> dict:
         q = request.query

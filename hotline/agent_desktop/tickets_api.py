@@ -12,7 +12,8 @@ from sqlalchemy import select
 from hotline.agent_desktop.accounts import Accounts
 from hotline.web.attachments import send_document, send_file
 from hotline.web.auth import path_id, requires
-from hotline.web.validation import ActionIn, DuplicateIn, NewTicketIn, parse_body
+from hotline.web.routes import Resource, Route
+from hotline.web.validation import ActionIn, DuplicateIn, NewTicketIn, TicketEdit, parse_body
 from hotline.errors import Refused
 from hotline.ticketing.attachments import Attachments, describe
 from hotline.ticketing.calls import ticket_public
@@ -25,7 +26,7 @@ from hotline.ticketing.store import TicketStore
 STAFF = ("operator", "supervisor", "admin")
 
 
-class TicketsApi:
+class TicketsApi(Resource):
     def __init__(self, accounts: Accounts, store: TicketStore, handling: TicketHandling, files: Attachments):
         self.accounts = accounts
         self.store = store
@@ -33,15 +34,58 @@ class TicketsApi:
         self.files = files
         self.duplicates = Duplicates(store.sessions, citizen_sms_per_day=handling.citizen_sms_per_day)
 
-    def register(self, r: web.UrlDispatcher) -> None:
-        r.add_post("/api/tickets", self.create)
-        r.add_get("/api/tickets", self.waiting)
-        r.add_get("/api/tickets/{id}", self.detail)
-        r.add_get("/api/tickets/{id}/attachments/{file}", self.download)
-        r.add_post("/api/tickets/{id}/actions/{action}", self.action)
-        r.add_get("/api/tickets/{id}/duplicate-candidates", self.candidates)
-        r.add_post("/api/tickets/{id}/duplicate-of", self.link_duplicate)
-        r.add_get("/api/tickets/{id}/letter", self.letter)
+    def routes(self) -> list[Route]:
+        return [
+            Route("GET", "/api/tickets", self.waiting,
+                  "The hotline's work list: tickets in a step the hotline holds, earliest due first"),
+            Route("POST", "/api/tickets", self.create, "Record a report from another channel; it enters the workflow",
+                  NewTicketIn, ok="201"),
+            Route("GET", "/api/tickets/{id}", self.detail,
+                  "A ticket with its step, deadline, history, attachments and the workflow actions allowed now"),
+            Route("PUT", "/api/tickets/{id}", self.edit, "Edit (or submit) a ticket; operator: own draft", TicketEdit),
+            Route("GET", "/api/calls/{linkedid}/ticket", self.call_ticket, "The draft ticket of a call; operator: own",
+                  param_types={"linkedid": "string"}),
+            Route("GET", "/api/tickets/{id}/attachments/{file}", self.download,
+                  "Download a file of a ticket (citizen's or agency's)"),
+            Route("POST", "/api/tickets/{id}/actions/{action}", self.action,
+                  "Take a workflow action (transfer, answer_directly, reject, clarify, close...)", ActionIn,
+                  param_types={"action": "string"}),
+            Route("GET", "/api/tickets/{id}/duplicate-candidates", self.candidates,
+                  "Open tickets that may be the same incident, scored"),
+            Route("POST", "/api/tickets/{id}/duplicate-of", self.link_duplicate,
+                  "Close as a duplicate of an open ticket; the reporter is told by SMS", DuplicateIn),
+            Route("GET", "/api/tickets/{id}/letter", self.letter,
+                  "The result notice on the province's template, an HTML page to print"),
+        ]
+
+    @staticmethod
+    def _may_edit(p, ticket) -> bool:
+        return p.role in ("supervisor", "admin") or (ticket.operator_id == p.operator_id and ticket.draft)
+
+    @requires(*STAFF)
+    async def call_ticket(self, request: web.Request) -> web.Response:
+        ticket = await self.store.ticket_for_call(request.match_info["linkedid"][:64])
+        if ticket is None:
+            raise Refused(404, "Cuộc gọi chưa có phiếu")
+        if not self._may_edit(request["principal"], ticket):
+            raise Refused(403, "Phiếu này không thuộc cuộc gọi của bạn")
+        return web.json_response(ticket_public(ticket))
+
+    @requires(*STAFF)
+    async def edit(self, request: web.Request) -> web.Response:
+        ticket_id = path_id(request, "id", "Không có phiếu này")
+        ticket = await self.store.ticket(ticket_id)
+        if ticket is None:
+            raise Refused(404, "Không có phiếu này")
+        if not self._may_edit(request["principal"], ticket):
+            raise Refused(403, "Phiếu này không thuộc cuộc gọi của bạn")
+        edit = await parse_body(request, TicketEdit)
+        fields = edit.model_dump(exclude_unset=True)
+        submit = fields.pop("submit", False)
+        ticket = await self.store.update_ticket(ticket_id, request["principal"].username, **fields)
+        if submit:  # the ticket enters the workflow: its first deadline, the citizen's receipt
+            ticket = await self.store.submit_draft(ticket_id, self.handling, Actor.of(request["principal"]))
+        return web.json_response(ticket_public(ticket))
 
     def _secret_hidden(self, role: str):
         """A filter that keeps state-secret tickets from roles the profile does not let read them."""

@@ -1,87 +1,41 @@
-"""HTTP routes of the agency directory and of transfers (issue #4)."""
+"""HTTP routes of live transfers of a call to an agency (warm, blind, back to a queue) and of the
+transfer slip."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from hotline.agencies.directory import AgencyDirectory, agency_public
-from hotline.agencies.schemas import CONTACT_ROLES, LEVELS, AgencyIn
 from hotline.agent_desktop.accounts import Accounts
-from hotline.web.auth import error, path_id, requires
-from hotline.web.validation import TransferRequest, parse_body
-from hotline.settings import Settings
-from hotline.ticketing.handling import TicketHandling, aware
 from hotline.ticketing.store import TicketStore
 from hotline.transfers.records import transfer_public
 from hotline.transfers.service import TransferService
+from hotline.web.auth import error, path_id, requires
+from hotline.web.routes import Resource, Route
+from hotline.web.validation import TransferRequest, parse_body
 
-
-NO_AGENCY = "Không có cơ quan này"
 NO_TRANSFER = "Không có lượt chuyển này"
+LINKEDID = {"linkedid": "string"}
 
 
-class TransferApi:
-    def __init__(self, accounts: Accounts, transfers: TransferService, store: TicketStore, settings: Settings,
-                 deadlines: TicketHandling):
+class TransferApi(Resource):
+    def __init__(self, accounts: Accounts, transfers: TransferService, store: TicketStore):
         self.accounts = accounts
         self.transfers = transfers
-        self.directory: AgencyDirectory = transfers.directory
         self.store = store
-        self.settings = settings
-        self.deadlines = deadlines
 
-    def register(self, r: web.UrlDispatcher) -> None:
-        r.add_get("/api/agencies", self.list_agencies)
-        r.add_get("/api/agencies/meta", self.agency_meta)
-        r.add_get("/api/agencies/{id}", self.get_agency)
-        r.add_post("/api/agencies", self.create_agency)
-        r.add_put("/api/agencies/{id}", self.update_agency)
-        r.add_post("/api/calls/{linkedid}/transfers", self.start_transfer)
-        r.add_get("/api/calls/{linkedid}/transfers", self.call_transfers)
-        r.add_post("/api/transfers/{id}/complete", self.complete)
-        r.add_post("/api/transfers/{id}/cancel", self.cancel)
-        r.add_post("/api/transfers/{id}/slip", self.slip)
-        r.add_get("/api/supervisor/overdue", self.overdue)
+    def routes(self) -> list[Route]:
+        return [
+            Route("POST", "/api/calls/{linkedid}/transfers", self.start_transfer,
+                  "Transfer the call (warm, blind, or back to a queue); operator: own call", TransferRequest,
+                  ok="201", extra=("404", "502"), param_types=LINKEDID),
+            Route("GET", "/api/calls/{linkedid}/transfers", self.call_transfers,
+                  "The call's transfer attempts; operator: own call", param_types=LINKEDID),
+            Route("POST", "/api/transfers/{id}/complete", self.complete, "Complete a warm transfer"),
+            Route("POST", "/api/transfers/{id}/cancel", self.cancel, "Cancel a warm transfer"),
+            Route("POST", "/api/transfers/{id}/slip", self.slip,
+                  "Send the transfer slip (SMS to the focal point); operator: own transfer"),
+        ]
 
-    # -- directory --------------------------------------------------------------------------------
-    @requires("operator", "supervisor", "admin")
-    async def list_agencies(self, request: web.Request) -> web.Response:
-        p = request["principal"]
-        q = request.query.get("q", "")[:100]
-        field = request.query.get("field", "")[:40] or None
-        inactive = p.role == "admin" and request.query.get("all") == "1"
-        found = await self.directory.search(q, field, include_inactive=inactive)
-        return web.json_response([agency_public(a, c, with_phones=p.role == "admin") for a, c in found])
-
-    @requires("operator", "supervisor", "admin")
-    async def agency_meta(self, request: web.Request) -> web.Response:
-        return web.json_response({"levels": LEVELS, "contact_roles": CONTACT_ROLES,
-                                  "routes": sorted(self.settings.routes),
-                                  "queues": {q.id: q.name for q in self.transfers.profile.queues.queues}})
-
-    @requires("operator", "supervisor", "admin")
-    async def get_agency(self, request: web.Request) -> web.Response:
-        found = await self.directory.get(path_id(request, "id", NO_AGENCY))
-        if found is None:
-            return error(404, NO_AGENCY)
-        return web.json_response(agency_public(*found, with_phones=request["principal"].role == "admin"))
-
-    async def _save(self, request: web.Request, agency_id: int | None) -> web.Response:
-        data = await parse_body(request, AgencyIn)
-        if data.route not in self.settings.routes:
-            return error(400, f"Tuyến gọi {data.route!r} chưa được cấu hình; có: {', '.join(sorted(self.settings.routes))}")
-        agency, contacts = await self.directory.save(data, agency_id)
-        return web.json_response(agency_public(agency, contacts, with_phones=True), status=200 if agency_id else 201)
-
-    @requires("admin")
-    async def create_agency(self, request: web.Request) -> web.Response:
-        return await self._save(request, None)
-
-    @requires("admin")
-    async def update_agency(self, request: web.Request) -> web.Response:
-        return await self._save(request, path_id(request, "id", NO_AGENCY))
-
-    # -- transfers --------------------------------------------------------------------------------
     @requires("operator")
     async def start_transfer(self, request: web.Request) -> web.Response:
         body = await parse_body(request, TransferRequest)
@@ -117,9 +71,3 @@ class TransferApi:
         p = request["principal"]
         only_own = p.operator_id if p.role == "operator" else None
         return await self._act(request, lambda tid: self.transfers.slip(p.username, tid, only_own))
-
-    @requires("supervisor", "admin")
-    async def overdue(self, request: web.Request) -> web.Response:
-        return web.json_response([{"id": t.id, "code": t.code, "topic": t.topic, "agency_name": name,
-                                   "due_at": aware(t.due_at).isoformat() if t.due_at else None, "status": t.status}
-                                  for t, name in await self.deadlines.overdue()])

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from hotline.agent_desktop.accounts import ROLES, Accounts
 from hotline.web.auth import path_id, requires
+from hotline.web.routes import Resource, Route
 from hotline.web.validation import parse_body, required_text
 from hotline.errors import Refused
 from hotline.security.passwords import temporary_password
@@ -46,19 +47,25 @@ class UserChange(BaseModel):
     _n = field_validator("full_name")(required_text)
 
 
-class UsersApi:
+class UsersApi(Resource):
     def __init__(self, accounts: Accounts, phones: list[str]):
         self.accounts = accounts
         self.phones = set(phones)
 
-    def register(self, r: web.UrlDispatcher) -> None:
-        r.add_get("/api/users", self.list_users)
-        r.add_post("/api/users", self.create)
-        r.add_put("/api/users/{id}", self.change)
-        r.add_post("/api/users/{id}/disable", self.disable)
-        r.add_post("/api/users/{id}/enable", self.enable)
-        r.add_post("/api/users/{id}/reset-password", self.reset)
-        r.add_post("/api/users/{id}/unlock", self.unlock)
+    def routes(self) -> list[Route]:
+        return [
+            Route("GET", "/api/users", self.list_users,
+                  "Accounts with role, softphone, state and last login; configured phones"),
+            Route("POST", "/api/users", self.create, "Create an account; answers a one-time password to hand over "
+                  "(must be changed at first login)", UserIn, ok="201"),
+            Route("PUT", "/api/users/{id}", self.change, "Change name, role, softphone or agency (a changed role or "
+                  "phone ends the user's sessions)", UserChange),
+            Route("POST", "/api/users/{id}/disable", self.disable,
+                  "Disable: sessions, sockets, queues and SIP password end at once"),
+            Route("POST", "/api/users/{id}/enable", self.enable, "Enable again"),
+            Route("POST", "/api/users/{id}/reset-password", self.reset, "New one-time password; sessions end"),
+            Route("POST", "/api/users/{id}/unlock", self.unlock, "Lift a lock-out after wrong passwords"),
+        ]
 
     async def _check(self, user_id: int | None, role: str, operator_id: str | None, agency_id: int | None) -> None:
         """A softphone is one of the configured endpoints and serves one active account; an agency

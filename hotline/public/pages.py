@@ -16,6 +16,7 @@ from hotline.security.limits import RateLimiter
 from hotline.settings import Security
 from hotline.public.desk import PublicDesk, digits
 from hotline.web.attachments import read_form, send_document, send_file
+from hotline.web.routes import Resource, Route, public
 from hotline.ticketing.codes import is_valid_code
 from hotline.ticketing.attachments import MAX_FILES
 from hotline.ticketing.handling import RATINGS, Payload
@@ -30,7 +31,7 @@ def _limited(limiter: RateLimiter, key: str) -> None:
         raise Refused(429, f"Quá nhiều yêu cầu; vui lòng thử lại sau khoảng {minutes} phút")
 
 
-class PublicPages:
+class PublicPages(Resource):
     def __init__(self, desk: PublicDesk, security: Security | None = None):
         self.desk = desk
         sec = security or Security()
@@ -48,16 +49,19 @@ class PublicPages:
                        "topics": profile.queues.queues and [q for q in profile.queues.queues if q.topic],
                        "ratings": dict(sorted(RATINGS.items(), reverse=True))}
 
-    def register(self, r: web.UrlDispatcher) -> None:
-        r.add_get("/phan-anh", self.report_form)
-        r.add_post("/phan-anh", self.report)
-        r.add_get("/ket-qua", self.results)
-        r.add_get("/ket-qua/{code}/tep/{file}", self.result_file)
-        r.add_get("/tra-cuu", self.lookup_form)
-        r.add_post("/tra-cuu", self.lookup)
-        r.add_post("/tra-cuu/danh-gia", self.rate)
-        r.add_post("/tra-cuu/hoi-them", self.ask)
-        r.add_post("/tra-cuu/thong-bao", self.letter)
+    def routes(self) -> list[Route]:
+        page = {"documented": False}  # HTML forms for citizens, not the JSON API
+        return [
+            Route("GET", "/phan-anh", self.report_form, "Report form", **page),
+            Route("POST", "/phan-anh", self.report, "Send a report", **page),
+            Route("GET", "/ket-qua", self.results, "Published results", **page),
+            Route("GET", "/ket-qua/{code}/tep/{file}", self.result_file, "A published result's file", **page),
+            Route("GET", "/tra-cuu", self.lookup_form, "Look-up form", **page),
+            Route("POST", "/tra-cuu", self.lookup, "Look up one's own report (code and phone)", **page),
+            Route("POST", "/tra-cuu/danh-gia", self.rate, "Rate the answer", **page),
+            Route("POST", "/tra-cuu/hoi-them", self.ask, "Ask a follow-up question", **page),
+            Route("POST", "/tra-cuu/thong-bao", self.letter, "The result letter", **page),
+        ]
 
     def render(self, template: str, status: int = 200, **values) -> web.Response:
         html = self.env.get_template(template).render(**self.common, **values)
@@ -67,9 +71,11 @@ class PublicPages:
                                      "X-Frame-Options": "DENY",  # no page of another site may frame these
                                      "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"})
 
+    @public
     async def report_form(self, request: web.Request) -> web.Response:
         return self.render("report_form.html.j2", title="Gửi phản ánh, kiến nghị", form={})
 
+    @public
     async def report(self, request: web.Request) -> web.Response:
         try:
             _limited(self.reports_by_address, client_address(request))
@@ -91,6 +97,7 @@ class PublicPages:
                                error=str(exc))
         return self.render("receipt.html.j2", 201, title="Đã tiếp nhận phản ánh", code=ticket.code)
 
+    @public
     async def results(self, request: web.Request) -> web.Response:
         page = request.query.get("trang", "1")
         page = int(page) if page.isdigit() and 0 < len(page) < 6 else 1
@@ -98,6 +105,7 @@ class PublicPages:
         return self.render("results.html.j2", title="Kết quả trả lời phản ánh", results=results, total=total,
                            page=page, per_page=20)
 
+    @public
     async def result_file(self, request: web.Request) -> web.StreamResponse:
         code, file = request.match_info["code"], request.match_info["file"]
         if not (is_valid_code(code) and file.isdigit() and len(file) < 10):
@@ -108,6 +116,7 @@ class PublicPages:
             raise web.HTTPNotFound() from None
         return send_file(a, path, inline=a.content_type.startswith(("image/", "audio/", "video/")))
 
+    @public
     async def lookup_form(self, request: web.Request) -> web.Response:
         return self.render("lookup.html.j2", title="Tra cứu phiếu", code=request.query.get("ma", "")[:8])
 
@@ -131,9 +140,11 @@ class PublicPages:
         return self.render("lookup.html.j2", title="Tra cứu phiếu", code=code, phone=phone,
                            t=self.desk.own_view(t))
 
+    @public
     async def lookup(self, request: web.Request) -> web.Response:
         return await self._own(request)
 
+    @public
     async def letter(self, request: web.Request) -> web.Response:
         """The citizen's own result notice, by ticket code and phone (it bears their name)."""
         post = await request.post()
@@ -145,8 +156,10 @@ class PublicPages:
         except Refused as exc:
             return self.render("lookup.html.j2", exc.status, title="Tra cứu phiếu", code=code, error=str(exc))
 
+    @public
     async def rate(self, request: web.Request) -> web.Response:
         return await self._own(request, "rate")
 
+    @public
     async def ask(self, request: web.Request) -> web.Response:
         return await self._own(request, "ask")

@@ -77,6 +77,16 @@ def requires(*roles: str, upload: bool = False, before_password_change: bool = F
             return await handler(self, request)
 
         inner.__name__ = handler.__name__
+        inner.__doc__ = handler.__doc__
+        inner.roles = roles  # read by the route tables, the API document and the route-walk test
+        inner.before_password_change = before_password_change
         return inner
 
     return wrap
+
+
+def own_session_check(handler):
+    """Marks a handler that checks the session itself, for any role (the WebSocket handshake,
+    which answers 401/403 before it upgrades)."""
+    handler.roles = ()
+    return handler

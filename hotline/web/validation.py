@@ -77,6 +77,11 @@ class ListenIn(BaseModel):
     mode: Literal["listen", "whisper"] = "listen"
 
 
+class LoginIn(BaseModel):
+    username: str = Field(..., min_length=1, max_length=200)
+    password: str = Field(..., min_length=1, max_length=1000)
+
+
 class PasswordChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

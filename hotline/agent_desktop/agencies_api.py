@@ -1,0 +1,98 @@
+"""HTTP routes of the agency directory (who handles what, and how to reach them), and of the inbox
+accounts administrators open for the people of an agency."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from hotline.agencies.directory import AgencyDirectory, agency_public
+from hotline.agencies.schemas import CONTACT_ROLES, LEVELS, AgencyIn
+from hotline.agent_desktop.accounts import Accounts
+from hotline.config.profile import Profile
+from hotline.security.passwords import policy_problem
+from hotline.web.auth import error, path_id, requires
+from hotline.web.routes import Resource, Route
+from hotline.web.validation import parse_body
+
+NO_AGENCY = "Không có cơ quan này"
+
+
+class AgencyAccountIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(..., min_length=3, max_length=60, pattern=r"^[a-z0-9_.-]+$")
+    full_name: str = Field(..., min_length=1, max_length=200)
+    password: str = Field(..., min_length=10, max_length=200)
+    leader: bool = False  # the agency's leader: approves results where the profile asks for it
+
+
+class AgenciesApi(Resource):
+    def __init__(self, accounts: Accounts, directory: AgencyDirectory, routes: list[str], profile: Profile):
+        self.accounts = accounts
+        self.directory = directory
+        self.dial_routes = sorted(routes)
+        self.profile = profile
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("GET", "/api/agencies", self.list_agencies, "Search the agency directory (q, field; all=1 for admins)"),
+            Route("POST", "/api/agencies", self.create_agency, "Add an agency", AgencyIn, ok="201"),
+            Route("GET", "/api/agencies/meta", self.agency_meta, "Levels, contact roles, routes and queues"),
+            Route("GET", "/api/agencies/{id}", self.get_agency, "One agency"),
+            Route("PUT", "/api/agencies/{id}", self.update_agency, "Replace an agency and its contacts", AgencyIn),
+            Route("POST", "/api/agencies/{id}/accounts", self.create_account,
+                  "Open an inbox account for a person of the agency", AgencyAccountIn, ok="201"),
+        ]
+
+    @requires("operator", "supervisor", "admin")
+    async def list_agencies(self, request: web.Request) -> web.Response:
+        p = request["principal"]
+        q = request.query.get("q", "")[:100]
+        field = request.query.get("field", "")[:40] or None
+        inactive = p.role == "admin" and request.query.get("all") == "1"
+        found = await self.directory.search(q, field, include_inactive=inactive)
+        return web.json_response([agency_public(a, c, with_phones=p.role == "admin") for a, c in found])
+
+    @requires("operator", "supervisor", "admin")
+    async def agency_meta(self, request: web.Request) -> web.Response:
+        return web.json_response({"levels": LEVELS, "contact_roles": CONTACT_ROLES, "routes": self.dial_routes,
+                                  "queues": {q.id: q.name for q in self.profile.queues.queues}})
+
+    @requires("operator", "supervisor", "admin")
+    async def get_agency(self, request: web.Request) -> web.Response:
+        found = await self.directory.get(path_id(request, "id", NO_AGENCY))
+        if found is None:
+            return error(404, NO_AGENCY)
+        return web.json_response(agency_public(*found, with_phones=request["principal"].role == "admin"))
+
+    async def _save(self, request: web.Request, agency_id: int | None) -> web.Response:
+        data = await parse_body(request, AgencyIn)
+        if data.route not in self.dial_routes:
+            return error(400, f"Tuyến gọi {data.route!r} chưa được cấu hình; có: {', '.join(self.dial_routes)}")
+        agency, contacts = await self.directory.save(data, agency_id)
+        return web.json_response(agency_public(agency, contacts, with_phones=True), status=200 if agency_id else 201)
+
+    @requires("admin")
+    async def create_agency(self, request: web.Request) -> web.Response:
+        return await self._save(request, None)
+
+    @requires("admin")
+    async def update_agency(self, request: web.Request) -> web.Response:
+        return await self._save(request, path_id(request, "id", NO_AGENCY))
+
+    @requires("admin")
+    async def create_account(self, request: web.Request) -> web.Response:
+        found = await self.directory.get(path_id(request, "id", NO_AGENCY))
+        if found is None:
+            return error(404, NO_AGENCY)
+        body = await parse_body(request, AgencyAccountIn)
+        problem = policy_problem(body.username, body.password)
+        if problem:
+            return error(400, problem)
+        if await self.accounts.user_exists(body.username):
+            return error(409, "Tên đăng nhập đã có")
+        await self.accounts.create_user(body.username, body.full_name, "agency", body.password,
+                                        agency_id=found[0].id, agency_leader=body.leader)
+        return web.json_response({"username": body.username, "agency_id": found[0].id, "leader": body.leader},
+                                 status=201)

@@ -1,0 +1,140 @@
+"""HTTP routes of one's own session: log in and out, who am I, change one's password, and the SIP
+password of this session's softphone. Ending an account's access (`end_access`) lives here too."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from hotline.agent_desktop.accounts import Accounts, Principal
+from hotline.agent_desktop.agent_api import AgentApi
+from hotline.agent_desktop.hub import Hub
+from hotline.asterisk.sip_auth import SipPasswords
+from hotline.cti.ami import ActionError
+from hotline.security.clients import client_address
+from hotline.security.limits import RateLimiter
+from hotline.security.passwords import Busy
+from hotline.settings import Security
+from hotline.web.auth import COOKIE, error, requires
+from hotline.web.routes import Resource, Route, public
+from hotline.web.validation import LoginIn, PasswordChange, parse_body
+
+log = logging.getLogger(__name__)
+
+class SessionApi(Resource):
+    def __init__(self, accounts: Accounts, hub: Hub, sip: SipPasswords, agents: AgentApi, ws_url: str,
+                 security: Security | None = None, secure_cookies: bool = False):
+        self.accounts = accounts
+        self.hub = hub
+        self.sip = sip
+        self.phones = set(sip.phones)
+        self.agents = agents
+        self.ws_url = ws_url
+        sec = security or Security()
+        self.account_failures = RateLimiter(sec.login_failures_per_account, sec.login_window_seconds)
+        self.address_failures = RateLimiter(sec.login_failures_per_address, sec.login_window_seconds)
+        self.secure_cookies = secure_cookies
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("POST", "/api/login", self.login, "Log in; sets the session cookie", LoginIn,
+                  extra=("401", "423", "429")),
+            Route("POST", "/api/logout", self.logout, "Log out (an operator also leaves the queues)"),
+            Route("GET", "/api/me", self.me, "The logged-in user"),
+            Route("POST", "/api/password", self.change_password,
+                  "Change one's own password (current, then the policy: 10 characters, not the user name, not a "
+                  "common password); other sessions end", PasswordChange, extra=("429",)),
+            Route("GET", "/api/sip-credentials", self.sip_credentials,
+                  "A SIP password issued to this session's softphone (the previous one stops working); 409 "
+                  "without a softphone", extra=("409", "502")),
+        ]
+
+    @public
+    async def login(self, request: web.Request) -> web.Response:
+        if request.content_type != "application/json":
+            return error(415, "Yêu cầu phải ở dạng JSON")
+        body = await parse_body(request, LoginIn)
+        username, password = body.username[:60], body.password[:200]
+        address = client_address(request)
+        # Guessing is slowed down before any password is checked: per account and per address.
+        wait = self.address_failures.retry_after(address) or self.account_failures.retry_after(username.lower())
+        if wait:
+            return too_many(wait)
+        try:
+            result = await self.accounts.authenticate(username, password)
+        except Busy:
+            return too_many(2)
+        if result.locked_until is not None:
+            log.warning("login refused for locked account %r from %s", username, address)
+            return error(423, "Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần; liên hệ quản trị viên",
+                         "account_locked")
+        p = result.principal
+        if p is None:
+            self.address_failures.hit(address)
+            self.account_failures.hit(username.lower())
+            log.warning("failed login for %r from %s", username, address)
+            return error(401, "Sai tên đăng nhập hoặc mật khẩu")
+        token = await self.accounts.open_session(p)
+        resp = web.json_response(p.public())
+        resp.set_cookie(COOKIE, token, httponly=True, samesite="Strict", secure=self.secure_cookies, path="/")
+        return resp
+
+    @requires(before_password_change=True)
+    async def logout(self, request: web.Request) -> web.Response:
+        p: Principal = request["principal"]
+        token = request.cookies[COOKIE]
+        await self.accounts.close_session(token)
+        if p.operator_id:
+            await self.agents.leave_queues(p.operator_id)
+        await self.sip.revoke_user(p.user_id)
+        await self.hub.drop_session(token)
+        resp = web.json_response({"ok": True})
+        resp.del_cookie(COOKIE, path="/")
+        return resp
+
+    async def end_access(self, p: Principal) -> None:
+        """An account's access ended (disabled, password reset, role changed): its sockets close,
+        its softphone leaves the queues and its SIP password is withdrawn, at once."""
+        await self.hub.drop_user(p.user_id)
+        if p.operator_id and p.role == "operator":
+            await self.agents.leave_queues(p.operator_id)
+        await self.sip.revoke_user(p.user_id)
+
+    @requires(before_password_change=True)
+    async def me(self, request: web.Request) -> web.Response:
+        return web.json_response(request["principal"].public())
+
+    @requires(before_password_change=True)
+    async def change_password(self, request: web.Request) -> web.Response:
+        body = await parse_body(request, PasswordChange)
+        p: Principal = request["principal"]
+        try:
+            await self.accounts.change_password(p.user_id, body.current_password, body.new_password,
+                                                keep_token=request.cookies[COOKIE])
+        except Busy:
+            return too_many(2)
+        await self.hub.drop_user(p.user_id, keep=request.cookies[COOKIE])
+        return web.json_response({"ok": True})
+
+    @requires("operator", "supervisor")
+    async def sip_credentials(self, request: web.Request) -> web.Response:
+        """A SIP password issued to this session's softphone: the previous one stops working."""
+        p: Principal = request["principal"]
+        if not p.operator_id or p.operator_id not in self.phones:
+            return error(409, "Tài khoản chưa được gán máy điện thoại")
+        try:
+            password = await self.sip.issue(p.operator_id, p.user_id)
+        except ActionError as exc:
+            return error(502, f"Tổng đài không nhận lệnh: {exc}")
+        host = request.url.host or "127.0.0.1"
+        return web.json_response({
+            "ws_url": self.ws_url, "uri": f"sip:{p.operator_id}@{host}",
+            "username": p.operator_id, "password": password, "display_name": p.full_name},
+            headers={"Cache-Control": "no-store"})
+
+
+def too_many(seconds: int) -> web.Response:
+    resp = error(429, f"Quá nhiều lần thử; thử lại sau {seconds} giây", "rate_limited")
+    resp.headers["Retry-After"] = str(seconds)
+    return resp
