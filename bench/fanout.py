@@ -25,6 +25,7 @@ from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.hub import Hub, message
 from hotline.agent_desktop.server import DesktopServer
 from hotline.cti.bus import EventBus
+from hotline.cti.events import QueueChanged, Shown
 from hotline.cti.model import CtiModel
 from hotline.testing.instance import free_port_base
 from hotline.store.db import make_engine, migrate, sessionmaker
@@ -127,7 +128,7 @@ async def bare_run(args, port: int) -> list[float]:
             if loop.time() >= next_call:
                 for raw in call_events(n):
                     for ev in model.apply(raw):
-                        if ev.kind != "queue.changed":
+                        if isinstance(ev, Shown) and not isinstance(ev, QueueChanged):
                             broadcast(conns, message(ev.kind, ev.data))
                 n += 1
                 next_call += 60.0 / args.calls_per_minute

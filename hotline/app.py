@@ -39,6 +39,7 @@ from hotline.config.profile import Profile, load_profile
 from hotline.credentials import Credentials, load_or_create
 from hotline.cti.ami import AmiBridge
 from hotline.cti.bus import EventBus
+from hotline.cti.events import CallEnded
 from hotline.ivr.prompts import build_prompts
 from hotline.ivr.server import IvrServer
 from hotline.demo import demo_accounts, seed_demo
@@ -225,11 +226,10 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
                           live_calls=lambda: cti.model.live_calls() if cti.connected.is_set() else None,
                           on_job=transcriber.wake)
 
-    async def on_call_end(event) -> None:
-        if event.kind == "call.ended":
-            catalogue.call_ended(event.data.get("linkedid"))
+    async def on_call_end(event: CallEnded) -> None:
+        catalogue.call_ended(event.linkedid)
 
-    bus.subscribe(on_call_end)
+    bus.subscribe(on_call_end, CallEnded)
     hub = Hub(bus, cti.model, store, accounts=accounts, session_check_seconds=sec.session_check_seconds)
     prepared.sip.reload = cti.reload_pjsip
     max_upload = settings.attachment_max_mb * 1024 * 1024

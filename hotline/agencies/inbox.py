@@ -10,17 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.errors import Refused
-from hotline.ticketing.handling import Actor, Payload, TicketHandling, aware
+from hotline.ticketing import views
+from hotline.ticketing.handling import Actor, Payload, TicketHandling
 from hotline.ticketing.attachments import Attachments, Upload, describe
 from hotline.store.agencies import Agency
 from hotline.store.tickets import Attachment, Ticket
-
-HIDDEN = "(bảo mật)"
-
-
-def _iso(d: datetime | None) -> str | None:
-    return aware(d).isoformat() if d else None
-
 
 def _agency_of(actor: Actor) -> int:
     """The actor's agency; an account of no agency gets nothing here."""
@@ -37,26 +31,11 @@ class AgencyInbox:
 
     def item(self, t: Ticket, actor: Actor, now: datetime, files: list[Attachment] = (),
              asked: list[dict] = ()) -> dict:
-        """A ticket as its agency sees it. The reporter's details are there to answer the citizen,
-        except on a confidential report (identity kept by the hotline)."""
-        hide = t.confidential
         workflow = self.handling.workflow
-        step = workflow.step(t.handling_stage or workflow.initial)
-        due = aware(t.due_at)
-        open_ = step.holder in ("agency", "leader")
-        return {"id": t.id, "code": t.code, "topic": t.topic, "channel": t.channel, "content": t.content,
-                "reporter_name": HIDDEN if hide else t.reporter_name,
-                "caller_phone": HIDDEN if hide else t.caller_phone,
-                "address": HIDDEN if hide else t.address, "email": HIDDEN if hide else t.email,
-                "confidential": t.confidential, "stage": t.handling_stage, "stage_text": step.title,
-                "status": t.status, "due_at": _iso(due),
-                "overdue": t.status == "overdue" or bool(open_ and due and due < now),
-                "late": t.late, "created_at": _iso(t.created_at), "transferred_at": _iso(t.transferred_at),
-                "result": t.result, "answered_at": _iso(t.answered_at), "reason": t.reason, "question": t.question,
-                "attachments": [describe(a) for a in files],
-                "actions": self.handling.offered(t, actor, now),
-                "coordination": list(asked), "may_coordinate": self.handling.coordination.may_ask(t),
-                "letter": self.handling.letters.config.enabled and bool(t.result)}
+        return views.inbox_item(t, workflow.step(t.handling_stage or workflow.initial), now,
+                                [describe(a) for a in files], asked, self.handling.offered(t, actor, now),
+                                self.handling.coordination.may_ask(t),
+                                self.handling.letters.config.enabled and bool(t.result))
 
     async def tickets(self, actor: Actor, limit: int = 500) -> list[dict]:
         now = datetime.now(timezone.utc)

@@ -16,23 +16,26 @@ from aiohttp import web
 
 from hotline.agent_desktop.accounts import Accounts, Principal, digest
 from hotline.cti.bus import EventBus
-from hotline.cti.model import CtiModel, DomainEvent
-from hotline.ticketing.calls import ticket_public
+from hotline.cti.events import (AgentStateChanged, CallAnswered, CallEnded, CallMissed, CallOffered, Shown,
+                                TicketDrafted, TransferUpdated)
+from hotline.cti.model import CtiModel
 from hotline.ticketing.store import TicketStore
+from hotline.ticketing.views import summary
 
 log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
-OPERATOR_KINDS = {"call.offered", "call.answered", "call.ended", "call.missed", "agent.state", "ticket.draft",
-                  "transfer.updated"}
-
-
-def pop_view(t) -> dict:
-    """A previous ticket as the screen pop shows it: a state-secret one by its code and status
-    only (who may read it opens it from the ticket page, where the profile's rule applies)."""
-    view = ticket_public(t)
-    if t.state_secret:
-        view.update(content=None, address=None, reporter_name=None, email=None, state_secret=True)
-    return view
+# Who sees which event (the one table): the operator it concerns, supervisors and administrators.
+# Events not listed never reach a browser (queue figures go out on a steady beat; legs are internal).
+OPERATOR, SUPERVISORS = "operator", "supervisors"
+AUDIENCE: dict[type[Shown], frozenset[str]] = {
+    CallOffered: frozenset({OPERATOR, SUPERVISORS}),
+    CallAnswered: frozenset({OPERATOR, SUPERVISORS}),
+    CallMissed: frozenset({OPERATOR, SUPERVISORS}),
+    CallEnded: frozenset({OPERATOR, SUPERVISORS}),
+    AgentStateChanged: frozenset({OPERATOR, SUPERVISORS}),
+    TransferUpdated: frozenset({OPERATOR, SUPERVISORS}),
+    TicketDrafted: frozenset({OPERATOR}),
+}
 
 
 def message(kind: str, data: dict) -> str:
@@ -53,7 +56,7 @@ class Hub:
         self.session_check_seconds = session_check_seconds
         self.clients: dict[web.WebSocketResponse, Principal] = {}
         self._session_of: dict[web.WebSocketResponse, str] = {}  # socket -> digest of its session token
-        bus.subscribe(self.on_event)
+        bus.subscribe(self.on_event, *AUDIENCE)
         self._tasks: list[asyncio.Task] = []
 
     def start(self) -> None:
@@ -106,27 +109,20 @@ class Hub:
             except Exception:
                 log.exception("checking WebSocket sessions")
 
-    def _targets(self, event: DomainEvent) -> list[web.WebSocketResponse]:
-        out = []
-        if event.kind.startswith("leg."):
-            return out  # AMI detail for the transfer service, not for browsers
-        for ws, p in self.clients.items():
-            if p.role in ("supervisor", "admin") and event.kind != "ticket.draft":
-                out.append(ws)
-            elif p.role == "operator" and event.kind in OPERATOR_KINDS and event.agent == p.operator_id:
-                out.append(ws)
-        return out
+    def _targets(self, event: Shown) -> list[web.WebSocketResponse]:
+        audience = AUDIENCE.get(type(event), frozenset())
+        return [ws for ws, p in self.clients.items()
+                if (SUPERVISORS in audience and p.role in ("supervisor", "admin"))
+                or (OPERATOR in audience and p.role == "operator" and event.agent == p.operator_id)]
 
-    async def on_event(self, event: DomainEvent) -> None:
-        if event.kind == "queue.changed":
-            return  # supervisors get queue.stats on a steady beat instead
+    async def on_event(self, event: Shown) -> None:
         targets = self._targets(event)
         if not targets:
             return
         data = event.data
-        if event.kind == "call.offered":
+        if isinstance(event, CallOffered):
             previous = await self.store.previous_tickets(data.get("caller", ""))
-            data = {**data, "previous_tickets": [pop_view(t) for t in previous]}
+            data = {**data, "previous_tickets": [summary(t, hide_secret=True) for t in previous]}
         text = message(event.kind, data)
         await asyncio.gather(*(self._send(ws, text) for ws in targets))
 
@@ -160,8 +156,9 @@ class Hub:
             data["call"] = call.public() if call else None
             if call:
                 ticket = await self.store.ticket_for_call(call.linkedid)
-                data["ticket"] = ticket_public(ticket) if ticket else None
-                data["previous_tickets"] = [pop_view(t) for t in await self.store.previous_tickets(call.caller)]
+                data["ticket"] = summary(ticket) if ticket else None
+                data["previous_tickets"] = [summary(t, hide_secret=True)
+                                            for t in await self.store.previous_tickets(call.caller)]
         elif p.role in ("supervisor", "admin"):
             data["snapshot"] = self.model.snapshot()  # agencies get no live call data
         await ws.send_str(message("hello", data))

@@ -4,12 +4,13 @@ and the overdue tickets."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 
 from aiohttp import web
 
 from hotline.agent_desktop.accounts import Accounts
 from hotline.cti.ami import ActionError, AmiBridge
-from hotline.store.base import iso
+from hotline.ticketing import views
 from hotline.ticketing.handling import TicketHandling
 from hotline.web.auth import error, requires
 from hotline.web.routes import Resource, Route
@@ -58,6 +59,6 @@ class SupervisorApi(Resource):
 
     @requires("supervisor", "admin")
     async def overdue(self, request: web.Request) -> web.Response:
-        return web.json_response([{"id": t.id, "code": t.code, "topic": t.topic, "agency_name": name,
-                                   "due_at": iso(t.due_at), "status": t.status}
+        wf, now = self.handling.workflow, datetime.now(timezone.utc)
+        return web.json_response([views.work_item(t, wf.step(t.handling_stage or wf.initial), now, name)
                                   for t, name in await self.handling.overdue()])

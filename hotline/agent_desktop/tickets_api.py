@@ -3,7 +3,6 @@ workflow allows now, taking an action, reports from other channels, and duplicat
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 
 from aiohttp import web
@@ -16,12 +15,11 @@ from hotline.web.routes import Resource, Route
 from hotline.web.validation import ActionIn, DuplicateIn, NewTicketIn, TicketEdit, parse_body
 from hotline.errors import Refused
 from hotline.ticketing.attachments import Attachments, describe
-from hotline.ticketing.calls import ticket_public
 from hotline.ticketing.duplicates import Duplicates
 from hotline.ticketing.handling import Actor, TicketHandling
-from hotline.store.base import aware
 from hotline.store.tickets import Attachment, Ticket, history
 from hotline.ticketing.store import TicketStore
+from hotline.ticketing import views
 
 STAFF = ("operator", "supervisor", "admin")
 
@@ -69,7 +67,7 @@ class TicketsApi(Resource):
             raise Refused(404, "Cuộc gọi chưa có phiếu")
         if not self._may_edit(request["principal"], ticket):
             raise Refused(403, "Phiếu này không thuộc cuộc gọi của bạn")
-        return web.json_response(ticket_public(ticket))
+        return web.json_response(views.summary(ticket))
 
     @requires(*STAFF)
     async def edit(self, request: web.Request) -> web.Response:
@@ -85,7 +83,7 @@ class TicketsApi(Resource):
         ticket = await self.store.update_ticket(ticket_id, request["principal"].username, **fields)
         if submit:  # the ticket enters the workflow: its first deadline, the citizen's receipt
             ticket = await self.store.submit_draft(ticket_id, self.handling, Actor.of(request["principal"]))
-        return web.json_response(ticket_public(ticket))
+        return web.json_response(views.summary(ticket))
 
     def _secret_hidden(self, role: str):
         """A filter that keeps state-secret tickets from roles the profile does not let read them."""
@@ -111,19 +109,9 @@ class TicketsApi(Resource):
             events = await history(s, t.id)
             files = list(await s.scalars(select(Attachment).where(Attachment.ticket_id == t.id)))
         wf = self.handling.workflow
-        view = ticket_public(t)
-        view.update(stage=t.handling_stage, stage_text=wf.step(t.handling_stage or wf.initial).title,
-                    due_at=aware(t.due_at).isoformat() if t.due_at else None, late=t.late, agency_id=t.agency_id,
-                    result=t.result, answer_level=t.answer_level, reason=t.reason, question=t.question,
-                    rating=t.rating, channel=t.channel, classification=t.classification,
-                    duplicate_of=t.duplicate_of, state_secret=t.state_secret,
-                    published_at=aware(t.published_at).isoformat() if t.published_at else None,
-                    history=[{"at": aware(e.at).isoformat(), "actor": e.actor, "action": e.action,
-                              "detail": json.loads(e.detail or "{}")} for e in events],
-                    attachments=[describe(f) for f in files],
-                    coordination=await self.handling.coordination.of_ticket(t.id),
-                    actions=self.handling.offered(t, actor) if not t.draft else [])
-        return view
+        return views.detail(t, wf.step(t.handling_stage or wf.initial), events, [describe(f) for f in files],
+                      await self.handling.coordination.of_ticket(t.id),
+                      self.handling.offered(t, actor) if not t.draft else [])
 
     @requires(*STAFF)
     async def detail(self, request: web.Request) -> web.Response:
@@ -143,12 +131,7 @@ class TicketsApi(Resource):
             if hidden is not None:
                 q = q.where(hidden)
             rows = list(await s.scalars(q.order_by(Ticket.due_at.is_(None), Ticket.due_at, Ticket.id).limit(200)))
-        return web.json_response([{
-            "id": t.id, "code": t.code, "channel": t.channel, "topic": t.topic, "stage": t.handling_stage,
-            "stage_text": wf.step(t.handling_stage).title, "content": (t.content or "")[:200],
-            "due_at": aware(t.due_at).isoformat() if t.due_at else None, "reason": t.reason,
-            "overdue": bool(t.due_at and aware(t.due_at) < now),
-            "created_at": aware(t.created_at).isoformat()} for t in rows])
+        return web.json_response([views.work_item(t, wf.step(t.handling_stage), now) for t in rows])
 
     @requires(*STAFF)
     async def download(self, request: web.Request) -> web.StreamResponse:

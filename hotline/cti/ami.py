@@ -17,7 +17,8 @@ from typing import Awaitable, Callable
 from panoramisk import Manager
 
 from hotline.cti.bus import EventBus
-from hotline.cti.model import CtiModel, DomainEvent
+from hotline.cti.events import AgentStateChanged, Event, QueueChanged
+from hotline.cti.model import CtiModel
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class AmiBridge:
             self.manager.register_event(name, self._on_event)
 
     async def start(self) -> None:
-        self._outbox: asyncio.Queue[DomainEvent] = asyncio.Queue()
+        self._outbox: asyncio.Queue[Event] = asyncio.Queue()
         self._publish_task = asyncio.create_task(self._publisher())
         await self.manager.connect()
 
@@ -82,7 +83,7 @@ class AmiBridge:
             log.exception("CTI resync failed")
             return
         self.model.reset()
-        events: list[DomainEvent] = []
+        events: list[Event] = []
         for msg in channels + status:
             events += self.model.apply(dict(msg))
         self.resyncs += 1
@@ -90,7 +91,7 @@ class AmiBridge:
         log.info("CTI resynchronised: %d calls, %d agents", len(self.model.calls), len(self.model.agents))
         for ev in events:
             self._outbox.put_nowait(ev)
-        self._outbox.put_nowait(DomainEvent("queue.changed", {"resync": True, **self.model.snapshot()}))
+        self._outbox.put_nowait(QueueChanged(data={"resync": True, **self.model.snapshot()}))
 
     async def _list(self, action: dict) -> list:
         res = await asyncio.wait_for(self.manager.send_action(action, as_list=True), 30)
@@ -100,7 +101,7 @@ class AmiBridge:
         # Applied synchronously, in AMI order; published in the same order by one task.
         for ev in self.model.apply(dict(message)):
             self._outbox.put_nowait(ev)
-            if ev.kind == "agent.state" and ev.data["state"] == "wrapup":
+            if isinstance(ev, AgentStateChanged) and ev.data["state"] == "wrapup":
                 asyncio.get_running_loop().call_later(self.wrapup_seconds, self._end_wrapup, ev.agent)
 
     def _end_wrapup(self, agent: str) -> None:

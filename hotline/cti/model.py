@@ -13,6 +13,9 @@ import re
 import time
 from dataclasses import asdict, dataclass, field
 
+from hotline.cti.events import (AgentStateChanged, CallAnswered, CallEnded, CallMissed, CallOffered, Event,
+                                LegAttendedTransfer, LegDialBegin, LegDialEnd, LegHangup, QueueChanged)
+
 HOTLINE_VARS = ("HOTLINE_TOPIC", "HOTLINE_IVR_PATH", "HOTLINE_QUEUE", "HOTLINE_TICKET_CODE",
                 "HOTLINE_RECORDING", "HOTLINE_EXIT_REASON")
 
@@ -82,15 +85,6 @@ class Agent:
         return d
 
 
-@dataclass
-class DomainEvent:
-    # call.offered | call.answered | call.ended | call.missed | agent.state | queue.changed;
-    # leg.* (internal, for the transfer service); transfer.updated; ticket.draft
-    kind: str
-    data: dict
-    agent: str | None = None  # operator the event is for (None: supervisors only)
-
-
 class CtiModel:
     def __init__(self, clock=time.time):
         self.clock = clock
@@ -112,7 +106,7 @@ class CtiModel:
             self.agents[agent_id] = Agent(agent_id, since=self.clock())
         return self.agents[agent_id]
 
-    def _set_state(self, agent: Agent, state: str) -> DomainEvent | None:
+    def _set_state(self, agent: Agent, state: str) -> AgentStateChanged | None:
         if not agent.queues:
             state = "logged_out"
         elif state in ("available", "unreachable") and agent.paused:
@@ -121,7 +115,7 @@ class CtiModel:
             return None
         agent.state = state
         agent.since = self.clock()
-        return DomainEvent("agent.state", agent.public(), agent.id)
+        return AgentStateChanged(data=agent.public(), agent=agent.id)
 
     def _call(self, event: dict) -> Call | None:
         lid = event.get("Linkedid")
@@ -157,7 +151,7 @@ class CtiModel:
                 "queues": self.queue_stats()}
 
     # -- events ------------------------------------------------------------------------------
-    def apply(self, event: dict) -> list[DomainEvent]:
+    def apply(self, event: dict) -> list[Event]:
         handler = getattr(self, "_on_" + event.get("Event", ""), None)
         if handler is None:
             return []
@@ -190,7 +184,7 @@ class CtiModel:
         call.queue = queue
         call.state = "queued"
         call.queued_at = call.queued_at or joined
-        return [DomainEvent("queue.changed", {"queue": queue, **self.queue_stats().get(queue, {})})]
+        return [QueueChanged(data={"queue": queue, **self.queue_stats().get(queue, {})})]
 
     _on_QueueCallerJoin = _queue_join
     _on_QueueEntry = _queue_join
@@ -199,8 +193,8 @@ class CtiModel:
         queue = e.get("Queue", "")
         lid = e.get("Linkedid")
         self.waiting.get(queue, {}).pop(lid, None)
-        return [DomainEvent("queue.changed", {"queue": queue, **self.queue_stats().get(queue, {"waiting": 0,
-                                                                                              "longest_wait": 0})})]
+        return [QueueChanged(data={"queue": queue, **self.queue_stats().get(queue, {"waiting": 0,
+                                                                                     "longest_wait": 0})})]
 
     _on_QueueCallerLeave = _leave
     _on_QueueCallerAbandon = _leave
@@ -266,7 +260,7 @@ class CtiModel:
         agent.call = call.linkedid
         wait = self.clock() - (call.queued_at or call.started)
         offer = {**call.public(), "wait_seconds": round(wait, 1), "agent_channel": agent_channel}
-        return [DomainEvent("call.offered", offer, agent.id), self._set_state(agent, "ringing")]
+        return [CallOffered(data=offer, agent=agent.id), self._set_state(agent, "ringing")]
 
     def _on_AgentRingNoAnswer(self, e: dict):
         agent = self.agent(agent_id(e))
@@ -274,7 +268,7 @@ class CtiModel:
         agent.call = None
         if call and call.state == "ringing":
             call.state, call.agent = "queued", None
-        return [DomainEvent("call.missed", {"linkedid": e.get("Linkedid")}, agent.id),
+        return [CallMissed(data={"linkedid": e.get("Linkedid")}, agent=agent.id),
                 self._set_state(agent, "available")]
 
     def _on_AgentConnect(self, e: dict):
@@ -285,7 +279,7 @@ class CtiModel:
         call.state, call.agent, call.answered_at = "talking", agent.id, self.clock()
         call.agent_channel = e.get("DestChannel") or call.agent_channel
         agent.call = call.linkedid
-        return [DomainEvent("call.answered", call.public(), agent.id), self._set_state(agent, "on_call")]
+        return [CallAnswered(data=call.public(), agent=agent.id), self._set_state(agent, "on_call")]
 
     def _on_AgentComplete(self, e: dict):
         agent = self.agent(agent_id(e))
@@ -301,14 +295,12 @@ class CtiModel:
     # -- transfers: the legs to agencies, reported to the transfer service ---------------------
     def _on_DialBegin(self, e: dict):
         if e.get("Linkedid") in self.calls:
-            return [DomainEvent("leg.dial_begin", {"linkedid": e["Linkedid"], "channel": e.get("Channel"),
-                                                   "dest_channel": e.get("DestChannel")})]
+            return [LegDialBegin(call=e["Linkedid"], channel=e.get("Channel"), dest_channel=e.get("DestChannel"))]
 
     def _on_DialEnd(self, e: dict):
         if e.get("Linkedid") in self.calls:
-            return [DomainEvent("leg.dial_end", {"linkedid": e["Linkedid"], "channel": e.get("Channel"),
-                                                 "dest_channel": e.get("DestChannel"),
-                                                 "dial_status": e.get("DialStatus", "")})]
+            return [LegDialEnd(call=e["Linkedid"], channel=e.get("Channel"), dest_channel=e.get("DestChannel"),
+                               dial_status=e.get("DialStatus", ""))]
 
     def _on_AttendedTransfer(self, e: dict):
         lid = e.get("OrigTransfererLinkedid") or e.get("TransfereeLinkedid")
@@ -317,10 +309,16 @@ class CtiModel:
             return []
         if e.get("Result") == "Success":
             call.state = "transferred"
-        return [DomainEvent("leg.attended_transfer", {"linkedid": call.linkedid, "result": e.get("Result", "")})]
+        return [LegAttendedTransfer(call=call.linkedid, result=e.get("Result", ""))]
+
+    def mark_transferred(self, linkedid: str, agency_name: str | None) -> None:
+        """The transfer service completed a transfer of this call to an agency."""
+        call = self.calls.get(linkedid)
+        if call:
+            call.transferred_to = agency_name
 
 
-    def end_wrapup(self, agent_id: str) -> list[DomainEvent]:
+    def end_wrapup(self, agent_id: str) -> list[Event]:
         agent = self.agent(agent_id)
         if agent.state != "wrapup":
             return []
@@ -331,13 +329,12 @@ class CtiModel:
         if lid not in self.calls:
             return []
         if e.get("Uniqueid") != lid:  # another leg of a live call (operator, agency, local)
-            return [DomainEvent("leg.hangup", {"linkedid": lid, "channel": e.get("Channel"),
-                                               "cause": e.get("Cause-txt", "")})]
+            return [LegHangup(call=lid, channel=e.get("Channel"), cause=e.get("Cause-txt", ""))]
         call = self.calls.pop(lid)
         call.state, call.ended_at = "ended", self.clock()
         for entries in self.waiting.values():
             entries.pop(lid, None)
-        out = [DomainEvent("call.ended", {**call.public(), "cause": e.get("Cause-txt", "")}, call.agent)]
+        out: list[Event] = [CallEnded(data={**call.public(), "cause": e.get("Cause-txt", "")}, agent=call.agent)]
         for agent in self.agents.values():
             if agent.call == lid:
                 agent.call = None

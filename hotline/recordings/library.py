@@ -17,7 +17,7 @@ from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.errors import Refused
-from hotline.store.base import aware
+from hotline.store.base import iso
 from hotline.store.agencies import Agency
 from hotline.store.recordings import AuditEntry, Job, Recording, RecordingGrant, Transcript, Verification
 from hotline.store.tickets import Ticket
@@ -141,7 +141,7 @@ class RecordingLibrary:
         for r in recs:
             job = jobs.get(r.id)
             out.append({
-                "id": r.id, "linkedid": r.linkedid, "started_at": aware(r.started_at).isoformat(),
+                "id": r.id, "linkedid": r.linkedid, "started_at": iso(r.started_at),
                 "duration": r.duration, "status": r.status, "problem": r.problem,
                 "caller_phone": r.caller_phone if personal else None,
                 "operators": [o for o in r.operators.split(",") if o],
@@ -160,7 +160,7 @@ class RecordingLibrary:
             (out,) = await self._summaries(s, p, [r])
             tr = await s.get(Transcript, r.id)
             out["transcript"] = {"text": tr.text, "words": json.loads(tr.words), "model": tr.model} if tr else None
-            out["verifications"] = [{"checked_by": v.checked_by, "checked_at": aware(v.checked_at).isoformat(),
+            out["verifications"] = [{"checked_by": v.checked_by, "checked_at": iso(v.checked_at),
                                      "verdict": v.verdict, "comment": v.comment}
                                     for v in await s.scalars(select(Verification).where(
                                         Verification.recording_id == r.id).order_by(Verification.id))]
@@ -169,7 +169,7 @@ class RecordingLibrary:
                 rows = await s.execute(select(RecordingGrant, Agency.name).join(Agency, Agency.id == RecordingGrant.agency_id)
                                        .where(RecordingGrant.recording_id == r.id).order_by(RecordingGrant.id))
                 out["grants"] = [{"id": g.id, "agency_id": g.agency_id, "agency_name": name, "granted_by": g.granted_by,
-                                  "granted_at": aware(g.granted_at).isoformat(), "note": g.note,
+                                  "granted_at": iso(g.granted_at), "note": g.note,
                                   "revoked": g.revoked_at is not None} for g, name in rows]
             return out
 
@@ -236,7 +236,7 @@ class RecordingLibrary:
             s.add(AuditEntry(username=p.username, role=p.role, action="verify", recording_id=r.id,
                              detail=verdict, address=address[:64]))
             await s.flush()
-            return {"checked_by": v.checked_by, "checked_at": aware(v.checked_at).isoformat(), "verdict": verdict,
+            return {"checked_by": v.checked_by, "checked_at": iso(v.checked_at), "verdict": verdict,
                     "comment": comment}
 
     async def weekly_review(self, p, day: date) -> dict:
@@ -253,6 +253,6 @@ class RecordingLibrary:
         if recording_id:
             q = q.where(AuditEntry.recording_id == recording_id)
         async with self.sessions() as s:
-            return [{"at": aware(a.at).isoformat(), "username": a.username, "role": a.role,
+            return [{"at": iso(a.at), "username": a.username, "role": a.role,
                      "action": a.action, "recording_id": a.recording_id, "detail": a.detail, "address": a.address}
                     for a in await s.scalars(q)]

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from hotline.reports.periods import Period
 from hotline.ticketing.handling import RATINGS
 from hotline.store.agencies import Agency
-from hotline.store.base import aware
+from hotline.store.base import iso
 from hotline.store.calls import QueuedCallRow
 from hotline.store.tickets import Ticket
 
@@ -65,8 +65,8 @@ async def ticket_report(sessions: async_sessionmaker, p: Period, topics: dict[st
                                    .where(*in_period, *where).order_by(Ticket.created_at).limit(list_limit))
             return [{"code": r.code, "field": topics.get(r.topic or "", r.topic), "status": r.status,
                      "stage": r.handling_stage, "agency": r.name,
-                     "due_at": aware(r.due_at).isoformat() if r.due_at else None,
-                     "created_at": aware(r.created_at).isoformat()} for r in rows]
+                     "due_at": iso(r.due_at),
+                     "created_at": iso(r.created_at)} for r in rows]
 
         report["overdue_list"] = await listing(Ticket.status == "overdue")
         report["unresolved_list"] = await listing(Ticket.status.in_(PENDING))

@@ -22,7 +22,7 @@ from hotline.notifications.outbox import enqueue
 from hotline.security.masking import mask_code
 from hotline.ticketing.deadlines import due_at
 from hotline.store.agencies import Agency, AgencyContact
-from hotline.store.base import aware
+from hotline.store.base import iso
 from hotline.store.tickets import CoordinationRequest, Ticket
 from hotline.store.tickets import add_event
 
@@ -31,14 +31,10 @@ log = logging.getLogger(__name__)
 MAX_OPEN = 10  # open requests per ticket: enough for any real case, a bound for a runaway client
 
 
-def _iso(d: datetime | None) -> str | None:
-    return aware(d).isoformat() if d else None
-
-
 def describe(r: CoordinationRequest, agency_name: str) -> dict:
     return {"id": r.id, "ticket_id": r.ticket_id, "agency_id": r.agency_id, "agency": agency_name,
-            "question": r.question, "asked_by": r.asked_by, "asked_at": _iso(r.asked_at), "due_at": _iso(r.due_at),
-            "late": r.late, "answer": r.answer, "answered_by": r.answered_by, "answered_at": _iso(r.answered_at)}
+            "question": r.question, "asked_by": r.asked_by, "asked_at": iso(r.asked_at), "due_at": iso(r.due_at),
+            "late": r.late, "answer": r.answer, "answered_by": r.answered_by, "answered_at": iso(r.answered_at)}
 
 
 async def _phone(s: AsyncSession, agency_id: int, role: str) -> str | None:

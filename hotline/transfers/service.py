@@ -19,17 +19,21 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.agencies.directory import AgencyDirectory
 from hotline.config.profile import Profile
-from hotline.cti.ami import ActionError, AmiBridge
+from hotline.cti.actions import CtiActions
+from hotline.cti.ami import ActionError
 from hotline.cti.bus import EventBus
-from hotline.cti.model import DomainEvent
+from hotline.cti.events import (CallEnded, Event, LegAttendedTransfer, LegDialBegin, LegDialEnd, LegHangup,
+                                TransferUpdated)
 from hotline.errors import Refused
 from hotline.security.masking import mask_code, mask_phone
 from hotline.settings import Settings
+from hotline.ticketing import views
 from hotline.ticketing.handling import TicketHandling
 from hotline.ticketing.store import TicketStore
 from hotline.transfers.outcomes import FAILED, outcome_of_dial
@@ -55,7 +59,7 @@ class Live:
 
 
 class TransferService:
-    def __init__(self, settings: Settings, profile: Profile, sessions: async_sessionmaker, cti: AmiBridge,
+    def __init__(self, settings: Settings, profile: Profile, sessions: async_sessionmaker, cti: CtiActions,
                  bus: EventBus, store: TicketStore, directory: AgencyDirectory, handling: TicketHandling):
         self.settings = settings
         self.profile = profile
@@ -70,7 +74,11 @@ class TransferService:
         # Operators' commands run one at a time (they are rare, and each is a few AMI actions):
         # no double start on one call, no complete racing a cancel.
         self._lock = asyncio.Lock()
-        bus.subscribe(self.on_event)
+        bus.subscribe(self.on_dial_begin, LegDialBegin)
+        bus.subscribe(self.on_dial_end, LegDialEnd)
+        bus.subscribe(self.on_attended_transfer, LegAttendedTransfer)
+        bus.subscribe(self.on_leg_hangup, LegHangup)
+        bus.subscribe(self.on_call_ended, CallEnded)
 
     # -- what the operator asks for -----------------------------------------------------------
     def _talking_call(self, operator: str, linkedid: str):
@@ -201,54 +209,54 @@ class TransferService:
         log.info("transfer slip for ticket %s to %s, due %s", mask_code(ticket.code), mask_phone(sms.to_number), ticket.due_at)
         updated = transfer_public(await self.records.get(transfer_id))
         await self._publish(updated)
-        return {"transfer": updated, "ticket": {"id": ticket.id, "code": ticket.code, "status": ticket.status,
-                                                "agency_id": ticket.agency_id,
-                                                "due_at": ticket.due_at.isoformat()}}
+        wf = self.handling.workflow
+        return {"transfer": updated, "ticket": views.work_item(ticket, wf.step(ticket.handling_stage or wf.initial),
+                                                               datetime.now(timezone.utc), record.agency_name)}
 
-    # -- what Asterisk reports -------------------------------------------------------------------
-    async def on_event(self, ev: DomainEvent) -> None:
-        lid = ev.data.get("linkedid") if isinstance(ev.data, dict) else None
-        live = self.live.get(lid or "")
-        if live is None:
-            return
-        try:
-            await self._follow(lid, live, ev)
-        except Exception:
-            log.exception("following transfer %d failed on %s", live.transfer_id, ev.kind)
+    # -- what Asterisk reports: one method per event ----------------------------------------------
+    def _following(self, ev: Event) -> Live | None:
+        return self.live.get(ev.linkedid or "")
 
-    async def _follow(self, lid: str, live: Live, ev: DomainEvent) -> None:
-        d = ev.data
-        if ev.kind == "leg.dial_begin" and (d.get("dest_channel") or "").startswith(ROUTE_PREFIX):
-            live.agency_channel = d["dest_channel"]
+    async def on_dial_begin(self, ev: LegDialBegin) -> None:
+        live = self._following(ev)
+        if live and (ev.dest_channel or "").startswith(ROUTE_PREFIX):
+            live.agency_channel = ev.dest_channel
             if live.cancel_requested:  # cancelled before the agency leg existed
                 await self._hangup(live.agency_channel)
-        elif ev.kind == "leg.dial_end" and d.get("dest_channel") == live.agency_channel:
-            outcome = outcome_of_dial(d.get("dial_status", ""))
-            if outcome is None:
-                new = "consulting" if live.kind == "warm" else "completed"
-                record = await self.records.answered(live.transfer_id, new)
-                if new == "completed":
-                    self._done(lid, record.agency_name)
-                await self._publish(transfer_public(record))
-            else:
-                await self._end(lid, live, "cancelled" if live.cancel_requested else outcome)
-        elif ev.kind == "leg.attended_transfer" and live.kind == "warm":
-            if d.get("result") == "Success":
-                record = await self.records.get(live.transfer_id)
-                self._done(lid, record.agency_name)
-                await self._end(lid, live, "completed")
-        elif ev.kind == "leg.hangup" and d.get("channel") == live.agency_channel:
+
+    async def on_dial_end(self, ev: LegDialEnd) -> None:
+        live = self._following(ev)
+        if live is None or ev.dest_channel != live.agency_channel:
+            return
+        outcome = outcome_of_dial(ev.dial_status)
+        if outcome is None:
+            new = "consulting" if live.kind == "warm" else "completed"
+            record = await self.records.answered(live.transfer_id, new)
+            if new == "completed":
+                self.cti.model.mark_transferred(ev.linkedid, record.agency_name)
+            await self._publish(transfer_public(record))
+        else:
+            await self._end(ev.linkedid, live, "cancelled" if live.cancel_requested else outcome)
+
+    async def on_attended_transfer(self, ev: LegAttendedTransfer) -> None:
+        live = self._following(ev)
+        if live and live.kind == "warm" and ev.result == "Success":
+            record = await self.records.get(live.transfer_id)
+            self.cti.model.mark_transferred(ev.linkedid, record.agency_name)
+            await self._end(ev.linkedid, live, "completed")
+
+    async def on_leg_hangup(self, ev: LegHangup) -> None:
+        live = self._following(ev)
+        if live and ev.channel == live.agency_channel:
             # The agency leg ended while consulting: hung up by the agency, or by our cancel.
-            await self._end(lid, live, "cancelled" if live.cancel_requested else "agency_hung_up")
-        elif ev.kind == "call.ended":
-            await self._end(lid, live, "caller_hung_up")
+            await self._end(ev.linkedid, live, "cancelled" if live.cancel_requested else "agency_hung_up")
+
+    async def on_call_ended(self, ev: CallEnded) -> None:
+        live = self._following(ev)
+        if live:
+            await self._end(ev.linkedid, live, "caller_hung_up")
             for channel in (live.agency_channel, live.operator_channel if live.kind == "warm" else None):
                 await self._hangup(channel)
-
-    def _done(self, lid: str, agency_name: str | None) -> None:
-        call = self.cti.model.calls.get(lid)
-        if call:
-            call.transferred_to = agency_name
 
     async def _hangup(self, channel: str | None) -> None:
         if channel:
@@ -275,7 +283,7 @@ class TransferService:
         return record
 
     async def _publish(self, data: dict) -> None:
-        await self.bus.publish(DomainEvent("transfer.updated", data, data["operator_id"]))
+        await self.bus.publish(TransferUpdated(data=data, agent=data["operator_id"]))
 
     async def recover(self) -> None:
         n = await self.records.interrupt_unfinished()

@@ -45,14 +45,14 @@ def test_citizen_sms_go_to_vietnamese_mobiles_only():
 def test_the_screen_pop_shows_a_state_secret_ticket_by_code_and_status_only():
     from datetime import datetime, timezone
 
-    from hotline.agent_desktop.hub import pop_view
+    from hotline.ticketing.views import summary
     from hotline.store.tickets import Ticket
 
     t = Ticket(id=7, code="26112029", status="in_progress", draft=False, topic="infrastructure",
                caller_phone="0912345678", reporter_name="Lê Văn Kín", content="Nội dung mật", state_secret=True,
                confidential=False, created_at=datetime.now(timezone.utc))
-    view = pop_view(t)
+    view = summary(t, hide_secret=True)
     assert (view["code"], view["status"], view["state_secret"]) == ("26112029", "in_progress", True)
     assert view["content"] is None and view["reporter_name"] is None
     t.state_secret = False
-    assert pop_view(t)["content"] == "Nội dung mật"
+    assert summary(t, hide_secret=True)["content"] == "Nội dung mật"

@@ -8,7 +8,8 @@ from hotline.agencies.schemas import AgencyIn
 from hotline.app import load_checked_profile
 from hotline.config.profile import TransferPolicy
 from hotline.cti.bus import EventBus
-from hotline.cti.model import CtiModel, DomainEvent
+from hotline.cti.events import CallEnded, LegDialBegin, LegDialEnd, LegHangup
+from hotline.cti.model import CtiModel
 from hotline.settings import Settings
 from hotline.store.db import make_engine, migrate, sessionmaker
 from hotline.store.outbox import SmsMessage
@@ -74,9 +75,8 @@ async def test_busy_agency_with_automatic_slip(tmp_path):
     t = await service.start("op1", "7.1", "warm", agency.id)
     assert cti.actions[0][0] == "setvars" and cti.actions[0][2]["__HOTLINE_XFER_NUMBER"] == "02773851001"
     assert cti.actions[1] == ("atxfer", "PJSIP/op1-00000002", "hotline-transfer", "1")
-    await service.on_event(DomainEvent("leg.dial_begin", {"linkedid": "7.1", "dest_channel": "PJSIP/route-local-3"}))
-    await service.on_event(DomainEvent("leg.dial_end", {"linkedid": "7.1", "dest_channel": "PJSIP/route-local-3",
-                                                        "dial_status": "BUSY"}))
+    await service.bus.publish(LegDialBegin(call="7.1", dest_channel="PJSIP/route-local-3"))
+    await service.bus.publish(LegDialEnd(call="7.1", dest_channel="PJSIP/route-local-3", dial_status="BUSY"))
     assert "7.1" not in service.live
     async with sessions() as s:
         ticket = (await s.scalars(select(Ticket))).one()
@@ -91,15 +91,14 @@ async def test_busy_agency_with_automatic_slip(tmp_path):
 async def test_caller_hanging_up_mid_consultation_hangs_up_the_other_legs(tmp_path):
     engine, sessions, service, cti, agency, published = await setup(tmp_path, auto_slip=False)
     await service.start("op1", "7.1", "warm", agency.id)
-    await service.on_event(DomainEvent("leg.dial_begin", {"linkedid": "7.1", "dest_channel": "PJSIP/route-local-3"}))
-    await service.on_event(DomainEvent("leg.dial_end", {"linkedid": "7.1", "dest_channel": "PJSIP/route-local-3",
-                                                        "dial_status": "ANSWER"}))
+    await service.bus.publish(LegDialBegin(call="7.1", dest_channel="PJSIP/route-local-3"))
+    await service.bus.publish(LegDialEnd(call="7.1", dest_channel="PJSIP/route-local-3", dial_status="ANSWER"))
     assert (await service.records.for_call("7.1"))[0].outcome == "consulting"
-    await service.on_event(DomainEvent("call.ended", {"linkedid": "7.1"}))
+    await service.bus.publish(CallEnded(data={"linkedid": "7.1"}))
     assert ("hangup", "PJSIP/route-local-3") in cti.actions and ("hangup", "PJSIP/op1-00000002") in cti.actions
     assert (await service.records.for_call("7.1"))[0].outcome == "caller_hung_up"
     # Late events about the gone call change nothing.
-    await service.on_event(DomainEvent("leg.hangup", {"linkedid": "7.1", "channel": "PJSIP/route-local-3"}))
+    await service.bus.publish(LegHangup(call="7.1", channel="PJSIP/route-local-3"))
     assert (await service.records.for_call("7.1"))[0].outcome == "caller_hung_up"
     async with sessions() as s:
         assert (await s.scalars(select(SmsMessage))).all() == []  # no slip without the policy or a click

@@ -96,7 +96,7 @@ def test_the_model_follows_a_completed_transfer():
     assert m.calls["100.1"].agent_channel == "PJSIP/op1-00000002"
     out = m.apply({"Event": "DialEnd", "Channel": "Local/1@hotline-transfer-00000000;2",
                    "DestChannel": "PJSIP/route-local-00000003", "DialStatus": "BUSY", "Linkedid": "100.1"})
-    assert out[0].kind == "leg.dial_end" and out[0].data["dial_status"] == "BUSY"
+    assert out[0].kind == "leg.dial_end" and out[0].dial_status == "BUSY"
     out = m.apply({"Event": "Hangup", "Channel": "PJSIP/route-local-00000003", "Uniqueid": "100.3",
                    "Linkedid": "100.1"})
     assert [e.kind for e in out] == ["leg.hangup"] and "100.1" in m.calls  # not the call's end
