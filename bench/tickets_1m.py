@@ -149,10 +149,10 @@ async def measure(name: str, url: str, loader, n: int, due: int, home: Path) -> 
     report = await ticket_report(sessions, month, topics)
     report_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    moved = await handling.scan(NOW)
+    moved = await handling.deadlines.scan(NOW)
     scan_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    assert await handling.scan(NOW) == []
+    assert await handling.deadlines.scan(NOW) == []
     idle_scan_s = time.perf_counter() - t0
     codes = [r[0] for r in rows(n, due, agencies)][:: max(1, n // 2000)]
     random.Random(1).shuffle(codes)

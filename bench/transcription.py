@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
 import tempfile
@@ -82,7 +81,7 @@ async def pipeline(calls, workers: int, folder: Path, name: str) -> float:
         for i, (caller, operator) in enumerate(calls):
             legs = {"caller": {"path": caller.name, "sha256": ""}, "operator": {"path": operator.name, "sha256": ""}}
             rec = Recording(linkedid=f"{workers}.{i}", started_at=func.now(), duration=0, path=caller.name,
-                            sha256="", legs=json.dumps(legs))
+                            sha256="", legs=legs)
             s.add(rec)
             await s.flush()
             s.add(Job(kind="transcribe", recording_id=rec.id))

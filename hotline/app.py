@@ -281,7 +281,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
         if h.ivr:
             await h.ivr.keys_heard()
         for name, part in (("hub", h.hub), ("SMS outbox", h.sms),
-                           ("deadline scan", h.handling),  # its first scan applies deadlines passed while down
+                           ("deadline scan", h.handling.deadlines),  # its first scan applies deadlines passed while down
                            ("recordings catalogue", h.catalogue),  # its first scan reconciles
                            ("call log", h.call_log), ("e-mail outbox", h.email), ("weekly reports", h.weekly),
                            ("transcriber", h.transcriber)):

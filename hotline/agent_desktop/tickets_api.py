@@ -30,7 +30,7 @@ class TicketsApi(Resource):
         self.store = store
         self.handling = handling
         self.files = files
-        self.duplicates = Duplicates(store.sessions, citizen_sms_per_day=handling.citizen_sms_per_day)
+        self.duplicates = Duplicates(store.sessions, citizen_sms_per_day=handling.notices.citizen_sms_per_day)
 
     def routes(self) -> list[Route]:
         return [

@@ -12,7 +12,6 @@ next scan."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import time
@@ -107,7 +106,7 @@ class Catalogue:
         async with self.sessions() as s:
             row = await s.scalar(select(Recording).where(Recording.linkedid == linkedid))
         if row is not None:  # catalogued, but the move did not happen (crash in between)
-            self._move(files, self.root / row.path, json.loads(row.legs))
+            self._move(files, self.root / row.path, row.legs)
             return
         mix = files.get("mix") or files.get("caller") or files.get("operator")
         check = await asyncio.to_thread(check_wav, mix)
@@ -126,7 +125,7 @@ class Catalogue:
         rec = Recording(linkedid=linkedid, started_at=started, duration=round(check.duration, 3),
                         status="damaged" if problem else "ok", problem=problem,
                         path=str(target.relative_to(root)), size=mix.stat().st_size,
-                        sha256=await asyncio.to_thread(sha256_of, mix), legs=json.dumps(leg_info))
+                        sha256=await asyncio.to_thread(sha256_of, mix), legs=leg_info)
         if not problem:
             out = folder / f"{linkedid}.opus"
             both = "caller" in legs and "operator" in legs
@@ -191,7 +190,7 @@ class Catalogue:
                     Recording.originals_removed_at.is_(None), Recording.compressed_sha256.is_not(None),
                     Recording.catalogued_at < cutoff, Recording.id.in_(finished)))
                 for r in rows:
-                    for rel in [r.path] + [leg["path"] for leg in json.loads(r.legs).values()]:
+                    for rel in [r.path] + [leg["path"] for leg in r.legs.values()]:
                         (root / rel).unlink(missing_ok=True)
                     r.originals_removed_at = now
                     removed += 1
@@ -199,7 +198,7 @@ class Catalogue:
                 cutoff = now - timedelta(days=self.settings.retention_days)
                 for r in await s.scalars(select(Recording).where(Recording.status != "expired",
                                                                  Recording.started_at < cutoff)):
-                    for rel in [r.path, r.compressed_path] + [leg["path"] for leg in json.loads(r.legs).values()]:
+                    for rel in [r.path, r.compressed_path] + [leg["path"] for leg in r.legs.values()]:
                         if rel:
                             (root / rel).unlink(missing_ok=True)
                     r.status, r.originals_removed_at = "expired", r.originals_removed_at or now

@@ -7,7 +7,6 @@ the reason. A job left `running` by a process that died is queued again at start
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
@@ -68,16 +67,15 @@ class JobQueue:
 def _channels(root: Path, rec: Recording, wanted: list[str]) -> list[tuple[str, str]]:
     """The sides of the call to transcribe (`transcription.channels`), each from its own file;
     the mix when the recording has no separate sides."""
-    legs = json.loads(rec.legs)
+    legs = rec.legs
     if "caller" in legs and "operator" in legs:
         return [(leg, str(root / legs[leg]["path"])) for leg in dict.fromkeys(wanted)]
     return [("mixed", str(root / rec.path))]
 
 
 async def save_transcript(s, recording_id: int, result: dict, model: str) -> None:
-    s.add(Transcript(recording_id=recording_id, text=result["text"], words=json.dumps(result["words"],
-                                                                                       ensure_ascii=False),
-                     model=model, audio_seconds=result["audio_seconds"]))
+    s.add(Transcript(recording_id=recording_id, text=result["text"], words=result["words"], model=model,
+                     audio_seconds=result["audio_seconds"]))
     if s.bind.dialect.name == "sqlite":
         await s.execute(text("INSERT OR REPLACE INTO transcript_fts(rowid, text) VALUES (:id, :t)"),
                         {"id": recording_id, "t": result["text"]})

@@ -6,7 +6,6 @@ user: recordings granted to their agency and not revoked; anyone else: none."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -149,7 +148,7 @@ class RecordingLibrary:
                             for t in tickets.get(r.linkedid, [])],
                 "transcription": job.status if job else None,
                 "transcription_error": job.last_error if job and job.status == "failed" else None,
-                "verdict": verdicts.get(r.id), "stereo": bool(json.loads(r.legs)),
+                "verdict": verdicts.get(r.id), "stereo": bool(r.legs),
                 "playable": r.status != "expired",
             })
         return out
@@ -159,7 +158,7 @@ class RecordingLibrary:
             r = await self._reachable(s, p, recording_id)
             (out,) = await self._summaries(s, p, [r])
             tr = await s.get(Transcript, r.id)
-            out["transcript"] = {"text": tr.text, "words": json.loads(tr.words), "model": tr.model} if tr else None
+            out["transcript"] = {"text": tr.text, "words": tr.words, "model": tr.model} if tr else None
             out["verifications"] = [{"checked_by": v.checked_by, "checked_at": iso(v.checked_at),
                                      "verdict": v.verdict, "comment": v.comment}
                                     for v in await s.scalars(select(Verification).where(

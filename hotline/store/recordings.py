@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hotline.store.base import Base, utcnow
+from hotline.store.base import Base, JsonText, utcnow
 
 
 class Recording(Base):
@@ -28,7 +28,7 @@ class Recording(Base):
     path: Mapped[str] = mapped_column(String(300))  # the mixed original (WAV)
     size: Mapped[int] = mapped_column(Integer, default=0)
     sha256: Mapped[str] = mapped_column(String(64))
-    legs: Mapped[str] = mapped_column(Text, default="{}")  # JSON {"caller": {path, sha256}, "operator": ...}
+    legs: Mapped[dict] = mapped_column(JsonText(), default=dict)  # {"caller": {path, sha256}, "operator": ...}
     compressed_path: Mapped[str | None] = mapped_column(String(300))
     compressed_sha256: Mapped[str | None] = mapped_column(String(64))
     compressed_duration: Mapped[float | None] = mapped_column(Float)
@@ -63,7 +63,7 @@ class Transcript(Base):
 
     recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id"), primary_key=True)
     text: Mapped[str] = mapped_column(Text, default="")
-    words: Mapped[str] = mapped_column(Text, default="[]")
+    words: Mapped[list] = mapped_column(JsonText(list), default=list)
     model: Mapped[str] = mapped_column(String(200), default="")
     audio_seconds: Mapped[float] = mapped_column(Float, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

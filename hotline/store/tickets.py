@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
@@ -10,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hotline.store.base import Base, utcnow
+from hotline.store.base import Base, JsonText, utcnow
 
 
 class Ticket(Base):
@@ -39,7 +38,7 @@ class Ticket(Base):
     handling_stage: Mapped[str | None] = mapped_column(String(40), index=True, default="received")
     stage_entered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=0)  # every workflow write is conditional on it
-    counts: Mapped[str] = mapped_column(Text, default="{}")  # JSON: actions taken, by name (reschedules)
+    counts: Mapped[dict] = mapped_column(JsonText(), default=dict)  # actions taken, by name (reschedules)
     late: Mapped[bool] = mapped_column(Boolean, default=False)  # a deadline was missed at some step
     classification: Mapped[str | None] = mapped_column(String(40))  # the action that classified it
     state_secret: Mapped[bool] = mapped_column(Boolean, default=False)  # never published
@@ -104,14 +103,14 @@ class TicketEvent(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     actor: Mapped[str] = mapped_column(String(60))  # username, operator id, or "system"
     action: Mapped[str] = mapped_column(String(40))
-    detail: Mapped[str] = mapped_column(Text, default="")  # JSON
+    detail: Mapped[dict] = mapped_column(JsonText(), default=dict)
 
 
-def add_event(s: AsyncSession, ticket_id: int | None, actor: str, action: str, **detail) -> None:
-    """Append one step to a ticket's history (inside the caller's transaction)."""
+def add_event(s: AsyncSession, ticket_id: int | None, actor: str, action: str, *, at: datetime | None = None,
+              **detail) -> None:
+    """Append one step to a ticket's history (inside the caller's transaction); `at` defaults to now."""
     if ticket_id is not None:
-        s.add(TicketEvent(ticket_id=ticket_id, actor=actor, action=action,
-                          detail=json.dumps(detail, ensure_ascii=False, default=str)))
+        s.add(TicketEvent(ticket_id=ticket_id, actor=actor, action=action, detail=detail, at=at or utcnow()))
 
 
 async def history(s: AsyncSession, ticket_id: int) -> list[TicketEvent]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.errors import Refused
-from hotline.store.tickets import Attachment, TicketEvent
+from hotline.store.tickets import Attachment, add_event
 
 MEDIA = [(b"\xff\xd8\xff", "image/jpeg", ".jpg"), (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
          (b"GIF8", "image/gif", ".gif"), (b"ID3", "audio/mpeg", ".mp3"), (b"\xff\xfb", "audio/mpeg", ".mp3"),
@@ -129,9 +128,7 @@ class Attachments:
         if rows:
             async with self.sessions() as s, s.begin():
                 s.add_all(rows)
-                s.add(TicketEvent(ticket_id=ticket_id, at=now, actor=who, action="attach",
-                                  detail=json.dumps({"files": [r.filename for r in rows], "public": public},
-                                                    ensure_ascii=False)))
+                add_event(s, ticket_id, who, "attach", at=now, files=[r.filename for r in rows], public=public)
         return rows
 
     async def of_ticket(self, ticket_id: int, public_only: bool = False) -> list[Attachment]:

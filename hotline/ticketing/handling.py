@@ -4,13 +4,13 @@ Every move (an operator's transfer, an agency's answer or reschedule, a leader's
 citizen's rating, a deadline passing) is one transaction: the ticket's row changes only if its
 `version` is still the one the move was decided on (a conditional UPDATE), and the history line
 and the SMS go in with it. Two clicks, two tabs, a restart in the middle of a scan, or two scans
-racing can therefore never apply a move twice. Due times live in the row; the scan looks for them
-at start-up and then periodically, so nothing depends on a timer surviving.
+racing can therefore never apply a move twice. Due times live in the row; the deadline scan
+(`deadline_scan.py`) looks for them at start-up and then periodically, so nothing depends on a
+timer surviving. Who is told of a move, and how, is `notices.py`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -18,18 +18,15 @@ from datetime import datetime, timezone
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from hotline.background import Periodic
 from hotline.config.profile import Profile
 from hotline.errors import Refused
-from hotline.notifications import sms as texts
-from hotline.notifications.outbox import enqueue, enqueue_to_citizen
-from hotline.security.masking import mask_code
 from hotline.ticketing.coordination import Coordination
-from hotline.store.agencies import Agency, AgencyContact
-from hotline.store.base import aware
+from hotline.ticketing.deadline_scan import DeadlineScan
+from hotline.ticketing.notices import Notices, contact_of
+from hotline.store.agencies import Agency
 from hotline.store.tickets import Attachment, Ticket
 from hotline.ticketing.result_letter import ResultLetters
-from hotline.ticketing.workflow import Move, TicketState, Workflow
+from hotline.ticketing.workflow import Move, Workflow, state_of
 from hotline.store.tickets import add_event
 
 log = logging.getLogger(__name__)
@@ -70,12 +67,6 @@ class Payload:
     extra: dict = field(default_factory=dict)  # more detail for the history line
 
 
-def state_of(t: Ticket) -> TicketState:
-    return TicketState(stage=t.handling_stage or "received", topic=t.topic, received_at=aware(t.created_at),
-                       transferred_at=aware(t.transferred_at), stage_entered_at=aware(t.stage_entered_at),
-                       due_at=aware(t.due_at), counts=json.loads(t.counts or "{}"))
-
-
 class TicketHandling:
     def __init__(self, sessions: async_sessionmaker, profile: Profile, lookup_url: str = "",
                  on_sms=None, scan_seconds: float = 30, citizen_sms_per_day: int = 5):
@@ -86,9 +77,8 @@ class TicketHandling:
         self.letters = ResultLetters(sessions, profile)
         self.lookup_url = lookup_url.rstrip("/")
         self.on_sms = on_sms or (lambda: None)
-        self.citizen_sms_per_day = citizen_sms_per_day
-        self._loop = Periodic("deadline scan", self.scan, scan_seconds)
-        self.start, self.stop = self._loop.start, self._loop.stop
+        self.notices = Notices(profile, self.workflow, self.lookup_url, citizen_sms_per_day)
+        self.deadlines = DeadlineScan(self, scan_seconds)
 
     # -- actions ------------------------------------------------------------------------------
     async def act(self, ticket_id: int, action: str, actor: Actor, payload: Payload | None = None,
@@ -132,7 +122,7 @@ class TicketHandling:
             agency = await s.get(Agency, payload.agency_id)
             if agency is None or not agency.active:
                 raise Refused(422, "Không có cơ quan này")
-            focal = await self._contact(s, agency.id, "focal_point")
+            focal = await contact_of(s, agency.id, "focal_point")
             values.update(agency_id=agency.id, assignee_contact_id=focal.id if focal else None, transferred_at=now)
         if move.from_stage == self.workflow.initial and move.stage != move.from_stage:
             values["classification"] = action
@@ -147,10 +137,10 @@ class TicketHandling:
             values.update(rating=payload.rating, rated_at=now)
         if "agency" in actor.roles and self.workflow.step(move.stage).holder == "hotline":
             values.update(agency_id=None, assignee_contact_id=None)  # returned: not its authority
-        counts = json.loads(t.counts or "{}")
+        counts = dict(t.counts or {})
         counts[action] = counts.get(action, 0) + 1
-        values["counts"] = json.dumps(counts)
-        await self._write(s, t, move, now, values)
+        values["counts"] = counts
+        await self.write(s, t, move, now, values)
         detail = {"from": move.from_stage, "to": move.stage, "due_at": move.due_at, **payload.extra}
         for key in ("reason", "question", "rating", "note"):
             if getattr(payload, key) is not None:
@@ -162,7 +152,7 @@ class TicketHandling:
         if payload.date is not None:
             detail["date"] = payload.date
         add_event(s, t.id, actor.name, event or action, **detail)
-        await self._notify(s, t, move)
+        await self.notices.on_move(s, t, move)
         return move
 
     async def _photos_since(self, s: AsyncSession, t: Ticket) -> int:
@@ -173,7 +163,8 @@ class TicketHandling:
             q = q.where(Attachment.uploaded_at >= t.stage_entered_at)
         return await s.scalar(q)
 
-    async def _write(self, s: AsyncSession, t: Ticket, move: Move, now: datetime, values: dict) -> None:
+    async def write(self, s: AsyncSession, t: Ticket, move: Move, now: datetime, values: dict) -> None:
+        """The move's conditional UPDATE: refused (409) if the ticket changed since it was read."""
         values = {"due_at": move.due_at, **values}
         values.update(handling_stage=move.stage, status=move.status, version=t.version + 1)
         values["remind_at"] = self.workflow.reminder(move.stage, values["due_at"], now) \
@@ -190,54 +181,6 @@ class TicketHandling:
             raise Refused(409, "Phiếu vừa được người khác cập nhật, vui lòng tải lại")
         await s.refresh(t)
 
-    async def _contact(self, s: AsyncSession, agency_id: int | None, role: str) -> AgencyContact | None:
-        if agency_id is None:
-            return None
-        return await s.scalar(select(AgencyContact).where(AgencyContact.agency_id == agency_id,
-                                                          AgencyContact.role == role)
-                              .order_by(AgencyContact.id).limit(1))
-
-    async def _notify(self, s: AsyncSession, t: Ticket, move: Move) -> None:
-        tz = self.profile.calendar.timezone
-        for who in move.notify:
-            if who == "citizen":
-                if not t.caller_phone:
-                    continue
-                if move.stage == self.workflow.initial and move.from_stage == move.stage:
-                    text, purpose = texts.receipt_text(t.code, self.profile.name), "receipt"
-                elif move.publish:
-                    text, purpose = texts.result_text(t.code, f"{self.lookup_url}/tra-cuu?ma={t.code}"), "result"
-                    # Later reporters of the same incident get the result too (HCMC Art. 6.4).
-                    for dup in await s.scalars(select(Ticket).where(Ticket.duplicate_of == t.id,
-                                                                    Ticket.caller_phone.is_not(None))):
-                        await enqueue_to_citizen(s, dup.caller_phone, text, "result", dup.id,
-                                                 self.citizen_sms_per_day)
-                elif move.stage == "clarifying":
-                    limit = self.workflow.step("clarifying").deadline
-                    days = f"{limit.amount:g} ngày làm việc" if limit else "thời hạn quy định"
-                    text, purpose = texts.clarify_text(t.code, days), "clarify"
-                else:
-                    text, purpose = texts.status_text(t.code, self.workflow.step(move.stage).title), "status"
-                await enqueue_to_citizen(s, t.caller_phone, text, purpose, t.id, self.citizen_sms_per_day)
-                continue
-            contact = await self._contact(s, t.agency_id, "focal_point" if who == "focal_point" else "head")
-            agency = await s.get(Agency, t.agency_id) if t.agency_id else None
-            if contact is None or agency is None:
-                log.warning("ticket %s: no %s to notify for step %s", mask_code(t.code), who, move.stage)
-                continue
-            if who == "focal_point":
-                topic = next((q.name for q in self.profile.queues.queues if q.topic == t.topic), None)
-                text = texts.transfer_slip_text(t.code, agency.name, topic, move.due_at or aware(t.due_at), tz) \
-                    if move.due_at else texts.status_text(t.code, self.workflow.step(move.stage).title)
-                purpose = "transfer_slip"
-            elif self.workflow.step(move.stage).holder == "leader":
-                text, purpose = texts.approval_text(t.code, agency.name), "approval"
-            elif move.due_at:
-                text, purpose = texts.escalation_text(t.code, agency.name, move.due_at, tz), "escalation"
-            else:
-                text, purpose = texts.status_text(t.code, self.workflow.step(move.stage).title), "status"
-            enqueue(s, contact.phone, text, purpose, t.id)
-
     async def submit(self, s: AsyncSession, t: Ticket, actor: Actor, now: datetime) -> None:
         """A ticket written by an operator (or sent from the public form) enters the workflow:
         its first step's deadline starts and the citizen gets the receipt, if the profile says."""
@@ -250,94 +193,7 @@ class TicketHandling:
         add_event(s, t.id, actor.name, "submitted", channel=t.channel, due_at=t.due_at)
         move = Move("submitted", self.workflow.initial, self.workflow.initial, t.status, t.due_at,
                     list(step.notify), False)
-        await self._notify(s, t, move)
-
-    # -- deadlines ----------------------------------------------------------------------------
-    async def scan(self, now: datetime | None = None) -> list[tuple[str, str]]:
-        """Apply every passed deadline; return (code, new step) pairs."""
-        now = now or datetime.now(timezone.utc)
-        stages = self.workflow.steps_with_deadlines()
-        done: list[tuple[str, str]] = []
-        # A step whose next deadline is already gone (the head's 48 h from an old transfer) is
-        # due again at once: rounds continue while they make progress.
-        for _ in range(20):
-            async with self.sessions() as s:
-                due = list(await s.scalars(select(Ticket.id).where(Ticket.handling_stage.in_(stages),
-                                                                   Ticket.due_at <= now)
-                                           .order_by(Ticket.due_at).limit(1000)))
-            steps = []
-            for first in range(0, len(due), 200):  # one transaction per batch, not per ticket
-                async with self.sessions() as s, s.begin():
-                    for ticket_id in due[first:first + 200]:
-                        step = await self._expire(s, ticket_id, now)
-                        if step:
-                            steps.append(step)
-            done += steps
-            if not steps:
-                break
-        reminded = await self.remind(now)
-        late_requests = await self.coordination.scan(now)
-        if done or reminded or late_requests:
-            self.on_sms()
-        return done
-
-    async def remind(self, now: datetime) -> list[str]:
-        """Send the reminders that are due (once each: the row's `remind_at` is cleared by a
-        conditional UPDATE in the same transaction as the SMS); return the ticket codes."""
-        async with self.sessions() as s:
-            due = list(await s.scalars(select(Ticket.id).where(Ticket.remind_at <= now)
-                                       .order_by(Ticket.remind_at).limit(1000)))
-        sent: list[str] = []
-        for first in range(0, len(due), 200):
-            async with self.sessions() as s, s.begin():
-                for ticket_id in due[first:first + 200]:
-                    t = await s.get(Ticket, ticket_id, populate_existing=True)
-                    if t is None or t.remind_at is None or aware(t.remind_at) > now:
-                        continue
-                    res = await s.execute(update(Ticket).where(Ticket.id == t.id, Ticket.remind_at == t.remind_at)
-                                          .values(remind_at=None).execution_options(synchronize_session=False))
-                    if res.rowcount != 1 or t.due_at is None or aware(t.due_at) <= now:
-                        continue
-                    if await self._send_reminder(s, t):
-                        sent.append(t.code)
-        return sent
-
-    async def _send_reminder(self, s: AsyncSession, t: Ticket) -> bool:
-        step = self.workflow.step(t.handling_stage or self.workflow.initial)
-        roles = [r for r in step.notify if r != "citizen"] or (["head"] if step.holder == "leader" else ["focal_point"])
-        agency = await s.get(Agency, t.agency_id) if t.agency_id else None
-        phones = []
-        for role in roles:
-            contact = await self._contact(s, t.agency_id, role)
-            if contact is not None and contact.phone and contact.phone not in phones:
-                phones.append(contact.phone)
-        if agency is None or not phones:
-            log.warning("ticket %s: no contact to remind at step %s", mask_code(t.code), t.handling_stage)
-            return False
-        text = texts.reminder_text(t.code, agency.name, aware(t.due_at), self.profile.calendar.timezone)
-        for phone in phones:
-            enqueue(s, phone, text, "reminder", t.id)
-        add_event(s, t.id, "system", "reminder", stage=t.handling_stage, due_at=aware(t.due_at), to=roles)
-        return True
-
-    async def _expire(self, s: AsyncSession, ticket_id: int, now: datetime) -> tuple[str, str] | None:
-        t = await s.get(Ticket, ticket_id, populate_existing=True)
-        move = self.workflow.expire(state_of(t), now) if t else None
-        if move is None:
-            return None
-        # Overdue keeps the deadline it missed, for the lists; a late mark on the same step clears
-        # it (else it would be due again at once).
-        keep = {"due_at": t.due_at} if move.stage != move.from_stage and move.due_at is None else {}
-        try:
-            # The conditional UPDATE is the move's first write: refused, nothing of it was written.
-            await self._write(s, t, move, now, keep)
-        except Refused:  # changed under us (an answer in the same instant): its own move stands
-            return None
-        add_event(s, t.id, "system", "deadline_missed" if move.late else "deadline_passed",
-                  **{"from": move.from_stage, "to": move.stage, "due_at": move.due_at})
-        await self._notify(s, t, move)
-        log.info("ticket %s: deadline of %s passed -> %s", mask_code(t.code), move.from_stage, move.stage)
-        return t.code, move.stage
+        await self.notices.on_move(s, t, move)
 
     async def overdue(self, limit: int = 500) -> list[tuple[Ticket, str | None]]:
         """The provincial office's list: overdue tickets with their agency, oldest deadline first."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 
 from sqlalchemy import select, update
@@ -10,7 +9,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.ticketing.codes import new_code
 from hotline.store.calls import CallbackRequest
-from hotline.store.tickets import Ticket, TicketEvent
+from hotline.store.tickets import Ticket, add_event
 
 
 class TicketStore:
@@ -111,6 +110,5 @@ class TicketStore:
             for k, v in fields.items():
                 setattr(ticket, k, v)
             if changes and not ticket.draft:
-                s.add(TicketEvent(ticket_id=ticket.id, actor=actor, action="edited",
-                                  detail=json.dumps({"changes": changes}, ensure_ascii=False, default=str)))
+                add_event(s, ticket.id, actor, "edited", changes=changes)
         return ticket

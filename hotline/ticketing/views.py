@@ -10,7 +10,6 @@ show them in Asia/Ho_Chi_Minh.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from hotline.config.workflow import Step
@@ -39,7 +38,7 @@ def detail(t: Ticket, step: Step, events: list[TicketEvent], files: list[dict], 
             "reason": t.reason, "question": t.question, "rating": t.rating, "channel": t.channel,
             "classification": t.classification, "duplicate_of": t.duplicate_of, "state_secret": t.state_secret,
             "published_at": iso(t.published_at),
-            "history": [{"at": iso(e.at), "actor": e.actor, "action": e.action, "detail": json.loads(e.detail or "{}")}
+            "history": [{"at": iso(e.at), "actor": e.actor, "action": e.action, "detail": e.detail or {}}
                         for e in events],
             "attachments": files, "coordination": coordination, "actions": actions}
 

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 from hotline.config.workflow import Action, Step, WorkflowFile
 from hotline.errors import Refused
+from hotline.store.base import aware
 from hotline.ticketing.deadlines import ahead_of, due_at
 from hotline.workhours import CalendarConfig
 
@@ -164,3 +165,10 @@ class Workflow:
         late = step.holder != "citizen"  # the citizen's own silence (a clarification) is nobody's delay
         return Move("expired", t.stage, step.on_expiry, nxt.status, new_due, list(nxt.notify), nxt.publish,
                     late=late)
+
+
+def state_of(t) -> TicketState:
+    """The workflow's view of a ticket row (`hotline.store.tickets.Ticket`)."""
+    return TicketState(stage=t.handling_stage or "received", topic=t.topic, received_at=aware(t.created_at),
+                       transferred_at=aware(t.transferred_at), stage_entered_at=aware(t.stage_entered_at),
+                       due_at=aware(t.due_at), counts=dict(t.counts or {}))

@@ -5,7 +5,8 @@ list. A restart in between neither loses nor repeats a step; two scans racing es
 import asyncio
 from datetime import datetime, timedelta, timezone
 
-from hotline.ticketing.handling import TicketHandling, aware
+from hotline.store.base import aware
+from hotline.ticketing.handling import TicketHandling
 from hotline.ticketing.store import TicketStore
 from hotline.transfers.records import TransferRecords
 from hotline.transfers.slips import send_slip
@@ -36,16 +37,16 @@ async def test_focal_point_then_head_miss_their_deadlines(sessions, tmp_path):
         (FOCAL_PHONE, "transfer_slip")]
 
     # Two working hours before the deadline (Monday 11:00 local), the focal point is reminded, once.
-    assert await p.handling.scan(datetime(2026, 11, 23, 3, 59, tzinfo=UTC)) == []
+    assert await p.handling.deadlines.scan(datetime(2026, 11, 23, 3, 59, tzinfo=UTC)) == []
     assert len((await p.ticket(ticket_id))[1]) == 1
     for _ in range(2):
-        assert await p.handling.scan(datetime(2026, 11, 23, 4, 1, tzinfo=UTC)) == []
+        assert await p.handling.deadlines.scan(datetime(2026, 11, 23, 4, 1, tzinfo=UTC)) == []
     t, sms, _ = await p.ticket(ticket_id)
     assert [(m.to_number, m.purpose) for m in sms] == [(FOCAL_PHONE, "transfer_slip"), (FOCAL_PHONE, "reminder")]
     assert "nhắc" in sms[1].text and "15:00 23/11/2026" in sms[1].text and t.handling_stage == "focal_point"
 
-    assert await p.handling.scan(datetime(2026, 11, 23, 7, 59, tzinfo=UTC)) == []  # one minute early
-    assert await p.handling.scan(datetime(2026, 11, 23, 8, 1, tzinfo=UTC)) == [(t.code, "head")]
+    assert await p.handling.deadlines.scan(datetime(2026, 11, 23, 7, 59, tzinfo=UTC)) == []  # one minute early
+    assert await p.handling.deadlines.scan(datetime(2026, 11, 23, 8, 1, tzinfo=UTC)) == [(t.code, "head")]
     t, sms, _ = await p.ticket(ticket_id)
     assert t.handling_stage == "head" and [m.to_number for m in sms] == [FOCAL_PHONE, FOCAL_PHONE, HEAD_PHONE]
     assert "Thủ trưởng" in sms[2].text and t.code in sms[2].text and t.late
@@ -57,12 +58,12 @@ async def test_focal_point_then_head_miss_their_deadlines(sessions, tmp_path):
     # A restart: a new scheduler finds nothing to repeat, and reminds the head (8 working hours
     # before: Monday 30/11 15:00 local) once.
     restarted = TicketHandling(sessions, p.handling.profile)
-    assert await restarted.scan(datetime(2026, 11, 30, 0, 0, tzinfo=UTC)) == []
+    assert await restarted.deadlines.scan(datetime(2026, 11, 30, 0, 0, tzinfo=UTC)) == []
     assert len((await p.ticket(ticket_id))[1]) == 3
-    assert await restarted.scan(datetime(2026, 11, 30, 8, 1, tzinfo=UTC)) == []
-    assert await TicketHandling(sessions, p.handling.profile).scan(datetime(2026, 11, 30, 8, 2, tzinfo=UTC)) == []
-    assert await restarted.scan(datetime(2026, 12, 1, 8, 1, tzinfo=UTC)) == [(t.code, "overdue")]
-    assert await restarted.scan(datetime(2026, 12, 2, tzinfo=UTC)) == []
+    assert await restarted.deadlines.scan(datetime(2026, 11, 30, 8, 1, tzinfo=UTC)) == []
+    assert await TicketHandling(sessions, p.handling.profile).deadlines.scan(datetime(2026, 11, 30, 8, 2, tzinfo=UTC)) == []
+    assert await restarted.deadlines.scan(datetime(2026, 12, 1, 8, 1, tzinfo=UTC)) == [(t.code, "overdue")]
+    assert await restarted.deadlines.scan(datetime(2026, 12, 2, tzinfo=UTC)) == []
     t, sms, events = await p.ticket(ticket_id)
     assert t.status == "overdue" and t.handling_stage == "overdue" and t.remind_at is None
     assert [(m.to_number, m.purpose) for m in sms] == [(FOCAL_PHONE, "transfer_slip"), (FOCAL_PHONE, "reminder"),
@@ -75,7 +76,7 @@ async def test_two_scans_racing_escalate_once(sessions, tmp_path):
     p, ticket_id = await slip_sent(sessions, tmp_path)
     late = datetime(2026, 11, 23, 9, 0, tzinfo=UTC) + timedelta(minutes=1)
     a, b = TicketHandling(sessions, p.handling.profile), TicketHandling(sessions, p.handling.profile)
-    results = await asyncio.gather(a.scan(late), b.scan(late))
+    results = await asyncio.gather(a.deadlines.scan(late), b.deadlines.scan(late))
     assert sorted(len(r) for r in results) == [0, 1]
     _, sms, _ = await p.ticket(ticket_id)
     assert len(sms) == 2  # the slip and one escalation

@@ -159,7 +159,7 @@ async def test_a_script_cannot_make_the_hotline_text_a_number_without_end(sessio
     """20 reports with one phone number: the later ones are refused (per-phone limit), at most the
     daily cap of receipt SMS is queued to that number, and a foreign number gets none."""
     p = await province(sessions, tmp_path, "dong_thap")
-    p.handling.citizen_sms_per_day = 3
+    p.handling.notices.citizen_sms_per_day = 3
     desk = PublicDesk(sessions, p.handling, tmp_path / "attachments", max_bytes=1024 * 1024)
     app = web.Application()
     PublicPages(desk, Security(reports_per_phone=8, reports_per_address=100)).register(app.router)

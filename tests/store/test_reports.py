@@ -37,7 +37,7 @@ async def filled(sessions, tmp_path):
     await p.handling.act(d.id, "reject", OPERATOR, Payload(reason="Khiếu nại: chuyển đúng kênh"), now=NOV_2)
     await p.receive(datetime(2026, 10, 31, 16, 59, tzinfo=UTC), channel="phone")  # 23:59 local on 31/10: October
     await p.receive(datetime(2026, 10, 31, 17, 0, tzinfo=UTC), channel="email")  # 00:00 local on 1/11: November
-    await p.handling.scan(datetime(2026, 11, 12, tzinfo=UTC))  # c: focal point, head missed -> overdue
+    await p.handling.deadlines.scan(datetime(2026, 11, 12, tzinfo=UTC))  # c: focal point, head missed -> overdue
     return p, c
 
 

@@ -159,7 +159,7 @@ async def test_the_agency_attaches_documents_and_site_photos_to_its_answer(api, 
     status, item = await call(agency, server, "POST", f"/api/agency/tickets/{t.id}/actions/answer",
                               {"result": "Đã thay bóng đèn, biên bản kèm theo."})
     assert status == 200
-    await p.handling.scan(datetime.now(timezone.utc) + timedelta(days=3))  # the publication step runs
+    await p.handling.deadlines.scan(datetime.now(timezone.utc) + timedelta(days=3))  # the publication step runs
     async with aiohttp.ClientSession() as anonymous:
         async with anonymous.get(server.make_url("/ket-qua")) as r:
             html = await r.text()

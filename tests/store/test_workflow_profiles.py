@@ -50,7 +50,7 @@ async def test_dong_thap_happy_path_publication_rating_and_follow_up(sessions, t
     assert t.handling_stage == "follow_up" and t.agency_id == p.agency_id
     t = await p.handling.act(t.id, "answer", p.staff, Payload(result="Chiều nay."), now=later)
     # 5 working days without a reply from the citizen: closed (nobody is late).
-    assert await p.handling.scan(later + timedelta(days=8)) == [(t.code, "closed")]
+    assert await p.handling.deadlines.scan(later + timedelta(days=8)) == [(t.code, "closed")]
     t, _, events = await p.ticket(t.id)
     assert t.status == "closed" and not t.late
     assert events == ["submitted", "transfer", "answer", "rate", "ask_again", "answer", "deadline_passed"]
@@ -96,7 +96,7 @@ async def test_dong_nai_runs_the_dong_thap_rules_by_configuration(sessions, tmp_
     assert p.handling.profile.numbers.national == "02511022"
     t = await p.receive(MONDAY_9AM)
     t = await p.handling.act(t.id, "transfer", OPERATOR, Payload(agency_id=p.agency_id), now=MONDAY_9AM)
-    assert await p.handling.scan(local(2026, 11, 17, 9, 1)) == [(t.code, "head")]
+    assert await p.handling.deadlines.scan(local(2026, 11, 17, 9, 1)) == [(t.code, "head")]
     t, sms, _ = await p.ticket(t.id)
     assert sms[-1].to_number == HEAD_PHONE and t.late
 
@@ -108,7 +108,7 @@ async def test_ho_chi_minh_infrastructure_incident_in_clock_time(sessions, tmp_p
     t, sms, _ = await p.ticket(t.id)
     assert aware(t.due_at) == saturday_night + timedelta(minutes=5) and sms[0].purpose == "receipt"
     # Not classified within 5 minutes: marked late, stays to be classified.
-    assert await p.handling.scan(saturday_night + timedelta(minutes=6)) == [(t.code, "received")]
+    assert await p.handling.deadlines.scan(saturday_night + timedelta(minutes=6)) == [(t.code, "received")]
     t, _, events = await p.ticket(t.id)
     assert t.late and t.due_at is None and events[-1] == "deadline_missed"
     # An infrastructure transfer starts the incident steps (Art. 7.1), in clock time on a Saturday night.
@@ -134,8 +134,8 @@ async def test_ho_chi_minh_infrastructure_incident_in_clock_time(sessions, tmp_p
     eta = now + timedelta(hours=6)
     t = await p.handling.act(t.id, "post_eta", p.staff, Payload(date=eta, note="Chờ vật tư cáp"), now=now)
     assert (t.handling_stage, aware(t.due_at)) == ("incident_fixing", eta)
-    assert await p.handling.scan(eta - timedelta(minutes=1)) == []
-    assert await p.handling.scan(eta + timedelta(minutes=1)) == [(t.code, "overdue")]
+    assert await p.handling.deadlines.scan(eta - timedelta(minutes=1)) == []
+    assert await p.handling.deadlines.scan(eta + timedelta(minutes=1)) == [(t.code, "overdue")]
     t = await p.handling.act(t.id, "answer", p.staff, Payload(result="Đã thay cáp, đèn sáng lại"),
                              now=eta + timedelta(hours=1))
     t, sms, events = await p.ticket(t.id)
@@ -153,7 +153,7 @@ async def test_ho_chi_minh_complex_incident_needs_site_photos_fake_reports_and_r
     for action, note in (("confirm_incident", "Sụt lún mặt đường"), ("dispatch", "Đội duy tu 1")):
         t = await p.handling.act(t.id, action, p.staff, Payload(note=note), now=now)
     # The site check runs out: overdue, and still to be handled.
-    assert await p.handling.scan(now + timedelta(hours=2, minutes=1)) == [(t.code, "overdue")]
+    assert await p.handling.deadlines.scan(now + timedelta(hours=2, minutes=1)) == [(t.code, "overdue")]
     u = await p.receive(now)
     u = await p.handling.act(u.id, "transfer", OPERATOR, Payload(agency_id=p.agency_id), now=now)
     for action, note in (("confirm_incident", "Hố sâu 1 m"), ("dispatch", "Đội duy tu 2"),
@@ -231,7 +231,7 @@ async def test_ho_chi_minh_socio_economic_and_proposals(sessions, tmp_path):
     h = await p.handling.act(h.id, "coordinate", p.staff, Payload(note="Phối hợp Sở Giao thông vận tải"),
                              now=MONDAY_9AM + timedelta(days=3))
     assert (h.handling_stage, aware(h.due_at)) == ("proposal_coordinating", MONDAY_9AM + timedelta(days=15, hours=2))
-    assert (h.code, "overdue") in await p.handling.scan(MONDAY_9AM + timedelta(days=15, hours=3))
+    assert (h.code, "overdue") in await p.handling.deadlines.scan(MONDAY_9AM + timedelta(days=15, hours=3))
 
 
 async def test_quang_ninh_leader_approves_edits_or_sends_back(sessions, tmp_path):
@@ -256,7 +256,7 @@ async def test_quang_ninh_leader_approves_edits_or_sends_back(sessions, tmp_path
     # Approval missed: a late mark; handling missed: overdue.
     u = await p.receive(MONDAY_9AM)
     u = await p.handling.act(u.id, "transfer", OPERATOR, Payload(agency_id=p.agency_id), now=MONDAY_9AM)
-    assert await p.handling.scan(local(2026, 11, 23, 9, 1)) == [(u.code, "overdue")]
+    assert await p.handling.deadlines.scan(local(2026, 11, 23, 9, 1)) == [(u.code, "overdue")]
 
 
 async def test_thanh_hoa_four_groups(sessions, tmp_path):
@@ -291,12 +291,12 @@ async def test_thanh_hoa_four_groups(sessions, tmp_path):
     # The unclear report is closed after 5 working days (the citizen's silence: nobody late);
     # the one nobody classified in 2 working days is marked late.
     late = await p.receive(MONDAY_9AM)
-    done = dict(await p.handling.scan(local(2026, 11, 23, 9, 1)))
+    done = dict(await p.handling.deadlines.scan(local(2026, 11, 23, 9, 1)))
     assert done[unclear.code] == "closed" and done[late.code] == "received"
     unclear, _, _ = await p.ticket(unclear.id)
     late, _, _ = await p.ticket(late.id)
     assert not unclear.late and late.late
-    assert dict(await p.handling.scan(local(2026, 12, 1, 9, 1))) == {accepted.code: "overdue",
+    assert dict(await p.handling.deadlines.scan(local(2026, 12, 1, 9, 1))) == {accepted.code: "overdue",
                                                                        forwarded.code: "overdue"}
 
 
@@ -308,9 +308,9 @@ async def test_a_restart_while_deadlines_are_pending_loses_and_repeats_nothing(s
         await p.handling.act(t.id, "transfer", OPERATOR, Payload(agency_id=p.agency_id), now=MONDAY_9AM)
         codes.append(t.code)
     # The first process scans, "crashes"; a new one (same database) scans the same instant and later.
-    assert sorted(c for c, _ in await p.handling.scan(local(2026, 11, 17, 9, 1))) == sorted(codes)
+    assert sorted(c for c, _ in await p.handling.deadlines.scan(local(2026, 11, 17, 9, 1))) == sorted(codes)
     restarted = TicketHandling(sessions, p.handling.profile)
-    assert await restarted.scan(local(2026, 11, 17, 9, 1)) == []
-    assert len(await restarted.scan(local(2026, 11, 30, 12, 0))) == 5
+    assert await restarted.deadlines.scan(local(2026, 11, 17, 9, 1)) == []
+    assert len(await restarted.deadlines.scan(local(2026, 11, 30, 12, 0))) == 5
     _, sms, _ = await p.ticket(t.id)
     assert [m.purpose for m in sms] == ["receipt", "transfer_slip", "escalation"]

@@ -2,7 +2,6 @@
 ffmpeg and a real Vosk model (Korean: no Vietnamese model can be installed here)."""
 
 import asyncio
-import json
 import os
 import shutil
 import struct
@@ -96,7 +95,7 @@ async def test_a_finished_call_is_archived_checked_compressed_and_queued(store, 
     archived = tmp_path / rec.path
     assert archived.parent == tmp_path / "archive" / "2026" / "11" / "18" and sha256_of(archived) == digest
     assert not any(p.exists() for p in files.values())
-    assert sorted(json.loads(rec.legs)) == ["caller", "operator"]
+    assert sorted(rec.legs) == ["caller", "operator"]
     copy = AudioSegment.from_file(tmp_path / rec.compressed_path)
     assert copy.channels == 2 and abs(copy.duration_seconds - rec.duration) < 0.1
     assert sha256_of(tmp_path / rec.compressed_path) == rec.compressed_sha256
@@ -179,7 +178,7 @@ async def test_a_failing_transcription_is_retried_then_failed_with_its_reason(st
     await catalogue(store, tmp_path).scan()
     async with store() as s:
         rec = await s.scalar(select(Recording))
-    (tmp_path / json.loads(rec.legs)["caller"]["path"]).write_bytes(b"RIFF....not audio")
+    (tmp_path / rec.legs["caller"]["path"]).write_bytes(b"RIFF....not audio")
     worker = Transcriber(store, Transcription(model=str(MODEL), max_attempts=3, retry_seconds=0.2,
                                               poll_seconds=0.1), MODEL, tmp_path)
     await worker.start()
@@ -214,7 +213,7 @@ async def test_retention_removes_originals_only_after_the_copy_and_transcript_th
     await cat.scan()
     async with store() as s:
         rec = await s.scalar(select(Recording))
-    originals = [tmp_path / rec.path] + [tmp_path / leg["path"] for leg in json.loads(rec.legs).values()]
+    originals = [tmp_path / rec.path] + [tmp_path / leg["path"] for leg in rec.legs.values()]
     later = datetime.now(timezone.utc) + timedelta(days=31)
     assert await cat.purge(later) == 0  # transcription not finished yet: originals kept
     async with store() as s, s.begin():

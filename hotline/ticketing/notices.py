@@ -1,0 +1,100 @@
+"""Who is told of a ticket's move, and what: the citizen (receipt, status, a request to complete
+the report, the result), the agency's focal point (the transfer slip) and head (escalation,
+approval), and the reminders before a deadline. SMS go into the durable outbox inside the move's
+own transaction, so a move and its messages are written together or not at all."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hotline.config.profile import Profile
+from hotline.notifications import sms as texts
+from hotline.notifications.outbox import enqueue, enqueue_to_citizen
+from hotline.security.masking import mask_code
+from hotline.store.agencies import Agency, AgencyContact
+from hotline.store.base import aware
+from hotline.store.tickets import Ticket, add_event
+from hotline.ticketing.workflow import Move, Workflow
+
+log = logging.getLogger(__name__)
+
+
+async def contact_of(s: AsyncSession, agency_id: int | None, role: str) -> AgencyContact | None:
+    """The agency's first contact of `role` (focal_point, head)."""
+    if agency_id is None:
+        return None
+    return await s.scalar(select(AgencyContact).where(AgencyContact.agency_id == agency_id,
+                                                      AgencyContact.role == role)
+                          .order_by(AgencyContact.id).limit(1))
+
+
+class Notices:
+    def __init__(self, profile: Profile, workflow: Workflow, lookup_url: str, citizen_sms_per_day: int):
+        self.profile = profile
+        self.workflow = workflow
+        self.lookup_url = lookup_url
+        self.citizen_sms_per_day = citizen_sms_per_day
+
+    async def on_move(self, s: AsyncSession, t: Ticket, move: Move) -> None:
+        """The SMS of a move, to each recipient its step or action names (in the move's transaction)."""
+        tz = self.profile.calendar.timezone
+        for who in move.notify:
+            if who == "citizen":
+                if not t.caller_phone:
+                    continue
+                if move.stage == self.workflow.initial and move.from_stage == move.stage:
+                    text, purpose = texts.receipt_text(t.code, self.profile.name), "receipt"
+                elif move.publish:
+                    text, purpose = texts.result_text(t.code, f"{self.lookup_url}/tra-cuu?ma={t.code}"), "result"
+                    # Later reporters of the same incident get the result too (HCMC Art. 6.4).
+                    for dup in await s.scalars(select(Ticket).where(Ticket.duplicate_of == t.id,
+                                                                    Ticket.caller_phone.is_not(None))):
+                        await enqueue_to_citizen(s, dup.caller_phone, text, "result", dup.id,
+                                                 self.citizen_sms_per_day)
+                elif self.workflow.step(move.stage).citizen_notice == "clarify":
+                    limit = self.workflow.step(move.stage).deadline
+                    days = f"{limit.amount:g} ngày làm việc" if limit else "thời hạn quy định"
+                    text, purpose = texts.clarify_text(t.code, days), "clarify"
+                else:
+                    text, purpose = texts.status_text(t.code, self.workflow.step(move.stage).title), "status"
+                await enqueue_to_citizen(s, t.caller_phone, text, purpose, t.id, self.citizen_sms_per_day)
+                continue
+            contact = await contact_of(s, t.agency_id, "focal_point" if who == "focal_point" else "head")
+            agency = await s.get(Agency, t.agency_id) if t.agency_id else None
+            if contact is None or agency is None:
+                log.warning("ticket %s: no %s to notify for step %s", mask_code(t.code), who, move.stage)
+                continue
+            if who == "focal_point":
+                topic = next((q.name for q in self.profile.queues.queues if q.topic == t.topic), None)
+                text = texts.transfer_slip_text(t.code, agency.name, topic, move.due_at or aware(t.due_at), tz) \
+                    if move.due_at else texts.status_text(t.code, self.workflow.step(move.stage).title)
+                purpose = "transfer_slip"
+            elif self.workflow.step(move.stage).holder == "leader":
+                text, purpose = texts.approval_text(t.code, agency.name), "approval"
+            elif move.due_at:
+                text, purpose = texts.escalation_text(t.code, agency.name, move.due_at, tz), "escalation"
+            else:
+                text, purpose = texts.status_text(t.code, self.workflow.step(move.stage).title), "status"
+            enqueue(s, contact.phone, text, purpose, t.id)
+
+    async def reminder(self, s: AsyncSession, t: Ticket) -> bool:
+        """The reminder SMS to whoever holds the ticket's step; False when nobody can be reached."""
+        step = self.workflow.step(t.handling_stage or self.workflow.initial)
+        roles = [r for r in step.notify if r != "citizen"] or (["head"] if step.holder == "leader" else ["focal_point"])
+        agency = await s.get(Agency, t.agency_id) if t.agency_id else None
+        phones = []
+        for role in roles:
+            contact = await contact_of(s, t.agency_id, role)
+            if contact is not None and contact.phone and contact.phone not in phones:
+                phones.append(contact.phone)
+        if agency is None or not phones:
+            log.warning("ticket %s: no contact to remind at step %s", mask_code(t.code), t.handling_stage)
+            return False
+        text = texts.reminder_text(t.code, agency.name, aware(t.due_at), self.profile.calendar.timezone)
+        for phone in phones:
+            enqueue(s, phone, text, "reminder", t.id)
+        add_event(s, t.id, "system", "reminder", stage=t.handling_stage, due_at=aware(t.due_at), to=roles)
+        return True
