@@ -25,6 +25,7 @@ from hotline.agent_desktop.agent_api import AgentApi
 from hotline.agent_desktop.reports_api import ReportsApi
 from hotline.agent_desktop.tickets_api import TicketsApi
 from hotline.agent_desktop.hub import Hub
+from hotline.agent_desktop.meta_api import MetaApi
 from hotline.agent_desktop.recordings_api import RecordingsApi
 from hotline.agent_desktop.server import DesktopServer
 from hotline.agent_desktop.session_api import SessionApi
@@ -236,7 +237,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     files = Attachments(sessions, settings.attachments_dir, max_upload)
     agents = AgentApi(accounts, cti, profile)
     session = SessionApi(accounts, hub, prepared.sip, agents, settings.ws_url, sec, settings.secure_cookies)
-    apis = [session, agents,
+    apis = [session, agents, MetaApi(accounts, profile),
             TicketsApi(accounts, store, handling, files),
             TransferApi(accounts, transfers, store),
             AgenciesApi(accounts, directory, list(settings.routes), profile),
@@ -275,6 +276,8 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
         if h.ivr:
             await parts.start("IVR", h.ivr.start, h.ivr.stop)
         await parts.start("Asterisk", prepared.asterisk.start, prepared.asterisk.stop)
+        if h.ivr and h.ivr.tap:  # stopped before Asterisk, so its connection does not end under it
+            await parts.start("IVR key tap", h.ivr.tap.start, h.ivr.tap.close)
         _raise_priority(settings.control_nice)
         await parts.start("CTI", h.cti.start, h.cti.close)
         await asyncio.wait_for(h.cti.connected.wait(), 15)
@@ -309,4 +312,5 @@ async def run_ivr_only(settings: Settings) -> None:
         creds = load_or_create(settings.secrets_file)
         ivr = IvrServer(settings, profile, TicketStore(sessionmaker(engine)), (creds.ami_user, creds.ami_secret))
         await parts.start("IVR", ivr.start, ivr.stop)
+        await parts.start("IVR key tap", ivr.tap.start, ivr.tap.close)
         await stop.wait()

@@ -159,6 +159,6 @@ class Hub:
                 data["ticket"] = summary(ticket) if ticket else None
                 data["previous_tickets"] = [summary(t, hide_secret=True)
                                             for t in await self.store.previous_tickets(call.caller)]
-        elif p.role in ("supervisor", "admin"):
-            data["snapshot"] = self.model.snapshot()  # agencies get no live call data
+        if p.role in ("supervisor", "admin"):  # also a supervisor with a phone; agencies get no live call data
+            data["snapshot"] = self.model.snapshot()
         await ws.send_str(message("hello", data))

@@ -41,21 +41,32 @@ class ReportsApi(Resource):
         return [
             Route("GET", "/api/reports", self.report, "Report figures of a period (kind, date, until)"),
             Route("GET", "/api/reports/export", self.export, "The report as CSV or XLSX (format)"),
+            Route("GET", "/api/reports/today-calls", self.today_calls,
+                  "Today's calls so far, in total and by queue: offered, answered, abandoned, service level "
+                  "(the wallboard)"),
         ]
+
+    async def _calls(self, p) -> dict:
+        queues = self.profile.queues.queues
+        if self.call_log is not None:  # imported first, so the figures include the last minutes
+            await self.call_log.import_new()
+        return await call_report(self.sessions, p, {q.id: q.name for q in queues},
+                                 {q.id: q.service_level_seconds for q in queues})
 
     async def _report(self, request: web.Request) -> dict:
         q = request.query
         tz = self.profile.calendar.timezone
         today = datetime.now(ZoneInfo(tz)).date()
         p = period(q.get("kind", "month"), _day(q.get("date"), today), tz, _day(q.get("until")))
-        queues = self.profile.queues.queues
-        topics = {x.topic: x.name for x in queues if x.topic}
+        topics = self.profile.queues.topic_names()
         report = await ticket_report(self.sessions, p, topics)
-        if self.call_log is not None:
-            await self.call_log.import_new()
-        report["calls"] = await call_report(self.sessions, p, {q.id: q.name for q in queues},
-                                            {q.id: q.service_level_seconds for q in queues})
+        report["calls"] = await self._calls(p)
         return report
+
+    @requires("supervisor", "admin")
+    async def today_calls(self, request: web.Request) -> web.Response:
+        tz = self.profile.calendar.timezone
+        return web.json_response(await self._calls(period("day", datetime.now(ZoneInfo(tz)).date(), tz)))
 
     @requires("supervisor", "admin")
     async def report(self, request: web.Request) -> web.Response:

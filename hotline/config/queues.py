@@ -21,6 +21,7 @@ class Queue(BaseModel):
     id: str
     name: str  # Vietnamese name shown to operators and supervisors
     topic: str  # the topic set on the call (HOTLINE_TOPIC) when it enters this queue
+    topic_name: str | None = None  # the topic's name where it differs from the queue's
     members: list[str] = []  # operator ids (static members for now)
     strategy: str = "rrmemory"
     ring_seconds: int = Field(15, ge=5, le=120)  # per-operator ring time
@@ -77,3 +78,10 @@ class QueuesFile(BaseModel):
 
     def by_id(self) -> dict[str, Queue]:
         return {q.id: q for q in self.queues}
+
+    def topic_names(self) -> dict[str, str]:
+        """Each topic's name (the first queue of the topic names it)."""
+        names: dict[str, str] = {}
+        for q in self.queues:
+            names.setdefault(q.topic, q.topic_name or q.name)
+        return names

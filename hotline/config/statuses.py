@@ -14,3 +14,5 @@ class TicketStatus(StrEnum):
 
 
 STATUSES = [s.value for s in TicketStatus]
+STATUS_NAMES = {"received": "Đã tiếp nhận", "in_progress": "Đang xử lý", "answered": "Đã trả lời", "overdue": "Quá hạn",
+                "closed": "Đã đóng", "rejected": "Từ chối tiếp nhận"}

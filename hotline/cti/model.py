@@ -16,6 +16,13 @@ from dataclasses import asdict, dataclass, field
 from hotline.cti.events import (AgentStateChanged, CallAnswered, CallEnded, CallMissed, CallOffered, Event,
                                 LegAttendedTransfer, LegDialBegin, LegDialEnd, LegHangup, QueueChanged)
 
+# The states of a call and of an agent, with the names users read (Vietnamese).
+CALL_STATES = {"ivr": "Đang nghe IVR", "queued": "Đang chờ", "ringing": "Đang đổ chuông", "talking": "Đang nói chuyện",
+               "transferred": "Đã chuyển cơ quan", "ended": "Đã kết thúc"}
+AGENT_STATES = {"logged_out": "Chưa đăng nhập hàng đợi", "available": "Sẵn sàng", "paused": "Tạm nghỉ",
+                "ringing": "Đang đổ chuông", "on_call": "Đang nghe máy", "wrapup": "Hoàn tất cuộc gọi",
+                "unreachable": "Mất kết nối điện thoại"}
+
 HOTLINE_VARS = ("HOTLINE_TOPIC", "HOTLINE_IVR_PATH", "HOTLINE_QUEUE", "HOTLINE_TICKET_CODE",
                 "HOTLINE_RECORDING", "HOTLINE_EXIT_REASON")
 

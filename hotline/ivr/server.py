@@ -86,8 +86,6 @@ class IvrServer:
         self._server = await asyncio.start_server(self.app.handler, "127.0.0.1", self.settings.ports.agi,
                                                   backlog=1024)
         log.info("FastAGI server on 127.0.0.1:%d", self.settings.ports.agi)
-        if self.tap:
-            self.tap.start()
 
     async def keys_heard(self, timeout: float = 15) -> None:
         """Wait until the key tap listens (Asterisk is up), so that the first calls' early keys count."""
@@ -98,8 +96,6 @@ class IvrServer:
                 log.warning("the AMI key tap is not connected yet: early keys are lost until it is")
 
     async def stop(self) -> None:
-        if self.tap:
-            self.tap.close()
         if self._server:
             self._server.close()
             await self._server.wait_closed()

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from hotline.errors import Refused
 
-KINDS = ("week", "month", "quarter", "year", "custom")
+KINDS = ("day", "week", "month", "quarter", "year", "custom")
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,9 @@ class Period:
 
 
 def period(kind: str, day: date, tz: str, until: date | None = None) -> Period:
-    if kind == "week":
+    if kind == "day":
+        first = last = day
+    elif kind == "week":
         first = day - timedelta(days=day.weekday())
         last = first + timedelta(days=6)
     elif kind == "month":

@@ -140,7 +140,10 @@ def _nfc_text(v: str | None) -> str | None:
     return unicodedata.normalize("NFC", v).strip()
 
 
-CHANNELS = ("phone", "web", "email", "zalo", "facebook", "app", "portal", "paper")
+# The channels a report may come by, with the names users read.
+CHANNEL_NAMES = {"phone": "Điện thoại", "web": "Trang web", "email": "E-mail", "zalo": "Zalo", "facebook": "Facebook",
+                 "app": "Ứng dụng", "portal": "Cổng dịch vụ công", "paper": "Văn bản"}
+CHANNELS = tuple(CHANNEL_NAMES)
 
 
 class NewTicketIn(TicketEdit):

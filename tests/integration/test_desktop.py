@@ -146,14 +146,14 @@ async def test_the_supervisor_sees_queues_and_agents_live(playwright_session, de
         assert sup.url.endswith("/supervisor")
         await sup.wait_for_function(
             "[...document.querySelectorAll('#agents tbody tr')].some(r => r.textContent.includes('op2') && "
-            "r.textContent.includes('Tạm nghỉ') && r.textContent.includes('training'))", timeout=10000)
+            "r.textContent.includes('Tạm nghỉ') && r.textContent.includes('Đào tạo'))", timeout=10000)
         caller = "0912000444"
         call_task = asyncio.create_task(line.call(CallScript().pause(2000).keys("2").pause(9000), caller=caller))
         await sup.wait_for_function(
             "[...document.querySelectorAll('#calls tbody tr')].some(r => r.textContent.includes('" + caller + "'))",
             timeout=15000)
         await sup.wait_for_function(
-            "[...document.querySelectorAll('#queues tbody tr')].some(r => r.cells[0].textContent === 'infrastructure'"
+            "[...document.querySelectorAll('#queues tbody tr')].some(r => r.cells[0].textContent === 'Sự cố hạ tầng kỹ thuật'"
             " && r.cells[1].textContent !== '0')", timeout=15000)
         await call_task
         await op_page.click("#unpause")
@@ -206,10 +206,71 @@ async def test_the_operator_sees_the_queue_strip(playwright_session, desktop_lin
         await page.click("#pause")  # paused: the caller waits in the queue
         call_task = asyncio.create_task(desktop_line.call(CallScript().pause(2000).keys("3").pause(9000)))
         await page.wait_for_function(
-            "document.getElementById('queue-strip').textContent.includes('socio_economic: 1 đang chờ')", timeout=20000)
-        assert "operator: 0 đang chờ" in await text(page, "#queue-strip")  # every queue, callers or not
+            "document.getElementById('queue-strip').textContent.includes('Kinh tế - xã hội, dịch vụ công: 1 đang chờ')", timeout=20000)
+        assert "Tổng đài viên (chung): 0 đang chờ" in await text(page, "#queue-strip")  # every queue, callers or not
         assert "0912" not in await text(page, "#queue-strip")  # no caller data in the strip
         await call_task
         await page.click("#unpause")
+    finally:
+        await ctx.close()
+
+
+async def test_the_call_bar_answers_with_f8_hangs_up_with_f9_and_counts_the_call_time(playwright_session,
+                                                                                      desktop_line, store):
+    line = desktop_line
+    ctx, page = await operator_page(playwright_session, line, store, "op1")
+    try:
+        await page.set_viewport_size({"width": 1366, "height": 768})
+        caller = "0912000777"
+        script = CallScript(ending="server").pause(2000).keys("2").silence()  # until the operator hangs up
+        call_task = asyncio.create_task(line.call(script, caller=caller, timeout=90))
+        await page.wait_for_function("document.getElementById('call-bar').dataset.phase === 'ringing'", timeout=30000)
+        await page.wait_for_selector("#answer:not([disabled])", timeout=10000)
+        assert await text(page, "#bar-caller") == caller
+        await page.focus("textarea[name=content]")  # typing in the ticket form: the keys still work
+        await page.keyboard.press("F8")
+        await page.wait_for_function("document.getElementById('call-bar').dataset.phase === 'talking'", timeout=10000)
+        await page.wait_for_function("document.getElementById('call-timer').textContent >= '0:02'", timeout=10000)
+        # Everything an operator uses during a call is on one 1366×768 screen, without scrolling the page.
+        assert await page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+        assert await page.evaluate("document.documentElement.scrollHeight <= innerHeight + 2")
+        for selector in ("#answer", "#hangup", "#pop-caller", "textarea[name=content]", "#agency-search"):
+            box = await page.locator(selector).bounding_box()
+            assert box and box["x"] + box["width"] <= 1366 and box["y"] + box["height"] <= 768, selector
+        await page.keyboard.press("F9")
+        await page.wait_for_function("document.getElementById('call-bar').dataset.phase === 'ended'", timeout=10000)
+        assert await text(page, "#call-state") == "Cuộc gọi đã kết thúc"
+        call = await call_task  # the hotline hung up on the caller
+        assert call.sipp.ok, call.sipp.error_log
+    finally:
+        await ctx.close()
+
+
+async def test_the_wallboard_shows_waiting_callers_by_queue_name_and_agents_by_state(playwright_session,
+                                                                                    desktop_line, store):
+    line = desktop_line
+    ctx = await launch(playwright_session)
+    try:
+        board = await log_in(ctx, base_url(line), "tv-phong", await store.user("tv-phong", "supervisor"))
+        await board.goto(base_url(line) + "/wallboard")
+        await board.set_viewport_size({"width": 1920, "height": 1080})
+        await board.wait_for_function("document.getElementById('wb-level').textContent !== '—' || "
+                                      "document.getElementById('wb-answered').textContent.includes('/')",
+                                      timeout=10000)
+        caller = "0912000888"  # nobody is logged in to the investment queue's phones: the caller waits
+        call_task = asyncio.create_task(line.call(CallScript().pause(2000).keys("4").pause(12000), caller=caller))
+        await board.wait_for_function(
+            "[...document.querySelectorAll('#wb-queues tbody tr')].some(r => "
+            "r.cells[0].textContent === 'Đầu tư, khu công nghiệp, du lịch' && r.cells[1].textContent === '1')",
+            timeout=20000)
+        assert int(await text(board, "#wb-waiting")) >= 1
+        await board.wait_for_function("document.getElementById('wb-longest').textContent >= '0:02'", timeout=10000)
+        call = await call_task
+        assert call.sipp.ok, call.sipp.error_log
+        await board.wait_for_function(
+            "[...document.querySelectorAll('#wb-queues tbody tr')].some(r => "
+            "r.cells[0].textContent === 'Đầu tư, khu công nghiệp, du lịch' && r.cells[1].textContent === '0')",
+            timeout=20000)
+        assert "investment" not in await text(board, "#wb-queues")  # names, not ids
     finally:
         await ctx.close()

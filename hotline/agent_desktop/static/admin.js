@@ -1,3 +1,5 @@
+import {Hotline} from "./common.js";
+
 // The administrator's page: the agency directory (who handles what, numbers for transfers and SMS).
 const Admin = {meta: null, list: []};
 

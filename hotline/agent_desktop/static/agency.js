@@ -1,10 +1,9 @@
+import {Hotline} from "./common.js";
+import {cell, showNeeds} from "./dom.js";
+
 // The agency's inbox: tickets transferred to it with their deadlines; the focal point (or the head,
 // after escalation) records the answer to the citizen.
 const Inbox = {items: [], current: null};
-
-function cell(tr, value, cls) {
-  const td = document.createElement("td"); td.textContent = value ?? "—"; if (cls) td.className = cls; tr.append(td);
-}
 
 async function load() {
   Inbox.items = await Hotline.api("/api/agency/tickets");
@@ -13,7 +12,7 @@ async function load() {
     tr.dataset.code = t.code;
     if (t.overdue) tr.className = "overdue";
     cell(tr, t.code);
-    cell(tr, Hotline.topics[t.topic] || t.topic);
+    cell(tr, Hotline.name("topics", t.topic));
     cell(tr, t.overdue ? `${t.stage_text} — quá hạn` : t.stage_text);
     cell(tr, Hotline.time(t.due_at));
     cell(tr, (t.content || "").slice(0, 100));
@@ -124,11 +123,8 @@ function showActionNeeds() {
   const t = Inbox.current;
   const name = document.getElementById("action-name").value;
   const action = t && t.actions.find((a) => a.name === name);
-  const needs = action ? action.needs : [];
-  document.getElementById("action-reason-label").hidden = !needs.includes("reason");
-  document.getElementById("action-note-label").hidden = !needs.includes("note");
-  document.getElementById("action-date-label").hidden = !needs.includes("date");
-  document.getElementById("action-photos").hidden = !needs.includes("photos");
+  showNeeds(action ? action.needs : [], {reason: "action-reason-label", note: "action-note-label",
+                                         date: "action-date-label", photos: "action-photos"});
 }
 document.getElementById("action-name").addEventListener("change", showActionNeeds);
 

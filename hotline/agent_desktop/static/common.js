@@ -1,15 +1,17 @@
-// Shared by the desktop pages: JSON API calls, the event socket with automatic reconnection,
-// Vietnamese names and time display in Asia/Ho_Chi_Minh.
-const Hotline = {
+// Shared by the desktop pages (ES module): JSON API calls, the event socket with automatic
+// reconnection, time display in Asia/Ho_Chi_Minh, visible errors, and the names of things
+// (topics, queues, channels, states...) served by the profile at /api/meta — no copies here.
+export const Hotline = {
   async api(path, method = "GET", body) {
     const opts = {method, headers: {}};
     if (body !== undefined || method !== "GET") {
       opts.headers["Content-Type"] = "application/json";
       opts.body = JSON.stringify(body || {});
     }
-    const r = await fetch(path, opts);
+    let r;
+    try { r = await fetch(path, opts); } catch (e) { throw new Error("Không kết nối được máy chủ"); }
     if (r.status === 401) { location.href = "/login"; throw new Error("unauthenticated"); }
-    const data = await r.json();
+    const data = await r.json().catch(() => ({error: r.statusText}));
     if (r.status === 403 && data.code === "password_change_required") {
       location.href = "/password"; throw new Error(data.error);
     }
@@ -21,9 +23,10 @@ const Hotline = {
     const open = () => {
       const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
       ws.onmessage = (ev) => onMessage(JSON.parse(ev.data));
-      ws.onopen = () => { delay = 500; };
+      ws.onopen = () => { delay = 500; Hotline.notice(""); };
       ws.onclose = async (ev) => {
         if (ev.code === 4401) { location.href = "/login"; return; }
+        Hotline.notice("Mất kết nối máy chủ, đang kết nối lại…");
         // Closed otherwise (network, restart): reconnect, unless the session has ended meanwhile.
         try {
           if ((await fetch("/api/me")).status === 401) { location.href = "/login"; return; }
@@ -40,22 +43,31 @@ const Hotline = {
     const d = typeof t === "number" ? new Date(t * 1000) : new Date(t);
     return d.toLocaleString("vi-VN", {timeZone: "Asia/Ho_Chi_Minh"});
   },
-  states: {logged_out: "Chưa đăng nhập hàng đợi", available: "Sẵn sàng", paused: "Tạm nghỉ", ringing: "Đang đổ chuông",
-           on_call: "Đang nghe máy", wrapup: "Hoàn tất cuộc gọi", unreachable: "Mất kết nối điện thoại"},
-  callStates: {ivr: "Đang nghe IVR", queued: "Đang chờ", ringing: "Đang đổ chuông", talking: "Đang nói chuyện",
-               transferred: "Đã chuyển cơ quan"},
-  topics: {administrative_procedures: "Thủ tục hành chính", infrastructure: "Sự cố hạ tầng kỹ thuật",
-           socio_economic: "Kinh tế - xã hội, dịch vụ công", investment: "Đầu tư, khu công nghiệp, du lịch",
-           general: "Chung"},
-  channels: {phone: "Điện thoại", web: "Trang web", email: "E-mail", zalo: "Zalo", facebook: "Facebook",
-             app: "Ứng dụng", portal: "Cổng dịch vụ công", paper: "Văn bản"},
   text(id, value) { document.getElementById(id).textContent = value ?? "—"; },
+  // A banner at the top of every page for what the user must see (lost connection, a failed action).
+  notice(message) {
+    let bar = document.getElementById("notice");
+    if (!bar) {
+      bar = document.createElement("p"); bar.id = "notice"; bar.className = "notice"; bar.setAttribute("role", "alert");
+      document.body.prepend(bar);
+    }
+    bar.textContent = message || ""; bar.hidden = !message;
+  },
+  name(kind, id) { return (Hotline.meta[kind] || {})[id] || id || "—"; },
 };
-{  // every page's header: change one's own password
+
+// The names of the profile (one request per page, before the page's own code runs).
+Hotline.meta = await Hotline.api("/api/meta");
+Object.assign(Hotline, {topics: Hotline.meta.topics, queues: Hotline.meta.queues, channels: Hotline.meta.channels,
+                        states: Hotline.meta.agent_states, callStates: Hotline.meta.call_states});
+
+const logout = document.getElementById("logout");
+if (logout) {  // every page's header: change one's own password, log out
   const a = document.createElement("a");
   a.href = "/password"; a.id = "change-password"; a.textContent = "Đổi mật khẩu";
-  document.getElementById("logout").before(a);
+  logout.before(a);
+  logout.addEventListener("click", async () => { await Hotline.api("/api/logout", "POST"); location.href = "/login"; });
 }
-document.getElementById("logout").addEventListener("click", async () => {
-  await Hotline.api("/api/logout", "POST"); location.href = "/login";
+window.addEventListener("unhandledrejection", (ev) => {
+  if (ev.reason && ev.reason.message !== "unauthenticated") Hotline.notice(ev.reason.message);
 });

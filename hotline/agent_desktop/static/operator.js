@@ -1,6 +1,26 @@
-// The operator desktop: softphone (JsSIP over Asterisk's WebSocket), screen pop, ticket form.
-const state = {session: null, call: null, ticket: null, held: false, muted: false, timings: []};
+// The operator desktop: softphone (JsSIP over Asterisk's WebSocket), call bar, screen pop, ticket
+// form; transfers and the work list in their own modules.
+import {Hotline} from "./common.js";
+import {state} from "./call_state.js";
+import {Softphone} from "./softphone.js";
+import {Transfer, setUpTransfers} from "./transfer.js";
+import "./worklist.js";
+
 window.hotlinePhone = {state, bytesReceived: () => Softphone.bytesReceived(state.session)};
+
+// The call bar: what the phone is doing, in colour, and for how long.
+function callBar(phase, text) {
+  document.getElementById("call-bar").dataset.phase = phase;
+  Hotline.text("call-state", text);
+  state.since = phase === "idle" || phase === "ended" ? null : (phase === state.phase ? state.since : Date.now());
+  state.phase = phase;
+  tick();
+}
+function tick() {
+  const s = state.since ? Math.floor((Date.now() - state.since) / 1000) : null;
+  Hotline.text("call-timer", s === null ? "" : `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`);
+}
+setInterval(tick, 1000);
 
 function setButtons() {
   const s = state.session;
@@ -9,7 +29,7 @@ function setButtons() {
   for (const id of ["hangup"]) document.getElementById(id).disabled = !s;
   for (const id of ["hold", "mute"]) document.getElementById(id).disabled = !(s && s.isEstablished());
   document.querySelectorAll("#keypad button").forEach((b) => { b.disabled = !(s && s.isEstablished()); });
-  if (window.Transfer) window.Transfer.refreshButtons();
+  Transfer.refreshButtons();
 }
 
 function showPop(call, previous) {
@@ -17,16 +37,17 @@ function showPop(call, previous) {
   const pop = document.getElementById("pop");
   pop.className = call ? (call.state === "talking" ? "talking" : "ringing") : "empty";
   Hotline.text("pop-caller", call && call.caller);
-  Hotline.text("pop-topic", call && (Hotline.topics[call.topic] || call.topic));
+  Hotline.text("bar-caller", call && call.caller);
+  Hotline.text("pop-topic", call && Hotline.name("topics", call.topic));
   Hotline.text("pop-path", call && call.ivr_path);
-  Hotline.text("pop-queue", call && call.queue);
+  Hotline.text("pop-queue", call && Hotline.name("queues", call.queue));
   Hotline.text("pop-wait", call && call.wait_seconds);
   Hotline.text("pop-ticket-code", call && call.ticket_code);
   const list = document.getElementById("pop-history");
   list.replaceChildren();
   for (const t of previous || []) {
     const li = document.createElement("li");
-    li.textContent = `${t.code} · ${Hotline.time(t.created_at)} · ${Hotline.topics[t.topic] || t.topic || ""} · ${t.status} — ${t.state_secret ? "(nội dung bí mật nhà nước)" : (t.content || "").slice(0, 120)}`;
+    li.textContent = `${t.code} · ${Hotline.time(t.created_at)} · ${Hotline.name("topics", t.topic)} · ${Hotline.name("statuses", t.status)} — ${t.state_secret ? "(nội dung bí mật nhà nước)" : (t.content || "").slice(0, 120)}`;
     list.append(li);
   }
 }
@@ -62,44 +83,51 @@ async function saveTicket(submit = false) {
 
 function onEvent(msg) {
   const d = msg.data;
-  if (window.Transfer) window.Transfer.onEvent(msg);
+  Transfer.onEvent(msg);
   if (msg.type === "hello") {
     Hotline.text("user-name", d.user.full_name);
-    Hotline.text("agent-state", Hotline.states[d.agent.state] || d.agent.state);
+    showAgentState(d.agent);
     if (d.call) showPop(d.call, d.previous_tickets);
     if (d.ticket) showTicket(d.ticket);
   } else if (msg.type === "call.offered") {
     state.timings.push({linkedid: d.linkedid, popAt: performance.timeOrigin + performance.now()});
     showPop(d, d.previous_tickets);
-    Hotline.text("call-state", "Cuộc gọi đến");
+    callBar("ringing", "Cuộc gọi đến");
   } else if (msg.type === "call.answered") {
     showPop({...(state.call || {}), ...d}, null);
-    Hotline.text("call-state", "Đang nói chuyện");
+    callBar("talking", "Đang nói chuyện");
   } else if (msg.type === "ticket.draft") {
     showTicket(d);
   } else if (msg.type === "call.ended" || msg.type === "call.missed") {
-    Hotline.text("call-state", "Cuộc gọi đã kết thúc");
+    callBar("ended", "Cuộc gọi đã kết thúc");
     document.getElementById("pop").className = "empty";
   } else if (msg.type === "queue.stats") {
     const strip = document.getElementById("queue-strip");
     strip.textContent = Object.entries(d.queues).map(([q, s]) =>
-      `${q}: ${s.waiting} đang chờ` + (s.waiting ? ` (lâu nhất ${Math.round(s.longest_wait)} giây)` : "")).join(" · ");
+      `${Hotline.name("queues", q)}: ${s.waiting} đang chờ` +
+      (s.waiting ? ` (lâu nhất ${Math.round(s.longest_wait)} giây)` : "")).join(" · ");
   } else if (msg.type === "agent.state") {
-    Hotline.text("agent-state", Hotline.states[d.state] + (d.pause_reason ? ` (${d.pause_reason})` : ""));
+    showAgentState(d);
   }
+}
+
+function showAgentState(agent) {
+  const reason = agent.pause_reason ? ` (${Hotline.name("pause_reasons", agent.pause_reason)})` : "";
+  Hotline.text("agent-state", Hotline.name("agent_states", agent.state) + reason);
+  document.getElementById("agent-state").dataset.state = agent.state;
 }
 
 function onIncoming(session) {
   if (state.session) { session.terminate({status_code: 486}); return; }
   state.timings.push({inviteAt: performance.timeOrigin + performance.now()});
   state.session = session;
-  Hotline.text("call-state", "Đang đổ chuông");
+  callBar("ringing", "Đang đổ chuông");
   Softphone.playRemote(session, document.getElementById("remote-audio"));
-  session.on("confirmed", setButtons);
+  session.on("confirmed", () => { callBar("talking", "Đang nói chuyện"); setButtons(); });
   const end = () => {
     state.session = null; state.held = state.muted = false; setButtons();
-    const handed = window.Transfer && window.Transfer.current && window.Transfer.current.outcome === "completed";
-    Hotline.text("call-state", handed ? "Đã chuyển cuộc gọi" : "Cuộc gọi đã kết thúc");
+    const handed = Transfer.current && Transfer.current.outcome === "completed";
+    callBar("ended", handed ? "Đã chuyển cuộc gọi" : "Cuộc gọi đã kết thúc");
   };
   session.on("ended", end);
   session.on("failed", end);
@@ -119,6 +147,7 @@ document.getElementById("hold").addEventListener("click", (ev) => {
   state.held ? state.session.unhold() : state.session.hold();
   state.held = !state.held;
   ev.target.textContent = state.held ? "Tiếp tục" : "Giữ máy";
+  document.getElementById("call-bar").dataset.held = state.held ? "1" : "";
 });
 document.getElementById("mute").addEventListener("click", (ev) => {
   if (!state.session) return;
@@ -134,7 +163,7 @@ for (const key of "123456789*0#") {
   document.getElementById("keypad").append(b);
 }
 const topicSelect = document.getElementById("topic-select");
-for (const [value, name] of [["", "—"], ...Object.entries(Hotline.topics)]) {
+for (const [value, name] of [["", "—"], ...Object.entries(Hotline.meta.topics)]) {
   topicSelect.append(new Option(name, value));
 }
 document.getElementById("ticket-form").addEventListener("input", () => {
@@ -147,9 +176,16 @@ document.getElementById("pause").addEventListener("click", async () => {
 });
 document.getElementById("unpause").addEventListener("click", () => Hotline.api("/api/agent/unpause", "POST"));
 
-(async () => {
-  const reasons = await Hotline.api("/api/pause-reasons");
-  for (const [code, name] of Object.entries(reasons)) document.getElementById("pause-reason").append(new Option(name, code));
-  Hotline.connect(onEvent);
-  await Softphone.start({onIncoming, onRegistered: joinQueues});
-})();
+// Keyboard: F8 answers, F9 hangs up (also while typing in the ticket form).
+document.addEventListener("keydown", (ev) => {
+  if (ev.key === "F8") { ev.preventDefault(); document.getElementById("answer").click(); }
+  else if (ev.key === "F9") { ev.preventDefault(); document.getElementById("hangup").click(); }
+});
+
+for (const [code, name] of Object.entries(Hotline.meta.pause_reasons)) {
+  document.getElementById("pause-reason").append(new Option(name, code));
+}
+callBar("idle", "Không có cuộc gọi");
+Hotline.connect(onEvent);
+await setUpTransfers();
+await Softphone.start({onIncoming, onRegistered: joinQueues});

@@ -1,3 +1,6 @@
+import {Hotline} from "./common.js";
+import {el, option, row} from "./dom.js";
+
 // Recordings: search, listen (the transcript follows playback), verify, lend to an agency, the
 // weekly review and the audit log. What a user may reach is decided by the server.
 const R = {me: null, current: null, words: [], agencies: []};
@@ -5,13 +8,7 @@ const VERDICTS = {correct: "Trả lời đúng", wrong_info: "Thông tin sai", b
 const SPEAKERS = {caller: "Người gọi", operator: "Tổng đài", mixed: "Cuộc gọi"};
 const ACTIONS = {listen: "Nghe", download: "Tải về", grant: "Cấp quyền", revoke: "Thu hồi quyền", verify: "Kiểm tra"};
 
-function el(tag, text, cls) {
-  const e = document.createElement(tag); if (text !== undefined) e.textContent = text ?? "—"; if (cls) e.className = cls;
-  return e;
-}
-function row(values) { const tr = el("tr"); for (const v of values) tr.append(el("td", v)); return tr; }
 function duration(s) { const m = Math.floor(s / 60); return `${m}:${String(Math.round(s % 60)).padStart(2, "0")}`; }
-function option(select, value, label) { const o = el("option", label); o.value = value; select.append(o); }
 
 async function search(ev) {
   if (ev) ev.preventDefault();

@@ -1,3 +1,5 @@
+import {Hotline} from "./common.js";
+
 // Reports page: figures of a period, bar charts drawn as SVG, CSV/XLSX links.
 const NS = "http://www.w3.org/2000/svg";
 const KEYS = ["received", "answered_directly", "transferred", "on_time", "late", "overdue", "pending", "rejected"];

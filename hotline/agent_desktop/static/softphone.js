@@ -1,10 +1,12 @@
 // The browser softphone shared by the operator and supervisor pages: JsSIP over Asterisk's
 // WebSocket, credentials issued by the server to the logged-in user.
-const Softphone = {
+import {Hotline} from "./common.js";
+
+export const Softphone = {
   ua: null,
   async start({onIncoming, onRegistered}) {
     const c = await Hotline.api("/api/sip-credentials");
-    const ua = new JsSIP.UA({sockets: [new JsSIP.WebSocketInterface(c.ws_url)], uri: c.uri, password: c.password,
+    const ua = new window.JsSIP.UA({sockets: [new window.JsSIP.WebSocketInterface(c.ws_url)], uri: c.uri, password: c.password,
                              display_name: c.display_name, register: true, session_timers: false});
     Softphone.ua = ua;
     ua.on("registered", () => { Hotline.text("sip-status", "Đã đăng ký"); if (onRegistered) onRegistered(); });

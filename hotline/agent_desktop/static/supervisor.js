@@ -1,4 +1,9 @@
 // The supervisor view: live queues, agents and calls; listen / whisper from the supervisor's phone.
+import {Hotline} from "./common.js";
+import {Softphone} from "./softphone.js";
+
+function person(id) { return id ? `${Hotline.name("operators", id)} (${id})` : "—"; }
+
 function row(cells) {
   const tr = document.createElement("tr");
   for (const c of cells) {
@@ -39,15 +44,16 @@ function redraw(selector, data, rows) {
 
 function render(s) {
   redraw("#queues tbody", s.queues, () => Object.entries(s.queues).map(([id, st]) =>
-    row([id, st.waiting, st.longest_wait])));
-  redraw("#agents tbody", s.agents, () => s.agents.map((ag) => row([ag.id, Hotline.states[ag.state] || ag.state,
-                                                                     Hotline.time(ag.since), ag.pause_reason, ag.call])));
+    row([Hotline.name("queues", id), st.waiting, Math.round(st.longest_wait)])));
+  redraw("#agents tbody", s.agents, () => s.agents.map((ag) => row([person(ag.id),
+    Hotline.name("agent_states", ag.state), Hotline.time(ag.since),
+    ag.pause_reason ? Hotline.name("pause_reasons", ag.pause_reason) : "—", ag.call ? "Có" : "—"])));
   const calls = s.calls.map((c) => [c.linkedid, c.caller, c.topic, c.state, c.agent, c.transferred_to]);
   redraw("#calls tbody", calls, () => s.calls.map((call) => {
     const actions = document.createElement("span");
     if (call.state === "talking") actions.append(spyButton(call, "listen", "Nghe"), spyButton(call, "whisper", "Nhắc"));
-    return row([call.caller, Hotline.topics[call.topic] || call.topic, Hotline.callStates[call.state] || call.state,
-                call.agent || call.transferred_to || "—", actions]);
+    return row([call.caller, Hotline.name("topics", call.topic), Hotline.name("call_states", call.state),
+                call.agent ? person(call.agent) : call.transferred_to || "—", actions]);
   }));
 }
 
@@ -80,7 +86,7 @@ async function loadOverdue() {
   try {
     const list = await Hotline.api("/api/supervisor/overdue");
     document.querySelector("#overdue tbody").replaceChildren(...list.map((t) =>
-      row([t.code, t.agency_name || "—", Hotline.topics[t.topic] || t.topic || "—", Hotline.time(t.due_at)])));
+      row([t.code, t.agency_name || "—", Hotline.name("topics", t.topic), Hotline.time(t.due_at)])));
   } catch (e) { /* shown again at the next refresh */ }
 }
 loadOverdue();

@@ -1,7 +1,10 @@
 // Transfers from the operator desktop: find an agency, transfer warm (consult first) or blind,
 // complete or cancel, send the transfer slip when the agency does not pick up, or put the caller
-// back in a queue. Uses `state` of operator.js (the SIP session and the current call).
-window.Transfer = {
+// back in a queue.
+import {Hotline} from "./common.js";
+import {state} from "./call_state.js";
+
+export const Transfer = {
   current: null,   // the transfer in progress or just ended, as the server reports it
   agencies: [],
   talking() { return !!(state.session && state.session.isEstablished() && state.call && state.call.linkedid); },
@@ -95,7 +98,7 @@ window.Transfer = {
   },
 };
 
-(async () => {
+export async function setUpTransfers() {
   const field = document.getElementById("agency-field");
   for (const [value, name] of [["", "Mọi lĩnh vực"], ...Object.entries(Hotline.topics)]) field.append(new Option(name, value));
   const meta = await Hotline.api("/api/agencies/meta");
@@ -111,4 +114,4 @@ window.Transfer = {
   document.getElementById("transfer-slip").addEventListener("click", () => Transfer.act("slip"));
   document.getElementById("requeue").addEventListener("click", () => Transfer.start("queue", null, queues.value));
   Transfer.search();
-})();
+}

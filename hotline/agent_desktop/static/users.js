@@ -1,3 +1,6 @@
+import {Hotline} from "./common.js";
+import {button} from "./dom.js";
+
 // The administrator's accounts: create (a one-time password to hand over), change role or phone,
 // disable and enable, reset the password, lift a lock-out. Ending access takes effect at once.
 const ROLE_NAMES = {operator: "Tổng đài viên", supervisor: "Giám sát viên", admin: "Quản trị viên", agency: "Cơ quan"};
@@ -9,11 +12,6 @@ function userStatus(u) {
   return u.must_change_password ? "Chờ đổi mật khẩu" : "Hoạt động";
 }
 
-function button(label, onClick) {
-  const b = document.createElement("button");
-  b.type = "button"; b.textContent = label; b.addEventListener("click", onClick);
-  return b;
-}
 
 async function userAction(u, path, confirmText, done) {
   if (confirmText && !confirm(confirmText)) return;

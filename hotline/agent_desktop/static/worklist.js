@@ -2,31 +2,27 @@
 // channels, returned by an agency, clarified by the citizen). The operator transfers, answers,
 // rejects or closes them as the province's workflow allows, and links a report to an open one
 // about the same incident (the later reporter is told by SMS).
-const Work = {items: [], current: null, agencies: null};
+import {Hotline} from "./common.js";
+import {button, cell, el, showNeeds} from "./dom.js";
 
-function workCell(tr, value) { const td = document.createElement("td"); td.textContent = value ?? "—"; tr.append(td); }
+const Work = {items: [], current: null, agencies: null};
 
 async function loadWork() {
   try { Work.items = await Hotline.api("/api/tickets"); } catch (e) { return; }
   document.querySelector("#work-table tbody").replaceChildren(...Work.items.map((t) => {
-    const tr = document.createElement("tr");
+    const tr = el("tr", undefined, t.overdue ? "overdue" : "");
     tr.dataset.code = t.code;
-    if (t.overdue) tr.className = "overdue";
-    workCell(tr, t.code); workCell(tr, Hotline.channels[t.channel] || t.channel);
-    workCell(tr, Hotline.topics[t.topic] || t.topic); workCell(tr, t.stage_text);
-    workCell(tr, Hotline.time(t.due_at)); workCell(tr, t.content);
-    const td = document.createElement("td"); const b = document.createElement("button");
-    b.textContent = "Xử lý"; b.type = "button"; b.addEventListener("click", () => openWork(t.id)); td.append(b); tr.append(td);
+    cell(tr, t.code); cell(tr, Hotline.name("channels", t.channel));
+    cell(tr, Hotline.name("topics", t.topic)); cell(tr, t.stage_text);
+    cell(tr, Hotline.time(t.due_at)); cell(tr, t.content);
+    cell(tr, "").append(button("Xử lý", () => openWork(t.id)));
     return tr;
   }));
 }
 
-function showNeeds() {
+function showWorkNeeds() {
   const action = Work.current && Work.current.actions.find((a) => a.name === document.getElementById("w-action").value);
-  const needs = action ? action.needs : [];
-  document.getElementById("w-agency-label").hidden = !needs.includes("agency");
-  document.getElementById("w-result-label").hidden = !needs.includes("result");
-  document.getElementById("w-reason-label").hidden = !needs.includes("reason");
+  showNeeds(action ? action.needs : [], {agency: "w-agency-label", result: "w-result-label", reason: "w-reason-label"});
 }
 
 async function openWork(id) {
@@ -47,10 +43,10 @@ async function openWork(id) {
       const o = document.createElement("option"); o.value = a.id; o.textContent = a.name; return o;
     }));
   }
-  showNeeds();
+  showWorkNeeds();
 }
 
-document.getElementById("w-action").addEventListener("change", showNeeds);
+document.getElementById("w-action").addEventListener("change", showWorkNeeds);
 document.getElementById("work-refresh").addEventListener("click", loadWork);
 
 document.getElementById("work-form").addEventListener("submit", async (ev) => {
