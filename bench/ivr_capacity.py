@@ -31,6 +31,7 @@ async def step(inst: HotlineInstance, ami: AmiObserver, number: str, rate: int, 
                port: int) -> dict:
     calls = rate * seconds
     first_event = len(ami.events)
+    log_offset = (inst.home / "log" / "hotline.log").stat().st_size
     script = CallScript().pause(1000).keys("2").pause(hold * 1000)
     started = time.monotonic()
     stats = Path(tempfile.mkdtemp(prefix="bench-"))
@@ -54,8 +55,9 @@ async def step(inst: HotlineInstance, ami: AmiObserver, number: str, rate: int, 
                 peak = max((int(r.split(";")[col]) for r in lines[1:] if r.count(";") > col), default=0)
     shutil.rmtree(stats, ignore_errors=True)
     failed = (not result.ok) or joined != calls
+    outcomes = ivr_outcomes(inst, log_offset) if number == "1022" else {}
     left = (await inst.cli("core show channels count")).strip().splitlines()
-    return {"rate": rate, "calls": calls, "joined": joined, "sipp_ok": result.ok, "peak": peak, "ready": ready,
+    return {"rate": rate, "calls": calls, "joined": joined, "sipp_ok": result.ok, "peak": peak, "ready": ready, "outcomes": outcomes,
             "elapsed": round(elapsed, 1), "failed": failed, "channels_after": left[0] if left else "",
             "error": (result.error_log or result.output)[-600:] if failed else ""}
 
@@ -73,6 +75,19 @@ def ready_delays(events: list[dict]) -> list[float]:
               and uid in answered):
             delays.append(float(e.get("Timestamp", 0)) - answered.pop(uid))
     return sorted(delays)
+
+
+def ivr_outcomes(inst: HotlineInstance, offset: int) -> dict[str, int]:
+    """How the IVR ended each call of the step, from the hotline's log (`queue infrastructure
+    (choice) path=2` when the caller's key counted)."""
+    found: dict[str, int] = {}
+    with open(inst.home / "log" / "hotline.log", "rb") as f:
+        f.seek(offset)
+        for line in f.read().decode(errors="replace").splitlines():
+            if "hotline.ivr.server: call " in line:
+                what = line.split(": ", 2)[-1]
+                found[what] = found.get(what, 0) + 1
+    return found
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -106,7 +121,9 @@ async def main() -> int:
     inst = HotlineInstance(work / "home", free_port_base(36060), "bench", config,
                            extra_settings="bench_baseline = true")
     await inst.start()
-    ami = AmiObserver(inst)
+    # Only what the bench counts (queue joins, answers, the IVR's first prompt): the observer's
+    # own load on Asterisk stays small and the same for both paths.
+    ami = AmiObserver(inst, events="agent,call,agi")
     await ami.connect()
     results: dict[str, list[dict]] = {}
     try:
@@ -123,6 +140,7 @@ async def main() -> int:
                          f"p95 {1000 * percentile(ready, 0.95):.0f} ms, max {1000 * ready[-1]:.0f} ms"
                          if ready else ""), flush=True)
                 if r["failed"]:
+                    print(f"  IVR outcomes: {r['outcomes']}", flush=True)
                     print(f"  {r['error']}", flush=True)
                     break
     finally:

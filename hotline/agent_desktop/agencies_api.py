@@ -11,7 +11,7 @@ from hotline.agencies.schemas import CONTACT_ROLES, LEVELS, AgencyIn
 from hotline.agent_desktop.accounts import Accounts
 from hotline.config.profile import Profile
 from hotline.security.passwords import policy_problem
-from hotline.web.auth import error, path_id, requires
+from hotline.web.auth import error, path_id, principal, requires
 from hotline.web.routes import Resource, Route
 from hotline.web.validation import parse_body
 
@@ -47,7 +47,7 @@ class AgenciesApi(Resource):
 
     @requires("operator", "supervisor", "admin")
     async def list_agencies(self, request: web.Request) -> web.Response:
-        p = request["principal"]
+        p = principal(request)
         q = request.query.get("q", "")[:100]
         field = request.query.get("field", "")[:40] or None
         inactive = p.role == "admin" and request.query.get("all") == "1"
@@ -64,7 +64,7 @@ class AgenciesApi(Resource):
         found = await self.directory.get(path_id(request, "id", NO_AGENCY))
         if found is None:
             return error(404, NO_AGENCY)
-        return web.json_response(agency_public(*found, with_phones=request["principal"].role == "admin"))
+        return web.json_response(agency_public(*found, with_phones=principal(request).role == "admin"))
 
     async def _save(self, request: web.Request, agency_id: int | None) -> web.Response:
         data = await parse_body(request, AgencyIn)

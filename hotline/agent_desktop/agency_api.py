@@ -10,7 +10,7 @@ from hotline.agencies.directory import AgencyDirectory
 from hotline.agencies.inbox import AgencyInbox
 from hotline.agent_desktop.accounts import Accounts
 from hotline.web.attachments import read_form, send_document, send_file
-from hotline.web.auth import path_id, requires
+from hotline.web.auth import path_id, principal, requires
 from hotline.web.routes import Resource, Route
 from hotline.web.validation import ActionIn, parse_body, required_text
 from hotline.ticketing.handling import Actor, Payload
@@ -79,13 +79,13 @@ class AgencyApi(Resource):
 
     @requires("agency")
     async def list_tickets(self, request: web.Request) -> web.Response:
-        return web.json_response(await self.inbox.tickets(Actor.of(request["principal"])))
+        return web.json_response(await self.inbox.tickets(Actor.of(principal(request))))
 
     @requires("agency")
     async def answer(self, request: web.Request) -> web.Response:
         ticket_id = path_id(request, "id", "Không có phiếu này")
         body = await parse_body(request, AnswerIn)
-        return web.json_response(await self.inbox.act(Actor.of(request["principal"]), ticket_id, "answer",
+        return web.json_response(await self.inbox.act(Actor.of(principal(request)), ticket_id, "answer",
                                                       Payload(result=body.result)))
 
     @requires("agency")
@@ -94,7 +94,7 @@ class AgencyApi(Resource):
         ticket_id = path_id(request, "id", "Không có phiếu này")
         body = await parse_body(request, ActionIn)
         payload = body.payload(self.inbox.handling.profile.calendar.timezone)
-        return web.json_response(await self.inbox.act(Actor.of(request["principal"]), ticket_id,
+        return web.json_response(await self.inbox.act(Actor.of(principal(request)), ticket_id,
                                                       request.match_info["action"], payload))
 
     @requires("agency", upload=True)
@@ -103,12 +103,12 @@ class AgencyApi(Resource):
         shown with the published result)."""
         ticket_id = path_id(request, "id", "Không có phiếu này")
         fields, uploads = await read_form(request)
-        return web.json_response(await self.inbox.attach(Actor.of(request["principal"]), ticket_id, uploads,
+        return web.json_response(await self.inbox.attach(Actor.of(principal(request)), ticket_id, uploads,
                                                          public=fields.get("public") in ("1", "true", "on")))
 
     @requires("agency")
     async def download(self, request: web.Request) -> web.StreamResponse:
-        a, path = await self.inbox.file(Actor.of(request["principal"]), path_id(request, "id", "Không có phiếu này"),
+        a, path = await self.inbox.file(Actor.of(principal(request)), path_id(request, "id", "Không có phiếu này"),
                                         path_id(request, "file", "Không có tệp này"))
         return send_file(a, path)
 
@@ -117,26 +117,26 @@ class AgencyApi(Resource):
         """Ask another agency for its part of this ticket (where the workflow has coordination)."""
         ticket_id = path_id(request, "id", "Không có phiếu này")
         body = await parse_body(request, CoordinationIn)
-        return web.json_response(await self.inbox.ask(Actor.of(request["principal"]), ticket_id, body.agency_id,
+        return web.json_response(await self.inbox.ask(Actor.of(principal(request)), ticket_id, body.agency_id,
                                                       body.question), status=201)
 
     @requires("agency")
     async def asked(self, request: web.Request) -> web.Response:
-        return web.json_response(await self.inbox.asked(Actor.of(request["principal"])))
+        return web.json_response(await self.inbox.asked(Actor.of(principal(request))))
 
     @requires("agency")
     async def answer_asked(self, request: web.Request) -> web.Response:
         request_id = path_id(request, "id", "Không có đề nghị phối hợp này")
         body = await parse_body(request, CoordinationAnswerIn)
-        return web.json_response(await self.inbox.answer_asked(Actor.of(request["principal"]), request_id,
+        return web.json_response(await self.inbox.answer_asked(Actor.of(principal(request)), request_id,
                                                                body.answer))
 
     @requires("agency")
     async def partners(self, request: web.Request) -> web.Response:
-        return web.json_response(await self.inbox.partners(Actor.of(request["principal"])))
+        return web.json_response(await self.inbox.partners(Actor.of(principal(request))))
 
     @requires("agency")
     async def letter(self, request: web.Request) -> web.Response:
         """The result notice on the province's template (where the profile has one), printable."""
-        return send_document(await self.inbox.letter(Actor.of(request["principal"]),
+        return send_document(await self.inbox.letter(Actor.of(principal(request)),
                                                      path_id(request, "id", "Không có phiếu này")))

@@ -7,7 +7,7 @@ from aiohttp import web
 from hotline.agent_desktop.accounts import Accounts
 from hotline.config.profile import Profile
 from hotline.cti.ami import ActionError, AmiBridge
-from hotline.web.auth import error, requires
+from hotline.web.auth import error, principal, requires
 from hotline.web.routes import Resource, Route
 from hotline.web.validation import PauseIn, parse_body
 
@@ -45,7 +45,7 @@ class AgentApi(Resource):
 
     @requires("operator")
     async def agent_login(self, request: web.Request) -> web.Response:
-        op = request["principal"].operator_id
+        op = principal(request).operator_id
         queues = self.operator_queues(op)
         try:
             await self.cti.login(op, queues)
@@ -56,12 +56,12 @@ class AgentApi(Resource):
 
     @requires("operator")
     async def agent_logout(self, request: web.Request) -> web.Response:
-        await self.leave_queues(request["principal"].operator_id)
+        await self.leave_queues(principal(request).operator_id)
         return web.json_response({"ok": True})
 
     @requires("operator")
     async def agent_pause(self, request: web.Request) -> web.Response:
-        op = request["principal"].operator_id
+        op = principal(request).operator_id
         reason = (await parse_body(request, PauseIn)).reason
         if reason not in PAUSE_REASONS:
             return error(400, f"Lý do tạm nghỉ không hợp lệ; chọn một trong: {', '.join(PAUSE_REASONS)}")
@@ -74,7 +74,7 @@ class AgentApi(Resource):
 
     @requires("operator")
     async def agent_unpause(self, request: web.Request) -> web.Response:
-        op = request["principal"].operator_id
+        op = principal(request).operator_id
         try:
             await self.cti.unpause(op)
         except ActionError as exc:

@@ -8,7 +8,7 @@ from datetime import date
 
 from aiohttp import web
 
-from hotline.web.auth import path_id, requires
+from hotline.web.auth import path_id, principal, requires
 from hotline.web.routes import Resource, Route
 from hotline.agent_desktop.accounts import Accounts
 from hotline.web.validation import GrantIn, VerificationIn, parse_body
@@ -60,18 +60,18 @@ class RecordingsApi(Resource):
                     topic=q.get("topic", "")[:40] or None, code=q.get("code", "")[:16] or None,
                     phone=q.get("phone", "")[:32] or None, words=q.get("q", "")[:200] or None,
                     status=q.get("status", "")[:10] or None)
-        return web.json_response(await self.library.search(request["principal"], f))
+        return web.json_response(await self.library.search(principal(request), f))
 
     @requires(*ALL)
     async def detail(self, request: web.Request) -> web.Response:
-        return web.json_response(await self.library.detail(request["principal"], path_id(request, "id", NOT_FOUND)))
+        return web.json_response(await self.library.detail(principal(request), path_id(request, "id", NOT_FOUND)))
 
     @requires(*ALL)
     async def audio(self, request: web.Request) -> web.StreamResponse:
         """The audio, with Range support (the browser seeks with it). Audited once per playback
         (whatever byte it starts from) and per download (`?download=1`)."""
         download = request.query.get("download") == "1"
-        path, mime = await self.library.audio(request["principal"], path_id(request, "id", NOT_FOUND),
+        path, mime = await self.library.audio(principal(request), path_id(request, "id", NOT_FOUND),
                                               "download" if download else "listen", client_address(request),
                                               request.headers.get("Range", "")[:100])
         headers = {"Content-Type": mime, "Cache-Control": "private, no-store"}
@@ -82,27 +82,27 @@ class RecordingsApi(Resource):
     @requires("supervisor", "admin")
     async def grant(self, request: web.Request) -> web.Response:
         body = await parse_body(request, GrantIn)
-        out = await self.library.grant(request["principal"], path_id(request, "id", NOT_FOUND), body.agency_id,
+        out = await self.library.grant(principal(request), path_id(request, "id", NOT_FOUND), body.agency_id,
                                        body.note.strip(), client_address(request))
         return web.json_response(out, status=201)
 
     @requires("supervisor", "admin")
     async def revoke(self, request: web.Request) -> web.Response:
-        await self.library.revoke(request["principal"], path_id(request, "id", "Không có quyền nghe này"),
+        await self.library.revoke(principal(request), path_id(request, "id", "Không có quyền nghe này"),
                                   client_address(request))
         return web.json_response({"revoked": True})
 
     @requires("supervisor", "admin")
     async def verify(self, request: web.Request) -> web.Response:
         body = await parse_body(request, VerificationIn)
-        out = await self.library.verify(request["principal"], path_id(request, "id", NOT_FOUND), body.verdict,
+        out = await self.library.verify(principal(request), path_id(request, "id", NOT_FOUND), body.verdict,
                                         body.comment.strip(), client_address(request))
         return web.json_response(out, status=201)
 
     @requires("supervisor", "admin")
     async def review(self, request: web.Request) -> web.Response:
         day = _date(request.query.get("week"), "week") or self.library.today()
-        return web.json_response(await self.library.weekly_review(request["principal"], day))
+        return web.json_response(await self.library.weekly_review(principal(request), day))
 
     @requires("supervisor", "admin")
     async def audit(self, request: web.Request) -> web.Response:

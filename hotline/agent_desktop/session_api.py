@@ -16,7 +16,7 @@ from hotline.security.clients import client_address
 from hotline.security.limits import RateLimiter
 from hotline.security.passwords import Busy
 from hotline.settings import Security
-from hotline.web.auth import COOKIE, error, requires
+from hotline.web.auth import COOKIE, error, principal, requires
 from hotline.web.routes import Resource, Route, public
 from hotline.web.validation import LoginIn, PasswordChange, parse_body
 
@@ -82,7 +82,7 @@ class SessionApi(Resource):
 
     @requires(before_password_change=True)
     async def logout(self, request: web.Request) -> web.Response:
-        p: Principal = request["principal"]
+        p: Principal = principal(request)
         token = request.cookies[COOKIE]
         await self.accounts.close_session(token)
         if p.operator_id:
@@ -103,12 +103,12 @@ class SessionApi(Resource):
 
     @requires(before_password_change=True)
     async def me(self, request: web.Request) -> web.Response:
-        return web.json_response(request["principal"].public())
+        return web.json_response(principal(request).public())
 
     @requires(before_password_change=True)
     async def change_password(self, request: web.Request) -> web.Response:
         body = await parse_body(request, PasswordChange)
-        p: Principal = request["principal"]
+        p: Principal = principal(request)
         try:
             await self.accounts.change_password(p.user_id, body.current_password, body.new_password,
                                                 keep_token=request.cookies[COOKIE])
@@ -120,7 +120,7 @@ class SessionApi(Resource):
     @requires("operator", "supervisor")
     async def sip_credentials(self, request: web.Request) -> web.Response:
         """A SIP password issued to this session's softphone: the previous one stops working."""
-        p: Principal = request["principal"]
+        p: Principal = principal(request)
         if not p.operator_id or p.operator_id not in self.phones:
             return error(409, "Tài khoản chưa được gán máy điện thoại")
         try:

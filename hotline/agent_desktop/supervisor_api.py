@@ -12,7 +12,7 @@ from hotline.agent_desktop.accounts import Accounts
 from hotline.cti.ami import ActionError, AmiBridge
 from hotline.ticketing import views
 from hotline.ticketing.handling import TicketHandling
-from hotline.web.auth import error, requires
+from hotline.web.auth import error, principal, requires
 from hotline.web.routes import Resource, Route
 from hotline.web.validation import ListenIn, parse_body
 
@@ -41,7 +41,7 @@ class SupervisorApi(Resource):
 
     @requires("supervisor", "admin")
     async def listen(self, request: web.Request) -> web.Response:
-        phone = request["principal"].operator_id
+        phone = principal(request).operator_id
         body = await parse_body(request, ListenIn)
         linkedid, mode = body.linkedid, body.mode
         if not phone or phone not in self.phones:
@@ -53,7 +53,7 @@ class SupervisorApi(Resource):
             await self.cti.spy(phone, f"PJSIP/{call.agent}", whisper=mode == "whisper")
         except ActionError as exc:
             return error(502, f"Tổng đài không nhận lệnh: {exc}")
-        log.info("supervisor %s %s on call %s (operator %s)", request["principal"].username, mode, linkedid,
+        log.info("supervisor %s %s on call %s (operator %s)", principal(request).username, mode, linkedid,
                  call.agent)
         return web.json_response({"ok": True})
 

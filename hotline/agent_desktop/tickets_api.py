@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from hotline.agent_desktop.accounts import Accounts
 from hotline.web.attachments import send_document, send_file
-from hotline.web.auth import path_id, requires
+from hotline.web.auth import path_id, principal, requires
 from hotline.web.routes import Resource, Route
 from hotline.web.validation import ActionIn, DuplicateIn, NewTicketIn, TicketEdit, parse_body
 from hotline.errors import Refused
@@ -65,7 +65,7 @@ class TicketsApi(Resource):
         ticket = await self.store.ticket_for_call(request.match_info["linkedid"][:64])
         if ticket is None:
             raise Refused(404, "Cuộc gọi chưa có phiếu")
-        if not self._may_edit(request["principal"], ticket):
+        if not self._may_edit(principal(request), ticket):
             raise Refused(403, "Phiếu này không thuộc cuộc gọi của bạn")
         return web.json_response(views.summary(ticket))
 
@@ -75,14 +75,14 @@ class TicketsApi(Resource):
         ticket = await self.store.ticket(ticket_id)
         if ticket is None:
             raise Refused(404, "Không có phiếu này")
-        if not self._may_edit(request["principal"], ticket):
+        if not self._may_edit(principal(request), ticket):
             raise Refused(403, "Phiếu này không thuộc cuộc gọi của bạn")
         edit = await parse_body(request, TicketEdit)
         fields = edit.model_dump(exclude_unset=True)
         submit = fields.pop("submit", False)
-        ticket = await self.store.update_ticket(ticket_id, request["principal"].username, **fields)
+        ticket = await self.store.update_ticket(ticket_id, principal(request).username, **fields)
         if submit:  # the ticket enters the workflow: its first deadline, the citizen's receipt
-            ticket = await self.store.submit_draft(ticket_id, self.handling, Actor.of(request["principal"]))
+            ticket = await self.store.submit_draft(ticket_id, self.handling, Actor.of(principal(request)))
         return web.json_response(views.summary(ticket))
 
     def _secret_hidden(self, role: str):
@@ -97,7 +97,7 @@ class TicketsApi(Resource):
             secret = await s.scalar(select(Ticket.state_secret).where(Ticket.id == ticket_id))
         if secret is None:
             raise Refused(404, "Không có phiếu này")
-        if secret and request["principal"].role not in self.handling.profile.state_secret_readers:
+        if secret and principal(request).role not in self.handling.profile.state_secret_readers:
             raise Refused(403, "Phiếu có nội dung bí mật nhà nước: vai trò của bạn không được xem")
         return ticket_id
 
@@ -115,7 +115,7 @@ class TicketsApi(Resource):
 
     @requires(*STAFF)
     async def detail(self, request: web.Request) -> web.Response:
-        actor = Actor.of(request["principal"])
+        actor = Actor.of(principal(request))
         return web.json_response(await self._view(await self._readable(request), actor))
 
     @requires(*STAFF)
@@ -127,7 +127,7 @@ class TicketsApi(Resource):
         now = datetime.now(timezone.utc)
         async with self.store.sessions() as s:
             q = select(Ticket).where(Ticket.handling_stage.in_(stages), Ticket.draft.is_(False))
-            hidden = self._secret_hidden(request["principal"].role)
+            hidden = self._secret_hidden(principal(request).role)
             if hidden is not None:
                 q = q.where(hidden)
             rows = list(await s.scalars(q.order_by(Ticket.due_at.is_(None), Ticket.due_at, Ticket.id).limit(200)))
@@ -140,7 +140,7 @@ class TicketsApi(Resource):
 
     @requires(*STAFF)
     async def action(self, request: web.Request) -> web.Response:
-        actor = Actor.of(request["principal"])
+        actor = Actor.of(principal(request))
         ticket_id = await self._readable(request)
         body = await parse_body(request, ActionIn)
         await self.handling.act(ticket_id, request.match_info["action"], actor,
@@ -153,15 +153,15 @@ class TicketsApi(Resource):
         fields = body.model_dump(exclude_unset=True, exclude={"submit"})
         if not fields.get("content"):
             raise Refused(400, "Nội dung: không được để trống")
-        actor = Actor.of(request["principal"])
-        t = await self.store.receive(self.handling, actor, operator_id=request["principal"].operator_id, **fields)
+        actor = Actor.of(principal(request))
+        t = await self.store.receive(self.handling, actor, operator_id=principal(request).operator_id, **fields)
         return web.json_response(await self._view(t.id, actor), status=201)
 
     @requires(*STAFF)
     async def candidates(self, request: web.Request) -> web.Response:
         readers = self.handling.profile.state_secret_readers
         candidates = await self.duplicates.candidates(await self._readable(request),
-                                                      include_secret=request["principal"].role in readers)
+                                                      include_secret=principal(request).role in readers)
         return web.json_response(candidates)
 
     @requires(*STAFF)
@@ -178,6 +178,6 @@ class TicketsApi(Resource):
     async def link_duplicate(self, request: web.Request) -> web.Response:
         ticket_id = await self._readable(request)
         body = await parse_body(request, DuplicateIn)
-        await self.duplicates.link(ticket_id, body.code, request["principal"].username)
+        await self.duplicates.link(ticket_id, body.code, principal(request).username)
         self.handling.on_sms()
-        return web.json_response(await self._view(ticket_id, Actor.of(request["principal"])))
+        return web.json_response(await self._view(ticket_id, Actor.of(principal(request))))

@@ -9,7 +9,7 @@ from hotline.agent_desktop.accounts import Accounts
 from hotline.ticketing.store import TicketStore
 from hotline.transfers.records import transfer_public
 from hotline.transfers.service import TransferService
-from hotline.web.auth import error, path_id, requires
+from hotline.web.auth import error, path_id, principal, requires
 from hotline.web.routes import Resource, Route
 from hotline.web.validation import TransferRequest, parse_body
 
@@ -39,13 +39,13 @@ class TransferApi(Resource):
     @requires("operator")
     async def start_transfer(self, request: web.Request) -> web.Response:
         body = await parse_body(request, TransferRequest)
-        result = await self.transfers.start(request["principal"].operator_id, request.match_info["linkedid"][:64],
+        result = await self.transfers.start(principal(request).operator_id, request.match_info["linkedid"][:64],
                                             body.kind, body.agency_id, body.target, body.queue)
         return web.json_response(result, status=201)
 
     @requires("operator", "supervisor", "admin")
     async def call_transfers(self, request: web.Request) -> web.Response:
-        p = request["principal"]
+        p = principal(request)
         records = await self.transfers.records.for_call(request.match_info["linkedid"][:64])
         if p.role == "operator" and any(t.operator_id != p.operator_id for t in records):
             ticket = await self.store.ticket_for_call(request.match_info["linkedid"][:64])
@@ -58,16 +58,16 @@ class TransferApi(Resource):
 
     @requires("operator")
     async def complete(self, request: web.Request) -> web.Response:
-        op = request["principal"].operator_id
+        op = principal(request).operator_id
         return await self._act(request, lambda tid: self.transfers.complete(op, tid))
 
     @requires("operator")
     async def cancel(self, request: web.Request) -> web.Response:
-        op = request["principal"].operator_id
+        op = principal(request).operator_id
         return await self._act(request, lambda tid: self.transfers.cancel(op, tid))
 
     @requires("operator", "supervisor", "admin")
     async def slip(self, request: web.Request) -> web.Response:
-        p = request["principal"]
+        p = principal(request)
         only_own = p.operator_id if p.role == "operator" else None
         return await self._act(request, lambda tid: self.transfers.slip(p.username, tid, only_own))

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 
 from hotline.agent_desktop.accounts import ROLES, Accounts
-from hotline.web.auth import path_id, requires
+from hotline.web.auth import path_id, principal, requires
 from hotline.web.routes import Resource, Route
 from hotline.web.validation import parse_body, required_text
 from hotline.errors import Refused
@@ -106,7 +106,7 @@ class UsersApi(Resource):
         changes = body.model_dump(exclude_unset=True)
         current = await self.accounts.get_user(user_id)
         role = changes.get("role", current["role"])
-        if user_id == request["principal"].user_id and role != "admin":
+        if user_id == principal(request).user_id and role != "admin":
             raise Refused(409, "Không thể tự bỏ quyền quản trị của mình")
         merged = {**current, **changes}
         if role != "agency":
@@ -122,7 +122,7 @@ class UsersApi(Resource):
     @requires("admin")
     async def disable(self, request: web.Request) -> web.Response:
         user_id = path_id(request, "id", "Không có tài khoản này")
-        if user_id == request["principal"].user_id:
+        if user_id == principal(request).user_id:
             raise Refused(409, "Không thể tự khóa tài khoản của mình")
         return web.json_response({"user": await self.accounts.set_active(user_id, False)}, dumps=_dumps)
 

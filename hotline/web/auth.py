@@ -54,6 +54,12 @@ def _cross_site(request: web.Request, upload: bool) -> bool:
 
 
 MUST_CHANGE = "Bạn cần đổi mật khẩu trước khi tiếp tục"
+PRINCIPAL = web.RequestKey("principal", object)
+
+
+def principal(request: web.Request):
+    """The logged-in user of a request that passed `requires` (`agent_desktop.accounts.Principal`)."""
+    return request[PRINCIPAL]
 
 
 def requires(*roles: str, upload: bool = False, before_password_change: bool = False):
@@ -73,7 +79,7 @@ def requires(*roles: str, upload: bool = False, before_password_change: bool = F
                 return error(403, MUST_CHANGE, "password_change_required")
             if _cross_site(request, upload):
                 return error(415, "Yêu cầu phải ở dạng JSON")
-            request["principal"] = p
+            request[PRINCIPAL] = p
             return await handler(self, request)
 
         inner.__name__ = handler.__name__
