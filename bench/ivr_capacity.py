@@ -121,11 +121,13 @@ async def main() -> int:
     inst = HotlineInstance(work / "home", free_port_base(36060), "bench", config,
                            extra_settings="bench_baseline = true")
     await inst.start()
-    # Only what the bench counts (queue joins, answers, the IVR's first prompt): the observer's
-    # own load on Asterisk stays small and the same for both paths.
-    ami = AmiObserver(inst, events="agent,call,agi")
+    # Capacity steps count queue joins only (event class `agent`): the observer's own load stays
+    # small and the same for both paths. How soon the IVR is ready is measured afterwards, in a
+    # step of its own that also receives channel and AGI events.
+    ami = AmiObserver(inst, events="agent")
     await ami.connect()
     results: dict[str, list[dict]] = {}
+    readiness = None
     try:
         for label, number in (("fastagi_ivr", "1022"), ("baseline_dialplan", "10229")):
             results[label] = []
@@ -133,16 +135,19 @@ async def main() -> int:
                 await wait_idle(inst)
                 r = await step(inst, ami, number, rate, args.step_seconds, args.hold, 48000)
                 results[label].append(r)
-                ready = r["ready"]
                 print(f"{label:18s} {rate:3d} cps  calls {r['calls']:5d}  joined {r['joined']:5d}  "
-                      f"peak concurrent {r['peak']:4d}  {'FAILED' if r['failed'] else 'ok'}"
-                      + (f"  IVR ready after answer: median {1000 * percentile(ready, 0.5):.0f} ms, "
-                         f"p95 {1000 * percentile(ready, 0.95):.0f} ms, max {1000 * ready[-1]:.0f} ms"
-                         if ready else ""), flush=True)
+                      f"peak concurrent {r['peak']:4d}  {'FAILED' if r['failed'] else 'ok'}", flush=True)
                 if r["failed"]:
                     print(f"  IVR outcomes: {r['outcomes']}", flush=True)
                     print(f"  {r['error']}", flush=True)
                     break
+        sustained = [r["rate"] for r in results["fastagi_ivr"] if not r["failed"]]
+        if sustained:
+            ami.close()
+            ami = AmiObserver(inst, events="agent,call,agi")
+            await ami.connect()
+            await wait_idle(inst)
+            readiness = await step(inst, ami, "1022", sustained[-1], args.step_seconds, args.hold, 48000)
     finally:
         ami.close()
         await inst.stop()
@@ -163,6 +168,12 @@ async def main() -> int:
             print(f"{label:26s} failed at the first rate")
     if ivr and base:
         print(f"ratio IVR / baseline calls per second: {ivr['rate'] / base['rate']:.2f}")
+    if readiness and readiness["ready"]:
+        ready = readiness["ready"]
+        print(f"IVR ready after the answer at {readiness['rate']} calls/s ({len(ready)} calls, "
+              f"{readiness['joined']} of {readiness['calls']} joined): median {1000 * percentile(ready, 0.5):.0f} ms, "
+              f"p95 {1000 * percentile(ready, 0.95):.0f} ms, max {1000 * ready[-1]:.0f} ms (Asterisk's Answer() "
+              f"waits up to 500 ms for the caller's audio; keys pressed meanwhile are kept)")
     return 0
 
 

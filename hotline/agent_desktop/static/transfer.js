@@ -98,6 +98,8 @@ export const Transfer = {
   },
 };
 
+window.Transfer = Transfer;  // for the browser tests, as window.hotlinePhone
+
 export async function setUpTransfers() {
   const field = document.getElementById("agency-field");
   for (const [value, name] of [["", "Mọi lĩnh vực"], ...Object.entries(Hotline.topics)]) field.append(new Option(name, value));
