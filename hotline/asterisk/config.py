@@ -41,6 +41,7 @@ MODULES = [
     "app_verbose.so", "app_stack.so", "app_read.so", "app_senddtmf.so", "app_chanspy.so", "app_echo.so",
     "app_exec.so", "app_originate.so", "app_transfer.so", "app_attended_transfer.so",
     "app_blind_transfer.so", "app_bridgewait.so", "app_softhangup.so", "app_userevent.so",
+    "app_controlplayback.so",  # AMI ControlPlayback: the IVR's key tap stops a prompt (ivr/keys.py)
     # dialplan and functions
     "pbx_config.so", "func_channel.so", "func_strings.so", "func_logic.so", "func_callerid.so",
     "func_global.so", "func_timeout.so", "func_cut.so", "func_math.so", "func_hangupcause.so",

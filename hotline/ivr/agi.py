@@ -16,6 +16,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from pathlib import Path
+from typing import Awaitable, Callable
 
 from panoramisk.fast_agi import Application, Request
 
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 MAX_HEADER_BYTES = 16384
 REPORT_WAIT = 0.5  # seconds to wait for the AMI's report of a key AGI returned (see keys.py)
 INTER_DIGIT_SECONDS = 5.0  # between the digits of a code, as Asterisk's default TIMEOUT(digit)
+STOP_GRACE = 0.5  # a key reported while a prompt plays that AGI has not returned by then was dropped
 
 
 def _quote(value: str) -> str:
@@ -35,7 +37,8 @@ def _quote(value: str) -> str:
 
 class AgiChannel:
     def __init__(self, request: Request, prompts_dir: Path, keys: KeyBuffer | None = None,
-                 report_wait: float = REPORT_WAIT):
+                 report_wait: float = REPORT_WAIT,
+                 stop_playback: Callable[[str], Awaitable[None]] | None = None):
         self.request = request
         self.prompts_dir = prompts_dir
         h = request.headers
@@ -45,6 +48,8 @@ class AgiChannel:
         self.played: list[str] = []
         self.keys = keys if keys is not None else KeyBuffer()
         self.report_wait = report_wait  # 0 when no AMI reports keys
+        self.channel = h.get("agi_channel", "")
+        self.stop_playback = stop_playback  # stops this channel's prompt (AMI ControlPlayback)
 
     async def command(self, line: str) -> dict:
         try:
@@ -61,22 +66,43 @@ class AgiChannel:
 
     @staticmethod
     def _key(res: dict) -> str | None:
+        """The key a command returned; None also for a stopped prompt (Asterisk reports the stop
+        as a code above the keys' range)."""
         code = int(res.get("result", ("0", ""))[0] or 0)
-        return chr(code) if code > 0 else None
+        return chr(code) if 0 < code < 128 and chr(code) in ALL_KEYS else None
 
     def _path(self, prompt: str) -> str:
         return str(self.prompts_dir / prompt)
 
-    async def _heard(self, res: dict, allowed: str) -> str | None:
-        key = self._key(res)
-        return await self.keys.confirm(key, allowed, self.report_wait) if key else None
+    async def _listen(self, line: str, allowed: str) -> str | None:
+        """Run a command that listens for keys; the key it returns, or one the AMI reported
+        meanwhile (the prompt is stopped for it), or None."""
+        command = asyncio.ensure_future(self.command(line))
+        while self.stop_playback is not None and not command.done():
+            reported = asyncio.ensure_future(self.keys.reported())
+            await asyncio.wait({command, reported}, return_when=asyncio.FIRST_COMPLETED)
+            reported.cancel()
+            if command.done():
+                break
+            try:  # a key was reported: does the command return with it?
+                await asyncio.wait_for(asyncio.shield(command), STOP_GRACE)
+            except asyncio.TimeoutError:  # no: it was dropped before the command listened
+                await self.stop_playback(self.channel)
+                break
+        key = self._key(await command)
+        if key:
+            return await self.keys.confirm(key, allowed, self.report_wait)
+        return self.keys.take(allowed)
 
     async def play(self, prompts: list[str], escape: str = ALL_KEYS) -> str | None:
         for p in prompts:
             if escape and (key := self.keys.take(escape)):
                 return key  # pressed ahead: the caller knows the menu
             self.played.append(p)
-            key = await self._heard(await self.command(f"STREAM FILE {self._path(p)} {_quote(escape)}"), escape)
+            if not escape:  # nothing may interrupt it
+                await self.command(f"STREAM FILE {self._path(p)} \"\"")
+                continue
+            key = await self._listen(f"STREAM FILE {self._path(p)} {_quote(escape)}", escape)
             if key:
                 return key
         return None
@@ -84,7 +110,7 @@ class AgiChannel:
     async def wait_key(self, seconds: float) -> str | None:
         if key := self.keys.take(ALL_KEYS):
             return key
-        return await self._heard(await self.command(f"WAIT FOR DIGIT {int(seconds * 1000)}"), ALL_KEYS)
+        return await self._listen(f"WAIT FOR DIGIT {int(seconds * 1000)}", ALL_KEYS)
 
     async def read_digits(self, prompt: str, max_digits: int, seconds: float) -> str:
         """As GET DATA: the prompt, then keys until '#', `max_digits`, or a silence (`seconds` before

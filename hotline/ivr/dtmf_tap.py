@@ -44,6 +44,14 @@ class DtmfTap:
             return
         log.warning("AMI key tap lost (%s); keys come from AGI alone until it reconnects", exc)
 
+    async def stop_playback(self, channel: str) -> None:
+        """Stop the prompt a channel is playing (a key the IVR must read now is in its buffer)."""
+        try:
+            await asyncio.wait_for(self.manager.send_action({"Action": "ControlPlayback", "Channel": channel,
+                                                             "Control": "stop"}), 5)
+        except Exception as exc:  # the call may have ended meanwhile
+            log.info("could not stop the prompt on %s: %r", channel, exc)
+
     def _on_key(self, manager, message) -> None:
         if message.get("Direction") == "Received":
             self.taps.pressed(message.get("Uniqueid", ""), message.get("Digit", ""))

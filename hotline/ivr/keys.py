@@ -8,8 +8,11 @@ the FastAGI channel reads its keys from the buffer first and listens through AGI
 buffer is empty.
 
 A key that AGI returns is also reported on the AMI, usually first, sometimes a little later: the
-buffer matches the two so that each key counts once, and in the order it was pressed. Without the
-AMI (connection down), keys come from AGI alone, as before.
+buffer matches the two so that each key counts once, and in the order it was pressed. A key that
+Asterisk dropped just before a prompt started (the AGI command was still on its way) is reported
+while the prompt plays: the channel then stops the prompt (AMI ControlPlayback) and reads the key
+from the buffer, so the caller does not wait for the prompt's end. Without the AMI (connection
+down), keys come from AGI alone, as before.
 """
 
 from __future__ import annotations
@@ -66,6 +69,10 @@ class KeyBuffer:
             self._ahead.append(key)
             return key
         return found
+
+    async def reported(self) -> None:
+        """Until a key not yet read is reported."""
+        await self._arrived.wait()
 
     def __len__(self) -> int:
         return len(self._keys)

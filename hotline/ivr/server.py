@@ -50,8 +50,10 @@ class IvrServer:
 
     def channel(self, request: Request) -> AgiChannel:
         uniqueid = request.headers.get("agi_uniqueid", "")
+        listening = self.tap is not None and self.taps.listening
         return AgiChannel(request, self.settings.prompts_dir, self.taps.buffer(uniqueid),
-                          report_wait=REPORT_WAIT if self.taps.listening else 0)
+                          report_wait=REPORT_WAIT if listening else 0,
+                          stop_playback=self.tap.stop_playback if listening else None)
 
     async def main(self, request: Request) -> None:
         ch = self.channel(request)

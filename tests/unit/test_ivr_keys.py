@@ -86,3 +86,56 @@ def test_the_buffer_keeps_the_order_of_a_caller_typing_ahead(keys):
     for k in keys:
         buf.pressed(k)
     assert "".join(iter(lambda: buf.take(ALL_KEYS) or "", "")) == keys
+
+
+class SlowPrompt:
+    """An AGI request whose prompt plays until stopped (or `seconds`), as Asterisk's would."""
+
+    headers = {"agi_uniqueid": "1.1", "agi_channel": "PJSIP/trunk-00000001", "agi_callerid": "0912345678"}
+
+    def __init__(self, seconds: float = 5.0):
+        self.stopped = asyncio.Event()
+        self.seconds = seconds
+        self.sent: list[str] = []
+
+    async def send_command(self, line):
+        self.sent.append(line)
+        try:
+            await asyncio.wait_for(self.stopped.wait(), self.seconds)
+        except asyncio.TimeoutError:
+            pass
+        return {"status_code": 200, "result": ("0", ""), "endpos": ("100", "")}
+
+
+async def test_a_key_dropped_just_before_a_prompt_stops_the_prompt_and_counts():
+    from pathlib import Path
+
+    from hotline.ivr.agi import AgiChannel
+
+    request = SlowPrompt()
+    stops: list[str] = []
+
+    async def stop(channel):
+        stops.append(channel)
+        request.stopped.set()
+
+    buf = KeyBuffer()
+    ch = AgiChannel(request, Path("/p"), buf, report_wait=0.5, stop_playback=stop)
+    loop = asyncio.get_running_loop()
+    loop.call_later(0.1, buf.pressed, "2")  # Asterisk dropped it; only the AMI reported it
+    started = loop.time()
+    assert await ch.play(["greeting", "main_menu"]) == "2"
+    assert stops == ["PJSIP/trunk-00000001"]
+    assert loop.time() - started < 2  # not the prompt's 5 s
+    assert request.sent == ["STREAM FILE /p/greeting \"0123456789*#\""]  # the menu was skipped
+
+
+async def test_without_the_ami_a_prompt_plays_to_its_end():
+    from pathlib import Path
+
+    from hotline.ivr.agi import AgiChannel
+
+    request = SlowPrompt(seconds=0.3)
+    ch = AgiChannel(request, Path("/p"), KeyBuffer(), report_wait=0, stop_playback=None)
+    assert await ch.play(["greeting"]) is None
+    assert request.sent == ["STREAM FILE /p/greeting \"0123456789*#\""]
