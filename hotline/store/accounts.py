@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.store.base import Base, utcnow
 
+
+Role = Literal["operator", "supervisor", "admin", "agency"]
 
 class User(Base):
     """A person with an account: operator, supervisor, administrator (agencies later)."""
@@ -18,7 +21,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(60), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(20))  # operator | supervisor | admin | agency
+    role: Mapped[Role] = mapped_column(String(20))
     operator_id: Mapped[str | None] = mapped_column(String(40))  # SIP endpoint of the softphone
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))  # role agency: whose inbox
     agency_leader: Mapped[bool] = mapped_column(Boolean, default=False)  # approves results (Quảng Ninh)

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.store.base import Base, utcnow
 
+
+ContactRole = Literal["focal_point", "head"]
+# The names users read are in hotline/transfers/outcomes.py.
+TransferOutcome = Literal["dialing", "consulting", "completed", "cancelled", "no_answer", "busy", "unreachable",
+                          "caller_hung_up", "agency_hung_up", "failed", "interrupted"]
 
 class Agency(Base):
     """An agency that handles reports: its phone for urgent calls, its fields, its people."""
@@ -33,7 +39,7 @@ class AgencyContact(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(String(20))  # focal_point | head
+    role: Mapped[ContactRole] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str] = mapped_column(String(20))  # for calls and SMS
     email: Mapped[str | None] = mapped_column(String(200))  # for weekly reports (heads)
@@ -56,7 +62,7 @@ class Transfer(Base):
     queue: Mapped[str | None] = mapped_column(String(40))
     # dialing | consulting | completed | cancelled | no_answer | busy | unreachable | caller_hung_up
     # | agency_hung_up | failed
-    outcome: Mapped[str] = mapped_column(String(20), default="dialing")
+    outcome: Mapped[TransferOutcome] = mapped_column(String(20), default="dialing")
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import BigInteger, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.store.base import Base, utcnow
 
+
+QueueOutcome = Literal["waiting", "answered", "abandoned", "timeout", "exit_empty", "exit_key"]
 
 class QueuedCallRow(Base):
     """One caller's stay in one queue, from Asterisk's queue_log (call statistics). `outcome`:
@@ -21,7 +24,7 @@ class QueuedCallRow(Base):
     queue: Mapped[str] = mapped_column(String(64))
     caller: Mapped[str] = mapped_column(String(64), default="")
     entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    outcome: Mapped[str] = mapped_column(String(12), default="waiting")
+    outcome: Mapped[QueueOutcome] = mapped_column(String(12), default="waiting")
     agent: Mapped[str] = mapped_column(String(64), default="")
     wait_seconds: Mapped[int | None] = mapped_column(Integer)
     talk_seconds: Mapped[int | None] = mapped_column(Integer)

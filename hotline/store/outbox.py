@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.store.base import Base, utcnow
 
+
+OutboxStatus = Literal["pending", "sent", "failed"]
 
 class SmsMessage(Base):
     """The durable SMS outbox: a message stays until the gateway accepts it or attempts run out."""
@@ -20,7 +23,7 @@ class SmsMessage(Base):
     text: Mapped[str] = mapped_column(Text)
     purpose: Mapped[str] = mapped_column(String(30))  # transfer_slip | ...
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
-    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)  # pending | sent | failed
+    status: Mapped[OutboxStatus] = mapped_column(String(10), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_error: Mapped[str | None] = mapped_column(String(500))
@@ -39,7 +42,7 @@ class EmailMessage(Base):
     to_address: Mapped[str] = mapped_column(String(200))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)  # pending | sent | failed
+    status: Mapped[OutboxStatus] = mapped_column(String(10), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_error: Mapped[str | None] = mapped_column(String(500))

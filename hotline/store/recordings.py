@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hotline.store.accounts import Role
 from hotline.store.base import Base, JsonText, utcnow
 
+
+RecordingStatus = Literal["ok", "damaged", "expired"]
+JobStatus = Literal["queued", "running", "done", "failed"]
 
 class Recording(Base):
     """One call's recording in the catalogue (issue #5). Paths are relative to the recordings
@@ -21,7 +26,7 @@ class Recording(Base):
     linkedid: Mapped[str] = mapped_column(String(64), unique=True)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     duration: Mapped[float] = mapped_column(Float, default=0)
-    status: Mapped[str] = mapped_column(String(10), default="ok", index=True)
+    status: Mapped[RecordingStatus] = mapped_column(String(10), default="ok", index=True)
     problem: Mapped[str | None] = mapped_column(String(500))
     caller_phone: Mapped[str | None] = mapped_column(String(32), index=True)
     operators: Mapped[str] = mapped_column(String(400), default="")  # ",op1,op2,"
@@ -46,7 +51,7 @@ class Job(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))  # transcribe
     recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id"), index=True)
-    status: Mapped[str] = mapped_column(String(10), default="queued", index=True)  # queued|running|done|failed
+    status: Mapped[JobStatus] = mapped_column(String(10), default="queued", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     run_after: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -104,7 +109,7 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     username: Mapped[str] = mapped_column(String(60))
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[Role] = mapped_column(String(20))
     action: Mapped[str] = mapped_column(String(20))  # listen | download | grant | revoke | verify
     recording_id: Mapped[int | None] = mapped_column(ForeignKey("recordings.id"), index=True)
     detail: Mapped[str] = mapped_column(String(500), default="")

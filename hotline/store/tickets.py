@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy import select
@@ -12,12 +13,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 from hotline.store.base import Base, JsonText, utcnow
 
 
+# The values of hotline.config.statuses.TicketStatus (tests/unit/test_config.py checks they agree).
+TicketStatusValue = Literal["received", "in_progress", "answered", "overdue", "closed", "rejected"]
+
 class Ticket(Base):
     __tablename__ = "tickets"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True, index=True)
-    status: Mapped[str] = mapped_column(String(32), default="received")
+    status: Mapped[TicketStatusValue] = mapped_column(String(32), default="received")
     topic: Mapped[str | None] = mapped_column(String(40))
     channel: Mapped[str] = mapped_column(String(20), default="phone")
     caller_phone: Mapped[str | None] = mapped_column(String(32), index=True)

@@ -88,3 +88,11 @@ def test_a_typo_in_the_settings_file_is_reported(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 2
     assert "hotline.toml" in proc.stderr and "ports.bsae" in proc.stderr
+
+
+def test_the_stored_ticket_statuses_are_the_configured_ones():
+    from typing import get_args
+
+    from hotline.store.tickets import TicketStatusValue
+
+    assert list(get_args(TicketStatusValue)) == STATUSES
