@@ -266,9 +266,9 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
         h = build(settings, prepared, with_ivr)
         await parts.start("password hasher", lambda: None, h.hasher.close)
         if demo:
-            await seed_demo(prepared.store, AgencyDirectory(sessionmaker(prepared.engine)))
-            known = await demo_accounts(settings, h.accounts, prepared.profile,
-                                        AgencyDirectory(sessionmaker(prepared.engine)))
+            directory = AgencyDirectory(sessionmaker(prepared.engine))
+            await seed_demo(prepared.store, directory)
+            known = await demo_accounts(settings, h.accounts, prepared.profile, directory)
             # On the terminal only: passwords never go to the log.
             print("Demo accounts (also in " + str(settings.home / "demo-accounts.toml") + "):\n" +
                   "".join(f"  {user} / {password}\n" for user, password in known.items()), flush=True)

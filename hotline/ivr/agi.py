@@ -78,17 +78,15 @@ class AgiChannel:
         """Run a command that listens for keys; the key it returns, or one the AMI reported
         meanwhile (the prompt is stopped for it), or None."""
         command = asyncio.ensure_future(self.command(line))
-        while self.stop_playback is not None and not command.done():
+        if self.stop_playback is not None:
             reported = asyncio.ensure_future(self.keys.reported())
             await asyncio.wait({command, reported}, return_when=asyncio.FIRST_COMPLETED)
             reported.cancel()
-            if command.done():
-                break
-            try:  # a key was reported: does the command return with it?
-                await asyncio.wait_for(asyncio.shield(command), STOP_GRACE)
-            except asyncio.TimeoutError:  # no: it was dropped before the command listened
-                await self.stop_playback(self.channel)
-                break
+            if not command.done():
+                try:  # a key was reported: does the command return with it?
+                    await asyncio.wait_for(asyncio.shield(command), STOP_GRACE)
+                except asyncio.TimeoutError:  # no: it was dropped before the command listened
+                    await self.stop_playback(self.channel)
         key = self._key(await command)
         if key:
             return await self.keys.confirm(key, allowed, self.report_wait)

@@ -74,9 +74,6 @@ class KeyBuffer:
         """Until a key not yet read is reported."""
         await self._arrived.wait()
 
-    def __len__(self) -> int:
-        return len(self._keys)
-
 
 class KeyTaps:
     """Every live channel's buffer, by Asterisk's unique id. Fed by the AMI; read by the IVR."""
