@@ -22,6 +22,7 @@ from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.agencies_api import AgenciesApi
 from hotline.agent_desktop.agency_api import AgencyApi
 from hotline.agent_desktop.agent_api import AgentApi
+from hotline.agent_desktop.callbacks_api import CallbacksApi
 from hotline.agent_desktop.reports_api import ReportsApi
 from hotline.agent_desktop.tickets_api import TicketsApi
 from hotline.agent_desktop.hub import Hub
@@ -36,6 +37,7 @@ from hotline.asterisk.config import render_asterisk_config
 from hotline.asterisk.moh import build_moh
 from hotline.asterisk.process import ManagedAsterisk
 from hotline.asterisk.sip_auth import SipPasswords
+from hotline.callbacks.service import Callbacks
 from hotline.config.profile import Profile, load_profile
 from hotline.credentials import Credentials, load_or_create
 from hotline.cti.ami import AmiBridge
@@ -47,6 +49,8 @@ from hotline.demo import demo_accounts, seed_demo
 from hotline.errors import ConfigError
 from hotline.notifications.gateways import make_gateway
 from hotline.notifications.outbox import SmsSender
+from hotline.outbound.agi import OutboundAgi
+from hotline.outbound.service import OutboundCalls
 from hotline.recordings.catalogue import Catalogue
 from hotline.reports.call_log import CallLog
 from hotline.reports.weekly import WeeklyReports
@@ -199,6 +203,8 @@ class Hotline:
     weekly: WeeklyReports
     transcriber: Transcriber
     desktop: DesktopServer
+    outbound: OutboundCalls
+    callbacks: Callbacks
 
 
 def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotline:
@@ -208,8 +214,13 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     accounts = Accounts(sessions, hasher, sec.lockout_after, sec.lockout_minutes)
     directory = AgencyDirectory(sessions)
     creds = prepared.creds
-    ivr = IvrServer(settings, profile, store, (creds.ami_user, creds.ami_secret)) if with_ivr else None
     bus = EventBus()
+    outbound = OutboundCalls.of(settings, sessions, profile, bus)
+    callbacks = Callbacks(sessions, profile, outbound, bus, settings.deadline_scan_seconds)
+    ivr = None
+    if with_ivr:
+        ivr = IvrServer(settings, profile, store, callbacks.add, (creds.ami_user, creds.ami_secret))
+        ivr.add_route("outbound", OutboundAgi(outbound, settings.prompts_dir).handle)
     cti = AmiBridge("127.0.0.1", settings.ports.ami, creds.ami_user, creds.ami_secret, bus,
                     logged_in_agents=accounts.agent_logins)
     CallTickets(store, bus)
@@ -240,6 +251,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     apis = [session, agents, MetaApi(accounts, profile),
             TicketsApi(accounts, store, handling, files),
             TransferApi(accounts, transfers, store),
+            CallbacksApi(accounts, callbacks, outbound, store),
             AgenciesApi(accounts, directory, list(settings.routes), profile),
             AgencyApi(accounts, AgencyInbox(sessions, handling, files), directory),
             SupervisorApi(accounts, cti, set(prepared.sip.phones), handling),
@@ -253,7 +265,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     accounts.revoke_hooks.append(session.end_access)
     desktop.app[TRUST_KEY] = ProxyTrust.of(sec.trusted_proxies, sec.client_ip_header)
     return Hotline(settings, prepared, hasher, accounts, ivr, cti, hub, sms, handling, transfers, catalogue,
-                   call_log, email, weekly, transcriber, desktop)
+                   call_log, email, weekly, transcriber, desktop, outbound, callbacks)
 
 
 async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> None:
@@ -285,6 +297,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
             await h.ivr.keys_heard()
         for name, part in (("hub", h.hub), ("SMS outbox", h.sms),
                            ("deadline scan", h.handling.deadlines),  # its first scan applies deadlines passed while down
+                           ("callback deadlines", h.callbacks),
                            ("recordings catalogue", h.catalogue),  # its first scan reconciles
                            ("call log", h.call_log), ("e-mail outbox", h.email), ("weekly reports", h.weekly),
                            ("transcriber", h.transcriber)):
@@ -310,7 +323,11 @@ async def run_ivr_only(settings: Settings) -> None:
         engine = make_engine(settings.db_url)
         await parts.start("database", lambda: migrate(engine), engine.dispose)
         creds = load_or_create(settings.secrets_file)
-        ivr = IvrServer(settings, profile, TicketStore(sessionmaker(engine)), (creds.ami_user, creds.ami_secret))
+        sessions = sessionmaker(engine)
+        outbound = OutboundCalls.of(settings, sessions, profile)
+        ivr = IvrServer(settings, profile, TicketStore(sessions), Callbacks(sessions, profile, outbound).add,
+                        (creds.ami_user, creds.ami_secret))
+        ivr.add_route("outbound", OutboundAgi(outbound, settings.prompts_dir).handle)
         await parts.start("IVR", ivr.start, ivr.stop)
         await parts.start("IVR key tap", ivr.tap.start, ivr.tap.close)
         await stop.wait()

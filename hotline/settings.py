@@ -253,6 +253,9 @@ class Settings(BaseModel):
     # Seconds without audio from an operator's browser before its call leg is hung up.
     operator_rtp_timeout: int = Field(30, ge=5, le=3600)
     routes: dict[str, Route] = {"local": Route()}  # outbound routes to agency phones, by name
+    # The route citizens are called through (callbacks, click-to-call, surveys): the telco's.
+    # Unset: the first route.
+    citizen_route: str | None = None
     sms: Sms = Sms()
     security: Security = Security()
     deadline_scan_seconds: float = Field(30, ge=0.5, le=3600)  # how often due deadlines are looked for
@@ -278,6 +281,10 @@ class Settings(BaseModel):
                 if not _is_address(address):
                     raise ValueError(f"routes.{name}.match: {address} is a name; list the addresses it sends from")
                 route.match = [address]
+        if self.citizen_route is None and self.routes:
+            self.citizen_route = next(iter(self.routes))
+        if self.citizen_route is not None and self.citizen_route not in self.routes:
+            raise ValueError(f"citizen_route: no route {self.citizen_route!r} in routes")
         for net in [*self.trunk_match, *self.operator_networks, *self.sip_extra_permit,
                     *(m for r in self.routes.values() for m in r.match)]:
             if not _is_network(net):

@@ -16,8 +16,8 @@ from aiohttp import web
 
 from hotline.agent_desktop.accounts import Accounts, Principal, digest
 from hotline.cti.bus import EventBus
-from hotline.cti.events import (AgentStateChanged, CallAnswered, CallEnded, CallMissed, CallOffered, Shown,
-                                TicketDrafted, TransferUpdated)
+from hotline.cti.events import (AgentStateChanged, CallAnswered, CallbacksChanged, CallDialing, CallEnded,
+                                CallMissed, CallOffered, Shown, TicketDrafted, TransferUpdated)
 from hotline.cti.model import CtiModel
 from hotline.ticketing.store import TicketStore
 from hotline.ticketing.views import summary
@@ -26,9 +26,11 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 # Who sees which event (the one table): the operator it concerns, supervisors and administrators.
 # Events not listed never reach a browser (queue figures go out on a steady beat; legs are internal).
-OPERATOR, SUPERVISORS = "operator", "supervisors"
+OPERATOR, OPERATORS, SUPERVISORS = "operator", "operators", "supervisors"  # the one concerned, all, staff
 AUDIENCE: dict[type[Shown], frozenset[str]] = {
     CallOffered: frozenset({OPERATOR, SUPERVISORS}),
+    CallDialing: frozenset({OPERATOR, SUPERVISORS}),
+    CallbacksChanged: frozenset({OPERATORS, SUPERVISORS}),
     CallAnswered: frozenset({OPERATOR, SUPERVISORS}),
     CallMissed: frozenset({OPERATOR, SUPERVISORS}),
     CallEnded: frozenset({OPERATOR, SUPERVISORS}),
@@ -113,6 +115,7 @@ class Hub:
         audience = AUDIENCE.get(type(event), frozenset())
         return [ws for ws, p in self.clients.items()
                 if (SUPERVISORS in audience and p.role in ("supervisor", "admin"))
+                or (OPERATORS in audience and p.role == "operator")
                 or (OPERATOR in audience and p.role == "operator" and event.agent == p.operator_id)]
 
     async def on_event(self, event: Shown) -> None:

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hotline.config.menu import Menu
+from hotline.config.outbound import CallbackPolicy, OutboundPolicy
 from hotline.config.prompts import PromptsFile
 from hotline.config.queues import QueuesFile
 from hotline.config.workflow import WorkflowFile
@@ -111,6 +112,8 @@ class ProfileFile(BaseModel):
     transfers: TransferPolicy = TransferPolicy()
     weekly_report: WeeklyReport = WeeklyReport()
     result_letter: ResultLetter = ResultLetter()
+    outbound: OutboundPolicy = OutboundPolicy()
+    callbacks: CallbackPolicy = CallbackPolicy()
     # Staff roles that may read tickets marked state secret (supervisors and administrators by
     # default; operators only where the province's rules let them).
     state_secret_readers: list[Literal["operator", "supervisor", "admin"]] = ["supervisor", "admin"]
@@ -131,6 +134,8 @@ class Profile:
     transfers: TransferPolicy = dc_field(default_factory=TransferPolicy)
     weekly_report: WeeklyReport = dc_field(default_factory=WeeklyReport)
     result_letter: ResultLetter = dc_field(default_factory=ResultLetter)
+    outbound: OutboundPolicy = dc_field(default_factory=OutboundPolicy)
+    callbacks: CallbackPolicy = dc_field(default_factory=CallbackPolicy)
     state_secret_readers: list[str] = dc_field(default_factory=lambda: ["supervisor", "admin"])
 
 
@@ -204,5 +209,7 @@ def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] |
         transfers=pf.transfers,
         weekly_report=pf.weekly_report,
         result_letter=pf.result_letter,
+        outbound=pf.outbound,
+        callbacks=pf.callbacks,
         state_secret_readers=list(pf.state_secret_readers),
     )

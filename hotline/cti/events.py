@@ -44,6 +44,11 @@ class CallAnswered(Shown):
 
 
 @dataclass(frozen=True, kw_only=True)
+class CallDialing(Shown):
+    kind = "call.dialing"  # an operator's call to a citizen rings the citizen's phone
+
+
+@dataclass(frozen=True, kw_only=True)
 class CallMissed(Shown):
     kind = "call.missed"  # the operator did not answer in time
 
@@ -66,6 +71,11 @@ class QueueChanged(Shown):
 @dataclass(frozen=True, kw_only=True)
 class TicketDrafted(Shown):
     kind = "ticket.draft"  # the draft ticket of the call an operator answered
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallbacksChanged(Shown):
+    kind = "callbacks.changed"  # a callback request was added, taken, released or handled
 
 
 @dataclass(frozen=True, kw_only=True)

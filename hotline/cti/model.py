@@ -13,18 +13,18 @@ import re
 import time
 from dataclasses import asdict, dataclass, field
 
-from hotline.cti.events import (AgentStateChanged, CallAnswered, CallEnded, CallMissed, CallOffered, Event,
+from hotline.cti.events import (AgentStateChanged, CallAnswered, CallDialing, CallEnded, CallMissed, CallOffered, Event,
                                 LegAttendedTransfer, LegDialBegin, LegDialEnd, LegHangup, QueueChanged)
 
 # The states of a call and of an agent, with the names users read (Vietnamese).
-CALL_STATES = {"ivr": "Đang nghe IVR", "queued": "Đang chờ", "ringing": "Đang đổ chuông", "talking": "Đang nói chuyện",
+CALL_STATES = {"ivr": "Đang nghe IVR", "queued": "Đang chờ", "dialing": "Đang gọi ra", "ringing": "Đang đổ chuông", "talking": "Đang nói chuyện",
                "transferred": "Đã chuyển cơ quan", "ended": "Đã kết thúc"}
 AGENT_STATES = {"logged_out": "Chưa đăng nhập hàng đợi", "available": "Sẵn sàng", "paused": "Tạm nghỉ",
                 "ringing": "Đang đổ chuông", "on_call": "Đang nghe máy", "wrapup": "Hoàn tất cuộc gọi",
                 "unreachable": "Mất kết nối điện thoại"}
 
 HOTLINE_VARS = ("HOTLINE_TOPIC", "HOTLINE_IVR_PATH", "HOTLINE_QUEUE", "HOTLINE_TICKET_CODE",
-                "HOTLINE_RECORDING", "HOTLINE_EXIT_REASON")
+                "HOTLINE_RECORDING", "HOTLINE_EXIT_REASON", "HOTLINE_DIRECTION", "HOTLINE_AGENT", "HOTLINE_CITIZEN")
 
 
 def channel_vars(event: dict) -> dict[str, str]:
@@ -56,14 +56,15 @@ def agent_id(event: dict) -> str:
 @dataclass
 class Call:
     linkedid: str
-    caller: str = ""
+    caller: str = ""  # the citizen's number (the caller, or the one an operator calls)
+    direction: str = "inbound"  # inbound | outbound (an operator calls a citizen)
     channel: str = ""
     topic: str | None = None
     ivr_path: str = ""
     queue: str | None = None
     ticket_code: str | None = None
     recording: str | None = None
-    state: str = "ivr"  # ivr | queued | ringing | talking | transferred | ended
+    state: str = "ivr"  # ivr | queued | ringing | talking | transferred | ended; outbound: dialing
     agent: str | None = None
     agent_channel: str | None = None  # the operator's leg while it rings or talks
     transferred_to: str | None = None  # the agency the call was handed to
@@ -138,6 +139,11 @@ class CtiModel:
         call.queue = v.get("HOTLINE_QUEUE", call.queue)
         call.ticket_code = v.get("HOTLINE_TICKET_CODE", call.ticket_code)
         call.recording = v.get("HOTLINE_RECORDING", call.recording)
+        if v.get("HOTLINE_DIRECTION") == "outbound" and v.get("HOTLINE_AGENT"):
+            # An operator's call to a citizen (outbound/agi.py set these): the operator's own
+            # channel is the call's first channel.
+            call.direction, call.agent, call.agent_channel = "outbound", v["HOTLINE_AGENT"], call.channel
+            call.caller = v.get("HOTLINE_CITIZEN", call.caller)
         return call
 
     def queue_stats(self) -> dict:
@@ -301,13 +307,28 @@ class CtiModel:
 
     # -- transfers: the legs to agencies, reported to the transfer service ---------------------
     def _on_DialBegin(self, e: dict):
-        if e.get("Linkedid") in self.calls:
-            return [LegDialBegin(call=e["Linkedid"], channel=e.get("Channel"), dest_channel=e.get("DestChannel"))]
+        if e.get("Linkedid") not in self.calls:
+            return []
+        call = self._call(e)
+        out: list[Event | None] = [LegDialBegin(call=call.linkedid, channel=e.get("Channel"),
+                                                dest_channel=e.get("DestChannel"))]
+        if call.direction == "outbound" and call.state == "ivr":
+            call.state = "dialing"
+            agent = self.agent(call.agent)
+            agent.call = call.linkedid
+            out += [CallDialing(data=call.public(), agent=agent.id), self._set_state(agent, "on_call")]
+        return out
 
     def _on_DialEnd(self, e: dict):
-        if e.get("Linkedid") in self.calls:
-            return [LegDialEnd(call=e["Linkedid"], channel=e.get("Channel"), dest_channel=e.get("DestChannel"),
-                               dial_status=e.get("DialStatus", ""))]
+        if e.get("Linkedid") not in self.calls:
+            return []
+        call = self.calls[e["Linkedid"]]
+        out: list[Event] = [LegDialEnd(call=call.linkedid, channel=e.get("Channel"), dest_channel=e.get("DestChannel"),
+                                       dial_status=e.get("DialStatus", ""))]
+        if call.direction == "outbound" and call.state == "dialing" and e.get("DialStatus") == "ANSWER":
+            call.state, call.answered_at = "talking", self.clock()
+            out.append(CallAnswered(data=call.public(), agent=call.agent))
+        return out
 
     def _on_AttendedTransfer(self, e: dict):
         lid = e.get("OrigTransfererLinkedid") or e.get("TransfereeLinkedid")

@@ -21,5 +21,6 @@ def dialplan_context(profile: Profile) -> dict:
         "pop_head_start_ms": 30,
         # The baseline menu: the top-level keys that queue directly.
         "transfer_ring_seconds": profile.transfers.ring_seconds,
+        "outbound_ring_seconds": profile.outbound.ring_seconds,
         "baseline_choices": [(k, o.queue) for k, o in main.options.items() if o.queue],
     }

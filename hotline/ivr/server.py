@@ -17,7 +17,7 @@ from hotline.config.profile import Profile
 from hotline.ivr.agi import REPORT_WAIT, AgiChannel, FastAgiApplication
 from hotline.ivr.dtmf_tap import DtmfTap
 from hotline.ivr.keys import KeyTaps
-from hotline.ivr.session import CallerHungUp, IvrSession
+from hotline.ivr.session import CallbackRecorder, CallerHungUp, IvrSession
 from hotline.security.limits import RateLimiter
 from hotline.security.masking import mask_phone
 from hotline.settings import Settings
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 
 class IvrServer:
-    def __init__(self, settings: Settings, profile: Profile, store: TicketStore,
+    def __init__(self, settings: Settings, profile: Profile, store: TicketStore, record_callback: CallbackRecorder,
                  ami: tuple[str, str] | None = None):
         """`ami`: user and secret of Asterisk's manager, for the key tap (keys pressed between
         two AGI commands); without it the IVR hears keys only while a command listens."""
@@ -37,16 +37,21 @@ class IvrServer:
         self.tap = DtmfTap("127.0.0.1", settings.ports.ami, *ami, self.taps) if ami else None
         self.profile = profile
         self.store = store
+        self.record_callback = record_callback  # callbacks.service.Callbacks.add
         self.calendar = WorkCalendar(profile.calendar)
         sec = settings.security
         lookups = RateLimiter(sec.ivr_lookups_per_caller, sec.public_window_seconds)
         self.session = IvrSession(profile.menu, profile.queues, set(profile.prompts.prompts),
-                                  store.status_by_code, store.add_callback_request,
+                                  store.status_by_code, record_callback,
                                   lookup_allowed=lambda caller: lookups.take(caller or "anonymous") is None)
         self.app = FastAgiApplication()
         self.app.add_route("main", self.main)
         self.app.add_route("missed", self.missed)
         self._server: asyncio.base_events.Server | None = None
+
+    def add_route(self, name: str, handler) -> None:
+        """Another FastAGI route on the same server (the outbound calls' check)."""
+        self.app.add_route(name, handler)
 
     def channel(self, request: Request) -> AgiChannel:
         uniqueid = request.headers.get("agi_uniqueid", "")
@@ -81,7 +86,7 @@ class IvrServer:
         ch = self.channel(request)
         self.taps.release(ch.uniqueid)  # nothing to read: it only tells the caller
         queue = request.headers.get("agi_arg_2") or None
-        await self.store.add_callback_request(ch.caller, "queue_timeout", queue, ch.linkedid)
+        await self.record_callback(ch.caller, "queue_timeout", queue, ch.linkedid)
         await ch.play([self.profile.menu.queue_timeout_prompt, self.profile.menu.after_hours.goodbye], escape="")
 
     async def start(self) -> None:

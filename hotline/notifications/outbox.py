@@ -6,7 +6,6 @@ failed with the reason."""
 from __future__ import annotations
 
 import logging
-import re
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
@@ -15,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from hotline.background import Periodic
 from hotline.notifications.gateways import GatewayError
 from hotline.notifications.sms import MAX_SEGMENTS, segments
+from hotline.phones import vietnamese_mobile
 from hotline.security.masking import mask_phone
 from hotline.store.outbox import SmsMessage
 
@@ -23,15 +23,6 @@ log = logging.getLogger(__name__)
 
 # Messages to citizens (as opposed to agency staff): capped per number and day, Vietnamese mobiles only.
 CITIZEN_PURPOSES = ("receipt", "result", "status", "clarify", "duplicate")
-VN_MOBILE = re.compile(r"^0[35789][0-9]{8}$")
-
-
-def vietnamese_mobile(number: str | None) -> str | None:
-    """The number in national form if it is a Vietnamese mobile (0xxxxxxxxx or +84/84 xxxxxxxxx)."""
-    d = re.sub(r"\D", "", number or "")
-    if d.startswith("84") and len(d) == 11:
-        d = "0" + d[2:]
-    return d if VN_MOBILE.match(d) else None
 
 
 async def enqueue_to_citizen(session: AsyncSession, to: str | None, text: str, purpose: str,

@@ -26,7 +26,7 @@ from hotline.background import Periodic
 from hotline.recordings.audio import check_wav, compress, sha256_of
 from hotline.settings import Recordings as RecordingSettings
 from hotline.store.agencies import Transfer
-from hotline.store.calls import CallbackRequest
+from hotline.store.callbacks import CallbackRequest
 from hotline.store.recordings import Job, Recording
 from hotline.store.tickets import Ticket
 

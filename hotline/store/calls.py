@@ -1,4 +1,4 @@
-"""Calls as statistics see them (queue_log rows and the reader's cursor) and callback requests."""
+"""Calls as statistics see them (queue_log rows and the reader's cursor)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Literal
 from sqlalchemy import BigInteger, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hotline.store.base import Base, utcnow
+from hotline.store.base import Base
 
 
 QueueOutcome = Literal["waiting", "answered", "abandoned", "timeout", "exit_empty", "exit_key"]
@@ -40,17 +40,3 @@ class LogCursor(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     inode: Mapped[int] = mapped_column(BigInteger, default=0)
     offset: Mapped[int] = mapped_column(BigInteger, default=0)
-
-
-class CallbackRequest(Base):
-    """A caller asked to be called back (after hours) or waited too long in a queue."""
-
-    __tablename__ = "callback_requests"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    caller_number: Mapped[str] = mapped_column(String(32), index=True)
-    reason: Mapped[str] = mapped_column(String(20))  # after_hours | queue_timeout
-    queue: Mapped[str | None] = mapped_column(String(40))
-    linkedid: Mapped[str | None] = mapped_column(String(64))
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

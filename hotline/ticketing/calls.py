@@ -1,5 +1,6 @@
-"""Tickets born from calls: the moment an operator answers, a draft ticket linked to the call
-(linkedid) and its recording exists in the store, so closing the browser loses nothing."""
+"""Tickets born from calls: the moment an operator answers (or a citizen answers an operator's call
+that no ticket is about, e.g. a callback), a draft ticket linked to the call (linkedid) and its
+recording exists in the store, so closing the browser loses nothing."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ class CallTickets:
 
     async def on_answered(self, event: CallAnswered) -> None:
         c = event.data
+        if c.get("direction") == "outbound" and c.get("ticket_code"):
+            return  # a call about an existing ticket: its history records the call
         ticket = await self.store.draft_for_call(c["linkedid"], c.get("caller"), c.get("topic"), event.agent,
                                                  c.get("recording"))
         log.info("call %s answered by %s: draft ticket %s", c["linkedid"], event.agent, mask_code(ticket.code))

@@ -8,7 +8,6 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.ticketing.codes import new_code
-from hotline.store.calls import CallbackRequest
 from hotline.store.tickets import Ticket, add_event
 
 
@@ -51,17 +50,6 @@ class TicketStore:
                 await handling.submit(s, ticket, actor, now)
         handling.on_sms()
         return ticket
-
-    async def add_callback_request(self, caller_number: str, reason: str, queue: str | None = None,
-                                   linkedid: str | None = None) -> CallbackRequest:
-        async with self.sessions() as s, s.begin():
-            req = CallbackRequest(caller_number=caller_number, reason=reason, queue=queue, linkedid=linkedid)
-            s.add(req)
-        return req
-
-    async def callback_requests(self) -> list[CallbackRequest]:
-        async with self.sessions() as s:
-            return list(await s.scalars(select(CallbackRequest).order_by(CallbackRequest.id)))
 
     # -- tickets written by operators during a call ----------------------------------------------
     async def draft_for_call(self, linkedid: str, caller_phone: str | None, topic: str | None,

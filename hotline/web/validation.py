@@ -98,6 +98,15 @@ class TransferRequest(BaseModel):
     queue: str | None = Field(None, max_length=40, pattern=r"^[a-z0-9_]+$")
 
 
+class CallbackOutcomeIn(BaseModel):
+    """What came of an attempt to call a requester back."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    outcome: str = Field(..., pattern=r"^(reached|no_answer|busy|wrong_number)$")
+    note: str = Field("", max_length=500)
+
+
 async def parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
     if request.content_length and request.content_length > MAX_BODY:
         raise ValidationFailed("Nội dung quá lớn", 413)

@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from hotline.reports.call_log import CallLog
+from hotline.store.callbacks import CallbackRequest
 from hotline.store.calls import QueuedCallRow
 from hotline.testing.sipp import CallScript
 
@@ -19,10 +20,14 @@ async def test_without_the_ivr_server_the_caller_still_reaches_the_operators(lin
     assert call.var("AGISTATUS") == "FAILURE"
 
 
+async def callback_requests(sessions) -> list[CallbackRequest]:
+    async with sessions() as s:
+        return list(await s.scalars(select(CallbackRequest).order_by(CallbackRequest.id)))
+
+
 async def test_after_hours_the_caller_hears_the_hours_and_can_ask_for_a_callback(closed_line):
     from hotline.settings import load_settings
     from hotline.store.db import make_engine, sessionmaker
-    from hotline.ticketing.store import TicketStore
 
     call = await closed_line.call(CallScript(ending="server").pause(3000).keys("1").pause(1000))
     assert call.sipp.ok, call.sipp.error_log  # the hotline hung up after saying goodbye
@@ -32,7 +37,7 @@ async def test_after_hours_the_caller_hears_the_hours_and_can_ask_for_a_callback
     assert not call.queues_joined()
     engine = make_engine(load_settings(closed_line.instance.home).db_url)
     try:
-        requests = await TicketStore(sessionmaker(engine)).callback_requests()
+        requests = await callback_requests(sessionmaker(engine))
     finally:
         await engine.dispose()
     assert [(r.caller_number, r.reason) for r in requests if r.caller_number == call.caller] == [
@@ -42,7 +47,6 @@ async def test_after_hours_the_caller_hears_the_hours_and_can_ask_for_a_callback
 async def test_a_caller_who_waits_too_long_is_told_and_called_back(short_wait_line):
     from hotline.settings import load_settings
     from hotline.store.db import make_engine, sessionmaker
-    from hotline.ticketing.store import TicketStore
 
     call = await short_wait_line.call(CallScript(ending="server").pause(2000).keys("0").pause(1000), timeout=120)
     assert call.sipp.ok, call.sipp.error_log  # the hotline, not the caller, ended the call
@@ -52,7 +56,7 @@ async def test_a_caller_who_waits_too_long_is_told_and_called_back(short_wait_li
     settings = load_settings(short_wait_line.instance.home)
     engine = make_engine(settings.db_url)
     try:
-        requests = await TicketStore(sessionmaker(engine)).callback_requests()
+        requests = await callback_requests(sessionmaker(engine))
         # In the call statistics, from Asterisk's own queue_log: offered, not answered, timed out.
         await CallLog(sessionmaker(engine), settings.queue_log).import_new()
         async with sessionmaker(engine)() as s:

@@ -3,7 +3,7 @@ address behind a trusted proxy, Vietnamese mobile numbers for citizen SMS."""
 
 import pytest
 
-from hotline.notifications.outbox import vietnamese_mobile
+from hotline.phones import vietnamese_mobile
 from hotline.security.limits import RateLimiter
 from hotline.security.passwords import policy_problem
 

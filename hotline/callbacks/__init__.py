@@ -1,0 +1,1 @@
+"""The callback work list: requests taken by one operator, attempts, outcomes, the deadline."""

@@ -1,0 +1,72 @@
+"""Calls the hotline makes to citizens (callbacks, click-to-call from a ticket, survey calls), and
+how callback requests are worked: a profile's settings, validated at start."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from hotline.workhours import WEEKDAYS
+
+
+class CallingHours(BaseModel):
+    """When citizens may be called, local time (every day of the week by default: a callback on a
+    Saturday is welcome; a call at night is not)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    weekdays: list[str] = list(WEEKDAYS)
+    hours: list[tuple[time, time]] = [(time(7, 0), time(21, 0))]
+
+    @field_validator("weekdays")
+    @classmethod
+    def _weekdays(cls, v: list[str]) -> list[str]:
+        for d in v:
+            if d not in WEEKDAYS:
+                raise ValueError(f"{d!r} is not one of {WEEKDAYS}")
+        return v
+
+    @model_validator(mode="after")
+    def _hours(self) -> "CallingHours":
+        for start, end in self.hours:
+            if end <= start:
+                raise ValueError(f"hours: {start}-{end} ends before it starts")
+        return self
+
+    def allows(self, instant: datetime, tz: str) -> bool:
+        local = instant.astimezone(ZoneInfo(tz))
+        if WEEKDAYS[local.weekday()] not in self.weekdays:
+            return False
+        return any(start <= local.time() < end for start, end in self.hours)
+
+    def describe(self) -> str:
+        return ", ".join(f"{s:%H:%M}–{e:%H:%M}" for s, e in self.hours) or "không có"
+
+
+class OutboundPolicy(BaseModel):
+    """Outbound calls: only to the number a ticket or callback request holds, only Vietnamese
+    numbers, only in calling hours, and at most `per_operator_per_hour` calls by one operator."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    calling_hours: CallingHours = CallingHours()
+    ring_seconds: int = Field(30, ge=10, le=120)  # how long the citizen's phone rings
+    per_operator_per_hour: int = Field(40, ge=1, le=1000)
+    # A call asked for in the desktop must start from the softphone within this time.
+    start_within_seconds: int = Field(60, ge=5, le=600)
+
+
+class CallbackPolicy(BaseModel):
+    """Callback requests (after hours, queue timeout): attempts, retries and the deadline."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_attempts: int = Field(3, ge=1, le=10)
+    retry_minutes: int = Field(30, ge=0, le=1440)  # wait between two unanswered attempts
+    # The request must be handled within this many working hours of the calendar (8: one working
+    # day of Đồng Tháp's office hours), or supervisors are alerted.
+    deadline_working_hours: float = Field(8, gt=0, le=200)
+    # A request an operator took and left without an outcome returns to the list after this.
+    hold_minutes: int = Field(15, ge=1, le=240)
