@@ -11,6 +11,7 @@ import re
 
 MOBILE = re.compile(r"^0[35789][0-9]{8}$")  # 10 digits: 03x, 05x, 07x, 08x, 09x
 LANDLINE = re.compile(r"^02[0-9]{9}$")  # 11 digits: 02 + area code + subscriber
+WRITTEN = re.compile(r"^\+?[0-9 .\-()]+$")  # digits with the usual separators, nothing else
 
 
 def national(number: str | None) -> str:
@@ -28,6 +29,9 @@ def vietnamese_mobile(number: str | None) -> str | None:
 
 
 def vietnamese_callable(number: str | None) -> str | None:
-    """The number in national form if it is a Vietnamese mobile or fixed line, else None."""
+    """The number in national form if it is a Vietnamese mobile or fixed line written as a number
+    (separators allowed, words not), else None."""
+    if not number or not WRITTEN.match(number.strip()):
+        return None
     d = national(number)
     return d if MOBILE.match(d) or LANDLINE.match(d) else None

@@ -15,7 +15,7 @@ from hotline.config.profile import Profile
 from hotline.errors import Refused
 from hotline.reports.export import to_csv, to_xlsx
 from hotline.reports.call_log import CallLog
-from hotline.reports.figures import call_report, ticket_report
+from hotline.reports.figures import call_report, callback_report, ticket_report
 from hotline.reports.periods import period
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -61,6 +61,7 @@ class ReportsApi(Resource):
         topics = self.profile.queues.topic_names()
         report = await ticket_report(self.sessions, p, topics)
         report["calls"] = await self._calls(p)
+        report["callbacks"] = await callback_report(self.sessions, p)
         return report
 
     @requires("supervisor", "admin")

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from hotline.reports.periods import Period
 from hotline.ticketing.handling import RATINGS
 from hotline.store.agencies import Agency
-from hotline.store.base import iso
+from hotline.store.base import aware, iso
+from hotline.store.callbacks import CallbackAttempt, CallbackRequest, OutboundCall
 from hotline.store.calls import QueuedCallRow
 from hotline.store.tickets import Ticket
 
@@ -116,3 +117,31 @@ async def call_report(sessions: async_sessionmaker, p: Period, queue_names: dict
                                .order_by(func.count().desc()))
         by_queue = [{"key": r.key, "name": queue_names.get(r.key, r.key), **_call_figures(r)} for r in rows]
     return {"totals": totals, "by_queue": by_queue}
+
+
+async def callback_report(sessions: async_sessionmaker, p: Period) -> dict:
+    """Callback requests made in the period: by reason and status, past their deadline, the average
+    time to handle (from the handled requests' two times: the databases differ in date arithmetic);
+    attempts by outcome; calls placed to citizens and how many were answered."""
+    r, a, o = CallbackRequest, CallbackAttempt, OutboundCall
+    where = (r.requested_at >= p.start, r.requested_at < p.end)
+    async with sessions() as s:
+        counts = list(await s.execute(select(r.reason, r.status, func.count(r.id), func.count(r.escalated_at))
+                                      .where(*where).group_by(r.reason, r.status)))
+        handled = list(await s.execute(select(r.requested_at, r.handled_at).where(*where, r.handled_at.is_not(None))))
+        attempts = dict((await s.execute(select(a.outcome, func.count()).where(a.at >= p.start, a.at < p.end)
+                                         .group_by(a.outcome))).all())
+        calls = dict((await s.execute(select(o.status, func.count()).where(
+            o.requested_at >= p.start, o.requested_at < p.end, o.status != "requested").group_by(o.status))).all())
+    hours = [(aware(h) - aware(q)).total_seconds() / 3600 for q, h in handled]
+    by_reason: dict[str, int] = {}
+    by_status: dict[str, int] = {}
+    for reason, status, n, _ in counts:
+        by_reason[reason] = by_reason.get(reason, 0) + n
+        by_status[status] = by_status.get(status, 0) + n
+    return {"requested": sum(by_reason.values()), "by_reason": by_reason,
+            "done": by_status.get("done", 0), "unreached": by_status.get("unreached", 0),
+            "open": by_status.get("open", 0) + by_status.get("taken", 0),
+            "overdue": sum(row[3] for row in counts),
+            "avg_hours_to_handle": round(sum(hours) / len(hours), 2) if hours else None,
+            "attempts": attempts, "calls_placed": sum(calls.values()), "calls_answered": calls.get("answered", 0)}

@@ -19,6 +19,8 @@ from hotline.agent_desktop.callbacks_api import CallbacksApi
 from hotline.callbacks.service import Callbacks
 from hotline.config.outbound import CallingHours
 from hotline.outbound.service import OutboundCalls
+from hotline.reports.figures import callback_report
+from hotline.reports.periods import Period
 from hotline.store.callbacks import CallbackAttempt, CallbackRequest, OutboundCall
 from hotline.store.tickets import TicketEvent
 from hotline.web.auth import COOKIE, refusals
@@ -113,6 +115,12 @@ async def test_attempts_follow_the_profile_and_the_last_one_closes_the_request(d
     assert after["status"] == "unreached" and after["handled_at"] and after["handled_by"] == "op1"
     status, detail = await call(c["gs1"], server, "GET", f"/api/callbacks/{req.id}")
     assert [a["outcome"] for a in detail["attempts_made"]] == ["no_answer"] * max_attempts
+    # The report counts the request, its attempts and the calls placed.
+    now = datetime.now(UTC)
+    figures = await callback_report(p.sessions, Period("day", now.date(), now.date(), now - timedelta(days=1),
+                                                           now + timedelta(days=1)))
+    assert figures["requested"] == 1 and figures["unreached"] == 1 and figures["done"] == 0
+    assert figures["attempts"] == {"no_answer": max_attempts} and figures["calls_placed"] == 0  # none dialled
     # Handled requests leave the work list and cannot be taken again.
     assert req.id not in [r["id"] for r in (await call(c["op1"], server, "GET", "/api/callbacks"))[1]]
     status, body = await call(c["op1"], server, "POST", f"/api/callbacks/{req.id}/take")

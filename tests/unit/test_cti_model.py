@@ -118,3 +118,41 @@ def test_the_pre_dial_offer_pops_before_agent_called_and_only_once():
     out = feed(m, {"Event": "AgentCalled", "Queue": "infrastructure", "MemberName": "op1", **CALLER})
     assert not [e for e in out if e.kind == "call.offered"]
     assert feed(m, {"Event": "UserEvent", "UserEvent": "Other", "Agent": "op1", "Linkedid": "hotline-1.0"}) == []
+
+
+def test_an_operator_s_call_to_a_citizen_is_dialing_then_talking_then_ended():
+    from hotline.cti.events import CallAnswered, CallDialing, CallEnded
+
+    m = CtiModel(clock=lambda: 100.0)
+    lid = "1700000100.5"
+    chan = "PJSIP/op1-00000007"
+    m.apply({"Event": "Newchannel", "Channel": chan, "Uniqueid": lid, "Linkedid": lid, "CallerIDNum": "op1"})
+    vars_ = ["HOTLINE_DIRECTION=outbound", "HOTLINE_AGENT=op1", "HOTLINE_CITIZEN=0912345678",
+             "HOTLINE_TICKET_CODE=12345678"]
+    out = m.apply({"Event": "DialBegin", "Channel": chan, "Linkedid": lid, "DestChannel": "PJSIP/route-local-08",
+                   "ChanVariable": vars_})
+    dialing = [e for e in out if isinstance(e, CallDialing)]
+    assert dialing and dialing[0].agent == "op1" and dialing[0].data["caller"] == "0912345678"
+    call = m.calls[lid]
+    assert (call.direction, call.state, call.agent, call.agent_channel) == ("outbound", "dialing", "op1", chan)
+    assert m.agents["op1"].call == lid
+    # A dial that ends without an answer is not a conversation.
+    assert not [e for e in m.apply({"Event": "DialEnd", "Channel": chan, "Linkedid": lid, "DialStatus": "BUSY"})
+                if isinstance(e, CallAnswered)]
+    call.state = "dialing"
+    answered = [e for e in m.apply({"Event": "DialEnd", "Channel": chan, "Linkedid": lid, "DialStatus": "ANSWER"})
+                if isinstance(e, CallAnswered)]
+    assert answered and answered[0].data["ticket_code"] == "12345678" and call.state == "talking"
+    ended = m.apply({"Event": "Hangup", "Channel": chan, "Uniqueid": lid, "Linkedid": lid})
+    assert [e for e in ended if isinstance(e, CallEnded)][0].agent == "op1"
+    assert m.agents["op1"].call is None and lid not in m.calls
+
+
+def test_an_inbound_call_is_never_taken_for_an_outbound_one():
+    m = CtiModel(clock=lambda: 100.0)
+    lid = "1700000200.1"
+    m.apply({"Event": "Newchannel", "Channel": "PJSIP/trunk-01", "Uniqueid": lid, "Linkedid": lid,
+             "CallerIDNum": "0912000111"})
+    m.apply({"Event": "DialBegin", "Channel": "PJSIP/trunk-01", "Linkedid": lid, "DestChannel": "PJSIP/op1-02",
+             "ChanVariable": ["HOTLINE_TOPIC=general"]})
+    assert m.calls[lid].direction == "inbound" and m.calls[lid].state == "ivr"

@@ -56,3 +56,14 @@ def test_the_screen_pop_shows_a_state_secret_ticket_by_code_and_status_only():
     assert view["content"] is None and view["reporter_name"] is None
     t.state_secret = False
     assert summary(t, hide_secret=True)["content"] == "Nội dung mật"
+
+
+def test_only_vietnamese_mobiles_and_fixed_lines_may_be_called():
+    from hotline.phones import vietnamese_callable
+
+    assert vietnamese_callable("0912.345.678") == "0912345678"
+    assert vietnamese_callable("+84 277 3851 022") == "02773851022"
+    assert vietnamese_callable("84912345678") == "0912345678"
+    for number in ("19001022", "18001022", "113", "1022", "+1 202 555 0100", "0012025550100", "0112345678",
+                   "09123456789", "091234567", "", None, "0912345678; Dial(x)"):
+        assert vietnamese_callable(number) is None, number

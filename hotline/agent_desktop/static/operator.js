@@ -4,9 +4,10 @@ import {Hotline} from "./common.js";
 import {state} from "./call_state.js";
 import {Softphone} from "./softphone.js";
 import {Transfer, setUpTransfers} from "./transfer.js";
+import * as Callbacks from "./callbacks.js";
 import "./worklist.js";
 
-window.hotlinePhone = {state, bytesReceived: () => Softphone.bytesReceived(state.session)};
+window.hotlinePhone = {state, bytesReceived: () => Softphone.bytesReceived(state.session), ua: () => Softphone.ua};
 
 // The call bar: what the phone is doing, in colour, and for how long.
 function callBar(phase, text) {
@@ -84,6 +85,7 @@ async function saveTicket(submit = false) {
 function onEvent(msg) {
   const d = msg.data;
   Transfer.onEvent(msg);
+  Callbacks.onEvent(msg);
   if (msg.type === "hello") {
     Hotline.text("user-name", d.user.full_name);
     showAgentState(d.agent);
@@ -93,6 +95,9 @@ function onEvent(msg) {
     state.timings.push({linkedid: d.linkedid, popAt: performance.timeOrigin + performance.now()});
     showPop(d, d.previous_tickets);
     callBar("ringing", "Cuộc gọi đến");
+  } else if (msg.type === "call.dialing") {
+    showPop(d, null);
+    callBar("dialing", `Đang gọi ${d.caller}`);
   } else if (msg.type === "call.answered") {
     showPop({...(state.call || {}), ...d}, null);
     callBar("talking", "Đang nói chuyện");
@@ -120,8 +125,13 @@ function showAgentState(agent) {
 function onIncoming(session) {
   if (state.session) { session.terminate({status_code: 486}); return; }
   state.timings.push({inviteAt: performance.timeOrigin + performance.now()});
+  attach(session, "Đang đổ chuông");
+}
+
+// Show a SIP session on the page: a call ringing in, or one the operator placed (dialer.js).
+function attach(session, ringingText) {
   state.session = session;
-  callBar("ringing", "Đang đổ chuông");
+  callBar(session.direction === "incoming" ? "ringing" : "dialing", ringingText);
   Softphone.playRemote(session, document.getElementById("remote-audio"));
   session.on("confirmed", () => { callBar("talking", "Đang nói chuyện"); setButtons(); });
   const end = () => {
@@ -185,6 +195,7 @@ document.addEventListener("keydown", (ev) => {
 for (const [code, name] of Object.entries(Hotline.meta.pause_reasons)) {
   document.getElementById("pause-reason").append(new Option(name, code));
 }
+state.attach = attach;
 callBar("idle", "Không có cuộc gọi");
 Hotline.connect(onEvent);
 await setUpTransfers();

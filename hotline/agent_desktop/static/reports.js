@@ -1,4 +1,5 @@
 import {Hotline} from "./common.js";
+import {row} from "./dom.js";
 
 // Reports page: figures of a period, bar charts drawn as SVG, CSV/XLSX links.
 const NS = "http://www.w3.org/2000/svg";
@@ -54,6 +55,9 @@ async function run() {
     };
     document.querySelector("#calls tbody").replaceChildren(callRow("Tổng cộng", r.calls.totals),
       ...r.calls.by_queue.map((q) => callRow(q.name, q)));
+    const cb = r.callbacks;
+    document.querySelector("#callbacks tbody").replaceChildren(row([cb.requested, cb.done, cb.unreached, cb.open,
+      cb.overdue, cb.avg_hours_to_handle ?? "—", cb.calls_placed, cb.calls_answered]));
     document.querySelector("#overdue tbody").replaceChildren(...r.overdue_list.map((t) => {
       const row = document.createElement("tr");
       for (const v of [t.code, t.field, t.agency || "", t.due_at ? Hotline.time(t.due_at) : ""]) {

@@ -4,6 +4,7 @@
 // about the same incident (the later reporter is told by SMS).
 import {Hotline} from "./common.js";
 import {button, cell, el, showNeeds} from "./dom.js";
+import {callCitizen} from "./dialer.js";
 
 const Work = {items: [], current: null, agencies: null};
 
@@ -47,6 +48,11 @@ async function openWork(id) {
 }
 
 document.getElementById("w-action").addEventListener("change", showWorkNeeds);
+document.getElementById("w-call").addEventListener("click", async () => {
+  if (!Work.current) return;
+  Hotline.text("w-error", "");
+  try { await callCitizen(`/api/tickets/${Work.current.id}/call`); } catch (e) { Hotline.text("w-error", e.message); }
+});
 document.getElementById("work-refresh").addEventListener("click", loadWork);
 
 document.getElementById("work-form").addEventListener("submit", async (ev) => {

@@ -1,0 +1,152 @@
+"""We call them back: a caller asks for a callback after hours (SIPp, real Asterisk, closed
+calendar); the next morning (the same hotline restarted with an open calendar) an operator sees
+the request in the browser, takes it, calls from the softphone, a citizen's phone (SIPp behind the
+route) answers, they hear each other, the outcome is stored and the recording is catalogued with
+the ticket of the call. The softphone alone cannot call anyone the desktop did not ask for."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import pytest
+from pydub import AudioSegment
+from sqlalchemy import select
+
+from hotline.settings import load_settings
+from hotline.store.callbacks import CallbackAttempt, CallbackRequest, OutboundCall
+from hotline.store.recordings import Recording
+from hotline.store.tickets import Ticket
+from hotline.testing.agency_phone import AgencyPhone
+from hotline.testing.instance import AmiObserver, HotlineInstance, free_port_base
+from hotline.testing.sipp import CallScript
+from tests.integration.conftest import Line
+from tests.integration.desktop_support import Store, operator_page
+
+pytestmark = pytest.mark.integration
+
+CALLER = "0912777001"
+SETTINGS = "deadline_scan_seconds = 1\n[recordings]\nstable_seconds = 1\nscan_seconds = 2\n"
+
+
+@contextlib.asynccontextmanager
+async def started(home, base, profile, config_dir):
+    inst = HotlineInstance(home, base, profile, config_dir, extra_settings=SETTINGS)
+    await inst.start()
+    ami = AmiObserver(inst)
+    try:
+        await ami.connect()
+        yield Line(inst, ami)
+    finally:
+        ami.close()
+        await inst.stop()
+
+
+@pytest.fixture(scope="module")
+def callback_profiles(config_dir):
+    """Closed at night; open the next morning, calls to citizens allowed at any hour (the tests
+    run at any time of day)."""
+    (config_dir / "profiles" / "test_callbacks.yaml").write_text(
+        "extends: test_open\nname: Đồng Tháp (test, callbacks)\n"
+        "outbound:\n  calling_hours:\n    hours: [[\"00:00\", \"23:59:59\"]]\n")
+    return config_dir
+
+
+async def rows(store, model, *where):
+    async with store.tickets.sessions() as s:
+        return list(await s.scalars(select(model).where(*where)))
+
+
+def loudness(path) -> float:
+    return AudioSegment.from_wav(path).dBFS
+
+
+async def test_after_hours_request_called_back_the_next_morning(workdir, callback_profiles, playwright_session):
+    home = workdir / "home-callbacks"
+    base = free_port_base(35060 + 20 * len(list(workdir.glob("home-*"))), 10)
+    # Night: the line is closed; the caller presses 1 to be called back.
+    async with started(home, base, "test_closed", callback_profiles) as night:
+        call = await night.call(CallScript(ending="server").pause(3000).keys("1").pause(1000), caller=CALLER)
+        assert call.sipp.ok, call.sipp.error_log
+        assert call.prompts()[-2:] == ["callback_registered", "goodbye"]
+
+    # Morning: the same hotline (same database) opens.
+    async with started(home, base, "test_callbacks", callback_profiles) as line:
+        store = Store(home)
+        phone = None
+        ctx = None
+        try:
+            [req] = await rows(store, CallbackRequest, CallbackRequest.caller_number == CALLER)
+            assert req.reason == "after_hours" and req.status == "open"
+            ctx, page = await operator_page(playwright_session, line, store, "op1")
+            row = page.locator(f"#callbacks-table tr[data-id='{req.id}']")
+            await row.wait_for(timeout=10000)
+            assert CALLER in await row.inner_text()
+            await row.locator("button.cb-take").click()
+            await row.locator("button.cb-call").wait_for(timeout=10000)
+
+            # The citizen's phone (behind the route) answers after 1 s, speaks, hangs up after 12 s.
+            phone = await AgencyPhone(base + 6, "answer", ring_ms=1000, hangup_after_ms=12000).start()
+            await row.locator("button.cb-call").click()
+            await page.wait_for_function(
+                "document.getElementById('call-state').textContent === 'Đang nói chuyện'", timeout=20000)
+            assert CALLER in await page.text_content("#bar-caller")
+            await asyncio.sleep(4)
+            assert await page.evaluate("window.hotlinePhone.bytesReceived()") > 1000  # the citizen is heard
+            result = await phone.result(timeout=60)
+            assert result.ok, result.error_log
+            phone = None
+            await page.wait_for_function(
+                "document.getElementById('call-state').textContent === 'Cuộc gọi đã kết thúc'", timeout=15000)
+
+            # The call went to the citizen's number through the route, showing the line's number.
+            [out] = await rows(store, OutboundCall, OutboundCall.callback_id == req.id)
+            assert out.status == "answered" and out.operator_id == "op1" and out.number == CALLER
+            dial = await line.ami.wait_for(lambda e: e.get("Event") == "DialBegin" and e.get("Linkedid") == out.linkedid)
+            assert dial["DialString"] == f"{CALLER}@route-local"
+            assert dial["CallerIDNum"] == "02771022"
+
+            # The operator records the outcome.
+            await row.locator("select.cb-outcome").select_option("reached")
+            await row.locator("button.cb-record").click()
+            await row.wait_for(state="detached", timeout=10000)  # handled: out of the list
+            [req] = await rows(store, CallbackRequest, CallbackRequest.id == req.id)
+            assert req.status == "done" and req.outcome == "reached" and req.handled_at and req.handled_by == "op1"
+            [attempt] = await rows(store, CallbackAttempt, CallbackAttempt.request_id == req.id)
+            assert attempt.outbound_call_id == out.id
+
+            # The ticket written during the call is the request's, and the recording is catalogued
+            # with it: both voices on their own legs.
+            [ticket] = await rows(store, Ticket, Ticket.linkedid == out.linkedid)
+            assert req.ticket_id == ticket.id and ticket.caller_phone == CALLER and ticket.operator_id == "op1"
+            for _ in range(60):
+                recs = await rows(store, Recording, Recording.linkedid == out.linkedid)
+                if recs:
+                    break
+                await asyncio.sleep(0.5)
+            [rec] = recs
+            assert rec.caller_phone == CALLER and ",op1," in rec.operators and rec.status == "ok"
+            assert out.linkedid in ticket.recording_path
+            root = load_settings(home).recordings_dir
+            assert loudness(root / rec.legs["caller"]["path"]) > -45  # the citizen spoke
+            assert loudness(root / rec.legs["operator"]["path"]) > -45  # the browser's audio reached the call
+
+            # The softphone alone reaches no one: a number, or a target never issued, is refused
+            # (a phone that would answer waits behind the route; nothing is dialled to it).
+            phone = await AgencyPhone(base + 6, "answer", calls=2, timeout=20).start()
+            mark = len(line.ami.events)
+            for target in ("0912345678", "out-0123456789abcdef0123456789abcdef", f"out-{out.token}"):
+                cause = await page.evaluate("""(target) => new Promise((resolve) => {
+                    const s = window.hotlinePhone.ua().call(target, {mediaConstraints: {audio: true, video: false}});
+                    s.on('failed', (e) => resolve(e.cause)); s.on('confirmed', () => resolve('answered')); })""",
+                                            target)
+                assert cause != "answered", target
+            assert not [e for e in line.ami.events[mark:] if e.get("Event") == "DialBegin"]
+            await phone.stop()
+            phone = None
+        finally:
+            if phone:
+                await phone.stop()
+            if ctx:
+                await ctx.close()
+            await store.close()
