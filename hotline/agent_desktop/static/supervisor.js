@@ -48,11 +48,12 @@ function render(s) {
   redraw("#agents tbody", s.agents, () => s.agents.map((ag) => row([person(ag.id),
     Hotline.name("agent_states", ag.state), Hotline.time(ag.since),
     ag.pause_reason ? Hotline.name("pause_reasons", ag.pause_reason) : "—", ag.call ? "Có" : "—"])));
-  const calls = s.calls.map((c) => [c.linkedid, c.caller, c.topic, c.state, c.agent, c.transferred_to]);
+  const calls = s.calls.map((c) => [c.linkedid, c.caller, c.topic, c.direction, c.state, c.agent, c.transferred_to]);
   redraw("#calls tbody", calls, () => s.calls.map((call) => {
     const actions = document.createElement("span");
     if (call.state === "talking") actions.append(spyButton(call, "listen", "Nghe"), spyButton(call, "whisper", "Nhắc"));
-    return row([call.caller, Hotline.name("topics", call.topic), Hotline.name("call_states", call.state),
+    const topic = call.direction === "outbound" ? "Gọi ra cho công dân" : Hotline.name("topics", call.topic);
+    return row([call.caller, topic, Hotline.name("call_states", call.state),
                 call.agent ? person(call.agent) : call.transferred_to || "—", actions]);
   }));
 }
