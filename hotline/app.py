@@ -37,7 +37,9 @@ from hotline.asterisk.config import render_asterisk_config
 from hotline.asterisk.moh import build_moh
 from hotline.asterisk.process import ManagedAsterisk
 from hotline.asterisk.sip_auth import SipPasswords
+from hotline.callbacks.agi import VirtualHoldAgi
 from hotline.callbacks.service import Callbacks
+from hotline.callbacks.virtual_hold import VirtualHolds
 from hotline.config.profile import Profile, load_profile
 from hotline.credentials import Credentials, load_or_create
 from hotline.cti.ami import AmiBridge
@@ -205,6 +207,7 @@ class Hotline:
     desktop: DesktopServer
     outbound: OutboundCalls
     callbacks: Callbacks
+    holds: VirtualHolds
 
 
 def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotline:
@@ -217,12 +220,17 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     bus = EventBus()
     outbound = OutboundCalls.of(settings, sessions, profile, bus)
     callbacks = Callbacks(sessions, profile, outbound, bus, settings.deadline_scan_seconds)
-    ivr = None
-    if with_ivr:
-        ivr = IvrServer(settings, profile, store, callbacks.add, (creds.ami_user, creds.ami_secret))
-        ivr.add_route("outbound", OutboundAgi(outbound, settings.prompts_dir).handle)
     cti = AmiBridge("127.0.0.1", settings.ports.ami, creds.ami_user, creds.ami_secret, bus,
                     logged_in_agents=accounts.agent_logins)
+    holds = VirtualHolds(sessions, profile, cti, outbound, callbacks)
+    ivr = None
+    if with_ivr:
+        average = profile.virtual_hold.average_handle_seconds
+        ivr = IvrServer(settings, profile, store, callbacks.add, (creds.ami_user, creds.ami_secret),
+                        outlook=lambda queue: cti.model.queue_outlook(queue, average))
+        ivr.add_route("outbound", OutboundAgi(outbound, settings.prompts_dir).handle)
+        for name, handler in VirtualHoldAgi(holds, settings.prompts_dir).routes().items():
+            ivr.add_route(name, handler)
     CallTickets(store, bus)
     sms = SmsSender(sessions, make_gateway(settings.sms), settings.sms.max_attempts, settings.sms.retry_seconds,
                     settings.sms.poll_seconds)
@@ -265,7 +273,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     accounts.revoke_hooks.append(session.end_access)
     desktop.app[TRUST_KEY] = ProxyTrust.of(sec.trusted_proxies, sec.client_ip_header)
     return Hotline(settings, prepared, hasher, accounts, ivr, cti, hub, sms, handling, transfers, catalogue,
-                   call_log, email, weekly, transcriber, desktop, outbound, callbacks)
+                   call_log, email, weekly, transcriber, desktop, outbound, callbacks, holds)
 
 
 async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> None:
@@ -297,7 +305,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
             await h.ivr.keys_heard()
         for name, part in (("hub", h.hub), ("SMS outbox", h.sms),
                            ("deadline scan", h.handling.deadlines),  # its first scan applies deadlines passed while down
-                           ("callback deadlines", h.callbacks),
+                           ("callback deadlines", h.callbacks), ("virtual hold", h.holds),
                            ("recordings catalogue", h.catalogue),  # its first scan reconciles
                            ("call log", h.call_log), ("e-mail outbox", h.email), ("weekly reports", h.weekly),
                            ("transcriber", h.transcriber)):

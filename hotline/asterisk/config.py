@@ -18,7 +18,7 @@ MODULE_DIR = "/usr/lib/asterisk/modules"
 # Channel variables every AMI channel event carries (see docs/interfaces.md).
 CHANNEL_VARS = ["HOTLINE_LINKEDID", "HOTLINE_TOPIC", "HOTLINE_QUEUE", "HOTLINE_IVR_PATH",
                 "HOTLINE_TICKET_CODE", "HOTLINE_EXIT_REASON", "HOTLINE_RECORDING", "HOTLINE_DIRECTION",
-                "HOTLINE_AGENT", "HOTLINE_CITIZEN"]
+                "HOTLINE_AGENT", "HOTLINE_CITIZEN", "HOTLINE_VHOLD"]
 
 MODULES = [
     # core services

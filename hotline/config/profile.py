@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hotline.config.menu import Menu
-from hotline.config.outbound import CallbackPolicy, OutboundPolicy
+from hotline.config.outbound import NUMBER_PROMPTS, VIRTUAL_HOLD_PROMPTS, CallbackPolicy, OutboundPolicy, VirtualHoldPolicy
 from hotline.config.prompts import PromptsFile
 from hotline.config.queues import QueuesFile
 from hotline.config.workflow import WorkflowFile
@@ -114,6 +114,7 @@ class ProfileFile(BaseModel):
     result_letter: ResultLetter = ResultLetter()
     outbound: OutboundPolicy = OutboundPolicy()
     callbacks: CallbackPolicy = CallbackPolicy()
+    virtual_hold: VirtualHoldPolicy = VirtualHoldPolicy()
     # Staff roles that may read tickets marked state secret (supervisors and administrators by
     # default; operators only where the province's rules let them).
     state_secret_readers: list[Literal["operator", "supervisor", "admin"]] = ["supervisor", "admin"]
@@ -136,6 +137,7 @@ class Profile:
     result_letter: ResultLetter = dc_field(default_factory=ResultLetter)
     outbound: OutboundPolicy = dc_field(default_factory=OutboundPolicy)
     callbacks: CallbackPolicy = dc_field(default_factory=CallbackPolicy)
+    virtual_hold: VirtualHoldPolicy = dc_field(default_factory=VirtualHoldPolicy)
     state_secret_readers: list[str] = dc_field(default_factory=lambda: ["supervisor", "admin"])
 
 
@@ -191,6 +193,8 @@ def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] |
             if topic not in topics:
                 raise ConfigError(f"{workflow_path}: field '{field}': no topic {topic!r} in {queues_path}")
     needed = set(menu.prompts()) | {f"digit_{d}" for d in range(10)}
+    if pf.virtual_hold.enabled:
+        needed |= set(VIRTUAL_HOLD_PROMPTS) | set(NUMBER_PROMPTS)
     needed |= {menu.ticket_lookup.status_prefix + s for s in ticket_statuses or []}
     for name in sorted(needed):
         if name not in prompts.prompts:
@@ -211,5 +215,6 @@ def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] |
         result_letter=pf.result_letter,
         outbound=pf.outbound,
         callbacks=pf.callbacks,
+        virtual_hold=pf.virtual_hold,
         state_secret_readers=list(pf.state_secret_readers),
     )

@@ -155,11 +155,14 @@ class AmiBridge:
     async def hangup(self, channel: str) -> None:
         await self.action({"Action": "Hangup", "Channel": channel})
 
-    async def originate(self, agent: str, number: str, context: str = "operators") -> None:
-        """Click-to-call: ring the operator's phone, then dial `number` from it."""
-        await self.action({"Action": "Originate", "Channel": f"PJSIP/{agent}", "Context": context,
-                           "Exten": number, "Priority": "1", "CallerID": f"1022 <{number}>", "Async": "true",
-                           "Timeout": "30000"})
+    async def originate(self, channel: str, context: str, exten: str, caller_id: str, variables: dict[str, str],
+                        timeout_seconds: float) -> None:
+        """Start a call from `channel` (e.g. a Local channel); once it answers, it runs
+        `exten@context`. Asynchronous: the call's progress arrives as events."""
+        await self.action({"Action": "Originate", "Channel": channel, "Context": context, "Exten": exten,
+                           "Priority": "1", "CallerID": caller_id, "Async": "true",
+                           "Timeout": str(int(timeout_seconds * 1000)),
+                           "Variable": [f"{k}={v}" for k, v in variables.items()]})
 
     async def set_vars(self, channel: str, variables: dict[str, str]) -> None:
         for name, value in variables.items():

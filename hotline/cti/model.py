@@ -24,7 +24,8 @@ AGENT_STATES = {"logged_out": "Chưa đăng nhập hàng đợi", "available": "
                 "unreachable": "Mất kết nối điện thoại"}
 
 HOTLINE_VARS = ("HOTLINE_TOPIC", "HOTLINE_IVR_PATH", "HOTLINE_QUEUE", "HOTLINE_TICKET_CODE",
-                "HOTLINE_RECORDING", "HOTLINE_EXIT_REASON", "HOTLINE_DIRECTION", "HOTLINE_AGENT", "HOTLINE_CITIZEN")
+                "HOTLINE_RECORDING", "HOTLINE_EXIT_REASON", "HOTLINE_DIRECTION", "HOTLINE_AGENT", "HOTLINE_CITIZEN",
+                "HOTLINE_VHOLD")
 
 
 def channel_vars(event: dict) -> dict[str, str]:
@@ -58,6 +59,7 @@ class Call:
     linkedid: str
     caller: str = ""  # the citizen's number (the caller, or the one an operator calls)
     direction: str = "inbound"  # inbound | outbound (an operator calls a citizen)
+    virtual_hold: bool = False  # the callback of a caller who kept their place in the queue
     channel: str = ""
     topic: str | None = None
     ivr_path: str = ""
@@ -139,11 +141,12 @@ class CtiModel:
         call.queue = v.get("HOTLINE_QUEUE", call.queue)
         call.ticket_code = v.get("HOTLINE_TICKET_CODE", call.ticket_code)
         call.recording = v.get("HOTLINE_RECORDING", call.recording)
+        call.virtual_hold = call.virtual_hold or v.get("HOTLINE_VHOLD") == "1"
+        call.caller = v.get("HOTLINE_CITIZEN", call.caller)  # calls the hotline places to a citizen
         if v.get("HOTLINE_DIRECTION") == "outbound" and v.get("HOTLINE_AGENT"):
             # An operator's call to a citizen (outbound/agi.py set these): the operator's own
             # channel is the call's first channel.
             call.direction, call.agent, call.agent_channel = "outbound", v["HOTLINE_AGENT"], call.channel
-            call.caller = v.get("HOTLINE_CITIZEN", call.caller)
         return call
 
     def queue_stats(self) -> dict:
@@ -153,6 +156,14 @@ class CtiModel:
             stats[q] = {"waiting": len(entries),
                         "longest_wait": round(now - min(entries.values()), 1) if entries else 0}
         return stats
+
+    def queue_outlook(self, queue: str, average_handle_seconds: float) -> tuple[int, float]:
+        """For a caller about to join `queue`: the callers ahead, and the estimated wait (each
+        caller ahead takes the average handling time of one of the operators who answer it)."""
+        ahead = len(self.waiting.get(queue, {}))
+        answering = sum(1 for a in self.agents.values()
+                        if queue in a.queues and a.state not in ("logged_out", "paused", "unreachable"))
+        return ahead, ahead * average_handle_seconds / max(1, answering)
 
     def live_calls(self) -> set[str]:
         """Linkedids of the calls in progress."""

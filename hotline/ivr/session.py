@@ -7,11 +7,14 @@ FastAGI adapter (`agi.py`) implements `Channel` over a real call.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable, Protocol
 
 from hotline.config.menu import Menu
+from hotline.config.outbound import VirtualHoldPolicy
 from hotline.config.queues import QueuesFile
+from hotline.ivr.say import number_prompts
 from hotline.security.masking import mask_code
 from hotline.ticketing.codes import is_valid_code
 
@@ -62,11 +65,14 @@ class Outcome:
 
 StatusLookup = Callable[[str], Awaitable[str | None]]
 CallbackRecorder = Callable[[str, str, str | None, str], Awaitable[None]]
+# A queue's outlook for a new caller: (callers ahead, estimated wait in seconds), or None unknown.
+QueueOutlook = Callable[[str], "tuple[int, float] | None"]
 
 
 class IvrSession:
     def __init__(self, menu: Menu, queues: QueuesFile, prompts: set[str], lookup_status: StatusLookup,
-                 record_callback: CallbackRecorder, lookup_allowed: Callable[[str], bool] | None = None):
+                 record_callback: CallbackRecorder, lookup_allowed: Callable[[str], bool] | None = None,
+                 outlook: QueueOutlook | None = None, virtual_hold: VirtualHoldPolicy | None = None):
         self.menu = menu
         self.queues = queues.by_id()
         self.known_prompts = prompts
@@ -74,6 +80,8 @@ class IvrSession:
         self.record_callback = record_callback
         # Whether this calling number may look up one more code now (guessing codes by phone).
         self.lookup_allowed = lookup_allowed or (lambda caller: True)
+        self.outlook = outlook
+        self.virtual_hold = virtual_hold or VirtualHoldPolicy()
 
     def to_queue(self, queue_id: str, reason: str, path: list[str]) -> Outcome:
         q = self.queues[queue_id]
@@ -121,9 +129,31 @@ class IvrSession:
                 return Outcome("hangup", "choice", path=path)
 
     async def _leave(self, ch: Channel, outcome: Outcome) -> Outcome:
-        if outcome.action == "queue" and self.menu.connecting_prompt:
-            await ch.play([self.menu.connecting_prompt], escape="")
+        if outcome.action != "queue":
+            return outcome
+        prompts = [self.menu.connecting_prompt] if self.menu.connecting_prompt else []
+        prompts += self.queue_announcement(outcome.queue)
+        if prompts:
+            await ch.play(prompts, escape="")
         return outcome
+
+    def queue_announcement(self, queue: str) -> list[str]:
+        """Where virtual hold is on: the callers ahead and the estimated wait; the offer to be
+        called back at once when the estimate is long."""
+        vh = self.virtual_hold
+        outlook = self.outlook(queue) if self.outlook and vh.enabled and vh.announce_position else None
+        if not outlook or outlook[0] <= 0:
+            return []
+        ahead, estimate = outlook
+        out: list[str] = []
+        if ahead < 100:
+            out += ["queue_ahead_intro", *number_prompts(ahead), "queue_ahead_outro"]
+        minutes = max(1, math.ceil(estimate / 60))
+        if minutes < 100:
+            out += ["queue_estimate_intro", *number_prompts(minutes), "queue_estimate_minutes"]
+        if estimate >= vh.offer_after_seconds:
+            out.append("vhold_offer")
+        return out
 
     async def ticket_status(self, ch: Channel) -> str | None:
         """Ask for a ticket code and say its status. Returns a key pressed during the answer."""

@@ -79,3 +79,31 @@ class OutboundCall(Base):
     dialed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+VirtualHoldStatus = Literal["waiting", "calling", "retry", "connected", "callback", "gone"]
+
+
+class VirtualHold(Base):
+    """A caller who chose to be called back keeping their place in a queue. `waiting`: a
+    placeholder holds the place (`placeholder_linkedid`); `calling`: an operator took it and the
+    citizen's phone rings; `retry`: the citizen did not answer, a new placeholder goes to the front
+    at `next_attempt_at`; `connected`: they talk; `callback`: tries used up or the queue's wait
+    ran out, handed to the callback work list; `gone`: withdrawn."""
+
+    __tablename__ = "virtual_holds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    caller_number: Mapped[str] = mapped_column(String(32), index=True)
+    queue: Mapped[str] = mapped_column(String(40))
+    topic: Mapped[str | None] = mapped_column(String(40))
+    ivr_path: Mapped[str] = mapped_column(String(100), default="")
+    linkedid: Mapped[str | None] = mapped_column(String(64))  # the caller's own call
+    position: Mapped[int] = mapped_column(Integer, default=1)  # in the queue when they left it
+    status: Mapped[VirtualHoldStatus] = mapped_column(String(12), default="waiting", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    placeholder_linkedid: Mapped[str | None] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    callback_id: Mapped[int | None] = mapped_column(ForeignKey("callback_requests.id"))

@@ -1,5 +1,5 @@
 """Calls to citizens: callback requests worked from the desktop (status, who took it, attempts,
-deadline, outcome), their attempts, and outbound calls.
+deadline, outcome), their attempts, outbound calls, and callers keeping their place (virtual hold).
 
 Revision ID: 0014
 Revises: 0013
@@ -54,9 +54,27 @@ def upgrade() -> None:
         sa.Column("note", sa.String(500), nullable=False, server_default=""),
     )
     # Requests stored before this revision were never handled: they enter the work list.
+    op.create_table(
+        "virtual_holds",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("caller_number", sa.String(32), nullable=False, index=True),
+        sa.Column("queue", sa.String(40), nullable=False),
+        sa.Column("topic", sa.String(40)),
+        sa.Column("ivr_path", sa.String(100), nullable=False, server_default=""),
+        sa.Column("linkedid", sa.String(64)),
+        sa.Column("position", sa.Integer, nullable=False, server_default="1"),
+        sa.Column("status", sa.String(12), nullable=False, index=True),
+        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True)),
+        sa.Column("placeholder_linkedid", sa.String(64), index=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("callback_id", sa.Integer, sa.ForeignKey("callback_requests.id")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("virtual_holds")
     op.drop_table("callback_attempts")
     with op.batch_alter_table("callback_requests") as t:
         t.drop_index("ix_callback_requests_due_at")
