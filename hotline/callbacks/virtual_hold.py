@@ -104,8 +104,7 @@ class VirtualHolds:
     async def dialed(self, vh_id: int, dial_status: str, now: datetime | None = None) -> str:
         """What the citizen's phone did; returns the hold's new status."""
         now = now or datetime.now(timezone.utc)
-        if dial_status == "ANSWER":
-            await self._set(vh_id, "calling", "waiting", status="connected")
+        if dial_status == "ANSWER" and await self._set(vh_id, "calling", "waiting", status="connected"):
             return "connected"
         async with self.sessions() as s:
             vh = await s.get(VirtualHold, vh_id)

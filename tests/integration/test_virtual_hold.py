@@ -81,20 +81,23 @@ async def test_a_caller_keeps_their_place_and_is_called_back_before_later_caller
         mark = len(line.ami.events)
         await page.click("#hangup")
         await idle(page)
-        async def take(number: str, hang_up: bool, talk: float = 0) -> None:
+        async def take(number: str, hang_up: bool, talk: float = 0) -> str:
             await answer(page)
             await page.wait_for_function(
                 f"document.getElementById('bar-caller').textContent.includes('{number}')", timeout=10000)
             await page.wait_for_function(
                 "document.getElementById('call-state').textContent === 'Đang nói chuyện'", timeout=10000)
+            kind = await page.text_content("#pop-kind")
             await asyncio.sleep(talk)
             if hang_up:
                 await page.click("#hangup")
             await idle(page)
+            return kind
 
-        await take(A, hang_up=False)  # A's phone rings 10 s unanswered: the call ends
+        # A's phone rings 10 s unanswered: the call ends. The operator knew whom the call was for.
+        assert "Gọi lại giữ chỗ" in await take(A, hang_up=False)
         # B is next; while the operator talks to B, A's retry goes to the front of the queue...
-        await take(B, hang_up=True, talk=10)
+        assert await take(B, hang_up=True, talk=10) == ""
         await take(A, hang_up=False)  # ...so A comes again before C, who waited all along
         await take(C, hang_up=True)
         order = offered(line, mark)

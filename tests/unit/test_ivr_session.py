@@ -157,3 +157,51 @@ async def test_a_number_that_looks_up_too_often_is_told_to_call_later(profile):
     assert heard == ["answered", "answered", "limited"]
     assert "lookup_too_many" in ch.played and "status_answered" not in ch.played
     assert len(looked_up) == 2
+
+
+def test_numbers_are_said_the_vietnamese_way():
+    from hotline.ivr.say import number_prompts
+
+    assert number_prompts(3) == ["digit_3"]
+    assert number_prompts(10) == ["number_ten"]
+    assert number_prompts(15) == ["number_ten", "number_five_after_tens"]  # mười lăm
+    assert number_prompts(17) == ["number_ten", "digit_7"]
+    assert number_prompts(20) == ["digit_2", "number_tens"]
+    assert number_prompts(21) == ["digit_2", "number_tens", "number_one_after_tens"]  # hai mươi mốt
+    assert number_prompts(24) == ["digit_2", "number_tens", "number_four_after_tens"]  # hai mươi tư
+    assert number_prompts(45) == ["digit_4", "number_tens", "number_five_after_tens"]  # bốn mươi lăm
+    assert number_prompts(99) == ["digit_9", "number_tens", "digit_9"]
+    with pytest.raises(ValueError):
+        number_prompts(100)
+
+
+@pytest.mark.parametrize("enabled, outlook, expected", [
+    # 3 callers ahead, 10 minutes: the figures and, the wait being long, the offer to keep the place.
+    (True, (3, 600), ["connecting", "queue_ahead_intro", "digit_3", "queue_ahead_outro", "queue_estimate_intro",
+                      "number_ten", "queue_estimate_minutes", "vhold_offer"]),
+    # 1 ahead, 40 s: figures (at least one minute), no offer yet (below the 90 s threshold).
+    (True, (1, 40), ["connecting", "queue_ahead_intro", "digit_1", "queue_ahead_outro", "queue_estimate_intro",
+                     "digit_1", "queue_estimate_minutes"]),
+    (True, (0, 0), ["connecting"]),  # nobody ahead: nothing to announce
+    (True, None, ["connecting"]),  # the CTI does not know (disconnected)
+    (False, (3, 600), ["connecting"]),  # the profile has no virtual hold
+])
+async def test_the_queue_is_announced_where_virtual_hold_is_on(profile, enabled, outlook, expected):
+    from hotline.config.outbound import VirtualHoldPolicy
+
+    async def nothing(*args):
+        return None
+
+    asked = []
+
+    def outlook_of(queue):
+        asked.append(queue)
+        return outlook
+
+    s = IvrSession(profile.menu, profile.queues, set(profile.prompts.prompts), nothing, nothing,
+                   outlook=outlook_of, virtual_hold=VirtualHoldPolicy(enabled=enabled, offer_after_seconds=90))
+    ch = ScriptedChannel([None, "2"])
+    outcome = await s.run(ch, True)
+    assert outcome.queue == "infrastructure"
+    assert ch.played[ch.played.index("connecting"):] == expected
+    assert asked == (["infrastructure"] if enabled else [])
