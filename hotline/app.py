@@ -51,8 +51,9 @@ from hotline.demo import demo_accounts, seed_demo
 from hotline.errors import ConfigError
 from hotline.notifications.gateways import make_gateway
 from hotline.notifications.outbox import SmsSender
-from hotline.outbound.agi import OutboundAgi
+from hotline.outbound.agi import OutboundAgi, SurveyAgi
 from hotline.outbound.service import OutboundCalls
+from hotline.outbound.surveys import SurveyCalls
 from hotline.recordings.catalogue import Catalogue
 from hotline.reports.call_log import CallLog
 from hotline.reports.weekly import WeeklyReports
@@ -208,6 +209,7 @@ class Hotline:
     outbound: OutboundCalls
     callbacks: Callbacks
     holds: VirtualHolds
+    surveys: SurveyCalls
 
 
 def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotline:
@@ -222,21 +224,25 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     callbacks = Callbacks(sessions, profile, outbound, bus, settings.deadline_scan_seconds)
     cti = AmiBridge("127.0.0.1", settings.ports.ami, creds.ami_user, creds.ami_secret, bus,
                     logged_in_agents=accounts.agent_logins)
-    holds = VirtualHolds(sessions, profile, cti, outbound, callbacks)
-    ivr = None
-    if with_ivr:
-        average = profile.virtual_hold.average_handle_seconds
-        ivr = IvrServer(settings, profile, store, callbacks.add, (creds.ami_user, creds.ami_secret),
-                        outlook=lambda queue: cti.model.queue_outlook(queue, average))
-        ivr.add_route("outbound", OutboundAgi(outbound, settings.prompts_dir).handle)
-        for name, handler in VirtualHoldAgi(holds, settings.prompts_dir).routes().items():
-            ivr.add_route(name, handler)
     CallTickets(store, bus)
     sms = SmsSender(sessions, make_gateway(settings.sms), settings.sms.max_attempts, settings.sms.retry_seconds,
                     settings.sms.poll_seconds)
     handling = TicketHandling(sessions, profile, lookup_url=settings.public_base, on_sms=sms.wake,
                               scan_seconds=settings.deadline_scan_seconds,
                               citizen_sms_per_day=sec.sms_per_number_per_day)
+    holds = VirtualHolds(sessions, profile, cti, outbound, callbacks)
+    surveys = SurveyCalls(sessions, profile, cti, outbound, handling, settings.sounds_dir / "surveys",
+                          settings.deadline_scan_seconds)
+    ivr = None
+    if with_ivr:
+        average = profile.virtual_hold.average_handle_seconds
+        ivr = IvrServer(settings, profile, store, callbacks.add, (creds.ami_user, creds.ami_secret),
+                        outlook=lambda queue: cti.model.queue_outlook(queue, average))
+        routes = {"outbound": OutboundAgi(outbound, settings.prompts_dir).handle,
+                  **VirtualHoldAgi(holds, settings.prompts_dir).routes(),
+                  **SurveyAgi(surveys, settings.prompts_dir).routes()}
+        for name, handler in routes.items():
+            ivr.add_route(name, handler)
     transfers = TransferService(settings, profile, sessions, cti, bus, store, directory, handling)
     call_log = CallLog(sessions, settings.queue_log)
     email = EmailSender(sessions, settings.email)
@@ -273,7 +279,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     accounts.revoke_hooks.append(session.end_access)
     desktop.app[TRUST_KEY] = ProxyTrust.of(sec.trusted_proxies, sec.client_ip_header)
     return Hotline(settings, prepared, hasher, accounts, ivr, cti, hub, sms, handling, transfers, catalogue,
-                   call_log, email, weekly, transcriber, desktop, outbound, callbacks, holds)
+                   call_log, email, weekly, transcriber, desktop, outbound, callbacks, holds, surveys)
 
 
 async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> None:
@@ -306,6 +312,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
         for name, part in (("hub", h.hub), ("SMS outbox", h.sms),
                            ("deadline scan", h.handling.deadlines),  # its first scan applies deadlines passed while down
                            ("callback deadlines", h.callbacks), ("virtual hold", h.holds),
+                           ("survey calls", h.surveys),
                            ("recordings catalogue", h.catalogue),  # its first scan reconciles
                            ("call log", h.call_log), ("e-mail outbox", h.email), ("weekly reports", h.weekly),
                            ("transcriber", h.transcriber)):

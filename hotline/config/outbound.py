@@ -97,3 +97,20 @@ class VirtualHoldPolicy(BaseModel):
     # When the citizen does not answer the callback: tries in all, and the wait between two.
     max_attempts: int = Field(2, ge=1, le=5)
     retry_seconds: int = Field(60, ge=5, le=3600)
+
+
+SURVEY_PROMPTS = ("survey_intro", "survey_result_intro", "survey_ask", "survey_invalid", "survey_thanks")
+
+
+class SurveyPolicy(BaseModel):
+    """Survey calls (Quảng Ninh's five levels; HCMC Art. 7.4): when a ticket that came by phone is
+    answered, an automated call, in calling hours, reads the result's short form and asks for a
+    rating 1-5 by keypad, stored as if given on the public page. No answer, or no rating: the
+    result SMS with the look-up link, as without a survey."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = False
+    delay_minutes: int = Field(10, ge=0, le=1440)  # after the answer (time to read it first)
+    max_chars: int = Field(300, ge=50, le=2000)  # of the result, read aloud
+    max_tries: int = Field(2, ge=1, le=5)  # keys asked for before giving up

@@ -15,7 +15,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hotline.config.menu import Menu
-from hotline.config.outbound import NUMBER_PROMPTS, VIRTUAL_HOLD_PROMPTS, CallbackPolicy, OutboundPolicy, VirtualHoldPolicy
+from hotline.config.outbound import (NUMBER_PROMPTS, SURVEY_PROMPTS, VIRTUAL_HOLD_PROMPTS, CallbackPolicy,
+                                     OutboundPolicy, SurveyPolicy, VirtualHoldPolicy)
 from hotline.config.prompts import PromptsFile
 from hotline.config.queues import QueuesFile
 from hotline.config.workflow import WorkflowFile
@@ -115,6 +116,7 @@ class ProfileFile(BaseModel):
     outbound: OutboundPolicy = OutboundPolicy()
     callbacks: CallbackPolicy = CallbackPolicy()
     virtual_hold: VirtualHoldPolicy = VirtualHoldPolicy()
+    survey: SurveyPolicy = SurveyPolicy()
     # Staff roles that may read tickets marked state secret (supervisors and administrators by
     # default; operators only where the province's rules let them).
     state_secret_readers: list[Literal["operator", "supervisor", "admin"]] = ["supervisor", "admin"]
@@ -138,6 +140,7 @@ class Profile:
     outbound: OutboundPolicy = dc_field(default_factory=OutboundPolicy)
     callbacks: CallbackPolicy = dc_field(default_factory=CallbackPolicy)
     virtual_hold: VirtualHoldPolicy = dc_field(default_factory=VirtualHoldPolicy)
+    survey: SurveyPolicy = dc_field(default_factory=SurveyPolicy)
     state_secret_readers: list[str] = dc_field(default_factory=lambda: ["supervisor", "admin"])
 
 
@@ -195,6 +198,8 @@ def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] |
     needed = set(menu.prompts()) | {f"digit_{d}" for d in range(10)}
     if pf.virtual_hold.enabled:
         needed |= set(VIRTUAL_HOLD_PROMPTS) | set(NUMBER_PROMPTS)
+    if pf.survey.enabled:
+        needed |= set(SURVEY_PROMPTS)
     needed |= {menu.ticket_lookup.status_prefix + s for s in ticket_statuses or []}
     for name in sorted(needed):
         if name not in prompts.prompts:
@@ -216,5 +221,6 @@ def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] |
         outbound=pf.outbound,
         callbacks=pf.callbacks,
         virtual_hold=pf.virtual_hold,
+        survey=pf.survey,
         state_secret_readers=list(pf.state_secret_readers),
     )

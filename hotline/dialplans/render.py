@@ -23,5 +23,6 @@ def dialplan_context(profile: Profile) -> dict:
         "transfer_ring_seconds": profile.transfers.ring_seconds,
         "outbound_ring_seconds": profile.outbound.ring_seconds,
         "virtual_hold": profile.virtual_hold,
+        "survey": profile.survey,
         "baseline_choices": [(k, o.queue) for k, o in main.options.items() if o.queue],
     }

@@ -26,6 +26,15 @@ def _custom_source(custom_dir: Path, name: str) -> Path | None:
     return None
 
 
+def speak(text: str, voice: str, speed: int, dest_base: Path) -> None:
+    """Say `text` with espeak-ng into Asterisk's formats at `dest_base` (no extension)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "speech.wav"
+        subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(wav), text], check=True,
+                       capture_output=True, timeout=120)
+        to_asterisk_formats(wav, dest_base)
+
+
 def build_prompts(prompts: PromptsFile, out_dir: Path, custom_dir: Path) -> int:
     """Make every prompt; return how many files were (re)built."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -45,11 +54,7 @@ def build_prompts(prompts: PromptsFile, out_dir: Path, custom_dir: Path) -> int:
         if custom:
             to_asterisk_formats(custom, out_dir / name)
         else:
-            with tempfile.TemporaryDirectory() as tmp:
-                wav = Path(tmp) / "speech.wav"
-                subprocess.run(["espeak-ng", "-v", prompts.voice, "-s", str(prompts.speed), "-w", str(wav), text],
-                               check=True, capture_output=True)
-                to_asterisk_formats(wav, out_dir / name)
+            speak(text, prompts.voice, prompts.speed, out_dir / name)
         stamps[name] = key
         built += 1
     stamps_file.write_text(json.dumps(stamps, indent=1, sort_keys=True))

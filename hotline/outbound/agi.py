@@ -1,4 +1,6 @@
-"""The FastAGI route `outbound`: the dialplan asks whether the call a softphone just started
+"""FastAGI routes of calls to citizens.
+
+`outbound`: the dialplan asks whether the call a softphone just started
 (`out-<token>`) was asked for by that operator, and learns where to send it.
 
 Dialplan arguments: token, the calling endpoint, the call's linkedid. Variables left for the
@@ -16,6 +18,7 @@ from panoramisk.fast_agi import Request
 from hotline.ivr.agi import AgiChannel
 from hotline.ivr.session import CallerHungUp
 from hotline.outbound.service import OutboundCalls
+from hotline.outbound.surveys import SurveyCalls
 
 log = logging.getLogger(__name__)
 
@@ -42,3 +45,42 @@ class OutboundAgi:
                 await ch.set_var(name, value)
         except CallerHungUp:
             log.info("outbound call %d: the operator hung up before it was placed", dial.call_id)
+
+
+class SurveyAgi:
+    """`survey` (arg: survey id): the citizen answered a survey call: say the result, ask for a
+    rating 1-5; `survey_end` (args: survey id, DIALSTATUS): the call is over."""
+
+    RATING_KEYS = "12345"
+
+    def __init__(self, surveys: SurveyCalls, prompts_dir: Path):
+        self.surveys = surveys
+        self.prompts_dir = prompts_dir
+
+    def routes(self) -> dict:
+        return {"survey": self.survey, "survey_end": self.end}
+
+    async def survey(self, request: Request) -> None:
+        ch = AgiChannel(request, self.prompts_dir, report_wait=0)
+        arg = request.headers.get("agi_arg_1", "")
+        script = await self.surveys.script(int(arg)) if arg.isdigit() and len(arg) < 10 else None
+        if script is None:
+            return
+        audio, _code = script
+        keys = self.RATING_KEYS
+        try:
+            key = await ch.play(["survey_intro", "survey_result_intro", str(audio), "survey_ask"], escape=keys)
+            for _ in range(self.surveys.policy.max_tries):
+                key = key or await ch.wait_key(8)
+                if key and key in keys:
+                    await self.surveys.rate(int(arg), int(key))
+                    await ch.play(["survey_thanks"], escape="")
+                    return
+                key = await ch.play(["survey_invalid", "survey_ask"], escape=keys)
+        except CallerHungUp:
+            log.info("survey call %s: the citizen hung up", arg)
+
+    async def end(self, request: Request) -> None:
+        arg = request.headers.get("agi_arg_1", "")
+        if arg.isdigit() and len(arg) < 10:
+            await self.surveys.ended(int(arg), request.headers.get("agi_arg_2", ""))

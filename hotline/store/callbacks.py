@@ -107,3 +107,26 @@ class VirtualHold(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     callback_id: Mapped[int | None] = mapped_column(ForeignKey("callback_requests.id"))
+
+
+SurveyStatus = Literal["pending", "calling", "rated", "unrated", "not_reached"]
+
+
+class SurveyCall(Base):
+    """An automated call asking a citizen to rate the answer to their ticket. `pending` until
+    `due_at` (and calling hours); `calling`; then `rated`, `unrated` (answered, no valid key) or
+    `not_reached` (busy, no answer): the last two send the result SMS instead (`sms_sent`)."""
+
+    __tablename__ = "survey_calls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    number: Mapped[str] = mapped_column(String(32))
+    status: Mapped[SurveyStatus] = mapped_column(String(12), default="pending", index=True)
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    dial_status: Mapped[str | None] = mapped_column(String(20))
+    sms_sent: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    called_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

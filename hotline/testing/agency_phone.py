@@ -9,7 +9,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from hotline.testing.sipp import PCAP_DIR, RECV_BYE, SippResult, finish_sipp, play_pcap, start_sipp
+from hotline.testing.sipp import (PCAP_DIR, RECV_BYE, SippResult, finish_sipp, play_pcap, renumbered_dtmf_pcap,
+                                  start_sipp)
 
 MODES = ("answer", "busy", "noanswer")
 
@@ -70,10 +71,12 @@ SEND_BYE = """  <send retrans="500">
 """
 
 def scenario(mode: str, ring_ms: int = 1000, hangup_after_ms: int | None = None, talk_every_ms: int = 8000,
-             pcap: Path = PCAP_DIR / "g711a.pcap") -> str:
+             pcap: Path = PCAP_DIR / "g711a.pcap", keys: str = "", keys_after_ms: int = 3000,
+             work_dir: Path | None = None) -> str:
     """`answer`: rings `ring_ms`, answers, speaks (a 7 s recording every `talk_every_ms`), and
-    hangs up after `hangup_after_ms` (or waits for the other side). `busy`: 486. `noanswer`:
-    rings until cancelled."""
+    hangs up after `hangup_after_ms` (or waits for the other side); with `keys`, instead of
+    speaking, presses them (RFC 2833) `keys_after_ms` after answering and waits. `busy`: 486.
+    `noanswer`: rings until cancelled."""
     hangs_up = mode == "answer" and bool(hangup_after_ms)
     parts = [HEAD, RECV_INVITE_KEEP if hangs_up else RECV_INVITE]
     if mode == "busy":
@@ -93,6 +96,11 @@ def scenario(mode: str, ring_ms: int = 1000, hangup_after_ms: int | None = None,
                 parts.append(f'  <pause milliseconds="{step}"/>\n')
                 elapsed += step
             parts.append(SEND_BYE)
+        elif keys:
+            parts.append(f'  <pause milliseconds="{keys_after_ms}"/>\n')
+            for i, key in enumerate(keys):
+                parts += [play_pcap(renumbered_dtmf_pcap(key, i, work_dir)), '  <pause milliseconds="700"/>\n']
+            parts.append(RECV_BYE)
         else:
             parts += [play_pcap(pcap), RECV_BYE]
     else:
@@ -112,11 +120,14 @@ class AgencyPhone:
     hangup_after_ms: int | None = None
     calls: int = 1
     timeout: float = 120
+    keys: str = ""  # pressed after answering (a citizen rating a survey call)
+    keys_after_ms: int = 3000
 
     async def start(self) -> "AgencyPhone":
         self._tmp = tempfile.TemporaryDirectory(prefix="agency-")
         tmp = Path(self._tmp.name)
-        (tmp / "agency.xml").write_text(scenario(self.mode, self.ring_ms, self.hangup_after_ms))
+        (tmp / "agency.xml").write_text(scenario(self.mode, self.ring_ms, self.hangup_after_ms, keys=self.keys,
+                                                 keys_after_ms=self.keys_after_ms, work_dir=tmp))
         args = ["sipp", "-sf", str(tmp / "agency.xml"), "-i", "127.0.0.1", "-p", str(self.port),
                 "-mp", str(self.port + 1000), "-nostdin", "-trace_err",
                 "-error_file", str(tmp / "errors.log"), "-max_recv_loops", "1000"]

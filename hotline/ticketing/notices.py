@@ -1,11 +1,12 @@
 """Who is told of a ticket's move, and what: the citizen (receipt, status, a request to complete
-the report, the result), the agency's focal point (the transfer slip) and head (escalation,
+the report, the result, or a survey call that reads it), the agency's focal point (the transfer slip) and head (escalation,
 approval), and the reminders before a deadline. SMS go into the durable outbox inside the move's
 own transaction, so a move and its messages are written together or not at all."""
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,9 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hotline.config.profile import Profile
 from hotline.notifications import sms as texts
 from hotline.notifications.outbox import enqueue, enqueue_to_citizen
+from hotline.phones import vietnamese_callable
 from hotline.security.masking import mask_code
 from hotline.store.agencies import Agency, AgencyContact
-from hotline.store.base import aware
+from hotline.store.base import aware, utcnow
+from hotline.store.callbacks import SurveyCall
 from hotline.store.tickets import Ticket, add_event
 from hotline.ticketing.workflow import Move, Workflow
 
@@ -38,6 +41,23 @@ class Notices:
         self.lookup_url = lookup_url
         self.citizen_sms_per_day = citizen_sms_per_day
 
+    def result_text(self, t: Ticket) -> str:
+        return texts.result_text(t.code, f"{self.lookup_url}/tra-cuu?ma={t.code}")
+
+    async def result_sms(self, s: AsyncSession, t: Ticket) -> None:
+        """The result SMS with the look-up link (also when a survey call reached no one)."""
+        await enqueue_to_citizen(s, t.caller_phone, self.result_text(t), "result", t.id, self.citizen_sms_per_day)
+
+    def survey_call(self, s: AsyncSession, t: Ticket) -> bool:
+        """Where the profile has survey calls: one for an answered ticket that came by phone."""
+        survey = self.profile.survey
+        number = vietnamese_callable(t.caller_phone)
+        if not survey.enabled or t.channel != "phone" or number is None or t.state_secret:
+            return False
+        s.add(SurveyCall(ticket_id=t.id, number=number, status="pending",
+                         due_at=utcnow() + timedelta(minutes=survey.delay_minutes)))
+        return True
+
     async def on_move(self, s: AsyncSession, t: Ticket, move: Move) -> None:
         """The SMS of a move, to each recipient its step or action names (in the move's transaction)."""
         tz = self.profile.calendar.timezone
@@ -48,12 +68,14 @@ class Notices:
                 if move.stage == self.workflow.initial and move.from_stage == move.stage:
                     text, purpose = texts.receipt_text(t.code, self.profile.name), "receipt"
                 elif move.publish:
-                    text, purpose = texts.result_text(t.code, f"{self.lookup_url}/tra-cuu?ma={t.code}"), "result"
+                    text, purpose = self.result_text(t), "result"
                     # Later reporters of the same incident get the result too (HCMC Art. 6.4).
                     for dup in await s.scalars(select(Ticket).where(Ticket.duplicate_of == t.id,
                                                                     Ticket.caller_phone.is_not(None))):
                         await enqueue_to_citizen(s, dup.caller_phone, text, "result", dup.id,
                                                  self.citizen_sms_per_day)
+                    if self.survey_call(s, t):
+                        continue  # the survey call reads the result; the SMS only if it reaches no one
                 elif self.workflow.step(move.stage).citizen_notice == "clarify":
                     limit = self.workflow.step(move.stage).deadline
                     days = f"{limit.amount:g} ngày làm việc" if limit else "thời hạn quy định"

@@ -4,11 +4,13 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import select
 
 from hotline.errors import Refused
 from hotline.ticketing.attachments import Attachments, Upload
 from hotline.ticketing.handling import Payload, TicketHandling
 from hotline.store.base import aware
+from hotline.store.callbacks import SurveyCall
 from tests.store.support import CITIZEN, CITIZEN_PHONE, FOCAL_PHONE, HEAD_PHONE, OPERATOR, province
 
 UTC = timezone.utc
@@ -139,7 +141,12 @@ async def test_ho_chi_minh_infrastructure_incident_in_clock_time(sessions, tmp_p
     t = await p.handling.act(t.id, "answer", p.staff, Payload(result="Đã thay cáp, đèn sáng lại"),
                              now=eta + timedelta(hours=1))
     t, sms, events = await p.ticket(t.id)
-    assert t.handling_stage == "answered" and sms[-1].purpose == "result"
+    # Art. 7.4: a phoned-in report's result is read to the citizen by a survey call that asks for
+    # the rating (the SMS goes only if the call reaches no one).
+    assert t.handling_stage == "answered" and "result" not in [m.purpose for m in sms]
+    async with p.sessions() as s:
+        [survey] = list(await s.scalars(select(SurveyCall).where(SurveyCall.ticket_id == t.id)))
+    assert (survey.status, survey.number) == ("pending", CITIZEN_PHONE)
     assert events[2:] == ["transfer", "confirm_incident", "dispatch", "site_checked", "post_eta", "deadline_missed",
                           "answer"]
 

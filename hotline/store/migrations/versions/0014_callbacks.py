@@ -1,5 +1,5 @@
 """Calls to citizens: callback requests worked from the desktop (status, who took it, attempts,
-deadline, outcome), their attempts, outbound calls, and callers keeping their place (virtual hold).
+deadline, outcome), their attempts, outbound calls, callers keeping their place (virtual hold), and survey calls.
 
 Revision ID: 0014
 Revises: 0013
@@ -55,6 +55,20 @@ def upgrade() -> None:
     )
     # Requests stored before this revision were never handled: they enter the work list.
     op.create_table(
+        "survey_calls",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("ticket_id", sa.Integer, sa.ForeignKey("tickets.id"), nullable=False, index=True),
+        sa.Column("number", sa.String(32), nullable=False),
+        sa.Column("status", sa.String(12), nullable=False, index=True),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=False, index=True),
+        sa.Column("rating", sa.Integer),
+        sa.Column("dial_status", sa.String(20)),
+        sa.Column("sms_sent", sa.Boolean, nullable=False, server_default=sa.false()),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("called_at", sa.DateTime(timezone=True)),
+        sa.Column("ended_at", sa.DateTime(timezone=True)),
+    )
+    op.create_table(
         "virtual_holds",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("caller_number", sa.String(32), nullable=False, index=True),
@@ -74,6 +88,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("survey_calls")
     op.drop_table("virtual_holds")
     op.drop_table("callback_attempts")
     with op.batch_alter_table("callback_requests") as t:
