@@ -263,6 +263,9 @@ class Settings(BaseModel):
     transcription: Transcription = Transcription()
     # Extra dialplan for the benchmark's baseline (menu in plain dialplan). Off in production.
     bench_baseline: bool = False
+    # Benchmark only: SIP agents played by SIPp at 127.0.0.1:<port> (endpoints bench1..N, plain
+    # UDP), so that a benchmark can put operators who answer into the queues. Empty in production.
+    bench_agents: list[int] = []
 
     @model_validator(mode="after")
     def _routes(self) -> "Settings":

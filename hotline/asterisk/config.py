@@ -84,6 +84,7 @@ def render_asterisk_config(settings: Settings, profile: Profile, creds: Credenti
         "recordings_spool": settings.recordings_spool,
         "prompts_dir": settings.prompts_dir,
         "bench_baseline": settings.bench_baseline,
+        "bench_agents": settings.bench_agents,
         "routes": settings.routes,
         "operator_rtp_timeout": settings.operator_rtp_timeout,
         **dialplan_context(profile),

@@ -71,7 +71,7 @@ class VirtualHolds:
 
     async def place(self, vh: VirtualHold) -> None:
         """Originate the placeholder that waits in the queue for the caller."""
-        wait = self.queues[vh.queue].max_wait_seconds
+        wait = self.policy.max_wait_seconds
         await self.cti.originate(
             f"Local/vh{vh.id}@{PLACE_CONTEXT}", CALL_CONTEXT, "s", f'"1022" <{vh.caller_number}>',
             {"HOTLINE_VHOLD_ID": str(vh.id), "HOTLINE_OUT_NUMBER": vh.caller_number,
@@ -88,7 +88,7 @@ class VirtualHolds:
             vh.placeholder_linkedid = linkedid
             front = vh.attempts > 0 or vh.next_attempt_at is not None  # a retry, or placed again after a restart
             return {"HOTLINE_QUEUE": vh.queue, "HOTLINE_TOPIC": vh.topic or "", "HOTLINE_IVR_PATH": vh.ivr_path,
-                    "HOTLINE_QUEUE_TIMEOUT": str(self.queues[vh.queue].max_wait_seconds),
+                    "HOTLINE_QUEUE_TIMEOUT": str(self.policy.max_wait_seconds),
                     "HOTLINE_VHOLD_POSITION": "1" if front else str(vh.position),
                     "QUEUE_PRIO": str(FRONT_PRIORITY if front else 0),
                     "HOTLINE_CITIZEN": vh.caller_number, "HOTLINE_VHOLD": "1"}

@@ -97,6 +97,9 @@ class VirtualHoldPolicy(BaseModel):
     # When the citizen does not answer the callback: tries in all, and the wait between two.
     max_attempts: int = Field(2, ge=1, le=5)
     retry_seconds: int = Field(60, ge=5, le=3600)
+    # A placeholder waits this long for an operator (not the queue's limit for callers on the line:
+    # nobody holds a phone meanwhile), then the request goes to the callback work list.
+    max_wait_seconds: int = Field(4 * 3600, ge=60, le=24 * 3600)
 
 
 SURVEY_PROMPTS = ("survey_intro", "survey_result_intro", "survey_ask", "survey_invalid", "survey_thanks")
