@@ -26,7 +26,7 @@ from hotline.background import Periodic
 from hotline.recordings.audio import check_wav, compress, sha256_of
 from hotline.settings import Recordings as RecordingSettings
 from hotline.store.agencies import Transfer
-from hotline.store.callbacks import CallbackRequest
+from hotline.store.callbacks import CallbackRequest, OutboundCall
 from hotline.store.recordings import Job, Recording
 from hotline.store.tickets import Ticket
 
@@ -159,11 +159,15 @@ class Catalogue:
 
     async def _people(self, s, linkedid: str) -> tuple[str | None, set[str]]:
         """The caller's number and the operators who took part, from the call's tickets,
-        transfers and callback requests."""
+        transfers, outbound calls and callback requests."""
         tickets = list(await s.scalars(select(Ticket).where(Ticket.linkedid == linkedid)))
         ops = {t.operator_id for t in tickets if t.operator_id}
         ops |= set(await s.scalars(select(Transfer.operator_id).where(Transfer.linkedid == linkedid)))
         phone = next((t.caller_phone for t in tickets if t.caller_phone), None)
+        out = await s.scalar(select(OutboundCall).where(OutboundCall.linkedid == linkedid))
+        if out is not None:  # an operator's call to a citizen
+            phone = phone or out.number
+            ops |= {out.operator_id} if out.operator_id else set()
         if phone is None:
             phone = await s.scalar(select(CallbackRequest.caller_number).where(CallbackRequest.linkedid == linkedid))
         return phone, ops

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from hotline.settings import load_settings
 from hotline.store.callbacks import CallbackAttempt, CallbackRequest, OutboundCall
 from hotline.store.recordings import Recording
-from hotline.store.tickets import Ticket
+from hotline.store.tickets import Ticket, TicketEvent
 from hotline.testing.agency_phone import AgencyPhone
 from hotline.testing.instance import AmiObserver, HotlineInstance, free_port_base
 from hotline.testing.sipp import CallScript
@@ -26,6 +26,7 @@ from tests.integration.desktop_support import Store, operator_page
 pytestmark = pytest.mark.integration
 
 CALLER = "0912777001"
+WAITED = "0912777002"
 SETTINGS = "deadline_scan_seconds = 1\n[recordings]\nstable_seconds = 1\nscan_seconds = 2\n"
 
 
@@ -47,7 +48,7 @@ def callback_profiles(config_dir):
     """Closed at night; open the next morning, calls to citizens allowed at any hour (the tests
     run at any time of day)."""
     (config_dir / "profiles" / "test_callbacks.yaml").write_text(
-        "extends: test_open\nname: Đồng Tháp (test, callbacks)\n"
+        "extends: test_short_wait\nname: Đồng Tháp (test, callbacks)\n"
         "outbound:\n  calling_hours:\n    hours: [[\"00:00\", \"23:59:59\"]]\n")
     return config_dir
 
@@ -75,10 +76,34 @@ async def test_after_hours_request_called_back_the_next_morning(workdir, callbac
         store = Store(home)
         phone = None
         ctx = None
+        ctx2 = None
         try:
             [req] = await rows(store, CallbackRequest, CallbackRequest.caller_number == CALLER)
             assert req.reason == "after_hours" and req.status == "open"
+            # Before any operator is in: a caller waits the queue's 30 s and is promised a callback.
+            waited = await line.call(CallScript(ending="server").pause(2000).keys("0").silence(), caller=WAITED,
+                                     timeout=120)
+            assert waited.sipp.ok and waited.var("QUEUESTATUS") == "TIMEOUT", waited.sipp.error_log
+            [timed_out] = await rows(store, CallbackRequest, CallbackRequest.caller_number == WAITED)
+            assert (timed_out.reason, timed_out.queue) == ("queue_timeout", "operator")
+
             ctx, page = await operator_page(playwright_session, line, store, "op1")
+            ctx2, page2 = await operator_page(playwright_session, line, store, "op2")
+            # Both operators click "take" on the same request at once: one gets it.
+            await page2.locator(f"#callbacks-table tr[data-id='{timed_out.id}'] button.cb-take").wait_for(timeout=10000)
+            take = """(id) => fetch(`/api/callbacks/${id}/take`, {method: 'POST', headers: {'Content-Type':
+                'application/json'}, body: '{}'}).then(async (r) => [r.status, (await r.json()).code])"""
+            results = await asyncio.gather(page.evaluate(take, timed_out.id), page2.evaluate(take, timed_out.id))
+            assert sorted(r[0] for r in results) == [200, 409] and ["callback_taken"] in [r[1:] for r in results]
+            [timed_out] = await rows(store, CallbackRequest, CallbackRequest.id == timed_out.id)
+            assert timed_out.status == "taken" and timed_out.taken_by in ("op1", "op2")
+            loser = page2 if timed_out.taken_by == "op1" else page
+            await loser.wait_for_function(  # the other desktop shows who took it (pushed, not polled)
+                f"document.querySelector(\"#callbacks-table tr[data-id='{timed_out.id}']\").textContent"
+                f".includes('{timed_out.taken_by} đang gọi')", timeout=10000)
+            await ctx2.close()
+            ctx2 = None
+
             row = page.locator(f"#callbacks-table tr[data-id='{req.id}']")
             await row.wait_for(timeout=10000)
             assert CALLER in await row.inner_text()
@@ -131,6 +156,35 @@ async def test_after_hours_request_called_back_the_next_morning(workdir, callbac
             assert loudness(root / rec.legs["caller"]["path"]) > -45  # the citizen spoke
             assert loudness(root / rec.legs["operator"]["path"]) > -45  # the browser's audio reached the call
 
+            # Click-to-call from the work list: a report that came by the web, with the citizen's number.
+            status, reported = await page.evaluate("""(body) => fetch('/api/tickets', {method: 'POST',
+                headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)})
+                .then(async (r) => [r.status, await r.json()])""", {
+                "channel": "web", "caller_phone": "0912 777 003", "reporter_name": "Phạm Văn Đức",
+                "topic": "infrastructure", "content": "Nắp cống bị vỡ trước trường học"})
+            assert status == 201, reported
+            await page.click("#work-refresh")
+            await page.locator(f"#work-table tr[data-code='{reported['code']}'] button").click()
+            await page.wait_for_function(f"document.getElementById('w-code').textContent === '{reported['code']}'")
+            phone = await AgencyPhone(base + 6, "answer", ring_ms=1000, hangup_after_ms=6000).start()
+            await page.click("#w-call")
+            await page.wait_for_function(
+                "document.getElementById('call-state').textContent === 'Đang nói chuyện'", timeout=20000)
+            assert (await phone.result(timeout=40)).ok
+            phone = None
+            await page.wait_for_function("window.hotlinePhone.state.session === null", timeout=15000)
+            [call] = await rows(store, OutboundCall, OutboundCall.ticket_id == reported["id"])
+            assert (call.purpose, call.status, call.number, call.operator_id) == ("ticket", "answered", "0912777003",
+                                                                                  "op1")
+            history = await rows(store, TicketEvent, TicketEvent.ticket_id == reported["id"])
+            assert ("outbound_call", call.linkedid) in [(e.action, (e.detail or {}).get("linkedid")) for e in history]
+            for _ in range(60):
+                recs = await rows(store, Recording, Recording.linkedid == call.linkedid)
+                if recs:
+                    break
+                await asyncio.sleep(0.5)
+            assert recs and recs[0].caller_phone == "0912777003" and ",op1," in recs[0].operators
+
             # The softphone alone reaches no one: a number, or a target never issued, is refused
             # (a phone that would answer waits behind the route; nothing is dialled to it).
             phone = await AgencyPhone(base + 6, "answer", calls=2, timeout=20).start()
@@ -147,6 +201,7 @@ async def test_after_hours_request_called_back_the_next_morning(workdir, callbac
         finally:
             if phone:
                 await phone.stop()
-            if ctx:
-                await ctx.close()
+            for c in (ctx, ctx2):
+                if c:
+                    await c.close()
             await store.close()

@@ -5,10 +5,6 @@ import {Hotline} from "./common.js";
 import {button, cell, el} from "./dom.js";
 import {callCitizen} from "./dialer.js";
 
-const OUTCOMES = {reached: "Đã gặp công dân", no_answer: "Không nghe máy", busy: "Máy bận", wrong_number: "Sai số"};
-const REASONS = {after_hours: "Ngoài giờ", queue_timeout: "Chờ quá lâu", virtual_hold: "Giữ chỗ"};
-const STATUSES = {open: "Chờ gọi lại", taken: "Đang gọi lại"};
-
 export const Callbacks = {items: [], me: null};
 
 async function act(path, body) {
@@ -25,7 +21,7 @@ function actions(r) {
       try { await callCitizen(`/api/callbacks/${r.id}/call`); } catch (e) { Hotline.text("cb-error", e.message); }
     }, "cb-call"));
     const select = el("select", undefined, "cb-outcome");
-    for (const [v, label] of Object.entries(OUTCOMES)) select.append(new Option(label, v));
+    for (const [v, label] of Object.entries(Hotline.meta.callback_outcomes)) select.append(new Option(label, v));
     td.append(select, button("Ghi kết quả", () => act(`/api/callbacks/${r.id}/outcome`, {outcome: select.value}),
                              "cb-record"),
               button("Trả lại", () => act(`/api/callbacks/${r.id}/release`), "cb-release"));
@@ -45,8 +41,8 @@ export async function load() {
   document.querySelector("#callbacks-table tbody").replaceChildren(...Callbacks.items.map((r) => {
     const tr = el("tr", undefined, r.overdue ? "overdue" : "");
     tr.dataset.id = r.id;
-    cell(tr, r.caller_number); cell(tr, REASONS[r.reason] || r.reason); cell(tr, Hotline.time(r.requested_at));
-    cell(tr, Hotline.time(r.due_at)); cell(tr, `${r.attempts}`); cell(tr, STATUSES[r.status] || r.status);
+    cell(tr, r.caller_number); cell(tr, Hotline.name("callback_reasons", r.reason)); cell(tr, Hotline.time(r.requested_at));
+    cell(tr, Hotline.time(r.due_at)); cell(tr, `${r.attempts}`); cell(tr, Hotline.name("callback_statuses", r.status));
     cell(tr, r.previous_tickets.map((t) => t.code).join(", "));
     tr.append(actions(r));
     return tr;

@@ -81,7 +81,26 @@ Softphone.start({onIncoming}).catch((e) => Hotline.text("sip-status", e.message)
 Hotline.connect((msg) => {
   if (msg.type === "hello") { Hotline.text("user-name", msg.data.user.full_name); render(msg.data.snapshot); }
   else if (msg.type === "queue.stats") render(msg.data);
+  else if (msg.type === "callbacks.changed") loadCallbacks();
 });
+
+// Callback requests not yet handled; those past their deadline first catch the eye (class overdue).
+async function loadCallbacks() {
+  try {
+    const list = await Hotline.api("/api/callbacks");
+    Hotline.text("cb-count", list.length ? `(${list.length}, quá hạn ${list.filter((r) => r.overdue).length})` : "");
+    document.querySelector("#callbacks tbody").replaceChildren(...list.map((r) => {
+      const tr = row([r.caller_number, Hotline.name("callback_reasons", r.reason), Hotline.time(r.requested_at),
+                      Hotline.time(r.due_at), r.attempts,
+                      Hotline.name("callback_statuses", r.status) + (r.taken_by ? ` (${r.taken_by})` : "")]);
+      tr.className = r.overdue ? "overdue" : "";
+      tr.dataset.id = r.id;
+      return tr;
+    }));
+  } catch (e) { /* shown again at the next refresh */ }
+}
+loadCallbacks();
+setInterval(loadCallbacks, 30000);
 
 async function loadOverdue() {
   try {
