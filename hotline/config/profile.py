@@ -198,6 +198,9 @@ def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] |
     needed = set(menu.prompts()) | {f"digit_{d}" for d in range(10)}
     if pf.virtual_hold.enabled:
         needed |= set(VIRTUAL_HOLD_PROMPTS) | set(NUMBER_PROMPTS)
+        if pf.virtual_hold.key != "1" and "vhold_offer" not in pf.prompt_overrides:
+            raise ConfigError(f"{path}: field 'virtual_hold.key': the offer prompt names key 1; give "
+                              f"prompt_overrides.vhold_offer naming key {pf.virtual_hold.key!r}")
     if pf.survey.enabled:
         needed |= set(SURVEY_PROMPTS)
     needed |= {menu.ticket_lookup.status_prefix + s for s in ticket_statuses or []}

@@ -27,7 +27,7 @@ async def vhold_line(workdir, config_dir):
     (config_dir / "profiles" / "test_vhold.yaml").write_text(
         "extends: test_open\nname: Đồng Tháp (test, virtual hold)\n"
         "outbound:\n  ring_seconds: 10\n  calling_hours:\n    hours: [[\"00:00\", \"23:59:59\"]]\n"
-        "virtual_hold:\n  enabled: true\n  offer_after_seconds: 10\n  max_attempts: 2\n  retry_seconds: 5\n")
+        "virtual_hold:\n  enabled: true\n  offer_after_seconds: 10\n  max_attempts: 2\n  retry_seconds: 15\n")
     async with running_line(workdir, "vhold", "test_vhold", config_dir) as ln:
         yield ln
 
@@ -62,7 +62,7 @@ async def test_a_caller_keeps_their_place_and_is_called_back_before_later_caller
                                      timeout=15000)
         # A queues, then B; A presses the key after a while and is told the place is kept.
         a_call = asyncio.create_task(line.call(
-            CallScript(ending="server").pause(2000).keys("0").pause(9000).keys("1").silence(), caller=A, timeout=60))
+            CallScript(ending="server").pause(2000).keys("0").pause(12000).keys("1").silence(), caller=A, timeout=60))
         await asyncio.sleep(6)
         tasks.append(asyncio.create_task(line.call(CallScript(ending="server").pause(2000).keys("0").silence(),
                                                    caller=B, timeout=200)))
@@ -96,8 +96,9 @@ async def test_a_caller_keeps_their_place_and_is_called_back_before_later_caller
 
         # A's phone rings 10 s unanswered: the call ends. The operator knew whom the call was for.
         assert "Gọi lại giữ chỗ" in await take(A, hang_up=False)
-        # B is next; while the operator talks to B, A's retry goes to the front of the queue...
-        assert await take(B, hang_up=True, talk=10) == ""
+        # B is next (the retry waits 15 s, longer than the operator's 5 s wrap-up); while the
+        # operator talks to B, A's retry goes to the front of the queue...
+        assert await take(B, hang_up=True, talk=16) == ""
         await take(A, hang_up=False)  # ...so A comes again before C, who waited all along
         await take(C, hang_up=True)
         order = offered(line, mark)

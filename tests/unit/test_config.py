@@ -96,3 +96,22 @@ def test_the_stored_ticket_statuses_are_the_configured_ones():
     from hotline.store.tickets import TicketStatusValue
 
     assert list(get_args(TicketStatusValue)) == STATUSES
+
+
+def test_a_virtual_hold_key_other_than_the_prompt_s_needs_its_own_offer(tmp_path):
+    import shutil
+
+    from hotline.config.profile import load_profile
+    from hotline.errors import ConfigError
+    from hotline.settings import DEFAULT_CONFIG_DIR
+
+    config = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, config)
+    (config / "profiles" / "vh.yaml").write_text("extends: dong_thap\nname: t\nvirtual_hold:\n  enabled: true\n"
+                                                 "  key: \"5\"\n")
+    with pytest.raises(ConfigError, match="virtual_hold.key"):
+        load_profile(config, "vh")
+    (config / "profiles" / "vh.yaml").write_text(
+        "extends: dong_thap\nname: t\nvirtual_hold:\n  enabled: true\n  key: \"5\"\n"
+        "prompt_overrides:\n  vhold_offer: Để được gọi lại mà vẫn giữ chỗ, xin nhấn phím 5.\n")
+    assert load_profile(config, "vh").virtual_hold.key == "5"
