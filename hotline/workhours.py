@@ -18,9 +18,32 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
-class CalendarConfig(BaseModel):
+class WeeklyHours(BaseModel):
+    """Days of the week and periods of the day, local time: the shape of office hours and of the
+    hours citizens may be called."""
+
     model_config = ConfigDict(extra="forbid")
 
+    weekdays: list[str] = list(WEEKDAYS)
+    hours: list[tuple[time, time]] = []
+
+    @field_validator("weekdays")
+    @classmethod
+    def _weekdays(cls, v: list[str]) -> list[str]:
+        for d in v:
+            if d not in WEEKDAYS:
+                raise ValueError(f"{d!r} is not one of {WEEKDAYS}")
+        return v
+
+    @model_validator(mode="after")
+    def _hours(self) -> "WeeklyHours":
+        for start, end in self.hours:
+            if end <= start:
+                raise ValueError(f"hours: {start}-{end} ends before it starts")
+        return self
+
+
+class CalendarConfig(WeeklyHours):
     timezone: str = "Asia/Ho_Chi_Minh"
     always_open: bool = False  # 24/7 lines (HCMC, Quảng Ninh)
     weekdays: list[str] = ["mon", "tue", "wed", "thu", "fri"]
@@ -37,21 +60,6 @@ class CalendarConfig(BaseModel):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {v!r}") from exc
         return v
-
-    @field_validator("weekdays")
-    @classmethod
-    def _weekdays(cls, v: list[str]) -> list[str]:
-        for d in v:
-            if d not in WEEKDAYS:
-                raise ValueError(f"{d!r} is not one of {WEEKDAYS}")
-        return v
-
-    @model_validator(mode="after")
-    def _hours(self) -> "CalendarConfig":
-        for start, end in self.hours:
-            if end <= start:
-                raise ValueError(f"hours: {start}-{end} ends before it starts")
-        return self
 
 
 @lru_cache(maxsize=32)

@@ -35,6 +35,7 @@ STATUSES = {"open": "Chờ gọi lại", "taken": "Đang gọi lại", "done": "
 REASONS = {"after_hours": "Ngoài giờ", "queue_timeout": "Chờ quá lâu", "virtual_hold": "Giữ chỗ gọi lại",
            "survey": "Khảo sát"}
 HANDLED = ("done", "unreached")
+SETTLING = ("reached", "wrong_number")  # outcomes that handle the request at once
 UNKNOWN = "Không có yêu cầu gọi lại này"
 
 
@@ -97,12 +98,10 @@ class Callbacks:
                                         .order_by(CallbackRequest.requested_at, CallbackRequest.id).limit(limit)))
             free = set(await s.scalars(select(CallbackRequest.id).where(
                 CallbackRequest.id.in_([r.id for r in rows]), self._free(now))))
-        out = []
-        for r in rows:
-            previous = await store.previous_tickets(r.caller_number)
-            out.append({**callback_view(r, now), "can_take": r.id in free,
-                        "previous_tickets": [summary(t, hide_secret=True) for t in previous]})
-        return out
+        previous = await store.previous_tickets_of([r.caller_number for r in rows])
+        return [{**callback_view(r, now), "can_take": r.id in free,
+                 "previous_tickets": [summary(t, hide_secret=True) for t in previous.get(r.caller_number, [])]}
+                for r in rows]
 
     async def get(self, request_id: int) -> dict:
         now = datetime.now(timezone.utc)
@@ -182,8 +181,8 @@ class Callbacks:
                                   outbound_call_id=last.id if last else None, note=note[:500]))
             r.attempts += 1
             r.outcome = outcome
-            if outcome in ("reached", "wrong_number") or r.attempts >= self.policy.max_attempts:
-                r.status = "done" if outcome in ("reached", "wrong_number") else "unreached"
+            if outcome in SETTLING or r.attempts >= self.policy.max_attempts:
+                r.status = "done" if outcome in SETTLING else "unreached"
                 r.handled_at, r.handled_by = now, operator
             else:
                 r.status, r.taken_by, r.taken_at = "open", None, None

@@ -86,7 +86,7 @@ class VirtualHolds:
             if vh is None or vh.status != "waiting":
                 return None
             vh.placeholder_linkedid = linkedid
-            front = vh.attempts > 0 or vh.next_attempt_at is not None  # a retry, or placed again after a restart
+            front = vh.next_attempt_at is not None  # a retry, or placed again after a restart
             return {"HOTLINE_QUEUE": vh.queue, "HOTLINE_TOPIC": vh.topic or "", "HOTLINE_IVR_PATH": vh.ivr_path,
                     "HOTLINE_QUEUE_TIMEOUT": str(self.policy.max_wait_seconds),
                     "HOTLINE_VHOLD_POSITION": "1" if front else str(vh.position),
@@ -104,14 +104,14 @@ class VirtualHolds:
     async def dialed(self, vh_id: int, dial_status: str, now: datetime | None = None) -> str:
         """What the citizen's phone did; returns the hold's new status."""
         now = now or datetime.now(timezone.utc)
-        if dial_status == "ANSWER" and await self._set(vh_id, "calling", "waiting", status="connected"):
+        if dial_status == "ANSWER" and await self._set(vh_id, "waiting", status="connected"):
             return "connected"
         async with self.sessions() as s:
             vh = await s.get(VirtualHold, vh_id)
-        if vh is None or vh.status not in ("calling", "waiting"):
-            return vh.status if vh else "gone"
+        if vh is None or vh.status != "waiting":
+            return vh.status if vh else "unknown"
         if vh.attempts + 1 < self.policy.max_attempts:
-            await self._set(vh_id, "calling", "waiting", status="retry", attempts=vh.attempts + 1,
+            await self._set(vh_id, "waiting", status="retry", attempts=vh.attempts + 1,
                             next_attempt_at=now + timedelta(seconds=self.policy.retry_seconds))
             log.info("virtual hold %d: no answer (%s); trying again in %d s", vh_id, dial_status,
                      self.policy.retry_seconds)
@@ -127,7 +127,7 @@ class VirtualHolds:
 
     async def _to_callback(self, vh: VirtualHold, attempts: int, why: str) -> str:
         req = await self.callbacks.add(vh.caller_number, "virtual_hold", vh.queue, vh.linkedid)
-        await self._set(vh.id, "calling", "waiting", "retry", status="callback", attempts=attempts,
+        await self._set(vh.id, "waiting", "retry", status="callback", attempts=attempts,
                         callback_id=req.id)
         log.info("virtual hold %d: %s; callback request %d", vh.id, why, req.id)
         return "callback"
@@ -151,9 +151,8 @@ class VirtualHolds:
         at the front."""
         now = datetime.now(timezone.utc)
         async with self.sessions() as s, s.begin():
-            moved = await s.execute(update(VirtualHold).where(VirtualHold.status.in_(("waiting", "calling")))
-                                    .values(status="retry", next_attempt_at=now, updated_at=now,
-                                            attempts=VirtualHold.attempts)
+            moved = await s.execute(update(VirtualHold).where(VirtualHold.status == "waiting")
+                                    .values(status="retry", next_attempt_at=now, updated_at=now)
                                     .execution_options(synchronize_session=False))
         if moved.rowcount:
             log.warning("%d virtual holds of the previous run placed again at the front", moved.rowcount)

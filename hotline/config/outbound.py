@@ -6,34 +6,16 @@ from __future__ import annotations
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from hotline.workhours import WEEKDAYS
+from hotline.workhours import WEEKDAYS, WeeklyHours
 
 
-class CallingHours(BaseModel):
+class CallingHours(WeeklyHours):
     """When citizens may be called, local time (every day of the week by default: a callback on a
     Saturday is welcome; a call at night is not)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    weekdays: list[str] = list(WEEKDAYS)
     hours: list[tuple[time, time]] = [(time(7, 0), time(21, 0))]
-
-    @field_validator("weekdays")
-    @classmethod
-    def _weekdays(cls, v: list[str]) -> list[str]:
-        for d in v:
-            if d not in WEEKDAYS:
-                raise ValueError(f"{d!r} is not one of {WEEKDAYS}")
-        return v
-
-    @model_validator(mode="after")
-    def _hours(self) -> "CallingHours":
-        for start, end in self.hours:
-            if end <= start:
-                raise ValueError(f"hours: {start}-{end} ends before it starts")
-        return self
 
     def allows(self, instant: datetime, tz: str) -> bool:
         local = instant.astimezone(ZoneInfo(tz))

@@ -17,8 +17,8 @@ from hotline.cti.events import (AgentStateChanged, CallAnswered, CallDialing, Ca
                                 LegAttendedTransfer, LegDialBegin, LegDialEnd, LegHangup, QueueChanged)
 
 # The states of a call and of an agent, with the names users read (Vietnamese).
-CALL_STATES = {"ivr": "Đang nghe IVR", "queued": "Đang chờ", "dialing": "Đang gọi ra", "ringing": "Đang đổ chuông", "talking": "Đang nói chuyện",
-               "transferred": "Đã chuyển cơ quan", "ended": "Đã kết thúc"}
+CALL_STATES = {"ivr": "Đang nghe IVR", "queued": "Đang chờ", "dialing": "Đang gọi ra", "ringing": "Đang đổ chuông",
+               "talking": "Đang nói chuyện", "transferred": "Đã chuyển cơ quan", "ended": "Đã kết thúc"}
 AGENT_STATES = {"logged_out": "Chưa đăng nhập hàng đợi", "available": "Sẵn sàng", "paused": "Tạm nghỉ",
                 "ringing": "Đang đổ chuông", "on_call": "Đang nghe máy", "wrapup": "Hoàn tất cuộc gọi",
                 "unreachable": "Mất kết nối điện thoại"}
@@ -60,6 +60,7 @@ class Call:
     caller: str = ""  # the citizen's number (the caller, or the one an operator calls)
     direction: str = "inbound"  # inbound | outbound (an operator calls a citizen)
     virtual_hold: bool = False  # the callback of a caller who kept their place in the queue
+    dial_status: str = ""  # outbound: how the citizen's phone answered the dial (Asterisk's DIALSTATUS)
     channel: str = ""
     topic: str | None = None
     ivr_path: str = ""
@@ -336,9 +337,11 @@ class CtiModel:
         call = self.calls[e["Linkedid"]]
         out: list[Event] = [LegDialEnd(call=call.linkedid, channel=e.get("Channel"), dest_channel=e.get("DestChannel"),
                                        dial_status=e.get("DialStatus", ""))]
-        if call.direction == "outbound" and call.state == "dialing" and e.get("DialStatus") == "ANSWER":
-            call.state, call.answered_at = "talking", self.clock()
-            out.append(CallAnswered(data=call.public(), agent=call.agent))
+        if call.direction == "outbound" and call.state == "dialing":
+            call.dial_status = e.get("DialStatus", "")
+            if call.dial_status == "ANSWER":
+                call.state, call.answered_at = "talking", self.clock()
+                out.append(CallAnswered(data=call.public(), agent=call.agent))
         return out
 
     def _on_AttendedTransfer(self, e: dict):

@@ -63,10 +63,9 @@ class SurveyAgi:
     async def survey(self, request: Request) -> None:
         ch = AgiChannel(request, self.prompts_dir, report_wait=0)
         arg = request.headers.get("agi_arg_1", "")
-        script = await self.surveys.script(int(arg)) if arg.isdigit() and len(arg) < 10 else None
-        if script is None:
+        audio = await self.surveys.script(int(arg)) if arg.isdigit() and len(arg) < 10 else None
+        if audio is None:
             return
-        audio, _code = script
         keys = self.RATING_KEYS
         try:
             key = await ch.play(["survey_intro", "survey_result_intro", str(audio), "survey_ask"], escape=keys)

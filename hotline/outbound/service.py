@@ -7,8 +7,8 @@ the dialplan hands the token to the FastAGI `outbound` route, which claims it on
 operator's endpoint, within `start_within_seconds` (`dialing`), and gives the dialplan the number,
 the route and the line's number to show. A stolen SIP password alone dials nothing; a stolen desktop
 session dials only citizens' numbers the store holds, in calling hours, a limited number per hour.
-What the citizen's phone does comes back from the CTI (dial end, hang-up) and is written as it
-happens."""
+What the citizen's phone did is written when the call ends, from the CTI model's view of it
+(only calls the model knows as outbound cost a write)."""
 
 from __future__ import annotations
 
@@ -22,12 +22,12 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.config.profile import Profile
 from hotline.cti.bus import EventBus
-from hotline.cti.events import CallEnded, LegDialEnd
+from hotline.cti.events import CallEnded
 from hotline.errors import Refused
 from hotline.outbound import policy
 from hotline.security.masking import mask_phone
 from hotline.settings import Settings
-from hotline.store.base import iso
+from hotline.store.base import iso, utcnow
 from hotline.store.callbacks import OutboundCall
 from hotline.store.tickets import Ticket, add_event
 
@@ -47,12 +47,6 @@ class Dial:
     ticket_code: str | None
 
 
-def outbound_view(c: OutboundCall) -> dict:
-    return {"id": c.id, "purpose": c.purpose, "operator_id": c.operator_id, "number": c.number,
-            "ticket_id": c.ticket_id, "callback_id": c.callback_id, "status": c.status, "linkedid": c.linkedid,
-            "requested_at": iso(c.requested_at), "answered_at": iso(c.answered_at), "ended_at": iso(c.ended_at)}
-
-
 class OutboundCalls:
     def __init__(self, sessions: async_sessionmaker, profile: Profile, route: str | None, caller_id: str,
                  bus: EventBus | None = None):
@@ -62,7 +56,6 @@ class OutboundCalls:
         self.route = route
         self.caller_id = caller_id  # the line's number, shown to the citizen
         if bus is not None:
-            bus.subscribe(self.on_dial_end, LegDialEnd)
             bus.subscribe(self.on_call_ended, CallEnded)
 
     @classmethod
@@ -107,9 +100,11 @@ class OutboundCalls:
             call = await self.request(s, operator, "ticket", ticket.caller_phone, ticket_id=ticket.id, now=now)
         return self.dial_view(call)
 
-    def dial_view(self, call: OutboundCall) -> dict:
+    def dial_view(self, c: OutboundCall) -> dict:
         """What the desktop needs to place the call: the target its softphone dials."""
-        return {**outbound_view(call), "dial": DIAL_PREFIX + call.token,
+        return {"id": c.id, "purpose": c.purpose, "operator_id": c.operator_id, "number": c.number,
+                "ticket_id": c.ticket_id, "callback_id": c.callback_id, "status": c.status,
+                "requested_at": iso(c.requested_at), "dial": DIAL_PREFIX + c.token,
                 "start_within_seconds": self.policy.start_within_seconds}
 
     # -- the dialplan, when the softphone's call arrives ---------------------------------------
@@ -141,27 +136,17 @@ class OutboundCalls:
         log.info("outbound call %d: %s dials %s", call.id, endpoint, mask_phone(call.number))
         return Dial(call.id, call.number, self.route, self.caller_id, code)
 
-    async def call_of(self, linkedid: str) -> OutboundCall | None:
-        async with self.sessions() as s:
-            return await s.scalar(select(OutboundCall).where(OutboundCall.linkedid == linkedid))
-
     # -- what Asterisk reports -------------------------------------------------------------------
-    async def on_dial_end(self, event: LegDialEnd) -> None:
-        status = STATUS_OF_DIAL.get(event.dial_status, "failed")
-        now = datetime.now(timezone.utc)
-        values = {"status": status, **({"answered_at": now} if status == "answered" else {})}
-        async with self.sessions() as s, s.begin():
-            await s.execute(update(OutboundCall).where(OutboundCall.linkedid == event.call,
-                                                       OutboundCall.status == "dialing").values(**values)
-                            .execution_options(synchronize_session=False))
-
     async def on_call_ended(self, event: CallEnded) -> None:
-        now = datetime.now(timezone.utc)
+        """An operator's call to a citizen is over: how the citizen's phone answered, and when."""
+        c = event.data
+        if c.get("direction") != "outbound":
+            return
+        answered = c.get("answered_at")
+        values = {"status": STATUS_OF_DIAL.get(c.get("dial_status", ""), "failed"), "ended_at": utcnow(),
+                  "answered_at": datetime.fromtimestamp(answered, timezone.utc) if answered else None}
         async with self.sessions() as s, s.begin():
-            call = await s.scalar(select(OutboundCall).where(OutboundCall.linkedid == event.linkedid))
-            if call is None or call.ended_at is not None:
-                return
-            call.ended_at = now
-            if call.status == "dialing":  # hung up before the citizen's phone gave an answer
-                call.status = "failed"
-            log.info("outbound call %d ended: %s", call.id, call.status)
+            await s.execute(update(OutboundCall).where(OutboundCall.linkedid == event.linkedid,
+                                                       OutboundCall.ended_at.is_(None)).values(**values)
+                            .execution_options(synchronize_session=False))
+        log.info("outbound call %s ended: %s", event.linkedid, values["status"])

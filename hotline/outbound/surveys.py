@@ -107,14 +107,11 @@ class SurveyCalls:
         log.info("survey call %d for ticket %s placed", call.id, mask_code(ticket.code))
 
     # -- the call, as the dialplan reports it ---------------------------------------------------
-    async def script(self, survey_id: int) -> tuple[Path, str] | None:
-        """What the `survey` route plays: the spoken result and the ticket's code (None: no call)."""
+    async def script(self, survey_id: int) -> Path | None:
+        """The spoken result the `survey` route plays (None: no such call in progress)."""
         async with self.sessions() as s:
             call = await s.get(SurveyCall, survey_id)
-            if call is None or call.status != "calling":
-                return None
-            ticket = await s.get(Ticket, call.ticket_id)
-        return self.audio_of(survey_id), ticket.code
+        return self.audio_of(survey_id) if call is not None and call.status == "calling" else None
 
     async def rate(self, survey_id: int, rating: int) -> bool:
         """The citizen's key: the ticket's rating, through the workflow as on the public page."""

@@ -81,15 +81,15 @@ class OutboundCall(Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-VirtualHoldStatus = Literal["waiting", "calling", "retry", "connected", "callback", "gone"]
+VirtualHoldStatus = Literal["waiting", "retry", "connected", "callback"]
 
 
 class VirtualHold(Base):
     """A caller who chose to be called back keeping their place in a queue. `waiting`: a
-    placeholder holds the place (`placeholder_linkedid`); `calling`: an operator took it and the
+    placeholder holds the place (`placeholder_linkedid`), and, once an operator takes it, the
     citizen's phone rings; `retry`: the citizen did not answer, a new placeholder goes to the front
-    at `next_attempt_at`; `connected`: they talk; `callback`: tries used up or the queue's wait
-    ran out, handed to the callback work list; `gone`: withdrawn."""
+    at `next_attempt_at`; `connected`: they talk; `callback`: tries used up or the placeholder's
+    wait ran out, handed to the callback work list."""
 
     __tablename__ = "virtual_holds"
 

@@ -1,7 +1,8 @@
 """Who is told of a ticket's move, and what: the citizen (receipt, status, a request to complete
-the report, the result, or a survey call that reads it), the agency's focal point (the transfer slip) and head (escalation,
-approval), and the reminders before a deadline. SMS go into the durable outbox inside the move's
-own transaction, so a move and its messages are written together or not at all."""
+the report, the result, or a survey call that reads it), the agency's focal point (the transfer
+slip) and head (escalation, approval), and the reminders before a deadline. SMS go into the
+durable outbox inside the move's own transaction, so a move and its messages are written together
+or not at all."""
 
 from __future__ import annotations
 
@@ -54,8 +55,9 @@ class Notices:
         number = vietnamese_callable(t.caller_phone)
         if not survey.enabled or t.channel != "phone" or number is None or t.state_secret:
             return False
+        answered = aware(t.stage_entered_at) or utcnow()  # the move's own time (the workflow's clock)
         s.add(SurveyCall(ticket_id=t.id, number=number, status="pending",
-                         due_at=utcnow() + timedelta(minutes=survey.delay_minutes)))
+                         due_at=answered + timedelta(minutes=survey.delay_minutes)))
         return True
 
     async def on_move(self, s: AsyncSession, t: Ticket, move: Move) -> None:

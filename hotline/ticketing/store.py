@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.ticketing.codes import new_code
@@ -80,12 +80,24 @@ class TicketStore:
             return await s.scalar(select(Ticket).where(Ticket.linkedid == linkedid))
 
     async def previous_tickets(self, phone: str, limit: int = 5) -> list[Ticket]:
-        if not phone:
-            return []
+        return (await self.previous_tickets_of([phone], limit)).get(phone, [])
+
+    async def previous_tickets_of(self, phones: list[str], limit: int = 5) -> dict[str, list[Ticket]]:
+        """Each number's filed tickets, newest first, at most `limit` each, in one query."""
+        phones = sorted({p for p in phones if p})
+        if not phones:
+            return {}
+        rank = func.row_number().over(partition_by=Ticket.caller_phone,
+                                      order_by=(Ticket.created_at.desc(), Ticket.id.desc())).label("rank")
+        ranked = (select(Ticket.id, rank).where(Ticket.caller_phone.in_(phones), Ticket.draft.is_(False))
+                  .subquery())
         async with self.sessions() as s:
-            q = (select(Ticket).where(Ticket.caller_phone == phone, Ticket.draft.is_(False))
-                 .order_by(Ticket.created_at.desc()).limit(limit))
-            return list(await s.scalars(q))
+            rows = await s.scalars(select(Ticket).join(ranked, ranked.c.id == Ticket.id)
+                                   .where(ranked.c.rank <= limit).order_by(Ticket.created_at.desc(), Ticket.id.desc()))
+            out: dict[str, list[Ticket]] = {}
+            for t in rows:
+                out.setdefault(t.caller_phone, []).append(t)
+        return out
 
     async def update_ticket(self, ticket_id: int, actor: str = "system", **fields) -> Ticket | None:
         """Change a ticket's fields. Once filed (not a draft being written during the call), every

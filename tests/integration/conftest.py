@@ -102,9 +102,10 @@ class Line:
 
 @contextlib.asynccontextmanager
 async def running_line(workdir: Path, name: str, profile: str, config_dir: Path, ivr: bool = True,
-                       extra_settings: str = ""):
-    """A hotline on its own home folder and ports, with its AMI observer, stopped afterwards."""
-    base = free_port_base(35060 + 20 * len(list(workdir.glob("home-*"))), 10)
+                       extra_settings: str = "", base: int | None = None):
+    """A hotline on its own home folder and ports, with its AMI observer, stopped afterwards. The
+    same `name` and `base` start the same hotline again (its database kept)."""
+    base = base or free_port_base(35060 + 20 * len(list(workdir.glob("home-*"))), 10)
     inst = HotlineInstance(workdir / f"home-{name}", base, profile, config_dir, ivr=ivr, extra_settings=extra_settings)
     await inst.start()
     ami = AmiObserver(inst)

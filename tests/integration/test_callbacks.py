@@ -7,7 +7,7 @@ the ticket of the call. The softphone alone cannot call anyone the desktop did n
 from __future__ import annotations
 
 import asyncio
-import contextlib
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from pydub import AudioSegment
@@ -18,29 +18,16 @@ from hotline.store.callbacks import CallbackAttempt, CallbackRequest, OutboundCa
 from hotline.store.recordings import Recording
 from hotline.store.tickets import Ticket, TicketEvent
 from hotline.testing.agency_phone import AgencyPhone
-from hotline.testing.instance import AmiObserver, HotlineInstance, free_port_base
+from hotline.testing.browser import launch, log_in
 from hotline.testing.sipp import CallScript
-from tests.integration.conftest import Line
-from tests.integration.desktop_support import Store, operator_page
+from tests.integration.conftest import running_line
+from tests.integration.desktop_support import Store, base_url, operator_page
 
 pytestmark = pytest.mark.integration
 
 CALLER = "0912777001"
 WAITED = "0912777002"
 SETTINGS = "deadline_scan_seconds = 1\n[recordings]\nstable_seconds = 1\nscan_seconds = 2\n"
-
-
-@contextlib.asynccontextmanager
-async def started(home, base, profile, config_dir):
-    inst = HotlineInstance(home, base, profile, config_dir, extra_settings=SETTINGS)
-    await inst.start()
-    ami = AmiObserver(inst)
-    try:
-        await ami.connect()
-        yield Line(inst, ami)
-    finally:
-        ami.close()
-        await inst.stop()
 
 
 @pytest.fixture(scope="module")
@@ -63,16 +50,16 @@ def loudness(path) -> float:
 
 
 async def test_after_hours_request_called_back_the_next_morning(workdir, callback_profiles, playwright_session):
-    home = workdir / "home-callbacks"
-    base = free_port_base(35060 + 20 * len(list(workdir.glob("home-*"))), 10)
     # Night: the line is closed; the caller presses 1 to be called back.
-    async with started(home, base, "test_closed", callback_profiles) as night:
+    async with running_line(workdir, "callbacks", "test_closed", callback_profiles, extra_settings=SETTINGS) as night:
+        home, base = night.instance.home, night.instance.port_base
         call = await night.call(CallScript(ending="server").pause(3000).keys("1").pause(1000), caller=CALLER)
         assert call.sipp.ok, call.sipp.error_log
         assert call.prompts()[-2:] == ["callback_registered", "goodbye"]
 
     # Morning: the same hotline (same database) opens.
-    async with started(home, base, "test_callbacks", callback_profiles) as line:
+    async with running_line(workdir, "callbacks", "test_callbacks", callback_profiles, extra_settings=SETTINGS,
+                            base=base) as line:
         store = Store(home)
         phone = None
         ctx = None
@@ -101,6 +88,20 @@ async def test_after_hours_request_called_back_the_next_morning(workdir, callbac
             await loser.wait_for_function(  # the other desktop shows who took it (pushed, not polled)
                 f"document.querySelector(\"#callbacks-table tr[data-id='{timed_out.id}']\").textContent"
                 f".includes('{timed_out.taken_by} đang gọi')", timeout=10000)
+            await ctx2.close()
+            ctx2 = None
+
+            # Past its deadline, the request is escalated: the supervisors' page marks it at once.
+            ctx2 = await launch(playwright_session)
+            sup = await log_in(ctx2, base_url(line), "giamsat_cb", await store.user("giamsat_cb", "supervisor"))
+            late = sup.locator(f"#callbacks tr[data-id='{timed_out.id}']")
+            await late.wait_for(timeout=10000)
+            assert await late.get_attribute("class") == ""
+            async with store.tickets.sessions() as s, s.begin():
+                (await s.get(CallbackRequest, timed_out.id)).due_at = datetime.now(timezone.utc) - timedelta(minutes=1)
+            await sup.wait_for_selector(f"#callbacks tr.overdue[data-id='{timed_out.id}']", timeout=10000)
+            [timed_out] = await rows(store, CallbackRequest, CallbackRequest.id == timed_out.id)
+            assert timed_out.escalated_at is not None
             await ctx2.close()
             ctx2 = None
 

@@ -221,3 +221,37 @@ async def test_supervisors_are_alerted_once_about_a_late_request(desk):
     assert await callbacks.scan(now=datetime(2026, 12, 7, 10, 0, tzinfo=UTC)) == []  # once
     listed = (await call(c["gs1"], server, "GET", "/api/callbacks"))[1]
     assert next(r for r in listed if r["id"] == req.id)["overdue"]
+
+
+async def test_previous_tickets_of_many_numbers_in_one_query_newest_first(desk):
+    p, callbacks, outbound, server, c = desk
+    start = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)
+    made = [await p.receive(start + timedelta(days=i)) for i in range(7)]  # CITIZEN_PHONE's
+    other = await p.receive(start, caller_phone="0987000111")
+    found = await p.store.previous_tickets_of([CITIZEN_PHONE, "0987000111", "0900000000", ""], limit=5)
+    assert [t.id for t in found[CITIZEN_PHONE]] == [t.id for t in reversed(made)][:5]
+    assert [t.id for t in found["0987000111"]] == [other.id] and "0900000000" not in found
+    assert [t.id for t in await p.store.previous_tickets(CITIZEN_PHONE)] == [t.id for t in found[CITIZEN_PHONE]]
+
+
+async def test_the_end_of_a_call_to_a_citizen_is_written_and_other_calls_cost_nothing(desk):
+    from hotline.cti.events import CallEnded
+
+    p, callbacks, outbound, server, c = desk
+    ticket = await p.receive(datetime.now(UTC))
+    tokens = []
+    for _ in range(2):
+        tokens.append((await call(c["op1"], server, "POST", f"/api/tickets/{ticket.id}/call"))[1]["dial"][4:])
+    await outbound.claim(tokens[0], "op1", "5.1")
+    await outbound.claim(tokens[1], "op1", "5.2")
+    answered = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+    await outbound.on_call_ended(CallEnded(data={"linkedid": "5.1", "direction": "outbound", "dial_status": "ANSWER",
+                                                 "answered_at": answered.timestamp()}, agent="op1"))
+    await outbound.on_call_ended(CallEnded(data={"linkedid": "5.2", "direction": "outbound", "dial_status": "BUSY",
+                                                 "answered_at": None}, agent="op1"))
+    await outbound.on_call_ended(CallEnded(data={"linkedid": "5.2", "direction": "inbound"}, agent="op1"))
+    async with p.sessions() as s:
+        rows = {r.linkedid: r for r in await s.scalars(select(OutboundCall).where(OutboundCall.linkedid.is_not(None)))}
+    first, second = rows["5.1"], rows["5.2"]
+    assert first.status == "answered" and first.answered_at.replace(tzinfo=UTC) == answered and first.ended_at
+    assert second.status == "busy" and second.answered_at is None and second.ended_at

@@ -147,6 +147,7 @@ async def test_ho_chi_minh_infrastructure_incident_in_clock_time(sessions, tmp_p
     async with p.sessions() as s:
         [survey] = list(await s.scalars(select(SurveyCall).where(SurveyCall.ticket_id == t.id)))
     assert (survey.status, survey.number) == ("pending", CITIZEN_PHONE)
+    assert aware(survey.due_at) == eta + timedelta(hours=1, minutes=10)  # the profile's delay after the answer
     assert events[2:] == ["transfer", "confirm_incident", "dispatch", "site_checked", "post_eta", "deadline_missed",
                           "answer"]
 

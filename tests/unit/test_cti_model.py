@@ -139,6 +139,7 @@ def test_an_operator_s_call_to_a_citizen_is_dialing_then_talking_then_ended():
     # A dial that ends without an answer is not a conversation.
     assert not [e for e in m.apply({"Event": "DialEnd", "Channel": chan, "Linkedid": lid, "DialStatus": "BUSY"})
                 if isinstance(e, CallAnswered)]
+    assert call.dial_status == "BUSY"  # what the end of the call reports
     call.state = "dialing"
     answered = [e for e in m.apply({"Event": "DialEnd", "Channel": chan, "Linkedid": lid, "DialStatus": "ANSWER"})
                 if isinstance(e, CallAnswered)]
