@@ -27,7 +27,8 @@ from hotline.agent_desktop.server import DesktopServer
 from hotline.cti.bus import EventBus
 from hotline.cti.events import QueueChanged, Shown
 from hotline.cti.model import CtiModel
-from hotline.testing.instance import free_port_base
+from hotline.testing.ports import BENCH_HOTLINES, free_port_base
+
 from hotline.store.db import make_engine, migrate, sessionmaker
 from hotline.ticketing.store import TicketStore
 
@@ -142,7 +143,7 @@ async def main() -> int:
     p.add_argument("--seconds", type=float, default=30)
     p.add_argument("--calls-per-minute", type=int, default=50)
     args = p.parse_args()
-    port = free_port_base(38060)
+    port = free_port_base(BENCH_HOTLINES)
     hub = await hub_run(args, port)
     bare = await bare_run(args, port + 1)
     print(f"{args.clients} clients, {args.seconds:.0f} s, {args.calls_per_minute} calls/min, stats every second")

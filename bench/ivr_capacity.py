@@ -23,7 +23,8 @@ import time
 from pathlib import Path
 
 from hotline.settings import DEFAULT_CONFIG_DIR
-from hotline.testing.instance import AmiObserver, HotlineInstance, free_port_base
+from hotline.testing.ports import BENCH_HOTLINES, free_port_base
+from hotline.testing.instance import AmiObserver, HotlineInstance
 from hotline.testing.sipp import CallScript, run_sipp
 
 
@@ -118,7 +119,7 @@ async def main() -> int:
     shutil.copytree(DEFAULT_CONFIG_DIR, config)
     (config / "profiles" / "bench.yaml").write_text(
         "extends: dong_thap\nname: benchmark\ncalendar:\n  always_open: true\n")
-    inst = HotlineInstance(work / "home", free_port_base(36060), "bench", config,
+    inst = HotlineInstance(work / "home", free_port_base(BENCH_HOTLINES), "bench", config,
                            extra_settings="bench_baseline = true")
     await inst.start()
     # Capacity steps count queue joins only (event class `agent`): the observer's own load stays

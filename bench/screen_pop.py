@@ -28,7 +28,8 @@ from playwright.async_api import async_playwright
 from hotline.agent_desktop.accounts import Accounts
 from hotline.settings import DEFAULT_CONFIG_DIR, load_settings
 from hotline.testing.browser import launch_browser, new_context
-from hotline.testing.instance import AmiObserver, HotlineInstance, free_port_base
+from hotline.testing.ports import BENCH_HOTLINES, free_port_base
+from hotline.testing.instance import AmiObserver, HotlineInstance
 from hotline.testing.sipp import CallScript, run_sipp
 from hotline.store.db import make_engine, migrate, sessionmaker
 
@@ -56,7 +57,7 @@ async def main() -> int:
         q["strategy"] = "leastrecent"
     (config / "queues.yaml").write_text(yaml.safe_dump(queues, allow_unicode=True))
     (config / "profiles" / "bench.yaml").write_text("extends: dong_thap\nname: b\ncalendar:\n  always_open: true\n")
-    inst = HotlineInstance(work / "home", free_port_base(37060), "bench", config)
+    inst = HotlineInstance(work / "home", free_port_base(BENCH_HOTLINES), "bench", config)
     engine = make_engine(load_settings(inst.home).db_url)
     await migrate(engine)
     accounts = Accounts(sessionmaker(engine))

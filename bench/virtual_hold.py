@@ -26,7 +26,8 @@ from pathlib import Path
 
 from hotline.settings import DEFAULT_CONFIG_DIR
 from hotline.testing.agency_phone import AgencyPhone
-from hotline.testing.instance import AmiObserver, HotlineInstance, free_port_base
+from hotline.testing.ports import BENCH_HOTLINES, free_port_base
+from hotline.testing.instance import AmiObserver, HotlineInstance
 from hotline.testing.sipp import CallScript, run_sipp
 
 AGENTS = 2
@@ -60,7 +61,7 @@ def figures(events: list[dict], numbers: list[str]) -> dict:
 
 
 async def one_run(work: Path, config: Path, profile: str, args, virtual_hold: bool) -> dict:
-    base = free_port_base(37060)
+    base = free_port_base(BENCH_HOTLINES)
     agent_ports = [base + 30 + 10 * i for i in range(AGENTS)]  # SIPp's media takes 4 ports
     inst = HotlineInstance(work / f"home-{profile}", base, profile, config,
                            extra_settings=f"bench_agents = {agent_ports}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 import sys
 import time
 import tomllib
@@ -15,27 +14,6 @@ from pathlib import Path
 from panoramisk import Manager
 
 
-def ports_free(base: int, count: int = 7) -> bool:
-    """Nothing of another instance on base..base+count: IPv4 loopback, and the IPv6 loopback where
-    the softphones' WebSocket binds (base+2) by default."""
-    for port in range(base, base + count):
-        for family, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
-            for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
-                try:
-                    with socket.socket(family, kind) as s:
-                        s.bind((host, port))
-                except OSError as exc:
-                    if family == socket.AF_INET6 and exc.errno in (97, 99):  # no IPv6 (loopback) here
-                        break
-                    return False
-    return True
-
-
-def free_port_base(start: int, step: int = 10) -> int:
-    base = start
-    while not ports_free(base):
-        base += step
-    return base
 
 
 class HotlineInstance:

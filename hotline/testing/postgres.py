@@ -11,10 +11,11 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
+
+from hotline.testing.ports import free_server_port
 
 
 def pg_bin() -> Path | None:
@@ -26,12 +27,6 @@ def pg_bin() -> Path | None:
     return Path(ctl).resolve().parent if ctl else None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class TempPostgres:
     USER = "hotline"
 
@@ -41,7 +36,7 @@ class TempPostgres:
             raise RuntimeError("PostgreSQL server binaries not found: run scripts/setup.sh (package postgresql)")
         self.dir = Path(tempfile.mkdtemp(prefix="hlt-pg-", dir=base or "/tmp"))
         self.data = self.dir / "data"
-        self.port = _free_port()
+        self.port = free_server_port()
         self._as_postgres = os.geteuid() == 0
 
     def _run(self, *args: str) -> None:

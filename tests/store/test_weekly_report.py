@@ -2,7 +2,7 @@
 and a real SMTP server (aiosmtpd): last week's figures and the open tickets, queued once per week
 and head across restarts, delivered, and retried when the mail server is down."""
 
-import socket
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -14,6 +14,7 @@ from hotline.reports.weekly import WeeklyReports, report_week
 from hotline.settings import Email
 from hotline.ticketing.handling import Payload
 from hotline.store.outbox import EmailMessage
+from hotline.testing.ports import free_server_port
 from tests.store.support import HEAD_EMAIL, OPERATOR, province
 
 UTC = timezone.utc
@@ -33,9 +34,7 @@ class Inbox:
 @pytest.fixture
 def smtp():
     inbox = Inbox()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_server_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     yield inbox, port
