@@ -18,6 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotline.agencies.directory import AgencyDirectory
 from hotline.agencies.inbox import AgencyInbox
+from hotline.agent_desktop.knowledge_api import KnowledgeApi
+from hotline.applications.sources import source_of
+from hotline.applications.status import StatusSource
+from hotline.knowledge.articles import KnowledgeBase
 from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.agencies_api import AgenciesApi
 from hotline.agent_desktop.agency_api import AgencyApi
@@ -210,6 +214,7 @@ class Hotline:
     callbacks: Callbacks
     holds: VirtualHolds
     surveys: SurveyCalls
+    applications: StatusSource
 
 
 def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotline:
@@ -233,11 +238,14 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     holds = VirtualHolds(sessions, profile, cti, outbound, callbacks)
     surveys = SurveyCalls(sessions, profile, cti, outbound, handling, settings.sounds_dir / "surveys",
                           settings.deadline_scan_seconds)
+    applications = source_of(settings.applications, sessions)
+    kb = KnowledgeBase(sessions, profile.queues.topic_names(), profile.calendar.timezone,
+                       profile.knowledge.review_months)
     ivr = None
     if with_ivr:
         average = profile.virtual_hold.average_handle_seconds
         ivr = IvrServer(settings, profile, store, callbacks.add, (creds.ami_user, creds.ami_secret),
-                        outlook=lambda queue: cti.model.queue_outlook(queue, average))
+                        outlook=lambda queue: cti.model.queue_outlook(queue, average), applications=applications)
         routes = {"outbound": OutboundAgi(outbound, settings.prompts_dir).handle,
                   **VirtualHoldAgi(holds, settings.prompts_dir).routes(),
                   **SurveyAgi(surveys, settings.prompts_dir).routes()}
@@ -263,7 +271,8 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     agents = AgentApi(accounts, cti, profile)
     session = SessionApi(accounts, hub, prepared.sip, agents, settings.ws_url, sec, settings.secure_cookies)
     apis = [session, agents, MetaApi(accounts, profile),
-            TicketsApi(accounts, store, handling, files),
+            TicketsApi(accounts, store, handling, files, kb),
+            KnowledgeApi(accounts, kb),
             TransferApi(accounts, transfers, store),
             CallbacksApi(accounts, callbacks, outbound, store),
             AgenciesApi(accounts, directory, list(settings.routes), profile),
@@ -272,14 +281,14 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
             ReportsApi(accounts, sessions, profile, call_log),
             RecordingsApi(accounts, RecordingLibrary(sessions, settings.recordings_dir, profile.calendar.timezone)),
             UsersApi(accounts, prepared.sip.phones),
-            PublicPages(PublicDesk(sessions, handling, settings.attachments_dir, max_upload), sec)]
+            PublicPages(PublicDesk(sessions, handling, settings.attachments_dir, max_upload), sec, kb, applications)]
     largest = MAX_FILES * max_upload + 1024 * 1024
     desktop = DesktopServer(accounts, hub, apis, max_request_bytes=largest,
                             middlewares=[body_limits(sec.public_body_kb * 1024, {"/phan-anh": largest})])
     accounts.revoke_hooks.append(session.end_access)
     desktop.app[TRUST_KEY] = ProxyTrust.of(sec.trusted_proxies, sec.client_ip_header)
     return Hotline(settings, prepared, hasher, accounts, ivr, cti, hub, sms, handling, transfers, catalogue,
-                   call_log, email, weekly, transcriber, desktop, outbound, callbacks, holds, surveys)
+                   call_log, email, weekly, transcriber, desktop, outbound, callbacks, holds, surveys, applications)
 
 
 async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> None:
@@ -291,6 +300,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
         await parts.start("database", lambda: None, prepared.close)
         h = build(settings, prepared, with_ivr)
         await parts.start("password hasher", lambda: None, h.hasher.close)
+        await parts.start("application statuses", lambda: None, h.applications.close)
         if demo:
             directory = AgencyDirectory(sessionmaker(prepared.engine))
             await seed_demo(prepared.store, directory)
@@ -340,8 +350,10 @@ async def run_ivr_only(settings: Settings) -> None:
         creds = load_or_create(settings.secrets_file)
         sessions = sessionmaker(engine)
         outbound = OutboundCalls.of(settings, sessions, profile)
+        applications = source_of(settings.applications, sessions)
+        await parts.start("application statuses", lambda: None, applications.close)
         ivr = IvrServer(settings, profile, TicketStore(sessions), Callbacks(sessions, profile, outbound).add,
-                        (creds.ami_user, creds.ami_secret))
+                        (creds.ami_user, creds.ami_secret), applications=applications)
         ivr.add_route("outbound", OutboundAgi(outbound, settings.prompts_dir).handle)
         await parts.start("IVR", ivr.start, ivr.stop)
         await parts.start("IVR key tap", ivr.tap.start, ivr.tap.close)

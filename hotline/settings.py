@@ -119,6 +119,31 @@ class Sms(BaseModel):
         return self
 
 
+class Applications(BaseModel):
+    """Where application statuses come from (the one-stop system): `none`; `table`, rows imported
+    from the system's CSV exports (`hotline applications import FILE`); `http`, the system's API
+    at `url` (contract in docs/interfaces.md), with a bearer token read from the environment
+    variable named by `token_env`. A look-up waits `timeout_seconds` per try, tries `retries` more
+    times, and after `breaker_failures` failed look-ups in a row answers "unavailable" at once for
+    `breaker_seconds` (the circuit breaker), so callers never wait on a dead system."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field("table", pattern=r"^(none|table|http)$")
+    url: str | None = None
+    token_env: str | None = None
+    timeout_seconds: float = Field(3, gt=0, le=30)
+    retries: int = Field(1, ge=0, le=5)
+    breaker_failures: int = Field(3, ge=1, le=100)
+    breaker_seconds: float = Field(60, gt=0, le=3600)
+
+    @model_validator(mode="after")
+    def _url(self) -> "Applications":
+        if self.source == "http" and not self.url:
+            raise ValueError("source 'http' needs url")
+        return self
+
+
 class Email(BaseModel):
     """Where e-mail goes (weekly reports to agency leaders). `log` (default) keeps messages in the
     outbox and the log only; `smtp` sends through `host`:`port` (STARTTLS unless `starttls = false`),
@@ -257,6 +282,7 @@ class Settings(BaseModel):
     # Unset: the first route.
     citizen_route: str | None = None
     sms: Sms = Sms()
+    applications: Applications = Applications()
     security: Security = Security()
     deadline_scan_seconds: float = Field(30, ge=0.5, le=3600)  # how often due deadlines are looked for
     recordings: Recordings = Recordings()

@@ -14,6 +14,7 @@ from hotline.web.auth import path_id, principal, requires
 from hotline.web.routes import Resource, Route
 from hotline.web.validation import ActionIn, DuplicateIn, NewTicketIn, TicketEdit, parse_body
 from hotline.errors import Refused
+from hotline.knowledge.articles import KnowledgeBase
 from hotline.ticketing.attachments import Attachments, describe
 from hotline.ticketing.duplicates import Duplicates
 from hotline.ticketing.handling import Actor, TicketHandling
@@ -25,8 +26,10 @@ STAFF = ("operator", "supervisor", "admin")
 
 
 class TicketsApi(Resource):
-    def __init__(self, accounts: Accounts, store: TicketStore, handling: TicketHandling, files: Attachments):
+    def __init__(self, accounts: Accounts, store: TicketStore, handling: TicketHandling, files: Attachments,
+                 kb: KnowledgeBase | None = None):
         self.accounts = accounts
+        self.kb = kb
         self.store = store
         self.handling = handling
         self.files = files
@@ -143,8 +146,16 @@ class TicketsApi(Resource):
         actor = Actor.of(principal(request))
         ticket_id = await self._readable(request)
         body = await parse_body(request, ActionIn)
-        await self.handling.act(ticket_id, request.match_info["action"], actor,
-                                body.payload(self.handling.profile.calendar.timezone))
+        payload = body.payload(self.handling.profile.calendar.timezone)
+        cited = None
+        if body.article_version is not None:  # the answer came from the knowledge base
+            if self.kb is None or not body.result:
+                raise Refused(422, "Chỉ trích dẫn bài hỏi đáp khi trả lời")
+            cited = await self.kb.citable(body.article_version)
+            payload.extra.update(self.kb.citation_detail(cited))
+        await self.handling.act(ticket_id, request.match_info["action"], actor, payload)
+        if cited is not None:
+            await self.kb.cite(ticket_id, cited, actor.name)
         return web.json_response(await self._view(ticket_id, actor))
 
     @requires(*STAFF)

@@ -8,6 +8,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 DTMF_KEY = re.compile(r"^[0-9*#]$")
+# What a one-stop system says of an application, as the hotline speaks and shows it.
+APPLICATION_STATUSES = ("received", "in_progress", "supplement_required", "ready", "delivered", "refused",
+                        "withdrawn")
 
 
 class Option(BaseModel):
@@ -18,7 +21,9 @@ class Option(BaseModel):
     goto: str | None = None  # another node
     queue: str | None = None  # a queue id from the queues file: the IVR ends, the call queues
     say: list[str] | None = None  # prompts to play, then go to `then`
-    lookup: Literal["ticket_status"] | None = None  # a look-up, then go to `then`
+    # a look-up, then go to `then`: a report's status by its ticket code, or an administrative
+    # application's status from the one-stop system by its receipt number
+    lookup: Literal["ticket_status", "application_status"] | None = None
     hangup: bool = False
     then: str | None = None  # node after `say`/`lookup` (default: the node it was chosen in)
 
@@ -63,6 +68,25 @@ class TicketLookup(BaseModel):
     max_tries: int = Field(2, ge=1, le=5)
 
 
+class ApplicationLookup(BaseModel):
+    """Prompts of the application status look-up. A status is said by `status_prefix` + the
+    status (e.g. application_in_progress), then the date results are due where known."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enter_code: str = "application_enter_code"
+    invalid_code: str = "application_invalid_code"
+    not_found: str = "application_not_found"
+    unavailable: str = "application_unavailable"
+    status_intro: str = "application_status_intro"
+    status_prefix: str = "application_"
+    due_intro: str = "application_due_intro"  # "hẹn trả kết quả ngày"
+    month: str = "date_month"  # "tháng"
+    min_digits: int = Field(6, ge=4, le=30)
+    max_digits: int = Field(20, ge=4, le=30)
+    max_tries: int = Field(2, ge=1, le=5)
+
+
 class AfterHours(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -86,6 +110,7 @@ class Menu(BaseModel):
     queue_timeout_prompt: str = "queue_timeout"  # after the queue's max wait: callback noted
     nodes: dict[str, Node]
     ticket_lookup: TicketLookup = TicketLookup()
+    application_lookup: ApplicationLookup = ApplicationLookup()
     after_hours: AfterHours = AfterHours()
 
     @model_validator(mode="after")
@@ -112,9 +137,17 @@ class Menu(BaseModel):
                 names.update(opt.say or [])
         lk = self.ticket_lookup
         names.update({lk.enter_code, lk.invalid_code, lk.not_found, lk.status_intro, lk.unknown_status})
+        if self.looks_up("application_status"):
+            al = self.application_lookup
+            names.update({al.enter_code, al.invalid_code, al.not_found, al.unavailable, al.status_intro,
+                          al.due_intro, al.month})
+            names.update(al.status_prefix + s for s in APPLICATION_STATUSES)
         ah = self.after_hours
         names.update({ah.prompt, ah.callback_done, ah.goodbye})
         return names
+
+    def looks_up(self, kind: str) -> bool:
+        return any(o.lookup == kind for n in self.nodes.values() for o in n.options.values())
 
     def queues(self) -> dict[str, str]:
         """Queue ids the menu sends to, with the field path that names each."""

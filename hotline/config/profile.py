@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from hotline.config.knowledge import KnowledgePolicy
 from hotline.config.menu import Menu
 from hotline.config.outbound import (NUMBER_PROMPTS, SURVEY_PROMPTS, VIRTUAL_HOLD_PROMPTS, CallbackPolicy,
                                      OutboundPolicy, SurveyPolicy, VirtualHoldPolicy)
@@ -117,6 +118,7 @@ class ProfileFile(BaseModel):
     callbacks: CallbackPolicy = CallbackPolicy()
     virtual_hold: VirtualHoldPolicy = VirtualHoldPolicy()
     survey: SurveyPolicy = SurveyPolicy()
+    knowledge: KnowledgePolicy = KnowledgePolicy()
     # Staff roles that may read tickets marked state secret (supervisors and administrators by
     # default; operators only where the province's rules let them).
     state_secret_readers: list[Literal["operator", "supervisor", "admin"]] = ["supervisor", "admin"]
@@ -141,6 +143,7 @@ class Profile:
     callbacks: CallbackPolicy = dc_field(default_factory=CallbackPolicy)
     virtual_hold: VirtualHoldPolicy = dc_field(default_factory=VirtualHoldPolicy)
     survey: SurveyPolicy = dc_field(default_factory=SurveyPolicy)
+    knowledge: KnowledgePolicy = dc_field(default_factory=KnowledgePolicy)
     state_secret_readers: list[str] = dc_field(default_factory=lambda: ["supervisor", "admin"])
 
 
@@ -203,6 +206,8 @@ def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] |
                               f"prompt_overrides.vhold_offer naming key {pf.virtual_hold.key!r}")
     if pf.survey.enabled:
         needed |= set(SURVEY_PROMPTS)
+    if menu.looks_up("application_status"):  # the date results are due is said in words
+        needed |= set(NUMBER_PROMPTS)
     needed |= {menu.ticket_lookup.status_prefix + s for s in ticket_statuses or []}
     for name in sorted(needed):
         if name not in prompts.prompts:
@@ -225,5 +230,6 @@ def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] |
         callbacks=pf.callbacks,
         virtual_hold=pf.virtual_hold,
         survey=pf.survey,
+        knowledge=pf.knowledge,
         state_secret_readers=list(pf.state_secret_readers),
     )

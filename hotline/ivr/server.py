@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 from panoramisk.fast_agi import Request
 
+from hotline.applications.status import StatusSource
 from hotline.config.profile import Profile
 from hotline.ivr.agi import REPORT_WAIT, AgiChannel, FastAgiApplication
 from hotline.ivr.dtmf_tap import DtmfTap
@@ -29,7 +30,8 @@ log = logging.getLogger(__name__)
 
 class IvrServer:
     def __init__(self, settings: Settings, profile: Profile, store: TicketStore, record_callback: CallbackRecorder,
-                 ami: tuple[str, str] | None = None, outlook: QueueOutlook | None = None):
+                 ami: tuple[str, str] | None = None, outlook: QueueOutlook | None = None,
+                 applications: StatusSource | None = None):
         """`ami`: user and secret of Asterisk's manager, for the key tap (keys pressed between
         two AGI commands); without it the IVR hears keys only while a command listens."""
         self.settings = settings
@@ -44,7 +46,9 @@ class IvrServer:
         self.session = IvrSession(profile.menu, profile.queues, set(profile.prompts.prompts),
                                   store.status_by_code, record_callback,
                                   lookup_allowed=lambda caller: lookups.take(caller or "anonymous") is None,
-                                  outlook=outlook, virtual_hold=profile.virtual_hold)
+                                  outlook=outlook, virtual_hold=profile.virtual_hold, applications=applications,
+                                  application_wait=settings.applications.timeout_seconds
+                                  * (1 + settings.applications.retries) + 1)
         self.app = FastAgiApplication()
         self.app.add_route("main", self.main)
         self.app.add_route("missed", self.missed)

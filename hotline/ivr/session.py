@@ -6,11 +6,13 @@ FastAGI adapter (`agi.py`) implements `Channel` over a real call.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable, Protocol
 
+from hotline.applications.status import NoSource, StatusSource, Unavailable
 from hotline.config.menu import Menu
 from hotline.config.outbound import VirtualHoldPolicy
 from hotline.config.queues import QueuesFile
@@ -72,7 +74,8 @@ QueueOutlook = Callable[[str], "tuple[int, float] | None"]
 class IvrSession:
     def __init__(self, menu: Menu, queues: QueuesFile, prompts: set[str], lookup_status: StatusLookup,
                  record_callback: CallbackRecorder, lookup_allowed: Callable[[str], bool] | None = None,
-                 outlook: QueueOutlook | None = None, virtual_hold: VirtualHoldPolicy | None = None):
+                 outlook: QueueOutlook | None = None, virtual_hold: VirtualHoldPolicy | None = None,
+                 applications: StatusSource | None = None, application_wait: float = 10):
         self.menu = menu
         self.queues = queues.by_id()
         self.known_prompts = prompts
@@ -82,6 +85,8 @@ class IvrSession:
         self.lookup_allowed = lookup_allowed or (lambda caller: True)
         self.outlook = outlook
         self.virtual_hold = virtual_hold or VirtualHoldPolicy()
+        self.applications = applications or NoSource()
+        self.application_wait = application_wait  # the longest a caller waits for the one-stop system
 
     def to_queue(self, queue_id: str, reason: str, path: list[str]) -> Outcome:
         q = self.queues[queue_id]
@@ -123,6 +128,9 @@ class IvrSession:
                 node_name = option.then or node_name
             elif option.lookup == "ticket_status":
                 pending = await self.ticket_status(ch)
+                node_name = option.then or node_name
+            elif option.lookup == "application_status":
+                pending = await self.application_status(ch)
                 node_name = option.then or node_name
             elif option.hangup:
                 await ch.play([m.after_hours.goodbye], escape="")
@@ -183,6 +191,39 @@ class IvrSession:
             if status_prompt not in self.known_prompts:
                 status_prompt = lk.unknown_status
             return await ch.play([lk.status_intro, *(f"digit_{d}" for d in code), status_prompt])
+        return None
+
+    async def application_status(self, ch: Channel) -> str | None:
+        """Ask for an application's receipt number (its digits) and say its status from the
+        one-stop system, or that it was not found, or that the system cannot answer now."""
+        al = self.menu.application_lookup
+        for _ in range(al.max_tries):
+            code = await ch.read_digits(al.enter_code, al.max_digits + 1, self.menu.timeout_seconds)
+            if not code:
+                continue
+            if not code.isdigit() or not al.min_digits <= len(code) <= al.max_digits:
+                log.info("call %s: malformed receipt number (%d keys)", ch.linkedid, len(code))
+                await ch.set_var("HOTLINE_APPLICATION_STATUS", "invalid_code")
+                await ch.play([al.invalid_code])
+                continue
+            if not self.lookup_allowed(ch.caller):
+                await ch.set_var("HOTLINE_APPLICATION_STATUS", "limited")
+                return await ch.play([self.menu.ticket_lookup.too_many])
+            try:
+                app = await asyncio.wait_for(self.applications.find(code), self.application_wait)
+            except (Unavailable, asyncio.TimeoutError) as exc:
+                log.warning("call %s: application look-up unavailable: %s", ch.linkedid, exc or "timeout")
+                await ch.set_var("HOTLINE_APPLICATION_STATUS", "unavailable")
+                return await ch.play([al.unavailable])
+            if app is None:
+                await ch.set_var("HOTLINE_APPLICATION_STATUS", "not_found")
+                return await ch.play([al.not_found])
+            await ch.set_var("HOTLINE_APPLICATION_STATUS", app.status)
+            prompts = [al.status_intro, al.status_prefix + app.status]
+            if app.due_on and app.status in ("received", "in_progress", "supplement_required"):
+                prompts += [al.due_intro, *number_prompts(app.due_on.day), al.month,
+                            *number_prompts(app.due_on.month)]
+            return await ch.play(prompts)
         return None
 
     async def after_hours(self, ch: Channel) -> Outcome:

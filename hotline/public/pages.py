@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from hotline.applications.status import NoSource, StatusSource, Unavailable, clean_code
+from hotline.knowledge.articles import Editor, KnowledgeBase
 from hotline.web.validation import PublicReportIn, validated
 from hotline.errors import Refused
 from hotline.security.clients import client_address
@@ -22,6 +24,7 @@ from hotline.ticketing.attachments import MAX_FILES
 from hotline.ticketing.handling import RATINGS, Payload
 
 TEMPLATES = Path(__file__).parent / "templates"
+PUBLIC_READER = Editor("citizen", "citizen")  # sees approved versions only
 
 
 def _limited(limiter: RateLimiter, key: str) -> None:
@@ -32,8 +35,11 @@ def _limited(limiter: RateLimiter, key: str) -> None:
 
 
 class PublicPages(Resource):
-    def __init__(self, desk: PublicDesk, security: Security | None = None):
+    def __init__(self, desk: PublicDesk, security: Security | None = None, kb: KnowledgeBase | None = None,
+                 applications: StatusSource | None = None):
         self.desk = desk
+        self.kb = kb
+        self.applications = applications or NoSource()
         sec = security or Security()
         window = sec.public_window_seconds
         self.reports_by_address = RateLimiter(sec.reports_per_address, window)
@@ -43,6 +49,7 @@ class PublicPages(Resource):
         profile = desk.handling.profile
         tz = ZoneInfo(profile.calendar.timezone)
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["j2", "html"]))
+        self.env.filters["day"] = lambda d: d.strftime("%d/%m/%Y") if d else ""
         self.env.filters["localtime"] = lambda d: d.astimezone(tz).strftime("%H:%M %d/%m/%Y") if d else ""
         self.common = {"province": profile.name, "max_files": MAX_FILES, "max_mb": desk.max_bytes // (1024 * 1024),
                        "letters": profile.result_letter.enabled,
@@ -61,6 +68,10 @@ class PublicPages(Resource):
             Route("POST", "/tra-cuu/danh-gia", self.rate, "Rate the answer", **page),
             Route("POST", "/tra-cuu/hoi-them", self.ask, "Ask a follow-up question", **page),
             Route("POST", "/tra-cuu/thong-bao", self.letter, "The result letter", **page),
+            Route("GET", "/hoi-dap", self.faq, "Questions and answers (the approved knowledge base), searchable",
+                  **page),
+            Route("GET", "/hoi-dap/{id}", self.faq_article, "One question and its answer", **page),
+            Route("GET", "/tra-cuu-ho-so", self.application, "An administrative application's status", **page),
         ]
 
     def render(self, template: str, status: int = 200, **values) -> web.Response:
@@ -155,6 +166,53 @@ class PublicPages(Resource):
             return send_document(await self.desk.handling.letters.render(t))
         except Refused as exc:
             return self.render("lookup.html.j2", exc.status, title="Tra cứu phiếu", code=code, error=str(exc))
+
+    @public
+    async def faq(self, request: web.Request) -> web.Response:
+        q = request.query.get("q", "")[:200]
+        field = request.query.get("linh-vuc", "")[:40] or None
+        found = []
+        if self.kb is not None and (q.strip() or field):
+            _limited(self.lookups_by_address, client_address(request))
+            found = await self.kb.search(q, field, limit=30) if q.strip() else await self.kb.suggest(field, limit=30)
+        return self.render("faq.html.j2", title="Hỏi đáp thủ tục hành chính và dịch vụ công", q=q, field=field,
+                           articles=found)
+
+    @public
+    async def faq_article(self, request: web.Request) -> web.Response:
+        value = request.match_info["id"]
+        if self.kb is None or not value.isdigit() or len(value) > 9:
+            raise web.HTTPNotFound()
+        try:
+            a = await self.kb.article(PUBLIC_READER, int(value))
+        except Refused:
+            raise web.HTTPNotFound() from None
+        if a["current"] is None:
+            raise web.HTTPNotFound()
+        return self.render("faq_article.html.j2", title=a["current"]["question"], a=a, v=a["current"])
+
+    @public
+    async def application(self, request: web.Request) -> web.Response:
+        """The status of an application by its receipt number, from the one-stop system."""
+        raw = request.query.get("ma", "")[:60]
+        values: dict = {"title": "Tra cứu hồ sơ thủ tục hành chính", "code": raw}
+        if not raw.strip():
+            return self.render("application.html.j2", **values)
+        code = clean_code(raw)
+        try:
+            _limited(self.lookups_by_address, client_address(request))
+            if code is None:
+                raise Refused(422, "Số biên nhận không hợp lệ: chỉ gồm chữ, số, dấu chấm, gạch ngang")
+            app = await self.applications.find(code)
+        except Unavailable:
+            return self.render("application.html.j2", 503, error="Hệ thống tra cứu hồ sơ của tỉnh đang tạm thời "
+                               "gián đoạn. Xin vui lòng thử lại sau.", **values)
+        except Refused as exc:
+            return self.render("application.html.j2", exc.status, error=str(exc), **values)
+        if app is None:
+            return self.render("application.html.j2", 404, error="Không tìm thấy hồ sơ có số biên nhận này.",
+                               **values)
+        return self.render("application.html.j2", app=app, **values)
 
     @public
     async def rate(self, request: web.Request) -> web.Response:

@@ -206,6 +206,8 @@ class ActionIn(BaseModel):
     # local time of the profile.
     date: str | None = Field(None, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2})?$")
     rating: int | None = Field(None, ge=1, le=5)
+    # The knowledge base version whose answer the result was taken from (cited on the ticket).
+    article_version: int | None = Field(None, ge=1, le=10**9)
 
     @field_validator("result", "reason", "question", "note")
     @classmethod

@@ -16,11 +16,11 @@ PACKAGE = Path(__file__).resolve().parents[2] / "hotline"
 
 # Lowest first. A module may import its own layer and the layers below it.
 LAYERS: list[set[str]] = [
-    {"errors", "workhours", "background", "audio", "security", "phones"},  # foundation: no hotline imports but these
+    {"errors", "workhours", "background", "audio", "security", "phones", "spreadsheets"},  # foundation: no hotline imports but these
     {"config", "settings", "credentials"},  # configuration as data
     {"store"},  # tables, engine, migrations
     {"cti", "notifications", "ticketing", "agencies", "transfers", "recordings", "reports",
-     "ivr", "asterisk", "dialplans", "outbound", "callbacks"},  # domain and protocol adapters
+     "ivr", "asterisk", "dialplans", "outbound", "callbacks", "knowledge", "applications"},  # domain and protocol adapters
     {"web", "agent_desktop", "public"},  # HTTP and WebSocket
     {"app", "cli", "accounts_cli", "demo", "testing", "__main__", "__init__"},  # wiring and tools
 ]

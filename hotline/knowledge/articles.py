@@ -1,0 +1,317 @@
+"""Articles and their versions: agencies draft and update the articles of their fields, the
+hotline's supervisors approve a version before operators and citizens see it; every version is
+kept (who wrote it, who reviewed it, when). An approved version is due for review on its
+`review_by` date (the profile's `knowledge.review_months` after approval unless the author set
+one); after it the article is flagged stale until a newer version is approved."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hotline.errors import Refused
+from hotline.knowledge.search import ArticleIndex
+from hotline.knowledge.text import fold, words
+from hotline.store.agencies import Agency
+from hotline.store.base import iso, utcnow
+from hotline.store.knowledge import Article, ArticleVersion, Citation
+
+HOTLINE_ROLES = ("supervisor", "admin")
+TEXT_FIELDS = ("question", "answer", "steps", "papers", "fees", "processing_time", "submit_where", "legal_basis",
+               "legal_document")
+STATE_NAMES = {"draft": "Bản nháp", "submitted": "Chờ duyệt", "approved": "Đã duyệt", "rejected": "Không duyệt",
+               "superseded": "Đã thay thế"}
+
+
+class ArticleText(BaseModel):
+    """What an author writes: one version's content (Vietnamese, normalised to NFC)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    field: str = Field(min_length=1, max_length=40)
+    agency_id: int | None = Field(None, ge=1, le=10**9)  # the hotline's own editors name the agency
+    question: str = Field(min_length=5, max_length=500)
+    answer: str = Field(min_length=5, max_length=20000)
+    steps: str = Field("", max_length=20000)
+    papers: str = Field("", max_length=20000)
+    fees: str = Field("", max_length=1000)
+    processing_time: str = Field("", max_length=500)
+    submit_where: str = Field("", max_length=1000)
+    legal_basis: str = Field("", max_length=1000)
+    legal_document: str = Field("", max_length=100)
+    legal_effective: date | None = None
+    review_by: date | None = None
+
+    @field_validator(*TEXT_FIELDS)
+    @classmethod
+    def _nfc(cls, v: str) -> str:
+        return unicodedata.normalize("NFC", v).strip()
+
+
+@dataclass(frozen=True)
+class Editor:
+    name: str
+    role: str  # agency | supervisor | admin | operator
+    agency_id: int | None = None
+
+    @property
+    def reviews(self) -> bool:
+        return self.role in HOTLINE_ROLES
+
+
+def version_view(v: ArticleVersion) -> dict:
+    out = {k: getattr(v, k) for k in TEXT_FIELDS}
+    out.update(id=v.id, article_id=v.article_id, number=v.number, state=v.state, state_name=STATE_NAMES[v.state],
+               legal_effective=v.legal_effective.isoformat() if v.legal_effective else None,
+               review_by=v.review_by.isoformat() if v.review_by else None, source=v.source,
+               author=v.author, created_at=iso(v.created_at), submitted_at=iso(v.submitted_at),
+               reviewed_by=v.reviewed_by, reviewed_at=iso(v.reviewed_at), review_note=v.review_note)
+    return out
+
+
+def _add_months(d: date, months: int) -> date:
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    for day in (d.day, 30, 29, 28):
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    raise ValueError(d)
+
+
+class KnowledgeBase:
+    def __init__(self, sessions: async_sessionmaker, topics: dict[str, str], tz: str = "Asia/Ho_Chi_Minh",
+                 review_months: int = 12):
+        self.sessions = sessions
+        self.topics = topics  # field (topic id) → its name
+        self.tz = ZoneInfo(tz)
+        self.review_months = review_months
+        self.index = ArticleIndex()
+
+    def today(self) -> date:
+        return datetime.now(timezone.utc).astimezone(self.tz).date()
+
+    # -- writing ------------------------------------------------------------------------------
+    async def _check_scope(self, s: AsyncSession, editor: Editor, field: str, agency_id: int | None) -> int | None:
+        if field not in self.topics:
+            raise Refused(422, f"Lĩnh vực không hợp lệ: {field[:40]}")
+        if editor.role == "agency":
+            agency = await s.get(Agency, editor.agency_id)
+            if agency is None or field not in [f for f in (agency.fields or "").split(",") if f]:
+                raise Refused(403, "Cơ quan chỉ soạn bài thuộc lĩnh vực của mình")
+            return agency.id
+        if not editor.reviews:
+            raise Refused(403, "Vai trò của bạn không được soạn bài hỏi đáp")
+        if agency_id is not None and await s.get(Agency, agency_id) is None:
+            raise Refused(422, "Không có cơ quan này")
+        return agency_id
+
+    async def _article_for(self, s: AsyncSession, editor: Editor, article_id: int) -> Article:
+        a = await s.get(Article, article_id)
+        if a is None or (editor.role == "agency" and a.agency_id != editor.agency_id):
+            raise Refused(404, "Không có bài này")
+        return a
+
+    async def save(self, editor: Editor, text: ArticleText, article_id: int | None = None, source: str = "",
+                   s: AsyncSession | None = None) -> ArticleVersion:
+        """A new article's first draft, or a new draft of an article (the open draft updated in
+        place; a version waiting for approval cannot change until it is reviewed)."""
+        if s is None:
+            async with self.sessions() as s, s.begin():
+                return await self.save(editor, text, article_id, source, s)
+        agency_id = await self._check_scope(s, editor, text.field, text.agency_id)
+        now = utcnow()
+        if article_id is None:
+            article = Article(field=text.field, agency_id=agency_id, created_at=now, updated_at=now)
+            s.add(article)
+            await s.flush()
+        else:
+            article = await self._article_for(s, editor, article_id)
+            article.field, article.agency_id = text.field, agency_id if editor.role != "agency" else article.agency_id
+        open_version = await s.scalar(select(ArticleVersion).where(
+            ArticleVersion.article_id == article.id, ArticleVersion.state.in_(("draft", "submitted"))))
+        if open_version is not None and open_version.state == "submitted":
+            raise Refused(409, "Bài đang chờ duyệt: chờ kết quả duyệt rồi sửa tiếp")
+        values = text.model_dump(exclude={"field", "agency_id"})
+        if open_version is None:
+            number = (await s.scalar(select(func.max(ArticleVersion.number))
+                                     .where(ArticleVersion.article_id == article.id)) or 0) + 1
+            open_version = ArticleVersion(article_id=article.id, number=number, state="draft", author=editor.name,
+                                          author_role=editor.role, created_at=now, source=source[:200], **values)
+            s.add(open_version)
+        else:
+            for k, v in values.items():
+                setattr(open_version, k, v)
+            open_version.author, open_version.author_role = editor.name, editor.role
+        article.updated_at = now
+        await s.flush()
+        return open_version
+
+    async def submit(self, editor: Editor, version_id: int) -> ArticleVersion:
+        async with self.sessions() as s, s.begin():
+            v = await s.get(ArticleVersion, version_id)
+            if v is None:
+                raise Refused(404, "Không có phiên bản này")
+            await self._article_for(s, editor, v.article_id)
+            done = await s.execute(update(ArticleVersion).where(ArticleVersion.id == v.id, ArticleVersion.state == "draft")
+                                   .values(state="submitted", submitted_at=utcnow()))
+            if done.rowcount != 1:
+                raise Refused(409, "Chỉ gửi duyệt được bản nháp")
+        return await self.version(version_id)
+
+    async def review(self, editor: Editor, version_id: int, approve: bool, note: str = "") -> ArticleVersion:
+        """The hotline approves a submitted version (operators and citizens see it from now on)
+        or sends it back with a note."""
+        if not editor.reviews:
+            raise Refused(403, "Chỉ giám sát viên của tổng đài duyệt bài")
+        now = utcnow()
+        async with self.sessions() as s, s.begin():
+            v = await s.get(ArticleVersion, version_id)
+            if v is None:
+                raise Refused(404, "Không có phiên bản này")
+            done = await s.execute(update(ArticleVersion)
+                                   .where(ArticleVersion.id == v.id, ArticleVersion.state == "submitted")
+                                   .values(state="approved" if approve else "rejected", reviewed_by=editor.name,
+                                           reviewed_at=now, review_note=note[:2000]))
+            if done.rowcount != 1:
+                raise Refused(409, "Phiên bản này không ở trạng thái chờ duyệt")
+            if approve:
+                await s.refresh(v)
+                await self._publish(s, v)
+        return await self.version(version_id)
+
+    async def _publish(self, s: AsyncSession, v: ArticleVersion) -> None:
+        article = await s.get(Article, v.article_id)
+        if article.current_version_id is not None:
+            await s.execute(update(ArticleVersion).where(ArticleVersion.id == article.current_version_id)
+                            .values(state="superseded"))
+        if v.review_by is None:
+            v.review_by = _add_months(self.today(), self.review_months)
+        article.current_version_id, article.review_by, article.updated_at = v.id, v.review_by, utcnow()
+        title = fold(v.question)
+        body = fold(" ".join([v.answer, v.steps, v.papers, v.fees, v.processing_time, v.submit_where,
+                              v.legal_basis, v.legal_document, self.topics.get(article.field, "")]))
+        await self.index.put(s, article, title, body, set(words(title)) | set(words(body)))
+
+    # -- reading ------------------------------------------------------------------------------
+    async def version(self, version_id: int) -> ArticleVersion:
+        async with self.sessions() as s:
+            v = await s.get(ArticleVersion, version_id)
+        if v is None:
+            raise Refused(404, "Không có phiên bản này")
+        return v
+
+    def _summary(self, a: Article, v: ArticleVersion, agencies: dict[int, str], today: date) -> dict:
+        return {"id": a.id, "version_id": v.id, "version": v.number, "question": v.question,
+                "answer": v.answer, "field": a.field, "field_name": self.topics.get(a.field, a.field),
+                "agency": agencies.get(a.agency_id, ""), "review_by": a.review_by.isoformat() if a.review_by else None,
+                "stale": bool(a.review_by and a.review_by < today), "legal_document": v.legal_document}
+
+    async def _summaries(self, s: AsyncSession, ids: list[int]) -> list[dict]:
+        if not ids:
+            return []
+        rows = (await s.execute(select(Article, ArticleVersion).join(
+            ArticleVersion, ArticleVersion.id == Article.current_version_id).where(Article.id.in_(ids)))).all()
+        agencies = dict((await s.execute(select(Agency.id, Agency.name))).all())
+        by_id = {a.id: self._summary(a, v, agencies, self.today()) for a, v in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+    async def search(self, query: str, field: str | None = None, limit: int = 10) -> list[dict]:
+        """Approved articles matching what was typed, best first."""
+        limit = max(1, min(limit, 50))
+        async with self.sessions() as s:
+            found = await self.index.find(s, query[:300], limit, field)
+            return await self._summaries(s, [i for i, _ in found])
+
+    async def suggest(self, field: str | None, text: str = "", limit: int = 5) -> list[dict]:
+        """For a call: articles from the words of the ticket so far, the call's field first;
+        with no words yet, the field's most used articles."""
+        if text.strip():
+            ws = " ".join(dict.fromkeys(w for w in words(text) if len(w) > 1))[:300] + " "
+            async with self.sessions() as s:
+                ranked = await self.index.find(s, ws, limit * 3)
+                found = await self._summaries(s, [i for i, _ in ranked])
+            found.sort(key=lambda a: a["field"] != field)  # stable: rank kept within each group
+            return found[:limit]
+        if not field:
+            return []
+        async with self.sessions() as s:
+            used = func.count(Citation.id)
+            q = (select(Article.id).outerjoin(Citation, Citation.article_id == Article.id)
+                 .where(Article.field == field, Article.current_version_id.is_not(None))
+                 .group_by(Article.id).order_by(used.desc(), Article.id).limit(limit))
+            return await self._summaries(s, list(await s.scalars(q)))
+
+    async def article(self, editor: Editor, article_id: int) -> dict:
+        """An article: its current version for everyone; for its agency and the hotline's
+        reviewers, every version with who wrote and reviewed it."""
+        async with self.sessions() as s:
+            a = await s.get(Article, article_id)
+            if a is None:
+                raise Refused(404, "Không có bài này")
+            owner = editor.reviews or (editor.role == "agency" and editor.agency_id == a.agency_id)
+            if a.current_version_id is None and not owner:
+                raise Refused(404, "Không có bài này")
+            versions = list(await s.scalars(select(ArticleVersion).where(ArticleVersion.article_id == a.id)
+                                            .order_by(ArticleVersion.number)))
+            agency = await s.get(Agency, a.agency_id) if a.agency_id else None
+            uses = await s.scalar(select(func.count()).select_from(Citation).where(Citation.article_id == a.id))
+        current = next((v for v in versions if v.id == a.current_version_id), None)
+        return {"id": a.id, "field": a.field, "field_name": self.topics.get(a.field, a.field),
+                "agency_id": a.agency_id, "agency": agency.name if agency else "",
+                "review_by": a.review_by.isoformat() if a.review_by else None,
+                "stale": bool(a.review_by and a.review_by < self.today()), "uses": uses,
+                "current": version_view(current) if current else None,
+                "versions": [version_view(v) for v in versions] if owner else []}
+
+    async def listing(self, editor: Editor, state: str | None = None, stale: bool = False,
+                      limit: int = 200) -> list[dict]:
+        """Articles an editor keeps: an agency's own, or every one for the hotline; by the state
+        of their latest version (e.g. `submitted`: waiting for approval), or the stale ones."""
+        async with self.sessions() as s:
+            latest = (select(ArticleVersion.article_id, func.max(ArticleVersion.number).label("n"))
+                      .group_by(ArticleVersion.article_id).subquery())
+            q = (select(Article, ArticleVersion).join(latest, latest.c.article_id == Article.id)
+                 .join(ArticleVersion, (ArticleVersion.article_id == Article.id) & (ArticleVersion.number == latest.c.n)))
+            if editor.role == "agency":
+                q = q.where(Article.agency_id == editor.agency_id)
+            elif not editor.reviews:
+                raise Refused(403, "Vai trò của bạn không quản lý bài hỏi đáp")
+            if state:
+                q = q.where(ArticleVersion.state == state)
+            if stale:
+                q = q.where(Article.review_by < self.today())
+            rows = (await s.execute(q.order_by(Article.updated_at.desc()).limit(limit))).all()
+            agencies = dict((await s.execute(select(Agency.id, Agency.name))).all())
+        today = self.today()
+        return [{"id": a.id, "field": a.field, "field_name": self.topics.get(a.field, a.field),
+                 "agency": agencies.get(a.agency_id, ""), "question": v.question, "latest_version_id": v.id,
+                 "latest": v.number, "state": v.state, "state_name": STATE_NAMES[v.state],
+                 "published": a.current_version_id is not None,
+                 "review_by": a.review_by.isoformat() if a.review_by else None,
+                 "stale": bool(a.review_by and a.review_by < today)} for a, v in rows]
+
+    # -- citing -------------------------------------------------------------------------------
+    async def citable(self, version_id: int) -> ArticleVersion:
+        """A version an operator may cite: one that was approved (now current, or superseded
+        while the call went on)."""
+        v = await self.version(version_id)
+        if v.state not in ("approved", "superseded"):
+            raise Refused(422, "Chỉ trích dẫn được bài đã duyệt")
+        return v
+
+    @staticmethod
+    def citation_detail(v: ArticleVersion) -> dict:
+        """What the ticket's history line says of the article its answer came from."""
+        return {"article": v.article_id, "article_version": v.number, "article_question": v.question[:200]}
+
+    async def cite(self, ticket_id: int, v: ArticleVersion, user: str) -> None:
+        async with self.sessions() as s, s.begin():
+            s.add(Citation(ticket_id=ticket_id, article_id=v.article_id, version_id=v.id, cited_by=user))

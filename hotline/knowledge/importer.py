@@ -1,0 +1,107 @@
+"""Agencies' existing documents into drafts: a spreadsheet (CSV or XLSX, one article a row, the
+columns below in English or Vietnamese) or a Word document (DOCX: each heading a question, the
+paragraphs under it its answer). Good rows become drafts; each bad one is named by row and column
+and nothing of it is kept."""
+
+from __future__ import annotations
+
+import io
+
+import docx  # python-docx
+from pydantic import ValidationError
+
+from hotline.errors import Refused
+from hotline.knowledge.articles import ArticleText, Editor, KnowledgeBase
+from hotline.knowledge.text import fold
+from hotline.spreadsheets import ImportReport, RowError, UnreadableFile, parse_date, rows
+
+COLUMNS = {
+    "field": ("field", "linh_vuc", "lĩnh vực"),
+    "question": ("question", "cau_hoi", "câu hỏi"),
+    "answer": ("answer", "tra_loi", "trả lời"),
+    "steps": ("steps", "trinh_tu", "trình tự thực hiện"),
+    "papers": ("papers", "thanh_phan_ho_so", "thành phần hồ sơ"),
+    "fees": ("fees", "le_phi", "phí, lệ phí"),
+    "processing_time": ("processing_time", "thoi_han", "thời hạn giải quyết"),
+    "submit_where": ("submit_where", "noi_nop", "nơi nộp"),
+    "legal_basis": ("legal_basis", "can_cu", "căn cứ pháp lý"),
+    "legal_document": ("legal_document", "so_van_ban", "số văn bản"),
+    "legal_effective": ("legal_effective", "ngay_hieu_luc", "ngày hiệu lực"),
+    "review_by": ("review_by", "ngay_ra_soat", "ngày rà soát"),
+}
+DATES = ("legal_effective", "review_by")
+MAX_DOCX_BYTES = 20 * 1024 * 1024
+
+
+class ArticleImport:
+    def __init__(self, kb: KnowledgeBase):
+        self.kb = kb
+        # A field may be written as its id or its name, with or without diacritics.
+        self.fields = {fold(name): fid for fid, name in kb.topics.items()} | {fid: fid for fid in kb.topics}
+
+    def _field(self, text: str, default: str | None) -> str:
+        return self.fields.get(fold(text).strip(), text) if text else (default or "")
+
+    async def run(self, editor: Editor, data: bytes, filename: str, field: str | None = None,
+                  agency_id: int | None = None) -> ImportReport:
+        if filename.lower().endswith(".docx"):
+            items = self._docx(data, filename)
+        else:
+            items = self._sheet(data, filename)
+        report = ImportReport()
+        for number, label, values in items:
+            values["field"] = self._field(values.get("field", ""), field)
+            if agency_id is not None:
+                values["agency_id"] = agency_id
+            error = await self._one(editor, values, f"{filename}:{number}", report)
+            if error:
+                column, message = error
+                report.errors.append(RowError(number, label.get(column, column), message))
+        return report
+
+    async def _one(self, editor: Editor, values: dict, source: str, report: ImportReport) -> tuple[str, str] | None:
+        for name in DATES:
+            try:
+                values[name] = parse_date(values.get(name) or "")
+            except ValueError as exc:
+                return name, str(exc)
+        try:
+            text = ArticleText.model_validate({k: v for k, v in values.items() if v not in ("", None)})
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            return (str(err["loc"][0]) if err["loc"] else "question"), err["msg"]
+        try:
+            report.added.append(await self.kb.save(editor, text, source=source))
+        except Refused as exc:
+            return "field", str(exc)
+        return None
+
+    @staticmethod
+    def _sheet(data: bytes, filename: str):
+        header, table = rows(data, filename)
+        label = {}
+        for name, aliases in COLUMNS.items():
+            found = next((a for a in aliases if a in header), None)
+            label[name] = found or aliases[0]
+        for number, row in table:
+            yield number, label, {name: row.get(label[name], "") for name in COLUMNS}
+
+    @staticmethod
+    def _docx(data: bytes, filename: str):
+        if len(data) > MAX_DOCX_BYTES:
+            raise UnreadableFile(f"{filename}: tệp quá lớn")
+        try:
+            document = docx.Document(io.BytesIO(data))
+        except Exception as exc:  # not a Word document (python-docx raises several kinds)
+            raise UnreadableFile(f"{filename}: không đọc được tệp Word ({type(exc).__name__})") from None
+        label = {"question": "tiêu đề", "answer": "nội dung", "field": "lĩnh vực"}
+        current: tuple[int, list[str], list[str]] | None = None
+        for number, p in enumerate(document.paragraphs, start=1):
+            if p.style is not None and p.style.name.lower().startswith(("heading", "title")):
+                if current:
+                    yield current[0], label, {"question": " ".join(current[1]), "answer": "\n".join(current[2])}
+                current = (number, [p.text.strip()], [])
+            elif current and p.text.strip():
+                current[2].append(p.text.strip())
+        if current:
+            yield current[0], label, {"question": " ".join(current[1]), "answer": "\n".join(current[2])}
