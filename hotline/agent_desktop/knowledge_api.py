@@ -54,6 +54,8 @@ class KnowledgeApi(Resource):
                   "Approved articles matching q (diacritics and typing mistakes forgiven), best first; field narrows"),
             Route("POST", "/api/knowledge/suggest", self.suggest,
                   "Articles for a call: from the ticket's words, the call's field first", SuggestIn),
+            Route("GET", "/api/knowledge/scope", self.scope,
+                  "The fields this editor may write in, and (for the hotline) the agencies"),
             Route("GET", "/api/knowledge/articles", self.listing,
                   "Articles an editor keeps (an agency's own; all for the hotline), by state or stale=1"),
             Route("POST", "/api/knowledge/articles", self.create, "A new article's first draft", ArticleText,
@@ -83,6 +85,10 @@ class KnowledgeApi(Resource):
     async def suggest(self, request: web.Request) -> web.Response:
         body = await parse_body(request, SuggestIn)
         return web.json_response(await self.kb.suggest(body.field, body.text))
+
+    @requires(*EDITORS)
+    async def scope(self, request: web.Request) -> web.Response:
+        return web.json_response(await self.kb.scope(editor_of(request)))
 
     @requires(*EDITORS)
     async def listing(self, request: web.Request) -> web.Response:

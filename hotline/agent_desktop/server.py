@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 PAGES = {"/login": "login.html", "/operator": "operator.html", "/supervisor": "supervisor.html",
          "/admin": "admin.html", "/password": "password.html", "/agency": "agency.html",
-         "/recordings": "recordings.html", "/reports": "reports.html", "/wallboard": "wallboard.html"}
+         "/recordings": "recordings.html", "/reports": "reports.html", "/wallboard": "wallboard.html",
+         "/knowledge": "knowledge.html"}
 
 
 class DesktopServer:

@@ -298,6 +298,20 @@ class KnowledgeBase:
                  "review_by": a.review_by.isoformat() if a.review_by else None,
                  "stale": bool(a.review_by and a.review_by < today)} for a, v in rows]
 
+    async def scope(self, editor: Editor) -> dict:
+        """The fields an editor may write in (an agency: its own), and for the hotline's editors
+        the agencies an article may be kept by."""
+        async with self.sessions() as s:
+            if editor.role == "agency":
+                agency = await s.get(Agency, editor.agency_id)
+                mine = [f for f in ((agency.fields or "").split(",") if agency else []) if f in self.topics]
+                return {"fields": {f: self.topics[f] for f in mine}, "agencies": []}
+            if not editor.reviews:
+                raise Refused(403, "Vai trò của bạn không soạn bài hỏi đáp")
+            rows = (await s.execute(select(Agency.id, Agency.name).where(Agency.active.is_(True))
+                                    .order_by(Agency.name))).all()
+        return {"fields": dict(self.topics), "agencies": [{"id": i, "name": n} for i, n in rows]}
+
     # -- citing -------------------------------------------------------------------------------
     async def citable(self, version_id: int) -> ArticleVersion:
         """A version an operator may cite: one that was approved (now current, or superseded

@@ -6,6 +6,7 @@ import {Softphone} from "./softphone.js";
 import {Transfer, setUpTransfers} from "./transfer.js";
 import * as Callbacks from "./callbacks.js";
 import "./worklist.js";
+import {Knowledge} from "./knowledge.js";
 
 window.hotlinePhone = {state, bytesReceived: () => Softphone.bytesReceived(state.session), ua: () => Softphone.ua};
 
@@ -64,6 +65,17 @@ function showTicket(t) {
   }
   form.elements.topic.value = (t && t.topic) || "";
   form.elements.confidential.checked = !!(t && t.confidential);
+  form.elements.answer.value = "";
+  useArticle(null);
+  Knowledge.context((t && t.topic) || (state.call && state.call.topic), t && t.content);
+}
+
+// The knowledge base version the level-1 answer was taken from, cited when the ticket is sent.
+let article = null;
+function useArticle(a) {
+  article = a;
+  Hotline.text("ticket-article", a ? `Trích từ bài hỏi đáp: ${a.question} (phiên bản ${a.version})` : "");
+  if (a) document.getElementById("ticket-answer").value = a.answer;
 }
 
 function formFields() {
@@ -76,8 +88,13 @@ let saveTimer = null;
 async function saveTicket(submit = false) {
   if (!state.ticket) return;
   try {
+    const answer = document.getElementById("ticket-answer").value.trim();
     const t = await Hotline.api(`/api/tickets/${state.ticket.id}`, "PUT", {...formFields(), submit});
     state.ticket = t;
+    if (submit && answer) {  // the operator answered on the call: a level-1 answer
+      await Hotline.api(`/api/tickets/${t.id}/actions/answer_directly`, "POST",
+                        article ? {result: answer, article_version: article.version_id} : {result: answer});
+    }
     Hotline.text("ticket-saved", submit ? "Đã gửi phiếu" : "Đã lưu nháp");
     Hotline.text("ticket-error", "");
     if (submit) showTicket(null);
@@ -178,9 +195,16 @@ const topicSelect = document.getElementById("topic-select");
 for (const [value, name] of [["", "—"], ...Object.entries(Hotline.meta.topics)]) {
   topicSelect.append(new Option(name, value));
 }
-document.getElementById("ticket-form").addEventListener("input", () => {
+document.getElementById("ticket-form").addEventListener("input", (ev) => {
+  const f = document.getElementById("ticket-form").elements;
+  if (ev.target.name === "answer") {
+    if (article && !f.answer.value.trim()) useArticle(null);  // cleared: nothing is cited
+    return;
+  }
+  Knowledge.context(f.topic.value || (state.call && state.call.topic), f.content.value);
   clearTimeout(saveTimer); saveTimer = setTimeout(() => saveTicket(false), 700);
 });
+Knowledge.start(useArticle);
 document.getElementById("ticket-form").addEventListener("submit", (ev) => { ev.preventDefault(); saveTicket(true); });
 document.getElementById("pause").addEventListener("click", async () => {
   try { await Hotline.api("/api/agent/pause", "POST", {reason: document.getElementById("pause-reason").value}); }
