@@ -48,6 +48,12 @@ def main(argv: list[str] | None = None) -> int:
     from hotline import accounts_cli
 
     accounts_cli.add_parser(sub)
+    p = sub.add_parser("applications", help="application statuses from the one-stop system's exports")
+    asub = p.add_subparsers(dest="applications_command", required=True)
+    a = asub.add_parser("import", help="load a CSV or XLSX export (a newer export replaces its applications)")
+    a.add_argument("file")
+    a = asub.add_parser("show", help="look up one application as the IVR and the public page do")
+    a.add_argument("code")
     p = sub.add_parser("ticket", help="minimal ticket tools (look-up, add)")
     tsub = p.add_subparsers(dest="ticket_command", required=True)
     t = tsub.add_parser("show")
@@ -106,6 +112,8 @@ async def _dispatch(args, settings) -> int:
             return 1
     elif args.command == "ticket":
         return await _ticket(args, settings)
+    elif args.command == "applications":
+        return await _applications(args, settings)
     elif args.command == "user":
         from hotline import accounts_cli
 
@@ -129,6 +137,46 @@ async def _dispatch(args, settings) -> int:
             await phone.proc.wait()
         finally:
             await phone.stop()
+    return 0
+
+
+async def _applications(args, settings) -> int:
+    from pathlib import Path
+
+    from hotline.applications.sources import source_of
+    from hotline.applications.status import Unavailable
+    from hotline.applications.table_source import TableSource
+    from hotline.spreadsheets import UnreadableFile
+    from hotline.store.db import make_engine, migrate, sessionmaker
+
+    engine = make_engine(settings.db_url)
+    await migrate(engine)
+    try:
+        if args.applications_command == "import":
+            path = Path(args.file)
+            try:
+                report = await TableSource(sessionmaker(engine)).import_rows(path.read_bytes(), path.name)
+            except (OSError, UnreadableFile) as exc:
+                print(f"not imported: {exc}", file=sys.stderr)
+                return 1
+            for error in report.errors:
+                print(f"{path.name}: {error}", file=sys.stderr)
+            print(f"{len(report.added)} applications imported, {len(report.errors)} rows refused")
+            return 1 if report.errors and not report.added else 0
+        source = source_of(settings.applications, sessionmaker(engine))
+        try:
+            app = await source.find(args.code)
+        except Unavailable as exc:
+            print(f"unavailable: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            await source.close()
+        if app is None:
+            print(f"no application {args.code}", file=sys.stderr)
+            return 1
+        print(f"{app.code}: {app.status} ({app.status_name}); due {app.due_on or '-'}; {app.procedure}; {app.agency}")
+    finally:
+        await engine.dispose()
     return 0
 
 
