@@ -15,7 +15,7 @@ from hotline.config.profile import Profile
 from hotline.errors import Refused
 from hotline.reports.export import to_csv, to_xlsx
 from hotline.reports.call_log import CallLog
-from hotline.reports.figures import call_report, callback_report, ticket_report
+from hotline.reports.figures import call_report, callback_report, knowledge_report, ticket_report
 from hotline.reports.periods import period
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -62,6 +62,7 @@ class ReportsApi(Resource):
         report = await ticket_report(self.sessions, p, topics)
         report["calls"] = await self._calls(p)
         report["callbacks"] = await callback_report(self.sessions, p)
+        report["knowledge"] = await knowledge_report(self.sessions, p, topics)
         return report
 
     @requires("supervisor", "admin")

@@ -13,6 +13,7 @@ from hotline.store.agencies import Agency
 from hotline.store.base import aware, iso
 from hotline.store.callbacks import CallbackAttempt, CallbackRequest, OutboundCall
 from hotline.store.calls import QueuedCallRow
+from hotline.store.knowledge import Article, ArticleVersion, Citation
 from hotline.store.tickets import Ticket
 
 PENDING = ("received", "in_progress", "overdue")
@@ -145,3 +146,48 @@ async def callback_report(sessions: async_sessionmaker, p: Period) -> dict:
             "overdue": sum(row[3] for row in counts),
             "avg_hours_to_handle": round(sum(hours) / len(hours), 2) if hours else None,
             "attempts": attempts, "calls_placed": sum(calls.values()), "calls_answered": calls.get("answered", 0)}
+
+
+async def knowledge_report(sessions: async_sessionmaker, p: Period, topics: dict[str, str], top: int = 10) -> dict:
+    """Answers from the knowledge base in the period: by field, the phone tickets answered at
+    level 1 (by the operator) and how many of those cited an article; the articles most used; the
+    articles used in the period whose cited wording an agency later corrected (a newer version
+    from the agency approved after the citation)."""
+    phone = (Ticket.created_at >= p.start, Ticket.created_at < p.end, Ticket.draft.is_(False), Ticket.channel == "phone")
+    cited_at = (Citation.cited_at >= p.start, Citation.cited_at < p.end)
+    async with sessions() as s:
+        cited_tickets = select(Citation.ticket_id).distinct()
+        level1 = Ticket.answer_level == 1
+        rows = await s.execute(
+            select(Ticket.topic, func.count(), func.sum(case((level1, 1), else_=0)),
+                   func.sum(case((level1 & Ticket.id.in_(cited_tickets), 1), else_=0)))
+            .where(*phone).group_by(Ticket.topic).order_by(func.count().desc()))
+        by_field = [{"key": t, "name": topics.get(t or "", t or "(không rõ)"), "calls": int(n),
+                     "level1": int(l1 or 0), "from_articles": int(fa or 0),
+                     "level1_share": round(100 * int(l1 or 0) / n, 1) if n else 0.0} for t, n, l1, fa in rows]
+        used = func.count(Citation.id)
+        most = await s.execute(select(Article.id, Article.field, ArticleVersion.question, used)
+                               .join(Citation, Citation.article_id == Article.id)
+                               .join(ArticleVersion, ArticleVersion.id == Article.current_version_id)
+                               .where(*cited_at).group_by(Article.id, Article.field, ArticleVersion.question)
+                               .order_by(used.desc(), Article.id).limit(top))
+        cited_v, later = ArticleVersion.__table__.alias("cited_v"), ArticleVersion.__table__.alias("later")
+        corrected = await s.execute(
+            select(Citation.article_id, func.count(func.distinct(Citation.ticket_id)), func.min(later.c.reviewed_at),
+                   func.max(later.c.number))
+            .join(cited_v, cited_v.c.id == Citation.version_id)
+            .join(later, (later.c.article_id == Citation.article_id) & (later.c.number > cited_v.c.number))
+            .where(*cited_at, later.c.author_role == "agency", later.c.reviewed_at.is_not(None),
+                   later.c.state.in_(("approved", "superseded")), later.c.reviewed_at > Citation.cited_at)
+            .group_by(Citation.article_id))
+        corrected = list(corrected)
+        questions = dict((await s.execute(select(Article.id, ArticleVersion.question).join(
+            ArticleVersion, ArticleVersion.id == Article.current_version_id)
+            .where(Article.id.in_([r[0] for r in corrected])))).all()) if corrected else {}
+    totals = {"calls": sum(f["calls"] for f in by_field), "level1": sum(f["level1"] for f in by_field),
+              "from_articles": sum(f["from_articles"] for f in by_field)}
+    totals["level1_share"] = round(100 * totals["level1"] / totals["calls"], 1) if totals["calls"] else 0.0
+    return {"totals": totals, "by_field": by_field,
+            "most_used": [{"id": i, "field": topics.get(f, f), "question": q, "uses": int(n)} for i, f, q, n in most],
+            "corrected": [{"id": i, "question": questions.get(i, ""), "tickets": int(n), "corrected_at": iso(at),
+                           "version": int(v)} for i, n, at, v in corrected]}

@@ -18,6 +18,8 @@ from hotline.agent_desktop.knowledge_api import KnowledgeApi
 from hotline.agent_desktop.tickets_api import TicketsApi
 from hotline.applications.table_source import TableSource
 from hotline.knowledge.articles import KnowledgeBase
+from hotline.reports.figures import knowledge_report
+from hotline.reports.periods import period
 from hotline.store.knowledge import Article, Citation
 from hotline.store.tickets import TicketEvent
 from hotline.ticketing.attachments import Attachments
@@ -136,6 +138,14 @@ async def test_draft_approve_find_and_cite(kb_api):
     assert shown["current"]["number"] == 2 and [v["state"] for v in shown["versions"]] == ["superseded", "approved"]
     assert "trực tuyến" in (await call(c["op1"], server, "GET", "/api/knowledge/search",
                                        params={"q": "giay phep xay dung"}))[1][0]["answer"]
+
+    # The reports: level-1 answers by field, the article used, and corrected since by the agency.
+    report = await knowledge_report(p.sessions, period("day", date.today(), "UTC"), kb.topics)
+    procedures = next(f for f in report["by_field"] if f["key"] == "administrative_procedures")
+    assert (procedures["calls"], procedures["level1"], procedures["from_articles"]) == (2, 1, 1)
+    assert procedures["level1_share"] == 50.0
+    assert [(a["id"], a["uses"]) for a in report["most_used"]] == [(article["id"], 1)]
+    assert [(a["id"], a["tickets"], a["version"]) for a in report["corrected"]] == [(article["id"], 1, 2)]
 
     # Past its review date the article is flagged stale.
     async with p.sessions() as s, s.begin():

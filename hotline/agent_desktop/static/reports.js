@@ -58,6 +58,13 @@ async function run() {
     const cb = r.callbacks;
     document.querySelector("#callbacks tbody").replaceChildren(row([cb.requested, cb.done, cb.unreached, cb.open,
       cb.overdue, cb.avg_hours_to_handle ?? "—", cb.calls_placed, cb.calls_answered]));
+    const kb = r.knowledge;
+    document.querySelector("#kb-fields tbody").replaceChildren(
+      row(["Tổng cộng", kb.totals.calls, kb.totals.level1, kb.totals.level1_share, kb.totals.from_articles]),
+      ...kb.by_field.map((f) => row([f.name, f.calls, f.level1, f.level1_share, f.from_articles])));
+    document.querySelector("#kb-used tbody").replaceChildren(...kb.most_used.map((a) => row([a.question, a.field, a.uses])));
+    document.querySelector("#kb-corrected tbody").replaceChildren(...kb.corrected.map((a) =>
+      row([a.question, a.tickets, a.version, Hotline.time(a.corrected_at)])));
     document.querySelector("#overdue tbody").replaceChildren(...r.overdue_list.map((t) => {
       const row = document.createElement("tr");
       for (const v of [t.code, t.field, t.agency || "", t.due_at ? Hotline.time(t.due_at) : ""]) {
