@@ -110,3 +110,17 @@ async def test_agency_drafts_supervisor_approves_operator_answers_from_it(playwr
         await call_task
     finally:
         await ctx.close()
+
+    # The supervisor's report counts the level-1 answer and the article used.
+    ctx = await launch(playwright_session)
+    try:
+        page = await log_in(ctx, base_url(line), "giamsat_kb", supervisor_password)
+        await page.goto(base_url(line) + "/reports")
+        await page.click("#report-run")
+        used = page.locator(f"#kb-used tbody tr:has-text('{QUESTION}') td").nth(2)
+        await used.wait_for(timeout=10000)
+        assert await used.text_content() == "1"
+        fields = page.locator("#kb-fields tbody tr:has-text('Thủ tục hành chính') td")
+        assert int(await fields.nth(4).text_content()) >= 1  # answered from an article
+    finally:
+        await ctx.close()
