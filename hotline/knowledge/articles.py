@@ -208,27 +208,31 @@ class KnowledgeBase:
             raise Refused(404, "Không có phiên bản này")
         return v
 
-    def _summary(self, a: Article, v: ArticleVersion, agencies: dict[int, str], today: date) -> dict:
-        return {"id": a.id, "version_id": v.id, "version": v.number, "question": v.question,
-                "answer": v.answer, "field": a.field, "field_name": self.topics.get(a.field, a.field),
-                "agency": agencies.get(a.agency_id, ""), "review_by": a.review_by.isoformat() if a.review_by else None,
-                "stale": bool(a.review_by and a.review_by < today), "legal_document": v.legal_document}
+    def summary(self, r) -> dict:
+        """What a result list shows of an article, from a row of `search.SUMMARY`."""
+        review_by = r[2] if r[2] is None or isinstance(r[2], date) else date.fromisoformat(str(r[2]))
+        return {"id": r[0], "field": r[1], "field_name": self.topics.get(r[1], r[1]),
+                "review_by": review_by.isoformat() if review_by else None,
+                "stale": bool(review_by and review_by < self.today()), "agency": r[9] or "", "version_id": r[4],
+                "version": r[5], "question": r[6], "answer": r[7], "legal_document": r[8]}
 
     async def _summaries(self, s: AsyncSession, ids: list[int]) -> list[dict]:
+        """Summaries of the articles `ids`, in that order (one query)."""
         if not ids:
             return []
-        rows = (await s.execute(select(Article, ArticleVersion).join(
-            ArticleVersion, ArticleVersion.id == Article.current_version_id).where(Article.id.in_(ids)))).all()
-        agencies = dict((await s.execute(select(Agency.id, Agency.name))).all())
-        by_id = {a.id: self._summary(a, v, agencies, self.today()) for a, v in rows}
+        a, v = Article, ArticleVersion
+        rows = await s.execute(select(a.id, a.field, a.review_by, a.agency_id, v.id, v.number, v.question, v.answer,
+                                      v.legal_document, Agency.name)
+                               .join(v, v.id == a.current_version_id).outerjoin(Agency, Agency.id == a.agency_id)
+                               .where(a.id.in_(ids)))
+        by_id = {r[0]: self.summary(r) for r in rows}
         return [by_id[i] for i in ids if i in by_id]
 
     async def search(self, query: str, field: str | None = None, limit: int = 10) -> list[dict]:
         """Approved articles matching what was typed, best first."""
         limit = max(1, min(limit, 50))
         async with self.sessions() as s:
-            found = await self.index.find(s, query[:300], limit, field)
-            return await self._summaries(s, [i for i, _ in found])
+            return [self.summary(r) for r in await self.index.find(s, query[:300], limit, field)]
 
     async def suggest(self, field: str | None, text: str = "", limit: int = 5) -> list[dict]:
         """For a call: articles from the words of the ticket so far, the call's field first;
@@ -236,8 +240,7 @@ class KnowledgeBase:
         if text.strip():
             ws = " ".join(dict.fromkeys(w for w in words(text) if len(w) > 1))[:300] + " "
             async with self.sessions() as s:
-                ranked = await self.index.find(s, ws, limit * 3)
-                found = await self._summaries(s, [i for i, _ in ranked])
+                found = [self.summary(r) for r in await self.index.find(s, ws, limit * 3)]
             found.sort(key=lambda a: a["field"] != field)  # stable: rank kept within each group
             return found[:limit]
         if not field:

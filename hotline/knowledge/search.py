@@ -1,7 +1,9 @@
 """Full-text search of approved articles: SQLite's FTS5 or PostgreSQL's text search over the
 folded text, every word matched (the last one as a prefix while it is being typed), typing
-mistakes corrected from the base's own words; when no article has every word, the articles with
-the most of them. Ranked with the question (title) above the rest."""
+mistakes corrected from the base's own words. The questions are searched first; only when no
+question has every word, the whole articles; only when no article has every word, the articles
+with the most of them. Each step runs only when the one before found nothing, so that what an
+operator types usually costs one search of the (short) questions, not of every answer."""
 
 from __future__ import annotations
 
@@ -14,6 +16,14 @@ from hotline.knowledge.text import Vocabulary, query_groups
 from hotline.store.knowledge import Article, Term
 
 VOCABULARY_SECONDS = 30  # how long another node's new words may go uncorrected
+# Ranking costs per matching article: when the first letters typed match more than this, only this
+# many are ranked (the next word typed narrows the match, and then every match is ranked).
+RANK_AT_MOST = 1000
+# What a result list shows of each article (see KnowledgeBase.summary), with the found ids `m`.
+SUMMARY = ("a.id, a.field, a.review_by, a.agency_id, v.id, v.number, v.question, v.answer, v.legal_document, "
+           "g.name")
+JOINS = ("JOIN kb_articles a ON a.id = m.rowid JOIN kb_versions v ON v.id = a.current_version_id "
+         "LEFT JOIN agencies g ON g.id = a.agency_id")
 
 
 def _fts5(groups: list[list[str]], typing: bool, joiner: str) -> str:
@@ -47,6 +57,8 @@ class ArticleIndex:
             await s.execute(text("DELETE FROM kb_fts WHERE rowid = :id"), {"id": article.id})
             await s.execute(text("INSERT INTO kb_fts(rowid, title, body) VALUES (:id, :t, :b)"),
                             {"id": article.id, "t": title, "b": body})
+            await s.execute(text("DELETE FROM kb_titles WHERE rowid = :id"), {"id": article.id})
+            await s.execute(text("INSERT INTO kb_titles(rowid, title) VALUES (:id, :t)"), {"id": article.id, "t": title})
         known = set(await s.scalars(select(Term.term).where(Term.term.in_(words)))) if words else set()
         s.add_all(Term(term=w) for w in sorted(words - known) if len(w) <= 40)
         self.vocabulary.add(words)
@@ -57,36 +69,41 @@ class ArticleIndex:
         self.vocabulary.add(set(await s.scalars(select(Term.term))))
         self._loaded_at = time.monotonic()
 
-    async def find(self, s: AsyncSession, query: str, limit: int,
-                   field: str | None = None) -> list[tuple[int, float]]:
-        """(article id, score) of the best matches, best first (a higher score is better)."""
+    async def find(self, s: AsyncSession, query: str, limit: int, field: str | None = None) -> list:
+        """The best matches, best first, as rows of `SUMMARY` (one query per step)."""
         await self._refresh(s)
         groups, typing = query_groups(query, self.vocabulary)
         if not groups:
             return []
-        for joiner in ("AND", "OR") if len(groups) > 1 else ("AND",):
-            found = await self._run(s, groups, typing, joiner, limit, field)
-            if found:
-                return found
+        joiners = ("AND", "OR") if len(groups) > 1 else ("AND",)
+        for joiner in joiners:
+            for questions_only in (True, False):
+                found = await self._run(s, groups, typing, joiner, questions_only, limit, field)
+                if found:
+                    return found
         return []
 
-    async def _run(self, s: AsyncSession, groups, typing: bool, joiner: str, limit: int,
-                   field: str | None) -> list[tuple[int, float]]:
+    async def _run(self, s: AsyncSession, groups, typing: bool, joiner: str, questions_only: bool, limit: int,
+                   field: str | None) -> list:
         if s.bind.dialect.name == "sqlite":
-            match = _fts5(groups, typing, joiner)
-            sql = ("SELECT kb_fts.rowid, bm25(kb_fts, 5.0, 1.0) AS rank FROM kb_fts "
-                   + ("JOIN kb_articles a ON a.id = kb_fts.rowid " if field else "")
-                   + "WHERE kb_fts MATCH :m " + ("AND a.field = :f " if field else "")
-                   + "ORDER BY rank LIMIT :n")
-            rows = await s.execute(text(sql), {"m": match, "f": field, "n": limit})
-            return [(r[0], -float(r[1])) for r in rows]
-        # The same expression as the GIN index (migration 0015), with literal configurations, so
-        # that PostgreSQL uses the index.
-        vector = ("(setweight(to_tsvector('simple', search_title), 'A') || "
-                  "setweight(to_tsvector('simple', search_body), 'B'))")
-        sql = (f"SELECT id, ts_rank({vector}, q) AS rank FROM kb_articles, to_tsquery('simple', :m) q "
-               f"WHERE {vector} @@ q AND current_version_id IS NOT NULL " + ("AND field = :f " if field else "")
-               + "ORDER BY rank DESC, id LIMIT :n")
-        rows = await s.execute(text(sql), {"m": _tsquery(groups, typing, "&" if joiner == "AND" else "|"),
-                                           "f": field, "n": limit})
-        return [(r[0], float(r[1])) for r in rows]
+            table, rank = ("kb_titles", "bm25(kb_titles)") if questions_only else ("kb_fts", "bm25(kb_fts, 5.0, 1.0)")
+            # FTS5 reads matches in rowid order: the RANK_AT_MOST-th match bounds the ranked ones.
+            sql = (f"SELECT {table}.rowid FROM {table} "
+                   + (f"JOIN kb_articles a ON a.id = {table}.rowid " if field else "")
+                   + f"WHERE {table} MATCH :m " + ("AND a.field = :f " if field else "")
+                   + f"AND {table}.rowid <= coalesce((SELECT rowid FROM {table} WHERE {table} MATCH :m "
+                     "LIMIT 1 OFFSET :skip), 9223372036854775807) "
+                   + f"ORDER BY {rank} LIMIT :n")
+            sql = f"SELECT {SUMMARY} FROM ({sql.replace('SELECT ', f'SELECT {rank} AS r, ', 1)}) m {JOINS} ORDER BY m.r"
+            return list(await s.execute(text(sql), {"m": _fts5(groups, typing, joiner), "f": field, "n": limit,
+                                                    "skip": RANK_AT_MOST - 1}))
+        query = _tsquery(groups, typing, "&" if joiner == "AND" else "|")
+        vector = "title_vector" if questions_only else "search_vector"
+        candidates = (f"SELECT id, {vector} AS v, search_title FROM kb_articles "
+                      f"WHERE {vector} @@ to_tsquery('simple', :m) AND current_version_id IS NOT NULL "
+                      + ("AND field = :f " if field else "") + "LIMIT :most")
+        ranked = (f"SELECT c.id AS rowid, row_number() OVER (ORDER BY ts_rank(c.v, q) DESC, length(c.search_title), "
+                  f"c.id) AS r FROM ({candidates}) c, to_tsquery('simple', :m) q "
+                  "ORDER BY r LIMIT :n")
+        sql = f"SELECT {SUMMARY} FROM ({ranked}) m {JOINS} ORDER BY m.r"
+        return list(await s.execute(text(sql), {"m": query, "f": field, "n": limit, "most": RANK_AT_MOST}))
