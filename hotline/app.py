@@ -20,6 +20,7 @@ from hotline.agencies.directory import AgencyDirectory
 from hotline.agencies.inbox import AgencyInbox
 from hotline.agent_desktop.knowledge_api import KnowledgeApi
 from hotline.applications.sources import source_of
+from hotline.applications.table_source import TableSource
 from hotline.applications.status import StatusSource
 from hotline.knowledge.articles import KnowledgeBase
 from hotline.agent_desktop.accounts import Accounts
@@ -51,7 +52,7 @@ from hotline.cti.bus import EventBus
 from hotline.cti.events import CallEnded
 from hotline.ivr.prompts import build_prompts
 from hotline.ivr.server import IvrServer
-from hotline.demo import demo_accounts, seed_demo
+from hotline.demo import demo_accounts, seed_demo, seed_knowledge
 from hotline.errors import ConfigError
 from hotline.notifications.gateways import make_gateway
 from hotline.notifications.outbox import SmsSender
@@ -215,6 +216,7 @@ class Hotline:
     holds: VirtualHolds
     surveys: SurveyCalls
     applications: StatusSource
+    kb: KnowledgeBase
 
 
 def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotline:
@@ -288,7 +290,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     accounts.revoke_hooks.append(session.end_access)
     desktop.app[TRUST_KEY] = ProxyTrust.of(sec.trusted_proxies, sec.client_ip_header)
     return Hotline(settings, prepared, hasher, accounts, ivr, cti, hub, sms, handling, transfers, catalogue,
-                   call_log, email, weekly, transcriber, desktop, outbound, callbacks, holds, surveys, applications)
+                   call_log, email, weekly, transcriber, desktop, outbound, callbacks, holds, surveys, applications, kb)
 
 
 async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> None:
@@ -304,6 +306,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
         if demo:
             directory = AgencyDirectory(sessionmaker(prepared.engine))
             await seed_demo(prepared.store, directory)
+            await seed_knowledge(h.kb, TableSource(sessionmaker(prepared.engine)))
             known = await demo_accounts(settings, h.accounts, prepared.profile, directory)
             # On the terminal only: passwords never go to the log.
             print("Demo accounts (also in " + str(settings.home / "demo-accounts.toml") + "):\n" +

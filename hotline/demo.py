@@ -1,5 +1,5 @@
-"""Demo data for a first look and for the tests: two tickets, four fictitious agencies, and one
-account per role with passwords generated per installation (never in the repository)."""
+"""Demo data for a first look and for the tests: two tickets, four fictitious agencies, knowledge
+base articles and applications to look up, and one account per role with passwords generated per installation (never in the repository)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import tomllib
 from hotline.agencies.directory import AgencyDirectory
 from hotline.agencies.schemas import AgencyIn
 from hotline.agent_desktop.accounts import Accounts
+from hotline.applications.table_source import TableSource
+from hotline.knowledge.articles import ArticleText, Editor, KnowledgeBase
 from hotline.config.profile import Profile
 from hotline.config.statuses import TicketStatus
 from hotline.credentials import write_private
@@ -53,6 +55,39 @@ async def seed_demo(store: TicketStore, directory: AgencyDirectory) -> None:
     for data in DEMO_AGENCIES:
         if data["name"] not in existing:
             await directory.save(AgencyIn.model_validate(data))
+
+
+DEMO_ARTICLES = [
+    ("administrative_procedures", "Cấp giấy phép xây dựng nhà ở riêng lẻ",
+     "Nộp hồ sơ tại Bộ phận tiếp nhận và trả kết quả của UBND cấp huyện nơi xây dựng, hoặc trực tuyến trên "
+     "Cổng dịch vụ công. Thời hạn giải quyết 15 ngày kể từ ngày nhận đủ hồ sơ hợp lệ.",
+     "Đơn đề nghị cấp giấy phép xây dựng; bản sao giấy tờ về quyền sử dụng đất; hai bộ bản vẽ thiết kế.",
+     "Theo Nghị quyết của HĐND tỉnh", "15/2021/NĐ-CP"),
+    ("administrative_procedures", "Đăng ký khai sinh cho trẻ em",
+     "Cha, mẹ hoặc người thân đăng ký tại UBND cấp xã nơi cư trú trong 60 ngày kể từ ngày sinh; "
+     "giải quyết ngay trong ngày nhận hồ sơ.", "Tờ khai theo mẫu; giấy chứng sinh.", "Miễn lệ phí",
+     "123/2015/NĐ-CP"),
+    ("infrastructure", "Báo đèn chiếu sáng công cộng bị hỏng",
+     "Tổng đài viên ghi nhận vị trí (tên đường, số nhà gần nhất) và chuyển đơn vị quản lý chiếu sáng; "
+     "sự cố được khắc phục trong 2 ngày làm việc.", "", "", ""),
+]
+DEMO_APPLICATIONS = ("code,status,procedure,agency,received_on,due_on\n"
+                     "H18.22-261120-0001,in_progress,Cấp giấy phép xây dựng,UBND TP Cao Lãnh,20/11/2026,04/12/2026\n"
+                     "H18.22-261121-0003,ready,Đăng ký hộ kinh doanh,UBND TP Cao Lãnh,21/11/2026,28/11/2026\n")
+
+
+async def seed_knowledge(kb: KnowledgeBase, applications: TableSource) -> None:
+    """Approved articles for the operators' panel and the FAQ, and two applications to look up
+    (receipt numbers 18222611200001 and 18222611210003 on the phone)."""
+    if await kb.search("giay phep xay dung"):
+        return
+    editor = Editor("demo", "supervisor")
+    for field, question, answer, papers, fees, document in DEMO_ARTICLES:
+        v = await kb.save(editor, ArticleText(field=field, question=question, answer=answer, papers=papers, fees=fees,
+                                              legal_document=document))
+        await kb.submit(editor, v.id)
+        await kb.review(editor, v.id, True, "Dữ liệu minh họa")
+    await applications.import_rows(DEMO_APPLICATIONS.encode(), "demo.csv")
 
 
 async def demo_accounts(settings: Settings, accounts: Accounts, profile: Profile,
