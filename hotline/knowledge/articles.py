@@ -329,6 +329,15 @@ class KnowledgeBase:
         """What the ticket's history line says of the article its answer came from."""
         return {"article": v.article_id, "article_version": v.number, "article_question": v.question[:200]}
 
+    async def cited_in(self, ticket_id: int) -> dict | None:
+        """The approved article a ticket's answer came from (for the citizen's look-up page)."""
+        async with self.sessions() as s:
+            row = (await s.execute(select(Article.id, ArticleVersion.question)
+                                   .join(Citation, Citation.article_id == Article.id)
+                                   .join(ArticleVersion, ArticleVersion.id == Article.current_version_id)
+                                   .where(Citation.ticket_id == ticket_id).order_by(Citation.id.desc()).limit(1))).first()
+        return {"id": row[0], "question": row[1]} if row else None
+
     async def cite(self, ticket_id: int, v: ArticleVersion, user: str) -> None:
         async with self.sessions() as s, s.begin():
             s.add(Citation(ticket_id=ticket_id, article_id=v.article_id, version_id=v.id, cited_by=user))

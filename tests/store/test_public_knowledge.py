@@ -3,6 +3,8 @@ SQLite and PostgreSQL): approved articles only, searchable without diacritics, n
 pages; an application's status from the exports; not found, malformed and unavailable answers
 said plainly."""
 
+from datetime import datetime, timezone
+
 import aiohttp
 import pytest
 from aiohttp import web
@@ -13,7 +15,8 @@ from hotline.applications.table_source import TableSource
 from hotline.knowledge.articles import ArticleText, Editor, KnowledgeBase
 from hotline.public.desk import PublicDesk
 from hotline.public.pages import PublicPages
-from tests.store.support import province
+from hotline.ticketing.handling import Payload
+from tests.store.support import CITIZEN_PHONE, OPERATOR, province
 
 EDITOR = Editor("gs1", "supervisor")
 
@@ -37,7 +40,7 @@ async def site(sessions, tmp_path):
     server = await serve(PublicPages(desk, kb=kb, applications=table))
     dead = await serve(PublicPages(desk, kb=kb, applications=NoSource()))
     http = aiohttp.ClientSession()
-    yield kb, server, dead, http
+    yield kb, server, dead, http, p
     await http.close()
     await server.close()
     await dead.close()
@@ -49,7 +52,7 @@ async def get(http, server, path, **params):
 
 
 async def test_the_faq_shows_approved_articles_only(site):
-    kb, server, _, http = site
+    kb, server, _, http, p = site
     approved = await kb.save(EDITOR, ArticleText(field="administrative_procedures", question="Đăng ký khai sinh ở đâu?",
                                                  answer="Tại UBND cấp xã nơi cư trú của cha hoặc mẹ.",
                                                  legal_document="60/2014/QH13"))
@@ -68,9 +71,18 @@ async def test_the_faq_shows_approved_articles_only(site):
     assert (await get(http, server, f"/hoi-dap/{draft_article}"))[0] == 404
     assert (await get(http, server, "/hoi-dap/abc"))[0] == 404
 
+    # A ticket answered from the article links it on the citizen's look-up page.
+    t = await p.receive(datetime.now(timezone.utc), topic="administrative_procedures", content="Hỏi khai sinh")
+    cited = await kb.citable(approved.id)
+    await p.handling.act(t.id, "answer_directly", OPERATOR, Payload(result="Tại UBND cấp xã."))
+    await kb.cite(t.id, cited, "op1")
+    async with http.post(server.make_url("/tra-cuu"), data={"code": t.code, "phone": CITIZEN_PHONE}) as r:
+        html = await r.text()
+    assert r.status == 200 and f'href="/hoi-dap/{approved.article_id}"' in html
+
 
 async def test_application_look_up(site):
-    _, server, dead, http = site
+    _, server, dead, http, _ = site
     status, html, _ = await get(http, server, "/tra-cuu-ho-so", ma="H18.22-1001")
     assert status == 200 and "Đang giải quyết" in html and "04/12/2026" in html
     status, html, _ = await get(http, server, "/tra-cuu-ho-so", ma="H18.22-9999")

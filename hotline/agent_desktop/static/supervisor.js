@@ -111,3 +111,13 @@ async function loadOverdue() {
 }
 loadOverdue();
 setInterval(loadOverdue, 30000);
+
+// Knowledge base versions waiting for the hotline's approval.
+async function loadWaitingArticles() {
+  try {
+    const waiting = await Hotline.api("/api/knowledge/articles?state=submitted");
+    Hotline.text("knowledge-link", waiting.length ? `Bài hỏi đáp (${waiting.length} chờ duyệt)` : "Bài hỏi đáp");
+  } catch (e) { /* shown again at the next refresh */ }
+}
+loadWaitingArticles();
+setInterval(loadWaitingArticles, 60000);
