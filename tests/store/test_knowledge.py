@@ -197,3 +197,46 @@ async def test_application_statuses_from_an_export(sessions):
     # A newer export replaces the application's row.
     await source.import_rows(b"code,status\nH18.22-261120-0001,ready\n", "motcua2.csv")
     assert (await source.find("18222611200001")).status == "ready"
+
+
+async def test_import_from_excel_and_word(kb_api):
+    import io
+
+    import docx
+    from openpyxl import Workbook
+
+    p, kb, server, c = kb_api
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Lĩnh vực", "Câu hỏi", "Trả lời", "Phí, lệ phí"])
+    sheet.append(["Thủ tục hành chính", "Điều chỉnh giấy phép xây dựng", "Nộp tại UBND huyện.", "Không"])
+    sheet.append(["Thủ tục hành chính", "Ngắn", "Nộp tại UBND huyện.", ""])  # question too short
+    data = io.BytesIO()
+    book.save(data)
+    form = aiohttp.FormData()
+    form.add_field("file", data.getvalue(), filename="xaydung.xlsx")
+    status, report = await call(c["xaydung"], server, "POST", "/api/knowledge/import", data=form)
+    assert status == 200 and report["added"] == 1, report
+    assert [(e["row"], e["column"]) for e in report["errors"]] == [(3, "câu hỏi")]
+
+    document = docx.Document()
+    document.add_heading("Cấp giấy phép di dời công trình", level=2)
+    document.add_paragraph("Nộp hồ sơ tại Sở Xây dựng.")
+    document.add_paragraph("Thời hạn 20 ngày.")
+    document.add_heading("Thu hồi giấy phép xây dựng", level=2)
+    document.add_paragraph("UBND cấp huyện thu hồi khi công trình sai phép.")
+    data = io.BytesIO()
+    document.save(data)
+    form = aiohttp.FormData()
+    form.add_field("file", data.getvalue(), filename="huong-dan.docx")
+    form.add_field("field", "administrative_procedures")
+    status, report = await call(c["xaydung"], server, "POST", "/api/knowledge/import", data=form)
+    assert status == 200 and report["added"] == 2 and report["errors"] == [], report
+    status, drafts = await call(c["xaydung"], server, "GET", "/api/knowledge/articles", params={"state": "draft"})
+    by_question = {a["question"]: a for a in drafts}
+    assert set(by_question) == {"Điều chỉnh giấy phép xây dựng", "Cấp giấy phép di dời công trình",
+                                "Thu hồi giấy phép xây dựng"}
+    status, shown = await call(c["xaydung"], server, "GET",
+                               f"/api/knowledge/articles/{by_question['Cấp giấy phép di dời công trình']['id']}")
+    assert shown["versions"][0]["answer"] == "Nộp hồ sơ tại Sở Xây dựng.\nThời hạn 20 ngày."
+    assert shown["versions"][0]["source"] == "huong-dan.docx:1"
