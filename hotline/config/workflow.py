@@ -47,7 +47,7 @@ class Step(BaseModel):
     notify: list[Recipient] = []  # SMS on entering the step
     # What the citizen's SMS on entering the step says: where the report is (the step's title), or
     # that the citizen is asked to complete it within the step's deadline (Thanh Hóa Art. 11).
-    citizen_notice: Literal["status", "clarify"] = "status"
+    citizen_notice: Literal["status", "clarify", "refusal"] = "status"
     # An SMS reminder to whoever holds the step (its `notify` contacts; else the focal point, or
     # the head for a leader's step) this long before the deadline, counted the same way.
     remind_before: Deadline | None = None

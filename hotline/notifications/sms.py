@@ -76,6 +76,15 @@ def result_text(code: str, url: str) -> str:
                 f"Phản ánh {code} đã có kết quả: {url}")
 
 
+def refusal_text(code: str, reason: str, url: str) -> str:
+    """To the citizen whose report is not accepted: why, and where to go instead, as the operator
+    wrote it (Đồng Tháp Art. 8.2; HCMC Art. 3.6; Thanh Hóa Art. 12.1); the whole text at the link."""
+    reason = " ".join(reason.split()).rstrip(".")
+    return _fit(f"Phản ánh mã số {code} không được tiếp nhận: {reason}. Chi tiết: {url}",
+                f"Phản ánh mã số {code} không được tiếp nhận: {reason[:60]}... Chi tiết: {url}",
+                f"Phản ánh {code} không được tiếp nhận. Lý do và nơi liên hệ: {url}")
+
+
 def clarify_text(code: str, days: str) -> str:
     """To the citizen asked to complete an unclear report (Thanh Hóa group 2)."""
     return _fit(f"Phản ánh mã số {code} chưa đủ thông tin để xử lý. Đề nghị quý vị bổ sung trong {days} "

@@ -95,7 +95,7 @@ class PublicDesk:
         step = self.handling.workflow.step(t.handling_stage or "received")
         view = self.public_view(t)
         view.update(content=t.content or "", result=t.result, stage=step.title, status=t.status, rating=t.rating,
-                    due_at=t.due_at, question=t.question,
+                    due_at=t.due_at, question=t.question, refusal=t.reason if t.status == "rejected" else None,
                     actions=self.handling.allowed(t, CITIZEN))
         return view
 

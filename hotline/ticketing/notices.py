@@ -42,8 +42,11 @@ class Notices:
         self.lookup_url = lookup_url
         self.citizen_sms_per_day = citizen_sms_per_day
 
+    def lookup_link(self, t: Ticket) -> str:
+        return f"{self.lookup_url}/tra-cuu?ma={t.code}"
+
     def result_text(self, t: Ticket) -> str:
-        return texts.result_text(t.code, f"{self.lookup_url}/tra-cuu?ma={t.code}")
+        return texts.result_text(t.code, self.lookup_link(t))
 
     async def result_sms(self, s: AsyncSession, t: Ticket) -> None:
         """The result SMS with the look-up link (also when a survey call reached no one)."""
@@ -78,6 +81,8 @@ class Notices:
                                                  self.citizen_sms_per_day)
                     if self.survey_call(s, t):
                         continue  # the survey call reads the result; the SMS only if it reaches no one
+                elif self.workflow.step(move.stage).citizen_notice == "refusal":
+                    text, purpose = texts.refusal_text(t.code, t.reason or "", self.lookup_link(t)), "refusal"
                 elif self.workflow.step(move.stage).citizen_notice == "clarify":
                     limit = self.workflow.step(move.stage).deadline
                     days = f"{limit.amount:g} ngày làm việc" if limit else "thời hạn quy định"
