@@ -242,7 +242,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
                           settings.deadline_scan_seconds)
     applications = source_of(settings.applications, sessions)
     kb = KnowledgeBase(sessions, profile.queues.topic_names(), profile.calendar.timezone,
-                       profile.knowledge.review_months)
+                       profile.knowledge.review_months, profile.knowledge.suggestions)
     ivr = None
     if with_ivr:
         average = profile.virtual_hold.average_handle_seconds

@@ -81,6 +81,25 @@ def rows(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, dict[st
     return header, out
 
 
+def records(data: bytes, filename: str, columns: dict[str, tuple[str, ...]],
+            required: tuple[str, ...] = ()) -> tuple[dict[str, str], list[tuple[int, dict[str, str]]]]:
+    """Rows by the names the importer knows (`columns`: name → the header's accepted spellings):
+    the header label found for each name (for errors), and each row's values by name ("" where the
+    column is absent). A required column missing from the header is a `RowError` on row 1."""
+    header, table = rows(data, filename)
+    label = {name: next((a for a in aliases if a in header), aliases[0]) for name, aliases in columns.items()}
+    for name in required:
+        if label[name] not in header:
+            raise MissingColumn(RowError(1, label[name], "thiếu cột này"))
+    return label, [(number, {name: row.get(label[name], "") for name in columns}) for number, row in table]
+
+
+class MissingColumn(ValueError):
+    def __init__(self, error: RowError):
+        super().__init__(str(error))
+        self.error = error
+
+
 def parse_date(text: str) -> date | None:
     """A date as 2026-12-04, 04/12/2026 or 4/12/2026; None for an empty cell; ValueError else."""
     if not text:

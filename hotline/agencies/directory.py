@@ -14,7 +14,7 @@ from hotline.store.agencies import Agency, AgencyContact
 def agency_public(a: Agency, contacts: list[AgencyContact], with_phones: bool) -> dict:
     """An agency as the desktop shows it. Contacts' phone numbers are personal: only for
     administrators; others see names and roles. The agency's own number is public information."""
-    return {"id": a.id, "name": a.name, "level": a.level, "fields": [f for f in a.fields.split(",") if f],
+    return {"id": a.id, "name": a.name, "level": a.level, "fields": a.field_list,
             "phone": a.phone, "route": a.route, "active": a.active,
             "contacts": [{"id": c.id, "role": c.role, "name": c.name,
                           **({"phone": c.phone, "email": c.email} if with_phones else {})}
@@ -36,7 +36,7 @@ class AgencyDirectory:
                 q = q.where(Agency.active.is_(True))
             agencies = [a for a in await s.scalars(q)
                         if all(w in folded(a.name) for w in words)
-                        and (not field or field in a.fields.split(","))][:limit]
+                        and (not field or field in a.field_list)][:limit]
             contacts = await self._contacts(s, [a.id for a in agencies])
         return [(a, contacts.get(a.id, [])) for a in agencies]
 

@@ -147,15 +147,11 @@ class TicketsApi(Resource):
         ticket_id = await self._readable(request)
         body = await parse_body(request, ActionIn)
         payload = body.payload(self.handling.profile.calendar.timezone)
-        cited = None
         if body.article_version is not None:  # the answer came from the knowledge base
             if self.kb is None or not body.result:
                 raise Refused(422, "Chỉ trích dẫn bài hỏi đáp khi trả lời")
-            cited = await self.kb.citable(body.article_version)
-            payload.extra.update(self.kb.citation_detail(cited))
+            payload.cites = await self.kb.citable(body.article_version)
         await self.handling.act(ticket_id, request.match_info["action"], actor, payload)
-        if cited is not None:
-            await self.kb.cite(ticket_id, cited, actor.name)
         return web.json_response(await self._view(ticket_id, actor))
 
     @requires(*STAFF)

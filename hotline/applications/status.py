@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from hotline.config.menu import APPLICATION_STATUSES
 
 STATUS_NAMES = {
     "received": "Đã tiếp nhận",
@@ -18,7 +17,6 @@ STATUS_NAMES = {
     "refused": "Không đủ điều kiện giải quyết",
     "withdrawn": "Đã rút hồ sơ",
 }
-assert set(STATUS_NAMES) == set(APPLICATION_STATUSES)
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-/]{2,39}$")
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.applications.status import Application, clean_code, keypad
 from hotline.config.menu import APPLICATION_STATUSES
-from hotline.spreadsheets import ImportReport, RowError, parse_date, rows
+from hotline.spreadsheets import ImportReport, MissingColumn, RowError, parse_date, records
 from hotline.store.knowledge import ApplicationStatus
 
 # Column names of an export, in English or Vietnamese (without diacritics or with).
@@ -24,13 +24,6 @@ COLUMNS = {
     "due_on": ("due_on", "ngay_hen_tra", "ngày hẹn trả"),
 }
 BATCH = 500
-
-
-def _of(row: dict[str, str], name: str) -> tuple[str, str]:
-    for alias in COLUMNS[name]:
-        if alias in row:
-            return alias, row[alias]
-    return COLUMNS[name][0], ""
 
 
 def _to_app(r: ApplicationStatus) -> Application:
@@ -56,35 +49,32 @@ class TableSource:
         pass
 
     async def import_rows(self, data: bytes, filename: str) -> ImportReport:
-        header, table = rows(data, filename)
-        for name in ("code", "status"):
-            if not any(a in header for a in COLUMNS[name]):
-                return ImportReport(errors=[RowError(1, COLUMNS[name][0], "thiếu cột này")])
+        try:
+            label, table = records(data, filename, COLUMNS, required=("code", "status"))
+        except MissingColumn as exc:
+            return ImportReport(errors=[exc.error])
         report = ImportReport()
         now = datetime.now(timezone.utc)
         good: list[ApplicationStatus] = []
         for number, row in table:
-            col, raw = _of(row, "code")
-            code = clean_code(raw)
+            code = clean_code(row["code"])
             if code is None:
-                report.errors.append(RowError(number, col, f"mã hồ sơ không hợp lệ: {raw[:40]!r}"))
+                report.errors.append(RowError(number, label["code"], f"mã hồ sơ không hợp lệ: {row['code'][:40]!r}"))
                 continue
-            col, status = _of(row, "status")
-            if status not in APPLICATION_STATUSES:
-                report.errors.append(RowError(number, col, f"trạng thái {status[:40]!r} không thuộc: "
-                                                            + ", ".join(APPLICATION_STATUSES)))
+            if row["status"] not in APPLICATION_STATUSES:
+                report.errors.append(RowError(number, label["status"], f"trạng thái {row['status'][:40]!r} không "
+                                                                       "thuộc: " + ", ".join(APPLICATION_STATUSES)))
                 continue
             dates = {}
             try:
                 for name in ("received_on", "due_on"):
-                    col, value = _of(row, name)
-                    dates[name] = parse_date(value)
+                    dates[name] = parse_date(row[name])
             except ValueError as exc:
-                report.errors.append(RowError(number, col, str(exc)))
+                report.errors.append(RowError(number, label[name], str(exc)))
                 continue
-            good.append(ApplicationStatus(code=code.upper(), keypad=keypad(code), status=status,
-                                          procedure=_of(row, "procedure")[1][:500],
-                                          agency=_of(row, "agency")[1][:200], updated_at=now, **dates))
+            good.append(ApplicationStatus(code=code.upper(), keypad=keypad(code), status=row["status"],
+                                          procedure=row["procedure"][:500], agency=row["agency"][:200],
+                                          updated_at=now, **dates))
         async with self.sessions() as s, s.begin():
             for i in range(0, len(good), BATCH):
                 batch = {a.code: a for a in good[i:i + BATCH]}  # the last row of a code wins

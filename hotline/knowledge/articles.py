@@ -88,11 +88,12 @@ def _add_months(d: date, months: int) -> date:
 
 class KnowledgeBase:
     def __init__(self, sessions: async_sessionmaker, topics: dict[str, str], tz: str = "Asia/Ho_Chi_Minh",
-                 review_months: int = 12):
+                 review_months: int = 12, suggestions: int = 5):
         self.sessions = sessions
         self.topics = topics  # field (topic id) → its name
         self.tz = ZoneInfo(tz)
         self.review_months = review_months
+        self.suggestions = suggestions
         self.index = ArticleIndex()
 
     def today(self) -> date:
@@ -104,7 +105,7 @@ class KnowledgeBase:
             raise Refused(422, f"Lĩnh vực không hợp lệ: {field[:40]}")
         if editor.role == "agency":
             agency = await s.get(Agency, editor.agency_id)
-            if agency is None or field not in [f for f in (agency.fields or "").split(",") if f]:
+            if agency is None or field not in agency.field_list:
                 raise Refused(403, "Cơ quan chỉ soạn bài thuộc lĩnh vực của mình")
             return agency.id
         if not editor.reviews:
@@ -119,13 +120,15 @@ class KnowledgeBase:
             raise Refused(404, "Không có bài này")
         return a
 
-    async def save(self, editor: Editor, text: ArticleText, article_id: int | None = None, source: str = "",
-                   s: AsyncSession | None = None) -> ArticleVersion:
+    async def save(self, editor: Editor, text: ArticleText, article_id: int | None = None,
+                   source: str = "") -> ArticleVersion:
         """A new article's first draft, or a new draft of an article (the open draft updated in
         place; a version waiting for approval cannot change until it is reviewed)."""
-        if s is None:
-            async with self.sessions() as s, s.begin():
-                return await self.save(editor, text, article_id, source, s)
+        async with self.sessions() as s, s.begin():
+            return await self._save(s, editor, text, article_id, source)
+
+    async def _save(self, s: AsyncSession, editor: Editor, text: ArticleText, article_id: int | None,
+                    source: str) -> ArticleVersion:
         agency_id = await self._check_scope(s, editor, text.field, text.agency_id)
         now = utcnow()
         if article_id is None:
@@ -154,17 +157,24 @@ class KnowledgeBase:
         await s.flush()
         return open_version
 
+    @staticmethod
+    async def _move(s: AsyncSession, v: ArticleVersion, from_state: str, refused: str, **values) -> None:
+        """The version leaves `from_state` by one conditional UPDATE (409 if it is no longer in it)."""
+        done = await s.execute(update(ArticleVersion).where(ArticleVersion.id == v.id,
+                                                            ArticleVersion.state == from_state)
+                               .values(**values))
+        if done.rowcount != 1:
+            raise Refused(409, refused)
+        await s.refresh(v)
+
     async def submit(self, editor: Editor, version_id: int) -> ArticleVersion:
         async with self.sessions() as s, s.begin():
             v = await s.get(ArticleVersion, version_id)
             if v is None:
                 raise Refused(404, "Không có phiên bản này")
             await self._article_for(s, editor, v.article_id)
-            done = await s.execute(update(ArticleVersion).where(ArticleVersion.id == v.id, ArticleVersion.state == "draft")
-                                   .values(state="submitted", submitted_at=utcnow()))
-            if done.rowcount != 1:
-                raise Refused(409, "Chỉ gửi duyệt được bản nháp")
-        return await self.version(version_id)
+            await self._move(s, v, "draft", "Chỉ gửi duyệt được bản nháp", state="submitted", submitted_at=utcnow())
+        return v
 
     async def review(self, editor: Editor, version_id: int, approve: bool, note: str = "") -> ArticleVersion:
         """The hotline approves a submitted version (operators and citizens see it from now on)
@@ -176,16 +186,12 @@ class KnowledgeBase:
             v = await s.get(ArticleVersion, version_id)
             if v is None:
                 raise Refused(404, "Không có phiên bản này")
-            done = await s.execute(update(ArticleVersion)
-                                   .where(ArticleVersion.id == v.id, ArticleVersion.state == "submitted")
-                                   .values(state="approved" if approve else "rejected", reviewed_by=editor.name,
-                                           reviewed_at=now, review_note=note[:2000]))
-            if done.rowcount != 1:
-                raise Refused(409, "Phiên bản này không ở trạng thái chờ duyệt")
+            await self._move(s, v, "submitted", "Phiên bản này không ở trạng thái chờ duyệt",
+                             state="approved" if approve else "rejected", reviewed_by=editor.name, reviewed_at=now,
+                             review_note=note[:2000])
             if approve:
-                await s.refresh(v)
                 await self._publish(s, v)
-        return await self.version(version_id)
+        return v
 
     async def _publish(self, s: AsyncSession, v: ArticleVersion) -> None:
         article = await s.get(Article, v.article_id)
@@ -234,9 +240,10 @@ class KnowledgeBase:
         async with self.sessions() as s:
             return [self.summary(r) for r in await self.index.find(s, query[:300], limit, field)]
 
-    async def suggest(self, field: str | None, text: str = "", limit: int = 5) -> list[dict]:
+    async def suggest(self, field: str | None, text: str = "", limit: int | None = None) -> list[dict]:
         """For a call: articles from the words of the ticket so far, the call's field first;
         with no words yet, the field's most used articles."""
+        limit = limit or self.suggestions
         if text.strip():
             ws = " ".join(dict.fromkeys(w for w in words(text) if len(w) > 1))[:300] + " "
             async with self.sessions() as s:
@@ -307,7 +314,7 @@ class KnowledgeBase:
         async with self.sessions() as s:
             if editor.role == "agency":
                 agency = await s.get(Agency, editor.agency_id)
-                mine = [f for f in ((agency.fields or "").split(",") if agency else []) if f in self.topics]
+                mine = [f for f in (agency.field_list if agency else []) if f in self.topics]
                 return {"fields": {f: self.topics[f] for f in mine}, "agencies": []}
             if not editor.reviews:
                 raise Refused(403, "Vai trò của bạn không soạn bài hỏi đáp")
@@ -324,11 +331,6 @@ class KnowledgeBase:
             raise Refused(422, "Chỉ trích dẫn được bài đã duyệt")
         return v
 
-    @staticmethod
-    def citation_detail(v: ArticleVersion) -> dict:
-        """What the ticket's history line says of the article its answer came from."""
-        return {"article": v.article_id, "article_version": v.number, "article_question": v.question[:200]}
-
     async def cited_in(self, ticket_id: int) -> dict | None:
         """The approved article a ticket's answer came from (for the citizen's look-up page)."""
         async with self.sessions() as s:
@@ -337,7 +339,3 @@ class KnowledgeBase:
                                    .join(ArticleVersion, ArticleVersion.id == Article.current_version_id)
                                    .where(Citation.ticket_id == ticket_id).order_by(Citation.id.desc()).limit(1))).first()
         return {"id": row[0], "question": row[1]} if row else None
-
-    async def cite(self, ticket_id: int, v: ArticleVersion, user: str) -> None:
-        async with self.sessions() as s, s.begin():
-            s.add(Citation(ticket_id=ticket_id, article_id=v.article_id, version_id=v.id, cited_by=user))

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from hotline.errors import Refused
 from hotline.knowledge.articles import ArticleText, Editor, KnowledgeBase
 from hotline.knowledge.text import fold
-from hotline.spreadsheets import ImportReport, RowError, UnreadableFile, parse_date, rows
+from hotline.spreadsheets import ImportReport, RowError, UnreadableFile, parse_date, records
 
 COLUMNS = {
     "field": ("field", "linh_vuc", "lĩnh vực"),
@@ -78,13 +78,9 @@ class ArticleImport:
 
     @staticmethod
     def _sheet(data: bytes, filename: str):
-        header, table = rows(data, filename)
-        label = {}
-        for name, aliases in COLUMNS.items():
-            found = next((a for a in aliases if a in header), None)
-            label[name] = found or aliases[0]
-        for number, row in table:
-            yield number, label, {name: row.get(label[name], "") for name in COLUMNS}
+        label, table = records(data, filename, COLUMNS)
+        for number, values in table:
+            yield number, label, values
 
     @staticmethod
     def _docx(data: bytes, filename: str):

@@ -88,13 +88,12 @@ class ArticleIndex:
         if s.bind.dialect.name == "sqlite":
             table, rank = ("kb_titles", "bm25(kb_titles)") if questions_only else ("kb_fts", "bm25(kb_fts, 5.0, 1.0)")
             # FTS5 reads matches in rowid order: the RANK_AT_MOST-th match bounds the ranked ones.
-            sql = (f"SELECT {table}.rowid FROM {table} "
-                   + (f"JOIN kb_articles a ON a.id = {table}.rowid " if field else "")
-                   + f"WHERE {table} MATCH :m " + ("AND a.field = :f " if field else "")
-                   + f"AND {table}.rowid <= coalesce((SELECT rowid FROM {table} WHERE {table} MATCH :m "
-                     "LIMIT 1 OFFSET :skip), 9223372036854775807) "
-                   + f"ORDER BY {rank} LIMIT :n")
-            sql = f"SELECT {SUMMARY} FROM ({sql.replace('SELECT ', f'SELECT {rank} AS r, ', 1)}) m {JOINS} ORDER BY m.r"
+            ranked = (f"SELECT {table}.rowid AS rowid, {rank} AS r FROM {table} "
+                      + (f"JOIN kb_articles a ON a.id = {table}.rowid " if field else "")
+                      + f"WHERE {table} MATCH :m " + ("AND a.field = :f " if field else "")
+                      + f"AND {table}.rowid <= coalesce((SELECT rowid FROM {table} WHERE {table} MATCH :m "
+                        "LIMIT 1 OFFSET :skip), 9223372036854775807) ORDER BY r LIMIT :n")
+            sql = f"SELECT {SUMMARY} FROM ({ranked}) m {JOINS} ORDER BY m.r"
             return list(await s.execute(text(sql), {"m": _fts5(groups, typing, joiner), "f": field, "n": limit,
                                                     "skip": RANK_AT_MOST - 1}))
         query = _tsquery(groups, typing, "&" if joiner == "AND" else "|")

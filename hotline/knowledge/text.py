@@ -53,14 +53,17 @@ class Vocabulary:
     def __init__(self, terms: set[str] | None = None):
         self.terms: set[str] = set()
         self._by_delete: dict[str, set[str]] = defaultdict(set)
+        self._sorted: list[str] | None = None  # for prefixes; rebuilt after words are added
         self.add(terms or set())
 
     def add(self, terms: set[str]) -> None:
-        for t in terms - self.terms:
+        new = terms - self.terms
+        for t in new:
             self.terms.add(t)
             for d in _deletes(t):
                 self._by_delete[d].add(t)
-        self._sorted: list[str] | None = None
+        if new:
+            self._sorted = None
 
     def __len__(self) -> int:
         return len(self.terms)

@@ -31,6 +31,11 @@ class Agency(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
+    @property
+    def field_list(self) -> list[str]:
+        """The topic ids the agency handles (`fields` is kept comma-separated)."""
+        return [f for f in (self.fields or "").split(",") if f]
+
 
 class AgencyContact(Base):
     """A named person of an agency: focal point (receives transfers and slips) or head."""

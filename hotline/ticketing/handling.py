@@ -23,6 +23,7 @@ from hotline.errors import Refused
 from hotline.ticketing.coordination import Coordination
 from hotline.ticketing.deadline_scan import DeadlineScan
 from hotline.ticketing.notices import Notices, contact_of
+from hotline.store.knowledge import ArticleVersion, Citation
 from hotline.store.agencies import Agency
 from hotline.store.tickets import Attachment, Ticket
 from hotline.ticketing.result_letter import ResultLetters
@@ -64,6 +65,7 @@ class Payload:
     rating: int | None = None
     question: str | None = None
     note: str | None = None  # kept in the history line only
+    cites: ArticleVersion | None = None  # the knowledge base version the result was taken from
     extra: dict = field(default_factory=dict)  # more detail for the history line
 
 
@@ -149,6 +151,10 @@ class TicketHandling:
             detail["result"] = payload.result[:2000]
         if agency is not None:
             detail["agency"] = agency.name
+        if payload.cites is not None and payload.result is not None:
+            v = payload.cites
+            detail.update(article=v.article_id, article_version=v.number, article_question=v.question[:200])
+            s.add(Citation(ticket_id=t.id, article_id=v.article_id, version_id=v.id, cited_by=actor.name))
         if payload.date is not None:
             detail["date"] = payload.date
         add_event(s, t.id, actor.name, event or action, **detail)

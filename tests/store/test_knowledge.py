@@ -194,6 +194,9 @@ async def test_application_statuses_from_an_export(sessions):
     assert (app.code, app.status, app.due_on) == ("H18.22-261120-0001", "in_progress", date(2026, 12, 4))
     assert (await source.find("h18.22-261121-0003")).status == "ready"  # as printed, any case
     assert await source.find("18222611200002") is None  # the bad row was not kept
+    # An export without the status column is refused as a whole, naming the column.
+    report = await source.import_rows(b"code,trang thai cu\nH18.22-1,ready\n", "old.csv")
+    assert [str(e) for e in report.errors] == ["dòng 1, cột status: thiếu cột này"] and not report.added
     # A newer export replaces the application's row.
     await source.import_rows(b"code,status\nH18.22-261120-0001,ready\n", "motcua2.csv")
     assert (await source.find("18222611200001")).status == "ready"

@@ -74,8 +74,7 @@ async def test_the_faq_shows_approved_articles_only(site):
     # A ticket answered from the article links it on the citizen's look-up page.
     t = await p.receive(datetime.now(timezone.utc), topic="administrative_procedures", content="Hỏi khai sinh")
     cited = await kb.citable(approved.id)
-    await p.handling.act(t.id, "answer_directly", OPERATOR, Payload(result="Tại UBND cấp xã."))
-    await kb.cite(t.id, cited, "op1")
+    await p.handling.act(t.id, "answer_directly", OPERATOR, Payload(result="Tại UBND cấp xã.", cites=cited))
     async with http.post(server.make_url("/tra-cuu"), data={"code": t.code, "phone": CITIZEN_PHONE}) as r:
         html = await r.text()
     assert r.status == 200 and f'href="/hoi-dap/{approved.article_id}"' in html

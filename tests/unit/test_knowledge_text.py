@@ -59,6 +59,18 @@ def test_the_systems_answer_is_read_strictly():
             parse(bad)
 
 
+def test_every_status_has_a_name_and_a_prompt():
+    from pathlib import Path
+
+    from hotline.applications.status import STATUS_NAMES
+    from hotline.config.menu import APPLICATION_STATUSES
+    from hotline.config.profile import load_profile
+
+    assert set(STATUS_NAMES) == set(APPLICATION_STATUSES)
+    prompts = load_profile(Path(__file__).resolve().parents[2] / "config", "dong_thap").prompts.prompts
+    assert all(f"application_{s}" in prompts for s in APPLICATION_STATUSES)
+
+
 def test_receipt_numbers():
     assert clean_code(" H18.22-261120-0001 ") == "H18.22-261120-0001"
     assert keypad("H18.22-261120-0001") == "18222611200001"
