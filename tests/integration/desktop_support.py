@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 from sqlalchemy import select
 
@@ -63,3 +65,22 @@ async def session_for(line, username, password) -> aiohttp.ClientSession:
     async with http.post(url(line, "/api/login"), json={"username": username, "password": password}) as r:
         assert r.status == 200, await r.text()
     return http
+
+
+async def until_popped(page, caller: str, call_task: asyncio.Task, timeout_ms: int = 30000) -> None:
+    """Wait for the caller's pop on the desktop; if the call ends first (or the wait times out),
+    fail with what the call went through (prompts heard, queues joined, SIPp's errors), so that a
+    failure says where the call went instead of only that no pop came."""
+    pop = asyncio.ensure_future(page.wait_for_function(
+        f"document.getElementById('pop-caller').textContent === '{caller}'", timeout=timeout_ms))
+    await asyncio.wait({pop, call_task}, return_when=asyncio.FIRST_COMPLETED)
+    if pop.done() and pop.exception() is None:
+        return
+    if not call_task.done():
+        await asyncio.wait({call_task}, timeout=120)
+    pop.cancel()
+    record = call_task.result() if call_task.done() and not call_task.exception() else None
+    what = (f"prompts {record.prompts()}, queues {record.queues_joined()}, sipp ok={record.sipp.ok} "
+            f"{record.sipp.error_log[-2000:]}" if record else f"call task: {call_task}")
+    shown = await page.text_content("#pop-caller")
+    raise AssertionError(f"no pop for {caller} (desktop shows {shown!r}); the call: {what}")

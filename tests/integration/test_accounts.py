@@ -12,7 +12,7 @@ from hotline.testing import sip_probe
 from hotline.testing.browser import launch, log_in
 from hotline.testing.sipp import PCAP_DIR, CallScript
 from tests.integration.conftest import running_line
-from tests.integration.desktop_support import Store, base_url, session_for, url
+from tests.integration.desktop_support import Store, base_url, session_for, until_popped, url
 from tests.integration.test_lookup import lookup_call, seed
 
 pytestmark = pytest.mark.integration
@@ -126,7 +126,7 @@ async def test_admin_creates_an_operator_who_changes_the_password_answers_and_is
         caller = "0913555777"
         script = CallScript().pause(2000).keys("2").pause(4000).audio(PCAP_DIR / "g711a.pcap").pause(4000)
         call_task = asyncio.create_task(line.call(script, caller=caller, timeout=90))
-        await op.wait_for_function(f"document.getElementById('pop-caller').textContent === '{caller}'", timeout=30000)
+        await until_popped(op, caller, call_task)
         await op.wait_for_selector("#answer:not([disabled])", timeout=10000)
         await op.click("#answer")
         await op.wait_for_function("document.getElementById('call-state').textContent === 'Đang nói chuyện'",
