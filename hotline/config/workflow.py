@@ -45,8 +45,9 @@ class Step(BaseModel):
     # clarification). Unset: the ticket stays and is only marked late.
     on_expiry: str | None = None
     notify: list[Recipient] = []  # SMS on entering the step
-    # What the citizen's SMS on entering the step says: where the report is (the step's title), or
-    # that the citizen is asked to complete it within the step's deadline (Thanh Hóa Art. 11).
+    # What the citizen's SMS on entering the step says: where the report is (the step's title),
+    # that the citizen is asked to complete it within the step's deadline (Thanh Hóa Art. 11), or
+    # why it is refused and where to go instead (Đồng Tháp Art. 8.2).
     citizen_notice: Literal["status", "clarify", "refusal"] = "status"
     # An SMS reminder to whoever holds the step (its `notify` contacts; else the focal point, or
     # the head for a leader's step) this long before the deadline, counted the same way.
@@ -71,6 +72,10 @@ class Action(BaseModel):
     limit: int | None = Field(None, ge=1)  # at most this many times per ticket (reschedule: 1)
     within: Deadline | None = None  # only this long after entering the step (an agency's return)
     notify: list[Recipient] = []  # SMS when the action is taken (besides the new step's own)
+    # Instead of the step's notice, the citizen's SMS says the new completion date, or the delay,
+    # with the agency's reason (Đồng Tháp Art. 9.3, HCMC Art. 7.2b, Thanh Hóa Art. 12.4), or which
+    # agency the report was forwarded to (Quảng Ninh step 1.2).
+    citizen_notice: Literal["delay", "forwarded"] | None = None
 
 
 class Coordination(BaseModel):
@@ -118,6 +123,11 @@ class WorkflowFile(BaseModel):
                     raise ValueError(f"actions.{name}.to: no step {target!r}")
             if action.to_by_topic and action.to is None:
                 raise ValueError(f"actions.{name}.to_by_topic: needs a default 'to'")
+            if action.citizen_notice:
+                need = {"delay": "reason", "forwarded": "agency"}[action.citizen_notice]
+                if "citizen" not in action.notify or need not in action.needs:
+                    raise ValueError(f"actions.{name}.citizen_notice: {action.citizen_notice!r} needs "
+                                     f"notify: [citizen] and needs: [{need}]")
             for src in action.needs_by_step:
                 if src not in action.from_:
                     raise ValueError(f"actions.{name}.needs_by_step: {src!r} is not in its 'from'")

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 # Messages to citizens (as opposed to agency staff): capped per number and day, Vietnamese mobiles only.
-CITIZEN_PURPOSES = ("receipt", "result", "status", "clarify", "duplicate")
+CITIZEN_PURPOSES = ("receipt", "result", "status", "clarify", "duplicate", "refusal", "delay", "forwarded")
 
 
 async def enqueue_to_citizen(session: AsyncSession, to: str | None, text: str, purpose: str,

@@ -85,6 +85,24 @@ def refusal_text(code: str, reason: str, url: str) -> str:
                 f"Phản ánh {code} không được tiếp nhận. Lý do và nơi liên hệ: {url}")
 
 
+def delay_text(code: str, due: datetime | None, reason: str, url: str, tz: str) -> str:
+    """To the citizen when the agency sets a new completion date (Đồng Tháp Art. 9.3, HCMC Art. 7.2b)
+    or, past its deadline, says why it is late (Thanh Hóa Art. 12.4): the date, the reason as the
+    agency wrote it, and the link for the whole text."""
+    reason = " ".join(reason.split()).rstrip(".")
+    when = f"sẽ được trả lời trước {local_time(due, tz)}" if due else "chưa được trả lời đúng hạn"
+    return _fit(f"Phản ánh mã số {code} {when}. Lý do: {reason}. Chi tiết: {url}",
+                f"Phản ánh mã số {code} {when}. Lý do: {reason[:50]}... Chi tiết: {url}",
+                f"Phản ánh {code} {when}. Lý do: {url}")
+
+
+def forwarded_text(code: str, agency: str, url: str) -> str:
+    """To the citizen when the report is forwarded to the agency that handles it (Quảng Ninh step 1.2)."""
+    return _fit(f"Phản ánh mã số {code} đã được chuyển đến {_shorten(agency, 80)} để xử lý. Theo dõi tại {url}",
+                f"Phản ánh {code} đã được chuyển đến {_shorten(agency, 40)} để xử lý.",
+                f"Phản ánh {code} đã được chuyển cơ quan xử lý.")
+
+
 def clarify_text(code: str, days: str) -> str:
     """To the citizen asked to complete an unclear report (Thanh Hóa group 2)."""
     return _fit(f"Phản ánh mã số {code} chưa đủ thông tin để xử lý. Đề nghị quý vị bổ sung trong {days} "

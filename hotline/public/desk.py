@@ -18,8 +18,9 @@ from hotline.public.redaction import redact
 from hotline.ticketing.codes import is_valid_code
 from hotline.ticketing.handling import CITIZEN, Actor, Payload, TicketHandling
 from hotline.ticketing.attachments import Attachments, Upload
-from hotline.store.tickets import Attachment, Ticket
+from hotline.store.tickets import Attachment, Ticket, TicketEvent, history
 from hotline.ticketing.store import TicketStore
+from hotline.ticketing.timeline import timeline
 
 def digits(phone: str | None) -> str:
     d = re.sub(r"\D", "", phone or "")
@@ -62,7 +63,13 @@ class PublicDesk:
                 t = by_id[a.ticket_id]
                 name = redact(a.filename, t.reporter_name, t.caller_phone, t.address, t.email)
                 files.setdefault(a.ticket_id, []).append({"id": a.id, "filename": name, "content_type": a.content_type})
-        return [{**self.public_view(t), "files": files.get(t.id, [])} for t in rows], total or 0
+            events: dict[int, list[TicketEvent]] = {}
+            for e in await s.scalars(select(TicketEvent).where(TicketEvent.ticket_id.in_(list(by_id)))
+                                     .order_by(TicketEvent.id)):
+                events.setdefault(e.ticket_id, []).append(e)
+        workflow = self.handling.workflow
+        return [{**self.public_view(t), "files": files.get(t.id, []),
+                 "timeline": timeline(events.get(t.id, []), workflow)} for t in rows], total or 0
 
     async def published_file(self, code: str, attachment_id: int):
         """A file published with a result: only public files of published, non-confidential tickets."""
@@ -91,12 +98,15 @@ class PublicDesk:
             raise Refused(404, "Không tìm thấy phiếu với mã số và số điện thoại này")
         return t
 
-    def own_view(self, t: Ticket) -> dict:
+    async def own_view(self, t: Ticket) -> dict:
         step = self.handling.workflow.step(t.handling_stage or "received")
+        async with self.sessions() as s:
+            events = await history(s, t.id)
         view = self.public_view(t)
         view.update(content=t.content or "", result=t.result, stage=step.title, status=t.status, rating=t.rating,
                     due_at=t.due_at, question=t.question, refusal=t.reason if t.status == "rejected" else None,
-                    actions=self.handling.allowed(t, CITIZEN))
+                    actions=self.handling.allowed(t, CITIZEN),
+                    timeline=timeline(events, self.handling.workflow, own=True))
         return view
 
     async def citizen_action(self, code: str, phone: str, kind: str, payload: Payload) -> Ticket:

@@ -150,7 +150,7 @@ class PublicPages(Resource):
             return self.render("lookup.html.j2", exc.status, title="Tra cứu phiếu", code=code, error=str(exc))
         article = await self.kb.cited_in(t.id) if self.kb is not None and t.result else None
         return self.render("lookup.html.j2", title="Tra cứu phiếu", code=code, phone=phone,
-                           t=self.desk.own_view(t), article=article)
+                           t=await self.desk.own_view(t), article=article)
 
     @public
     async def lookup(self, request: web.Request) -> web.Response:

@@ -93,7 +93,7 @@ class DeadlineScan:
             await self.handling.write(s, t, move, now, keep)
         except Refused:  # changed under us (an answer in the same instant): its own move stands
             return None
-        add_event(s, t.id, "system", "deadline_missed" if move.late else "deadline_passed",
+        add_event(s, t.id, "system", "deadline_missed" if move.late else "deadline_passed", at=now,
                   **{"from": move.from_stage, "to": move.stage, "due_at": move.due_at})
         await self.handling.notices.on_move(s, t, move)
         log.info("ticket %s: deadline of %s passed -> %s", mask_code(t.code), move.from_stage, move.stage)

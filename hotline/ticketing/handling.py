@@ -81,6 +81,9 @@ class TicketHandling:
         self.on_sms = on_sms or (lambda: None)
         self.notices = Notices(profile, self.workflow, self.lookup_url, citizen_sms_per_day)
         self.deadlines = DeadlineScan(self, scan_seconds)
+        # Called inside a submission's transaction, after the ticket entered the workflow, by parts
+        # above this one (a completed live transfer assigns the ticket to its agency).
+        self.on_submitted: list = []
 
     # -- actions ------------------------------------------------------------------------------
     async def act(self, ticket_id: int, action: str, actor: Actor, payload: Payload | None = None,
@@ -157,7 +160,7 @@ class TicketHandling:
             s.add(Citation(ticket_id=t.id, article_id=v.article_id, version_id=v.id, cited_by=actor.name))
         if payload.date is not None:
             detail["date"] = payload.date
-        add_event(s, t.id, actor.name, event or action, **detail)
+        add_event(s, t.id, actor.name, event or action, at=now, **detail)
         await self.notices.on_move(s, t, move)
         return move
 
@@ -196,10 +199,12 @@ class TicketHandling:
         t.due_at = self.workflow.deadline(self.workflow.initial, state_of(t), now)
         t.remind_at = self.workflow.reminder(self.workflow.initial, t.due_at, now)
         await s.flush()
-        add_event(s, t.id, actor.name, "submitted", channel=t.channel, due_at=t.due_at)
+        add_event(s, t.id, actor.name, "submitted", at=now, channel=t.channel, due_at=t.due_at)
         move = Move("submitted", self.workflow.initial, self.workflow.initial, t.status, t.due_at,
                     list(step.notify), False)
         await self.notices.on_move(s, t, move)
+        for hook in self.on_submitted:
+            await hook(s, t, actor, now)
 
     async def overdue(self, limit: int = 500) -> list[tuple[Ticket, str | None]]:
         """The provincial office's list: overdue tickets with their agency, oldest deadline first."""

@@ -81,9 +81,17 @@ class Notices:
                                                  self.citizen_sms_per_day)
                     if self.survey_call(s, t):
                         continue  # the survey call reads the result; the SMS only if it reaches no one
-                elif self.workflow.step(move.stage).citizen_notice == "refusal":
+                elif move.citizen_notice == "refusal":
                     text, purpose = texts.refusal_text(t.code, t.reason or "", self.lookup_link(t)), "refusal"
-                elif self.workflow.step(move.stage).citizen_notice == "clarify":
+                elif move.citizen_notice == "delay":
+                    dated = "date" in self.workflow.needs(move.action, move.from_stage)  # else: late, no new date
+                    text = texts.delay_text(t.code, move.due_at if dated else None, t.reason or "",
+                                            self.lookup_link(t), tz)
+                    purpose = "delay"
+                elif move.citizen_notice == "forwarded" and t.agency_id is not None:
+                    agency = await s.get(Agency, t.agency_id)
+                    text, purpose = texts.forwarded_text(t.code, agency.name, self.lookup_link(t)), "forwarded"
+                elif move.citizen_notice == "clarify":
                     limit = self.workflow.step(move.stage).deadline
                     days = f"{limit.amount:g} ngày làm việc" if limit else "thời hạn quy định"
                     text, purpose = texts.clarify_text(t.code, days), "clarify"

@@ -42,6 +42,7 @@ class Move:
     publish: bool
     late: bool = False  # a deadline was missed (the step stays, or escalates)
     transferred: bool = False  # the ticket reaches an agency now: transfer time starts
+    citizen_notice: str = "status"  # what the citizen's SMS says (the action's notice, else the step's)
 
 
 def _utc(d: datetime | None) -> datetime | None:
@@ -142,12 +143,14 @@ class Workflow:
                     raise Refused(422, "Ngày hẹn mới phải sau hạn hiện tại")
                 due = new_date
             step = self.step(t.stage)
-            return Move(name, t.stage, t.stage, step.status, due, list(action.notify), False)
+            return Move(name, t.stage, t.stage, step.status, due, list(action.notify), False,
+                        citizen_notice=action.citizen_notice or "status")
         if transferred:
             t = TicketState(**{**t.__dict__, "transferred_at": now})
         step = self.step(to)
         return Move(name, t.stage, to, step.status, self.deadline(to, t, now),
-                    list(dict.fromkeys(action.notify + step.notify)), step.publish, transferred=transferred)
+                    list(dict.fromkeys(action.notify + step.notify)), step.publish, transferred=transferred,
+                    citizen_notice=action.citizen_notice or step.citizen_notice)
 
     def expire(self, t: TicketState, now: datetime) -> Move | None:
         """What happens when the ticket's deadline has passed: the next step (escalation,
@@ -164,7 +167,7 @@ class Workflow:
         new_due = self.deadline(step.on_expiry, t, due)
         late = step.holder != "citizen"  # the citizen's own silence (a clarification) is nobody's delay
         return Move("expired", t.stage, step.on_expiry, nxt.status, new_due, list(nxt.notify), nxt.publish,
-                    late=late)
+                    late=late, citizen_notice=nxt.citizen_notice)
 
 
 def state_of(t) -> TicketState:
