@@ -38,7 +38,7 @@ from hotline.ticketing.handling import TicketHandling
 from hotline.ticketing.store import TicketStore
 from hotline.transfers.outcomes import FAILED, outcome_of_dial
 from hotline.transfers.records import TransferRecords, transfer_public
-from hotline.transfers.slips import send_slip
+from hotline.transfers.slips import FOLLOWED, TransferFollowUp, send_slip
 
 log = logging.getLogger(__name__)
 CONTEXT = "hotline-transfer"
@@ -70,6 +70,7 @@ class TransferService:
         self.directory = directory
         self.records = TransferRecords(sessions)
         self.handling = handling  # the workflow: a slip is the ticket's transfer to the agency
+        self.follow_up = TransferFollowUp(sessions, handling)  # a completed transfer assigns the ticket
         self.live: dict[str, Live] = {}  # linkedid -> the transfer in progress
         # Operators' commands run one at a time (they are rare, and each is a few AMI actions):
         # no double start on one call, no complete racing a cancel.
@@ -235,6 +236,8 @@ class TransferService:
             if new == "completed":
                 self.cti.model.mark_transferred(ev.linkedid, record.agency_name)
             await self._publish(transfer_public(record))
+            if new == "completed":
+                await self._follow(record, "system")
         else:
             await self._end(ev.linkedid, live, "cancelled" if live.cancel_requested else outcome)
 
@@ -275,12 +278,24 @@ class TransferService:
             return None
         log.info("transfer %d of call %s: %s", transfer_id, lid, outcome)
         await self._publish(transfer_public(record))
+        if outcome == "completed":
+            await self._follow(record, actor)
         if outcome in FAILED and self.profile.transfers.auto_slip and record.agency_id:
             try:
                 await self.slip("system", transfer_id)
             except Refused as exc:
                 log.warning("automatic slip for transfer %d not sent: %s", transfer_id, exc)
         return record
+
+    async def _follow(self, record, actor: str) -> None:
+        """A transfer that put the caller through to an agency assigns the ticket to it."""
+        if record.kind not in FOLLOWED or record.agency_id is None:
+            return
+        try:
+            if await self.follow_up.completed(record.id, record.operator_id or actor):
+                await self._publish(transfer_public(await self.records.get(record.id)))
+        except Refused as exc:
+            log.warning("completed transfer %d not followed up: %s", record.id, exc)
 
     async def _publish(self, data: dict) -> None:
         await self.bus.publish(TransferUpdated(data=data, agent=data["operator_id"]))

@@ -93,6 +93,25 @@ def bridges_of(line, linkedid: str) -> dict[str, str]:
     return out
 
 
+async def assigned_to_transport(store, ticket_id: int, agencies, event: str) -> Ticket:
+    """The ticket is in the agency's first step with its deadline, its history names the transfer,
+    and the focal point's slip SMS is in the outbox."""
+    for _ in range(20):
+        ticket = (await rows(store, Ticket, Ticket.id == ticket_id))[0]
+        if ticket.agency_id is not None:
+            break
+        await asyncio.sleep(0.5)
+    assert (ticket.draft, ticket.handling_stage, ticket.status) == (False, "focal_point", "in_progress")
+    assert ticket.agency_id == agencies["transport"] and ticket.due_at is not None and ticket.transferred_at
+    events = await rows(store, TicketEvent, TicketEvent.ticket_id == ticket.id)
+    followed = [e for e in events if e.action == event]
+    assert len(followed) == 1 and followed[0].detail["agency"] == TRANSPORT["name"]
+    assert followed[0].detail["outcome"] == "completed"
+    slips = await rows(store, SmsMessage, SmsMessage.ticket_id == ticket.id, SmsMessage.purpose == "transfer_slip")
+    assert [m.to_number for m in slips] == ["0911000001"]
+    return ticket
+
+
 async def no_channels_left(line, timeout: float = 15) -> str:
     for _ in range(int(timeout * 2)):
         out = await line.instance.cli("core show channels")
@@ -168,6 +187,14 @@ async def test_warm_transfer_completed_bridges_caller_and_agency_and_frees_the_o
         history = [e.action for e in await rows(store, TicketEvent, TicketEvent.ticket_id == ticket.id)]
         assert history == ["transfer_started", "transfer_consulting", "transfer_completed"]
         assert ticket.caller_phone == caller  # the caller's identity stays on the call's ticket
+        # The operator files the ticket after the call: it goes to the agency the call went to,
+        # with the focal point's deadline and the slip SMS, so the answer is still owed (Art. 9.2).
+        assert ticket.draft
+        await page.fill("textarea[name=content]", "Cột đèn giao thông đổ chắn ngang đường, đã chuyển Sở")
+        await page.click("#submit-ticket")
+        await page.wait_for_function("document.getElementById('ticket-saved').textContent === 'Đã gửi phiếu'",
+                                     timeout=10000)
+        await assigned_to_transport(store, ticket.id, agencies, "transfer_followed")
         # The recording covers the whole call, and ends with the agency speaking to the caller.
         recording = Path(ticket.recording_path)
         audio = AudioSegment.from_file(recording)
@@ -303,6 +330,10 @@ async def test_blind_transfer_sends_the_caller_to_the_agency(playwright_session,
     ctx, page, call_task, linkedid = await answered(
         playwright_session, line, store, CallScript(ending="server").pause(2000).keys("2").silence(), caller)
     try:
+        await page.fill("textarea[name=content]", "Ngập sâu tại ngã tư, cần Sở xử lý gấp")
+        await page.click("#submit-ticket")
+        await page.wait_for_function("document.getElementById('ticket-saved').textContent === 'Đã gửi phiếu'",
+                                     timeout=10000)
         await pick_agency(page, "giao thong", "blind")
         await page.wait_for_function("window.hotlinePhone.state.session === null", timeout=10000)  # operator freed
         await transfer_state(page, "Đã chuyển")
@@ -316,6 +347,8 @@ async def test_blind_transfer_sends_the_caller_to_the_agency(playwright_session,
         transfers = await rows(store, Transfer, Transfer.linkedid == linkedid)
         assert [(t.kind, t.outcome, t.number) for t in transfers] == [("blind", "completed", "02773851001")]
         assert "0 active channels" in await no_channels_left(line)
+        # The ticket was filed before the transfer: the completion itself assigns it to the agency.
+        await assigned_to_transport(store, transfers[0].ticket_id, agencies, "transfer_followed")
     finally:
         await ctx.close()
         await phone.stop()
