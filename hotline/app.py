@@ -26,6 +26,9 @@ from hotline.knowledge.articles import KnowledgeBase
 from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.agencies_api import AgenciesApi
 from hotline.agent_desktop.agency_api import AgencyApi
+from hotline.agent_desktop.office_api import OfficeApi
+from hotline.office.desk import OfficeDesk
+from hotline.office.letters import OfficeLetters
 from hotline.agent_desktop.agent_api import AgentApi
 from hotline.agent_desktop.callbacks_api import CallbacksApi
 from hotline.agent_desktop.reports_api import ReportsApi
@@ -76,7 +79,7 @@ from hotline.public.desk import PublicDesk
 from hotline.ticketing.attachments import MAX_FILES, Attachments
 from hotline.public.pages import PublicPages
 from hotline.ticketing.handling import TicketHandling
-from hotline.config.statuses import STATUSES
+from hotline.config.statuses import SPOKEN_STATUSES
 from hotline.ticketing.store import TicketStore
 from hotline.transfers.service import TransferService
 
@@ -84,7 +87,7 @@ log = logging.getLogger(__name__)
 
 
 def load_checked_profile(settings: Settings) -> Profile:
-    return load_profile(settings.config_dir, settings.profile, STATUSES)
+    return load_profile(settings.config_dir, settings.profile, SPOKEN_STATUSES)
 
 
 @dataclass
@@ -257,6 +260,8 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     call_log = CallLog(sessions, settings.queue_log)
     email = EmailSender(sessions, settings.email)
     weekly = WeeklyReports(sessions, profile, on_queued=email.wake)
+    letters = OfficeLetters(sessions, profile, handling.workflow.agency_steps(),
+                            on_sms=lambda: (sms.wake(), email.wake()))
     transcriber = Transcriber(sessions, settings.transcription, settings.model_path, settings.recordings_dir)
     catalogue = Catalogue(sessions, settings.recordings_dir, settings.recordings,
                           live_calls=lambda: cti.model.live_calls() if cti.connected.is_set() else None,
@@ -278,7 +283,8 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
             TransferApi(accounts, transfers, store),
             CallbacksApi(accounts, callbacks, outbound, store),
             AgenciesApi(accounts, directory, list(settings.routes), profile),
-            AgencyApi(accounts, AgencyInbox(sessions, handling, files), directory),
+            AgencyApi(accounts, AgencyInbox(sessions, handling, files), directory, letters),
+            OfficeApi(accounts, OfficeDesk(handling, letters)),
             SupervisorApi(accounts, cti, set(prepared.sip.phones), handling),
             ReportsApi(accounts, sessions, profile, call_log),
             RecordingsApi(accounts, RecordingLibrary(sessions, settings.recordings_dir, profile.calendar.timezone)),

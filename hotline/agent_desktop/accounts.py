@@ -20,7 +20,7 @@ from hotline.store.accounts import AgentLogin, User, WebSession
 from hotline.store.base import aware, utcnow
 
 log = logging.getLogger(__name__)
-ROLES = ("operator", "supervisor", "admin", "agency")
+ROLES = ("operator", "supervisor", "admin", "agency", "office")
 SESSION_HOURS = 12
 
 

@@ -13,6 +13,8 @@ from hotline.web.attachments import read_form, send_document, send_file
 from hotline.web.auth import path_id, principal, requires
 from hotline.web.routes import Resource, Route
 from hotline.web.validation import ActionIn, parse_body, required_text
+from hotline.agent_desktop.office_api import ExplanationIn
+from hotline.office.letters import OfficeLetters
 from hotline.ticketing.handling import Actor, Payload
 
 
@@ -46,10 +48,12 @@ UPLOAD = {"type": "object", "properties": {"files": {"type": "array", "items": {
 
 
 class AgencyApi(Resource):
-    def __init__(self, accounts: Accounts, inbox: AgencyInbox, directory: AgencyDirectory):
+    def __init__(self, accounts: Accounts, inbox: AgencyInbox, directory: AgencyDirectory,
+                 letters: OfficeLetters | None = None):
         self.accounts = accounts
         self.inbox = inbox
         self.directory = directory
+        self.letters = letters
 
     def routes(self) -> list[Route]:
         return [
@@ -75,6 +79,11 @@ class AgencyApi(Resource):
             Route("GET", "/api/agency/partners", self.partners, "The other active agencies (to ask for coordination)"),
             Route("GET", "/api/agency/tickets/{id}/letter", self.letter,
                   "The result notice on the province's template (Quảng Ninh appendix II), an HTML page to print"),
+            Route("GET", "/api/agency/office-letters", self.office_letters,
+                  "The provincial office's letters to this agency (reminders, requests for explanation)"),
+            Route("GET", "/api/agency/office-letters/{id}", self.office_letter, "One of them, a printable page"),
+            Route("POST", "/api/agency/office-letters/{id}/answer", self.explain,
+                  "The agency's explanation of a request for explanation, once", ExplanationIn),
         ]
 
     @requires("agency")
@@ -140,3 +149,19 @@ class AgencyApi(Resource):
         """The result notice on the province's template (where the profile has one), printable."""
         return send_document(await self.inbox.letter(Actor.of(principal(request)),
                                                      path_id(request, "id", "Không có phiếu này")))
+
+    @requires("agency")
+    async def office_letters(self, request: web.Request) -> web.Response:
+        return web.json_response(await self.letters.listing(agency_id=principal(request).agency_id))
+
+    @requires("agency")
+    async def office_letter(self, request: web.Request) -> web.Response:
+        return send_document(await self.letters.render(path_id(request, "id", "Không có văn bản này"),
+                                                       agency_id=principal(request).agency_id))
+
+    @requires("agency")
+    async def explain(self, request: web.Request) -> web.Response:
+        body = await parse_body(request, ExplanationIn)
+        p = principal(request)
+        return web.json_response(await self.letters.answer(path_id(request, "id", "Không có văn bản này"),
+                                                           p.agency_id, p.username, body.answer))

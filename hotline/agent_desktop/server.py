@@ -25,7 +25,7 @@ STATIC = Path(__file__).parent / "static"
 PAGES = {"/login": "login.html", "/operator": "operator.html", "/supervisor": "supervisor.html",
          "/admin": "admin.html", "/password": "password.html", "/agency": "agency.html",
          "/recordings": "recordings.html", "/reports": "reports.html", "/wallboard": "wallboard.html",
-         "/knowledge": "knowledge.html"}
+         "/knowledge": "knowledge.html", "/office": "office.html"}
 
 
 class DesktopServer:
@@ -59,8 +59,8 @@ class DesktopServer:
     @public
     async def index(self, request: web.Request) -> web.Response:
         p = await self.accounts.session_user(request.cookies.get(COOKIE))
-        target = "/login" if p is None else {"operator": "/operator", "admin": "/admin", "agency": "/agency"}.get(p.role,
-                                                                                             "/supervisor")
+        start = {"operator": "/operator", "admin": "/admin", "agency": "/agency", "office": "/office"}
+        target = "/login" if p is None else start.get(p.role, "/supervisor")
         raise web.HTTPFound(target)
 
     @requires()

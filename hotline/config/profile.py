@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hotline.config.knowledge import KnowledgePolicy
+from hotline.config.office import OfficePolicy
 from hotline.config.menu import Menu
 from hotline.config.outbound import (NUMBER_PROMPTS, SURVEY_PROMPTS, VIRTUAL_HOLD_PROMPTS, CallbackPolicy,
                                      OutboundPolicy, SurveyPolicy, VirtualHoldPolicy)
@@ -119,6 +120,7 @@ class ProfileFile(BaseModel):
     virtual_hold: VirtualHoldPolicy = VirtualHoldPolicy()
     survey: SurveyPolicy = SurveyPolicy()
     knowledge: KnowledgePolicy = KnowledgePolicy()
+    office: OfficePolicy = OfficePolicy()
     # Staff roles that may read tickets marked state secret (supervisors and administrators by
     # default; operators only where the province's rules let them).
     state_secret_readers: list[Literal["operator", "supervisor", "admin"]] = ["supervisor", "admin"]
@@ -144,6 +146,7 @@ class Profile:
     virtual_hold: VirtualHoldPolicy = dc_field(default_factory=VirtualHoldPolicy)
     survey: SurveyPolicy = dc_field(default_factory=SurveyPolicy)
     knowledge: KnowledgePolicy = dc_field(default_factory=KnowledgePolicy)
+    office: OfficePolicy = dc_field(default_factory=OfficePolicy)
     state_secret_readers: list[str] = dc_field(default_factory=lambda: ["supervisor", "admin"])
 
 
@@ -231,5 +234,6 @@ def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] |
         virtual_hold=pf.virtual_hold,
         survey=pf.survey,
         knowledge=pf.knowledge,
+        office=pf.office,
         state_secret_readers=list(pf.state_secret_readers),
     )

@@ -17,11 +17,12 @@ from hotline.config.deadline import Deadline
 from hotline.config.statuses import TicketStatus
 
 # Who takes an action: the hotline's staff (operator, supervisor), an agency's account, an
-# agency's leader (an agency account marked as leader), the citizen (public pages, by ticket code
-# and phone), or the system (deadline scan).
-Role = Literal["operator", "agency", "leader", "citizen"]
-# Who gets an SMS when a ticket enters a step.
-Recipient = Literal["citizen", "focal_point", "head"]
+# agency's leader (an agency account marked as leader), the provincial office's account, the
+# citizen (public pages, by ticket code and phone), or the system (deadline scan).
+Role = Literal["operator", "agency", "leader", "office", "citizen"]
+# Who is told when a ticket enters a step: SMS to the citizen and the agency's contacts; SMS and
+# e-mail to the provincial office (the profile's `office`).
+Recipient = Literal["citizen", "focal_point", "head", "office"]
 # What an action must be given.
 # "note": a free-text record for the history (the sub-unit dispatched, what the site check found);
 # "photos": at least one image attached to the ticket since it entered the step (HCMC's site photos).
@@ -35,7 +36,7 @@ class Step(BaseModel):
     status: TicketStatus  # the coarse status the IVR and the public look-up speak of
     # Who must act while the ticket is in this step: the hotline, the handling agency (its inbox),
     # the agency's leader, the citizen, or nobody (a final step).
-    holder: Literal["hotline", "agency", "leader", "citizen", "none"]
+    holder: Literal["hotline", "agency", "leader", "office", "citizen", "none"]
     deadline: Deadline | None = None
     deadline_by_topic: dict[str, Deadline] = {}  # a different limit for some fields (topics)
     # The limit counts from entering the step, from the ticket's receipt, or from its transfer to

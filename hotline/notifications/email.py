@@ -13,7 +13,7 @@ from email.message import EmailMessage as MimeMessage
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hotline.background import Periodic
 from hotline.notifications.outbox import record_attempt
@@ -23,15 +23,20 @@ from hotline.store.outbox import EmailMessage
 log = logging.getLogger(__name__)
 
 
+async def add_once(s: AsyncSession, key: str, to: str, subject: str, body: str) -> bool:
+    """Queue a message inside the caller's transaction unless one with this key exists."""
+    if await s.scalar(select(EmailMessage.id).where(EmailMessage.key == key)) is not None:
+        return False
+    s.add(EmailMessage(key=key, to_address=to, subject=subject, body=body, status="pending", attempts=0,
+                       next_attempt_at=datetime.now(timezone.utc)))
+    return True
+
+
 async def enqueue_once(sessions: async_sessionmaker, key: str, to: str, subject: str, body: str) -> bool:
     """Queue a message unless one with this key exists; True if queued now."""
     try:
         async with sessions() as s, s.begin():
-            if await s.scalar(select(EmailMessage.id).where(EmailMessage.key == key)) is not None:
-                return False
-            s.add(EmailMessage(key=key, to_address=to, subject=subject, body=body, status="pending", attempts=0,
-                               next_attempt_at=datetime.now(timezone.utc)))
-        return True
+            return await add_once(s, key, to, subject, body)
     except IntegrityError:  # queued by another process in the same instant
         return False
 

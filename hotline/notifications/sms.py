@@ -103,6 +103,32 @@ def forwarded_text(code: str, agency: str, url: str) -> str:
                 f"Phản ánh {code} đã được chuyển cơ quan xử lý.")
 
 
+def office_text(code: str, step: str, agency: str | None) -> str:
+    """To the provincial office when a ticket goes overdue (Đồng Tháp Art. 9.4)."""
+    at = f" tại {_shorten(agency, 80)}" if agency else ""
+    return _fit(f"Tổng đài 1022 báo cáo: phiếu {code}{at}: {_shorten(step, 60)}. Xem danh sách tại trang Văn phòng.",
+                f"Tổng đài 1022: phiếu {code}: {_shorten(step, 40)}.")
+
+
+def office_letter_text(office: str, number: str, kind: str, code: str, due: datetime | None, tz: str) -> str:
+    """To the agency's head when the provincial office sends a letter about a ticket (Đồng Tháp Art. 9.5)."""
+    by = f" Hạn giải trình: {local_time(due, tz)}." if due else ""
+    return _fit(f"{_shorten(office, 60)} gửi văn bản {number} ({kind.lower()}) về phiếu {code}.{by} "
+                f"Xem tại hộp thư cơ quan, Tổng đài 1022.",
+                f"VP UBND gửi văn bản {number} ({kind.lower()}) về phiếu {code}.{by}")
+
+
+def office_mail(code: str, step: str, agency: str | None, content: str, due: datetime | None, tz: str) -> str:
+    """The e-mail to the provincial office with the matter (no reporter data) and the missed deadline."""
+    lines = [f"Tổng đài 1022 báo cáo: phiếu {code} — {step}.",
+             f"Cơ quan xử lý: {agency or 'chưa xác định'}."]
+    if due:
+        lines.append(f"Hạn xử lý đã qua: {local_time(due, tz)}.")
+    lines += ["", "Nội dung phản ánh:", content[:2000], "",
+              "Văn phòng có thể gửi văn bản nhắc, đôn đốc hoặc yêu cầu giải trình từ trang Văn phòng của hệ thống."]
+    return "\n".join(lines)
+
+
 def clarify_text(code: str, days: str) -> str:
     """To the citizen asked to complete an unclear report (Thanh Hóa group 2)."""
     return _fit(f"Phản ánh mã số {code} chưa đủ thông tin để xử lý. Đề nghị quý vị bổ sung trong {days} "

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from hotline.store.base import Base, utcnow
 
 
-Role = Literal["operator", "supervisor", "admin", "agency"]
+Role = Literal["operator", "supervisor", "admin", "agency", "office"]
 
 class User(Base):
     """A person with an account: operator, supervisor, administrator (agencies later)."""

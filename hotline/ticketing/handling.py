@@ -46,6 +46,8 @@ class Actor:
 
     @classmethod
     def of(cls, principal) -> "Actor":
+        if principal.role == "office":
+            return cls(principal.username, frozenset({"office"}))
         if principal.role == "agency":
             roles = {"agency", "leader"} if getattr(principal, "agency_leader", False) else {"agency"}
             return cls(principal.username, frozenset(roles), principal.agency_id)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotline.config.profile import Profile
 from hotline.notifications import sms as texts
+from hotline.notifications.email import add_once
 from hotline.notifications.outbox import enqueue, enqueue_to_citizen
 from hotline.phones import vietnamese_callable
 from hotline.security.masking import mask_code
@@ -99,6 +100,9 @@ class Notices:
                     text, purpose = texts.status_text(t.code, self.workflow.step(move.stage).title), "status"
                 await enqueue_to_citizen(s, t.caller_phone, text, purpose, t.id, self.citizen_sms_per_day)
                 continue
+            if who == "office":
+                await self.tell_office(s, t, move)
+                continue
             contact = await contact_of(s, t.agency_id, "focal_point" if who == "focal_point" else "head")
             agency = await s.get(Agency, t.agency_id) if t.agency_id else None
             if contact is None or agency is None:
@@ -116,6 +120,30 @@ class Notices:
             else:
                 text, purpose = texts.status_text(t.code, self.workflow.step(move.stage).title), "status"
             enqueue(s, contact.phone, text, purpose, t.id)
+
+    async def tell_office(self, s: AsyncSession, t: Ticket, move: Move) -> None:
+        """The provincial office learns that a ticket entered the step (an overdue one, Đồng Tháp
+        Art. 9.4): an SMS and an e-mail to the profile's office contacts, recorded on the ticket, so
+        that the IVR can say the matter was reported only when it was."""
+        office = self.profile.office
+        agency = await s.get(Agency, t.agency_id) if t.agency_id else None
+        step = self.workflow.step(move.stage)
+        sent = []
+        if office.phone:
+            enqueue(s, office.phone, texts.office_text(t.code, step.title, agency.name if agency else None), "office",
+                    t.id)
+            sent.append("sms")
+        if office.email:
+            body = texts.office_mail(t.code, step.title, agency.name if agency else None, t.content or "",
+                                     aware(t.due_at), self.profile.calendar.timezone)
+            if await add_once(s, f"office:{t.id}:{move.stage}:{t.version}", office.email,
+                              f"Phiếu {t.code}: {step.title}", body):
+                sent.append("email")
+        if not sent:
+            log.warning("ticket %s: no office contact to tell of step %s (profile office.phone/email)",
+                        mask_code(t.code), move.stage)
+            return
+        add_event(s, t.id, "system", "office_notified", stage=move.stage, office=office.name, by=sent)
 
     async def reminder(self, s: AsyncSession, t: Ticket) -> bool:
         """The reminder SMS to whoever holds the ticket's step; False when nobody can be reached."""

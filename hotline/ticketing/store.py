@@ -8,7 +8,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.ticketing.codes import new_code
-from hotline.store.tickets import Ticket, add_event
+from hotline.config.statuses import OVERDUE_REPORTED
+from hotline.store.tickets import Ticket, TicketEvent, add_event
 
 
 class TicketStore:
@@ -16,8 +17,17 @@ class TicketStore:
         self.sessions = sessions
 
     async def status_by_code(self, code: str) -> str | None:
+        """The status the IVR speaks: an overdue ticket is "reported" only once the provincial
+        office was actually told of it."""
         async with self.sessions() as s:
-            return await s.scalar(select(Ticket.status).where(Ticket.code == code))
+            row = (await s.execute(select(Ticket.id, Ticket.status).where(Ticket.code == code))).first()
+            if row is None:
+                return None
+            if row.status == "overdue" and await s.scalar(
+                    select(TicketEvent.id).where(TicketEvent.ticket_id == row.id,
+                                                 TicketEvent.action == "office_notified").limit(1)):
+                return OVERDUE_REPORTED
+            return row.status
 
     async def create_ticket(self, **fields) -> Ticket:
         async with self.sessions() as s, s.begin():

@@ -6,6 +6,7 @@ show them in Asia/Ho_Chi_Minh.
   detail     one ticket with its step, deadline, history, files, coordination and allowed actions
   work_item  one line of the hotline's work list and of the overdue list
   inbox_item a ticket as its agency sees it (reporter hidden on a confidential report)
+  office_item a ticket as the provincial office sees it (the matter, never the reporter)
 """
 
 from __future__ import annotations
@@ -69,3 +70,18 @@ def inbox_item(t: Ticket, step: Step, now: datetime, files: list[dict], asked: l
             "result": t.result, "answered_at": iso(t.answered_at), "reason": t.reason, "question": t.question,
             "attachments": files, "actions": actions, "coordination": list(asked),
             "may_coordinate": may_coordinate, "letter": letter}
+
+
+def office_item(t: Ticket, step: Step, now: datetime, agency_name: str | None, letters: int = 0,
+                actions: list | None = None) -> dict:
+    """The office decides on the matter and the agency's conduct; who reported it is not its
+    business (no name, phone, address or e-mail), and a state-secret matter shows its code only."""
+    due = aware(t.due_at)
+    secret = t.state_secret
+    return {"id": t.id, "code": t.code, "topic": t.topic, "channel": t.channel,
+            "content": None if secret else t.content, "state_secret": secret, "stage": t.handling_stage,
+            "stage_text": step.title, "status": t.status, "late": t.late, "due_at": iso(due),
+            "overdue": bool(due and due < now) or t.status == "overdue", "agency_id": t.agency_id,
+            "agency_name": agency_name, "created_at": iso(t.created_at), "transferred_at": iso(t.transferred_at),
+            "stage_entered_at": iso(t.stage_entered_at), "reason": None if secret else t.reason,
+            "letters": letters, "actions": actions or []}

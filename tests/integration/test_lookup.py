@@ -1,11 +1,13 @@
 """Ticket status look-up by code from the IVR (menu 1 -> 2), against the real store."""
 
 import pytest
+from sqlalchemy import select
 
 from hotline.settings import load_settings
 from hotline.testing.sipp import CallScript
 from hotline.ticketing.codes import luhn_check_digit, new_code
 from hotline.store.db import make_engine, sessionmaker
+from hotline.store.tickets import Ticket, add_event
 from hotline.ticketing.store import TicketStore
 
 pytestmark = pytest.mark.integration
@@ -56,3 +58,22 @@ async def test_a_mistyped_code_is_caught_by_the_check_digit(line):
     assert call.sipp.ok, call.sipp.error_log
     assert "lookup_invalid_code" in call.prompts()
     assert call.var("HOTLINE_TICKET_STATUS") == "invalid_code"
+
+
+async def test_an_overdue_ticket_is_said_reported_only_once_the_office_was_told(line):
+    """Đồng Tháp Art. 9.4: the IVR says the matter went to the provincial office only when the
+    office was actually told (an SMS or e-mail recorded on the ticket), else only that it is late."""
+    code = await seed(line, "overdue")
+    said = (await line.call(lookup_call(code))).prompts()
+    assert "status_overdue" in said and "status_overdue_reported" not in said
+    engine = make_engine(load_settings(line.instance.home).db_url)
+    try:
+        async with sessionmaker(engine)() as s, s.begin():
+            t = await s.scalar(select(Ticket).where(Ticket.code == code))
+            add_event(s, t.id, "system", "office_notified", stage="overdue", by=["sms"])
+    finally:
+        await engine.dispose()
+    call = await line.call(lookup_call(code))
+    assert call.sipp.ok, call.sipp.error_log
+    assert "status_overdue_reported" in call.prompts()
+    assert call.var("HOTLINE_TICKET_STATUS") == "overdue_reported"

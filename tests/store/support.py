@@ -20,6 +20,7 @@ from hotline.ticketing.store import TicketStore
 UTC = timezone.utc
 OPERATOR = Actor("op1", frozenset({"operator"}))
 CITIZEN = Actor("citizen", frozenset({"citizen"}))
+OFFICE = Actor("vanphong", frozenset({"office"}))  # the provincial office's account
 FOCAL_PHONE, HEAD_PHONE, CITIZEN_PHONE = "0911000003", "0911000004", "0912345678"
 HEAD_EMAIL = "thutruong@dienluc.example.vn"
 

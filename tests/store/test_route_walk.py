@@ -19,7 +19,7 @@ from hotline.demo import DEMO_AGENCIES
 from hotline.settings import Settings
 from hotline.ticketing.store import TicketStore
 
-ROLES = ("operator", "supervisor", "admin", "agency")
+ROLES = ("operator", "supervisor", "admin", "agency", "office")
 SAMPLE = {"id": "1", "file": "1", "linkedid": "1.1", "action": "close", "code": "12345678"}
 
 

@@ -11,7 +11,7 @@ from hotline.ticketing.attachments import Attachments, Upload
 from hotline.ticketing.handling import Payload, TicketHandling
 from hotline.store.base import aware
 from hotline.store.callbacks import SurveyCall
-from tests.store.support import CITIZEN, CITIZEN_PHONE, FOCAL_PHONE, HEAD_PHONE, OPERATOR, province
+from tests.store.support import CITIZEN, CITIZEN_PHONE, FOCAL_PHONE, HEAD_PHONE, OFFICE, OPERATOR, province
 
 UTC = timezone.utc
 MONDAY_9AM = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)  # 09:00 in Vietnam, an ordinary Monday
@@ -233,7 +233,10 @@ async def test_ho_chi_minh_socio_economic_and_proposals(sessions, tmp_path):
     h = await p.receive(MONDAY_9AM, topic="socio_economic", content="Hiến kế: mở tuyến xe buýt đường sông")
     h = await p.handling.act(h.id, "send_to_office", OPERATOR, Payload(), now=MONDAY_9AM)
     assert (h.handling_stage, aware(h.due_at)) == ("office_review", local(2026, 11, 17, 9, 0))
-    h = await p.handling.act(h.id, "dispatch_proposal", OPERATOR, Payload(agency_id=p.agency_id),
+    with pytest.raises(Refused) as e:  # the City office's reception decides, not the hotline
+        await p.handling.act(h.id, "dispatch_proposal", OPERATOR, Payload(agency_id=p.agency_id), now=MONDAY_9AM)
+    assert e.value.status == 403
+    h = await p.handling.act(h.id, "dispatch_proposal", OFFICE, Payload(agency_id=p.agency_id),
                              now=MONDAY_9AM + timedelta(hours=2))
     assert (h.handling_stage, aware(h.due_at)) == ("proposal_handling", MONDAY_9AM + timedelta(days=10, hours=2))
     h = await p.handling.act(h.id, "coordinate", p.staff, Payload(note="Phối hợp Sở Giao thông vận tải"),

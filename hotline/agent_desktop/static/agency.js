@@ -87,6 +87,43 @@ document.getElementById("coordinate-form").addEventListener("submit", async (ev)
   } catch (e) { Hotline.text("coordinate-error", e.message); }
 });
 
+// The provincial office's letters about this agency's tickets; a request for explanation is
+// answered here, once.
+async function loadLetters() {
+  const letters = await Hotline.api("/api/agency/office-letters");
+  document.getElementById("office-letters-section").hidden = letters.length === 0;
+  document.querySelector("#office-letters tbody").replaceChildren(...letters.map((l) => {
+    const tr = document.createElement("tr");
+    tr.dataset.number = l.number;
+    if (l.late) tr.className = "overdue";
+    cell(tr, l.number); cell(tr, l.kind_text); cell(tr, l.code); cell(tr, Hotline.time(l.issued_at));
+    cell(tr, l.due_at ? Hotline.time(l.due_at) : "—");
+    const td = document.createElement("td");
+    if (l.kind !== "explanation") { td.textContent = "—"; } else if (l.answered_at) { td.textContent = l.answer; } else {
+      const form = document.createElement("form"); form.className = "explain-form";
+      const text = document.createElement("textarea"); text.name = "answer"; text.required = true; text.rows = 3;
+      text.maxLength = 20000;
+      const b = document.createElement("button"); b.type = "submit"; b.textContent = "Gửi giải trình";
+      const err = document.createElement("p"); err.className = "error"; err.setAttribute("role", "alert");
+      form.append(text, b, err);
+      form.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        try {
+          await Hotline.api(`/api/agency/office-letters/${l.id}/answer`, "POST", {answer: text.value});
+          await loadLetters();
+        } catch (x) { err.textContent = x.message; }
+      });
+      td.append(form);
+    }
+    tr.append(td);
+    const open = document.createElement("td");
+    const a = document.createElement("a"); a.href = `/api/agency/office-letters/${l.id}`; a.textContent = "Xem, in";
+    a.target = "_blank"; a.rel = "noopener";
+    open.append(a); tr.append(open);
+    return tr;
+  }));
+}
+
 async function loadAsked() {
   const asked = await Hotline.api("/api/agency/coordination");
   document.getElementById("asked-section").hidden = asked.length === 0;
@@ -178,9 +215,10 @@ document.getElementById("answer-form").addEventListener("submit", async (ev) => 
   Hotline.text("user-name", me.full_name);
   await load();
   await loadAsked();
+  await loadLetters();
   const partners = await Hotline.api("/api/agency/partners");
   document.getElementById("coordinate-agency").replaceChildren(...partners.map((a) => {
     const o = document.createElement("option"); o.value = a.id; o.textContent = a.name; return o;
   }));
-  setInterval(() => { load(); loadAsked(); }, 60000);
+  setInterval(() => { load(); loadAsked(); loadLetters(); }, 60000);
 })();

@@ -7,5 +7,5 @@ document.getElementById("login-form").addEventListener("submit", async (ev) => {
   const data = await r.json();
   if (!r.ok) { document.getElementById("login-error").textContent = data.error; return; }
   if (data.must_change_password) { location.href = "/password"; return; }
-  location.href = {operator: "/operator", admin: "/admin", agency: "/agency"}[data.role] || "/supervisor";
+  location.href = {operator: "/operator", admin: "/admin", agency: "/agency", office: "/office"}[data.role] || "/supervisor";
 });

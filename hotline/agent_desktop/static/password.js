@@ -1,5 +1,5 @@
 // Change one's own password: required after an administrator created the account or reset it.
-const HOME = {operator: "/operator", admin: "/admin", agency: "/agency"};
+const HOME = {operator: "/operator", admin: "/admin", agency: "/agency", office: "/office"};
 (async () => {
   const r = await fetch("/api/me");
   if (r.status === 401) { location.href = "/login"; return; }

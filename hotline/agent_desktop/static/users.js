@@ -3,7 +3,8 @@ import {button} from "./dom.js";
 
 // The administrator's accounts: create (a one-time password to hand over), change role or phone,
 // disable and enable, reset the password, lift a lock-out. Ending access takes effect at once.
-const ROLE_NAMES = {operator: "Tổng đài viên", supervisor: "Giám sát viên", admin: "Quản trị viên", agency: "Cơ quan"};
+const ROLE_NAMES = {operator: "Tổng đài viên", supervisor: "Giám sát viên", admin: "Quản trị viên", agency: "Cơ quan",
+                    office: "Văn phòng UBND tỉnh"};
 const Users = {list: [], agencies: {}};
 
 function userStatus(u) {

@@ -1,0 +1,113 @@
+import {Hotline} from "./common.js";
+import {button, cell, el, option} from "./dom.js";
+
+// The provincial office's page: matters whose jurisdiction it decides, tickets overdue at
+// agencies (with the letters sent about each), and its letters with the agencies' explanations.
+const Office = {agencies: [], current: null};
+
+async function loadPending() {
+  const items = await Hotline.api("/api/office/pending");
+  document.querySelector("#pending tbody").replaceChildren(...items.map((t) => {
+    const tr = el("tr");
+    tr.dataset.code = t.code;
+    cell(tr, t.code);
+    cell(tr, Hotline.name("topics", t.topic));
+    cell(tr, Hotline.time(t.stage_entered_at));
+    cell(tr, t.state_secret ? "(bí mật nhà nước)" : t.content);
+    cell(tr, t.reason || "");
+    const td = el("td");
+    const assign = t.actions.find((a) => a.needs.includes("agency"));
+    if (assign) {
+      const select = el("select"); select.className = "assign-agency";
+      option(select, "", "— chọn cơ quan —");
+      for (const a of Office.agencies) option(select, a.id, a.name);
+      td.append(select, button(assign.title, () => decide(t, assign.name, {agency_id: Number(select.value) || null}),
+                               "assign"));
+    }
+    const reject = t.actions.find((a) => a.needs.includes("reason"));
+    if (reject) {
+      const reason = el("input"); reason.className = "reject-reason"; reason.maxLength = 2000;
+      reason.placeholder = "Lý do, nơi người dân cần liên hệ";
+      td.append(reason, button("Không thuộc thẩm quyền của tỉnh", () => decide(t, reject.name, {reason: reason.value}),
+                               "reject"));
+    }
+    tr.append(td);
+    return tr;
+  }));
+}
+
+async function decide(t, action, body) {
+  Hotline.text("pending-error", "");
+  try {
+    await Hotline.api(`/api/office/tickets/${t.id}/actions/${action}`, "POST", body);
+    await Promise.all([loadPending(), loadOverdue()]);
+  } catch (e) { Hotline.text("pending-error", e.message); }
+}
+
+async function loadOverdue() {
+  const items = await Hotline.api("/api/office/overdue");
+  document.querySelector("#overdue tbody").replaceChildren(...items.map((t) => {
+    const tr = el("tr", undefined, "overdue");
+    tr.dataset.code = t.code;
+    cell(tr, t.code);
+    cell(tr, t.agency_name);
+    cell(tr, t.stage_text);
+    cell(tr, Hotline.time(t.due_at));
+    cell(tr, t.state_secret ? "(bí mật nhà nước)" : (t.content || "").slice(0, 160));
+    cell(tr, String(t.letters));
+    const td = el("td");
+    td.append(button("Gửi văn bản", () => openLetter(t), "write-letter"));
+    tr.append(td);
+    return tr;
+  }));
+}
+
+function openLetter(t) {
+  Office.current = t;
+  document.getElementById("letter-panel").hidden = false;
+  Hotline.text("l-code", t.code); Hotline.text("l-agency", t.agency_name);
+  Hotline.text("letter-error", ""); Hotline.text("letter-saved", "");
+  document.getElementById("letter-body").value = "";
+}
+
+document.getElementById("letter-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const f = ev.target;
+  Hotline.text("letter-error", ""); Hotline.text("letter-saved", "");
+  try {
+    const letter = await Hotline.api(`/api/office/tickets/${Office.current.id}/letters`, "POST",
+                                     {kind: f.kind.value, body: f.body.value});
+    Hotline.text("letter-saved", `Đã gửi văn bản số ${letter.number}`);
+    await Promise.all([loadOverdue(), loadLetters()]);
+  } catch (e) { Hotline.text("letter-error", e.message); }
+});
+
+async function loadLetters() {
+  const items = await Hotline.api("/api/office/letters");
+  document.querySelector("#letters tbody").replaceChildren(...items.map((l) => {
+    const tr = el("tr", undefined, l.late ? "overdue" : "");
+    tr.dataset.number = l.number;
+    cell(tr, l.number);
+    cell(tr, l.kind_text);
+    cell(tr, l.code);
+    cell(tr, l.agency);
+    cell(tr, Hotline.time(l.issued_at));
+    cell(tr, l.due_at ? Hotline.time(l.due_at) : "—");
+    cell(tr, l.kind === "explanation" ? (l.answer || (l.late ? "Chưa giải trình, đã quá hạn" : "Chưa giải trình")) : "—",
+         "answer");
+    const td = el("td");
+    const a = el("a", "Xem, in"); a.href = `/api/office/letters/${l.id}`; a.target = "_blank"; a.rel = "noopener";
+    td.append(a); tr.append(td);
+    return tr;
+  }));
+}
+
+const me = await Hotline.api("/api/me");
+Hotline.text("user-name", me.full_name);
+Office.agencies = await Hotline.api("/api/office/agencies");
+await Promise.all([loadPending(), loadOverdue(), loadLetters()]);
+// Kept current, except the list the user is choosing in.
+setInterval(() => {
+  const busy = document.getElementById("pending").contains(document.activeElement);
+  Promise.all([busy ? null : loadPending(), loadOverdue(), loadLetters()]).catch(() => {});
+}, 30000);

@@ -1,0 +1,33 @@
+"""The provincial office (Văn phòng UBND tỉnh) in a profile: who it is, how it is told, and its
+letters to agencies.
+
+Đồng Tháp Art. 9.4-9.6 and 15: the office is told of tickets gone overdue, may send the agency a
+reminder letter or ask it to explain itself, and decides which agency handles a matter whose
+jurisdiction is unclear (also Thanh Hóa Art. 12.3; HCMC Art. 6.1 for proposals).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hotline.config.deadline import Deadline
+
+
+class OfficePolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field("Văn phòng Ủy ban nhân dân tỉnh", max_length=200)
+    # Where the office is told of a ticket that went overdue (a workflow step's `notify: [office]`):
+    # an SMS to `phone`, an e-mail to `email`; neither set: nobody is told, and the IVR says so.
+    phone: str | None = Field(None, max_length=20)
+    email: str | None = Field(None, max_length=200)
+    # Letters: the heading's issuing authority, the office line under it, the place before the
+    # date, the signer's title, and the letter numbers' suffix ("12/VP-1022").
+    issuer: str = Field("ỦY BAN NHÂN DÂN TỈNH", max_length=200)
+    office_line: str = Field("VĂN PHÒNG", max_length=200)
+    place: str = Field("", max_length=100)
+    signer: str = Field("CHÁNH VĂN PHÒNG", max_length=100)
+    number_suffix: str = Field("VP-1022", max_length=40)
+    # How long an agency has to answer a request for explanation. The seeds set no limit; unset,
+    # the request has none.
+    explanation_within: Deadline | None = None
