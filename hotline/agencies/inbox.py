@@ -30,12 +30,22 @@ class AgencyInbox:
         self.files = files
 
     def item(self, t: Ticket, actor: Actor, now: datetime, files: list[Attachment] = (),
-             asked: list[dict] = ()) -> dict:
+             asked: list[dict] = (), anonymous: bool = False) -> dict:
         workflow = self.handling.workflow
         return views.inbox_item(t, workflow.step(t.handling_stage or workflow.initial), now,
                                 [describe(a) for a in files], asked, self.handling.offered(t, actor, now),
                                 self.handling.coordination.may_ask(t),
-                                self.handling.letters.config.enabled and bool(t.result))
+                                self.handling.letters.config.enabled and bool(t.result), anonymous)
+
+    async def anonymous(self, actor: Actor) -> bool:
+        """Whether the actor's agency is of a level that never sees who reported (the profile's
+        `identity_hidden_from`, HCMC Art. 9.1)."""
+        hidden = self.handling.profile.identity_hidden_from
+        if not hidden:
+            return False
+        async with self.sessions() as s:
+            level = await s.scalar(select(Agency.level).where(Agency.id == _agency_of(actor)))
+        return level in hidden
 
     async def tickets(self, actor: Actor, limit: int = 500) -> list[dict]:
         now = datetime.now(timezone.utc)
@@ -47,7 +57,8 @@ class AgencyInbox:
                                      .order_by(Attachment.id)):
                 files.setdefault(a.ticket_id, []).append(a)
         asked = await self.handling.coordination.of_tickets([t.id for t in rows])
-        return [self.item(t, actor, now, files.get(t.id, []), asked.get(t.id, [])) for t in rows]
+        anonymous = await self.anonymous(actor)
+        return [self.item(t, actor, now, files.get(t.id, []), asked.get(t.id, []), anonymous) for t in rows]
 
     async def _own(self, actor: Actor, ticket_id: int) -> Ticket:
         """A ticket of the actor's agency; any other is unknown to it."""
@@ -60,7 +71,7 @@ class AgencyInbox:
 
     async def _view(self, actor: Actor, t: Ticket) -> dict:
         return self.item(t, actor, datetime.now(timezone.utc), await self.files.of_ticket(t.id),
-                         await self.handling.coordination.of_ticket(t.id))
+                         await self.handling.coordination.of_ticket(t.id), await self.anonymous(actor))
 
     async def act(self, actor: Actor, ticket_id: int, action: str, payload: Payload) -> dict:
         _agency_of(actor)
@@ -104,7 +115,8 @@ class AgencyInbox:
 
     async def letter(self, actor: Actor, ticket_id: int) -> str:
         """The result notice of one of this agency's tickets, to print for signature."""
-        return await self.handling.letters.render(await self._own(actor, ticket_id), for_agency=True)
+        return await self.handling.letters.render(await self._own(actor, ticket_id), for_agency=True,
+                                                  anonymous=await self.anonymous(actor))
 
     async def file(self, actor: Actor, ticket_id: int, attachment_id: int):
         t = await self._own(actor, ticket_id)

@@ -100,6 +100,10 @@ class ResultLetter(BaseModel):
     copies_to: list[str] = []  # "Nơi nhận" after "Như trên"
 
 
+# The levels of agencies (hotline.agencies.schemas.LEVELS names them).
+AgencyLevel = Literal["province", "district", "commune", "vertical", "public_service"]
+
+
 class ProfileFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -121,6 +125,10 @@ class ProfileFile(BaseModel):
     survey: SurveyPolicy = SurveyPolicy()
     knowledge: KnowledgePolicy = KnowledgePolicy()
     office: OfficePolicy = OfficePolicy()
+    # Agency levels whose accounts never see who reported a matter (name, phone, address,
+    # e-mail), as on a confidential report: HCMC Art. 9.1 gives reporter data only to officials of
+    # state agencies, not to infrastructure companies and other service providers.
+    identity_hidden_from: list[AgencyLevel] = []
     # Staff roles that may read tickets marked state secret (supervisors and administrators by
     # default; operators only where the province's rules let them).
     state_secret_readers: list[Literal["operator", "supervisor", "admin"]] = ["supervisor", "admin"]
@@ -148,6 +156,7 @@ class Profile:
     knowledge: KnowledgePolicy = dc_field(default_factory=KnowledgePolicy)
     office: OfficePolicy = dc_field(default_factory=OfficePolicy)
     state_secret_readers: list[str] = dc_field(default_factory=lambda: ["supervisor", "admin"])
+    identity_hidden_from: list[str] = dc_field(default_factory=list)
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -236,4 +245,5 @@ def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] |
         knowledge=pf.knowledge,
         office=pf.office,
         state_secret_readers=list(pf.state_secret_readers),
+        identity_hidden_from=list(pf.identity_hidden_from),
     )

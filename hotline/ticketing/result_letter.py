@@ -33,7 +33,7 @@ class ResultLetters:
         self.config = profile.result_letter
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["j2", "html"]))
 
-    async def render(self, t: Ticket, for_agency: bool = False) -> str:
+    async def render(self, t: Ticket, for_agency: bool = False, anonymous: bool = False) -> str:
         """The letter for a ticket with a result, or Refused (409) saying why there is none. An
         agency's copy of a confidential ticket does not name the reporter (the hotline, which
         sends it, or the citizen, who prints their own, sees the name)."""
@@ -51,7 +51,8 @@ class ResultLetters:
         return self.env.get_template("result_letter.html.j2").render(
             issuer=self.config.issuer, place=self.config.place, copies_to=self.config.copies_to,
             agency=agency.name if agency else "Tổng đài 1022",
-            addressee=CONFIDENTIAL_ADDRESSEE if (for_agency and t.confidential) else (t.reporter_name or "cá nhân/tổ chức"),
+            addressee=(CONFIDENTIAL_ADDRESSEE if (for_agency and (t.confidential or anonymous))
+                       else (t.reporter_name or "cá nhân/tổ chức")),
             code=t.code, result=t.result, day=day,
             approved_at=aware(approved.at).astimezone(tz) if approved else None,
             printed_at=datetime.now(timezone.utc).astimezone(tz))

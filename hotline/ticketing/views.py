@@ -53,10 +53,10 @@ def work_item(t: Ticket, step: Step, now: datetime, agency_name: str | None = No
 
 
 def inbox_item(t: Ticket, step: Step, now: datetime, files: list[dict], asked: list[dict], actions: list,
-               may_coordinate: bool, letter: bool) -> dict:
+               may_coordinate: bool, letter: bool, anonymous: bool = False) -> dict:
     """The reporter's details are there to answer the citizen, except on a confidential report
-    (identity kept by the hotline)."""
-    hide = t.confidential
+    (identity kept by the hotline) and for agencies the profile keeps identities from (`anonymous`)."""
+    hide = t.confidential or anonymous
     due = aware(t.due_at)
     open_ = step.holder in ("agency", "leader")
     return {"id": t.id, "code": t.code, "topic": t.topic, "channel": t.channel, "content": t.content,

@@ -115,3 +115,10 @@ def test_a_virtual_hold_key_other_than_the_prompt_s_needs_its_own_offer(tmp_path
         "extends: dong_thap\nname: t\nvirtual_hold:\n  enabled: true\n  key: \"5\"\n"
         "prompt_overrides:\n  vhold_offer: Để được gọi lại mà vẫn giữ chỗ, xin nhấn phím 5.\n")
     assert load_profile(config, "vh").virtual_hold.key == "5"
+
+
+def test_the_profiles_agency_levels_are_the_directorys():
+    from hotline.agencies.schemas import LEVELS
+    from typing import get_args
+    from hotline.config.profile import AgencyLevel
+    assert set(get_args(AgencyLevel)) == set(LEVELS)
