@@ -249,7 +249,14 @@ async def test_quang_ninh_leader_approves_edits_or_sends_back(sessions, tmp_path
     p = await province(sessions, tmp_path, "quang_ninh")
     t = await p.receive(MONDAY_9AM, confidential=True)
     t = await p.handling.act(t.id, "transfer", OPERATOR, Payload(agency_id=p.agency_id), now=MONDAY_9AM)
+    # Step 2.1: the specialist takes it up within 1 day; the 5 working days run from the distribution.
+    assert t.handling_stage == "intake" and aware(t.due_at) == local(2026, 11, 17, 9, 0)
+    t = await p.handling.act(t.id, "take_up", p.staff, Payload(), now=MONDAY_9AM + timedelta(hours=2))
     assert t.handling_stage == "handling" and aware(t.due_at) == local(2026, 11, 23, 9, 0)
+    # Several agencies (step 1.2): the lead asks the other for its part, within the same 5 days.
+    asked = await p.handling.coordination.ask(t.id, p.agency_id, "dungle", p.other_agency_id,
+                                              "Phần việc về vỉa hè của Sở Xây dựng", now=MONDAY_9AM)
+    assert asked["agency"] == "Sở Xây dựng" and asked["due_at"].startswith("2026-11-23T02:00")
     t = await p.handling.act(t.id, "answer", p.staff, Payload(result="Bản nháp kết quả"), now=MONDAY_9AM)
     assert t.handling_stage == "approval" and t.published_at is None
     _, sms, _ = await p.ticket(t.id)
@@ -257,8 +264,10 @@ async def test_quang_ninh_leader_approves_edits_or_sends_back(sessions, tmp_path
     with pytest.raises(Refused) as e:  # staff cannot approve their own result
         await p.handling.act(t.id, "approve", p.staff, Payload(), now=MONDAY_9AM)
     assert e.value.status == 403
-    t = await p.handling.act(t.id, "send_back", p.leader, Payload(reason="Bổ sung số liệu"), now=MONDAY_9AM)
-    assert t.handling_stage == "handling"
+    t = await p.handling.act(t.id, "send_back", p.leader, Payload(reason="Bổ sung số liệu"),
+                             now=MONDAY_9AM + timedelta(days=2))
+    # A send-back does not restart the 5 working days (step 2).
+    assert t.handling_stage == "handling" and aware(t.due_at) == local(2026, 11, 23, 9, 0)
     t = await p.handling.act(t.id, "answer", p.staff, Payload(result="Kết quả có số liệu"), now=MONDAY_9AM)
     t = await p.handling.act(t.id, "approve_edited", p.leader, Payload(result="Kết quả đã sửa"),
                              now=MONDAY_9AM + timedelta(hours=1))
@@ -267,6 +276,10 @@ async def test_quang_ninh_leader_approves_edits_or_sends_back(sessions, tmp_path
     # Approval missed: a late mark; handling missed: overdue.
     u = await p.receive(MONDAY_9AM)
     u = await p.handling.act(u.id, "transfer", OPERATOR, Payload(agency_id=p.agency_id), now=MONDAY_9AM)
+    # Not taken up within the day: late, and the 5 days run on to overdue.
+    assert await p.handling.deadlines.scan(local(2026, 11, 17, 9, 1)) == [(u.code, "handling")]
+    u, _, _ = await p.ticket(u.id)
+    assert u.late and aware(u.due_at) == local(2026, 11, 23, 9, 0)
     assert await p.handling.deadlines.scan(local(2026, 11, 23, 9, 1)) == [(u.code, "overdue")]
 
 
