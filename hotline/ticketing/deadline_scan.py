@@ -34,7 +34,7 @@ class DeadlineScan:
     async def scan(self, now: datetime | None = None) -> list[tuple[str, str]]:
         """Apply every passed deadline; return (code, new step) pairs."""
         now = now or datetime.now(timezone.utc)
-        stages = self.handling.workflow.steps_with_deadlines()
+        stages = self.handling.workflow.timed_steps()
         done: list[tuple[str, str]] = []
         # A step whose next deadline is already gone (the head's 48 h from an old transfer) is
         # due again at once: rounds continue while they make progress.

@@ -66,6 +66,12 @@ class Workflow:
     def steps_with_deadlines(self) -> list[str]:
         return [n for n, s in self.config.steps.items() if s.deadline]
 
+    def timed_steps(self) -> list[str]:
+        """Steps where a ticket may have a due time: those with a deadline, and those where an
+        action sets a date (a completion date the agency committed to, in a step without one)."""
+        dated = {src for a in self.config.actions.values() if "date" in a.needs and a.to is None for src in a.from_}
+        return [n for n, s in self.config.steps.items() if s.deadline or n in dated]
+
     def agency_steps(self) -> list[str]:
         return [n for n, s in self.config.steps.items() if s.holder in ("agency", "leader")]
 

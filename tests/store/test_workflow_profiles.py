@@ -93,14 +93,23 @@ async def test_dong_thap_one_reschedule_return_and_refusals(sessions, tmp_path):
     assert t.handling_stage == "focal_point" and t.agency_id == p.other_agency_id
 
 
-async def test_dong_nai_runs_the_dong_thap_rules_by_configuration(sessions, tmp_path):
+async def test_dong_nai_sets_no_deadlines_because_cv_1407_sets_none(sessions, tmp_path):
+    """Two levels of answer, and no borrowed deadlines: nothing escalates or goes overdue until
+    the province writes its own limits into its workflow (item 14 of the regulations' review)."""
     p = await province(sessions, tmp_path, "dong_nai")
     assert p.handling.profile.numbers.national == "02511022"
+    assert p.handling.workflow.steps_with_deadlines() == []
     t = await p.receive(MONDAY_9AM)
     t = await p.handling.act(t.id, "transfer", OPERATOR, Payload(agency_id=p.agency_id), now=MONDAY_9AM)
-    assert await p.handling.deadlines.scan(local(2026, 11, 17, 9, 1)) == [(t.code, "head")]
+    assert (t.handling_stage, t.due_at) == ("focal_point", None)
+    assert await p.handling.deadlines.scan(MONDAY_9AM + timedelta(days=60)) == []
+    # The agency may commit to a date of its own; the citizen is told, and past it the ticket is late.
+    t = await p.handling.act(t.id, "reschedule", p.staff, Payload(date=local(2026, 11, 20, 17, 0), reason="Khảo sát"),
+                             now=MONDAY_9AM)
+    assert await p.handling.deadlines.scan(local(2026, 11, 20, 17, 1)) == [(t.code, "focal_point")]
     t, sms, _ = await p.ticket(t.id)
-    assert sms[-1].to_number == HEAD_PHONE and t.late
+    assert t.late and t.status == "in_progress" and sms[-1].purpose == "delay"
+    assert HEAD_PHONE not in [m.to_number for m in sms]  # no escalation to the head
 
 
 async def test_ho_chi_minh_infrastructure_incident_in_clock_time(sessions, tmp_path):
