@@ -64,6 +64,7 @@ from hotline.outbound.service import OutboundCalls
 from hotline.outbound.surveys import SurveyCalls
 from hotline.recordings.catalogue import Catalogue
 from hotline.reports.call_log import CallLog
+from hotline.reports.statutory import StatutoryReports
 from hotline.reports.weekly import WeeklyReports
 from hotline.notifications.email import EmailSender
 from hotline.recordings.jobs import Transcriber
@@ -212,6 +213,7 @@ class Hotline:
     call_log: CallLog
     email: EmailSender
     weekly: WeeklyReports
+    statutory: StatutoryReports
     transcriber: Transcriber
     desktop: DesktopServer
     outbound: OutboundCalls
@@ -260,6 +262,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     call_log = CallLog(sessions, settings.queue_log)
     email = EmailSender(sessions, settings.email)
     weekly = WeeklyReports(sessions, profile, on_queued=email.wake)
+    statutory = StatutoryReports(sessions, profile, settings.reports_dir, on_queued=email.wake)
     letters = OfficeLetters(sessions, profile, handling.workflow.agency_steps(),
                             on_sms=lambda: (sms.wake(), email.wake()))
     transcriber = Transcriber(sessions, settings.transcription, settings.model_path, settings.recordings_dir)
@@ -286,7 +289,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
             AgencyApi(accounts, AgencyInbox(sessions, handling, files), directory, letters),
             OfficeApi(accounts, OfficeDesk(handling, letters)),
             SupervisorApi(accounts, cti, set(prepared.sip.phones), handling),
-            ReportsApi(accounts, sessions, profile, call_log),
+            ReportsApi(accounts, sessions, profile, call_log, statutory),
             RecordingsApi(accounts, RecordingLibrary(sessions, settings.recordings_dir, profile.calendar.timezone)),
             UsersApi(accounts, prepared.sip.phones),
             PublicPages(PublicDesk(sessions, handling, settings.attachments_dir, max_upload), sec, kb, applications)]
@@ -296,7 +299,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     accounts.revoke_hooks.append(session.end_access)
     desktop.app[TRUST_KEY] = ProxyTrust.of(sec.trusted_proxies, sec.client_ip_header)
     return Hotline(settings, prepared, hasher, accounts, ivr, cti, hub, sms, handling, transfers, catalogue,
-                   call_log, email, weekly, transcriber, desktop, outbound, callbacks, holds, surveys, applications, kb)
+                   call_log, email, weekly, statutory, transcriber, desktop, outbound, callbacks, holds, surveys, applications, kb)
 
 
 async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> None:
@@ -334,6 +337,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
                            ("survey calls", h.surveys),
                            ("recordings catalogue", h.catalogue),  # its first scan reconciles
                            ("call log", h.call_log), ("e-mail outbox", h.email), ("weekly reports", h.weekly),
+                           ("statutory reports", h.statutory),
                            ("transcriber", h.transcriber)):
             await parts.start(name, part.start, part.stop)
         runner = web.AppRunner(h.desktop.app, access_log=None)

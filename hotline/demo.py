@@ -100,6 +100,7 @@ async def demo_accounts(settings: Settings, accounts: Accounts, profile: Profile
     sup_phone = profile.queues.supervisors[0].id if profile.queues.supervisors else None
     wanted.append(("giamsat", "Giám sát viên", "supervisor", sup_phone))
     wanted.append(("quantri", "Quản trị viên", "admin", None))
+    wanted.append(("vanphong", profile.office.name[:120], "office", None))
     agency_id = None
     if directory is not None:
         found = await directory.search(DEMO_AGENCIES[0]["name"])

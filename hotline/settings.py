@@ -381,6 +381,11 @@ class Settings(BaseModel):
         return self.home / "attachments"
 
     @property
+    def reports_dir(self) -> Path:
+        """The statutory reports made on their dates, kept as files."""
+        return self.home / "reports"
+
+    @property
     def model_path(self) -> Path | None:
         if not self.transcription.model:
             return None

@@ -1,5 +1,6 @@
 """HTTP routes of the reports (supervisors, administrators): figures of a period as JSON, and
-the same as CSV or XLSX."""
+the same as CSV or XLSX; and the statutory reports made on their dates (also for the provincial
+office, their recipient)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from hotline.agent_desktop.accounts import Accounts
-from hotline.web.auth import requires
+from hotline.web.auth import path_id, requires
 from hotline.web.routes import Resource, Route
 from hotline.config.profile import Profile
 from hotline.errors import Refused
@@ -17,6 +18,7 @@ from hotline.reports.export import to_csv, to_xlsx
 from hotline.reports.call_log import CallLog
 from hotline.reports.figures import call_report, callback_report, knowledge_report, ticket_report
 from hotline.reports.periods import period
+from hotline.reports.statutory import StatutoryReports
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -31,11 +33,13 @@ def _day(value: str | None, default: date | None = None) -> date | None:
 
 
 class ReportsApi(Resource):
-    def __init__(self, accounts: Accounts, sessions, profile: Profile, call_log: CallLog | None = None):
+    def __init__(self, accounts: Accounts, sessions, profile: Profile, call_log: CallLog | None = None,
+                 statutory: StatutoryReports | None = None):
         self.accounts = accounts
         self.sessions = sessions
         self.profile = profile
         self.call_log = call_log  # imported before a report, so the figures include the last minutes
+        self.statutory = statutory
 
     def routes(self) -> list[Route]:
         return [
@@ -44,6 +48,10 @@ class ReportsApi(Resource):
             Route("GET", "/api/reports/today-calls", self.today_calls,
                   "Today's calls so far, in total and by queue: offered, answered, abandoned, service level "
                   "(the wallboard)"),
+            Route("GET", "/api/reports/statutory", self.statutory_list,
+                  "The statutory reports made on their dates (the profile's statutory_reports), newest first"),
+            Route("GET", "/api/reports/statutory/{id}/file", self.statutory_file,
+                  "One of them as the XLSX file sent to its recipients"),
         ]
 
     async def _calls(self, p) -> dict:
@@ -84,3 +92,15 @@ class ReportsApi(Resource):
         body, ctype = (to_csv(report), "text/csv") if fmt == "csv" else (to_xlsx(report), XLSX)
         return web.Response(body=body, content_type=ctype,
                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    @requires("supervisor", "admin", "office")
+    async def statutory_list(self, request: web.Request) -> web.Response:
+        return web.json_response(await self.statutory.listing() if self.statutory else [])
+
+    @requires("supervisor", "admin", "office")
+    async def statutory_file(self, request: web.Request) -> web.StreamResponse:
+        path = await self.statutory.file(path_id(request, "id", "Không có báo cáo này")) if self.statutory else None
+        if path is None:
+            raise Refused(404, "Không có báo cáo này")
+        return web.FileResponse(path, headers={"Content-Type": XLSX,
+                                               "Content-Disposition": f'attachment; filename="{path.name}"'})

@@ -21,6 +21,7 @@ from hotline.config.outbound import (NUMBER_PROMPTS, SURVEY_PROMPTS, VIRTUAL_HOL
                                      OutboundPolicy, SurveyPolicy, VirtualHoldPolicy)
 from hotline.config.prompts import PromptsFile
 from hotline.config.queues import QueuesFile
+from hotline.config.reports import StatutoryReport
 from hotline.config.workflow import WorkflowFile
 from hotline.config.yamlfile import load_model, read_yaml
 from hotline.errors import ConfigError
@@ -125,6 +126,7 @@ class ProfileFile(BaseModel):
     survey: SurveyPolicy = SurveyPolicy()
     knowledge: KnowledgePolicy = KnowledgePolicy()
     office: OfficePolicy = OfficePolicy()
+    statutory_reports: list[StatutoryReport] = []
     # Agency levels whose accounts never see who reported a matter (name, phone, address,
     # e-mail), as on a confidential report: HCMC Art. 9.1 gives reporter data only to officials of
     # state agencies, not to infrastructure companies and other service providers.
@@ -155,6 +157,7 @@ class Profile:
     survey: SurveyPolicy = dc_field(default_factory=SurveyPolicy)
     knowledge: KnowledgePolicy = dc_field(default_factory=KnowledgePolicy)
     office: OfficePolicy = dc_field(default_factory=OfficePolicy)
+    statutory_reports: list[StatutoryReport] = dc_field(default_factory=list)
     state_secret_readers: list[str] = dc_field(default_factory=lambda: ["supervisor", "admin"])
     identity_hidden_from: list[str] = dc_field(default_factory=list)
 
@@ -244,6 +247,7 @@ def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] |
         survey=pf.survey,
         knowledge=pf.knowledge,
         office=pf.office,
+        statutory_reports=list(pf.statutory_reports),
         state_secret_readers=list(pf.state_secret_readers),
         identity_hidden_from=list(pf.identity_hidden_from),
     )

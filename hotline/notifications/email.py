@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import mimetypes
 import os
 import smtplib
 from datetime import datetime, timezone
 from email.message import EmailMessage as MimeMessage
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -23,12 +25,14 @@ from hotline.store.outbox import EmailMessage
 log = logging.getLogger(__name__)
 
 
-async def add_once(s: AsyncSession, key: str, to: str, subject: str, body: str) -> bool:
-    """Queue a message inside the caller's transaction unless one with this key exists."""
+async def add_once(s: AsyncSession, key: str, to: str, subject: str, body: str,
+                   attachment: str | None = None) -> bool:
+    """Queue a message inside the caller's transaction unless one with this key exists;
+    `attachment`: the path of a file sent with it."""
     if await s.scalar(select(EmailMessage.id).where(EmailMessage.key == key)) is not None:
         return False
-    s.add(EmailMessage(key=key, to_address=to, subject=subject, body=body, status="pending", attempts=0,
-                       next_attempt_at=datetime.now(timezone.utc)))
+    s.add(EmailMessage(key=key, to_address=to, subject=subject, body=body, attachment=attachment, status="pending",
+                       attempts=0, next_attempt_at=datetime.now(timezone.utc)))
     return True
 
 
@@ -90,8 +94,18 @@ class EmailSender:
             msg["Message-ID"] = f"<{row.key.replace(':', '.')}@hotline1022>"
             msg.set_content(row.body)
             error = None
+            if row.attachment:
+                path = Path(row.attachment)
+                kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                try:
+                    data = await asyncio.to_thread(path.read_bytes)
+                    msg.add_attachment(data, maintype=kind.split("/")[0], subtype=kind.split("/")[1],
+                                       filename=path.name)
+                except OSError as exc:  # the file is gone: say so rather than send without it
+                    error = f"attachment {path.name}: {exc}"[:500]
             try:
-                await asyncio.to_thread(self.mailer.send, msg)
+                if error is None:
+                    await asyncio.to_thread(self.mailer.send, msg)
             except (smtplib.SMTPException, OSError) as exc:
                 error = f"{type(exc).__name__}: {exc}"[:500]
             async with self.sessions() as s, s.begin():

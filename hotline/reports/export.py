@@ -19,7 +19,7 @@ SECTIONS = [("by_field", "Theo lĩnh vực"), ("by_agency", "Theo cơ quan"), ("
 
 
 def rows(report: dict) -> list[list]:
-    out: list[list] = [["Báo cáo", report["period"]["label"]], [], [h for _, h in COLUMNS],
+    out: list[list] = [[report.get("title", "Báo cáo"), report["period"]["label"]], [], [h for _, h in COLUMNS],
                        ["Tổng cộng", *[report["totals"][k] for k, _ in COLUMNS[1:]]]]
     for key, title in SECTIONS:
         out += [[], [title]] + [[r["name"], *[r[k] for k, _ in COLUMNS[1:]]] for r in report[key]]
@@ -28,6 +28,13 @@ def rows(report: dict) -> list[list]:
         out += [[], ["Cuộc gọi"], [h for _, h in CALL_COLUMNS]]
         out += [[name, *[c[k] for k, _ in CALL_COLUMNS[1:]]]
                 for name, c in [("Tổng cộng", calls["totals"])] + [(q["name"], q) for q in calls["by_queue"]]]
+    agencies = report.get("agencies")  # a statutory report: per agency rates, ranked where asked
+    if agencies:
+        title = "Xếp hạng đơn vị" if report.get("ranked") else "Kết quả theo cơ quan"
+        out += [[], [title], ["Hạng", "Cơ quan", "Tiếp nhận", "Đúng hạn", "Trễ hạn", "Quá hạn",
+                              "Tỷ lệ đúng hạn (%)", "Hài lòng trung bình (1-5)", "Số đánh giá"]]
+        out += [[a["rank"] if report.get("ranked") else "", a["name"], a["received"], a["on_time"], a["late"],
+                 a["overdue"], a["on_time_rate"], a["rating_avg"], a["rated"]] for a in agencies]
     out += [[], ["Mức độ hài lòng"]] + [[r["name"], r["count"]] for r in report["satisfaction"]]
     for key, title in (("overdue_list", "Phiếu quá hạn"), ("unresolved_list", "Phiếu chưa giải quyết")):
         out += [[], [title], ["Mã phiếu", "Lĩnh vực", "Cơ quan", "Tình trạng", "Hạn", "Ngày tiếp nhận"]]

@@ -4,7 +4,9 @@ Every other part of the hotline reads and writes the database through these modu
 imports nothing of the hotline but itself, so the domain packages above it never import each other
 for a table."""
 
-from hotline.store import accounts, agencies, callbacks, calls, knowledge, office, outbox, recordings, tickets  # noqa: F401  (one metadata)
+# One metadata: every table module is imported here.
+from hotline.store import accounts, agencies, callbacks, calls, knowledge, office, outbox  # noqa: F401
+from hotline.store import recordings, reports, tickets  # noqa: F401
 from hotline.store.base import Base
 
 __all__ = ["Base"]

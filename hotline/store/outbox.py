@@ -42,6 +42,7 @@ class EmailMessage(Base):
     to_address: Mapped[str] = mapped_column(String(200))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
+    attachment: Mapped[str | None] = mapped_column(String(500))  # a file sent with it (a report)
     status: Mapped[OutboxStatus] = mapped_column(String(10), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

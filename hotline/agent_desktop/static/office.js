@@ -102,10 +102,26 @@ async function loadLetters() {
   }));
 }
 
+async function loadReports() {
+  const items = await Hotline.api("/api/reports/statutory");
+  document.querySelector("#statutory tbody").replaceChildren(...items.map((r) => {
+    const tr = el("tr");
+    tr.dataset.report = r.report_id;
+    cell(tr, r.title);
+    cell(tr, `${r.from} – ${r.to}`);
+    cell(tr, Hotline.time(r.made_at));
+    cell(tr, r.recipients.join(", "));
+    const td = el("td");
+    const a = el("a", "Tải tệp"); a.href = `/api/reports/statutory/${r.id}/file`;
+    td.append(a); tr.append(td);
+    return tr;
+  }));
+}
+
 const me = await Hotline.api("/api/me");
 Hotline.text("user-name", me.full_name);
 Office.agencies = await Hotline.api("/api/office/agencies");
-await Promise.all([loadPending(), loadOverdue(), loadLetters()]);
+await Promise.all([loadPending(), loadOverdue(), loadLetters(), loadReports()]);
 // Kept current, except the list the user is choosing in.
 setInterval(() => {
   const busy = document.getElementById("pending").contains(document.activeElement);
