@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.errors import Refused
-from hotline.ticketing import views
+from hotline.ticketing import secrecy, views
 from hotline.ticketing.handling import Actor, Payload, TicketHandling
 from hotline.ticketing.attachments import Attachments, Upload, describe
 from hotline.store.agencies import Agency
@@ -35,7 +35,8 @@ class AgencyInbox:
         return views.inbox_item(t, workflow.step(t.handling_stage or workflow.initial), now,
                                 [describe(a) for a in files], asked, self.handling.offered(t, actor, now),
                                 self.handling.coordination.may_ask(t),
-                                self.handling.letters.config.enabled and bool(t.result), anonymous)
+                                self.handling.letters.config.enabled and bool(t.result), anonymous,
+                                self.handling.transfer_documents.available(t))
 
     async def anonymous(self, actor: Actor) -> bool:
         """Whether the actor's agency is of a level that never sees who reported (the profile's
@@ -84,6 +85,7 @@ class AgencyInbox:
         t = await self._own(actor, ticket_id)
         if t.status == "closed":
             raise Refused(409, "Phiếu đã đóng, không thể đính kèm thêm")
+        secrecy.refuse_details(self.handling.profile, t, "tệp đính kèm")
         if not uploads:
             raise Refused(422, "Chưa chọn tệp")
         await self.files.save(t.id, self.files.check(uploads, documents=True), actor.name,
@@ -117,6 +119,12 @@ class AgencyInbox:
         """The result notice of one of this agency's tickets, to print for signature."""
         return await self.handling.letters.render(await self._own(actor, ticket_id), for_agency=True,
                                                   anonymous=await self.anonymous(actor))
+
+    async def transfer_document(self, actor: Actor, ticket_id: int) -> str:
+        """The printed transfer document of one of this agency's tickets (its own copy: the
+        reporter's identity left out where the agency may not see it)."""
+        return await self.handling.transfer_documents.render(await self._own(actor, ticket_id),
+                                                             hide_reporter=await self.anonymous(actor))
 
     async def file(self, actor: Actor, ticket_id: int, attachment_id: int):
         t = await self._own(actor, ticket_id)

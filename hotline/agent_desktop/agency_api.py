@@ -79,6 +79,8 @@ class AgencyApi(Resource):
             Route("GET", "/api/agency/partners", self.partners, "The other active agencies (to ask for coordination)"),
             Route("GET", "/api/agency/tickets/{id}/letter", self.letter,
                   "The result notice on the province's template (Quảng Ninh appendix II), an HTML page to print"),
+            Route("GET", "/api/agency/tickets/{id}/transfer-document", self.transfer_document,
+                  "The printed transfer document of one of the agency's tickets (Thanh Hóa Art. 12.4)"),
             Route("GET", "/api/agency/office-letters", self.office_letters,
                   "The provincial office's letters to this agency (reminders, requests for explanation)"),
             Route("GET", "/api/agency/office-letters/{id}", self.office_letter, "One of them, a printable page"),
@@ -165,3 +167,8 @@ class AgencyApi(Resource):
         p = principal(request)
         return web.json_response(await self.letters.answer(path_id(request, "id", "Không có văn bản này"),
                                                            p.agency_id, p.username, body.answer))
+
+    @requires("agency")
+    async def transfer_document(self, request: web.Request) -> web.Response:
+        return send_document(await self.inbox.transfer_document(Actor.of(principal(request)),
+                                                                path_id(request, "id", "Không có phiếu này")))

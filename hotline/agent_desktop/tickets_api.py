@@ -20,7 +20,7 @@ from hotline.ticketing.duplicates import Duplicates
 from hotline.ticketing.handling import Actor, TicketHandling
 from hotline.store.tickets import Attachment, Ticket, history
 from hotline.ticketing.store import TicketStore
-from hotline.ticketing import views
+from hotline.ticketing import secrecy, views
 
 STAFF = ("operator", "supervisor", "admin")
 
@@ -55,6 +55,9 @@ class TicketsApi(Resource):
                   "Open tickets that may be the same incident, scored"),
             Route("POST", "/api/tickets/{id}/duplicate-of", self.link_duplicate,
                   "Close as a duplicate of an open ticket; the reporter is told by SMS", DuplicateIn),
+            Route("GET", "/api/tickets/{id}/transfer-document", self.transfer_document,
+                  "The printed transfer document of a transferred ticket (where the profile has one: Thanh Hóa "
+                  "Art. 12.4), an HTML page to print"),
             Route("GET", "/api/tickets/{id}/letter", self.letter,
                   "The result notice on the province's template, an HTML page to print"),
         ]
@@ -83,6 +86,8 @@ class TicketsApi(Resource):
         edit = await parse_body(request, TicketEdit)
         fields = edit.model_dump(exclude_unset=True)
         submit = fields.pop("submit", False)
+        if fields:
+            secrecy.refuse_details(self.handling.profile, ticket, "nội dung, thông tin người phản ánh")
         ticket = await self.store.update_ticket(ticket_id, principal(request).username, **fields)
         if submit:  # the ticket enters the workflow: its first deadline, the citizen's receipt
             ticket = await self.store.submit_draft(ticket_id, self.handling, Actor.of(principal(request)))
@@ -114,7 +119,8 @@ class TicketsApi(Resource):
         wf = self.handling.workflow
         return views.detail(t, wf.step(t.handling_stage or wf.initial), events, [describe(f) for f in files],
                       await self.handling.coordination.of_ticket(t.id),
-                      self.handling.offered(t, actor) if not t.draft else [])
+                      self.handling.offered(t, actor) if not t.draft else [],
+                      self.handling.transfer_documents.available(t))
 
     @requires(*STAFF)
     async def detail(self, request: web.Request) -> web.Response:
@@ -180,6 +186,13 @@ class TicketsApi(Resource):
         if t is None or t.draft:
             raise Refused(404, "Không có phiếu này")
         return send_document(await self.handling.letters.render(t))
+
+    @requires(*STAFF)
+    async def transfer_document(self, request: web.Request) -> web.Response:
+        ticket_id = await self._readable(request)
+        async with self.store.sessions() as s:
+            t = await s.get(Ticket, ticket_id)
+        return send_document(await self.handling.transfer_documents.render(t))
 
     @requires(*STAFF)
     async def link_duplicate(self, request: web.Request) -> web.Response:

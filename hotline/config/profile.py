@@ -89,6 +89,18 @@ class WeeklyReport(BaseModel):
     time: str = Field("08:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 
+class TransferDocument(BaseModel):
+    """The printed transfer document (Thanh Hóa Art. 12.4): the transfer to the handling unit as a
+    print produced by the software, on the province's heading."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = False
+    issuer: str = Field("", max_length=200)  # "UBND TỈNH THANH HÓA"
+    unit: str = Field("BỘ PHẬN TIẾP NHẬN PHẢN ÁNH, KIẾN NGHỊ", max_length=200)
+    place: str = Field("", max_length=100)
+
+
 class ResultLetter(BaseModel):
     """The result notice on the province's template (Quảng Ninh appendix II), printable by the
     agency for signature and seal, and by the citizen from the look-up page."""
@@ -120,6 +132,7 @@ class ProfileFile(BaseModel):
     transfers: TransferPolicy = TransferPolicy()
     weekly_report: WeeklyReport = WeeklyReport()
     result_letter: ResultLetter = ResultLetter()
+    transfer_document: TransferDocument = TransferDocument()
     outbound: OutboundPolicy = OutboundPolicy()
     callbacks: CallbackPolicy = CallbackPolicy()
     virtual_hold: VirtualHoldPolicy = VirtualHoldPolicy()
@@ -134,6 +147,11 @@ class ProfileFile(BaseModel):
     # Staff roles that may read tickets marked state secret (supervisors and administrators by
     # default; operators only where the province's rules let them).
     state_secret_readers: list[Literal["operator", "supervisor", "admin"]] = ["supervisor", "admin"]
+    # What the system keeps of a state-secret matter: all of it, readable only by those roles
+    # (`restricted`), or only that it was received and referred (`minimal`: Thanh Hóa Art. 13.2,
+    # handled under the secrecy regime and not entered in the system): no content, reporter,
+    # result or files.
+    state_secret_storage: Literal["restricted", "minimal"] = "restricted"
 
 
 @dataclass
@@ -151,6 +169,7 @@ class Profile:
     transfers: TransferPolicy = dc_field(default_factory=TransferPolicy)
     weekly_report: WeeklyReport = dc_field(default_factory=WeeklyReport)
     result_letter: ResultLetter = dc_field(default_factory=ResultLetter)
+    transfer_document: TransferDocument = dc_field(default_factory=TransferDocument)
     outbound: OutboundPolicy = dc_field(default_factory=OutboundPolicy)
     callbacks: CallbackPolicy = dc_field(default_factory=CallbackPolicy)
     virtual_hold: VirtualHoldPolicy = dc_field(default_factory=VirtualHoldPolicy)
@@ -160,6 +179,7 @@ class Profile:
     statutory_reports: list[StatutoryReport] = dc_field(default_factory=list)
     state_secret_readers: list[str] = dc_field(default_factory=lambda: ["supervisor", "admin"])
     identity_hidden_from: list[str] = dc_field(default_factory=list)
+    state_secret_storage: str = "restricted"
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -241,6 +261,7 @@ def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] |
         transfers=pf.transfers,
         weekly_report=pf.weekly_report,
         result_letter=pf.result_letter,
+        transfer_document=pf.transfer_document,
         outbound=pf.outbound,
         callbacks=pf.callbacks,
         virtual_hold=pf.virtual_hold,
@@ -250,4 +271,5 @@ def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] |
         statutory_reports=list(pf.statutory_reports),
         state_secret_readers=list(pf.state_secret_readers),
         identity_hidden_from=list(pf.identity_hidden_from),
+        state_secret_storage=pf.state_secret_storage,
     )

@@ -129,8 +129,14 @@ def office_mail(code: str, step: str, agency: str | None, content: str, due: dat
     return "\n".join(lines)
 
 
-def clarify_text(code: str, days: str) -> str:
-    """To the citizen asked to complete an unclear report (Thanh Hóa group 2)."""
+def clarify_text(code: str, days: str | None, url: str = "") -> str:
+    """To the citizen asked to complete an unclear report: within `days` or it is closed (Thanh
+    Hóa group 2), or, without a limit, as the agency asks (Đồng Tháp Art. 14.4)."""
+    where = f"tại {url}" if url else "qua trang tra cứu"
+    if days is None:
+        return _fit(f"Phản ánh mã số {code} cần quý vị bổ sung thông tin. Xem nội dung cần bổ sung và trả lời "
+                    f"{where} hoặc gọi Tổng đài 1022.",
+                    f"Phản ánh {code} cần bổ sung thông tin: {url or 'gọi 1022'}")
     return _fit(f"Phản ánh mã số {code} chưa đủ thông tin để xử lý. Đề nghị quý vị bổ sung trong {days} "
                 f"qua Tổng đài 1022 hoặc trang tra cứu; quá hạn phản ánh sẽ được kết thúc.",
                 f"Phản ánh {code} cần bổ sung thông tin trong {days}.")

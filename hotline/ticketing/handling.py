@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hotline.config.profile import Profile
 from hotline.errors import Refused
+from hotline.ticketing import secrecy
 from hotline.ticketing.coordination import Coordination
 from hotline.ticketing.deadline_scan import DeadlineScan
 from hotline.ticketing.notices import Notices, contact_of
@@ -27,6 +28,7 @@ from hotline.store.knowledge import ArticleVersion, Citation
 from hotline.store.agencies import Agency
 from hotline.store.tickets import Attachment, Ticket
 from hotline.ticketing.result_letter import ResultLetters
+from hotline.ticketing.transfer_document import TransferDocuments
 from hotline.ticketing.workflow import Move, Workflow, state_of
 from hotline.store.tickets import add_event
 
@@ -79,6 +81,7 @@ class TicketHandling:
         self.workflow = Workflow(profile.workflow, profile.calendar)
         self.coordination = Coordination(sessions, profile)
         self.letters = ResultLetters(sessions, profile)
+        self.transfer_documents = TransferDocuments(sessions, profile)
         self.lookup_url = lookup_url.rstrip("/")
         self.on_sms = on_sms or (lambda: None)
         self.notices = Notices(profile, self.workflow, self.lookup_url, citizen_sms_per_day)
@@ -112,6 +115,7 @@ class TicketHandling:
     async def apply(self, s: AsyncSession, t: Ticket, action: str, actor: Actor, payload: Payload,
                     now: datetime, event: str | None = None) -> Move:
         """Decide and write one action inside the caller's transaction."""
+        secrecy.stored_payload(self.profile, t, payload)
         state = state_of(t)
         needs = self.workflow.needs(action, state.stage)
         for need in needs:

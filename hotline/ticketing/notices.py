@@ -94,8 +94,8 @@ class Notices:
                     text, purpose = texts.forwarded_text(t.code, agency.name, self.lookup_link(t)), "forwarded"
                 elif move.citizen_notice == "clarify":
                     limit = self.workflow.step(move.stage).deadline
-                    days = f"{limit.amount:g} ngày làm việc" if limit else "thời hạn quy định"
-                    text, purpose = texts.clarify_text(t.code, days), "clarify"
+                    days = f"{limit.amount:g} ngày làm việc" if limit else None
+                    text, purpose = texts.clarify_text(t.code, days, self.lookup_link(t)), "clarify"
                 else:
                     text, purpose = texts.status_text(t.code, self.workflow.step(move.stage).title), "status"
                 await enqueue_to_citizen(s, t.caller_phone, text, purpose, t.id, self.citizen_sms_per_day)

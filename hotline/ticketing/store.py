@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from hotline.ticketing import secrecy
 from hotline.ticketing.codes import new_code
 from hotline.config.statuses import OVERDUE_REPORTED
 from hotline.store.tickets import Ticket, TicketEvent, add_event
@@ -40,6 +41,7 @@ class TicketStore:
         """A complete report (another channel, the public form): stored and entered into the
         workflow in one transaction, with the citizen's receipt SMS if the profile sends one."""
         now = now or datetime.now(timezone.utc)
+        fields = secrecy.stored_fields(handling.profile, fields)
         async with self.sessions() as s, s.begin():
             ticket = Ticket(code=await self._free_code(s), draft=False, created_at=now, **fields)
             s.add(ticket)

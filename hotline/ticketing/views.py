@@ -33,7 +33,7 @@ def summary(t: Ticket, hide_secret: bool = False) -> dict:
 
 
 def detail(t: Ticket, step: Step, events: list[TicketEvent], files: list[dict], coordination: list[dict],
-           actions: list) -> dict:
+           actions: list, transfer_document: bool = False) -> dict:
     return {**summary(t), "stage": t.handling_stage, "stage_text": step.title, "due_at": iso(t.due_at),
             "late": t.late, "agency_id": t.agency_id, "result": t.result, "answer_level": t.answer_level,
             "reason": t.reason, "question": t.question, "rating": t.rating, "channel": t.channel,
@@ -41,7 +41,8 @@ def detail(t: Ticket, step: Step, events: list[TicketEvent], files: list[dict], 
             "published_at": iso(t.published_at),
             "history": [{"at": iso(e.at), "actor": e.actor, "action": e.action, "detail": e.detail or {}}
                         for e in events],
-            "attachments": files, "coordination": coordination, "actions": actions}
+            "attachments": files, "coordination": coordination, "actions": actions,
+            "transfer_document": transfer_document}
 
 
 def work_item(t: Ticket, step: Step, now: datetime, agency_name: str | None = None) -> dict:
@@ -53,7 +54,7 @@ def work_item(t: Ticket, step: Step, now: datetime, agency_name: str | None = No
 
 
 def inbox_item(t: Ticket, step: Step, now: datetime, files: list[dict], asked: list[dict], actions: list,
-               may_coordinate: bool, letter: bool, anonymous: bool = False) -> dict:
+               may_coordinate: bool, letter: bool, anonymous: bool = False, transfer_document: bool = False) -> dict:
     """The reporter's details are there to answer the citizen, except on a confidential report
     (identity kept by the hotline) and for agencies the profile keeps identities from (`anonymous`)."""
     hide = t.confidential or anonymous
@@ -69,7 +70,7 @@ def inbox_item(t: Ticket, step: Step, now: datetime, files: list[dict], asked: l
             "late": t.late, "created_at": iso(t.created_at), "transferred_at": iso(t.transferred_at),
             "result": t.result, "answered_at": iso(t.answered_at), "reason": t.reason, "question": t.question,
             "attachments": files, "actions": actions, "coordination": list(asked),
-            "may_coordinate": may_coordinate, "letter": letter}
+            "may_coordinate": may_coordinate, "letter": letter, "transfer_document": transfer_document}
 
 
 def office_item(t: Ticket, step: Step, now: datetime, agency_name: str | None, letters: int = 0,

@@ -39,6 +39,8 @@ function show(t) {
   }));
   const letter = document.getElementById("d-letter");
   letter.hidden = !t.letter; letter.href = `/api/agency/tickets/${t.id}/letter`;
+  const doc = document.getElementById("d-transfer-doc");
+  doc.hidden = !t.transfer_document; doc.href = `/api/agency/tickets/${t.id}/transfer-document`;
   Hotline.text("attach-error", ""); Hotline.text("attach-saved", "");
   const form = document.getElementById("answer-form");
   form.elements.result.value = t.result || "";
@@ -87,6 +89,25 @@ document.getElementById("coordinate-form").addEventListener("submit", async (ev)
   } catch (e) { Hotline.text("coordinate-error", e.message); }
 });
 
+// A one-field answer (to a coordination request, to a request for explanation): sent once, then
+// the list is read again; a refusal is shown under the field.
+function answerForm(label, rows, url, reload) {
+  const form = document.createElement("form"); form.className = "answer-once";
+  const text = document.createElement("textarea"); text.name = "answer"; text.required = true; text.rows = rows;
+  text.maxLength = 20000;
+  const b = document.createElement("button"); b.type = "submit"; b.textContent = label;
+  const err = document.createElement("p"); err.className = "error"; err.setAttribute("role", "alert");
+  form.append(text, b, err);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      await Hotline.api(url, "POST", {answer: text.value});
+      await reload();
+    } catch (x) { err.textContent = x.message; }
+  });
+  return form;
+}
+
 // The provincial office's letters about this agency's tickets; a request for explanation is
 // answered here, once.
 async function loadLetters() {
@@ -100,20 +121,7 @@ async function loadLetters() {
     cell(tr, l.due_at ? Hotline.time(l.due_at) : "—");
     const td = document.createElement("td");
     if (l.kind !== "explanation") { td.textContent = "—"; } else if (l.answered_at) { td.textContent = l.answer; } else {
-      const form = document.createElement("form"); form.className = "explain-form";
-      const text = document.createElement("textarea"); text.name = "answer"; text.required = true; text.rows = 3;
-      text.maxLength = 20000;
-      const b = document.createElement("button"); b.type = "submit"; b.textContent = "Gửi giải trình";
-      const err = document.createElement("p"); err.className = "error"; err.setAttribute("role", "alert");
-      form.append(text, b, err);
-      form.addEventListener("submit", async (e) => {
-        e.preventDefault();
-        try {
-          await Hotline.api(`/api/agency/office-letters/${l.id}/answer`, "POST", {answer: text.value});
-          await loadLetters();
-        } catch (x) { err.textContent = x.message; }
-      });
-      td.append(form);
+      td.append(answerForm("Gửi giải trình", 3, `/api/agency/office-letters/${l.id}/answer`, loadLetters));
     }
     tr.append(td);
     const open = document.createElement("td");
@@ -135,20 +143,7 @@ async function loadAsked() {
     cell(tr, r.answered_at ? "Đã trả lời" : Hotline.time(r.due_at) + (r.late ? " — quá hạn" : ""));
     const td = document.createElement("td");
     if (r.answered_at) { td.textContent = r.answer; } else {
-      const form = document.createElement("form");
-      const text = document.createElement("textarea"); text.name = "answer"; text.required = true; text.rows = 2;
-      text.maxLength = 20000;
-      const b = document.createElement("button"); b.type = "submit"; b.textContent = "Gửi trả lời phối hợp";
-      const err = document.createElement("p"); err.className = "error"; err.setAttribute("role", "alert");
-      form.append(text, b, err);
-      form.addEventListener("submit", async (e) => {
-        e.preventDefault();
-        try {
-          await Hotline.api(`/api/agency/coordination/${r.id}/answer`, "POST", {answer: text.value});
-          await loadAsked();
-        } catch (x) { err.textContent = x.message; }
-      });
-      td.append(form);
+      td.append(answerForm("Gửi trả lời phối hợp", 2, `/api/agency/coordination/${r.id}/answer`, loadAsked));
     }
     tr.append(td);
     return tr;
@@ -161,7 +156,8 @@ function showActionNeeds() {
   const name = document.getElementById("action-name").value;
   const action = t && t.actions.find((a) => a.name === name);
   showNeeds(action ? action.needs : [], {reason: "action-reason-label", note: "action-note-label",
-                                         date: "action-date-label", photos: "action-photos"});
+                                         question: "action-question-label", date: "action-date-label",
+                                         photos: "action-photos"});
 }
 document.getElementById("action-name").addEventListener("change", showActionNeeds);
 
@@ -172,6 +168,7 @@ document.getElementById("action-form").addEventListener("submit", async (ev) => 
   const body = {};
   if (f.reason.value) body.reason = f.reason.value;
   if (f.note.value) body.note = f.note.value;
+  if (f.question.value) body.question = f.question.value;
   if (f.date.value) body.date = f.time.value ? `${f.date.value}T${f.time.value}` : f.date.value;
   const answer = document.getElementById("answer-form").elements.result.value;
   if (answer && f.action.value === "approve_edited") body.result = answer;

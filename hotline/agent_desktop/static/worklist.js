@@ -23,7 +23,8 @@ async function loadWork() {
 
 function showWorkNeeds() {
   const action = Work.current && Work.current.actions.find((a) => a.name === document.getElementById("w-action").value);
-  showNeeds(action ? action.needs : [], {agency: "w-agency-label", result: "w-result-label", reason: "w-reason-label"});
+  showNeeds(action ? action.needs : [], {agency: "w-agency-label", result: "w-result-label", reason: "w-reason-label",
+                                         question: "w-question-label"});
 }
 
 async function openWork(id) {
@@ -32,6 +33,8 @@ async function openWork(id) {
   document.getElementById("work-detail").hidden = false;
   Hotline.text("w-code", t.code); Hotline.text("w-stage", t.stage_text); Hotline.text("w-content", t.content);
   Hotline.text("w-reason", t.reason ? `Lý do: ${t.reason}` : "");
+  const doc = document.getElementById("w-transfer-doc");  // the printed transfer (where the profile has it)
+  doc.hidden = !t.transfer_document; doc.href = `/api/tickets/${t.id}/transfer-document`;
   Hotline.text("w-error", ""); Hotline.text("w-saved", "");
   document.getElementById("w-candidates").replaceChildren();
   document.getElementById("w-action").replaceChildren(...t.actions.map((a) => {
@@ -64,6 +67,7 @@ document.getElementById("work-form").addEventListener("submit", async (ev) => {
   if (action.needs.includes("agency")) body.agency_id = Number(f.agency_id.value);
   if (action.needs.includes("result")) body.result = f.result.value;
   if (action.needs.includes("reason")) body.reason = f.reason.value;
+  if (action.needs.includes("question")) body.question = f.question.value;
   try {
     const updated = await Hotline.api(`/api/tickets/${t.id}/actions/${action.name}`, "POST", body);
     Hotline.text("w-saved", `Đã thực hiện: ${updated.stage_text}`);
