@@ -4,7 +4,7 @@ approve); the moves themselves are the workflow's (`hotline.ticketing.handling`)
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -119,6 +119,25 @@ class AgencyInbox:
         """The result notice of one of this agency's tickets, to print for signature."""
         return await self.handling.letters.render(await self._own(actor, ticket_id), for_agency=True,
                                                   anonymous=await self.anonymous(actor))
+
+    async def level1_answers(self, actor: Actor, days: int = 31, limit: int = 500) -> list[dict]:
+        """The operators' direct (level-1) answers of the last `days` in the agency's fields, newest
+        first: for its head, where the profile says so (Đồng Nai CV 1407 item 4)."""
+        if not self.handling.profile.level1_answers_to_heads:
+            raise Refused(404, "Tỉnh không dùng chức năng này")
+        if "leader" not in actor.roles:
+            raise Refused(403, "Chỉ Thủ trưởng (tài khoản lãnh đạo) theo dõi câu trả lời cấp 1")
+        since = datetime.now(timezone.utc) - timedelta(days=days)
+        async with self.sessions() as s:
+            agency = await s.get(Agency, _agency_of(actor))
+            fields = agency.field_list if agency else []
+            if not fields:
+                return []
+            rows = await s.scalars(select(Ticket).where(Ticket.answer_level == 1, Ticket.draft.is_(False),
+                                                        Ticket.state_secret.is_(False), Ticket.topic.in_(fields),
+                                                        Ticket.answered_at >= since)
+                                   .order_by(Ticket.answered_at.desc()).limit(limit))
+            return [views.level1_item(t) for t in rows]
 
     async def transfer_document(self, actor: Actor, ticket_id: int) -> str:
         """The printed transfer document of one of this agency's tickets (its own copy: the

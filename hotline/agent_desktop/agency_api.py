@@ -81,6 +81,9 @@ class AgencyApi(Resource):
                   "The result notice on the province's template (Quảng Ninh appendix II), an HTML page to print"),
             Route("GET", "/api/agency/tickets/{id}/transfer-document", self.transfer_document,
                   "The printed transfer document of one of the agency's tickets (Thanh Hóa Art. 12.4)"),
+            Route("GET", "/api/agency/level1-answers", self.level1_answers,
+                  "The operators' direct answers of the last month in the agency's fields, for its head (where "
+                  "the profile says so: Đồng Nai CV 1407 item 4)"),
             Route("GET", "/api/agency/office-letters", self.office_letters,
                   "The provincial office's letters to this agency (reminders, requests for explanation)"),
             Route("GET", "/api/agency/office-letters/{id}", self.office_letter, "One of them, a printable page"),
@@ -172,3 +175,7 @@ class AgencyApi(Resource):
     async def transfer_document(self, request: web.Request) -> web.Response:
         return send_document(await self.inbox.transfer_document(Actor.of(principal(request)),
                                                                 path_id(request, "id", "Không có phiếu này")))
+
+    @requires("agency")
+    async def level1_answers(self, request: web.Request) -> web.Response:
+        return web.json_response(await self.inbox.level1_answers(Actor.of(principal(request))))

@@ -140,6 +140,9 @@ class ProfileFile(BaseModel):
     knowledge: KnowledgePolicy = KnowledgePolicy()
     office: OfficePolicy = OfficePolicy()
     statutory_reports: list[StatutoryReport] = []
+    # Agency heads (leader accounts) follow the level-1 answers the operators gave in their fields
+    # (Đồng Nai CV 1407 item 4: "cả kiến nghị cấp 1 do lĩnh vực ngành, địa phương phụ trách").
+    level1_answers_to_heads: bool = False
     # Agency levels whose accounts never see who reported a matter (name, phone, address,
     # e-mail), as on a confidential report: HCMC Art. 9.1 gives reporter data only to officials of
     # state agencies, not to infrastructure companies and other service providers.
@@ -177,6 +180,7 @@ class Profile:
     knowledge: KnowledgePolicy = dc_field(default_factory=KnowledgePolicy)
     office: OfficePolicy = dc_field(default_factory=OfficePolicy)
     statutory_reports: list[StatutoryReport] = dc_field(default_factory=list)
+    level1_answers_to_heads: bool = False
     state_secret_readers: list[str] = dc_field(default_factory=lambda: ["supervisor", "admin"])
     identity_hidden_from: list[str] = dc_field(default_factory=list)
     state_secret_storage: str = "restricted"
@@ -269,6 +273,7 @@ def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] |
         knowledge=pf.knowledge,
         office=pf.office,
         statutory_reports=list(pf.statutory_reports),
+        level1_answers_to_heads=pf.level1_answers_to_heads,
         state_secret_readers=list(pf.state_secret_readers),
         identity_hidden_from=list(pf.identity_hidden_from),
         state_secret_storage=pf.state_secret_storage,

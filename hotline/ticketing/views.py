@@ -7,6 +7,7 @@ show them in Asia/Ho_Chi_Minh.
   work_item  one line of the hotline's work list and of the overdue list
   inbox_item a ticket as its agency sees it (reporter hidden on a confidential report)
   office_item a ticket as the provincial office sees it (the matter, never the reporter)
+  level1_item an operator's direct answer as an agency head follows it in the agency's fields
 """
 
 from __future__ import annotations
@@ -86,3 +87,11 @@ def office_item(t: Ticket, step: Step, now: datetime, agency_name: str | None, l
             "agency_name": agency_name, "created_at": iso(t.created_at), "transferred_at": iso(t.transferred_at),
             "stage_entered_at": iso(t.stage_entered_at), "reason": None if secret else t.reason,
             "letters": letters, "actions": actions or []}
+
+
+def level1_item(t: Ticket) -> dict:
+    """What the hotline answered at level 1 in an agency's field: the question and the answer, so
+    the head can correct the information at its source; not who asked."""
+    return {"id": t.id, "code": t.code, "topic": t.topic, "channel": t.channel, "content": t.content,
+            "result": t.result, "answered_at": iso(t.answered_at), "answered_by": t.answered_by,
+            "created_at": iso(t.created_at)}

@@ -108,6 +108,22 @@ function answerForm(label, rows, url, reload) {
   return form;
 }
 
+// The operators' level-1 answers in the agency's fields, for its head where the profile says so
+// (the server answers 403/404 otherwise, and the section stays hidden).
+async function loadLevel1() {
+  const r = await fetch("/api/agency/level1-answers");
+  if (!r.ok) return;
+  const items = await r.json();
+  document.getElementById("level1-section").hidden = false;
+  document.querySelector("#level1 tbody").replaceChildren(...items.map((t) => {
+    const tr = document.createElement("tr");
+    tr.dataset.code = t.code;
+    cell(tr, t.code); cell(tr, Hotline.name("topics", t.topic)); cell(tr, t.content); cell(tr, t.result);
+    cell(tr, Hotline.time(t.answered_at));
+    return tr;
+  }));
+}
+
 // The provincial office's letters about this agency's tickets; a request for explanation is
 // answered here, once.
 async function loadLetters() {
@@ -213,6 +229,7 @@ document.getElementById("answer-form").addEventListener("submit", async (ev) => 
   await load();
   await loadAsked();
   await loadLetters();
+  await loadLevel1();
   const partners = await Hotline.api("/api/agency/partners");
   document.getElementById("coordinate-agency").replaceChildren(...partners.map((a) => {
     const o = document.createElement("option"); o.value = a.id; o.textContent = a.name; return o;
