@@ -80,10 +80,11 @@ class AgencyApi(Resource):
             Route("GET", "/api/agency/tickets/{id}/letter", self.letter,
                   "The result notice on the province's template (Quảng Ninh appendix II), an HTML page to print"),
             Route("GET", "/api/agency/tickets/{id}/transfer-document", self.transfer_document,
-                  "The printed transfer document of one of the agency's tickets (Thanh Hóa Art. 12.4)"),
+                  "The printed transfer document of one of the agency's tickets (Thanh Hóa Art. 12.4)",
+                  extra=("409",)),
             Route("GET", "/api/agency/level1-answers", self.level1_answers,
                   "The operators' direct answers of the last month in the agency's fields, for its head (where "
-                  "the profile says so: Đồng Nai CV 1407 item 4)"),
+                  "the profile says so: Đồng Nai CV 1407 item 4)", extra=("404",)),
             Route("GET", "/api/agency/office-letters", self.office_letters,
                   "The provincial office's letters to this agency (reminders, requests for explanation)"),
             Route("GET", "/api/agency/office-letters/{id}", self.office_letter, "One of them, a printable page"),

@@ -57,7 +57,7 @@ class TicketsApi(Resource):
                   "Close as a duplicate of an open ticket; the reporter is told by SMS", DuplicateIn),
             Route("GET", "/api/tickets/{id}/transfer-document", self.transfer_document,
                   "The printed transfer document of a transferred ticket (where the profile has one: Thanh Hóa "
-                  "Art. 12.4), an HTML page to print"),
+                  "Art. 12.4), an HTML page to print", extra=("409",)),
             Route("GET", "/api/tickets/{id}/letter", self.letter,
                   "The result notice on the province's template, an HTML page to print"),
         ]

@@ -8,7 +8,9 @@ jurisdiction is unclear (also Thanh Hóa Art. 12.3; HCMC Art. 6.1 for proposals)
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hotline.config.deadline import Deadline
 
@@ -31,3 +33,16 @@ class OfficePolicy(BaseModel):
     # How long an agency has to answer a request for explanation. The seeds set no limit; unset,
     # the request has none.
     explanation_within: Deadline | None = None
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, v: str | None) -> str | None:
+        """'0277.385 1022' or '+84 277 3851022' -> '02773851022' (digits only: it is sent SMS)."""
+        if v is None:
+            return None
+        digits = re.sub(r"[\s.\-()]", "", v)
+        if digits.startswith("+84"):
+            digits = "0" + digits[3:]
+        if not re.fullmatch(r"[0-9]{8,15}", digits):
+            raise ValueError("a phone number: digits, with spaces or dots between them")
+        return digits
