@@ -27,6 +27,8 @@ from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.agencies_api import AgenciesApi
 from hotline.agent_desktop.agency_api import AgencyApi
 from hotline.agent_desktop.office_api import OfficeApi
+from hotline.agent_desktop.reviews_api import ReviewsApi
+from hotline.office.reviews import AnswerReviews
 from hotline.office.desk import OfficeDesk
 from hotline.office.letters import OfficeLetters
 from hotline.agent_desktop.agent_api import AgentApi
@@ -288,6 +290,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
             AgenciesApi(accounts, directory, list(settings.routes), profile),
             AgencyApi(accounts, AgencyInbox(sessions, handling, files), directory, letters),
             OfficeApi(accounts, OfficeDesk(handling, letters)),
+            ReviewsApi(accounts, AnswerReviews(sessions, profile, on_sms=sms.wake)),
             SupervisorApi(accounts, cti, set(prepared.sip.phones), handling),
             ReportsApi(accounts, sessions, profile, call_log, statutory),
             RecordingsApi(accounts, RecordingLibrary(sessions, settings.recordings_dir, profile.calendar.timezone)),

@@ -25,7 +25,8 @@ STATIC = Path(__file__).parent / "static"
 PAGES = {"/login": "login.html", "/operator": "operator.html", "/supervisor": "supervisor.html",
          "/admin": "admin.html", "/password": "password.html", "/agency": "agency.html",
          "/recordings": "recordings.html", "/reports": "reports.html", "/wallboard": "wallboard.html",
-         "/knowledge": "knowledge.html", "/office": "office.html"}
+         "/knowledge": "knowledge.html", "/office": "office.html",
+         "/reviews": "reviews.html"}
 
 
 class DesktopServer:

@@ -15,6 +15,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from hotline.config.deadline import Deadline
 
 
+class AnswerReviewPolicy(BaseModel):
+    """The weekly review of written answers (Đồng Nai CV 1407 items 1-2): how long an agency has to
+    act on a finding against its answer. The seeds set no limit; unset, findings have none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    act_within: Deadline | None = None
+
+
 class OfficePolicy(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hotline.config.knowledge import KnowledgePolicy
-from hotline.config.office import OfficePolicy
+from hotline.config.office import AnswerReviewPolicy, OfficePolicy
 from hotline.config.menu import Menu
 from hotline.config.outbound import (NUMBER_PROMPTS, SURVEY_PROMPTS, VIRTUAL_HOLD_PROMPTS, CallbackPolicy,
                                      OutboundPolicy, SurveyPolicy, VirtualHoldPolicy)
@@ -143,6 +143,7 @@ class ProfileFile(BaseModel):
     # Agency heads (leader accounts) follow the level-1 answers the operators gave in their fields
     # (Đồng Nai CV 1407 item 4: "cả kiến nghị cấp 1 do lĩnh vực ngành, địa phương phụ trách").
     level1_answers_to_heads: bool = False
+    answer_review: AnswerReviewPolicy = AnswerReviewPolicy()
     # Agency levels whose accounts never see who reported a matter (name, phone, address,
     # e-mail), as on a confidential report: HCMC Art. 9.1 gives reporter data only to officials of
     # state agencies, not to infrastructure companies and other service providers.
@@ -181,6 +182,7 @@ class Profile:
     office: OfficePolicy = dc_field(default_factory=OfficePolicy)
     statutory_reports: list[StatutoryReport] = dc_field(default_factory=list)
     level1_answers_to_heads: bool = False
+    answer_review: AnswerReviewPolicy = dc_field(default_factory=AnswerReviewPolicy)
     state_secret_readers: list[str] = dc_field(default_factory=lambda: ["supervisor", "admin"])
     identity_hidden_from: list[str] = dc_field(default_factory=list)
     state_secret_storage: str = "restricted"
@@ -274,6 +276,7 @@ def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] |
         office=pf.office,
         statutory_reports=list(pf.statutory_reports),
         level1_answers_to_heads=pf.level1_answers_to_heads,
+        answer_review=pf.answer_review,
         state_secret_readers=list(pf.state_secret_readers),
         identity_hidden_from=list(pf.identity_hidden_from),
         state_secret_storage=pf.state_secret_storage,

@@ -118,6 +118,13 @@ def office_letter_text(office: str, number: str, kind: str, code: str, due: date
                 f"VP UBND gửi văn bản {number} ({kind.lower()}) về phiếu {code}.{by}")
 
 
+def review_text(code: str, verdict: str, due: datetime | None, tz: str) -> str:
+    """To the agency's head when the weekly review finds fault with its answer (Đồng Nai CV 1407)."""
+    by = f" Đề nghị khắc phục, báo cáo trước {local_time(due, tz)}." if due else " Đề nghị khắc phục, báo cáo."
+    return _fit(f"Rà soát Tổng đài 1022: câu trả lời phiếu {code} — {_shorten(verdict, 40)}.{by} Xem tại hộp thư cơ quan.",
+                f"Rà soát 1022: phiếu {code} — {_shorten(verdict, 30)}.{by}")
+
+
 def office_mail(code: str, step: str, agency: str | None, content: str, due: datetime | None, tz: str) -> str:
     """The e-mail to the provincial office with the matter (no reporter data) and the missed deadline."""
     lines = [f"Tổng đài 1022 báo cáo: phiếu {code} — {step}.",

@@ -124,6 +124,24 @@ async function loadLevel1() {
   }));
 }
 
+// Review findings against the agency's answers, with the deadline to act; it says what it did, once.
+async function loadFindings() {
+  const items = await Hotline.api("/api/agency/reviews");
+  document.getElementById("findings-section").hidden = items.length === 0;
+  document.querySelector("#findings tbody").replaceChildren(...items.map((f) => {
+    const tr = document.createElement("tr");
+    tr.dataset.code = f.code;
+    if (f.late) tr.className = "overdue";
+    cell(tr, f.code); cell(tr, f.verdict_text); cell(tr, f.comment); cell(tr, f.due_at ? Hotline.time(f.due_at) : "—");
+    const td = document.createElement("td");
+    if (f.responded_at) { td.textContent = f.response; } else {
+      td.append(answerForm("Báo cáo việc khắc phục", 2, `/api/agency/reviews/${f.id}/respond`, loadFindings));
+    }
+    tr.append(td);
+    return tr;
+  }));
+}
+
 // The provincial office's letters about this agency's tickets; a request for explanation is
 // answered here, once.
 async function loadLetters() {
@@ -230,6 +248,7 @@ document.getElementById("answer-form").addEventListener("submit", async (ev) => 
   await loadAsked();
   await loadLetters();
   await loadLevel1();
+  await loadFindings();
   const partners = await Hotline.api("/api/agency/partners");
   document.getElementById("coordinate-agency").replaceChildren(...partners.map((a) => {
     const o = document.createElement("option"); o.value = a.id; o.textContent = a.name; return o;
