@@ -49,13 +49,13 @@ async def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="hlp-", dir="/tmp"))
     config = work / "config"
     shutil.copytree(DEFAULT_CONFIG_DIR, config)
-    queues = yaml.safe_load((config / "queues.yaml").read_text())
+    queues = yaml.safe_load((config / "queues" / "dong_thap.yaml").read_text())
     ops = [f"op{i}" for i in range(1, n + 1)]
     queues["operators"] = [{"id": o, "name": f"Tổng đài viên {o}"} for o in ops]
     for q in queues["queues"]:
         q["members"] = ops
         q["strategy"] = "leastrecent"
-    (config / "queues.yaml").write_text(yaml.safe_dump(queues, allow_unicode=True))
+    (config / "queues" / "dong_thap.yaml").write_text(yaml.safe_dump(queues, allow_unicode=True))
     (config / "profiles" / "bench.yaml").write_text("extends: dong_thap\nname: b\ncalendar:\n  always_open: true\n")
     inst = HotlineInstance(work / "home", free_port_base(BENCH_HOTLINES), "bench", config)
     engine = make_engine(load_settings(inst.home).db_url)

@@ -119,7 +119,7 @@ async def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="hlv-", dir="/tmp"))
     config = work / "config"
     shutil.copytree(DEFAULT_CONFIG_DIR, config)
-    queues = (config / "queues.yaml").read_text()
+    queues = (config / "queues" / "dong_thap.yaml").read_text()
     (config / "queues-bench.yaml").write_text(queues.replace(
         "    topic: general\n", f"    topic: general\n    max_wait_seconds: {max(30, args.patience)}\n"))
     common = ("extends: dong_thap\ncalendar:\n  always_open: true\nqueues: queues-bench.yaml\n"

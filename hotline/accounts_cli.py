@@ -25,7 +25,7 @@ def add_parser(sub) -> None:
     a.add_argument("username")
     a.add_argument("--role", choices=ROLES, required=True)
     a.add_argument("--name", required=True, help="full name, as colleagues read it")
-    a.add_argument("--phone", help="softphone endpoint (operators, supervisors): an id from queues.yaml")
+    a.add_argument("--phone", help="softphone endpoint (operators, supervisors): an id from the profile's queues file")
     a.add_argument("--agency", type=int, help="agency id (agency accounts)")
     a.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     for name, text in (("disable", "disable an account and end its sessions"), ("enable", "enable it again"),
@@ -94,7 +94,7 @@ async def _command(args, accounts: Accounts, phones: list[str]) -> int:
         return 0
     if cmd == "add":
         if args.phone and args.phone not in phones:
-            print(f"--phone {args.phone}: not a softphone of queues.yaml ({', '.join(phones)})", file=sys.stderr)
+            print(f"--phone {args.phone}: not a softphone of the profile's queues file ({', '.join(phones)})", file=sys.stderr)
             return 2
         if args.password_stdin:
             password = sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else getpass.getpass()

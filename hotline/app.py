@@ -317,7 +317,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
         await parts.start("application statuses", lambda: None, h.applications.close)
         if demo:
             directory = AgencyDirectory(sessionmaker(prepared.engine))
-            await seed_demo(prepared.store, directory)
+            await seed_demo(prepared.store, directory, prepared.profile.queues.topic_names())
             await seed_knowledge(h.kb, TableSource(sessionmaker(prepared.engine)))
             known = await demo_accounts(settings, h.accounts, prepared.profile, directory)
             # On the terminal only: passwords never go to the log.

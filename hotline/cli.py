@@ -92,7 +92,8 @@ async def _dispatch(args, settings) -> int:
             from hotline.demo import seed_demo
             from hotline.store.db import sessionmaker
 
-            await seed_demo(prepared.store, AgencyDirectory(sessionmaker(prepared.engine)))
+            await seed_demo(prepared.store, AgencyDirectory(sessionmaker(prepared.engine)),
+                            prepared.profile.queues.topic_names())
         await prepared.close()
         print(f"ready to run: {settings.home}")
     elif args.command == "check-config":

@@ -46,15 +46,17 @@ DEMO_AGENCIES = [
 ]
 
 
-async def seed_demo(store: TicketStore, directory: AgencyDirectory) -> None:
+async def seed_demo(store: TicketStore, directory: AgencyDirectory, topics: dict[str, str]) -> None:
+    """Demo tickets and agencies, within the profile's fields (`topics`: the line's topics)."""
     for code, status, topic, phone, content in DEMO_TICKETS:
+        topic = topic if topic in topics else None
         if await store.status_by_code(code) is None:
             await store.create_ticket(code=code, status=status, topic=topic, caller_phone=phone, content=content)
             log.info("demo ticket %s (%s)", code, status)
     existing = {a.name for a, _ in await directory.search(include_inactive=True, limit=10000)}
     for data in DEMO_AGENCIES:
         if data["name"] not in existing:
-            await directory.save(AgencyIn.model_validate(data))
+            await directory.save(AgencyIn.model_validate({**data, "fields": [f for f in data["fields"] if f in topics]}))
 
 
 DEMO_ARTICLES = [
@@ -83,6 +85,8 @@ async def seed_knowledge(kb: KnowledgeBase, applications: TableSource) -> None:
     if await kb.listing(editor, limit=1):
         return
     for field, question, answer, papers, fees, document in DEMO_ARTICLES:
+        if field not in kb.topics:  # not a field of this profile's line
+            continue
         v = await kb.save(editor, ArticleText(field=field, question=question, answer=answer, papers=papers, fees=fees,
                                               legal_document=document))
         await kb.submit(editor, v.id)

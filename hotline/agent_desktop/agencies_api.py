@@ -13,7 +13,7 @@ from hotline.config.profile import Profile
 from hotline.security.passwords import policy_problem
 from hotline.web.auth import error, path_id, principal, requires
 from hotline.web.routes import Resource, Route
-from hotline.web.validation import parse_body
+from hotline.web.validation import parse_body, refuse_out_of_scope
 
 NO_AGENCY = "Không có cơ quan này"
 
@@ -70,6 +70,7 @@ class AgenciesApi(Resource):
         data = await parse_body(request, AgencyIn)
         if data.route not in self.dial_routes:
             return error(400, f"Tuyến gọi {data.route!r} chưa được cấu hình; có: {', '.join(self.dial_routes)}")
+        refuse_out_of_scope(self.profile.queues, data.fields)
         agency, contacts = await self.directory.save(data, agency_id)
         return web.json_response(agency_public(agency, contacts, with_phones=True), status=200 if agency_id else 201)
 

@@ -12,7 +12,7 @@ from hotline.agent_desktop.accounts import Accounts
 from hotline.web.attachments import send_document, send_file
 from hotline.web.auth import path_id, principal, requires
 from hotline.web.routes import Resource, Route
-from hotline.web.validation import ActionIn, DuplicateIn, NewTicketIn, TicketEdit, parse_body
+from hotline.web.validation import ActionIn, DuplicateIn, NewTicketIn, TicketEdit, parse_body, refuse_out_of_scope
 from hotline.errors import Refused
 from hotline.knowledge.articles import KnowledgeBase
 from hotline.ticketing.attachments import Attachments, describe
@@ -86,6 +86,7 @@ class TicketsApi(Resource):
         edit = await parse_body(request, TicketEdit)
         fields = edit.model_dump(exclude_unset=True)
         submit = fields.pop("submit", False)
+        refuse_out_of_scope(self.handling.profile.queues, [fields.get("topic")])
         if fields:
             secrecy.refuse_details(self.handling.profile, ticket, "nội dung, thông tin người phản ánh")
         ticket = await self.store.update_ticket(ticket_id, principal(request).username, **fields)
@@ -166,6 +167,7 @@ class TicketsApi(Resource):
         fields = body.model_dump(exclude_unset=True, exclude={"submit"})
         if not fields.get("content"):
             raise Refused(400, "Nội dung: không được để trống")
+        refuse_out_of_scope(self.handling.profile.queues, [fields.get("topic")])
         actor = Actor.of(principal(request))
         t = await self.store.receive(self.handling, actor, operator_id=principal(request).operator_id, **fields)
         return web.json_response(await self._view(t.id, actor), status=201)

@@ -71,7 +71,7 @@ class UsersApi(Resource):
         """A softphone is one of the configured endpoints and serves one active account; an agency
         account names an agency that exists."""
         if operator_id is not None and operator_id not in self.phones:
-            raise Refused(400, f"Máy điện thoại {operator_id} chưa được cấu hình (queues.yaml)")
+            raise Refused(400, f"Máy điện thoại {operator_id} chưa được cấu hình (tệp hàng đợi của hồ sơ tỉnh)")
         async with self.accounts.sessions() as s:
             if operator_id is not None:
                 other = await s.scalar(select(User.username).where(

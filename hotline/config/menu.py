@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 DTMF_KEY = re.compile(r"^[0-9*#]$")
+# How a menu prompt names a key: "xin nhấn phím 1", "phím sao" (*), "phím thăng" (#).
+KEY_WORDS = {"*": "sao", "#": "thăng"}
+NAMED_KEY = re.compile(r"phím\s+(\d|sao|thăng)\b", re.IGNORECASE)
 # What a one-stop system says of an application, as the hotline speaks and shows it.
 APPLICATION_STATUSES = ("received", "in_progress", "supplement_required", "ready", "delivered", "refused",
                         "withdrawn")
@@ -109,6 +113,9 @@ class Menu(BaseModel):
     connecting_prompt: str | None = "connecting"  # played as the call leaves the IVR for a queue
     queue_timeout_prompt: str = "queue_timeout"  # after the queue's max wait: callback noted
     nodes: dict[str, Node]
+    # The menu's own prompt texts (its wording), merged into the prompts file's; a profile's
+    # prompt_overrides still win.
+    texts: dict[str, str] = {}
     ticket_lookup: TicketLookup = TicketLookup()
     application_lookup: ApplicationLookup = ApplicationLookup()
     after_hours: AfterHours = AfterHours()
@@ -145,6 +152,21 @@ class Menu(BaseModel):
         ah = self.after_hours
         names.update({ah.prompt, ah.callback_done, ah.goodbye})
         return names
+
+    def wording_errors(self, texts: dict[str, str]) -> list[tuple[str, str]]:
+        """Each menu prompt must name exactly the keys its node offers, so that what the caller
+        hears is what the keys do: (field, message) for each node whose wording disagrees."""
+        errors = []
+        for name, node in self.nodes.items():
+            text = unicodedata.normalize("NFC", texts.get(node.prompt, "")).lower()
+            said = {m.group(1) for m in NAMED_KEY.finditer(text)}
+            offered = {KEY_WORDS.get(k, k) for k in node.options}
+            if said != offered:
+                missing, extra = sorted(offered - said), sorted(said - offered)
+                errors.append((f"nodes.{name}.prompt", f"{node.prompt!r} " + "; ".join(
+                    part for part in (missing and f"does not name key(s) {', '.join(missing)}",
+                                      extra and f"names key(s) {', '.join(extra)} that do nothing") if part)))
+        return errors
 
     def looks_up(self, kind: str) -> bool:
         return any(o.lookup == kind for n in self.nodes.values() for o in n.options.values())

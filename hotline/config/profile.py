@@ -225,6 +225,7 @@ def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] |
     workflow = load_model(workflow_path, WorkflowFile)
     queues = load_model(queues_path, QueuesFile)
     prompts = load_model(prompts_path, PromptsFile)
+    prompts.prompts.update(menu.texts)
     prompts.prompts.update(pf.prompt_overrides)
 
     known_queues = queues.by_id()
@@ -250,6 +251,8 @@ def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] |
     if menu.looks_up("application_status"):  # the date results are due is said in words
         needed |= set(NUMBER_PROMPTS)
     needed |= {menu.ticket_lookup.status_prefix + s for s in ticket_statuses or []}
+    for field, problem in menu.wording_errors(prompts.prompts)[:1]:
+        raise ConfigError(f"{menu_path}: field '{field}': {problem}")
     for name in sorted(needed):
         if name not in prompts.prompts:
             raise ConfigError(f"{menu_path}: prompt {name!r} is used but has no text in {prompts_path}")

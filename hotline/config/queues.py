@@ -79,6 +79,11 @@ class QueuesFile(BaseModel):
     def by_id(self) -> dict[str, Queue]:
         return {q.id: q for q in self.queues}
 
+    def out_of_scope(self, topics: list[str | None]) -> list[str]:
+        """The given topics that are not this line's fields (none and empty count as in scope)."""
+        known = self.topic_names()
+        return [t for t in topics if t and t not in known]
+
     def topic_names(self) -> dict[str, str]:
         """Each topic's name (the first queue of the topic names it)."""
         names: dict[str, str] = {}

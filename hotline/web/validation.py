@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from hotline.config.queues import QueuesFile
 from hotline.errors import Refused
 from hotline.recordings.library import VERDICTS
 from hotline.ticketing.handling import Payload
@@ -21,6 +22,14 @@ MAX_BODY = 64 * 1024
 class ValidationFailed(Refused):
     def __init__(self, message: str, status: int = 400):
         super().__init__(status, message)
+
+
+def refuse_out_of_scope(queues: QueuesFile, topics: list[str | None], what: str = "Lĩnh vực") -> None:
+    """A 400 naming the first topic that is not one of the line's fields (the profile's queues)."""
+    outside = queues.out_of_scope(topics)
+    if outside:
+        raise ValidationFailed(f"{what}: {outside[0][:40]!r} không thuộc phạm vi tiếp nhận của tổng đài; có: "
+                               + ", ".join(queues.topic_names()))
 
 
 FIELD_NAMES = {"reporter_name": "Họ tên", "caller_phone": "Số điện thoại", "address": "Địa chỉ", "email": "Email",

@@ -42,7 +42,7 @@ def config_dir(workdir) -> Path:
     (target / "profiles" / "test_open.yaml").write_text(
         "extends: dong_thap\nname: Đồng Tháp (test, always open)\ncalendar:\n  always_open: true\n"
         "transfers:\n  ring_seconds: 8\n")
-    queues = (target / "queues.yaml").read_text()
+    queues = (target / "queues" / "dong_thap.yaml").read_text()
     (target / "queues-short-wait.yaml").write_text(queues.replace("    topic: general\n",
                                                                   "    topic: general\n    max_wait_seconds: 30\n"))
     (target / "profiles" / "test_short_wait.yaml").write_text(

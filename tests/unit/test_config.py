@@ -28,7 +28,54 @@ def test_the_shipped_profiles_load():
     assert hcm.calendar.always_open
     assert "0888247247" in hcm.numbers.dialled_forms() and "+84888247247" in hcm.numbers.dialled_forms()
     assert "Hồ Chí Minh" in hcm.prompts.prompts["greeting"]
-    assert hcm.menu == dt.menu  # inherited
+    assert hcm.menu != dt.menu and hcm.menu_file.name == "ho_chi_minh.yaml"
+
+
+# Each province's fields (#19 item 9): HCMC Art. 4 (Art. 1.1c), Thanh Hóa Art. 5.1, Đồng Tháp Art. 4.
+FIELDS = {
+    "dong_thap": {"administrative_procedures", "infrastructure", "socio_economic", "investment", "general"},
+    "ho_chi_minh": {"infrastructure", "socio_economic", "public_order", "proposals", "directives", "general"},
+    "thanh_hoa": {"administrative_procedures", "infrastructure", "environment", "food_safety", "general"},
+    "quang_ninh": {"administrative_procedures", "infrastructure", "socio_economic", "general"},
+    "dong_nai": {"administrative_procedures", "infrastructure", "socio_economic", "general"},
+}
+
+
+@pytest.mark.parametrize("profile_id", sorted(FIELDS))
+def test_each_province_has_its_own_fields_and_every_menu_prompt_names_its_keys(profile_id):
+    p = load_profile(DEFAULT_CONFIG_DIR, profile_id, STATUSES)
+    assert set(p.queues.topic_names()) == FIELDS[profile_id]
+    assert p.menu.wording_errors(p.prompts.prompts) == []
+    # every field is reachable from the menu
+    assert {p.queues.by_id()[q].topic for q in p.menu.queues().values()} == FIELDS[profile_id]
+
+
+def test_hcm_receives_public_order_and_its_emergency_message_does_not_send_it_to_113():
+    hcm = load_profile(DEFAULT_CONFIG_DIR, "ho_chi_minh", STATUSES)
+    dt = load_profile(DEFAULT_CONFIG_DIR, "dong_thap", STATUSES)
+    said = [hcm.prompts.prompts[n] for node in hcm.menu.nodes.values() for o in node.options.values() for n in o.say or []]
+    assert said and all("một một ba" not in text for text in said)
+    assert any("an ninh trật tự" in text for text in said)
+    assert "một một ba" in dt.prompts.prompts["emergency"]  # Đồng Tháp Art. 4.6: security and order → 113
+
+
+@pytest.mark.parametrize("change,problem", [
+    ("    Tra cứu kết quả phản ánh theo mã phiếu, xin nhấn phím 6.\n", "does not name key(s) 6"),
+    ("    Gặp tổng đài viên, xin nhấn phím 0.\n", "does not name key(s) 0"),
+])
+def test_a_menu_prompt_that_does_not_say_a_key_names_the_file_and_the_node(config, change, problem):
+    menu = config / "menus" / "ho_chi_minh.yaml"
+    menu.write_text(menu.read_text().replace(change, ""))
+    with pytest.raises(ConfigError) as err:
+        load_profile(config, "ho_chi_minh", STATUSES)
+    assert str(menu) in str(err.value) and "nodes.main.prompt" in str(err.value) and problem in str(err.value)
+
+
+def test_a_menu_prompt_that_names_a_key_that_does_nothing_is_reported(config):
+    menu = config / "menus" / "thanh_hoa.yaml"
+    menu.write_text(menu.read_text().replace('      "4": {queue: food_safety}\n', ""))
+    with pytest.raises(ConfigError, match="names key.s. 4 that do nothing"):
+        load_profile(config, "thanh_hoa", STATUSES)
 
 
 def test_a_typo_in_the_menu_names_the_file_and_the_field(config):
@@ -70,7 +117,7 @@ def test_an_unknown_profile_lists_the_known_ones(config):
 
 
 def test_hotline_check_config_fails_at_start_with_the_message(config, tmp_path):
-    queues = config / "queues.yaml"
+    queues = config / "queues" / "dong_thap.yaml"
     queues.write_text(queues.read_text().replace("ring_seconds", "ring_secs") + "\n")
     queues.write_text(queues.read_text().replace("    topic: investment\n", "    topik: investment\n"))
     home = tmp_path / "home"
