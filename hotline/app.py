@@ -27,6 +27,7 @@ from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.agencies_api import AgenciesApi
 from hotline.agent_desktop.agency_api import AgencyApi
 from hotline.agent_desktop.office_api import OfficeApi
+from hotline.agent_desktop.privacy_api import PrivacyApi
 from hotline.agent_desktop.reviews_api import ReviewsApi
 from hotline.office.reviews import AnswerReviews
 from hotline.office.desk import OfficeDesk
@@ -67,6 +68,10 @@ from hotline.outbound.surveys import SurveyCalls
 from hotline.recordings.catalogue import Catalogue
 from hotline.reports.call_log import CallLog
 from hotline.reports.statutory import StatutoryReports
+from hotline.privacy.audit import PersonalDataAudit
+from hotline.privacy.erasure import Eraser
+from hotline.privacy.requests import DataRequests
+from hotline.privacy.retention import Retention
 from hotline.reports.weekly import WeeklyReports
 from hotline.notifications.email import EmailSender
 from hotline.recordings.jobs import Transcriber
@@ -216,6 +221,7 @@ class Hotline:
     email: EmailSender
     weekly: WeeklyReports
     statutory: StatutoryReports
+    retention: Retention
     transcriber: Transcriber
     desktop: DesktopServer
     outbound: OutboundCalls
@@ -265,6 +271,8 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     email = EmailSender(sessions, settings.email)
     weekly = WeeklyReports(sessions, profile, on_queued=email.wake)
     statutory = StatutoryReports(sessions, profile, settings.reports_dir, on_queued=email.wake)
+    eraser = Eraser(settings.attachments_dir, settings.recordings_dir)
+    retention = Retention(sessions, profile.retention, handling.workflow.final_steps(), eraser)
     letters = OfficeLetters(sessions, profile, handling.workflow.agency_steps(),
                             on_sms=lambda: (sms.wake(), email.wake()))
     transcriber = Transcriber(sessions, settings.transcription, settings.model_path, settings.recordings_dir)
@@ -293,6 +301,8 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
             ReviewsApi(accounts, AnswerReviews(sessions, profile, on_sms=sms.wake)),
             SupervisorApi(accounts, cti, set(prepared.sip.phones), handling),
             ReportsApi(accounts, sessions, profile, call_log, statutory),
+            PrivacyApi(accounts, PersonalDataAudit(sessions),
+                       DataRequests(sessions, eraser, profile.name, profile.calendar.timezone)),
             RecordingsApi(accounts, RecordingLibrary(sessions, settings.recordings_dir, profile.calendar.timezone)),
             UsersApi(accounts, prepared.sip.phones),
             PublicPages(PublicDesk(sessions, handling, settings.attachments_dir, max_upload), sec, kb, applications)]
@@ -302,7 +312,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     accounts.revoke_hooks.append(session.end_access)
     desktop.app[TRUST_KEY] = ProxyTrust.of(sec.trusted_proxies, sec.client_ip_header)
     return Hotline(settings, prepared, hasher, accounts, ivr, cti, hub, sms, handling, transfers, catalogue,
-                   call_log, email, weekly, statutory, transcriber, desktop, outbound, callbacks, holds, surveys, applications, kb)
+                   call_log, email, weekly, statutory, retention, transcriber, desktop, outbound, callbacks, holds, surveys, applications, kb)
 
 
 async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> None:
@@ -340,7 +350,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
                            ("survey calls", h.surveys),
                            ("recordings catalogue", h.catalogue),  # its first scan reconciles
                            ("call log", h.call_log), ("e-mail outbox", h.email), ("weekly reports", h.weekly),
-                           ("statutory reports", h.statutory),
+                           ("statutory reports", h.statutory), ("retention", h.retention),
                            ("transcriber", h.transcriber)):
             await parts.start(name, part.start, part.stop)
         runner = web.AppRunner(h.desktop.app, access_log=None)

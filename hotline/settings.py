@@ -171,10 +171,9 @@ class Recordings(BaseModel):
     stable_seconds: float = Field(5, ge=0.5, le=600)  # unchanged this long (and call over): finished
     scan_seconds: float = Field(30, ge=0.5, le=3600)  # the reconciler's period
     # Original WAV files are removed this many days after cataloguing, once the compressed copy is
-    # verified; 0 keeps them. The compressed copy and the catalogue row stay `retention_days`
-    # (0: for ever; Đồng Tháp Art. 11.1 keeps the recording with the report).
+    # verified; 0 keeps them. How long the compressed copy is kept is the profile's
+    # `retention.recordings_days`.
     keep_originals_days: int = Field(90, ge=0)
-    retention_days: int = Field(0, ge=0)
     bitrate: str = Field("24k", pattern=r"^[0-9]{1,3}k$")  # of the compressed (Opus) copy
 
 

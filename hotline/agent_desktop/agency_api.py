@@ -15,6 +15,9 @@ from hotline.web.routes import Resource, Route
 from hotline.web.validation import ActionIn, parse_body, required_text
 from hotline.agent_desktop.office_api import ExplanationIn
 from hotline.office.letters import OfficeLetters
+from hotline.privacy.audit import PersonalDataAudit
+from hotline.security.clients import client_address
+from hotline.ticketing.views import HIDDEN
 from hotline.ticketing.handling import Actor, Payload
 
 
@@ -54,6 +57,7 @@ class AgencyApi(Resource):
         self.inbox = inbox
         self.directory = directory
         self.letters = letters
+        self.audit = PersonalDataAudit(inbox.sessions)  # reads of reporter data, files, documents
 
     def routes(self) -> list[Route]:
         return [
@@ -94,7 +98,11 @@ class AgencyApi(Resource):
 
     @requires("agency")
     async def list_tickets(self, request: web.Request) -> web.Response:
-        return web.json_response(await self.inbox.tickets(Actor.of(principal(request))))
+        items = await self.inbox.tickets(Actor.of(principal(request)))
+        await self.audit.record(principal(request), [i["id"] for i in items if i["reporter_name"] != HIDDEN
+                                                     or i["caller_phone"] != HIDDEN], "read", client_address(request),
+                                "agency inbox")
+        return web.json_response(items)
 
     @requires("agency")
     async def answer(self, request: web.Request) -> web.Response:
@@ -123,8 +131,9 @@ class AgencyApi(Resource):
 
     @requires("agency")
     async def download(self, request: web.Request) -> web.StreamResponse:
-        a, path = await self.inbox.file(Actor.of(principal(request)), path_id(request, "id", "Không có phiếu này"),
-                                        path_id(request, "file", "Không có tệp này"))
+        ticket_id = path_id(request, "id", "Không có phiếu này")
+        a, path = await self.inbox.file(Actor.of(principal(request)), ticket_id, path_id(request, "file", "Không có tệp này"))
+        await self.audit.record(principal(request), [ticket_id], "file", client_address(request), a.filename)
         return send_file(a, path)
 
     @requires("agency")
@@ -153,8 +162,10 @@ class AgencyApi(Resource):
     @requires("agency")
     async def letter(self, request: web.Request) -> web.Response:
         """The result notice on the province's template (where the profile has one), printable."""
-        return send_document(await self.inbox.letter(Actor.of(principal(request)),
-                                                     path_id(request, "id", "Không có phiếu này")))
+        ticket_id = path_id(request, "id", "Không có phiếu này")
+        html = await self.inbox.letter(Actor.of(principal(request)), ticket_id)
+        await self.audit.record(principal(request), [ticket_id], "document", client_address(request), "result letter")
+        return send_document(html)
 
     @requires("agency")
     async def office_letters(self, request: web.Request) -> web.Response:
@@ -174,8 +185,11 @@ class AgencyApi(Resource):
 
     @requires("agency")
     async def transfer_document(self, request: web.Request) -> web.Response:
-        return send_document(await self.inbox.transfer_document(Actor.of(principal(request)),
-                                                                path_id(request, "id", "Không có phiếu này")))
+        ticket_id = path_id(request, "id", "Không có phiếu này")
+        html = await self.inbox.transfer_document(Actor.of(principal(request)), ticket_id)
+        await self.audit.record(principal(request), [ticket_id], "document", client_address(request),
+                                "transfer document")
+        return send_document(html)
 
     @requires("agency")
     async def level1_answers(self, request: web.Request) -> web.Response:

@@ -14,6 +14,7 @@ from hotline.agent_desktop.accounts import Accounts
 from hotline.web.validation import GrantIn, VerificationIn, parse_body
 from hotline.errors import Refused
 from hotline.recordings.library import NOT_FOUND, Filters, RecordingLibrary
+from hotline.privacy.audit import PersonalDataAudit
 from hotline.security.clients import client_address
 
 ALL = ("operator", "supervisor", "admin", "agency")
@@ -107,4 +108,5 @@ class RecordingsApi(Resource):
     @requires("supervisor", "admin")
     async def audit(self, request: web.Request) -> web.Response:
         rid = request.query.get("recording_id", "")
-        return web.json_response(await self.library.audit_log(int(rid) if rid.isdigit() and len(rid) < 10 else None))
+        return web.json_response(await PersonalDataAudit(self.library.sessions).log(
+            recording_id=int(rid) if rid.isdigit() and len(rid) < 10 else None))

@@ -15,6 +15,8 @@ from hotline.web.routes import Resource, Route
 from hotline.web.validation import ActionIn, DuplicateIn, NewTicketIn, TicketEdit, parse_body, refuse_out_of_scope
 from hotline.errors import Refused
 from hotline.knowledge.articles import KnowledgeBase
+from hotline.privacy.audit import PersonalDataAudit
+from hotline.security.clients import client_address
 from hotline.ticketing.attachments import Attachments, describe
 from hotline.ticketing.duplicates import Duplicates
 from hotline.ticketing.handling import Actor, TicketHandling
@@ -34,6 +36,7 @@ class TicketsApi(Resource):
         self.handling = handling
         self.files = files
         self.duplicates = Duplicates(store.sessions, citizen_sms_per_day=handling.notices.citizen_sms_per_day)
+        self.audit = PersonalDataAudit(store.sessions)  # reads of reporter data, files, documents
 
     def routes(self) -> list[Route]:
         return [
@@ -126,7 +129,10 @@ class TicketsApi(Resource):
     @requires(*STAFF)
     async def detail(self, request: web.Request) -> web.Response:
         actor = Actor.of(principal(request))
-        return web.json_response(await self._view(await self._readable(request), actor))
+        ticket_id = await self._readable(request)
+        view = await self._view(ticket_id, actor)
+        await self.audit.record(principal(request), [ticket_id], "read", client_address(request))
+        return web.json_response(view)
 
     @requires(*STAFF)
     async def waiting(self, request: web.Request) -> web.Response:
@@ -145,7 +151,9 @@ class TicketsApi(Resource):
 
     @requires(*STAFF)
     async def download(self, request: web.Request) -> web.StreamResponse:
-        a, path = await self.files.get(await self._readable(request), path_id(request, "file", "Không có tệp này"))
+        ticket_id = await self._readable(request)
+        a, path = await self.files.get(ticket_id, path_id(request, "file", "Không có tệp này"))
+        await self.audit.record(principal(request), [ticket_id], "file", client_address(request), a.filename)
         return send_file(a, path)
 
     @requires(*STAFF)
@@ -187,14 +195,19 @@ class TicketsApi(Resource):
             t = await s.get(Ticket, ticket_id)
         if t is None or t.draft:
             raise Refused(404, "Không có phiếu này")
-        return send_document(await self.handling.letters.render(t))
+        html = await self.handling.letters.render(t)
+        await self.audit.record(principal(request), [ticket_id], "document", client_address(request), "result letter")
+        return send_document(html)
 
     @requires(*STAFF)
     async def transfer_document(self, request: web.Request) -> web.Response:
         ticket_id = await self._readable(request)
         async with self.store.sessions() as s:
             t = await s.get(Ticket, ticket_id)
-        return send_document(await self.handling.transfer_documents.render(t))
+        html = await self.handling.transfer_documents.render(t)
+        await self.audit.record(principal(request), [ticket_id], "document", client_address(request),
+                                "transfer document")
+        return send_document(html)
 
     @requires(*STAFF)
     async def link_duplicate(self, request: web.Request) -> web.Response:

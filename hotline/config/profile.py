@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hotline.config.knowledge import KnowledgePolicy
+from hotline.config.privacy import RetentionPolicy
 from hotline.config.office import AnswerReviewPolicy, OfficePolicy
 from hotline.config.menu import Menu
 from hotline.config.outbound import (NUMBER_PROMPTS, SURVEY_PROMPTS, VIRTUAL_HOLD_PROMPTS, CallbackPolicy,
@@ -156,6 +157,7 @@ class ProfileFile(BaseModel):
     # handled under the secrecy regime and not entered in the system): no content, reporter,
     # result or files.
     state_secret_storage: Literal["restricted", "minimal"] = "restricted"
+    retention: RetentionPolicy = RetentionPolicy()
 
 
 @dataclass
@@ -186,6 +188,7 @@ class Profile:
     state_secret_readers: list[str] = dc_field(default_factory=lambda: ["supervisor", "admin"])
     identity_hidden_from: list[str] = dc_field(default_factory=list)
     state_secret_storage: str = "restricted"
+    retention: RetentionPolicy = dc_field(default_factory=RetentionPolicy)
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -283,4 +286,5 @@ def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] |
         state_secret_readers=list(pf.state_secret_readers),
         identity_hidden_from=list(pf.identity_hidden_from),
         state_secret_storage=pf.state_secret_storage,
+        retention=pf.retention,
     )

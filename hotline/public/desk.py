@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.errors import Refused
-from hotline.public.redaction import redact
+from hotline.security.redaction import redact
 from hotline.ticketing.codes import is_valid_code
 from hotline.ticketing.handling import CITIZEN, Actor, Payload, TicketHandling
 from hotline.ticketing.attachments import Attachments, Upload

@@ -183,7 +183,8 @@ class Catalogue:
     # -- retention -------------------------------------------------------------------------------
     async def purge(self, now: datetime | None = None) -> int:
         """Remove original WAVs `keep_originals_days` after cataloguing (only with a verified
-        compressed copy and a finished transcription), and everything after `retention_days`."""
+        compressed copy and a finished transcription). The recordings' retention period is the
+        profile's (`hotline.privacy.retention`)."""
         now = now or datetime.now(timezone.utc)
         root, removed = self.root, 0
         async with self.sessions() as s, s.begin():
@@ -197,14 +198,5 @@ class Catalogue:
                     for rel in [r.path] + [leg["path"] for leg in r.legs.values()]:
                         (root / rel).unlink(missing_ok=True)
                     r.originals_removed_at = now
-                    removed += 1
-            if self.settings.retention_days:
-                cutoff = now - timedelta(days=self.settings.retention_days)
-                for r in await s.scalars(select(Recording).where(Recording.status != "expired",
-                                                                 Recording.started_at < cutoff)):
-                    for rel in [r.path, r.compressed_path] + [leg["path"] for leg in r.legs.values()]:
-                        if rel:
-                            (root / rel).unlink(missing_ok=True)
-                    r.status, r.originals_removed_at = "expired", r.originals_removed_at or now
                     removed += 1
         return removed

@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from hotline.errors import Refused
 from hotline.store.base import iso
 from hotline.store.agencies import Agency
-from hotline.store.recordings import AuditEntry, Job, Recording, RecordingGrant, Transcript, Verification
+from hotline.store.privacy import AuditEntry
+from hotline.store.recordings import Job, Recording, RecordingGrant, Transcript, Verification
 from hotline.store.tickets import Ticket
 
 PLAYBACK_MINUTES = 30  # range requests of one user within this long count as one playback
@@ -246,12 +247,3 @@ class RecordingLibrary:
         counts = {k: sum(1 for i in items if i["verdict"] == k) for k in VERDICTS}
         return {"week_start": monday.isoformat(), "week_end": sunday.isoformat(), "total": len(items),
                 "verified": sum(counts.values()), "by_verdict": counts, "items": items}
-
-    async def audit_log(self, recording_id: int | None = None, limit: int = 500) -> list[dict]:
-        q = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
-        if recording_id:
-            q = q.where(AuditEntry.recording_id == recording_id)
-        async with self.sessions() as s:
-            return [{"at": iso(a.at), "username": a.username, "role": a.role,
-                     "action": a.action, "recording_id": a.recording_id, "detail": a.detail, "address": a.address}
-                    for a in await s.scalars(q)]

@@ -1,4 +1,4 @@
-"""Call recordings, their transcripts and jobs, grants to agencies, supervisors' verifications and the audit log."""
+"""Call recordings, their transcripts and jobs, grants to agencies and supervisors' verifications."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Literal
 from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hotline.store.accounts import Role
 from hotline.store.base import Base, JsonText, utcnow
 
 
@@ -99,18 +98,3 @@ class Verification(Base):
     checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     verdict: Mapped[str] = mapped_column(String(20))  # correct | wrong_info | buck_passing | other
     comment: Mapped[str] = mapped_column(Text, default="")
-
-
-class AuditEntry(Base):
-    """Who listened to, downloaded, granted or verified which recording (append-only)."""
-
-    __tablename__ = "audit_log"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    username: Mapped[str] = mapped_column(String(60))
-    role: Mapped[Role] = mapped_column(String(20))
-    action: Mapped[str] = mapped_column(String(20))  # listen | download | grant | revoke | verify
-    recording_id: Mapped[int | None] = mapped_column(ForeignKey("recordings.id"), index=True)
-    detail: Mapped[str] = mapped_column(String(500), default="")
-    address: Mapped[str] = mapped_column(String(64), default="")

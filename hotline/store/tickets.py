@@ -60,6 +60,8 @@ class Ticket(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     remind_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)  # SMS reminder due
+    # The reporter's personal data was removed (retention period over, or the citizen's erasure request)
+    personal_erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Attachment(Base):

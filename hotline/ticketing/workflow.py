@@ -75,6 +75,10 @@ class Workflow:
     def agency_steps(self) -> list[str]:
         return [n for n, s in self.config.steps.items() if s.holder in ("agency", "leader")]
 
+    def final_steps(self) -> list[str]:
+        """Steps a ticket ends in (closed, rejected, answered where nothing follows but a rating)."""
+        return [n for n, s in self.config.steps.items() if s.final]
+
     def deadline(self, stage: str, t: TicketState, entered: datetime) -> datetime | None:
         step = self.step(stage)
         limit = step.deadline_by_topic.get(t.topic or "", step.deadline)

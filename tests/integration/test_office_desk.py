@@ -2,6 +2,7 @@
 for a matter the operator referred to it (the citizen is told by SMS), and sends an agency a
 request for explanation about an overdue ticket, which the agency answers from its inbox."""
 
+import asyncio
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -102,3 +103,62 @@ async def test_the_office_names_the_agency_and_asks_an_overdue_agency_to_explain
     assert (CITIZEN, "forwarded") in [(m.to_number, m.purpose) for m in sms]
     assert ("0911000021", "office_letter") in [(m.to_number, m.purpose) for m in sms]  # the agency's head
     assert letter.kind == "explanation" and letter.answered_by == "tam.sxd"
+
+
+async def test_the_office_sees_who_read_a_ticket_and_carries_out_a_citizens_data_requests(playwright_session,
+                                                                                         desktop_line, store):
+    phone = "0912777088"
+    t = await store.tickets.create_ticket(draft=False, status="in_progress", handling_stage="received",
+                                          topic="infrastructure", caller_phone=phone, reporter_name="Hồ Thị Thu",
+                                          email="thu@example.vn", content="Nắp cống vỡ trước nhà, gọi 0912777088")
+    supervisor = await session_for(desktop_line, "gs-dulieu", await store.user("gs-dulieu", "supervisor"))
+    try:
+        async with supervisor.get(url(desktop_line, f"/api/tickets/{t.id}")) as r:
+            assert r.status == 200 and (await r.json())["reporter_name"] == "Hồ Thị Thu"
+    finally:
+        await supervisor.close()
+
+    ctx = await launch(playwright_session)
+    try:
+        page = await log_in(ctx, base_url(desktop_line), "vanphong", await store.user("vanphong", "office"))
+        # Who read the ticket's personal data
+        await page.fill("#audit-ticket", t.code)
+        await page.click("#audit-submit")
+        await page.wait_for_selector("#audit tbody tr", timeout=10000)
+        assert "gs-dulieu" in await page.text_content("#audit tbody")
+        assert "Xem thông tin người phản ánh" in await page.text_content("#audit tbody")
+
+        # A citizen asks to see their data: the dossier lists the ticket with what is held.
+        await page.select_option("#request-kind", "access")
+        await page.fill("#request-phone", "0912 777 088")
+        await page.fill("#request-note", "Đến trực tiếp, đã kiểm tra căn cước")
+        await page.click("#request-submit")
+        row = "#requests tbody tr:first-child"
+        await page.wait_for_selector(f"{row} button.carry-out", timeout=10000)
+        await page.click(f"{row} button.carry-out")
+        await page.wait_for_function(
+            "document.querySelector('#requests tbody tr:first-child .state').textContent === 'Đã thực hiện'")
+        href = await page.get_attribute(f"{row} a.dossier", "href")
+        dossier = await ctx.new_page()
+        await dossier.goto(base_url(desktop_line) + href)
+        assert t.code in await dossier.text_content("#dossier-tickets")
+        assert "Hồ Thị Thu" in await dossier.text_content("#dossier-tickets")
+        await dossier.close()
+
+        # Then to erase it: asked to confirm, then done everywhere, with what was erased.
+        await page.select_option("#request-kind", "erasure")
+        await page.fill("#request-phone", phone)
+        await page.fill("#request-note", "Đơn đề nghị xoá dữ liệu, đã kiểm tra căn cước")
+        await page.click("#request-submit")
+        await page.wait_for_selector(f"{row} button.carry-out", timeout=10000)
+        page.once("dialog", lambda d: asyncio.ensure_future(d.accept()))
+        await page.click(f"{row} button.carry-out")
+        await page.wait_for_function(
+            "document.querySelector('#requests tbody tr:first-child .state').textContent === 'Đã thực hiện'")
+        assert "Phiếu phản ánh: 1" in await page.text_content(f"{row} .result")
+    finally:
+        await ctx.close()
+    async with store.tickets.sessions() as s:
+        erased = await s.get(Ticket, t.id)
+    assert (erased.reporter_name, erased.caller_phone, erased.email) == (None, None, None)
+    assert phone not in erased.content and erased.personal_erased_at is not None

@@ -14,6 +14,9 @@ from pydub import AudioSegment
 from sqlalchemy import select
 
 from hotline.agent_desktop.accounts import Principal
+from hotline.config.privacy import RetentionPolicy
+from hotline.privacy.erasure import Eraser
+from hotline.privacy.retention import Retention
 from hotline.recordings.audio import check_wav, sha256_of
 from hotline.recordings.catalogue import Catalogue
 from hotline.recordings.jobs import Transcriber
@@ -209,7 +212,7 @@ def test_model_install_verifies_the_checksum_and_the_layout(tmp_path):
 async def test_retention_removes_originals_only_after_the_copy_and_transcript_then_everything(store, tmp_path,
                                                                                                 speech):
     spool_call(tmp_path, speech)
-    cat = catalogue(store, tmp_path, keep_originals_days=30, retention_days=365)
+    cat = catalogue(store, tmp_path, keep_originals_days=30)
     await cat.scan()
     async with store() as s:
         rec = await s.scalar(select(Recording))
@@ -224,7 +227,9 @@ async def test_retention_removes_originals_only_after_the_copy_and_transcript_th
     library = RecordingLibrary(store, tmp_path)
     path, mime = await library.audio(SUPERVISOR, rec.id, "listen", "127.0.0.1")
     assert mime == "audio/ogg" and path.exists()
-    assert await cat.purge(datetime(2028, 1, 1, tzinfo=timezone.utc)) == 1  # past retention
+    # past the profile's retention period: the job removes the files, the row stays, expired
+    retention = Retention(store, RetentionPolicy(recordings_days=365), [], Eraser(tmp_path / "files", tmp_path))
+    assert await retention.run(datetime(2028, 1, 1, tzinfo=timezone.utc)) == {"recordings": 1, "transcripts": 0}
     assert not (tmp_path / rec.compressed_path).exists()
     async with store() as s:
         assert (await s.scalar(select(Recording))).status == "expired"

@@ -2,7 +2,8 @@ import {Hotline} from "./common.js";
 import {button, cell, el, option} from "./dom.js";
 
 // The provincial office's page: matters whose jurisdiction it decides, tickets overdue at
-// agencies (with the letters sent about each), and its letters with the agencies' explanations.
+// agencies (with the letters sent about each), its letters with the agencies' explanations, the
+// statutory reports, citizens' requests to see or erase their data, and who read a ticket's data.
 const Office = {agencies: [], current: null};
 
 async function loadPending() {
@@ -118,10 +119,83 @@ async function loadReports() {
   }));
 }
 
+const ACCESS = {read: "Xem thông tin người phản ánh", file: "Tải tệp đính kèm", document: "In văn bản",
+                listen: "Nghe ghi âm", download: "Tải ghi âm"};
+
+async function loadRequests() {
+  const items = await Hotline.api("/api/data-requests");
+  document.querySelector("#requests tbody").replaceChildren(...items.map((r) => {
+    const tr = el("tr");
+    tr.dataset.request = r.id;
+    cell(tr, String(r.id));
+    cell(tr, r.kind_name);
+    cell(tr, [r.phone, r.email].filter(Boolean).join(", "));
+    cell(tr, Hotline.time(r.requested_at));
+    cell(tr, r.status_name, "state");
+    cell(tr, r.status === "refused" ? r.result.reason
+      : Object.entries(r.result_names).map(([k, v]) => `${k}: ${v}`).join("; "), "result");
+    const td = el("td");
+    if (r.status === "open") {
+      td.append(button(r.kind === "erasure" ? "Xoá dữ liệu" : "Thực hiện", () => carryOut(r), "carry-out"));
+      const reason = el("input"); reason.className = "refuse-reason"; reason.maxLength = 2000;
+      reason.placeholder = "Lý do từ chối";
+      td.append(reason, button("Từ chối", () => act(r, "refuse", {reason: reason.value}), "refuse"));
+    } else if (r.kind === "access" && r.status === "done") {
+      const a = el("a", "Xem, in hồ sơ"); a.href = `/api/data-requests/${r.id}/dossier`; a.target = "_blank";
+      a.rel = "noopener"; a.className = "dossier";
+      td.append(a);
+    }
+    tr.append(td);
+    return tr;
+  }));
+}
+
+async function act(r, what, body) {
+  Hotline.text("request-error", "");
+  try {
+    await Hotline.api(`/api/data-requests/${r.id}/${what}`, "POST", body);
+    await loadRequests();
+  } catch (e) { Hotline.text("request-error", e.message); }
+}
+
+function carryOut(r) {
+  if (r.kind === "erasure" && !window.confirm(
+    `Xoá mọi dữ liệu cá nhân của ${[r.phone, r.email].filter(Boolean).join(", ")}? Không thể hoàn tác.`)) return;
+  return act(r, "carry-out", {confirm: true});
+}
+
+document.getElementById("request-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const f = ev.target;
+  Hotline.text("request-error", "");
+  try {
+    await Hotline.api("/api/data-requests", "POST", {kind: f.kind.value, phone: f.phone.value || null,
+                                                     email: f.email.value || null, note: f.note.value});
+    f.reset();
+    await loadRequests();
+  } catch (e) { Hotline.text("request-error", e.message); }
+});
+
+document.getElementById("audit-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  Hotline.text("audit-error", "");
+  try {
+    const code = encodeURIComponent(ev.target.ticket.value);
+    const items = await Hotline.api(`/api/audit?ticket=${code}`);
+    document.querySelector("#audit tbody").replaceChildren(...items.map((e) => {
+      const tr = el("tr");
+      cell(tr, Hotline.time(e.at)); cell(tr, e.username); cell(tr, e.role);
+      cell(tr, ACCESS[e.action] || e.action, "access"); cell(tr, e.detail); cell(tr, e.address);
+      return tr;
+    }));
+    if (!items.length) Hotline.text("audit-error", "Chưa có ai truy cập dữ liệu cá nhân của phiếu này");
+  } catch (e) { Hotline.text("audit-error", e.message); }
+});
+
 const me = await Hotline.api("/api/me");
 Hotline.text("user-name", me.full_name);
 Office.agencies = await Hotline.api("/api/office/agencies");
-await Promise.all([loadPending(), loadOverdue(), loadLetters(), loadReports()]);
+await Promise.all([loadPending(), loadOverdue(), loadLetters(), loadReports(), loadRequests()]);
 // Kept current, except the list the user is choosing in.
 setInterval(() => {
   const busy = document.getElementById("pending").contains(document.activeElement);

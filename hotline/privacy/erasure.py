@@ -1,0 +1,160 @@
+"""Removing personal data everywhere it is kept: a ticket's reporter fields and what its texts
+quote of them, its files, the recordings and transcripts of the caller's calls, the SMS and
+e-mails sent to them, callback and survey numbers, queue statistics' caller numbers. Used by the
+retention job (per data class, when a period is over) and by a citizen's erasure request (all of
+it, for one phone number or e-mail address). Rows stay (the counts in reports remain true); what
+identifies the person goes. Every ticket touched gets a line in its history."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hotline.phones import national
+from hotline.security.redaction import MASK, redact
+from hotline.store.callbacks import CallbackRequest, OutboundCall, SurveyCall, VirtualHold
+from hotline.store.calls import QueuedCallRow
+from hotline.store.outbox import EmailMessage, SmsMessage
+from hotline.store.recordings import Job, Recording, Transcript
+from hotline.store.tickets import Attachment, Ticket, TicketEvent, add_event
+
+PERSONAL_FIELDS = ("reporter_name", "caller_phone", "address", "email")
+TEXT_FIELDS = ("content", "result", "question", "reason")
+ERASED = "[đã xoá]"
+
+
+def _is_number(value: str | None, number: str) -> bool:
+    return bool(value) and national(value) == number
+
+
+class Eraser:
+    def __init__(self, attachments_dir: Path, recordings_dir: Path):
+        self.attachments_dir = attachments_dir
+        self.recordings_dir = recordings_dir
+
+    # -- per data class (each inside the caller's transaction) ------------------------------------
+    async def ticket_personal(self, s: AsyncSession, t: Ticket, actor: str, why: str, now: datetime) -> None:
+        """The reporter's fields, what the ticket's texts quote of them (and any phone number or
+        e-mail address in them), and the old and new values of edits of those fields."""
+        events = list(await s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t.id)))
+        personal = [getattr(t, f) for f in PERSONAL_FIELDS]
+        for e in events:  # the values the fields held before an edit count too
+            for k, change in ((e.detail or {}).get("changes") or {}).items():
+                if k in PERSONAL_FIELDS and isinstance(change, dict):
+                    personal += [v for v in (change.get("old"), change.get("new")) if isinstance(v, str)]
+        for f in TEXT_FIELDS:
+            if getattr(t, f):
+                setattr(t, f, redact(getattr(t, f), *personal))
+        for f in PERSONAL_FIELDS:
+            setattr(t, f, None)
+        t.personal_erased_at = now
+        for e in events:
+            changes = (e.detail or {}).get("changes")
+            if changes and any(k in changes for k in PERSONAL_FIELDS + TEXT_FIELDS):
+                e.detail = {**e.detail, "changes": {k: ({"old": ERASED, "new": ERASED}
+                                                        if k in PERSONAL_FIELDS + TEXT_FIELDS else v)
+                                                    for k, v in changes.items()}}
+        add_event(s, t.id, actor, "personal_data_erased", at=now, why=why)
+
+    async def ticket_files(self, s: AsyncSession, ticket_id: int, actor: str, why: str, now: datetime) -> int:
+        rows = list(await s.scalars(select(Attachment).where(Attachment.ticket_id == ticket_id)))
+        for a in rows:
+            await s.delete(a)
+        await s.flush()
+        for a in rows:  # files are named by their content: another ticket may hold the same one
+            if not await s.scalar(select(Attachment.id).where(Attachment.path == a.path).limit(1)):
+                (self.attachments_dir / a.path).unlink(missing_ok=True)
+        if rows:
+            add_event(s, ticket_id, actor, "files_erased", at=now, why=why, count=len(rows))
+        return len(rows)
+
+    async def recording(self, s: AsyncSession, r: Recording, now: datetime) -> None:
+        """The audio files and the transcript; the catalogue row stays, expired, without the number."""
+        for rel in [r.path, r.compressed_path] + [leg.get("path") for leg in (r.legs or {}).values()]:
+            if rel:
+                (self.recordings_dir / rel).unlink(missing_ok=True)
+        transcript = await s.get(Transcript, r.id)
+        if transcript is not None:
+            await s.delete(transcript)
+        for job in await s.scalars(select(Job).where(Job.recording_id == r.id, Job.status.in_(("queued", "running")))):
+            job.status, job.last_error = "failed", "recording erased"
+        r.status, r.caller_phone = "expired", None
+        r.originals_removed_at = r.originals_removed_at or now
+
+    # -- a citizen's erasure request ----------------------------------------------------------------
+    async def everything_of(self, s: AsyncSession, phone: str | None, email: str | None, actor: str, why: str,
+                            now: datetime) -> dict[str, int]:
+        """All personal data held under a phone number (any written form) or an e-mail address,
+        inside the caller's transaction. Returns the counts by data class."""
+        held = await holdings(s, phone, email)
+        counts: Counter[str] = Counter()
+        for t in held.tickets:
+            counts["files"] += await self.ticket_files(s, t.id, actor, why, now)
+            await self.ticket_personal(s, t, actor, why, now)
+            counts["tickets"] += 1
+        for r in held.recordings:
+            await self.recording(s, r, now)
+            counts["recordings"] += 1
+        for row in held.numbered:
+            column = NUMBER_COLUMNS[type(row)]
+            setattr(row, column, MASK)
+            if isinstance(row, SmsMessage):
+                row.text = ERASED
+                if row.status == "pending":
+                    row.status, row.last_error = "failed", "erased at the citizen's request"
+            counts[row.__tablename__] += 1
+        for m in held.emails:
+            m.to_address, m.body = MASK, ERASED
+            if m.status == "pending":
+                m.status, m.last_error = "failed", "erased at the citizen's request"
+            counts["email_outbox"] += 1
+        return dict(counts)
+
+
+# Where a citizen's number is kept besides tickets and recordings: the model and its column.
+NUMBER_COLUMNS = {SmsMessage: "to_number", CallbackRequest: "caller_number", VirtualHold: "caller_number",
+                  OutboundCall: "number", SurveyCall: "number", QueuedCallRow: "caller"}
+
+
+@dataclass
+class Holdings:
+    """What the hotline holds under one phone number or e-mail address."""
+
+    tickets: list[Ticket] = field(default_factory=list)
+    recordings: list[Recording] = field(default_factory=list)  # not yet expired
+    numbered: list = field(default_factory=list)  # rows of NUMBER_COLUMNS' models
+    emails: list[EmailMessage] = field(default_factory=list)
+
+
+async def holdings(s: AsyncSession, phone: str | None, email: str | None) -> Holdings:
+    """Rows holding the number (in any written form: compared in national form) or the address
+    (case and spaces aside)."""
+    number = national(phone) if phone else ""
+    mail = (email or "").strip().lower()
+    held = Holdings()
+
+    async def with_number(model, column: str) -> list:
+        col = getattr(model, column)
+        return [r for r in await s.scalars(select(model).where(col.like(f"%{number[-3:]}")))
+                if _is_number(getattr(r, column), number)]
+
+    if number:
+        held.tickets = await with_number(Ticket, "caller_phone")
+        held.recordings = [r for r in await with_number(Recording, "caller_phone") if r.status != "expired"]
+        for model, column in NUMBER_COLUMNS.items():
+            held.numbered += await with_number(model, column)
+    if mail:
+        held.tickets += [t for t in await s.scalars(select(Ticket).where(func.lower(func.trim(Ticket.email)) == mail))
+                         if t not in held.tickets]
+        held.emails = list(await s.scalars(select(EmailMessage).where(
+            func.lower(func.trim(EmailMessage.to_address)) == mail)))
+    calls = [t.linkedid for t in held.tickets if t.linkedid]
+    if calls:  # the calls of those tickets, whatever number they came from
+        held.recordings += [r for r in await s.scalars(select(Recording).where(
+            Recording.linkedid.in_(calls), Recording.status != "expired")) if r not in held.recordings]
+    return held

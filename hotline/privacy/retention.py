@@ -1,0 +1,65 @@
+"""The retention job: each class of personal data is removed when the profile's period for it is
+over (`retention`: recordings, transcripts, the reporter data and the files of tickets that reached
+a final step). Nothing is removed where the period is 0. Runs hourly; each pass handles a bounded
+batch per class, so a first run over years of data spreads over several passes."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from hotline.background import Periodic
+from hotline.config.privacy import RetentionPolicy
+from hotline.privacy.erasure import Eraser
+from hotline.store.recordings import Recording, Transcript
+from hotline.store.tickets import Attachment, Ticket
+
+log = logging.getLogger(__name__)
+BATCH = 500
+
+
+class Retention:
+    def __init__(self, sessions: async_sessionmaker, policy: RetentionPolicy, final_steps: list[str],
+                 eraser: Eraser, period_seconds: float = 3600):
+        self.sessions = sessions
+        self.policy = policy
+        self.final_steps = final_steps
+        self.eraser = eraser
+        self._loop = Periodic("retention", self.run, period_seconds)
+        self.start, self.stop = self._loop.start, self._loop.stop
+
+    async def run(self, now: datetime | None = None) -> dict[str, int]:
+        now = now or datetime.now(timezone.utc)
+        pol, counts = self.policy, Counter()
+        async with self.sessions() as s, s.begin():
+            if pol.recordings_days:
+                cutoff = now - timedelta(days=pol.recordings_days)
+                for r in await s.scalars(select(Recording).where(Recording.status != "expired",
+                                                                 Recording.started_at < cutoff).limit(BATCH)):
+                    await self.eraser.recording(s, r, now)
+                    counts["recordings"] += 1
+            if pol.transcript_days():
+                old = select(Recording.id).where(Recording.started_at < now - timedelta(days=pol.transcript_days()))
+                gone = await s.execute(delete(Transcript).where(Transcript.recording_id.in_(old)))
+                counts["transcripts"] += gone.rowcount or 0
+            closed = (Ticket.handling_stage.in_(self.final_steps), Ticket.draft.is_(False))
+            if pol.closed_ticket_personal_days:
+                cutoff = now - timedelta(days=pol.closed_ticket_personal_days)
+                for t in await s.scalars(select(Ticket).where(*closed, Ticket.personal_erased_at.is_(None),
+                                                              Ticket.stage_entered_at < cutoff).limit(BATCH)):
+                    await self.eraser.ticket_personal(s, t, "system", "retention", now)
+                    counts["tickets"] += 1
+            if pol.closed_ticket_files_days:
+                cutoff = now - timedelta(days=pol.closed_ticket_files_days)
+                ids = list(await s.scalars(select(Ticket.id).where(
+                    *closed, Ticket.stage_entered_at < cutoff,
+                    exists().where(Attachment.ticket_id == Ticket.id)).limit(BATCH)))
+                for ticket_id in ids:
+                    counts["files"] += await self.eraser.ticket_files(s, ticket_id, "system", "retention", now)
+        if counts:
+            log.info("retention: removed %s", dict(counts))
+        return dict(counts)

@@ -1,0 +1,52 @@
+"""Personal data: the audit log of who read a ticket's personal data, its files or a recording
+(Đồng Tháp Art. 3.4, 16; HCMC Art. 9), and citizens' requests to see or erase their data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hotline.store.accounts import Role
+from hotline.store.base import Base, JsonText, utcnow
+
+
+class AuditEntry(Base):
+    """Who read, downloaded, granted or verified what (append-only): a recording's listens,
+    downloads, grants and verifications; a ticket's personal data, files and documents."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    username: Mapped[str] = mapped_column(String(60))
+    role: Mapped[Role] = mapped_column(String(20))
+    # listen | download | grant | revoke | verify (recordings); read | file | document (tickets);
+    # export | erase (a citizen's data request)
+    action: Mapped[str] = mapped_column(String(20))
+    recording_id: Mapped[int | None] = mapped_column(ForeignKey("recordings.id"), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    address: Mapped[str] = mapped_column(String(64), default="")
+
+
+class DataRequest(Base):
+    """A citizen's request, received by the provincial office, to see (`access`) or erase
+    (`erasure`) the personal data the hotline holds under their phone number or e-mail address.
+    `open` until the office carries it out (`done`, with what was found or erased by class) or
+    refuses it (`refused`, with the reason)."""
+
+    __tablename__ = "data_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # access | erasure
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)  # normalised digits
+    email: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")  # how the request came, who checked identity
+    status: Mapped[str] = mapped_column(String(10), default="open", index=True)  # open | done | refused
+    requested_by: Mapped[str] = mapped_column(String(60))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    done_by: Mapped[str | None] = mapped_column(String(60))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    result: Mapped[dict] = mapped_column(JsonText(), default=dict)  # counts by data class; a refusal's reason
