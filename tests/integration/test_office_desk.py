@@ -3,7 +3,7 @@ for a matter the operator referred to it (the citizen is told by SMS), and sends
 request for explanation about an overdue ticket, which the agency answers from its inbox."""
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -12,6 +12,7 @@ from hotline.agencies.directory import AgencyDirectory
 from hotline.agencies.schemas import AgencyIn
 from hotline.store.office import OfficeLetter
 from hotline.store.outbox import SmsMessage
+from hotline.store.reports import StatutoryReportRow
 from hotline.store.tickets import Ticket
 from hotline.testing.browser import launch, log_in
 from tests.integration.desktop_support import base_url, session_for, url
@@ -118,9 +119,15 @@ async def test_the_office_sees_who_read_a_ticket_and_carries_out_a_citizens_data
     finally:
         await supervisor.close()
 
+    async with store.tickets.sessions() as s, s.begin():  # a statutory report made on its date
+        s.add(StatutoryReportRow(report_id="monthly", title="Báo cáo tháng 10", first_day=date(2026, 10, 1),
+                                 last_day=date(2026, 10, 31), made_at=datetime.now(timezone.utc),
+                                 file_name="monthly-2026-10.xlsx", recipients=["vanphong@ubnd.example.vn"]))
+
     ctx = await launch(playwright_session)
     try:
         page = await log_in(ctx, base_url(desktop_line), "vanphong", await store.user("vanphong", "office"))
+        await page.wait_for_selector("#statutory tbody tr[data-report=monthly]", timeout=10000)
         # Who read the ticket's personal data
         await page.fill("#audit-ticket", t.code)
         await page.click("#audit-submit")
@@ -156,6 +163,14 @@ async def test_the_office_sees_who_read_a_ticket_and_carries_out_a_citizens_data
         await page.wait_for_function(
             "document.querySelector('#requests tbody tr:first-child .state').textContent === 'Đã thực hiện'")
         assert "Phiếu phản ánh: 1" in await page.text_content(f"{row} .result")
+    finally:
+        await ctx.close()
+    ctx = await launch(playwright_session)  # the supervisors' reports page lists the same report
+    try:
+        page = await log_in(ctx, base_url(desktop_line), "gs-dulieu", await store.user("gs-dulieu", "supervisor"))
+        await page.goto(base_url(desktop_line) + "/reports")
+        await page.wait_for_selector("#statutory tbody tr[data-report=monthly]", timeout=10000)
+        assert "Báo cáo tháng 10" in await page.text_content("#statutory tbody")
     finally:
         await ctx.close()
     async with store.tickets.sessions() as s:

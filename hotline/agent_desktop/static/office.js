@@ -1,5 +1,6 @@
 import {Hotline} from "./common.js";
 import {button, cell, el, option} from "./dom.js";
+import {showStatutory} from "./statutory.js";
 
 // The provincial office's page: matters whose jurisdiction it decides, tickets overdue at
 // agencies (with the letters sent about each), its letters with the agencies' explanations, the
@@ -103,22 +104,6 @@ async function loadLetters() {
   }));
 }
 
-async function loadReports() {
-  const items = await Hotline.api("/api/reports/statutory");
-  document.querySelector("#statutory tbody").replaceChildren(...items.map((r) => {
-    const tr = el("tr");
-    tr.dataset.report = r.report_id;
-    cell(tr, r.title);
-    cell(tr, `${r.from} – ${r.to}`);
-    cell(tr, Hotline.time(r.made_at));
-    cell(tr, r.recipients.join(", "));
-    const td = el("td");
-    const a = el("a", "Tải tệp"); a.href = `/api/reports/statutory/${r.id}/file`;
-    td.append(a); tr.append(td);
-    return tr;
-  }));
-}
-
 const ACCESS = {read: "Xem thông tin người phản ánh", file: "Tải tệp đính kèm", document: "In văn bản",
                 listen: "Nghe ghi âm", download: "Tải ghi âm"};
 
@@ -195,7 +180,7 @@ document.getElementById("audit-form").addEventListener("submit", async (ev) => {
 const me = await Hotline.api("/api/me");
 Hotline.text("user-name", me.full_name);
 Office.agencies = await Hotline.api("/api/office/agencies");
-await Promise.all([loadPending(), loadOverdue(), loadLetters(), loadReports(), loadRequests()]);
+await Promise.all([loadPending(), loadOverdue(), loadLetters(), showStatutory("#statutory tbody"), loadRequests()]);
 // Kept current, except the list the user is choosing in.
 setInterval(() => {
   const busy = document.getElementById("pending").contains(document.activeElement);

@@ -1,5 +1,6 @@
 import {Hotline} from "./common.js";
 import {row} from "./dom.js";
+import {showStatutory} from "./statutory.js";
 
 // Reports page: figures of a period, bar charts drawn as SVG, CSV/XLSX links.
 const NS = "http://www.w3.org/2000/svg";
@@ -81,3 +82,4 @@ document.getElementById("report-form").addEventListener("submit", (ev) => { ev.p
 document.getElementById("logout").addEventListener("click", async () => { await Hotline.api("/api/logout", "POST"); location.href = "/login"; });
 Hotline.api("/api/me").then((me) => { document.getElementById("user-name").textContent = me.full_name; });
 run();
+showStatutory("#statutory tbody").catch((e) => { document.getElementById("report-error").textContent = e.message; });
