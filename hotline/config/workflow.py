@@ -77,6 +77,10 @@ class Action(BaseModel):
     # with the agency's reason (Đồng Tháp Art. 9.3, HCMC Art. 7.2b, Thanh Hóa Art. 12.4), or which
     # agency the report was forwarded to (Quảng Ninh step 1.2).
     citizen_notice: Literal["delay", "forwarded"] | None = None
+    # The operator may name other agencies besides the one the ticket goes to: each is asked for
+    # its part as if by that (lead) agency, under the workflow's coordination (Quảng Ninh step 1.2:
+    # "cơ quan xử lý có thể là một hoặc nhiều").
+    also_agencies: bool = False
 
 
 class Coordination(BaseModel):
@@ -136,4 +140,8 @@ class WorkflowFile(BaseModel):
             for src in self.coordination.from_:
                 if src not in names or self.steps[src].holder != "agency":
                     raise ValueError(f"coordination.from: {src!r} is not an agency's step")
+        for name, action in self.actions.items():
+            if action.also_agencies and not ("agency" in action.needs and self.coordination
+                                             and action.to in self.coordination.from_):
+                raise ValueError(f"actions.{name}.also_agencies: needs [agency] and a 'to' step in coordination.from")
         return self

@@ -66,33 +66,39 @@ class Coordination:
             t = await s.get(Ticket, ticket_id)
             if t is None or t.agency_id != asking_agency:
                 raise Refused(404, "Không có phiếu này")
-            if not self.may_ask(t):
-                raise Refused(409, "Chỉ đề nghị phối hợp khi phiếu đang do cơ quan xử lý")
-            helper = await s.get(Agency, agency_id)
-            if helper is None or not helper.active:
-                raise Refused(422, "Không có cơ quan này")
-            if helper.id == asking_agency:
-                raise Refused(422, "Cơ quan phối hợp phải là cơ quan khác")
-            open_ = list(await s.scalars(select(CoordinationRequest).where(
-                CoordinationRequest.ticket_id == t.id, CoordinationRequest.answered_at.is_(None))))
-            if any(r.agency_id == helper.id for r in open_):
-                raise Refused(409, f"Đã đề nghị {helper.name} phối hợp, đang chờ trả lời")
-            if len(open_) >= MAX_OPEN:
-                raise Refused(409, f"Tối đa {MAX_OPEN} đề nghị phối hợp đang chờ")
-            due = due_at(now, self.config.deadline, self.profile.calendar)
-            r = CoordinationRequest(ticket_id=t.id, agency_id=helper.id, asked_by=who, asked_at=now,
-                                    question=question, due_at=due, late=False)
-            s.add(r)
-            await s.flush()
-            add_event(s, t.id, who, "coordination_asked", agency=helper.name, question=question[:2000], due_at=due)
-            asking = await s.get(Agency, asking_agency)
-            phone = await _phone(s, helper.id, "focal_point")
-            if phone:
-                enqueue(s, phone, texts.coordination_text(t.code, asking.name, due, self.profile.calendar.timezone),
-                        "coordination", t.id)
-            else:
-                log.warning("ticket %s: %s has no focal point to ask", mask_code(t.code), helper.name)
-            return describe(r, helper.name)
+            return await self.ask_in(s, t, who, agency_id, question, now)
+
+    async def ask_in(self, s, t: Ticket, who: str, agency_id: int, question: str, now: datetime) -> dict:
+        """The request for the ticket's handling agency, inside the caller's transaction (also
+        when the hotline names several agencies at distribution)."""
+        asking_agency = t.agency_id
+        if not self.may_ask(t):
+            raise Refused(409, "Chỉ đề nghị phối hợp khi phiếu đang do cơ quan xử lý")
+        helper = await s.get(Agency, agency_id)
+        if helper is None or not helper.active:
+            raise Refused(422, "Không có cơ quan này")
+        if helper.id == asking_agency:
+            raise Refused(422, "Cơ quan phối hợp phải là cơ quan khác")
+        open_ = list(await s.scalars(select(CoordinationRequest).where(
+            CoordinationRequest.ticket_id == t.id, CoordinationRequest.answered_at.is_(None))))
+        if any(r.agency_id == helper.id for r in open_):
+            raise Refused(409, f"Đã đề nghị {helper.name} phối hợp, đang chờ trả lời")
+        if len(open_) >= MAX_OPEN:
+            raise Refused(409, f"Tối đa {MAX_OPEN} đề nghị phối hợp đang chờ")
+        due = due_at(now, self.config.deadline, self.profile.calendar)
+        r = CoordinationRequest(ticket_id=t.id, agency_id=helper.id, asked_by=who, asked_at=now,
+                                question=question, due_at=due, late=False)
+        s.add(r)
+        await s.flush()
+        add_event(s, t.id, who, "coordination_asked", agency=helper.name, question=question[:2000], due_at=due)
+        asking = await s.get(Agency, asking_agency)
+        phone = await _phone(s, helper.id, "focal_point")
+        if phone:
+            enqueue(s, phone, texts.coordination_text(t.code, asking.name, due, self.profile.calendar.timezone),
+                    "coordination", t.id)
+        else:
+            log.warning("ticket %s: %s has no focal point to ask", mask_code(t.code), helper.name)
+        return describe(r, helper.name)
 
     async def answer(self, request_id: int, agency_id: int, who: str, text: str,
                      now: datetime | None = None) -> dict:

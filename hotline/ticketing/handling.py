@@ -60,6 +60,11 @@ SYSTEM = Actor("system", frozenset({"system"}))
 CITIZEN = Actor("citizen", frozenset({"citizen"}))
 
 
+# What an agency named at distribution besides the lead one is asked (Quảng Ninh step 1.2).
+ALSO_ASKED = ("Phản ánh liên quan nhiều cơ quan: đề nghị phối hợp xử lý phần việc thuộc trách nhiệm của quý cơ quan, "
+              "gửi {lead} (cơ quan chủ trì) để tổng hợp trả lời.")
+
+
 @dataclass
 class Payload:
     result: str | None = None
@@ -70,6 +75,7 @@ class Payload:
     question: str | None = None
     note: str | None = None  # kept in the history line only
     cites: ArticleVersion | None = None  # the knowledge base version the result was taken from
+    also_agency_ids: list[int] = field(default_factory=list)  # other agencies asked for their part
     extra: dict = field(default_factory=dict)  # more detail for the history line
 
 
@@ -109,8 +115,9 @@ class TicketHandling:
     def offered(self, t: Ticket, actor: Actor, now: datetime | None = None) -> list[dict]:
         """The actions this actor may take now, with their titles and what each needs, for a page."""
         stage = state_of(t).stage
-        return [{"name": a, "title": self.workflow.config.actions[a].title, "needs": self.workflow.needs(a, stage)}
-                for a in self.allowed(t, actor, now)]
+        actions = self.workflow.config.actions
+        return [{"name": a, "title": actions[a].title, "needs": self.workflow.needs(a, stage),
+                 "several_agencies": actions[a].also_agencies} for a in self.allowed(t, actor, now)]
 
     async def apply(self, s: AsyncSession, t: Ticket, action: str, actor: Actor, payload: Payload,
                     now: datetime, event: str | None = None) -> Move:
@@ -167,6 +174,11 @@ class TicketHandling:
         if payload.date is not None:
             detail["date"] = payload.date
         add_event(s, t.id, actor.name, event or action, at=now, **detail)
+        if payload.also_agency_ids:
+            if not self.workflow.config.actions[action].also_agencies:
+                raise Refused(422, "Thao tác này chỉ chuyển đến một cơ quan")
+            for other in dict.fromkeys(payload.also_agency_ids):
+                await self.coordination.ask_in(s, t, actor.name, other, ALSO_ASKED.format(lead=agency.name), now)
         await self.notices.on_move(s, t, move)
         return move
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -211,6 +211,8 @@ class ActionIn(BaseModel):
     question: str | None = Field(None, max_length=5000)
     note: str | None = Field(None, max_length=5000)
     agency_id: int | None = Field(None, ge=1, le=10**9)
+    # Other agencies asked for their part at distribution (where the action allows several)
+    also_agency_ids: list[Annotated[int, Field(ge=1, le=10**9)]] = Field(default_factory=list, max_length=5)
     # The new date of a reschedule: YYYY-MM-DD (the end of that working day) or YYYY-MM-DDTHH:MM,
     # local time of the profile.
     date: str | None = Field(None, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2})?$")
@@ -232,4 +234,5 @@ class ActionIn(BaseModel):
             except ValueError:
                 raise ValidationFailed("Ngày hẹn không hợp lệ", 422) from None
         return Payload(result=self.result, reason=self.reason, question=self.question, note=self.note,
-                       agency_id=self.agency_id, date=when, rating=self.rating)
+                       agency_id=self.agency_id, date=when, rating=self.rating,
+                       also_agency_ids=list(self.also_agency_ids))

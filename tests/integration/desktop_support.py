@@ -67,10 +67,11 @@ async def session_for(line, username, password) -> aiohttp.ClientSession:
     return http
 
 
-async def until_popped(page, caller: str, call_task: asyncio.Task, timeout_ms: int = 30000) -> None:
+async def until_popped(page, caller: str, call_task: asyncio.Task, timeout_ms: int = 30000, line=None) -> None:
     """Wait for the caller's pop on the desktop; if the call ends first (or the wait times out),
-    fail with what the call went through (prompts heard, queues joined, SIPp's errors), so that a
-    failure says where the call went instead of only that no pop came."""
+    fail with what the call went through (prompts heard, queues joined, the queue's AMI events,
+    SIPp's errors, and with `line` the queues as Asterisk shows them), so that a failure says where
+    the call went instead of only that no pop came."""
     pop = asyncio.ensure_future(page.wait_for_function(
         f"document.getElementById('pop-caller').textContent === '{caller}'", timeout=timeout_ms))
     await asyncio.wait({pop, call_task}, return_when=asyncio.FIRST_COMPLETED)
@@ -80,7 +81,11 @@ async def until_popped(page, caller: str, call_task: asyncio.Task, timeout_ms: i
         await asyncio.wait({call_task}, timeout=120)
     pop.cancel()
     record = call_task.result() if call_task.done() and not call_task.exception() else None
-    what = (f"prompts {record.prompts()}, queues {record.queues_joined()}, sipp ok={record.sipp.ok} "
-            f"{record.sipp.error_log[-2000:]}" if record else f"call task: {call_task}")
+    queue_events = [(e.get("Event"), e.get("Interface") or e.get("MemberName") or e.get("Queue"))
+                    for e in (record.events if record else [])
+                    if e.get("Event", "").startswith(("Agent", "QueueCaller", "QueueMember"))]
+    what = (f"prompts {record.prompts()}, queues {record.queues_joined()}, queue events {queue_events}, "
+            f"sipp ok={record.sipp.ok} {record.sipp.error_log[-2000:]}" if record else f"call task: {call_task}")
     shown = await page.text_content("#pop-caller")
-    raise AssertionError(f"no pop for {caller} (desktop shows {shown!r}); the call: {what}")
+    queues = await line.instance.cli("queue show") if line is not None else ""
+    raise AssertionError(f"no pop for {caller} (desktop shows {shown!r}); the call: {what}; Asterisk: {queues}")

@@ -123,9 +123,10 @@ async def test_admin_creates_an_operator_who_changes_the_password_answers_and_is
 
         # A citizen calls; the new operator answers in the browser.
         caller = "0913555777"
-        script = CallScript().pause(2000).keys("2").pause(4000).audio(PCAP_DIR / "g711a.pcap").pause(4000)
+        # The caller waits up to 20 s in the queue before the audio (the operator answers meanwhile).
+        script = CallScript().pause(2000).keys("2").pause(20000).audio(PCAP_DIR / "g711a.pcap").pause(4000)
         call_task = asyncio.create_task(line.call(script, caller=caller, timeout=90))
-        await until_popped(op, caller, call_task)
+        await until_popped(op, caller, call_task, line=line)
         await op.wait_for_selector("#answer:not([disabled])", timeout=10000)
         await op.click("#answer")
         await op.wait_for_function("document.getElementById('call-state').textContent === 'Đang nói chuyện'",

@@ -148,3 +148,35 @@ async def test_coordination_over_http(sessions, tmp_path):
         for c in clients.values():
             await c.close()
         await server.close()
+
+
+async def test_quang_ninh_distributes_one_matter_to_several_agencies(sessions, tmp_path):
+    """Step 1.2: "cơ quan xử lý có thể là một hoặc nhiều": the centre names the lead agency and
+    the others, who are asked for their part at once, within the same 5 working days."""
+    p = await province(sessions, tmp_path, "quang_ninh")
+    t = await p.receive(MONDAY_9AM, content="Cây đổ đè lên đường dây điện và chắn đường")
+    offered = {a["name"]: a for a in p.handling.offered(t, OPERATOR, MONDAY_9AM)}
+    assert offered["transfer"]["several_agencies"] is True
+    t = await p.handling.act(t.id, "transfer", OPERATOR,
+                             Payload(agency_id=p.other_agency_id, also_agency_ids=[p.agency_id, p.agency_id]),
+                             now=MONDAY_9AM)
+    assert t.agency_id == p.other_agency_id and t.handling_stage == "intake"
+    asked = await p.handling.coordination.of_ticket(t.id)
+    assert [(a["agency"], a["due_at"]) for a in asked] == [("Công ty Điện lực", HELPER_DUE.isoformat())]
+    assert "Sở Xây dựng (cơ quan chủ trì)" in asked[0]["question"]
+    sms = await sms_of(p, t.id)
+    assert (FOCAL_PHONE, "coordination") in [m[:2] for m in sms]
+    # the asked agency finds it among the requests it answers from its inbox
+    assert [r["code"] for r in await p.handling.coordination.asked_of(p.agency_id)] == [t.code]
+
+
+async def test_one_agency_only_where_the_workflow_says_so(sessions, tmp_path):
+    p = await province(sessions, tmp_path, "thanh_hoa")
+    t = await p.receive(MONDAY_9AM)
+    with pytest.raises(Refused) as e:
+        await p.handling.act(t.id, "transfer", OPERATOR,
+                             Payload(agency_id=p.other_agency_id, also_agency_ids=[p.agency_id]), now=MONDAY_9AM)
+    assert e.value.status == 422
+    async with sessions() as s:  # nothing of the refused transfer stays
+        assert (await s.get(type(t), t.id)).agency_id is None
+        assert not list(await s.scalars(select(CoordinationRequest)))

@@ -25,6 +25,7 @@ function showWorkNeeds() {
   const action = Work.current && Work.current.actions.find((a) => a.name === document.getElementById("w-action").value);
   showNeeds(action ? action.needs : [], {agency: "w-agency-label", result: "w-result-label", reason: "w-reason-label",
                                          question: "w-question-label"});
+  document.getElementById("w-also-label").hidden = !(action && action.several_agencies);
 }
 
 async function openWork(id) {
@@ -43,9 +44,11 @@ async function openWork(id) {
   document.getElementById("w-submit").disabled = t.actions.length === 0;
   if (Work.agencies === null) {
     Work.agencies = await Hotline.api("/api/agencies");
-    document.getElementById("w-agency").replaceChildren(...Work.agencies.map((a) => {
-      const o = document.createElement("option"); o.value = a.id; o.textContent = a.name; return o;
-    }));
+    for (const id of ["w-agency", "w-also"]) {
+      document.getElementById(id).replaceChildren(...Work.agencies.map((a) => {
+        const o = document.createElement("option"); o.value = a.id; o.textContent = a.name; return o;
+      }));
+    }
   }
   showWorkNeeds();
 }
@@ -65,6 +68,9 @@ document.getElementById("work-form").addEventListener("submit", async (ev) => {
   const action = t.actions.find((a) => a.name === f.action.value);
   const body = {};
   if (action.needs.includes("agency")) body.agency_id = Number(f.agency_id.value);
+  if (action.several_agencies) {
+    body.also_agency_ids = [...f.also.selectedOptions].map((o) => Number(o.value)).filter((id) => id !== body.agency_id);
+  }
   if (action.needs.includes("result")) body.result = f.result.value;
   if (action.needs.includes("reason")) body.reason = f.reason.value;
   if (action.needs.includes("question")) body.question = f.question.value;
