@@ -20,8 +20,10 @@ async def test_an_operator_answers_a_call_in_the_browser(playwright_session, des
         assert "op1 (PJSIP/op1)" in await line.instance.cli("queue show infrastructure")  # a queue member
 
         caller = "0912000111"
-        previous = await store.tickets.create_ticket(status="answered", topic="infrastructure",
-                                                     caller_phone=caller, content="Cột điện nghiêng ở phường 1")
+        # An earlier report the agency asked this citizen to complete (Art. 14.4)
+        previous = await store.tickets.create_ticket(status="in_progress", handling_stage="completing",
+                                                     topic="infrastructure", caller_phone=caller,
+                                                     content="Cột điện nghiêng ở phường 1")
         script = (CallScript().pause(2000).keys("2").pause(6000).audio(PCAP_DIR / "g711a.pcap").pause(9000))
         call_task = asyncio.create_task(line.call(script, caller=caller, timeout=90))
 
@@ -53,6 +55,13 @@ async def test_an_operator_answers_a_call_in_the_browser(playwright_session, des
                                      timeout=10000)
         saved = await store.tickets.ticket_for_call(linkedid)
         assert saved.reporter_name == "Nguyễn Văn Á" and "Lý Thường Kiệt" in saved.content
+
+        # The citizen gave the missing details on this call: the operator opens the earlier report
+        # from the pop and records them (the step the citizen held).
+        await page.click(f"#pop-history li[data-code='{previous.code}'] button.open-previous")
+        await page.wait_for_function(f"document.getElementById('w-code').textContent === '{previous.code}'",
+                                     timeout=10000)
+        assert "clarified" in await page.eval_on_selector_all("#w-action option", "os => os.map(o => o.value)")
 
         # Audio flows to the browser.
         await asyncio.sleep(5)

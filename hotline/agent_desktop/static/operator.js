@@ -5,7 +5,7 @@ import {state} from "./call_state.js";
 import {Softphone} from "./softphone.js";
 import {Transfer, setUpTransfers} from "./transfer.js";
 import * as Callbacks from "./callbacks.js";
-import "./worklist.js";
+import {openWork} from "./worklist.js";
 import {Knowledge} from "./knowledge.js";
 
 window.hotlinePhone = {state, bytesReceived: () => Softphone.bytesReceived(state.session), ua: () => Softphone.ua};
@@ -47,11 +47,17 @@ function showPop(call, previous) {
   Hotline.text("pop-queue", call && Hotline.name("queues", call.queue));
   Hotline.text("pop-wait", call && call.wait_seconds);
   Hotline.text("pop-ticket-code", call && call.ticket_code);
+  if (previous === undefined) return;  // an update of the same call: its caller's history stays
   const list = document.getElementById("pop-history");
   list.replaceChildren();
   for (const t of previous || []) {
     const li = document.createElement("li");
-    li.textContent = `${t.code} · ${Hotline.time(t.created_at)} · ${Hotline.name("topics", t.topic)} · ${Hotline.name("statuses", t.status)} — ${t.state_secret ? "(nội dung bí mật nhà nước)" : (t.content || "").slice(0, 120)}`;
+    li.textContent = `${t.code} · ${Hotline.time(t.created_at)} · ${Hotline.name("topics", t.topic)} · ${Hotline.name("statuses", t.status)} — ${t.state_secret ? "(nội dung bí mật nhà nước)" : (t.content || "").slice(0, 120)} `;
+    li.dataset.code = t.code;
+    const open = document.createElement("button");
+    open.type = "button"; open.className = "open-previous"; open.textContent = "Mở phiếu";
+    open.addEventListener("click", () => openWork(t.id).catch((e) => Hotline.text("w-error", e.message)));
+    li.append(open);
     list.append(li);
   }
 }
@@ -118,7 +124,7 @@ function onEvent(msg) {
     showPop(d, null);
     callBar("dialing", `Đang gọi ${d.caller}`);
   } else if (msg.type === "call.answered") {
-    showPop({...(state.call || {}), ...d}, null);
+    showPop({...(state.call || {}), ...d}, state.call && state.call.linkedid === d.linkedid ? undefined : null);
     callBar("talking", "Đang nói chuyện");
   } else if (msg.type === "ticket.draft") {
     showTicket(d);

@@ -28,7 +28,8 @@ function showWorkNeeds() {
   document.getElementById("w-also-label").hidden = !(action && action.several_agencies);
 }
 
-async function openWork(id) {
+// Also from the screen pop: a caller's earlier ticket (e.g. a clarification given by phone).
+export async function openWork(id) {
   const t = await Hotline.api(`/api/tickets/${id}`);
   Work.current = t;
   document.getElementById("work-detail").hidden = false;
