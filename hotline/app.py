@@ -148,7 +148,7 @@ async def _supervise(asterisk: ManagedAsterisk, stop: asyncio.Event, max_restart
     restarts: list[float] = []
     loop = asyncio.get_running_loop()
     while not stop.is_set():
-        watcher = asyncio.create_task(asterisk.proc.wait())
+        watcher = asyncio.create_task(asterisk.wait())
         stopper = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait({watcher, stopper}, return_when=asyncio.FIRST_COMPLETED)
         watcher.cancel()
@@ -157,9 +157,9 @@ async def _supervise(asterisk: ManagedAsterisk, stop: asyncio.Event, max_restart
             return
         restarts = [t for t in restarts if loop.time() - t < 600] + [loop.time()]
         if len(restarts) > max_restarts:
-            log.error("Asterisk keeps exiting (code %s); stopping", asterisk.proc.returncode)
+            log.error("Asterisk keeps exiting (code %s); stopping", asterisk.returncode)
             return
-        log.error("Asterisk exited unexpectedly (code %s); restarting it", asterisk.proc.returncode)
+        log.error("Asterisk exited unexpectedly (code %s); restarting it", asterisk.returncode)
         await asyncio.sleep(1)
         await asterisk.start()
 

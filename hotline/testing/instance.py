@@ -62,6 +62,8 @@ class HotlineInstance:
             await asyncio.sleep(0.2)
 
     async def stop(self) -> None:
+        """Stop the application, then its Asterisk (which the application leaves running while
+        calls are in progress, and which outlives a killed application)."""
         if self.proc and self.proc.returncode is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -69,6 +71,16 @@ class HotlineInstance:
             except asyncio.TimeoutError:
                 self.proc.kill()
                 await self.proc.wait()
+        await self.cli("core stop now")
+        pid_file = self.home / "asterisk" / "run" / "asterisk.pid"
+        for _ in range(100):
+            if not pid_file.exists() or not Path(f"/proc/{pid_file.read_text().strip()}").exists():
+                break
+            await asyncio.sleep(0.1)
+
+    def kill(self) -> None:
+        """kill -9 of the application alone (a crash, an out-of-memory kill)."""
+        self.proc.kill()
 
     async def cli(self, command: str) -> str:
         proc = await asyncio.create_subprocess_exec(
