@@ -68,3 +68,25 @@ async def province(sessions, tmp_path, profile_id: str) -> Province:
         contacts=[{"role": "focal_point", "name": "Trần Thị Bình", "phone": "0911000005"}]))
     handling = TicketHandling(sessions, profile, lookup_url="https://1022.example.vn")
     return Province(sessions, handling, TicketStore(sessions), agency.id, other.id)
+
+
+async def signed_in(accounts, users) -> dict:
+    """A logged-in HTTP client per (username, role, agency_id): operators get the softphone of
+    their own name. Keyed by username."""
+    import aiohttp
+
+    from hotline.web.auth import COOKIE
+
+    clients = {}
+    for user, role, agency in users:
+        await accounts.create_user(user, user, role, "mat-khau-dai-1", operator_id=user if role == "operator" else None,
+                                   agency_id=agency)
+        token = await accounts.open_session((await accounts.authenticate(user, "mat-khau-dai-1")).principal)
+        clients[user] = aiohttp.ClientSession(cookies={COOKIE: token})
+    return clients
+
+
+async def call(client, server, method, path, body=None, **kw):
+    """One request of a test client: (status, the JSON answer, or the text of a page)."""
+    async with client.request(method, server.make_url(path), json=body, **kw) as r:
+        return r.status, (await r.json() if r.content_type == "application/json" else await r.text())

@@ -24,7 +24,7 @@ from hotline.store.knowledge import Article, Citation
 from hotline.store.tickets import TicketEvent
 from hotline.ticketing.attachments import Attachments
 from hotline.web.auth import COOKIE, refusals
-from tests.store.support import OPERATOR, province
+from tests.store.support import OPERATOR, call, province
 
 PERMIT = {"field": "administrative_procedures", "question": "Cấp giấy phép xây dựng nhà ở riêng lẻ",
           "answer": "Nộp hồ sơ tại Bộ phận một cửa của UBND cấp huyện; thời hạn 15 ngày.",
@@ -62,9 +62,6 @@ async def kb_api(sessions, tmp_path):
     await server.close()
 
 
-async def call(client, server, method, path, body=None, **kw):
-    async with client.request(method, server.make_url(path), json=body, **kw) as r:
-        return r.status, await r.json()
 
 
 async def publish(c, server, author, text) -> dict:

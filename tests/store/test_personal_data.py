@@ -5,7 +5,6 @@ reaching the store, the files, the recordings and transcripts, and the outboxes.
 
 from datetime import datetime, timedelta
 
-import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -28,9 +27,9 @@ from hotline.store.privacy import AuditEntry
 from hotline.store.recordings import Recording, Transcript
 from hotline.store.tickets import Attachment, Ticket, TicketEvent
 from hotline.ticketing.attachments import Attachments
-from hotline.web.auth import COOKIE, refusals
+from hotline.web.auth import refusals
 from hotline.ticketing.handling import Payload
-from tests.store.support import CITIZEN_PHONE, OPERATOR, UTC, province
+from tests.store.support import CITIZEN_PHONE, OPERATOR, UTC, call, province, signed_in
 
 MONDAY_9AM = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
 
@@ -72,22 +71,15 @@ async def desk(sessions, tmp_path):
                DataRequests(sessions, Eraser(files_dir, rec_dir), "Đồng Tháp", "Asia/Ho_Chi_Minh")).register(app.router)
     server = TestServer(app)
     await server.start_server()
-    clients = {}
-    for user, role, agency in (("op1", "operator", None), ("giamsat", "supervisor", None),
-                               ("vanphong", "office", None), ("dungle", "agency", p.agency_id)):
-        await accounts.create_user(user, user, role, "mat-khau-dai-1", operator_id=user if role == "operator" else None,
-                                   agency_id=agency)
-        token = await accounts.open_session((await accounts.authenticate(user, "mat-khau-dai-1")).principal)
-        clients[role] = aiohttp.ClientSession(cookies={COOKIE: token})
+    users = await signed_in(accounts, [("op1", "operator", None), ("giamsat", "supervisor", None),
+                                       ("vanphong", "office", None), ("dungle", "agency", p.agency_id)])
+    clients = dict(zip(("operator", "supervisor", "office", "agency"), users.values()))
     yield p, server, clients, files_dir, rec_dir
     for c in clients.values():
         await c.close()
     await server.close()
 
 
-async def call(client, server, method, path, body=None):
-    async with client.request(method, server.make_url(path), json=body) as r:
-        return r.status, (await r.json() if r.content_type == "application/json" else await r.text())
 
 
 async def test_reads_of_personal_data_and_files_are_audited(desk, sessions):

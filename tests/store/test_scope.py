@@ -1,7 +1,6 @@
 """Each province's own fields (#19 item 9): a ticket's topic and an agency's fields must be fields
 of the line, over HTTP on SQLite and PostgreSQL; the demo data keeps only the line's fields."""
 
-import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -15,8 +14,8 @@ from hotline.agent_desktop.tickets_api import TicketsApi
 from hotline.demo import seed_demo
 from hotline.store.tickets import Ticket
 from hotline.ticketing.attachments import Attachments
-from hotline.web.auth import COOKIE, refusals
-from tests.store.support import province
+from hotline.web.auth import refusals
+from tests.store.support import call, province, signed_in
 
 
 @pytest.fixture(params=["thanh_hoa", "ho_chi_minh"])
@@ -28,20 +27,14 @@ async def line(request, sessions, tmp_path):
     AgenciesApi(accounts, AgencyDirectory(sessions), ["local"], p.handling.profile).register(app.router)
     server = TestServer(app)
     await server.start_server()
-    clients = {}
-    for user, role in (("op1", "operator"), ("quantri", "admin")):
-        await accounts.create_user(user, user, role, "mat-khau-dai-1", operator_id=user if role == "operator" else None)
-        token = await accounts.open_session((await accounts.authenticate(user, "mat-khau-dai-1")).principal)
-        clients[role] = aiohttp.ClientSession(cookies={COOKIE: token})
+    users = await signed_in(accounts, [("op1", "operator", None), ("quantri", "admin", None)])
+    clients = {"operator": users["op1"], "admin": users["quantri"]}
     yield request.param, p, server, clients
     for c in clients.values():
         await c.close()
     await server.close()
 
 
-async def call(client, server, method, path, body=None):
-    async with client.request(method, server.make_url(path), json=body) as r:
-        return r.status, await r.json()
 
 
 OWN = {"thanh_hoa": "food_safety", "ho_chi_minh": "public_order"}

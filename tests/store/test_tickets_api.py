@@ -22,7 +22,7 @@ from hotline.ticketing.attachments import Attachments
 from hotline.ticketing.handling import Payload
 from hotline.store.outbox import SmsMessage
 from hotline.store.tickets import TicketEvent
-from tests.store.support import OPERATOR, province
+from tests.store.support import OPERATOR, call, province, signed_in
 
 
 @pytest.fixture
@@ -36,22 +36,13 @@ async def api(sessions, tmp_path):
     PublicPages(PublicDesk(sessions, p.handling, tmp_path / "attachments", 1024 * 1024)).register(app.router)
     server = TestServer(app)
     await server.start_server()
-    clients = {}
-    for user, role, agency in (("op1", "operator", None), ("dien.luc", "agency", p.agency_id)):
-        await accounts.create_user(user, user, role, "mat-khau-dai-1", operator_id=user if role == "operator" else None,
-                                   agency_id=agency)
-        principal = (await accounts.authenticate(user, "mat-khau-dai-1")).principal
-        token = await accounts.open_session(principal)
-        clients[user] = aiohttp.ClientSession(cookies={COOKIE: token})
+    clients = await signed_in(accounts, [("op1", "operator", None), ("dien.luc", "agency", p.agency_id)])
     yield p, server, clients
     for c in clients.values():
         await c.close()
     await server.close()
 
 
-async def call(client, server, method, path, body=None):
-    async with client.request(method, server.make_url(path), json=body) as r:
-        return r.status, await r.json()
 
 
 async def test_other_channels_duplicates_and_actions_by_role(api):
