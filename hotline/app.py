@@ -271,7 +271,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     email = EmailSender(sessions, settings.email)
     weekly = WeeklyReports(sessions, profile, on_queued=email.wake)
     statutory = StatutoryReports(sessions, profile, settings.reports_dir, on_queued=email.wake)
-    eraser = Eraser(settings.attachments_dir, settings.recordings_dir)
+    eraser = Eraser(settings.attachments_dir, settings.recordings_dir, settings.asterisk_dir / "log")
     retention = Retention(sessions, profile.retention, handling.workflow.final_steps(), eraser)
     letters = OfficeLetters(sessions, profile, handling.workflow.agency_steps(),
                             on_sms=lambda: (sms.wake(), email.wake()))

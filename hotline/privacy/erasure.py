@@ -32,10 +32,29 @@ def _is_number(value: str | None, number: str) -> bool:
     return bool(value) and national(value) == number
 
 
+def scrub_file(path: Path, values: list[str]) -> bool:
+    """Overwrite each occurrence of `values` in a text log with as many asterisks, in place and at
+    the same length, so that a reader's byte offsets (the queue_log importer's) stay right."""
+    try:
+        with path.open("r+b") as f:
+            data = f.read()
+            out = data
+            for v in sorted({v for v in values if len(v) >= 6}, key=len, reverse=True):
+                out = out.replace(v.encode(), b"*" * len(v.encode()))
+            if out == data:
+                return False
+            f.seek(0)
+            f.write(out)
+            return True
+    except OSError:
+        return False
+
+
 class Eraser:
-    def __init__(self, attachments_dir: Path, recordings_dir: Path):
+    def __init__(self, attachments_dir: Path, recordings_dir: Path, log_dir: Path | None = None):
         self.attachments_dir = attachments_dir
         self.recordings_dir = recordings_dir
+        self.log_dir = log_dir  # Asterisk's logs: queue_log and messages hold callers' numbers
 
     # -- per data class (each inside the caller's transaction) ------------------------------------
     async def ticket_personal(self, s: AsyncSession, t: Ticket, actor: str, why: str, now: datetime) -> None:
@@ -113,6 +132,11 @@ class Eraser:
             if m.status == "pending":
                 m.status, m.last_error = "failed", "erased at the citizen's request"
             counts["email_outbox"] += 1
+        if phone and self.log_dir is not None and self.log_dir.is_dir():
+            d = national(phone)
+            forms = [d, "84" + d[1:], "+84" + d[1:]]
+            for path in sorted(self.log_dir.glob("queue_log*")) + sorted(self.log_dir.glob("messages*")):
+                counts["asterisk_logs"] += scrub_file(path, forms)
         return dict(counts)
 
 

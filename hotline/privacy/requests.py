@@ -25,7 +25,7 @@ STATES = {"open": "Chờ thực hiện", "done": "Đã thực hiện", "refused"
 CLASSES = {"tickets": "Phiếu phản ánh", "files": "Tệp đính kèm", "recordings": "Bản ghi âm cuộc gọi",
            "sms_outbox": "Tin nhắn SMS", "email_outbox": "Thư điện tử", "callback_requests": "Yêu cầu gọi lại",
            "virtual_holds": "Giữ chỗ chờ gọi lại", "outbound_calls": "Cuộc gọi đi", "survey_calls": "Cuộc gọi khảo sát",
-           "queue_calls": "Thống kê cuộc gọi"}
+           "queue_calls": "Thống kê cuộc gọi", "asterisk_logs": "Nhật ký tổng đài"}
 TEMPLATES = Path(__file__).parent / "templates"
 
 

@@ -68,7 +68,8 @@ async def desk(sessions, tmp_path):
     TicketsApi(accounts, p.store, p.handling, files).register(app.router)
     AgencyApi(accounts, AgencyInbox(sessions, p.handling, files), AgencyDirectory(sessions)).register(app.router)
     PrivacyApi(accounts, PersonalDataAudit(sessions),
-               DataRequests(sessions, Eraser(files_dir, rec_dir), "Đồng Tháp", "Asia/Ho_Chi_Minh")).register(app.router)
+               DataRequests(sessions, Eraser(files_dir, rec_dir, tmp_path / "asterisk-log"), "Đồng Tháp",
+                            "Asia/Ho_Chi_Minh")).register(app.router)
     server = TestServer(app)
     await server.start_server()
     users = await signed_in(accounts, [("op1", "operator", None), ("giamsat", "supervisor", None),
@@ -148,7 +149,7 @@ async def test_each_data_class_goes_when_its_period_is_over(desk, sessions):
     assert not (rec_dir / old.path).exists() and (rec_dir / recent.path).exists()
 
 
-async def test_the_office_carries_out_access_and_erasure_requests_once(desk, sessions):
+async def test_the_office_carries_out_access_and_erasure_requests_once(desk, sessions, tmp_path):
     p, server, c, files_dir, rec_dir = desk
     t = await p.receive(MONDAY_9AM, email="An@Example.vn", linkedid="1700000000.5",
                         content="Đèn hỏng, gọi tôi theo số 0912345678")
@@ -157,6 +158,11 @@ async def test_the_office_carries_out_access_and_erasure_requests_once(desk, ses
     rec = await add_recording(sessions, rec_dir, "1700000000.5", "+84912345678", MONDAY_9AM)
     async with sessions() as s, s.begin():
         s.add(CallbackRequest(caller_number="84912345678", reason="after_hours"))
+    logs = tmp_path / "asterisk-log"  # Asterisk's own logs name the caller too
+    logs.mkdir()
+    queue_log = "1764565200|1700000000.5|operator|NONE|ENTERQUEUE||0912345678|1\n1764565230|1700000000.9|operator|NONE|ENTERQUEUE||0987000111|1\n"
+    (logs / "queue_log").write_text(queue_log)
+    (logs / "messages").write_text("[2026-12-01] NOTICE: Rejected call to 1023 from +84912345678\n")
 
     # filing: a Vietnamese number or an e-mail address, and how identity was checked
     office = c["office"]
@@ -187,7 +193,10 @@ async def test_the_office_carries_out_access_and_erasure_requests_once(desk, ses
     assert status == 400  # the confirmation is required
     status, done = await call(office, server, "POST", f"/api/data-requests/{erasure['id']}/carry-out", {"confirm": True})
     assert status == 200 and done["result"]["counts"] == {"tickets": 1, "files": 1, "recordings": 1,
-                                                          "callback_requests": 1, "sms_outbox": 1}
+                                                          "callback_requests": 1, "sms_outbox": 1, "asterisk_logs": 2}
+    scrubbed = (logs / "queue_log").read_text()
+    assert "0912345678" not in scrubbed and "0987000111" in scrubbed and len(scrubbed) == len(queue_log)
+    assert "912345678" not in (logs / "messages").read_text()
     status, _ = await call(office, server, "POST", f"/api/data-requests/{erasure['id']}/carry-out", {"confirm": True})
     assert status == 409
 
