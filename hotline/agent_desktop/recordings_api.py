@@ -33,6 +33,7 @@ class RecordingsApi(Resource):
     def __init__(self, accounts: Accounts, library: RecordingLibrary):
         self.accounts = accounts
         self.library = library
+        self.reads = PersonalDataAudit(library.sessions)  # the log of listens and reads
 
     def routes(self) -> list[Route]:
         return [
@@ -108,5 +109,5 @@ class RecordingsApi(Resource):
     @requires("supervisor", "admin")
     async def audit(self, request: web.Request) -> web.Response:
         rid = request.query.get("recording_id", "")
-        return web.json_response(await PersonalDataAudit(self.library.sessions).log(
+        return web.json_response(await self.reads.log(
             recording_id=int(rid) if rid.isdigit() and len(rid) < 10 else None))

@@ -154,6 +154,13 @@ class Holdings:
     numbered: list = field(default_factory=list)  # rows of NUMBER_COLUMNS' models
     emails: list[EmailMessage] = field(default_factory=list)
 
+    def counts(self) -> dict[str, int]:
+        """How many rows of each data class are held (the classes an erasure reports)."""
+        out = {"tickets": len(self.tickets), "recordings": len(self.recordings), "email_outbox": len(self.emails)}
+        for row in self.numbered:
+            out[row.__tablename__] = out.get(row.__tablename__, 0) + 1
+        return {k: v for k, v in out.items() if v}
+
 
 async def holdings(s: AsyncSession, phone: str | None, email: str | None) -> Holdings:
     """Rows holding the number (in any written form: compared in national form) or the address

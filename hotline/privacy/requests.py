@@ -77,9 +77,7 @@ class DataRequests:
                 counts = await self.eraser.everything_of(s, r.phone, r.email, p.username,
                                                          f"data request #{r.id}", now)
             else:
-                held = await holdings(s, r.phone, r.email)
-                counts = {"tickets": len(held.tickets), "recordings": len(held.recordings),
-                          **{k: v for k, v in _count_rows(held).items() if v}}
+                counts = (await holdings(s, r.phone, r.email)).counts()
             r.result = {"counts": {k: v for k, v in counts.items() if v}}
             s.add(AuditEntry(at=now, username=p.username, role=p.role, action="erase" if r.kind == "erasure" else "export",
                              detail=f"data request #{r.id}", address=(address or "")[:64]))
@@ -111,13 +109,6 @@ class DataRequests:
                 request=shape(r), province=self.province, tickets=held.tickets, recordings=held.recordings,
                 rows=_describe_rows(held), emails=held.emails, local=local, requested=local(r.requested_at),
                 printed=local(datetime.now(timezone.utc)))
-
-
-def _count_rows(held) -> dict[str, int]:
-    counts: dict[str, int] = {"email_outbox": len(held.emails)}
-    for row in held.numbered:
-        counts[row.__tablename__] = counts.get(row.__tablename__, 0) + 1
-    return counts
 
 
 def _describe_rows(held) -> list[tuple[str, object, str]]:
