@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from hotline.errors import Refused
 from hotline.knowledge.search import ArticleIndex
@@ -90,6 +90,7 @@ class KnowledgeBase:
     def __init__(self, sessions: async_sessionmaker, topics: dict[str, str], tz: str = "Asia/Ho_Chi_Minh",
                  review_months: int = 12, suggestions: int = 5):
         self.sessions = sessions
+        self.engine: AsyncEngine = sessions.kw["bind"]  # searches need no session, often no connection
         self.topics = topics  # field (topic id) → its name
         self.tz = ZoneInfo(tz)
         self.review_months = review_months
@@ -191,6 +192,8 @@ class KnowledgeBase:
                              review_note=note[:2000])
             if approve:
                 await self._publish(s, v)
+        if approve:
+            self.index.changed()
         return v
 
     async def _publish(self, s: AsyncSession, v: ArticleVersion) -> None:
@@ -237,8 +240,7 @@ class KnowledgeBase:
     async def search(self, query: str, field: str | None = None, limit: int = 10) -> list[dict]:
         """Approved articles matching what was typed, best first."""
         limit = max(1, min(limit, 50))
-        async with self.sessions() as s:
-            return [self.summary(r) for r in await self.index.find(s, query[:300], limit, field)]
+        return [self.summary(r) for r in await self.index.find(self.engine, query[:300], limit, field)]
 
     async def suggest(self, field: str | None, text: str = "", limit: int | None = None) -> list[dict]:
         """For a call: articles from the words of the ticket so far, the call's field first;
@@ -246,8 +248,7 @@ class KnowledgeBase:
         limit = limit or self.suggestions
         if text.strip():
             ws = " ".join(dict.fromkeys(w for w in words(text) if len(w) > 1))[:300] + " "
-            async with self.sessions() as s:
-                found = [self.summary(r) for r in await self.index.find(s, ws, limit * 3)]
+            found = [self.summary(r) for r in await self.index.find(self.engine, ws, limit * 3)]
             found.sort(key=lambda a: a["field"] != field)  # stable: rank kept within each group
             return found[:limit]
         if not field:

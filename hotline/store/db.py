@@ -12,8 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+POOL_SIZE = 10  # connections kept open
+POOL_OVERFLOW = 20  # opened in a burst beyond those, closed after use
+
+
 def make_engine(url: str) -> AsyncEngine:
-    engine = create_async_engine(url, pool_pre_ping=True)
+    # A server's connections can drop (a restart, a failover): test each one as it leaves the pool.
+    # SQLite's are files opened in this process, for which the test is only a cost.
+    # Pool: operators' searches come in bursts (a search per key typed); connections opened beyond
+    # the pool are closed after each use, so a small pool reopens connections all through a burst.
+    kw = {} if ":memory:" in url or url.endswith("://") else {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
+    engine = create_async_engine(url, pool_pre_ping=not url.startswith("sqlite"), **kw)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine.sync_engine, "connect")
