@@ -30,6 +30,7 @@ from hotline.agent_desktop.agency_api import AgencyApi
 from hotline.agent_desktop.office_api import OfficeApi
 from hotline.agent_desktop.privacy_api import PrivacyApi
 from hotline.agent_desktop.reviews_api import ReviewsApi
+from hotline.nodes.leases import JobLeases
 from hotline.office.reviews import AnswerReviews
 from hotline.office.desk import OfficeDesk
 from hotline.office.letters import OfficeLetters
@@ -231,6 +232,7 @@ class Hotline:
     surveys: SurveyCalls
     applications: StatusSource
     kb: KnowledgeBase
+    leases: JobLeases
 
 
 def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotline:
@@ -241,19 +243,20 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     directory = AgencyDirectory(sessions)
     creds = prepared.creds
     bus = EventBus()
+    leases = JobLeases(sessions)  # the jobs whose work is the whole hotline's run on one node at a time
     outbound = OutboundCalls.of(settings, sessions, profile, bus)
-    callbacks = Callbacks(sessions, profile, outbound, bus, settings.deadline_scan_seconds)
+    callbacks = Callbacks(sessions, profile, outbound, bus, settings.deadline_scan_seconds, lease=leases)
     cti = AmiBridge("127.0.0.1", settings.ports.ami, creds.ami_user, creds.ami_secret, bus,
                     logged_in_agents=accounts.agent_logins)
     CallTickets(store, bus)
     sms = SmsSender(sessions, make_gateway(settings.sms), settings.sms.max_attempts, settings.sms.retry_seconds,
-                    settings.sms.poll_seconds)
+                    settings.sms.poll_seconds, lease=leases)
     handling = TicketHandling(sessions, profile, lookup_url=settings.public_base, on_sms=sms.wake,
                               scan_seconds=settings.deadline_scan_seconds,
-                              citizen_sms_per_day=sec.sms_per_number_per_day)
-    holds = VirtualHolds(sessions, profile, cti, outbound, callbacks)
+                              citizen_sms_per_day=sec.sms_per_number_per_day, lease=leases)
+    holds = VirtualHolds(sessions, profile, cti, outbound, callbacks, lease=leases)
     surveys = SurveyCalls(sessions, profile, cti, outbound, handling, settings.sounds_dir / "surveys",
-                          settings.deadline_scan_seconds)
+                          settings.deadline_scan_seconds, lease=leases)
     applications = source_of(settings.applications, sessions)
     kb = KnowledgeBase(sessions, profile.queues.topic_names(), profile.calendar.timezone,
                        profile.knowledge.review_months, profile.knowledge.suggestions)
@@ -269,11 +272,11 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
             ivr.add_route(name, handler)
     transfers = TransferService(settings, profile, sessions, cti, bus, store, directory, handling)
     call_log = CallLog(sessions, settings.queue_log)
-    email = EmailSender(sessions, settings.email)
-    weekly = WeeklyReports(sessions, profile, on_queued=email.wake)
-    statutory = StatutoryReports(sessions, profile, settings.reports_dir, on_queued=email.wake)
+    email = EmailSender(sessions, settings.email, lease=leases)
+    weekly = WeeklyReports(sessions, profile, on_queued=email.wake, lease=leases)
+    statutory = StatutoryReports(sessions, profile, settings.reports_dir, on_queued=email.wake, lease=leases)
     eraser = Eraser(settings.attachments_dir, settings.recordings_dir, settings.asterisk_dir / "log")
-    retention = Retention(sessions, profile.retention, handling.workflow.final_steps(), eraser)
+    retention = Retention(sessions, profile.retention, handling.workflow.final_steps(), eraser, lease=leases)
     letters = OfficeLetters(sessions, profile, handling.workflow.agency_steps(),
                             on_sms=lambda: (sms.wake(), email.wake()))
     transcriber = Transcriber(sessions, settings.transcription, settings.model_path, settings.recordings_dir)
@@ -313,7 +316,8 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     accounts.revoke_hooks.append(session.end_access)
     desktop.app[TRUST_KEY] = ProxyTrust.of(sec.trusted_proxies, sec.client_ip_header)
     return Hotline(settings, prepared, hasher, accounts, ivr, cti, hub, sms, handling, transfers, catalogue,
-                   call_log, email, weekly, statutory, retention, transcriber, desktop, outbound, callbacks, holds, surveys, applications, kb)
+                   call_log, email, weekly, statutory, retention, transcriber, desktop, outbound, callbacks, holds,
+                   surveys, applications, kb, leases)
 
 
 async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> None:
@@ -345,6 +349,8 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
         await asyncio.wait_for(h.cti.connected.wait(), 15)
         if h.ivr:
             await h.ivr.keys_heard()
+        # Stopped after the jobs: a clean stop lets go of their leases for another node at once.
+        await parts.start("job leases", h.leases.start, h.leases.stop)
         for name, part in (("hub", h.hub), ("SMS outbox", h.sms),
                            ("deadline scan", h.handling.deadlines),  # its first scan applies deadlines passed while down
                            ("callback deadlines", h.callbacks), ("virtual hold", h.holds),

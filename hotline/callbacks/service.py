@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from hotline.background import Periodic
+from hotline.background import Lease, Periodic
 from hotline.config.profile import Profile
 from hotline.cti.bus import EventBus
 from hotline.cti.events import CallbacksChanged
@@ -52,13 +52,13 @@ def callback_view(r: CallbackRequest, now: datetime) -> dict:
 
 class Callbacks:
     def __init__(self, sessions: async_sessionmaker, profile: Profile, outbound: OutboundCalls,
-                 bus: EventBus | None = None, scan_seconds: float = 30):
+                 bus: EventBus | None = None, scan_seconds: float = 30, lease: Lease | None = None):
         self.sessions = sessions
         self.policy = profile.callbacks
         self.calendar = WorkCalendar(profile.calendar)
         self.outbound = outbound
         self.bus = bus
-        self._loop = Periodic("callback deadlines", self.scan, scan_seconds)
+        self._loop = Periodic("callback deadlines", self.scan, scan_seconds, lease)
         self.start, self.stop = self._loop.start, self._loop.stop
 
     async def _changed(self, **data) -> None:

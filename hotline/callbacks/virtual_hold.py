@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from hotline.background import Periodic
+from hotline.background import Lease, Periodic
 from hotline.callbacks.service import Callbacks
 from hotline.config.profile import Profile
 from hotline.cti.actions import CtiActions
@@ -35,7 +35,7 @@ FRONT_PRIORITY = 10  # the priority of transfers back to a queue: ahead of new c
 
 class VirtualHolds:
     def __init__(self, sessions: async_sessionmaker, profile: Profile, cti: CtiActions, outbound: OutboundCalls,
-                 callbacks: Callbacks, scan_seconds: float = 2):
+                 callbacks: Callbacks, scan_seconds: float = 2, lease: Lease | None = None):
         self.sessions = sessions
         self.policy = profile.virtual_hold
         self.queues = profile.queues.by_id()
@@ -43,7 +43,7 @@ class VirtualHolds:
         self.cti = cti
         self.outbound = outbound
         self.callbacks = callbacks
-        self._loop = Periodic("virtual hold retries", self.scan, scan_seconds)
+        self._loop = Periodic("virtual hold retries", self.scan, scan_seconds, lease)
         self.stop = self._loop.stop
 
     async def start(self) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from hotline.background import Periodic
+from hotline.background import Lease, Periodic
 from hotline.notifications.outbox import record_attempt
 from hotline.settings import Email
 from hotline.store.outbox import EmailMessage
@@ -75,11 +75,11 @@ def make_mailer(config: Email):
 
 
 class EmailSender:
-    def __init__(self, sessions: async_sessionmaker, config: Email, mailer=None):
+    def __init__(self, sessions: async_sessionmaker, config: Email, mailer=None, lease: Lease | None = None):
         self.sessions = sessions
         self.config = config
         self.mailer = mailer or make_mailer(config)
-        self._loop = Periodic("e-mail outbox", self.send_due, config.poll_seconds)
+        self._loop = Periodic("e-mail outbox", self.send_due, config.poll_seconds, lease)
         self.start, self.stop, self.wake = self._loop.start, self._loop.stop, self._loop.wake
 
     async def send_due(self) -> int:

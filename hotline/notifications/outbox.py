@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from hotline.background import Periodic
+from hotline.background import Lease, Periodic
 from hotline.notifications.gateways import GatewayError
 from hotline.notifications.sms import MAX_SEGMENTS, segments
 from hotline.phones import vietnamese_mobile
@@ -54,12 +54,12 @@ def enqueue(session: AsyncSession, to: str, text: str, purpose: str, ticket_id: 
 
 class SmsSender:
     def __init__(self, sessions: async_sessionmaker, gateway, max_attempts: int = 5, retry_seconds: float = 30,
-                 poll_seconds: float = 2):
+                 poll_seconds: float = 2, lease: Lease | None = None):
         self.sessions = sessions
         self.gateway = gateway
         self.max_attempts = max_attempts
         self.retry_seconds = retry_seconds
-        self._loop = Periodic("sms outbox", self.send_due, poll_seconds)
+        self._loop = Periodic("sms outbox", self.send_due, poll_seconds, lease)
         self.start = self._loop.start
         self.wake = self._loop.wake  # something was queued: send now rather than at the next poll
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from hotline.background import Periodic
+from hotline.background import Lease, Periodic
 from hotline.config.profile import Profile
 from hotline.cti.actions import CtiActions
 from hotline.errors import Refused
@@ -51,7 +51,7 @@ def short_form(text: str, max_chars: int) -> str:
 
 class SurveyCalls:
     def __init__(self, sessions: async_sessionmaker, profile: Profile, cti: CtiActions, outbound: OutboundCalls,
-                 handling: TicketHandling, audio_dir: Path, scan_seconds: float = 30):
+                 handling: TicketHandling, audio_dir: Path, scan_seconds: float = 30, lease: Lease | None = None):
         self.sessions = sessions
         self.profile = profile
         self.policy = profile.survey
@@ -59,7 +59,7 @@ class SurveyCalls:
         self.outbound = outbound
         self.handling = handling
         self.audio_dir = audio_dir
-        self._loop = Periodic("survey calls", self.scan, scan_seconds)
+        self._loop = Periodic("survey calls", self.scan, scan_seconds, lease)
         self.start, self.stop = self._loop.start, self._loop.stop
 
     def audio_of(self, survey_id: int) -> Path:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from hotline.background import Periodic
+from hotline.background import Lease, Periodic
 from hotline.config.privacy import RetentionPolicy
 from hotline.privacy.erasure import Eraser
 from hotline.store.recordings import Recording, Transcript
@@ -24,12 +24,12 @@ BATCH = 500
 
 class Retention:
     def __init__(self, sessions: async_sessionmaker, policy: RetentionPolicy, final_steps: list[str],
-                 eraser: Eraser, period_seconds: float = 3600):
+                 eraser: Eraser, period_seconds: float = 3600, lease: Lease | None = None):
         self.sessions = sessions
         self.policy = policy
         self.final_steps = final_steps
         self.eraser = eraser
-        self._loop = Periodic("retention", self.run, period_seconds)
+        self._loop = Periodic("retention", self.run, period_seconds, lease)
         self.start, self.stop = self._loop.start, self._loop.stop
 
     async def run(self, now: datetime | None = None) -> dict[str, int]:

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from hotline.background import Periodic
+from hotline.background import Lease, Periodic
 from hotline.config.profile import Profile
 from hotline.config.reports import StatutoryReport
 from hotline.notifications.email import add_once
@@ -104,13 +104,13 @@ def ranking(by_agency: list[dict], ratings: dict) -> list[dict]:
 
 class StatutoryReports:
     def __init__(self, sessions: async_sessionmaker, profile: Profile, folder: Path, on_queued=None,
-                 period_seconds: float = 600):
+                 period_seconds: float = 600, lease: Lease | None = None):
         self.sessions = sessions
         self.profile = profile
         self.folder = folder
         self.tz = ZoneInfo(profile.calendar.timezone)
         self.on_queued = on_queued or (lambda: None)
-        self._loop = Periodic("statutory reports", self.run, period_seconds)
+        self._loop = Periodic("statutory reports", self.run, period_seconds, lease)
         self.start, self.stop = self._loop.start, self._loop.stop
 
     async def run(self, now: datetime | None = None) -> list[str]:

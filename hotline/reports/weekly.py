@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from hotline.background import Periodic
+from hotline.background import Lease, Periodic
 from hotline.config.profile import Profile
 from hotline.notifications.email import enqueue_once
 from hotline.reports.figures import PENDING, counts_of, ticket_totals
@@ -39,12 +39,13 @@ def report_week(now: datetime, weekday: int, at: str, tz: ZoneInfo) -> tuple[dat
 
 
 class WeeklyReports:
-    def __init__(self, sessions: async_sessionmaker, profile: Profile, on_queued=None, period: float = 300):
+    def __init__(self, sessions: async_sessionmaker, profile: Profile, on_queued=None, period: float = 300,
+                 lease: Lease | None = None):
         self.sessions = sessions
         self.profile = profile
         self.tz = ZoneInfo(profile.calendar.timezone)
         self.on_queued = on_queued or (lambda: None)
-        self._loop = Periodic("weekly reports", self.run, period)
+        self._loop = Periodic("weekly reports", self.run, period, lease)
         self.start, self.stop = self._loop.start, self._loop.stop
 
     async def run(self, now: datetime | None = None) -> int:

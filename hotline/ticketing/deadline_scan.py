@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hotline.background import Periodic
+from hotline.background import Lease, Periodic
 from hotline.errors import Refused
 from hotline.security.masking import mask_code
 from hotline.store.base import aware
@@ -25,10 +25,10 @@ log = logging.getLogger(__name__)
 
 
 class DeadlineScan:
-    def __init__(self, handling: "TicketHandling", scan_seconds: float = 30):
+    def __init__(self, handling: "TicketHandling", scan_seconds: float = 30, lease: Lease | None = None):
         self.handling = handling
         self.sessions = handling.sessions
-        self._loop = Periodic("deadline scan", self.scan, scan_seconds)
+        self._loop = Periodic("deadline scan", self.scan, scan_seconds, lease)
         self.start, self.stop = self._loop.start, self._loop.stop
 
     async def scan(self, now: datetime | None = None) -> list[tuple[str, str]]:

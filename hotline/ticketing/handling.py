@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from hotline.background import Lease
 from hotline.config.profile import Profile
 from hotline.errors import Refused
 from hotline.ticketing import secrecy
@@ -81,7 +82,7 @@ class Payload:
 
 class TicketHandling:
     def __init__(self, sessions: async_sessionmaker, profile: Profile, lookup_url: str = "",
-                 on_sms=None, scan_seconds: float = 30, citizen_sms_per_day: int = 5):
+                 on_sms=None, scan_seconds: float = 30, citizen_sms_per_day: int = 5, lease: Lease | None = None):
         self.sessions = sessions
         self.profile = profile
         self.workflow = Workflow(profile.workflow, profile.calendar)
@@ -91,7 +92,7 @@ class TicketHandling:
         self.lookup_url = lookup_url.rstrip("/")
         self.on_sms = on_sms or (lambda: None)
         self.notices = Notices(profile, self.workflow, self.lookup_url, citizen_sms_per_day)
-        self.deadlines = DeadlineScan(self, scan_seconds)
+        self.deadlines = DeadlineScan(self, scan_seconds, lease)
         # Called inside a submission's transaction, after the ticket entered the workflow, by parts
         # above this one (a completed live transfer assigns the ticket to its agency).
         self.on_submitted: list = []

@@ -1,0 +1,1 @@
+"""What several hotline nodes on one database share: leases on the background jobs."""

@@ -1,0 +1,20 @@
+"""Leases on the hotline's shared background jobs: a row per job, who holds it and until when
+(see `hotline.nodes.leases`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hotline.store.base import Base
+
+
+class JobLease(Base):
+    __tablename__ = "job_leases"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(120))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
