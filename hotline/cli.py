@@ -54,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("file")
     a = asub.add_parser("show", help="look up one application as the IVR and the public page do")
     a.add_argument("code")
+    p = sub.add_parser("backup", help="write the database and the files (recordings, attachments, reports) to a tar file")
+    p.add_argument("file", type=Path)
+    p = sub.add_parser("restore", help="restore a backup into a fresh home (empty database, no files)")
+    p.add_argument("file", type=Path)
     p = sub.add_parser("ticket", help="minimal ticket tools (look-up, add)")
     tsub = p.add_subparsers(dest="ticket_command", required=True)
     t = tsub.add_parser("show")
@@ -111,6 +115,10 @@ async def _dispatch(args, settings) -> int:
         except AsteriskError as exc:
             print(f"{exc}\n(is the hotline running with --home {settings.home}?)", file=sys.stderr)
             return 1
+    elif args.command in ("backup", "restore"):
+        from hotline.backups.archive import run_command
+
+        return await asyncio.to_thread(run_command, settings, args.command, args.file)
     elif args.command == "ticket":
         return await _ticket(args, settings)
     elif args.command == "applications":

@@ -1,0 +1,1 @@
+"""Backups of a hotline (database and files) and their restore."""

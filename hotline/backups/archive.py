@@ -1,0 +1,171 @@
+"""A backup of a hotline in one tar file, and its restore into a fresh home: the database (an
+online snapshot of SQLite through its backup API, or `pg_dump`'s custom format), then the files
+the database points at (recordings, attachments, the statutory reports). The database is taken
+first: files only appear after their rows, so everything the dumped rows point at is in the
+archive. Secrets and configuration are not in it (they live with the deployment: a restored home
+makes new secrets, and users sign in again).
+
+    hotline backup FILE        # while the hotline runs
+    hotline restore FILE       # into a home whose database is empty, then `hotline run`
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tarfile
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import make_url
+
+from hotline.settings import Settings
+
+FORMAT = 1
+FOLDERS = ("recordings", "attachments", "reports")  # below the home, as in the archive
+SQLITE_MEMBER = "database/hotline.db"
+PG_MEMBER = "database/hotline.pgdump"
+
+
+class BackupError(Exception):
+    """What stopped a backup or a restore, said for the operator."""
+
+
+def _libpq_url(url: str) -> str:
+    """The database URL as pg_dump/pg_restore read it (no SQLAlchemy driver name)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _run(cmd: list[str], what: str) -> None:
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if res.returncode != 0:
+        raise BackupError(f"{what} failed: {res.stderr.strip()[-1500:]}")
+
+
+def _is_sqlite(settings: Settings) -> bool:
+    return make_url(settings.db_url).get_backend_name() == "sqlite"
+
+
+def _sqlite_path(settings: Settings) -> Path:
+    return Path(make_url(settings.db_url).database)
+
+
+def backup(settings: Settings, out: Path) -> dict:
+    """Write the archive to `out` (through a temporary file: a failed backup leaves no archive
+    that looks whole). Returns its manifest."""
+    out = out.resolve()
+    home = settings.home
+    with tempfile.TemporaryDirectory(prefix="hotline-backup-", dir=out.parent) as tmp:
+        if _is_sqlite(settings):
+            source = _sqlite_path(settings)
+            if not source.exists():
+                raise BackupError(f"no database at {source}")
+            dump, member = Path(tmp) / "hotline.db", SQLITE_MEMBER
+            src, dst = sqlite3.connect(source), sqlite3.connect(dump)
+            try:
+                src.backup(dst)  # a consistent snapshot while the hotline writes
+            finally:
+                src.close()
+                dst.close()
+            engine = "sqlite"
+        else:
+            dump, member = Path(tmp) / "hotline.pgdump", PG_MEMBER
+            _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={dump}",
+                  _libpq_url(settings.db_url)], "pg_dump")
+            engine = "postgresql"
+        files = {folder: sum(1 for p in (home / folder).rglob("*") if p.is_file()) if (home / folder).is_dir() else 0
+                 for folder in FOLDERS}
+        manifest = {"format": FORMAT, "engine": engine, "profile": settings.profile, "database": member,
+                    "made_at": datetime.now(timezone.utc).isoformat(), "files": files}
+        (Path(tmp) / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        partial = Path(tmp) / "archive.tar"
+        with tarfile.open(partial, "w") as tar:
+            tar.add(Path(tmp) / "manifest.json", "manifest.json")
+            tar.add(dump, member)
+            for folder in FOLDERS:
+                if (home / folder).is_dir():
+                    tar.add(home / folder, folder)
+        os.replace(partial, out)
+    return manifest
+
+
+def _manifest(tar: tarfile.TarFile, source: Path) -> dict:
+    try:
+        manifest = json.loads(tar.extractfile("manifest.json").read())
+    except (KeyError, AttributeError, ValueError) as exc:
+        raise BackupError(f"{source}: not a hotline backup (no readable manifest.json)") from exc
+    if manifest.get("format") != FORMAT:
+        raise BackupError(f"{source}: backup format {manifest.get('format')!r}, this hotline reads {FORMAT}")
+    return manifest
+
+
+def _empty_postgres(url: str) -> bool:
+    res = subprocess.run(["psql", "-tAc", "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+                          _libpq_url(url)], capture_output=True, text=True)
+    if res.returncode != 0:
+        raise BackupError(f"the database cannot be reached: {res.stderr.strip()[-500:]}")
+    return res.stdout.strip() == "0"
+
+
+def restore(settings: Settings, source: Path) -> dict:
+    """Put the archive's database and files into this home. Refuses a home whose database is
+    not empty or whose file folders hold files (nothing is overwritten); migrations run at the
+    next start (a backup from an older version is brought up to date)."""
+    home = settings.home
+    try:
+        tar = tarfile.open(source, "r")
+    except (OSError, tarfile.TarError) as exc:
+        raise BackupError(f"{source}: cannot be read as a backup: {exc}") from exc
+    with tar:
+        manifest = _manifest(tar, source)
+        target_sqlite = _is_sqlite(settings)
+        if (manifest["engine"] == "sqlite") != target_sqlite:
+            raise BackupError(f"{source}: a {manifest['engine']} backup; this home's database is "
+                              f"{'SQLite' if target_sqlite else 'PostgreSQL'} (set database_url to match)")
+        busy = [f for f in FOLDERS if (home / f).is_dir() and any(p.is_file() for p in (home / f).rglob("*"))]
+        if busy:
+            raise BackupError(f"{home}: {', '.join(busy)} already hold files; restore into a fresh home")
+        if target_sqlite:
+            db = _sqlite_path(settings)
+            if db.exists() and db.stat().st_size > 0:
+                raise BackupError(f"{db} exists; restore into a fresh home (or move it away)")
+        elif not _empty_postgres(settings.db_url):
+            raise BackupError("the PostgreSQL database is not empty; restore into a new database")
+        home.mkdir(parents=True, exist_ok=True)
+        members = [m for m in tar.getmembers() if m.name.split("/")[0] in FOLDERS]
+        for m in members:  # all checked before anything is written: no half-restored home
+            try:
+                tarfile.data_filter(m, str(home))  # no absolute paths, nothing outside, no device files
+            except tarfile.FilterError as exc:
+                raise BackupError(f"{source}: refused member {m.name[:200]!r}: {exc}") from exc
+        with tempfile.TemporaryDirectory(prefix="hotline-restore-", dir=home) as tmp:
+            tar.extract(manifest["database"], tmp, filter="data")
+            dump = Path(tmp) / manifest["database"]
+            if target_sqlite:
+                shutil.move(dump, _sqlite_path(settings))
+            else:
+                _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
+                      f"--dbname={_libpq_url(settings.db_url)}", str(dump)], "pg_restore")
+            tar.extractall(home, members=members, filter="data")  # refuses absolute paths and links out
+    return manifest
+
+
+def run_command(settings: Settings, command: str, path: Path) -> int:
+    """`hotline backup FILE` / `hotline restore FILE`: prints what was done, or why not (exit 1)."""
+    try:
+        if command == "backup":
+            m = backup(settings, path)
+            print(f"backup written: {path} ({m['engine']}; files: " +
+                  ", ".join(f"{k} {v}" for k, v in m["files"].items()) + ")")
+        else:
+            m = restore(settings, path)
+            print(f"restored from {path} (made {m['made_at']}); start the hotline to bring the database up to date")
+    except BackupError as exc:
+        print(f"{command} refused: {exc}", file=sys.stderr)
+        return 1
+    return 0
