@@ -112,7 +112,7 @@ async def over_udp(method: str, user: str, target: str, source: str = "127.0.0.1
         sock.close()
 
 
-async def over_websocket(ws_url: str, user: str, password: str | None, timeout: float = 5, ssl=None) -> int:
+async def over_websocket(ws_url: str, user: str, password: str | None, timeout: float = 15, ssl=None) -> int:
     """REGISTER over Asterisk's SIP WebSocket (or a TLS proxy's, with `ssl`), as a browser does."""
     import websockets
 
