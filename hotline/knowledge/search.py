@@ -100,7 +100,7 @@ class ArticleIndex:
         asked_at = time.monotonic()
         self.searches += 1
         kept = self._results.get(key)
-        if kept and kept[0] > self._changed_at and asked_at - kept[0] < RESULTS_SECONDS:
+        if kept and asked_at - kept[0] < RESULTS_SECONDS:  # `changed()` empties the memory
             self._results.move_to_end(key)
             self.remembered += 1
             return kept[1]
