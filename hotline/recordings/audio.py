@@ -66,7 +66,7 @@ def check_wav(path: Path) -> WavCheck:
 
 
 def _padded(seg: AudioSegment, frames: int) -> AudioSegment:
-    """`seg` with silence appended up to `frames` frames (the legs may differ by a few)."""
+    """`seg` with silence appended up to `frames` frames."""
     missing = frames - int(seg.frame_count())
     return seg._spawn(seg.raw_data + b"\0" * (missing * seg.frame_width)) if missing > 0 else seg
 
@@ -79,7 +79,10 @@ def compress(out: Path, bitrate: str, mix: Path, caller: Path | None = None, ope
         left = AudioSegment.from_wav(caller).set_channels(1)
         right = AudioSegment.from_wav(operator).set_channels(1).set_frame_rate(left.frame_rate) \
             .set_sample_width(left.sample_width)
-        frames = max(int(left.frame_count()), int(right.frame_count()))
+        # MixMonitor's S option keeps the legs in step; a leg a few frames short (the last frame
+        # still in flight at hang-up) is padded so that the copy lasts as long as the mix.
+        mixed = AudioSegment.from_wav(mix).set_frame_rate(left.frame_rate)
+        frames = max(int(left.frame_count()), int(right.frame_count()), int(mixed.frame_count()))
         audio = AudioSegment.from_mono_audiosegments(_padded(left, frames), _padded(right, frames))
     else:
         audio = AudioSegment.from_wav(mix)

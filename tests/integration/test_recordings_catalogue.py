@@ -75,8 +75,7 @@ async def test_a_spoken_call_is_catalogued_transcribed_and_served_only_to_those_
     ctx, page = await operator_page(playwright_session, line, rec_store, "op1")
     caller = "0912555001"
     try:
-        # Like a real phone, the caller sends audio all along (silence, then speech, then silence):
-        # MixMonitor's per-direction files only advance with the audio received.
+        # Like a real phone, the caller sends audio all along (silence, then speech, then silence).
         script = (CallScript().pause(1500).keys("2").silence().pause(9000).speech(caller_speech).pause(8000)
                   .silence().pause(3000))
         call_task = asyncio.create_task(line.call(script, caller=caller, timeout=90))
@@ -105,6 +104,10 @@ async def test_a_spoken_call_is_catalogued_transcribed_and_served_only_to_those_
         archive = sorted((home / "recordings" / "archive").rglob(f"{linkedid}.wav"))
         assert len(archive) == 1 and sha256_of(archive[0]) == detail["sha256"]
         assert not list((home / "recordings" / "spool").rglob(f"{linkedid}*"))
+        # The two directions stay in step with the mix (the caller heard silence between prompts).
+        for leg in ("caller", "operator"):
+            leg_file = archive[0].with_name(f"{linkedid}.{leg}.wav")
+            assert abs(AudioSegment.from_wav(leg_file).duration_seconds - entry["duration"]) < 0.2, leg
         # The compressed copy: stereo (caller | operator), same duration.
         opus = archive[0].with_name(f"{linkedid}.opus")
         copy = AudioSegment.from_file(opus)
