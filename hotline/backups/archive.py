@@ -24,6 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import make_url
 
+from hotline.safe_tar import UnsafeMember, check_members, extract
 from hotline.settings import Settings
 
 FORMAT = 1
@@ -138,20 +139,22 @@ def restore(settings: Settings, source: Path) -> dict:
             raise BackupError("the PostgreSQL database is not empty; restore into a new database")
         home.mkdir(parents=True, exist_ok=True)
         members = [m for m in tar.getmembers() if m.name.split("/")[0] in FOLDERS]
-        for m in members:  # all checked before anything is written: no half-restored home
-            try:
-                tarfile.data_filter(m, str(home))  # no absolute paths, nothing outside, no device files
-            except tarfile.FilterError as exc:
-                raise BackupError(f"{source}: refused member {m.name[:200]!r}: {exc}") from exc
+        try:  # all checked before anything is written: no half-restored home
+            check_members(members)
+        except UnsafeMember as exc:
+            raise BackupError(f"{source}: refused member {exc}") from exc
         with tempfile.TemporaryDirectory(prefix="hotline-restore-", dir=home) as tmp:
-            tar.extract(manifest["database"], tmp, filter="data")
+            try:
+                extract(tar, [tar.getmember(manifest["database"])], Path(tmp))
+            except (KeyError, UnsafeMember) as exc:
+                raise BackupError(f"{source}: no usable database member: {exc}") from exc
             dump = Path(tmp) / manifest["database"]
             if target_sqlite:
                 shutil.move(dump, _sqlite_path(settings))
             else:
                 _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
                       f"--dbname={_libpq_url(settings.db_url)}", str(dump)], "pg_restore")
-            tar.extractall(home, members=members, filter="data")  # refuses absolute paths and links out
+            extract(tar, members, home)
     return manifest
 
 

@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 from hotline.recordings.audio import sha256_of
+from hotline.safe_tar import UnsafeMember, extract
 
 
 class ModelError(Exception):
@@ -56,8 +57,10 @@ def install_model(source: str, sha256: str, models_dir: Path) -> Path:
                 z.extractall(unpacked)
         elif tarfile.is_tarfile(archive):
             with tarfile.open(archive) as t:
-                _safe_members(t.getnames())
-                t.extractall(unpacked, filter="data")
+                try:
+                    extract(t, t.getmembers(), unpacked)
+                except UnsafeMember as exc:
+                    raise ModelError(f"archive member {exc}") from exc
         else:
             raise ModelError(f"{source}: neither a zip nor a tar archive")
         entries = list(unpacked.iterdir())
