@@ -46,8 +46,7 @@ async def run(args, settings: Settings) -> int:
     hasher = Hasher()
     accounts = Accounts(sessions, hasher)
     phones = [o.id for o in profile.queues.phones()]
-    asterisk = ManagedAsterisk(settings.asterisk_dir / "etc" / "asterisk.conf", settings.asterisk_dir / "run",
-                               settings.asterisk_dir / "log", settings.asterisk_binary)
+    asterisk = ManagedAsterisk.of(settings)
     sip = SipPasswords(sessions, settings.asterisk_dir / "etc", phones)
 
     async def reload() -> None:

@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--demo", action="store_true", help="seed demo tickets")
     sub.add_parser("check-config", help="validate the profile, menu, queues and prompts files")
     sub.add_parser("ivr", help="run the FastAGI IVR server alone")
+    sub.add_parser("health", help="exit 0 when the running hotline is ready, its desktop answers and Asterisk too")
     p = sub.add_parser("cli", help="run an Asterisk CLI command on the managed instance")
     p.add_argument("words", nargs="+")
     p = sub.add_parser("agency-phone", help="play agency phones on the `local` route (SIPp), to try transfers")
@@ -103,13 +104,14 @@ async def _dispatch(args, settings) -> int:
     elif args.command == "check-config":
         profile = app.load_checked_profile(settings)
         print(f"profile {profile.id} ({profile.name}): OK; numbers {', '.join(profile.numbers.dialled_forms())}")
+    elif args.command == "health":
+        return await _health(settings)
     elif args.command == "ivr":
         await app.run_ivr_only(settings)
     elif args.command == "cli":
         from hotline.asterisk.process import AsteriskError, ManagedAsterisk
 
-        ast = ManagedAsterisk(settings.asterisk_dir / "etc" / "asterisk.conf", settings.asterisk_dir / "run",
-                              settings.asterisk_dir / "log", settings.asterisk_binary)
+        ast = ManagedAsterisk.of(settings)
         try:
             print(await ast.cli(" ".join(args.words)), end="")
         except AsteriskError as exc:
@@ -146,6 +148,36 @@ async def _dispatch(args, settings) -> int:
             await phone.proc.wait()
         finally:
             await phone.stop()
+    return 0
+
+
+async def _health(settings) -> int:
+    """The container health check: the application is up (its ready file names a live process),
+    its desktop answers over HTTP and its Asterisk answers on the CLI."""
+    import urllib.error
+    import urllib.request
+
+    from hotline.asterisk.process import AsteriskError, ManagedAsterisk
+
+    try:
+        os.kill(int((settings.home / "ready").read_text()), 0)
+    except (OSError, ValueError):
+        print("not ready: the application is not running, or still starting", file=sys.stderr)
+        return 1
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(settings.web_bind, settings.web_bind)
+    url = f"http://{f'[{host}]' if ':' in host else host}:{settings.ports.web}/login"
+    try:
+        await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=5).close())
+    except (OSError, urllib.error.URLError) as exc:
+        print(f"the desktop does not answer at {url}: {exc}", file=sys.stderr)
+        return 1
+    ast = ManagedAsterisk.of(settings)
+    try:
+        await ast.cli("core show uptime", timeout=5)
+    except AsteriskError as exc:
+        print(f"Asterisk does not answer: {exc}", file=sys.stderr)
+        return 1
+    print("ok")
     return 0
 
 

@@ -396,21 +396,47 @@ def default_home() -> Path:
     return Path(os.environ.get("HOTLINE_HOME", REPO_ROOT / "var")).resolve()
 
 
+# Settings the environment overrides (containers): variable -> field path. Each may also come
+# from a file named by the variable with `_FILE` appended (a mounted secret).
+ENVIRONMENT = {
+    "HOTLINE_PROFILE": ("profile",),
+    "HOTLINE_DATABASE_URL": ("database_url",),
+    "HOTLINE_PORT_BASE": ("ports", "base"),
+    "HOTLINE_PUBLIC_URL": ("public_url",),
+    "HOTLINE_WS_PUBLIC_URL": ("ws_public_url",),
+}
+
+
+def _from_environment(data: dict) -> None:
+    for name, field in ENVIRONMENT.items():
+        value = os.environ.get(name)
+        if value is None and os.environ.get(name + "_FILE"):
+            source = Path(os.environ[name + "_FILE"])
+            try:
+                value = source.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(f"{name}_FILE: cannot read {source}: {exc.strerror}") from exc
+        if value is None:
+            continue
+        target = data
+        for part in field[:-1]:
+            target = target.setdefault(part, {})
+        target[field[-1]] = value
+
+
 def load_settings(home: Path | None = None) -> Settings:
-    """Read `<home>/hotline.toml` if present; HOTLINE_PROFILE and HOTLINE_DATABASE_URL override."""
+    """Read the settings file (`<home>/hotline.toml`, or the file named by HOTLINE_SETTINGS_FILE) if
+    present; the variables of ENVIRONMENT override it."""
     home = (home or default_home()).resolve()
     data: dict = {}
-    path = home / SETTINGS_FILE
+    path = Path(os.environ.get("HOTLINE_SETTINGS_FILE") or home / SETTINGS_FILE)
     if path.exists():
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     data["home"] = home
-    if "HOTLINE_PROFILE" in os.environ:
-        data["profile"] = os.environ["HOTLINE_PROFILE"]
-    if "HOTLINE_DATABASE_URL" in os.environ:
-        data["database_url"] = os.environ["HOTLINE_DATABASE_URL"]
+    _from_environment(data)
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:

@@ -40,6 +40,12 @@ class ManagedAsterisk:
         self.proc: asyncio.subprocess.Process | None = None
         self.adopted: int | None = None  # the pid of an instance a previous run left running
 
+    @classmethod
+    def of(cls, settings) -> "ManagedAsterisk":
+        """The instance of an installation (its rendered configuration below the home folder)."""
+        d = settings.asterisk_dir
+        return cls(d / "etc" / "asterisk.conf", d / "run", d / "log", settings.asterisk_binary)
+
     async def cli(self, command: str, timeout: float = 10) -> str:
         """Run one CLI command on the running instance (asterisk -rx) and return its output."""
         proc = await asyncio.create_subprocess_exec(

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+MIGRATION_LOCK = 1022  # the PostgreSQL advisory lock held while migrating
 POOL_SIZE = 10  # connections kept open
 POOL_OVERFLOW = 20  # opened in a burst beyond those, closed after use
 
@@ -55,4 +56,8 @@ async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
     async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Nodes starting together take turns: the second finds the schema at head. The lock
+            # ends with the transaction.
+            await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         await conn.run_sync(_upgrade)
