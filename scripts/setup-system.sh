@@ -8,17 +8,33 @@ set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-# postgresql: the tests run the store's suite on PostgreSQL too (a throwaway cluster per run).
-PACKAGES=(asterisk asterisk-modules sip-tester sox espeak-ng ffmpeg chromium postgresql)
-# What a minimal Debian (debootstrap minbase) lacks and the project uses: Playwright's bundled
-# Node.js needs libatomic1; certificates for pip and npm over HTTPS;
-# fonts so that pages render Vietnamese text in the browser tests' screenshots.
-PACKAGES+=(libatomic1 ca-certificates fonts-dejavu-core)
-# Node.js and npm build the desktop's browser assets, unless a Node.js is already there.
-command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
-# A Python 3.11 with venv (Debian 12's python3), unless one is already there.
-if ! python3 -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
-  PACKAGES+=(python3 python3-venv python3-pip)
+# HOTLINE_PACKAGES selects what is installed: `full` (default: run, develop and test on this
+# machine) or `runtime` (what the application needs to run: the hotline's container image).
+# HOTLINE_CONTAINER_TESTS=1 adds what the tests of the container images need (the test command).
+WANT=${HOTLINE_PACKAGES:-full}
+case "$WANT" in full|runtime) ;; *) echo "setup-system: HOTLINE_PACKAGES must be full or runtime, not $WANT" >&2; exit 1;; esac
+PACKAGES=(asterisk asterisk-modules sox espeak-ng ffmpeg ca-certificates)
+if [ "$WANT" = runtime ]; then
+  # tini reaps and forwards signals as PID 1 (Asterisk outlives a restarted application);
+  # postgresql-client: `hotline backup` runs pg_dump; python3-venv: the image's virtualenv.
+  PACKAGES+=(tini postgresql-client python3 python3-venv)
+else
+  # postgresql: the tests run the store's suite on PostgreSQL too (a throwaway cluster per run).
+  PACKAGES+=(sip-tester chromium postgresql)
+  # What a minimal Debian (debootstrap minbase) lacks and the project uses: Playwright's bundled
+  # Node.js needs libatomic1; fonts so that pages render Vietnamese text in the browser tests'
+  # screenshots.
+  PACKAGES+=(libatomic1 fonts-dejavu-core)
+  # Node.js and npm build the desktop's browser assets, unless a Node.js is already there.
+  command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
+  # A Python 3.11 with venv (Debian 12's python3), unless one is already there.
+  if ! python3 -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    PACKAGES+=(python3 python3-venv python3-pip)
+  fi
+  # The container tests: a Docker engine, Compose, and debootstrap for a local base image.
+  if [ "${HOTLINE_CONTAINER_TESTS:-0}" = 1 ]; then
+    PACKAGES+=(docker.io docker-compose debootstrap)
+  fi
 fi
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -81,4 +97,8 @@ fi
 # Likewise the packaged PostgreSQL cluster: the tests start their own, on their own port.
 if printf '%s\n' "${missing[@]}" | grep -qx postgresql; then
   stop_service postgresql
+fi
+# Docker's engine: the container tests start their own (without a bridge or iptables rules).
+if printf '%s\n' "${missing[@]}" | grep -qx docker.io; then
+  stop_service docker
 fi

@@ -12,11 +12,14 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "-
          "--autoplay-policy=no-user-gesture-required"]
 
 
-async def launch(playwright):
-    """A fresh persistent context (own profile folder) in headless Chromium."""
+async def launch(playwright, ignore_https_errors: bool = False):
+    """A fresh persistent context (own profile folder) in headless Chromium. `ignore_https_errors`
+    for a server with a self-signed certificate (the container stack's proxy under test)."""
     profile = tempfile.mkdtemp(prefix="chromium-")
+    args = FLAGS + (["--ignore-certificate-errors"] if ignore_https_errors else [])  # also for wss://
     return await playwright.chromium.launch_persistent_context(
-        profile, executable_path=CHROMIUM, headless=True, args=FLAGS, permissions=["microphone"],
+        profile, executable_path=CHROMIUM, headless=True, args=args, permissions=["microphone"],
+        ignore_https_errors=ignore_https_errors,
         bypass_csp=True)  # lets the test driver evaluate expressions; the pages keep their CSP
 
 

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The hotline container's main process (under tini, which reaps and forwards signals).
+# `run` runs the application and starts it again whenever it dies: Asterisk outlives the
+# application, so the calls in progress go on and the new application adopts the running Asterisk.
+# Any other command is a `hotline` command: `user add ...`, `backup FILE`, `health`.
+set -uo pipefail
+if [ "${1:-}" != run ]; then
+  exec hotline "$@"
+fi
+stopping=0
+child=0
+on_stop() {
+  stopping=1
+  if [ "$child" -ne 0 ]; then kill -TERM "$child" 2>/dev/null; fi
+}
+trap on_stop TERM INT
+while :; do
+  hotline "$@" &
+  child=$!
+  wait "$child"
+  rc=$?
+  while kill -0 "$child" 2>/dev/null; do  # a signal ended the wait, not the application
+    wait "$child"
+    rc=$?
+  done
+  child=0
+  if [ "$stopping" = 1 ]; then
+    exit "$rc"
+  fi
+  echo "hotline-node: the application exited with $rc; starting it again in 2 s" >&2
+  sleep 2
+done

@@ -1,0 +1,48 @@
+# The hotline node: the application and the Asterisk it manages (Debian packages), one container.
+# Build from the repository root:  docker build -f docker/hotline.Dockerfile -t hotline/node .
+# BASE is the Debian 12 image to start from (a local one where registries cannot be reached).
+ARG BASE=debian:bookworm-slim
+
+FROM ${BASE} AS build
+ENV DEBIAN_FRONTEND=noninteractive \
+    PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
+    NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+RUN apt-get update -qq \
+ && apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 python3 python3-venv nodejs npm ca-certificates >/dev/null
+# A network's intercepting proxy, if any (docker/ca/README.md): trusted in this stage only.
+COPY docker/ca/ /usr/local/share/ca-certificates/build/
+RUN update-ca-certificates >/dev/null
+WORKDIR /opt/hotline
+COPY pyproject.toml README.md ./
+COPY config config
+COPY hotline hotline
+# The package is installed in place (as in a checkout): it finds its configuration, templates and
+# migrations beside it.
+RUN python3 -m venv .venv && .venv/bin/pip install --no-cache-dir -q -e .
+# The desktop's browser assets (JsSIP), bundled from npm; the node modules stay in this stage.
+RUN cd hotline/agent_desktop/web \
+ && npm install --no-audit --no-fund --loglevel=error >/dev/null \
+ && npm run --silent build \
+ && rm -rf node_modules
+
+FROM ${BASE}
+COPY scripts/setup-system.sh /tmp/setup-system.sh
+RUN HOTLINE_PACKAGES=runtime bash /tmp/setup-system.sh \
+ && rm -rf /var/lib/apt/lists/* /tmp/setup-system.sh /tmp/hotline-apt.log
+# A fixed uid, so that a host folder mounted as the home can be given to it.
+# The folders that get their own volumes exist in the image, so that new volumes are the user's.
+RUN groupadd --system --gid 1022 hotline \
+ && useradd --system --uid 1022 --gid hotline --home-dir /var/lib/hotline --create-home --shell /usr/sbin/nologin hotline \
+ && install -d -o hotline -g hotline /var/lib/hotline/recordings /var/lib/hotline/attachments /backups
+COPY --from=build /opt/hotline /opt/hotline
+COPY docker/hotline-node.sh /usr/local/bin/hotline-node
+ENV HOTLINE_HOME=/var/lib/hotline \
+    HOTLINE_SETTINGS_FILE=/etc/hotline/hotline.toml \
+    PATH=/opt/hotline/.venv/bin:$PATH \
+    PYTHONUNBUFFERED=1
+COPY docker/hotline.toml /etc/hotline/hotline.toml
+USER hotline
+VOLUME /var/lib/hotline
+HEALTHCHECK --interval=15s --timeout=10s --start-period=120s --retries=3 CMD ["hotline", "health"]
+ENTRYPOINT ["tini", "--", "hotline-node"]
+CMD ["run"]
