@@ -9,18 +9,23 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # HOTLINE_PACKAGES selects what is installed: `full` (default: run, develop and test on this
-# machine) or `runtime` (what the application needs to run: the hotline's container image).
+# machine), `runtime` (what the application needs to run: the hotline's container image) or
+# `edge` (the SIP edge's container image: Kamailio and the Python that renders its configuration).
 # HOTLINE_CONTAINER_TESTS=1 adds what the tests of the container images need (the test command).
 WANT=${HOTLINE_PACKAGES:-full}
-case "$WANT" in full|runtime) ;; *) echo "setup-system: HOTLINE_PACKAGES must be full or runtime, not $WANT" >&2; exit 1;; esac
+case "$WANT" in full|runtime|edge) ;; *) echo "setup-system: HOTLINE_PACKAGES must be full, runtime or edge, not $WANT" >&2; exit 1;; esac
 PACKAGES=(asterisk asterisk-modules sox espeak-ng ffmpeg ca-certificates)
-if [ "$WANT" = runtime ]; then
+if [ "$WANT" = edge ]; then
+  PACKAGES=(kamailio ca-certificates tini python3 python3-venv)
+elif [ "$WANT" = runtime ]; then
   # tini reaps and forwards signals as PID 1 (Asterisk outlives a restarted application);
   # postgresql-client: `hotline backup` runs pg_dump; python3-venv: the image's virtualenv.
   PACKAGES+=(tini postgresql-client python3 python3-venv)
 else
   # postgresql: the tests run the store's suite on PostgreSQL too (a throwaway cluster per run).
   PACKAGES+=(sip-tester chromium postgresql)
+  # kamailio: the SIP edge in front of several nodes (its failover test runs on this machine).
+  PACKAGES+=(kamailio)
   # What a minimal Debian (debootstrap minbase) lacks and the project uses: Playwright's bundled
   # Node.js needs libatomic1; fonts so that pages render Vietnamese text in the browser tests'
   # screenshots.
@@ -97,6 +102,10 @@ fi
 # Likewise the packaged PostgreSQL cluster: the tests start their own, on their own port.
 if printf '%s\n' "${missing[@]}" | grep -qx postgresql; then
   stop_service postgresql
+fi
+# Kamailio's packaged service: the edge is run by `hotline-edge run` on its rendered configuration.
+if printf '%s\n' "${missing[@]}" | grep -qx kamailio; then
+  stop_service kamailio
 fi
 # Docker's engine: the container tests start their own (without a bridge or iptables rules).
 if printf '%s\n' "${missing[@]}" | grep -qx docker.io; then

@@ -1,0 +1,106 @@
+"""The edge's settings file (TOML), validated at start; errors name the file and the field.
+
+    listen = "203.0.113.10:5060"          # where the telco sends its calls (UDP)
+    trunk_sources = ["203.0.113.0/28"]    # who may send calls
+    [[nodes]]
+    name = "a"
+    sip = "10.0.0.11:25060"               # the node's trunk transport
+    priority = 10                         # the highest live priority takes the calls
+    [[nodes]]
+    name = "b"
+    sip = "10.0.0.12:25060"
+    priority = 5
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from hotline.errors import ConfigError, format_validation_error
+
+SETTINGS_ENV = "HOTLINE_EDGE_SETTINGS_FILE"
+
+
+def _address(value: str) -> tuple[str, int]:
+    """'10.0.0.1:5060' or '[::1]:5060' → (host, port); only literal addresses (nothing to resolve)."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{value!r}: expected ADDRESS:PORT")
+    ip = ipaddress.ip_address(host.strip("[]") if host.startswith("[") and host.endswith("]") else host)
+    return str(ip), int(port)
+
+
+def sip_host(ip: str) -> str:
+    return f"[{ip}]" if ":" in ip else ip
+
+
+class Node(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,30}$")
+    sip: str
+    priority: int = Field(ge=0, le=1000)
+
+    @field_validator("sip")
+    @classmethod
+    def _sip(cls, v: str) -> str:
+        _address(v)
+        return v
+
+    @property
+    def uri(self) -> str:
+        ip, port = _address(self.sip)
+        return f"sip:{sip_host(ip)}:{port}"
+
+
+class EdgeSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    listen: str = "127.0.0.1:5060"
+    trunk_sources: list[str] = Field(default_factory=lambda: ["127.0.0.1/32"], min_length=1)
+    nodes: list[Node] = Field(min_length=1)
+    # OPTIONS to every node this often; one unanswered probe takes a node out, one answer puts it back.
+    probe_seconds: int = Field(2, ge=1, le=60)
+    # A node that has not replied at all to an INVITE in this time is skipped for the next one.
+    no_reply_ms: int = Field(2000, ge=300, le=10000)
+    workers: int = Field(4, ge=1, le=64)
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, v: str) -> str:
+        _address(v)
+        return v
+
+    @field_validator("trunk_sources")
+    @classmethod
+    def _sources(cls, v: list[str]) -> list[str]:
+        return [str(ipaddress.ip_network(s, strict=False)) for s in v]
+
+    @model_validator(mode="after")
+    def _distinct(self) -> "EdgeSettings":
+        for what in ("name", "uri"):
+            seen = [getattr(n, what) for n in self.nodes]
+            if len(set(seen)) != len(seen):
+                raise ValueError(f"two nodes have the same {what}")
+        return self
+
+    @property
+    def listen_address(self) -> tuple[str, int]:
+        return _address(self.listen)
+
+
+def load_edge_settings(path: Path | None = None) -> tuple[EdgeSettings, Path]:
+    path = Path(path or os.environ.get(SETTINGS_ENV) or "edge.toml")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: no such settings file (set {SETTINGS_ENV} or pass --settings)") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    try:
+        return EdgeSettings.model_validate(data), path
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(path, exc)) from exc
