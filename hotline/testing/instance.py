@@ -4,6 +4,8 @@ AMI observer recording every event: what tests and benchmarks drive and watch.""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import signal
 import sys
 import time
@@ -81,6 +83,14 @@ class HotlineInstance:
     def kill(self) -> None:
         """kill -9 of the application alone (a crash, an out-of-memory kill)."""
         self.proc.kill()
+
+    def kill_node(self) -> None:
+        """kill -9 of the application and its Asterisk: the node is gone, as when its server dies."""
+        self.proc.kill()
+        pid_file = self.home / "asterisk" / "run" / "asterisk.pid"
+        if pid_file.exists():
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.kill(int(pid_file.read_text().strip()), signal.SIGKILL)
 
     async def cli(self, command: str) -> str:
         proc = await asyncio.create_subprocess_exec(

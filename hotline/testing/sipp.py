@@ -124,8 +124,8 @@ INVITE = """  <send retrans="500">
 
 ACK = """  <send>
     <![CDATA[
-      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      {via}
+      ACK {uri} SIP/2.0
+      {via}{routes}
       From: <sip:[caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
       [last_To:]
       Call-ID: [call_id]
@@ -139,8 +139,9 @@ ACK = """  <send>
 
 BYE = """  <send retrans="500">
     <![CDATA[
-      BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      BYE [next_url] SIP/2.0
       Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      [routes]
       From: <sip:[caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
       [last_To:]
       Call-ID: [call_id]
@@ -178,12 +179,15 @@ def scenario_xml(script: CallScript, work_dir: Path) -> str:
     if script.ending.startswith("rejected:"):
         code = script.ending.split(":", 1)[1]
         parts.append(f'  <recv response="{code}"/>\n')
-        parts.append(ACK.format(via="[last_Via:]"))
+        parts.append(ACK.format(uri="sip:[service]@[remote_ip]:[remote_port]", via="[last_Via:]", routes=""))
         parts.append("</scenario>\n")
         return "".join(parts)
     presses = 0
-    parts.append('  <recv response="200" rtd="true"/>\n')
-    parts.append(ACK.format(via="Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]"))
+    # Like a real trunk, the caller keeps the answer's route set and contact (rrs): requests within
+    # the call go to the node that answered, through the SIP edge when there is one.
+    parts.append('  <recv response="200" rtd="true" rrs="true"/>\n')
+    parts.append(ACK.format(uri="[next_url]", via="Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]",
+                            routes="\n      [routes]"))
     for step in script.steps:
         if step[0] == "pause":
             parts.append(f'  <pause milliseconds="{int(step[1])}"/>\n')

@@ -90,10 +90,12 @@ class Line:
         self.ami = ami
 
     async def call(self, script: CallScript, number: str = "1022", caller: str | None = None,
-                   timeout: float = 150) -> CallRecord:
+                   timeout: float = 150, via: str | None = None) -> CallRecord:
+        """A SIPp caller to this hotline, or to `via` (the SIP edge: host:port) when the call is
+        expected to land here through it."""
         caller = caller or "09" + "".join(random.choices("0123456789", k=8))
         port = next(_sipp_ports)
-        result = await run_sipp(script, self.instance.sip_target, number, caller, port, port + 10, timeout)
+        result = await run_sipp(script, via or self.instance.sip_target, number, caller, port, port + 10, timeout)
         ids = self.ami.linkedids_of(caller)
         for lid in ids:  # the hangup reaches AMI just after SIPp ends
             await self.ami.wait_for(lambda e, lid=lid: e.get("Event") == "Hangup" and e.get("Linkedid") == lid

@@ -1,0 +1,62 @@
+"""The SIP edge (Kamailio, through `hotline-edge run`) in a child process, for tests and benchmarks:
+its settings written from a list of nodes, started, asked whether it answers, stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from hotline.testing.ports import free_server_port
+from hotline.testing.sip_probe import over_udp
+
+
+class EdgeInstance:
+    def __init__(self, folder: Path, nodes: list[tuple[str, str, int]], probe_seconds: int = 1,
+                 no_reply_ms: int = 1000):
+        """`nodes`: (name, host:port of its trunk transport, priority)."""
+        self.folder = folder
+        self.port = free_server_port()
+        self.proc: asyncio.subprocess.Process | None = None
+        folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(folder, 0o755)  # Kamailio runs as its own user when started by root
+        lines = [f'listen = "127.0.0.1:{self.port}"', 'trunk_sources = ["127.0.0.0/8"]',
+                 f"probe_seconds = {probe_seconds}", f"no_reply_ms = {no_reply_ms}"]
+        for name, sip, priority in nodes:
+            lines += ["[[nodes]]", f'name = "{name}"', f'sip = "{sip}"', f"priority = {priority}"]
+        self.settings = folder / "edge.toml"
+        self.settings.write_text("\n".join(lines) + "\n")
+        os.chmod(self.settings, 0o644)
+
+    @property
+    def sip_target(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def log(self) -> str:
+        path = self.folder / "edge.out"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    async def start(self, timeout: float = 30) -> None:
+        out = open(self.folder / "edge.out", "ab")
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "hotline.edge_cli", "run", "--settings", str(self.settings),
+            "--dir", str(self.folder / "kamailio"), stdout=out, stderr=out, stdin=asyncio.subprocess.DEVNULL,
+            start_new_session=True)
+        out.close()
+        deadline = time.monotonic() + timeout
+        while await over_udp("OPTIONS", "probe", self.sip_target, timeout=0.5) != 200:
+            if self.proc.returncode is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the edge did not start: {self.log[-3000:]}")
+
+    async def stop(self) -> None:
+        if self.proc and self.proc.returncode is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.proc.wait(), 15)
+            except asyncio.TimeoutError:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                await self.proc.wait()
