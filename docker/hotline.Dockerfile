@@ -1,5 +1,7 @@
-# The hotline node: the application and the Asterisk it manages (Debian packages), one container.
+# The hotline node: the application and the Asterisk it manages (Debian packages), one container;
+# and the SIP edge (target `edge`): Kamailio with the hotline's renderer of its configuration.
 # Build from the repository root:  docker build -f docker/hotline.Dockerfile -t hotline/node .
+#                                  docker build -f docker/hotline.Dockerfile --target edge -t hotline/edge .
 # BASE is the Debian 12 image to start from (a local one where registries cannot be reached).
 ARG BASE=debian:bookworm-slim
 
@@ -25,7 +27,22 @@ RUN cd hotline/agent_desktop/web \
  && npm run --silent build \
  && rm -rf node_modules
 
-FROM ${BASE}
+FROM ${BASE} AS edge
+COPY scripts/setup-system.sh /tmp/setup-system.sh
+RUN HOTLINE_PACKAGES=edge bash /tmp/setup-system.sh \
+ && rm -rf /var/lib/apt/lists/* /tmp/setup-system.sh /tmp/hotline-apt.log
+COPY --from=build /opt/hotline /opt/hotline
+ENV HOTLINE_EDGE_SETTINGS_FILE=/etc/hotline/edge.toml \
+    PATH=/opt/hotline/.venv/bin:$PATH \
+    PYTHONUNBUFFERED=1
+# Debian's package made the `kamailio` user; the rendered configuration goes to a scratch folder.
+USER kamailio
+HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 CMD ["hotline-edge", "health"]
+ENTRYPOINT ["tini", "--", "hotline-edge"]
+CMD ["run", "--dir", "/tmp/edge"]
+
+# The node (the default target).
+FROM ${BASE} AS node
 COPY scripts/setup-system.sh /tmp/setup-system.sh
 RUN HOTLINE_PACKAGES=runtime bash /tmp/setup-system.sh \
  && rm -rf /var/lib/apt/lists/* /tmp/setup-system.sh /tmp/hotline-apt.log

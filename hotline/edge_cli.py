@@ -2,6 +2,7 @@
 
     hotline-edge render --settings edge.toml --out DIR   # kamailio.cfg + dispatcher.list, checked
     hotline-edge run --settings edge.toml --dir DIR      # render, check, then become Kamailio
+    hotline-edge health --settings edge.toml             # exit 0 when the edge answers OPTIONS
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from hotline.edge import process
+from hotline.edge import probe, process
 from hotline.edge.render import render
 from hotline.edge.settings import load_edge_settings
 from hotline.errors import ConfigError
@@ -25,9 +26,15 @@ def main(argv: list[str] | None = None) -> int:
         p = sub.add_parser(name, help=text)
         p.add_argument("--settings", type=Path, help="the edge's TOML file (default: $HOTLINE_EDGE_SETTINGS_FILE or ./edge.toml)")
         p.add_argument(folder, dest="folder", type=Path, default=Path("edge"), help="where the configuration goes")
+    p = sub.add_parser("health", help="exit 0 when the running edge answers a SIP OPTIONS")
+    p.add_argument("--settings", type=Path)
     args = parser.parse_args(argv)
     try:
         settings, source = load_edge_settings(args.settings)
+        if args.command == "health":
+            status = probe.options_status(settings)
+            print(f"edge at {settings.listen}: {status or 'no answer'}")
+            return 0 if status == 200 else 1
         config = render(settings, args.folder, source)
         process.check(config)
         if args.command == "render":

@@ -19,6 +19,8 @@ import os
 import tomllib
 from pathlib import Path
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hotline.errors import ConfigError, format_validation_error
@@ -62,10 +64,16 @@ class EdgeSettings(BaseModel):
     listen: str = "127.0.0.1:5060"
     trunk_sources: list[str] = Field(default_factory=lambda: ["127.0.0.1/32"], min_length=1)
     nodes: list[Node] = Field(min_length=1)
+    # active-standby: every call to the live node of highest priority (operators work on that
+    # node); shared: calls in turn to every live node (more calls per second through the IVR).
+    mode: Literal["active-standby", "shared"] = "active-standby"
     # OPTIONS to every node this often; one unanswered probe takes a node out, one answer puts it back.
     probe_seconds: int = Field(2, ge=1, le=60)
     # A node that has not replied at all to an INVITE in this time is skipped for the next one.
     no_reply_ms: int = Field(2000, ge=300, le=10000)
+    # Nodes answer a call at once (the IVR greets): one that replied but has not answered in this
+    # time died while setting the call up, and the call goes to the next node.
+    answer_ms: int = Field(8000, ge=1000, le=60000)
     workers: int = Field(4, ge=1, le=64)
 
     @field_validator("listen")
@@ -86,6 +94,17 @@ class EdgeSettings(BaseModel):
             if len(set(seen)) != len(seen):
                 raise ValueError(f"two nodes have the same {what}")
         return self
+
+    @model_validator(mode="after")
+    def _timers(self) -> "EdgeSettings":
+        if self.answer_ms <= self.no_reply_ms:
+            raise ValueError("answer_ms must be longer than no_reply_ms")
+        return self
+
+    @property
+    def algorithm(self) -> int:
+        """Kamailio dispatcher's algorithm: 8 (by priority), 4 (round robin)."""
+        return 8 if self.mode == "active-standby" else 4
 
     @property
     def listen_address(self) -> tuple[str, int]:

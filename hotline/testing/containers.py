@@ -13,6 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from hotline.testing.ports import free_server_port
+
 REPO = Path(__file__).resolve().parents[2]
 DOCKER_DIR = REPO / "docker"
 BASE_IMAGE = "local/bookworm:base"
@@ -121,6 +123,12 @@ class Stack:
         (root / "hotline.toml").write_text(
             f'profile = "{profile}"\nconfig_dir = "/etc/hotline/config"\nsecure_cookies = true\n'
             '[security]\ntrusted_proxies = ["127.0.0.1"]\n')
+        # The SIP edge in front of the node (compose profile `edge`): the test's calls go through it.
+        self.edge_port = free_server_port()
+        edge = root / "edge.toml"
+        edge.write_text(f'listen = "127.0.0.1:{self.edge_port}"\ntrunk_sources = ["127.0.0.0/8"]\n'
+                        f'[[nodes]]\nname = "a"\nsip = "127.0.0.1:{port_base}"\npriority = 10\n')
+        edge.chmod(0o644)
         self.env = {
             "BASE_IMAGE": BASE_IMAGE, "HOTLINE_TAG": TAG,
             "POSTGRES_PASSWORD": os.urandom(12).hex(), "POSTGRES_PORT": str(postgres_port),
@@ -130,7 +138,7 @@ class Stack:
             "HOTLINE_SETTINGS": str(root / "hotline.toml"), "HOTLINE_CONFIG": str(self.config),
             "HOTLINE_HOME": str(self.home), "HOTLINE_RECORDINGS": str(self.home / "recordings"),
             "HOTLINE_ATTACHMENTS": str(self.home / "attachments"), "HOTLINE_BACKUPS": str(self.backups),
-            "TLS_DIR": str(root / "tls"),
+            "TLS_DIR": str(root / "tls"), "EDGE_SETTINGS": str(edge),
         }
 
     @staticmethod
@@ -148,7 +156,8 @@ class Stack:
 
     def compose(self, *args: str, timeout: float = 900, stdin: str | None = None) -> str:
         env = {**os.environ, **self.env}
-        res = subprocess.run(["docker-compose", "-p", self.name, "-f", str(DOCKER_DIR / "compose.yaml"), *args],
+        res = subprocess.run(["docker-compose", "-p", self.name, "-f", str(DOCKER_DIR / "compose.yaml"),
+                              "--profile", "edge", *args],
                              capture_output=True, text=True, timeout=timeout, env=env, input=stdin)
         if res.returncode != 0:
             raise RuntimeError(f"docker-compose {' '.join(args)} exited {res.returncode}:\n"

@@ -16,7 +16,7 @@ from hotline.testing.sip_probe import over_udp
 
 class EdgeInstance:
     def __init__(self, folder: Path, nodes: list[tuple[str, str, int]], probe_seconds: int = 1,
-                 no_reply_ms: int = 1000):
+                 no_reply_ms: int = 1000, mode: str = "active-standby"):
         """`nodes`: (name, host:port of its trunk transport, priority)."""
         self.folder = folder
         self.port = free_server_port()
@@ -24,7 +24,7 @@ class EdgeInstance:
         folder.mkdir(parents=True, exist_ok=True)
         os.chmod(folder, 0o755)  # Kamailio runs as its own user when started by root
         lines = [f'listen = "127.0.0.1:{self.port}"', 'trunk_sources = ["127.0.0.0/8"]',
-                 f"probe_seconds = {probe_seconds}", f"no_reply_ms = {no_reply_ms}"]
+                 f"probe_seconds = {probe_seconds}", f"no_reply_ms = {no_reply_ms}", f'mode = "{mode}"']
         for name, sip, priority in nodes:
             lines += ["[[nodes]]", f'name = "{name}"', f'sip = "{sip}"', f"priority = {priority}"]
         self.settings = folder / "edge.toml"

@@ -1,5 +1,6 @@
 """The production images and the single-node compose stack (docker/): built from a local Debian
-base, started with PostgreSQL and the TLS proxy, then a SIPp caller goes through the IVR to an
+base, started with PostgreSQL, the TLS proxy and the SIP edge (Kamailio), then a SIPp caller goes
+through the edge and the IVR to an
 operator whose browser reaches the desktop over https and registers its softphone over wss. Then a
 backup is taken, the stack wiped, and the backup restored into a fresh stack: the ticket, the
 accounts and the recording are back."""
@@ -52,7 +53,7 @@ def stack(workdir, config_dir):
     try:
         s.build()
         s.compose("up", "-d")
-        s.wait_healthy("postgres", "hotline", "proxy")
+        s.wait_healthy("postgres", "hotline", "proxy", "edge")
         yield s
     finally:
         try:
@@ -100,7 +101,8 @@ async def test_the_stack_answers_over_https_and_wss_and_comes_back_from_a_backup
         await page.wait_for_function("document.getElementById('agent-state').textContent === 'Sẵn sàng'",
                                      timeout=20000)
         script = CallScript().pause(1500).keys("2").silence().pause(8000)
-        call_task = asyncio.create_task(line.call(script, caller=caller, timeout=90))
+        call_task = asyncio.create_task(line.call(script, caller=caller, timeout=90,
+                                                  via=f"127.0.0.1:{stack.edge_port}"))
         await page.wait_for_selector("#answer:not([disabled])", timeout=40000)
         assert caller in await page.text_content("body"), "the pop shows the caller's number"
         await page.click("#answer")

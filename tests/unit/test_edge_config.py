@@ -44,6 +44,7 @@ def test_the_settings_file_gives_nodes_in_the_dispatcher_list(tmp_path):
     (GOOD.replace('trunk_sources = ["203.0.113.0/28", "10.1.2.3"]', 'trunk_sources = ["any"]'), "trunk_sources"),
     (GOOD.replace("priority = 10", "priorty = 10"), "nodes.0.priorty"),
     ('listen = "127.0.0.1:5060"\nnodes = []\n', "nodes"),
+    ('mode = "both"\n' + GOOD, "mode"),
 ])
 def test_bad_settings_name_the_file_and_the_field(tmp_path, text, field):
     path = tmp_path / "edge.toml"
@@ -68,4 +69,8 @@ def test_kamailio_accepts_the_rendered_configuration(tmp_path):
     text = config.read_text()
     assert 'is_in_subnet("$si", "127.0.0.0/8") || is_in_subnet("$si", "10.0.0.0/24")' in text
     assert 'modparam("tm", "fr_timer", 2000)' in text
+    assert 'ds_select_dst("1", "8")' in text  # active-standby by default
     process.check(config)
+    shared = render(settings.model_copy(update={"mode": "shared"}), tmp_path / "shared", "test")
+    assert 'ds_select_dst("1", "4")' in shared.read_text()
+    process.check(shared)
