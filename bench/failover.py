@@ -122,7 +122,7 @@ async def main() -> int:
     p.add_argument("--rate", type=int, default=10, help="calls per second during the failover rounds")
     p.add_argument("--before", type=float, default=5, help="seconds of calls before the kill")
     p.add_argument("--after", type=float, default=10, help="seconds of calls after the kill")
-    p.add_argument("--capacity-rates", default="10,20,30,40")
+    p.add_argument("--capacity-rates", default="20,40,50,60,70,80")
     p.add_argument("--capacity-seconds", type=int, default=10)
     p.add_argument("--hold", type=int, default=8)
     args = p.parse_args()
