@@ -84,6 +84,7 @@ async def failover_round(a: HotlineInstance, b: HotlineInstance, ami_a: AmiObser
     await asyncio.sleep(before)
     killed_at = time.time()
     a.kill_node()
+    ami_a.close()  # what it saw is kept; it would only try to reconnect to the dead Asterisk
     await a.proc.wait()
     created, _ = await offered
     on_a = answers(ami_a, since_a)
@@ -158,8 +159,7 @@ async def main() -> int:
         for i in range(args.kills):
             r = await failover_round(a, b, amis[0], amis[1], edge, args.rate, args.before, args.after)
             rounds.append(r)
-            amis[0].close()  # the killed node's Asterisk is a new one: observe it afresh
-            amis[0] = AmiObserver(a, events="agent,call")
+            amis[0] = AmiObserver(a, events="agent,call")  # the restarted node's Asterisk: observe it afresh
             await amis[0].connect()
             print(f"kill {i + 1:2d}: first call answered by the standby {1000 * r['failover']:.0f} ms after the kill; "
                   f"offered {r['created']}, new calls lost {r['lost']}, in progress on the dead node {r['in_progress']}",

@@ -268,6 +268,12 @@ class Accounts:
             else:
                 row.queues = ",".join(queues)
 
+    async def recorded_pause(self, operator_id: str) -> tuple[bool, str]:
+        """The pause this operator last chose, as recorded (on any node): (paused, reason)."""
+        async with self.sessions() as s:
+            row = await s.get(AgentLogin, operator_id)
+            return (row.paused, row.pause_reason) if row is not None else (False, "")
+
     async def record_agent_pause(self, operator_id: str, paused: bool, reason: str = "") -> None:
         async with self.sessions() as s, s.begin():
             row = await s.get(AgentLogin, operator_id)

@@ -47,12 +47,17 @@ class AgentApi(Resource):
     async def agent_login(self, request: web.Request) -> web.Response:
         op = principal(request).operator_id
         queues = self.operator_queues(op)
+        # A pause recorded earlier stays: the operator may come back to another node (after a
+        # failover) or to an Asterisk that lost its queue members.
+        paused, reason = await self.accounts.recorded_pause(op)
         try:
             await self.cti.login(op, queues)
+            if paused:
+                await self.cti.pause(op, reason)
         except ActionError as exc:
             return error(502, f"Tổng đài không nhận lệnh: {exc}")
         await self.accounts.record_agent_login(op, queues)
-        return web.json_response({"queues": queues})
+        return web.json_response({"queues": queues, "paused": paused, "pause_reason": reason})
 
     @requires("operator")
     async def agent_logout(self, request: web.Request) -> web.Response:
