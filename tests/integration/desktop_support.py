@@ -52,6 +52,15 @@ async def operator_page(playwright_session, line, store, op: str):
     return ctx, page
 
 
+async def answer_call(page) -> None:
+    """The operator answers the ringing call: the button is enabled, clicked, and the call bar
+    says they are talking."""
+    await page.wait_for_selector("#answer:not([disabled])", timeout=10000)
+    await page.click("#answer")
+    await page.wait_for_function(
+        "document.getElementById('call-state').textContent === 'Đang nói chuyện'", timeout=10000)
+
+
 async def text(page, selector):
     return (await page.text_content(selector)).strip()
 

@@ -20,7 +20,7 @@ from hotline.testing.edge import EdgeInstance
 from hotline.testing.postgres import TempPostgres
 from hotline.testing.sipp import CallScript
 from tests.integration.conftest import running_line
-from tests.integration.desktop_support import Store, base_url, operator_page, until_popped
+from tests.integration.desktop_support import Store, answer_call, base_url, operator_page, until_popped
 
 pytestmark = pytest.mark.integration
 
@@ -107,10 +107,7 @@ async def test_new_calls_go_to_the_standby_when_the_active_node_dies(workdir, co
                 talk = asyncio.create_task(b.call(CallScript().pause(2000).keys("2").silence().pause(10000),
                                                   caller=caller, via=edge.sip_target, timeout=90))
                 await until_popped(page, caller, talk, line=b)
-                await page.wait_for_selector("#answer:not([disabled])", timeout=10000)
-                await page.click("#answer")
-                await page.wait_for_function(
-                    "document.getElementById('call-state').textContent === 'Đang nói chuyện'", timeout=10000)
+                await answer_call(page)
                 answered = await talk
                 assert answered.sipp.ok, answered.sipp.error_log
                 assert any(e.get("ChannelStateDesc") == "Up" and e["Channel"].startswith("PJSIP/op1-")

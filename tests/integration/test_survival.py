@@ -12,7 +12,7 @@ from sqlalchemy import select
 from hotline.store.recordings import Recording
 from hotline.testing.sipp import PCAP_DIR, CallScript
 from tests.integration.conftest import running_line
-from tests.integration.desktop_support import Store, operator_page, until_popped
+from tests.integration.desktop_support import Store, answer_call, operator_page, until_popped
 
 pytestmark = pytest.mark.integration
 
@@ -28,10 +28,7 @@ async def test_calls_outlive_a_killed_application(playwright_session, workdir, c
             talk = CallScript().pause(2000).keys("2").pause(4000).audio(PCAP_DIR / "g711a.pcap").pause(30000)
             talking = asyncio.create_task(line.call(talk, caller=TALKING, timeout=150))
             await until_popped(page, TALKING, talking, line=line)
-            await page.wait_for_selector("#answer:not([disabled])", timeout=10000)
-            await page.click("#answer")
-            await page.wait_for_function(
-                "document.getElementById('call-state').textContent === 'Đang nói chuyện'", timeout=10000)
+            await answer_call(page)
             bridged = len(line.ami.events)
 
             line.instance.kill()  # kill -9: no clean stop of anything
@@ -51,10 +48,7 @@ async def test_calls_outlive_a_killed_application(playwright_session, workdir, c
 
             # The desktop reconnected by itself; the waiting caller reaches the operator with a pop.
             await until_popped(page, WAITING, waiting, timeout_ms=60000, line=line)
-            await page.wait_for_selector("#answer:not([disabled])", timeout=10000)
-            await page.click("#answer")
-            await page.wait_for_function(
-                "document.getElementById('call-state').textContent === 'Đang nói chuyện'", timeout=10000)
+            await answer_call(page)
             second = await waiting
             assert second.sipp.ok, second.sipp.error_log
             assert second.queues_joined() == ["operator"]
