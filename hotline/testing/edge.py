@@ -10,8 +10,9 @@ import sys
 import time
 from pathlib import Path
 
+from hotline.edge.probe import options_status
+from hotline.edge.settings import load_edge_settings
 from hotline.testing.ports import free_server_port
-from hotline.testing.sip_probe import over_udp
 
 
 class EdgeInstance:
@@ -47,8 +48,10 @@ class EdgeInstance:
             "--dir", str(self.folder / "kamailio"), stdout=out, stderr=out, stdin=asyncio.subprocess.DEVNULL,
             start_new_session=True)
         out.close()
+        settings, _ = load_edge_settings(self.settings)
         deadline = time.monotonic() + timeout
-        while await over_udp("OPTIONS", "probe", self.sip_target, timeout=0.5) != 200:
+        # Ready when its own health check passes (the container's too).
+        while await asyncio.to_thread(options_status, settings, 0.5) != 200:
             if self.proc.returncode is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the edge did not start: {self.log[-3000:]}")
 
