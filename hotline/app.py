@@ -30,6 +30,7 @@ from hotline.agent_desktop.agency_api import AgencyApi
 from hotline.agent_desktop.office_api import OfficeApi
 from hotline.agent_desktop.privacy_api import PrivacyApi
 from hotline.agent_desktop.reviews_api import ReviewsApi
+from hotline.cti.members import MemberSync
 from hotline.nodes.leases import JobLeases
 from hotline.office.reviews import AnswerReviews
 from hotline.office.desk import OfficeDesk
@@ -233,6 +234,7 @@ class Hotline:
     applications: StatusSource
     kb: KnowledgeBase
     leases: JobLeases
+    members: MemberSync | None  # several nodes: this node's queues follow the recorded logins
 
 
 def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotline:
@@ -317,7 +319,9 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     desktop.app[TRUST_KEY] = ProxyTrust.of(sec.trusted_proxies, sec.client_ip_header)
     return Hotline(settings, prepared, hasher, accounts, ivr, cti, hub, sms, handling, transfers, catalogue,
                    call_log, email, weekly, statutory, retention, transcriber, desktop, outbound, callbacks, holds,
-                   surveys, applications, kb, leases)
+                   surveys, applications, kb, leases,
+                   MemberSync(cti, accounts.agent_logins, {o.id for o in profile.queues.phones()})
+                   if settings.sip_edge else None)
 
 
 async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> None:
@@ -351,6 +355,8 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
             await h.ivr.keys_heard()
         # Stopped after the jobs: a clean stop lets go of their leases for another node at once.
         await parts.start("job leases", h.leases.start, h.leases.stop)
+        if h.members is not None:
+            await parts.start("queue members", h.members.start, h.members.stop)
         for name, part in (("hub", h.hub), ("SMS outbox", h.sms),
                            ("deadline scan", h.handling.deadlines),  # its first scan applies deadlines passed while down
                            ("callback deadlines", h.callbacks), ("virtual hold", h.holds),

@@ -266,6 +266,10 @@ class Settings(BaseModel):
     # Any other SIP source allowed to reach Asterisk at all (besides the trunk, routes and
     # operator networks): everything else is refused before it selects an endpoint.
     sip_extra_permit: list[str] = []
+    # Several nodes: the SIP edge (ADDRESS:PORT, as this node reaches it) where the operators'
+    # softphones register. Their calls then ring through the edge, whichever node takes them, and
+    # `ws_public_url` must be the edge's WebSocket. Unset: softphones register on this Asterisk.
+    sip_edge: str | None = Field(None, pattern=r"^(\d{1,3}(\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]):\d{1,5}$")
     ports: Ports = Ports()
     email: Email = Email()
     database_url: str | None = None
@@ -313,11 +317,20 @@ class Settings(BaseModel):
             self.citizen_route = next(iter(self.routes))
         if self.citizen_route is not None and self.citizen_route not in self.routes:
             raise ValueError(f"citizen_route: no route {self.citizen_route!r} in routes")
+        if self.sip_edge is not None:
+            if not _is_address(self.sip_edge_host):
+                raise ValueError(f"sip_edge: {self.sip_edge!r} is not ADDRESS:PORT")
+            if not self.ws_public_url:
+                raise ValueError("ws_public_url: must be set to the edge's WebSocket when sip_edge is set")
         for net in [*self.trunk_match, *self.operator_networks, *self.sip_extra_permit,
                     *(m for r in self.routes.values() for m in r.match)]:
             if not _is_network(net):
                 raise ValueError(f"{net!r} is not an IP address or network")
         return self
+
+    @property
+    def sip_edge_host(self) -> str | None:
+        return self.sip_edge.rpartition(":")[0].strip("[]") if self.sip_edge else None
 
     @property
     def ws_url(self) -> str:
@@ -404,6 +417,7 @@ ENVIRONMENT = {
     "HOTLINE_PORT_BASE": ("ports", "base"),
     "HOTLINE_PUBLIC_URL": ("public_url",),
     "HOTLINE_WS_PUBLIC_URL": ("ws_public_url",),
+    "HOTLINE_SIP_EDGE": ("sip_edge",),
 }
 
 

@@ -36,8 +36,9 @@ class AgentApi(Resource):
 
     async def leave_queues(self, operator_id: str) -> None:
         """The operator leaves every queue (logout, or an account whose access ended)."""
-        await self.cti.logout(operator_id, self.operator_queues(operator_id))
-        await self.accounts.record_agent_logout(operator_id)
+        async with self.cti.members_lock:
+            await self.cti.logout(operator_id, self.operator_queues(operator_id))
+            await self.accounts.record_agent_logout(operator_id)
 
     @requires("operator", "supervisor")
     async def pause_reasons(self, request: web.Request) -> web.Response:
@@ -49,14 +50,15 @@ class AgentApi(Resource):
         queues = self.operator_queues(op)
         # A pause recorded earlier stays: the operator may come back to another node (after a
         # failover) or to an Asterisk that lost its queue members.
-        paused, reason = await self.accounts.recorded_pause(op)
-        try:
-            await self.cti.login(op, queues)
-            if paused:
-                await self.cti.pause(op, reason)
-        except ActionError as exc:
-            return error(502, f"Tổng đài không nhận lệnh: {exc}")
-        await self.accounts.record_agent_login(op, queues)
+        async with self.cti.members_lock:
+            paused, reason = await self.accounts.recorded_pause(op)
+            try:
+                await self.cti.login(op, queues)
+                if paused:
+                    await self.cti.pause(op, reason)
+            except ActionError as exc:
+                return error(502, f"Tổng đài không nhận lệnh: {exc}")
+            await self.accounts.record_agent_login(op, queues)
         return web.json_response({"queues": queues, "paused": paused, "pause_reason": reason})
 
     @requires("operator")
@@ -70,19 +72,21 @@ class AgentApi(Resource):
         reason = (await parse_body(request, PauseIn)).reason
         if reason not in PAUSE_REASONS:
             return error(400, f"Lý do tạm nghỉ không hợp lệ; chọn một trong: {', '.join(PAUSE_REASONS)}")
-        try:
-            await self.cti.pause(op, reason)
-        except ActionError as exc:
-            return error(409, f"Chưa đăng nhập hàng đợi: {exc}")
-        await self.accounts.record_agent_pause(op, True, reason)
+        async with self.cti.members_lock:
+            try:
+                await self.cti.pause(op, reason)
+            except ActionError as exc:
+                return error(409, f"Chưa đăng nhập hàng đợi: {exc}")
+            await self.accounts.record_agent_pause(op, True, reason)
         return web.json_response({"paused": True, "reason": reason})
 
     @requires("operator")
     async def agent_unpause(self, request: web.Request) -> web.Response:
         op = principal(request).operator_id
-        try:
-            await self.cti.unpause(op)
-        except ActionError as exc:
-            return error(409, f"Chưa đăng nhập hàng đợi: {exc}")
-        await self.accounts.record_agent_pause(op, False)
+        async with self.cti.members_lock:
+            try:
+                await self.cti.unpause(op)
+            except ActionError as exc:
+                return error(409, f"Chưa đăng nhập hàng đợi: {exc}")
+            await self.accounts.record_agent_pause(op, False)
         return web.json_response({"paused": False})

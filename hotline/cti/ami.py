@@ -42,6 +42,9 @@ class AmiBridge:
         self.wrapup_seconds = wrapup_seconds
         self.logged_in_agents = logged_in_agents
         self.connected = asyncio.Event()
+        # Held while queue membership is changed and recorded together (the desktop's actions,
+        # the periodic sync with the database), so that neither sees the other half done.
+        self.members_lock = asyncio.Lock()
         self.resyncs = 0
         # Only the event classes the model reads: not the dialplan's, AGI's or DTMF's (many per call).
         self.manager = Manager(host=host, port=port, username=user, secret=secret, events=EVENT_CLASSES, ping_delay=2,

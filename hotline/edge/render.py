@@ -6,7 +6,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from hotline.edge.settings import EdgeSettings, sip_host
+from hotline.edge.settings import EdgeSettings, kamailio_db_url, sip_host
 
 TEMPLATES = Path(__file__).parent / "templates"
 CONFIG_FILE = "kamailio.cfg"
@@ -28,9 +28,19 @@ def render(settings: EdgeSettings, out_dir: Path, source: Path | str = "edge set
                       keep_trailing_newline=True)
     ip, port = settings.listen_address
     (out_dir / DISPATCHER_FILE).write_text(dispatcher_list(settings))
+    ops = settings.operators
+    extra = {}
+    if ops is not None:
+        ws_ip, ws_port = ops.ws_address
+        extra = {"ws_listen": f"{sip_host(ws_ip)}:{ws_port}", "ws_port": ws_port,
+                 "db_url": kamailio_db_url(ops.database_url)}
     text = env.get_template(CONFIG_FILE + ".j2").render(
-        s=settings, source=source, listen=f"{sip_host(ip)}:{port}", listen_host=sip_host(ip),
-        dispatcher_list=str((out_dir / DISPATCHER_FILE).resolve()))
+        s=settings, ops=ops, source=source, listen=f"{sip_host(ip)}:{port}", listen_host=sip_host(ip),
+        dispatcher_list=str((out_dir / DISPATCHER_FILE).resolve()), **extra)
     path = out_dir / CONFIG_FILE
-    path.write_text(text)
+    # It holds the database's password when there is one: readable by its owner only.
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    tmp.chmod(0o600)
+    tmp.replace(path)
     return path

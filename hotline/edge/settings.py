@@ -10,13 +10,18 @@
     name = "b"
     sip = "10.0.0.12:25060"
     priority = 5
+    [operators]                           # the edge is also the softphones' registrar
+    ws_listen = "10.0.0.10:8080"          # their WebSocket (plain; the TLS proxy is in front)
+    # database_url: the hotline's PostgreSQL (passwords, locations); or HOTLINE_EDGE_DATABASE_URL[_FILE]
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import tomllib
+from urllib.parse import urlsplit, urlunsplit
 from pathlib import Path
 
 from typing import Literal
@@ -26,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from hotline.errors import ConfigError, format_validation_error
 
 SETTINGS_ENV = "HOTLINE_EDGE_SETTINGS_FILE"
+DATABASE_ENV = "HOTLINE_EDGE_DATABASE_URL"
 
 
 def _address(value: str) -> tuple[str, int]:
@@ -59,6 +65,55 @@ class Node(BaseModel):
         return f"sip:{sip_host(ip)}:{port}"
 
 
+class Operators(BaseModel):
+    """The edge as the operators' registrar: softphones connect to its WebSocket and register
+    there (passwords are the hotline's `sip_passwords`, locations kept in `sip_locations`), so
+    every node rings them through the edge and their phones outlive any one node."""
+
+    model_config = ConfigDict(extra="forbid")
+    ws_listen: str
+    database_url: str | None = None
+    # The longest registration accepted: a withdrawn password stops working within this time.
+    max_registration_seconds: int = Field(300, ge=60, le=3600)
+    # Where the desktops are served from (the WebSocket handshake's Origin); empty: any origin.
+    origins: list[str] = []
+
+    @field_validator("ws_listen")
+    @classmethod
+    def _ws(cls, v: str) -> str:
+        _address(v)
+        return v
+
+    @field_validator("database_url")
+    @classmethod
+    def _db(cls, v: str | None) -> str | None:
+        if v is not None:
+            kamailio_db_url(v)
+        return v
+
+    @field_validator("origins")
+    @classmethod
+    def _origins(cls, v: list[str]) -> list[str]:
+        for origin in v:
+            if not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+", origin):
+                raise ValueError(f"{origin!r}: expected scheme://host[:port], no path")
+        return v
+
+    @property
+    def ws_address(self) -> tuple[str, int]:
+        return _address(self.ws_listen)
+
+
+def kamailio_db_url(url: str) -> str:
+    """The hotline's PostgreSQL URL (postgresql[+asyncpg]://user:password@host:port/db) in
+    Kamailio's form (postgres://...)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgresql+asyncpg", "postgres") or not parts.hostname \
+            or not parts.path.strip("/") or parts.query:
+        raise ValueError("expected postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE (the hotline's database)")
+    return urlunsplit(("postgres", parts.netloc, parts.path, "", ""))
+
+
 class EdgeSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     listen: str = "127.0.0.1:5060"
@@ -75,6 +130,7 @@ class EdgeSettings(BaseModel):
     # time died while setting the call up, and the call goes to the next node.
     answer_ms: int = Field(8000, ge=1000, le=60000)
     workers: int = Field(4, ge=1, le=64)
+    operators: Operators | None = None
 
     @field_validator("listen")
     @classmethod
@@ -101,6 +157,12 @@ class EdgeSettings(BaseModel):
             raise ValueError("answer_ms must be longer than no_reply_ms")
         return self
 
+    @model_validator(mode="after")
+    def _database(self) -> "EdgeSettings":
+        if self.operators is not None and self.operators.database_url is None:
+            raise ValueError(f"operators.database_url: not set (nor {DATABASE_ENV} / {DATABASE_ENV}_FILE)")
+        return self
+
     @property
     def algorithm(self) -> int:
         """Kamailio dispatcher's algorithm: 8 (by priority), 4 (round robin)."""
@@ -120,6 +182,19 @@ def load_edge_settings(path: Path | None = None) -> tuple[EdgeSettings, Path]:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     try:
+        url = _database_from_environment()
+    except OSError as exc:
+        raise ConfigError(f"{DATABASE_ENV}_FILE: cannot read {exc.filename}: {exc.strerror}") from exc
+    if url is not None and isinstance(data.get("operators"), dict):
+        data["operators"]["database_url"] = url
+    try:
         return EdgeSettings.model_validate(data), path
     except ValidationError as exc:
         raise ConfigError(format_validation_error(path, exc)) from exc
+
+
+def _database_from_environment() -> str | None:
+    """The database URL (it holds a password) from the environment or a mounted file."""
+    if os.environ.get(DATABASE_ENV + "_FILE"):
+        return Path(os.environ[DATABASE_ENV + "_FILE"]).read_text(encoding="utf-8").strip()
+    return os.environ.get(DATABASE_ENV) or None

@@ -16,19 +16,28 @@ from hotline.testing.ports import free_server_port
 
 
 class EdgeInstance:
-    def __init__(self, folder: Path, nodes: list[tuple[str, str, int]], probe_seconds: int = 1,
-                 no_reply_ms: int = 1000, mode: str = "active-standby"):
-        """`nodes`: (name, host:port of its trunk transport, priority)."""
+    def __init__(self, folder: Path, nodes: list[tuple[str, str, int]] | None = None, probe_seconds: int = 1,
+                 no_reply_ms: int = 1000, mode: str = "active-standby", database_url: str | None = None):
+        """`nodes`: (name, host:port of its trunk transport, priority), also settable until `start`.
+        With `database_url` (the nodes' PostgreSQL, migrated before the start), the edge is also
+        the operators' registrar on a WebSocket."""
         self.folder = folder
         self.port = free_server_port()
+        self.ws_port = free_server_port() if database_url else None
         self.proc: asyncio.subprocess.Process | None = None
+        self.nodes = list(nodes or [])
+        self.options = [f"probe_seconds = {probe_seconds}", f"no_reply_ms = {no_reply_ms}", f'mode = "{mode}"']
+        self.database_url = database_url
+        self.settings = folder / "edge.toml"
         folder.mkdir(parents=True, exist_ok=True)
         os.chmod(folder, 0o755)  # Kamailio runs as its own user when started by root
-        lines = [f'listen = "127.0.0.1:{self.port}"', 'trunk_sources = ["127.0.0.0/8"]',
-                 f"probe_seconds = {probe_seconds}", f"no_reply_ms = {no_reply_ms}", f'mode = "{mode}"']
-        for name, sip, priority in nodes:
+
+    def write_settings(self) -> None:
+        lines = [f'listen = "127.0.0.1:{self.port}"', 'trunk_sources = ["127.0.0.0/8"]', *self.options]
+        for name, sip, priority in self.nodes:
             lines += ["[[nodes]]", f'name = "{name}"', f'sip = "{sip}"', f"priority = {priority}"]
-        self.settings = folder / "edge.toml"
+        if self.database_url:
+            lines += ["[operators]", f'ws_listen = "127.0.0.1:{self.ws_port}"', f'database_url = "{self.database_url}"']
         self.settings.write_text("\n".join(lines) + "\n")
         os.chmod(self.settings, 0o644)
 
@@ -37,11 +46,20 @@ class EdgeInstance:
         return f"127.0.0.1:{self.port}"
 
     @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.ws_port}"
+
+    def node_settings(self) -> str:
+        """A node's settings lines for softphones registered on this edge."""
+        return f'sip_edge = "{self.sip_target}"\nws_public_url = "{self.ws_url}"\n'
+
+    @property
     def log(self) -> str:
         path = self.folder / "edge.out"
         return path.read_text(errors="replace") if path.exists() else ""
 
     async def start(self, timeout: float = 30) -> None:
+        self.write_settings()
         out = open(self.folder / "edge.out", "ab")
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "hotline.edge_cli", "run", "--settings", str(self.settings),

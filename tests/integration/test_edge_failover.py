@@ -1,10 +1,13 @@
-"""Two hotline nodes on one PostgreSQL behind the SIP edge (Kamailio's dispatcher, #20 item 3).
-Calls from the trunk go to the active node, where an operator works in Chromium and has paused;
-when that node dies (kill -9 of its application and its Asterisk) every new call, placed at a
-steady rate from the moment of the kill, is answered by the standby; the shared jobs (deadline
-scan, SMS outbox) move to the standby; the operator opens the standby's desktop, still logged in
-and still paused, and once back from the pause takes a call there; when the dead node comes back,
-new calls return to it."""
+"""Two hotline nodes on one PostgreSQL behind the SIP edge (Kamailio: dispatcher, and registrar
+of the operators' softphones; #20 item 3). The operator works in Chromium, her softphone
+registered on the edge: a call on the active node rings her through the edge; she pauses, and
+the standby's queues follow. When the active node dies (kill -9 of its application and its
+Asterisk) every new call, placed at a steady rate from the moment of the kill, is answered by
+the standby; the shared jobs (deadline scan, SMS outbox) move to the standby; her phone stays
+registered, the standby already has her in its queues, still paused; back from the pause she
+takes a call there. When the dead node comes back, new calls return to it and ring her softphone
+through the edge without her doing anything (the pop comes from the node that has the call: her
+desktop, reloaded from it, shows it)."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ import asyncio
 import random
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from hotline.store.db import make_engine, sessionmaker
 from hotline.store.leases import JobLease
@@ -42,6 +45,41 @@ async def holders(url: str) -> dict[str, int]:
     return {r.name: int(r.holder.split(":")[-2]) for r in rows}
 
 
+async def registered_on_edge(url: str) -> list[str]:
+    """The operators whose softphones the edge has a location for (its table in the database)."""
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return sorted((await conn.execute(text("SELECT username FROM sip_locations"))).scalars())
+    finally:
+        await engine.dispose()
+
+
+async def until_member(line, op: str, paused: bool, timeout: float = 20) -> str:
+    """Wait until the node's Asterisk has `op` in its queue, paused or not; its `queue show`."""
+    shown = ""
+    for _ in range(int(timeout * 2)):
+        shown = await line.instance.cli("queue show")
+        rows = [r for r in shown.splitlines() if f"(PJSIP/{op})" in r]
+        if rows and all(("paused" in r) == paused for r in rows):
+            return shown
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"{op} not {'paused' if paused else 'available'} in the queues: {shown}")
+
+
+async def operator_answers(page, line, via: str) -> None:
+    """A call through the edge to `line` rings the operator's softphone; she answers."""
+    caller = caller_number()
+    talk = asyncio.create_task(line.call(CallScript().pause(2000).keys("2").silence().pause(10000),
+                                         caller=caller, via=via, timeout=90))
+    await until_popped(page, caller, talk, line=line)
+    await answer_call(page)
+    answered = await talk
+    assert answered.sipp.ok, answered.sipp.error_log
+    assert any(e.get("ChannelStateDesc") == "Up" and e["Channel"].startswith("PJSIP/op1-")
+               for e in answered.of("Newstate")), "the operator's softphone answered on this node"
+
+
 def answered_here(record, other) -> bool:
     """The call reached this node's queue, and the other node never saw the caller."""
     return record.sipp.ok and bool(record.queues_joined()) and not other.ami.linkedids_of(record.caller)
@@ -52,18 +90,28 @@ async def test_new_calls_go_to_the_standby_when_the_active_node_dies(workdir, co
     ctx = store = None
     try:
         url = await pg.create_database("edge")
-        settings = f'database_url = "{url}"\ndeadline_scan_seconds = 1\n'
+        edge = EdgeInstance(workdir / "edge", database_url=url)
+        settings = f'database_url = "{url}"\ndeadline_scan_seconds = 1\n' + edge.node_settings()
         async with running_line(workdir, "node-a", "test_open", config_dir, extra_settings=settings) as a, \
                 running_line(workdir, "node-b", "test_open", config_dir, extra_settings=settings) as b:
-            edge = EdgeInstance(workdir / "edge", [("a", a.instance.sip_target, 10), ("b", b.instance.sip_target, 5)])
+            edge.nodes = [("a", a.instance.sip_target, 10), ("b", b.instance.sip_target, 5)]
             await edge.start()
             store = Store(a.instance.home)
             ctx, page = await operator_page(playwright_session, a, store, "op1")
             try:
+                # Her softphone registered on the edge, not on a node; both nodes have her in
+                # their queues; a call on the active node rings her through the edge.
+                assert await registered_on_edge(url) == ["op1"], edge.log[-2000:]
+                await until_member(b, "op1", paused=False)
+                await operator_answers(page, a, edge.sip_target)
+                await page.wait_for_function(
+                    "document.getElementById('agent-state').textContent === 'Sẵn sàng'", timeout=20000)
+
                 await page.select_option("#pause-reason", "training")
                 await page.click("#pause")
                 await page.wait_for_function(
                     "document.getElementById('agent-state').textContent.startsWith('Tạm nghỉ')", timeout=10000)
+                assert "training" in await until_member(b, "op1", paused=True)
                 script = CallScript().pause(2000).keys("2").pause(8000)
                 # Before: the active node takes the calls; each shared job runs on one node.
                 first = await a.call(script, caller=caller_number(), via=edge.sip_target, timeout=60)
@@ -93,8 +141,10 @@ async def test_new_calls_go_to_the_standby_when_the_active_node_dies(workdir, co
                     await asyncio.sleep(1)
                 assert after == {job: b.instance.proc.pid for job in SHARED_JOBS}
 
-                # The operator opens the standby's desktop: the session is in the database, the
-                # softphone registers there, and the pause chosen on the dead node still holds.
+                # The operator's desktop now comes from the standby (the session is in the
+                # database); her phone is still registered on the edge, and the standby has had
+                # her in its queues all along, paused as she chose on the dead node.
+                assert await registered_on_edge(url) == ["op1"]
                 await page.goto(base_url(b) + "/")
                 await page.wait_for_function("document.getElementById('sip-status').textContent === 'Đã đăng ký'",
                                              timeout=30000)
@@ -103,18 +153,12 @@ async def test_new_calls_go_to_the_standby_when_the_active_node_dies(workdir, co
                 await page.click("#unpause")
                 await page.wait_for_function(
                     "document.getElementById('agent-state').textContent === 'Sẵn sàng'", timeout=10000)
-                caller = caller_number()
-                talk = asyncio.create_task(b.call(CallScript().pause(2000).keys("2").silence().pause(10000),
-                                                  caller=caller, via=edge.sip_target, timeout=90))
-                await until_popped(page, caller, talk, line=b)
-                await answer_call(page)
-                answered = await talk
-                assert answered.sipp.ok, answered.sipp.error_log
-                assert any(e.get("ChannelStateDesc") == "Up" and e["Channel"].startswith("PJSIP/op1-")
-                           for e in answered.of("Newstate")), "the operator's softphone on the standby answered"
+                await operator_answers(page, b, edge.sip_target)
 
-                # The node comes back (a new Asterisk, the same database): calls return to it.
+                # The node comes back (a new Asterisk, the same database): it puts her back in its
+                # queues from the database, calls return to it and ring her softphone through the edge.
                 await a.instance.start()
+                await until_member(a, "op1", paused=False)
                 back = None
                 for _ in range(10):
                     await asyncio.sleep(1.5)
@@ -122,6 +166,13 @@ async def test_new_calls_go_to_the_standby_when_the_active_node_dies(workdir, co
                     if back.queues_joined():
                         break
                 assert back is not None and answered_here(back, b), edge.log[-2000:]
+                assert any(e.get("Interface") == "PJSIP/op1" for e in back.of("AgentCalled")), back.events
+                # Her desktop follows the calls' node when reloaded from it (the pop comes from the
+                # node that has the call), and she answers there.
+                await page.goto(base_url(a) + "/")
+                await page.wait_for_function(
+                    "document.getElementById('agent-state').textContent === 'Sẵn sàng'", timeout=20000)
+                await operator_answers(page, a, edge.sip_target)
             finally:
                 await edge.stop()
     finally:
