@@ -19,6 +19,7 @@ from sqlalchemy import select, text
 
 from hotline.store.db import make_engine, sessionmaker
 from hotline.store.leases import JobLease
+from hotline.testing.agency_phone import AgencyPhone
 from hotline.testing.edge import EdgeInstance
 from hotline.testing.postgres import TempPostgres
 from hotline.testing.sipp import CallScript
@@ -85,15 +86,24 @@ def answered_here(record, other) -> bool:
     return record.sipp.ok and bool(record.queues_joined()) and not other.ami.linkedids_of(record.caller)
 
 
-async def test_new_calls_go_to_the_standby_when_the_active_node_dies(workdir, config_dir, playwright_session):
+@pytest.fixture
+def edge_profiles(config_dir):
+    """Always open, and calls to citizens allowed at any hour (the test runs at any time of day)."""
+    (config_dir / "profiles" / "test_edge.yaml").write_text(
+        "extends: test_open\nname: Đồng Tháp (test, two nodes)\n"
+        "outbound:\n  calling_hours:\n    hours: [[\"00:00\", \"23:59:59\"]]\n")
+    return config_dir
+
+
+async def test_new_calls_go_to_the_standby_when_the_active_node_dies(workdir, edge_profiles, playwright_session):
     pg = TempPostgres().start()
     ctx = store = None
     try:
         url = await pg.create_database("edge")
         edge = EdgeInstance(workdir / "edge", database_url=url)
         settings = f'database_url = "{url}"\ndeadline_scan_seconds = 1\n' + edge.node_settings()
-        async with running_line(workdir, "node-a", "test_open", config_dir, extra_settings=settings) as a, \
-                running_line(workdir, "node-b", "test_open", config_dir, extra_settings=settings) as b:
+        async with running_line(workdir, "node-a", "test_edge", edge_profiles, extra_settings=settings) as a, \
+                running_line(workdir, "node-b", "test_edge", edge_profiles, extra_settings=settings) as b:
             edge.nodes = [("a", a.instance.sip_target, 10), ("b", b.instance.sip_target, 5)]
             await edge.start()
             store = Store(a.instance.home)
@@ -154,6 +164,28 @@ async def test_new_calls_go_to_the_standby_when_the_active_node_dies(workdir, co
                 await page.wait_for_function(
                     "document.getElementById('agent-state').textContent === 'Sẵn sàng'", timeout=10000)
                 await operator_answers(page, b, edge.sip_target)
+                await page.wait_for_function("window.hotlinePhone.state.session === null", timeout=20000)
+
+                # She calls a citizen back from the standby: her softphone's call goes through the
+                # edge, which names her to the node; the node's dialplan places it as hers.
+                status, reported = await page.evaluate("""(body) => fetch('/api/tickets', {method: 'POST',
+                    headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)})
+                    .then(async (r) => [r.status, await r.json()])""", {
+                    "channel": "web", "caller_phone": "0912 777 004", "reporter_name": "Lê Thị Hoa",
+                    "topic": "infrastructure", "content": "Đèn đường hỏng trên đường Nguyễn Huệ"})
+                assert status == 201, reported
+                await page.click("#work-refresh")
+                await page.locator(f"#work-table tr[data-code='{reported['code']}'] button").click()
+                await page.wait_for_function(f"document.getElementById('w-code').textContent === '{reported['code']}'")
+                phone = await AgencyPhone(b.instance.port_base + 6, "answer", ring_ms=1000, hangup_after_ms=5000).start()
+                await page.click("#w-call")
+                await page.wait_for_function(
+                    "document.getElementById('call-state').textContent === 'Đang nói chuyện'", timeout=20000)
+                assert (await phone.result(timeout=40)).ok
+                dial = await b.ami.wait_for(lambda e: e.get("Event") == "DialBegin"
+                                            and e.get("DialString") == "0912777004@route-local")
+                assert dial["Channel"].startswith("PJSIP/op1-"), dial
+                await page.wait_for_function("window.hotlinePhone.state.session === null", timeout=20000)
 
                 # The node comes back (a new Asterisk, the same database): it puts her back in its
                 # queues from the database, calls return to it and ring her softphone through the edge.

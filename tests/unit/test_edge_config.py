@@ -74,3 +74,55 @@ def test_kamailio_accepts_the_rendered_configuration(tmp_path):
     shared = render(settings.model_copy(update={"mode": "shared"}), tmp_path / "shared", "test")
     assert 'ds_select_dst("1", "4")' in shared.read_text()
     process.check(shared)
+
+
+OPERATORS = GOOD + '''
+[operators]
+ws_listen = "127.0.0.1:38080"
+database_url = "postgresql+asyncpg://hotline:s3cret@10.0.0.20:5432/hotline"
+origins = ["https://hotline.example.gov.vn"]
+'''
+
+
+@pytest.mark.parametrize("text, field", [
+    (OPERATORS.replace('ws_listen = "127.0.0.1:38080"', 'ws_listen = "edge:8080"'), "operators.ws_listen"),
+    (OPERATORS.replace("postgresql+asyncpg://", "mysql://"), "operators.database_url"),
+    (OPERATORS.replace('database_url = "postgresql+asyncpg://hotline:s3cret@10.0.0.20:5432/hotline"\n', ""),
+     "(top level)"),
+    (OPERATORS.replace('"https://hotline.example.gov.vn"', '"https://x.vn/\\"; exit"'), "operators.origins"),
+])
+def test_bad_operator_settings_name_the_field(tmp_path, text, field):
+    path = tmp_path / "edge.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_edge_settings(path)
+    assert f"{path}: field '{field}'" in str(err.value)
+
+
+def test_the_database_url_may_come_from_a_mounted_file(tmp_path, monkeypatch):
+    path = tmp_path / "edge.toml"
+    path.write_text(OPERATORS.replace('database_url = "postgresql+asyncpg://hotline:s3cret@10.0.0.20:5432/hotline"\n', ""))
+    secret = tmp_path / "db-url"
+    secret.write_text("postgresql://edge:other@10.0.0.21:5433/hotline\n")
+    monkeypatch.setenv("HOTLINE_EDGE_DATABASE_URL_FILE", str(secret))
+    settings, _ = load_edge_settings(path)
+    assert settings.operators.database_url == "postgresql://edge:other@10.0.0.21:5433/hotline"
+    monkeypatch.setenv("HOTLINE_EDGE_DATABASE_URL_FILE", str(tmp_path / "missing"))
+    with pytest.raises(ConfigError, match="HOTLINE_EDGE_DATABASE_URL_FILE: cannot read"):
+        load_edge_settings(path)
+
+
+@pytest.mark.skipif(not shutil.which("kamailio") and not shutil.which("/usr/sbin/kamailio"),
+                    reason="kamailio not installed (scripts/setup.sh installs it)")
+def test_the_registrar_configuration_is_accepted_and_private(tmp_path):
+    path = tmp_path / "edge.toml"
+    path.write_text(OPERATORS)
+    settings, _ = load_edge_settings(path)
+    config = render(settings, tmp_path / "edge", path)
+    text = config.read_text()
+    assert "listen=tcp:127.0.0.1:38080" in text
+    assert '"postgres://hotline:s3cret@10.0.0.20:5432/hotline"' in text
+    assert 'remove_hf("X-Hotline-Operator")' in text  # nobody but the edge names an operator
+    assert '$hdr(Origin) == "https://hotline.example.gov.vn"' in text
+    assert oct(config.stat().st_mode & 0o777) == "0o600"  # it holds the database password
+    process.check(config)
