@@ -6,11 +6,26 @@
 #                      self-signed pair is made for SERVER_NAME (tests, a first try), never reused
 #                      for production names.
 #   SERVER_NAME        the host name in the certificate made (default: localhost)
-# Paths: /sip -> Asterisk's WebSocket (the softphones' SIP), everything else -> the hotline.
+#   WEB_UPSTREAMS      several nodes: every node's desktop (ADDRESS:PORT, space-separated). A node
+#                      that does not serve the desktops answers 503 and the request goes to the
+#                      next, so desktops reach the serving node and reconnect to it by themselves.
+#                      Default: this machine's node (127.0.0.1:base+4).
+#   SIP_WS_UPSTREAM    where /sip goes: with several nodes, the SIP edge's WebSocket
+#                      (ADDRESS:PORT). Default: this node's Asterisk ([::1]:base+2/ws).
+#   NGINX_CONF, NGINX_PID  where the configuration and pid file go (tests run it outside a container)
+# Paths: /sip -> the softphones' SIP WebSocket, everything else -> the hotline.
 set -euo pipefail
-base=${HOTLINE_PORT_BASE}
-web=$((base + 4))
-sip=$((base + 2))
+base=${HOTLINE_PORT_BASE:-25060}
+web_upstreams=${WEB_UPSTREAMS:-127.0.0.1:$((base + 4))}
+# Asterisk's HTTP server listens on the IPv6 loopback: the SIP it receives from here never shares
+# an address with the telco trunk (IPv4).
+sip_upstream=${SIP_WS_UPSTREAM:-[::1]:$((base + 2))/ws}
+conf=${NGINX_CONF:-/etc/nginx/nginx.conf}
+servers=""
+for u in $web_upstreams; do
+  servers+="    server $u max_fails=1 fail_timeout=5s;
+"
+done
 if [ ! -s "$TLS_DIR/cert.pem" ] || [ ! -s "$TLS_DIR/key.pem" ]; then
   TLS_DIR=/tmp/hotline-tls
   mkdir -p "$TLS_DIR"
@@ -19,9 +34,9 @@ if [ ! -s "$TLS_DIR/cert.pem" ] || [ ! -s "$TLS_DIR/key.pem" ]; then
     -keyout "$TLS_DIR/key.pem" -out "$TLS_DIR/cert.pem" 2>/dev/null
   echo "proxy: no certificate in the TLS folder; serving a self-signed one for ${SERVER_NAME:-localhost}" >&2
 fi
-cat > /etc/nginx/nginx.conf <<CONF
+cat > "$conf" <<CONF
 worker_processes auto;
-pid /run/nginx.pid;
+pid ${NGINX_PID:-/run/nginx.pid};
 error_log /dev/stderr warn;
 events { worker_connections 4096; }
 http {
@@ -30,6 +45,9 @@ http {
   server_tokens off;
   client_max_body_size 600m;  # the hotline enforces its own limits per path
   map \$http_upgrade \$connection_upgrade { default upgrade; '' close; }
+  upstream hotline {
+$servers
+  }
   server {
     listen $HTTPS_PORT ssl;
     listen [::]:$HTTPS_PORT ssl;
@@ -47,15 +65,17 @@ http {
     proxy_read_timeout 1h;
     proxy_send_timeout 1h;
     location = /sip {
-      # Asterisk's HTTP server listens on the IPv6 loopback: the SIP it receives from here never
-      # shares an address with the telco trunk (IPv4).
-      proxy_pass http://[::1]:$sip/ws;
+      proxy_pass http://$sip_upstream;
     }
     location / {
-      proxy_pass http://127.0.0.1:$web;
+      proxy_pass http://hotline;
+      # A node that is down, or answers 503 (not the node serving the desktops), is skipped; a
+      # request it refused was not carried out, so a POST may go on to the next node too.
+      proxy_next_upstream error timeout http_503 non_idempotent;
+      proxy_next_upstream_tries 3;
       proxy_request_buffering off;
     }
   }
 }
 CONF
-exec nginx -g 'daemon off;'
+exec nginx -c "$conf" -g 'daemon off;'

@@ -32,6 +32,7 @@ from hotline.agent_desktop.privacy_api import PrivacyApi
 from hotline.agent_desktop.reviews_api import ReviewsApi
 from hotline.cti.members import MemberSync
 from hotline.nodes.leases import JobLeases
+from hotline.nodes.serving import ServingNode
 from hotline.office.reviews import AnswerReviews
 from hotline.office.desk import OfficeDesk
 from hotline.office.letters import OfficeLetters
@@ -43,6 +44,7 @@ from hotline.agent_desktop.hub import Hub
 from hotline.agent_desktop.meta_api import MetaApi
 from hotline.agent_desktop.recordings_api import RecordingsApi
 from hotline.agent_desktop.server import DesktopServer
+from hotline.web.standby import standby_refusal
 from hotline.agent_desktop.session_api import SessionApi
 from hotline.agent_desktop.supervisor_api import SupervisorApi
 from hotline.agent_desktop.transfer_api import TransferApi
@@ -235,6 +237,7 @@ class Hotline:
     kb: KnowledgeBase
     leases: JobLeases
     members: MemberSync | None  # several nodes: this node's queues follow the recorded logins
+    serving: ServingNode | None  # several nodes: whether this node serves the desktops
 
 
 def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotline:
@@ -313,15 +316,17 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
             UsersApi(accounts, prepared.sip.phones),
             PublicPages(PublicDesk(sessions, handling, settings.attachments_dir, max_upload), sec, kb, applications)]
     largest = MAX_FILES * max_upload + 1024 * 1024
+    serving = ServingNode(sessions, leases.holder, settings.node_priority, hub.drop_all) if settings.sip_edge else None
     desktop = DesktopServer(accounts, hub, apis, max_request_bytes=largest,
-                            middlewares=[body_limits(sec.public_body_kb * 1024, {"/phan-anh": largest})])
+                            middlewares=[*([standby_refusal(lambda: serving.serving)] if serving else []),
+                                         body_limits(sec.public_body_kb * 1024, {"/phan-anh": largest})])
     accounts.revoke_hooks.append(session.end_access)
     desktop.app[TRUST_KEY] = ProxyTrust.of(sec.trusted_proxies, sec.client_ip_header)
     return Hotline(settings, prepared, hasher, accounts, ivr, cti, hub, sms, handling, transfers, catalogue,
                    call_log, email, weekly, statutory, retention, transcriber, desktop, outbound, callbacks, holds,
                    surveys, applications, kb, leases,
                    MemberSync(cti, accounts.agent_logins, {o.id for o in profile.queues.phones()})
-                   if settings.sip_edge else None)
+                   if settings.sip_edge else None, serving)
 
 
 async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> None:
@@ -357,6 +362,8 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
         await parts.start("job leases", h.leases.start, h.leases.stop)
         if h.members is not None:
             await parts.start("queue members", h.members.start, h.members.stop)
+        if h.serving is not None:
+            await parts.start("node heartbeat", h.serving.start, h.serving.stop)
         for name, part in (("hub", h.hub), ("SMS outbox", h.sms),
                            ("deadline scan", h.handling.deadlines),  # its first scan applies deadlines passed while down
                            ("callback deadlines", h.callbacks), ("virtual hold", h.holds),

@@ -165,7 +165,7 @@ async def _health(settings) -> int:
         print("not ready: the application is not running, or still starting", file=sys.stderr)
         return 1
     host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(settings.web_bind, settings.web_bind)
-    url = f"http://{f'[{host}]' if ':' in host else host}:{settings.ports.web}/login"
+    url = f"http://{f'[{host}]' if ':' in host else host}:{settings.ports.web}/healthz"
     try:
         await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=5).close())
     except (OSError, urllib.error.URLError) as exc:

@@ -270,6 +270,9 @@ class Settings(BaseModel):
     # softphones register. Their calls then ring through the edge, whichever node takes them, and
     # `ws_public_url` must be the edge's WebSocket. Unset: softphones register on this Asterisk.
     sip_edge: str | None = Field(None, pattern=r"^(\d{1,3}(\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]):\d{1,5}$")
+    # With sip_edge: this node's priority, as the edge's settings give it ([[nodes]] priority). The
+    # live node of highest priority serves the desktops, as it takes the calls.
+    node_priority: int = Field(0, ge=0, le=1000)
     ports: Ports = Ports()
     email: Email = Email()
     database_url: str | None = None
@@ -418,6 +421,7 @@ ENVIRONMENT = {
     "HOTLINE_PUBLIC_URL": ("public_url",),
     "HOTLINE_WS_PUBLIC_URL": ("ws_public_url",),
     "HOTLINE_SIP_EDGE": ("sip_edge",),
+    "HOTLINE_NODE_PRIORITY": ("node_priority",),
 }
 
 

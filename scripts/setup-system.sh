@@ -26,6 +26,9 @@ else
   PACKAGES+=(sip-tester chromium postgresql)
   # kamailio: the SIP edge in front of several nodes (its failover test runs on this machine).
   PACKAGES+=(kamailio)
+  # nginx-light and openssl: the TLS proxy in front of several nodes (the same configuration as the
+  # proxy image's), in the failover test.
+  PACKAGES+=(nginx-light openssl)
   # What a minimal Debian (debootstrap minbase) lacks and the project uses: Playwright's bundled
   # Node.js needs libatomic1; fonts so that pages render Vietnamese text in the browser tests'
   # screenshots.
@@ -106,6 +109,10 @@ fi
 # Kamailio's packaged service: the edge is run by `hotline-edge run` on its rendered configuration.
 if printf '%s\n' "${missing[@]}" | grep -qx kamailio; then
   stop_service kamailio
+fi
+# nginx's packaged service: the tests run their own proxy, on their own port.
+if printf '%s\n' "${missing[@]}" | grep -qx nginx-light; then
+  stop_service nginx
 fi
 # Docker's engine: the container tests start their own (without a bridge or iptables rules).
 if printf '%s\n' "${missing[@]}" | grep -qx docker.io; then

@@ -46,6 +46,7 @@ def message(kind: str, data: dict) -> str:
 
 
 SESSION_ENDED = 4401  # close code: the session behind the socket ended (logout, expiry, disable)
+SERVED_ELSEWHERE = 1012  # close code (service restart): reconnect, another node serves the desktops
 
 
 class Hub:
@@ -81,11 +82,15 @@ class Hub:
         self.clients.pop(ws, None)
         self._session_of.pop(ws, None)
 
-    async def _close(self, sockets: list[web.WebSocketResponse], reason: bytes) -> None:
+    async def _close(self, sockets: list[web.WebSocketResponse], reason: bytes, code: int = SESSION_ENDED) -> None:
         for ws in sockets:
             self.detach(ws)
-        await asyncio.gather(*(ws.close(code=SESSION_ENDED, message=reason) for ws in sockets),
+        await asyncio.gather(*(ws.close(code=code, message=reason) for ws in sockets),
                              return_exceptions=True)
+
+    async def drop_all(self) -> None:
+        """Close every socket, to be opened again on the node that serves the desktops now."""
+        await self._close(list(self.clients), b"served by another node", SERVED_ELSEWHERE)
 
     async def drop_user(self, user_id: int, keep: str | None = None) -> None:
         """Close every socket of `user_id` (but the one of session `keep`) now."""

@@ -19,6 +19,7 @@ from hotline.agent_desktop.hub import Hub
 from hotline.agent_desktop.openapi import openapi_document
 from hotline.web.auth import COOKIE, MUST_CHANGE, error, own_session_check, refusals, requires
 from hotline.web.routes import Resource, Route, public, register
+from hotline.web.standby import HEALTH_PATH
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -45,8 +46,13 @@ class DesktopServer:
         return [Route("GET", "/", self.index, "The user's start page", **page),
                 *(Route("GET", path, self.page(name), f"The page {name}", **page) for path, name in PAGES.items()),
                 Route("GET", "/api/openapi.json", self.openapi, "This document"),
+                Route("GET", HEALTH_PATH, self.health, "This web server is up (answers also on a standby node)"),
                 Route("GET", "/ws", self.websocket, "WebSocket of events, schema v1 (docs/desktop-api.md); the "
                       "Origin must be this site's")]
+
+    @public
+    async def health(self, request: web.Request) -> web.Response:
+        return web.json_response({"ok": True}, headers={"Cache-Control": "no-store"})
 
     # -- pages -----------------------------------------------------------------------------------
     def page(self, name: str):

@@ -49,10 +49,6 @@ class EdgeInstance:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.ws_port}"
 
-    def node_settings(self) -> str:
-        """A node's settings lines for softphones registered on this edge."""
-        return f'sip_edge = "{self.sip_target}"\nws_public_url = "{self.ws_url}"\n'
-
     @property
     def log(self) -> str:
         path = self.folder / "edge.out"

@@ -20,11 +20,13 @@ from sqlalchemy import select, text
 from hotline.store.db import make_engine, sessionmaker
 from hotline.store.leases import JobLease
 from hotline.testing.agency_phone import AgencyPhone
+from hotline.testing.browser import launch, log_in
 from hotline.testing.edge import EdgeInstance
 from hotline.testing.postgres import TempPostgres
 from hotline.testing.sipp import CallScript
+from hotline.testing.web_proxy import WebProxy
 from tests.integration.conftest import running_line
-from tests.integration.desktop_support import Store, answer_call, base_url, operator_page, until_popped
+from tests.integration.desktop_support import Store, answer_call, until_popped
 
 pytestmark = pytest.mark.integration
 
@@ -101,13 +103,27 @@ async def test_new_calls_go_to_the_standby_when_the_active_node_dies(workdir, ed
     try:
         url = await pg.create_database("edge")
         edge = EdgeInstance(workdir / "edge", database_url=url)
-        settings = f'database_url = "{url}"\ndeadline_scan_seconds = 1\n' + edge.node_settings()
-        async with running_line(workdir, "node-a", "test_edge", edge_profiles, extra_settings=settings) as a, \
-                running_line(workdir, "node-b", "test_edge", edge_profiles, extra_settings=settings) as b:
+        proxy = WebProxy(workdir / "proxy", f"127.0.0.1:{edge.ws_port}")
+        # Every node: the same database, the edge as the softphones' registrar (their WebSocket
+        # through the proxy), and the priority the edge gives it.
+        common = (f'database_url = "{url}"\ndeadline_scan_seconds = 1\nsip_edge = "{edge.sip_target}"\n'
+                  f'ws_public_url = "{proxy.ws_url}"\n')
+        async with running_line(workdir, "node-a", "test_edge", edge_profiles,
+                                extra_settings=common + "node_priority = 10\n") as a, \
+                running_line(workdir, "node-b", "test_edge", edge_profiles,
+                             extra_settings=common + "node_priority = 5\n") as b:
             edge.nodes = [("a", a.instance.sip_target, 10), ("b", b.instance.sip_target, 5)]
             await edge.start()
+            proxy.web_upstreams = [f"127.0.0.1:{line.instance.port_base + 4}" for line in (a, b)]
+            await proxy.start()
             store = Store(a.instance.home)
-            ctx, page = await operator_page(playwright_session, a, store, "op1")
+            # The operator uses the desktops' one address (the proxy), whichever node serves it.
+            ctx = await launch(playwright_session, ignore_https_errors=True)
+            page = await log_in(ctx, proxy.base_url, "op1", await store.user("op1", "operator", "op1"))
+            await page.wait_for_function("document.getElementById('sip-status').textContent === 'Đã đăng ký'",
+                                         timeout=20000)
+            await page.wait_for_function("document.getElementById('agent-state').textContent === 'Sẵn sàng'",
+                                         timeout=20000)
             try:
                 # Her softphone registered on the edge, not on a node; both nodes have her in
                 # their queues; a call on the active node rings her through the edge.
@@ -123,7 +139,8 @@ async def test_new_calls_go_to_the_standby_when_the_active_node_dies(workdir, ed
                     "document.getElementById('agent-state').textContent.startsWith('Tạm nghỉ')", timeout=10000)
                 assert "training" in await until_member(b, "op1", paused=True)
                 script = CallScript().pause(2000).keys("2").pause(8000)
-                # Before: the active node takes the calls; each shared job runs on one node.
+                # Before: the active node takes the calls and serves the desktops; each shared job
+                # runs on one node.
                 first = await a.call(script, caller=caller_number(), via=edge.sip_target, timeout=60)
                 assert answered_here(first, b), (first.queues_joined(), first.prompts(), first.sipp.output[-1500:])
                 before = await holders(url)
@@ -151,13 +168,11 @@ async def test_new_calls_go_to_the_standby_when_the_active_node_dies(workdir, ed
                     await asyncio.sleep(1)
                 assert after == {job: b.instance.proc.pid for job in SHARED_JOBS}
 
-                # The operator's desktop now comes from the standby (the session is in the
-                # database); her phone is still registered on the edge, and the standby has had
-                # her in its queues all along, paused as she chose on the dead node.
+                # Her phone is still registered on the edge, and the standby has had her in its
+                # queues all along, paused as she chose on the dead node. Her desktop reconnects by
+                # itself, through the proxy, to the standby (the session is in the database).
                 assert await registered_on_edge(url) == ["op1"]
-                await page.goto(base_url(b) + "/")
-                await page.wait_for_function("document.getElementById('sip-status').textContent === 'Đã đăng ký'",
-                                             timeout=30000)
+                await page.wait_for_function("document.getElementById('notice').hidden", timeout=30000)
                 await page.wait_for_function(
                     "document.getElementById('agent-state').textContent.startsWith('Tạm nghỉ')", timeout=15000)
                 await page.click("#unpause")
@@ -199,13 +214,12 @@ async def test_new_calls_go_to_the_standby_when_the_active_node_dies(workdir, ed
                         break
                 assert back is not None and answered_here(back, b), edge.log[-2000:]
                 assert any(e.get("Interface") == "PJSIP/op1" for e in back.of("AgentCalled")), back.events
-                # Her desktop follows the calls' node when reloaded from it (the pop comes from the
-                # node that has the call), and she answers there.
-                await page.goto(base_url(a) + "/")
-                await page.wait_for_function(
-                    "document.getElementById('agent-state').textContent === 'Sẵn sàng'", timeout=20000)
+                # Her desktop follows by itself (the standby hands the desktops back to the node of
+                # higher priority): the next call on that node pops on it, and she answers.
                 await operator_answers(page, a, edge.sip_target)
+                assert page.url.startswith(proxy.base_url), page.url
             finally:
+                await proxy.stop()
                 await edge.stop()
     finally:
         if ctx is not None:

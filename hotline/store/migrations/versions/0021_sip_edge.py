@@ -1,4 +1,5 @@
-"""The SIP edge's registrar tables: where each operator's softphone is registered (Kamailio's
+"""Several nodes behind the SIP edge: the nodes' heartbeats (`node_heartbeats`, which elect the
+node serving the desktops), and the edge's registrar tables: where each operator's softphone is registered (Kamailio's
 usrloc, schema version 9, table `sip_locations`) and the table versions Kamailio checks
 (`edge_table_versions`, named by the edge's `version_table`).
 
@@ -54,8 +55,15 @@ def upgrade() -> None:
         sa.Column("table_version", sa.Integer, nullable=False, server_default="0"),
     )
     op.bulk_insert(versions, [{"table_name": "sip_locations", "table_version": 9}])
+    op.create_table(
+        "node_heartbeats",
+        sa.Column("holder", sa.String(120), primary_key=True),
+        sa.Column("priority", sa.Integer, nullable=False),
+        sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("node_heartbeats")
     op.drop_table("edge_table_versions")
     op.drop_table("sip_locations")
