@@ -427,7 +427,7 @@ ENVIRONMENT = {
 
 def _from_environment(data: dict) -> None:
     for name, field in ENVIRONMENT.items():
-        value = os.environ.get(name)
+        value = os.environ.get(name) or None  # set but empty (a compose default): not set
         if value is None and os.environ.get(name + "_FILE"):
             source = Path(os.environ[name + "_FILE"])
             try:

@@ -43,3 +43,11 @@ def test_the_settings_file_may_live_elsewhere(tmp_path, monkeypatch):
     elsewhere.write_text('profile = "test_elsewhere"\n')
     monkeypatch.setenv("HOTLINE_SETTINGS_FILE", str(elsewhere))
     assert load_settings(tmp_path / "home").profile == "test_elsewhere"
+
+
+def test_an_empty_variable_leaves_the_setting_alone(tmp_path, monkeypatch):
+    """Compose passes `${HOTLINE_SIP_EDGE:-}` as an empty string on a single node."""
+    monkeypatch.setenv("HOTLINE_SIP_EDGE", "")
+    monkeypatch.setenv("HOTLINE_NODE_PRIORITY", "")
+    settings = load_settings(tmp_path)
+    assert settings.sip_edge is None and settings.node_priority == 0
