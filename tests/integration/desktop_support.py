@@ -98,3 +98,16 @@ async def until_popped(page, caller: str, call_task: asyncio.Task, timeout_ms: i
     shown = await page.text_content("#pop-caller")
     queues = await line.instance.cli("queue show") if line is not None else ""
     raise AssertionError(f"no pop for {caller} (desktop shows {shown!r}); the call: {what}; Asterisk: {queues}")
+
+
+async def web_report_in_worklist(page, body: dict) -> dict:
+    """The operator files a report that came by the web (`body`: the ticket's fields) and opens it
+    in the work list, where its click-to-call button is; returns the created ticket."""
+    status, reported = await page.evaluate("""(body) => fetch('/api/tickets', {method: 'POST',
+        headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)})
+        .then(async (r) => [r.status, await r.json()])""", {"channel": "web", **body})
+    assert status == 201, reported
+    await page.click("#work-refresh")
+    await page.locator(f"#work-table tr[data-code='{reported['code']}'] button").click()
+    await page.wait_for_function(f"document.getElementById('w-code').textContent === '{reported['code']}'")
+    return reported

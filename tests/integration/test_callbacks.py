@@ -21,7 +21,7 @@ from hotline.testing.agency_phone import AgencyPhone
 from hotline.testing.browser import launch, log_in
 from hotline.testing.sipp import CallScript
 from tests.integration.conftest import running_line
-from tests.integration.desktop_support import Store, base_url, operator_page
+from tests.integration.desktop_support import Store, base_url, operator_page, web_report_in_worklist
 
 pytestmark = pytest.mark.integration
 
@@ -158,15 +158,9 @@ async def test_after_hours_request_called_back_the_next_morning(workdir, callbac
             assert loudness(root / rec.legs["operator"]["path"]) > -45  # the browser's audio reached the call
 
             # Click-to-call from the work list: a report that came by the web, with the citizen's number.
-            status, reported = await page.evaluate("""(body) => fetch('/api/tickets', {method: 'POST',
-                headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)})
-                .then(async (r) => [r.status, await r.json()])""", {
-                "channel": "web", "caller_phone": "0912 777 003", "reporter_name": "Phạm Văn Đức",
-                "topic": "infrastructure", "content": "Nắp cống bị vỡ trước trường học"})
-            assert status == 201, reported
-            await page.click("#work-refresh")
-            await page.locator(f"#work-table tr[data-code='{reported['code']}'] button").click()
-            await page.wait_for_function(f"document.getElementById('w-code').textContent === '{reported['code']}'")
+            reported = await web_report_in_worklist(page, {
+                "caller_phone": "0912 777 003", "reporter_name": "Phạm Văn Đức", "topic": "infrastructure",
+                "content": "Nắp cống bị vỡ trước trường học"})
             phone = await AgencyPhone(base + 6, "answer", ring_ms=1000, hangup_after_ms=6000).start()
             await page.click("#w-call")
             await page.wait_for_function(

@@ -26,7 +26,7 @@ from hotline.testing.postgres import TempPostgres
 from hotline.testing.sipp import CallScript
 from hotline.testing.web_proxy import WebProxy
 from tests.integration.conftest import running_line
-from tests.integration.desktop_support import Store, answer_call, until_popped
+from tests.integration.desktop_support import Store, answer_call, until_popped, web_report_in_worklist
 
 pytestmark = pytest.mark.integration
 
@@ -183,15 +183,9 @@ async def test_new_calls_go_to_the_standby_when_the_active_node_dies(workdir, ed
 
                 # She calls a citizen back from the standby: her softphone's call goes through the
                 # edge, which names her to the node; the node's dialplan places it as hers.
-                status, reported = await page.evaluate("""(body) => fetch('/api/tickets', {method: 'POST',
-                    headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)})
-                    .then(async (r) => [r.status, await r.json()])""", {
-                    "channel": "web", "caller_phone": "0912 777 004", "reporter_name": "Lê Thị Hoa",
-                    "topic": "infrastructure", "content": "Đèn đường hỏng trên đường Nguyễn Huệ"})
-                assert status == 201, reported
-                await page.click("#work-refresh")
-                await page.locator(f"#work-table tr[data-code='{reported['code']}'] button").click()
-                await page.wait_for_function(f"document.getElementById('w-code').textContent === '{reported['code']}'")
+                await web_report_in_worklist(page, {
+                    "caller_phone": "0912 777 004", "reporter_name": "Lê Thị Hoa", "topic": "infrastructure",
+                    "content": "Đèn đường hỏng trên đường Nguyễn Huệ"})
                 phone = await AgencyPhone(b.instance.port_base + 6, "answer", ring_ms=1000, hangup_after_ms=5000).start()
                 await page.click("#w-call")
                 await page.wait_for_function(

@@ -97,7 +97,7 @@ async function loadCallbacks() {
       tr.dataset.id = r.id;
       return tr;
     }));
-  } catch (e) { /* shown again at the next refresh */ }
+  } catch (e) { setTimeout(loadCallbacks, 2000); /* a passing failure: try again soon, not in 30 s */ }
 }
 loadCallbacks();
 setInterval(loadCallbacks, 30000);
