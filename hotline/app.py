@@ -30,6 +30,8 @@ from hotline.agent_desktop.agency_api import AgencyApi
 from hotline.agent_desktop.office_api import OfficeApi
 from hotline.agent_desktop.privacy_api import PrivacyApi
 from hotline.agent_desktop.reviews_api import ReviewsApi
+from hotline.conversations.imap import MailboxReader
+from hotline.conversations.service import Conversations
 from hotline.cti.members import MemberSync
 from hotline.nodes.leases import JobLeases
 from hotline.nodes.serving import ServingNode
@@ -43,6 +45,7 @@ from hotline.agent_desktop.tickets_api import TicketsApi
 from hotline.agent_desktop.hub import Hub
 from hotline.agent_desktop.meta_api import MetaApi
 from hotline.agent_desktop.recordings_api import RecordingsApi
+from hotline.agent_desktop.conversations_api import ConversationsApi
 from hotline.agent_desktop.server import DesktopServer
 from hotline.web.standby import standby_refusal
 from hotline.agent_desktop.session_api import SessionApi
@@ -238,6 +241,7 @@ class Hotline:
     leases: JobLeases
     members: MemberSync | None  # several nodes: this node's queues follow the recorded logins
     serving: ServingNode | None  # several nodes: whether this node serves the desktops
+    mailbox: MailboxReader | None  # citizens' e-mails, when a mailbox is configured
 
 
 def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotline:
@@ -297,6 +301,10 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     prepared.sip.reload = cti.reload_pjsip
     max_upload = settings.attachment_max_mb * 1024 * 1024
     files = Attachments(sessions, settings.attachments_dir, max_upload)
+    conversations = Conversations(sessions, store, files, settings.email.sender,
+                                  lookup_url=lambda code: f"{settings.public_base}/tra-cuu?ma={code}",
+                                  on_mail=email.wake, bus=bus)
+    mailbox = MailboxReader(settings.email.imap, conversations, lease=leases) if settings.email.imap else None
     agents = AgentApi(accounts, cti, profile)
     session = SessionApi(accounts, hub, prepared.sip, agents, settings.ws_url, sec, settings.secure_cookies)
     apis = [session, agents, MetaApi(accounts, profile),
@@ -304,6 +312,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
             KnowledgeApi(accounts, kb),
             TransferApi(accounts, transfers, store),
             CallbacksApi(accounts, callbacks, outbound, store),
+            ConversationsApi(conversations, {o.id for o in profile.queues.phones()}),
             AgenciesApi(accounts, directory, list(settings.routes), profile),
             AgencyApi(accounts, AgencyInbox(sessions, handling, files), directory, letters),
             OfficeApi(accounts, OfficeDesk(handling, letters)),
@@ -326,7 +335,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
                    call_log, email, weekly, statutory, retention, transcriber, desktop, outbound, callbacks, holds,
                    surveys, applications, kb, leases,
                    MemberSync(cti, accounts.agent_logins, {o.id for o in profile.queues.phones()})
-                   if settings.sip_edge else None, serving)
+                   if settings.sip_edge else None, serving, mailbox)
 
 
 async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> None:
@@ -371,6 +380,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
                            ("recordings catalogue", h.catalogue),  # its first scan reconciles
                            ("call log", h.call_log), ("e-mail outbox", h.email), ("weekly reports", h.weekly),
                            ("statutory reports", h.statutory), ("retention", h.retention),
+                           *((("mailbox", h.mailbox),) if h.mailbox else ()),
                            ("transcriber", h.transcriber)):
             await parts.start(name, part.start, part.stop)
         runner = web.AppRunner(h.desktop.app, access_log=None)

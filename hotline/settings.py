@@ -144,6 +144,22 @@ class Applications(BaseModel):
         return self
 
 
+class Imap(BaseModel):
+    """The hotline's mailbox citizens write to, read over IMAP: each new message becomes (or joins)
+    a conversation. The password is read from the environment variable `password_env`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str
+    port: int = Field(993, ge=1, le=65535)
+    security: str = Field("ssl", pattern=r"^(ssl|starttls|none)$")  # none: only for a server on this machine
+    username: str
+    password_env: str | None = None
+    mailbox: str = "INBOX"
+    poll_seconds: float = Field(30, ge=0.5, le=3600)
+    max_per_pass: int = Field(50, ge=1, le=1000)
+
+
 class Email(BaseModel):
     """Where e-mail goes (weekly reports to agency leaders). `log` (default) keeps messages in the
     outbox and the log only; `smtp` sends through `host`:`port` (STARTTLS unless `starttls = false`),
@@ -161,6 +177,7 @@ class Email(BaseModel):
     max_attempts: int = Field(5, ge=1, le=50)
     retry_seconds: float = Field(300, ge=0.1)
     poll_seconds: float = Field(30, ge=0.1)
+    imap: Imap | None = None  # citizens' e-mails to the hotline (conversations); unset: not read
 
 
 class Recordings(BaseModel):

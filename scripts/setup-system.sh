@@ -29,6 +29,8 @@ else
   # nginx-light and openssl: the TLS proxy in front of several nodes (the same configuration as the
   # proxy image's), in the failover test.
   PACKAGES+=(nginx-light openssl)
+  # dovecot-imapd: a real IMAP server for the e-mail channel's tests (their own instance and port).
+  PACKAGES+=(dovecot-imapd)
   # What a minimal Debian (debootstrap minbase) lacks and the project uses: Playwright's bundled
   # Node.js needs libatomic1; fonts so that pages render Vietnamese text in the browser tests'
   # screenshots.
@@ -113,6 +115,10 @@ fi
 # nginx's packaged service: the tests run their own proxy, on their own port.
 if printf '%s\n' "${missing[@]}" | grep -qx nginx-light; then
   stop_service nginx
+fi
+# Dovecot's packaged service: the e-mail tests run their own server.
+if printf '%s\n' "${missing[@]}" | grep -qx dovecot-imapd; then
+  stop_service dovecot
 fi
 # Docker's engine: the container tests start their own (without a bridge or iptables rules).
 if printf '%s\n' "${missing[@]}" | grep -qx docker.io; then

@@ -17,7 +17,8 @@ from aiohttp import web
 from hotline.agent_desktop.accounts import Accounts, Principal, digest
 from hotline.cti.bus import EventBus
 from hotline.cti.events import (AgentStateChanged, CallAnswered, CallbacksChanged, CallDialing, CallEnded,
-                                CallMissed, CallOffered, Shown, TicketDrafted, TransferUpdated)
+                                CallMissed, CallOffered, ConversationsChanged, Shown, TicketDrafted,
+                                TransferUpdated)
 from hotline.cti.model import CtiModel
 from hotline.ticketing.store import TicketStore
 from hotline.ticketing.views import summary
@@ -31,6 +32,7 @@ AUDIENCE: dict[type[Shown], frozenset[str]] = {
     CallOffered: frozenset({OPERATOR, SUPERVISORS}),
     CallDialing: frozenset({OPERATOR, SUPERVISORS}),
     CallbacksChanged: frozenset({OPERATORS, SUPERVISORS}),
+    ConversationsChanged: frozenset({OPERATORS, SUPERVISORS}),
     CallAnswered: frozenset({OPERATOR, SUPERVISORS}),
     CallMissed: frozenset({OPERATOR, SUPERVISORS}),
     CallEnded: frozenset({OPERATOR, SUPERVISORS}),

@@ -79,6 +79,11 @@ class CallbacksChanged(Shown):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ConversationsChanged(Shown):
+    kind = "conversations.changed"  # a citizen wrote, or a conversation was taken, answered or closed
+
+
+@dataclass(frozen=True, kw_only=True)
 class TransferUpdated(Shown):
     kind = "transfer.updated"
 

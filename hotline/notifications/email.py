@@ -26,13 +26,14 @@ log = logging.getLogger(__name__)
 
 
 async def add_once(s: AsyncSession, key: str, to: str, subject: str, body: str,
-                   attachment: str | None = None) -> bool:
+                   attachment: str | None = None, headers: dict[str, str] | None = None) -> bool:
     """Queue a message inside the caller's transaction unless one with this key exists;
-    `attachment`: the path of a file sent with it."""
+    `attachment`: the path of a file sent with it; `headers`: its Message-ID and, for a reply,
+    In-Reply-To and References (a citizen's thread)."""
     if await s.scalar(select(EmailMessage.id).where(EmailMessage.key == key)) is not None:
         return False
     s.add(EmailMessage(key=key, to_address=to, subject=subject, body=body, attachment=attachment, status="pending",
-                       attempts=0, next_attempt_at=datetime.now(timezone.utc)))
+                       attempts=0, next_attempt_at=datetime.now(timezone.utc), headers=headers or {}))
     return True
 
 
@@ -91,7 +92,11 @@ class EmailSender:
         for row in due:
             msg = MimeMessage()
             msg["From"], msg["To"], msg["Subject"] = self.config.sender, row.to_address, row.subject
-            msg["Message-ID"] = f"<{row.key.replace(':', '.')}@hotline1022>"
+            threading = row.headers or {}
+            msg["Message-ID"] = threading.get("Message-ID") or f"<{row.key.replace(':', '.')}@hotline1022>"
+            for name in ("In-Reply-To", "References"):
+                if threading.get(name):
+                    msg[name] = threading[name]
             msg.set_content(row.body)
             error = None
             if row.attachment:

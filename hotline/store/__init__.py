@@ -5,7 +5,8 @@ imports nothing of the hotline but itself, so the domain packages above it never
 for a table."""
 
 # One metadata: every table module is imported here.
-from hotline.store import accounts, agencies, callbacks, calls, knowledge, leases, office, outbox  # noqa: F401
+from hotline.store import accounts, agencies, callbacks, calls, conversations, knowledge, leases, office  # noqa: F401
+from hotline.store import outbox  # noqa: F401
 from hotline.store import privacy, recordings, reports, reviews, tickets  # noqa: F401
 from hotline.store.base import Base
 

@@ -8,7 +8,7 @@ from typing import Literal
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hotline.store.base import Base, utcnow
+from hotline.store.base import Base, JsonText, utcnow
 
 
 OutboxStatus = Literal["pending", "sent", "failed"]
@@ -43,6 +43,8 @@ class EmailMessage(Base):
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     attachment: Mapped[str | None] = mapped_column(String(500))  # a file sent with it (a report)
+    # Threading (replies to citizens): Message-ID, In-Reply-To, References, as sent.
+    headers: Mapped[dict] = mapped_column(JsonText(), default=dict)
     status: Mapped[OutboxStatus] = mapped_column(String(10), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

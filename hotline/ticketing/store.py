@@ -32,9 +32,15 @@ class TicketStore:
 
     async def create_ticket(self, **fields) -> Ticket:
         async with self.sessions() as s, s.begin():
-            code = fields.pop("code", None) or await self._free_code(s)
-            ticket = Ticket(code=code, **fields)
-            s.add(ticket)
+            ticket = await self.add_ticket(s, **fields)
+        return ticket
+
+    async def add_ticket(self, s, **fields) -> Ticket:
+        """A new ticket with a free code, inside the caller's transaction (flushed: it has its id)."""
+        code = fields.pop("code", None) or await self._free_code(s)
+        ticket = Ticket(code=code, **fields)
+        s.add(ticket)
+        await s.flush()
         return ticket
 
     async def receive(self, handling, actor, now: datetime | None = None, **fields) -> Ticket:

@@ -236,3 +236,20 @@ class ActionIn(BaseModel):
         return Payload(result=self.result, reason=self.reason, question=self.question, note=self.note,
                        agency_id=self.agency_id, date=when, rating=self.rating,
                        also_agency_ids=list(self.also_agency_ids))
+
+
+class ReplyIn(BaseModel):
+    """An operator's answer in a written conversation."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(..., min_length=1, max_length=20000)
+
+    @field_validator("text")
+    @classmethod
+    def _nfc(cls, v: str) -> str:
+        return _nfc_text(v)
+
+
+class AssignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    operator_id: str = Field(..., min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")

@@ -4,8 +4,9 @@ registered on the edge: a call on the active node rings her through the edge; sh
 the standby's queues follow. When the active node dies (kill -9 of its application and its
 Asterisk) every new call, placed at a steady rate from the moment of the kill, is answered by
 the standby; the shared jobs (deadline scan, SMS outbox) move to the standby; her phone stays
-registered, the standby already has her in its queues, still paused; back from the pause she
-takes a call there. When the dead node comes back, new calls return to it and ring her softphone
+registered, the standby already has her in its queues, still paused; her desktop reconnects to it
+by itself and shows the report and the callback request made before the kill; back from the
+pause she takes a call there. When the dead node comes back, new calls return to it and ring her softphone
 through the edge without her doing anything (the pop comes from the node that has the call: her
 desktop, reloaded from it, shows it)."""
 
@@ -13,10 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import random
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select, text
 
+from hotline.store.callbacks import CallbackRequest
 from hotline.store.db import make_engine, sessionmaker
 from hotline.store.leases import JobLease
 from hotline.testing.agency_phone import AgencyPhone
@@ -146,6 +149,14 @@ async def test_new_calls_go_to_the_standby_when_the_active_node_dies(workdir, ed
                 before = await holders(url)
                 assert set(before) == set(SHARED_JOBS)
                 assert set(before.values()) <= {a.instance.proc.pid, b.instance.proc.pid}
+                # A report filed on the active node and a callback request waiting there.
+                filed = await web_report_in_worklist(page, {
+                    "caller_phone": "0912 777 005", "reporter_name": "Trần Văn Nam", "topic": "infrastructure",
+                    "content": "Ống nước vỡ ở chợ phường 1"})
+                async with store.tickets.sessions() as s, s.begin():
+                    waiting = CallbackRequest(caller_number="0912777006", reason="queue_timeout", queue="operator",
+                                              status="open", next_attempt_at=datetime.now(timezone.utc))
+                    s.add(waiting)
 
                 a.instance.kill_node()
                 await a.instance.proc.wait()
@@ -175,6 +186,10 @@ async def test_new_calls_go_to_the_standby_when_the_active_node_dies(workdir, ed
                 await page.wait_for_function("document.getElementById('notice').hidden", timeout=30000)
                 await page.wait_for_function(
                     "document.getElementById('agent-state').textContent.startsWith('Tạm nghỉ')", timeout=15000)
+                # The report and the callback request are there, now served by the standby.
+                shown = await page.evaluate("(id) => fetch(`/api/tickets/${id}`).then((r) => r.json())", filed["id"])
+                assert shown["code"] == filed["code"], shown
+                await page.locator(f"#callbacks-table tr[data-id='{waiting.id}']").wait_for(timeout=35000)
                 await page.click("#unpause")
                 await page.wait_for_function(
                     "document.getElementById('agent-state').textContent === 'Sẵn sàng'", timeout=10000)

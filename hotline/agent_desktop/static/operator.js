@@ -5,6 +5,7 @@ import {state} from "./call_state.js";
 import {Softphone} from "./softphone.js";
 import {Transfer, setUpTransfers} from "./transfer.js";
 import * as Callbacks from "./callbacks.js";
+import * as Inbox from "./inbox.js";
 import {openWork} from "./worklist.js";
 import {Knowledge} from "./knowledge.js";
 
@@ -111,6 +112,7 @@ function onEvent(msg) {
   const d = msg.data;
   Transfer.onEvent(msg);
   Callbacks.onEvent(msg);
+  Inbox.onEvent(msg);
   if (msg.type === "hello") {
     Hotline.text("user-name", d.user.full_name);
     showAgentState(d.agent);
@@ -197,6 +199,11 @@ for (const key of "123456789*0#") {
   b.addEventListener("click", () => state.session && state.session.sendDTMF(key, {transportType: "RFC2833"}));
   document.getElementById("keypad").append(b);
 }
+// A conversation's draft ticket, completed in the same form as a call's.
+window.addEventListener("hotline:ticket", async (ev) => {
+  try { showTicket(await Hotline.api(`/api/tickets/${ev.detail}`)); } catch (e) { Hotline.text("ticket-error", e.message); }
+});
+
 const topicSelect = document.getElementById("topic-select");
 for (const [value, name] of [["", "—"], ...Object.entries(Hotline.meta.topics)]) {
   topicSelect.append(new Option(name, value));

@@ -1,0 +1,75 @@
+"""HTTP routes of written conversations (citizens' e-mails): the inbox of open ones, a thread,
+taking one, answering in the citizen's thread, closing; supervisors give one to an operator."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from hotline.conversations.service import Conversations
+from hotline.web.auth import error, path_id, principal, requires
+from hotline.web.routes import Resource, Route
+from hotline.web.validation import AssignIn, ReplyIn, parse_body
+
+UNKNOWN = "Không có hội thoại này"
+
+
+class ConversationsApi(Resource):
+    def __init__(self, conversations: Conversations, operators: set[str]):
+        self.conversations = conversations
+        self.operators = operators
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("GET", "/api/conversations", self.inbox,
+                  "Written conversations not closed, waiting ones first: an operator's own and those nobody "
+                  "has taken; a supervisor's: all"),
+            Route("GET", "/api/conversations/{id}", self.one, "A conversation with its messages", extra=("404",)),
+            Route("POST", "/api/conversations/{id}/take", self.take,
+                  "Take a conversation (its draft ticket becomes the operator's)", extra=("404", "409")),
+            Route("POST", "/api/conversations/{id}/reply", self.reply,
+                  "Answer the citizen in the conversation's thread (sent through the e-mail outbox)", ReplyIn,
+                  ok="201", extra=("404", "409", "422")),
+            Route("POST", "/api/conversations/{id}/close", self.close,
+                  "Close a conversation (an operator: her own)", extra=("404", "409")),
+            Route("POST", "/api/conversations/{id}/assign", self.assign, "Give a conversation to an operator",
+                  AssignIn, extra=("404", "422")),
+        ]
+
+    @requires("operator", "supervisor")
+    async def inbox(self, request: web.Request) -> web.Response:
+        p = principal(request)
+        return web.json_response(await self.conversations.listing(p.operator_id if p.role == "operator" else None))
+
+    @requires("operator", "supervisor")
+    async def one(self, request: web.Request) -> web.Response:
+        p = principal(request)
+        detail = await self.conversations.detail(path_id(request, "id", UNKNOWN))
+        if p.role == "operator" and detail["assignee"] not in (None, p.operator_id):
+            return error(409, f"Hội thoại do {detail['assignee']} xử lý", "conversation_taken")
+        return web.json_response(detail)
+
+    @requires("operator")
+    async def take(self, request: web.Request) -> web.Response:
+        return web.json_response(await self.conversations.take(path_id(request, "id", UNKNOWN),
+                                                               principal(request).operator_id))
+
+    @requires("operator")
+    async def reply(self, request: web.Request) -> web.Response:
+        body = await parse_body(request, ReplyIn)
+        return web.json_response(await self.conversations.reply(path_id(request, "id", UNKNOWN),
+                                                                principal(request).operator_id, body.text),
+                                 status=201)
+
+    @requires("operator", "supervisor")
+    async def close(self, request: web.Request) -> web.Response:
+        p = principal(request)
+        await self.conversations.close(path_id(request, "id", UNKNOWN), p.operator_id if p.role == "operator" else None)
+        return web.json_response({"ok": True})
+
+    @requires("supervisor")
+    async def assign(self, request: web.Request) -> web.Response:
+        body = await parse_body(request, AssignIn)
+        if body.operator_id not in self.operators:
+            return error(422, "Không có điện thoại viên này")
+        return web.json_response(await self.conversations.take(path_id(request, "id", UNKNOWN), body.operator_id,
+                                                               force=True))

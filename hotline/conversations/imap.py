@@ -1,0 +1,169 @@
+"""The hotline's mailbox, read over IMAP (Python's imaplib, in a thread): every unread message is
+handed to the conversations, then flagged \\Seen, so that a message is read again after a crash
+(the conversations keep it once) and never lost. Runs on one node at a time (a lease).
+
+Where the server offers IDLE (RFC 2177), a second connection waits in it and wakes the reader as
+soon as a message arrives; the reader also passes every `poll_seconds` (the only way where there
+is no IDLE, and a safety net where there is)."""
+
+from __future__ import annotations
+
+import asyncio
+import imaplib
+import logging
+import os
+import socket
+import ssl
+import threading
+
+from hotline.background import Lease, Periodic
+from hotline.conversations.mail import parse
+from hotline.conversations.service import Conversations
+from hotline.settings import Imap
+
+log = logging.getLogger(__name__)
+
+
+class _Renew(Exception):
+    """An IDLE ran its length without news: a new connection for the next one."""
+
+
+class MailboxReader:
+    def __init__(self, config: Imap, conversations: Conversations, lease: Lease | None = None):
+        self.config = config
+        self.conversations = conversations
+        self.password = os.environ.get(config.password_env, "") if config.password_env else ""
+        self._loop = Periodic("mailbox", self.read_new, config.poll_seconds, lease)
+        self.wake = self._loop.wake
+        self._stopping = threading.Event()
+        self._idle: imaplib.IMAP4 | None = None
+        self._watcher: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._loop.start()
+        loop = asyncio.get_running_loop()
+        self._watcher = threading.Thread(target=self._watch, args=(loop,), name="mailbox idle", daemon=True)
+        self._watcher.start()
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        idle = self._idle
+        if idle is not None:
+            try:
+                idle.shutdown()  # ends the wait at once
+            except OSError:
+                pass
+        if self._watcher is not None:
+            await asyncio.to_thread(self._watcher.join, 5)
+        await self._loop.stop()
+
+    # -- IDLE: told of new mail as it arrives -------------------------------------------------------
+    def _watch(self, loop: asyncio.AbstractEventLoop) -> None:
+        while not self._stopping.is_set():
+            try:
+                imap = self._connect()
+            except (OSError, imaplib.IMAP4.error) as exc:
+                log.info("mailbox IDLE connection failed (%s); polling meanwhile", exc)
+                self._stopping.wait(self.config.poll_seconds)
+                continue
+            self._idle = imap
+            try:
+                if "IDLE" not in imap.capabilities:
+                    log.info("mailbox server offers no IDLE: polling every %s s", self.config.poll_seconds)
+                    return
+                while not self._stopping.is_set():
+                    if self._idle_once(imap):
+                        loop.call_soon_threadsafe(self.wake)
+            except _Renew:
+                pass
+            except (OSError, imaplib.IMAP4.error, EOFError) as exc:
+                if not self._stopping.is_set():
+                    log.info("mailbox IDLE ended (%s); reconnecting", exc)
+                    self._stopping.wait(1)
+            finally:
+                self._idle = None
+                try:
+                    imap.logout()
+                except Exception:
+                    pass
+
+    def _idle_once(self, imap: imaplib.IMAP4, seconds: float = 240) -> bool:
+        """One IDLE: whether the server said a message arrived. After `seconds` with nothing
+        (servers drop idle clients after 30 minutes) the connection is renewed: a socket file
+        that timed out cannot be read again."""
+        imap.send(b"HLIDLE IDLE\r\n")
+        if not imap.readline().startswith(b"+"):
+            raise imaplib.IMAP4.error("IDLE refused")
+        imap.sock.settimeout(seconds)
+        try:
+            line = imap.readline()
+        except (socket.timeout, TimeoutError):
+            raise _Renew() from None
+        imap.sock.settimeout(30)
+        if not line:
+            raise EOFError("connection closed")
+        arrived = line.rstrip().upper().endswith((b"EXISTS", b"RECENT"))
+        imap.send(b"DONE\r\n")
+        while True:  # what the server says until IDLE's tagged end
+            line = imap.readline()
+            if not line:
+                raise EOFError("connection closed")
+            if line.startswith(b"HLIDLE "):
+                return arrived
+            if line.rstrip().upper().endswith((b"EXISTS", b"RECENT")):
+                arrived = True
+
+    def _connect(self) -> imaplib.IMAP4:
+        c = self.config
+        if c.security == "ssl":
+            imap = imaplib.IMAP4_SSL(c.host, c.port, ssl_context=ssl.create_default_context(), timeout=30)
+        else:
+            imap = imaplib.IMAP4(c.host, c.port, timeout=30)
+            if c.security == "starttls":
+                imap.starttls(ssl.create_default_context())
+        imap.login(c.username, self.password)
+        status, _ = imap.select(c.mailbox)
+        if status != "OK":
+            raise imaplib.IMAP4.error(f"mailbox {c.mailbox!r} cannot be opened")
+        return imap
+
+    def _unseen(self) -> list[tuple[bytes, bytes]]:
+        imap = self._connect()
+        try:
+            status, data = imap.uid("SEARCH", None, "UNSEEN")
+            uids = data[0].split()[: self.config.max_per_pass] if status == "OK" and data and data[0] else []
+            found = []
+            for uid in uids:
+                status, parts = imap.uid("FETCH", uid, "(BODY.PEEK[])")  # PEEK: not \\Seen until kept
+                raw = next((p[1] for p in parts if isinstance(p, tuple)), None) if status == "OK" else None
+                if raw:
+                    found.append((uid, raw))
+            return found
+        finally:
+            imap.logout()
+
+    def _mark_seen(self, uids: list[bytes]) -> None:
+        imap = self._connect()
+        try:
+            imap.uid("STORE", b",".join(uids), "+FLAGS", "(\\Seen)")
+        finally:
+            imap.logout()
+
+    async def read_new(self) -> int:
+        try:
+            found = await asyncio.to_thread(self._unseen)
+        except (OSError, imaplib.IMAP4.error) as exc:
+            log.warning("mailbox %s@%s: %s; trying again at the next pass", self.config.username,
+                        self.config.host, exc)
+            return 0
+        kept = []
+        for uid, raw in found:
+            try:
+                await self.conversations.receive_mail(parse(raw))
+            except Exception:  # one bad message must not stop the others; it stays unread
+                log.exception("e-mail (uid %s) could not be kept; it stays unread", uid.decode())
+                continue
+            kept.append(uid)
+        if kept:
+            await asyncio.to_thread(self._mark_seen, kept)
+        return len(kept)

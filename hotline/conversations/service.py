@@ -1,0 +1,250 @@
+"""Conversations with citizens: an e-mail that starts a thread becomes a conversation and a draft
+ticket (the operator completes and submits it, as for a call) with the citizen's receipt; later
+messages of the thread join it; operators take, answer and close conversations, and every answer
+goes through the durable e-mail outbox in the citizen's thread."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from typing import Callable
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from hotline.conversations.mail import (InboundMail, code_in, new_message_id, reply_subject, tagged,
+                                        thread_headers)
+from hotline.cti.bus import EventBus
+from hotline.cti.events import ConversationsChanged
+from hotline.errors import Refused
+from hotline.notifications.email import add_once
+from hotline.store.conversations import Conversation, ConversationMessage
+from hotline.store.tickets import Ticket, add_event
+from hotline.ticketing.attachments import Attachments, Upload
+from hotline.ticketing.store import TicketStore
+
+log = logging.getLogger(__name__)
+
+EMAIL = "email"
+SIGNATURE = "\n\n--\nTổng đài 1022\nVui lòng giữ nguyên tiêu đề (có mã phản ánh) khi trả lời thư này."
+
+
+def receipt_text(code: str, lookup_url: str | None) -> str:
+    text = (f"Tổng đài 1022 đã nhận thư phản ánh của Ông/Bà, mã phản ánh {code}. Điện thoại viên sẽ xem xét "
+            "và trả lời Ông/Bà qua thư này.")
+    if lookup_url:
+        text += f"\nTra cứu tình trạng xử lý: {lookup_url}"
+    return text + SIGNATURE
+
+
+class Conversations:
+    def __init__(self, sessions: async_sessionmaker, store: TicketStore, attachments: Attachments, sender: str,
+                 lookup_url: Callable[[str], str] | None = None, on_mail: Callable[[], None] = lambda: None,
+                 bus: EventBus | None = None):
+        self.sessions = sessions
+        self.store = store
+        self.attachments = attachments
+        self.sender = sender
+        self.lookup_url = lookup_url
+        self.on_mail = on_mail  # wakes the e-mail outbox
+        self.bus = bus  # tells the desktops
+
+    async def _changed(self, conversation_id: int, status: str) -> None:
+        if self.bus is not None:
+            await self.bus.publish(ConversationsChanged(data={"id": conversation_id, "status": status}))
+
+    # -- inbound ---------------------------------------------------------------------------------
+    async def receive_mail(self, mail: InboundMail, now: datetime | None = None) -> int | None:
+        """Keep a citizen's e-mail; returns its conversation's id. Nothing is kept of a message a
+        machine sent (auto-reply, bounce, list) or of one already kept (read twice)."""
+        now = now or datetime.now(timezone.utc)
+        if mail.automatic:
+            log.info("e-mail %s from %s ignored: %s", mail.message_id, mail.sender, mail.automatic)
+            return None
+        if "@" not in mail.sender:
+            log.warning("e-mail %s without a sender address ignored", mail.message_id)
+            return None
+        checked, refused = self._check_files(mail.files)
+        try:
+            async with self.sessions() as s, s.begin():
+                known = await s.scalar(select(ConversationMessage.conversation_id).where(
+                    ConversationMessage.channel == EMAIL, ConversationMessage.external_id == mail.message_id))
+                if known is not None:
+                    return known
+                conv = await self._thread_of(s, mail)
+                receipt = None
+                if conv is None:
+                    ticket = await self.store.add_ticket(
+                        s, channel=EMAIL, email=mail.sender, reporter_name=mail.sender_name,
+                        content=self._content(mail), draft=True, created_at=now)
+                    conv = Conversation(channel=EMAIL, citizen_address=mail.sender, citizen_name=mail.sender_name,
+                                        subject=mail.subject or None, status="open", ticket_id=ticket.id,
+                                        created_at=now, last_message_at=now)
+                    s.add(conv)
+                    await s.flush()
+                    add_event(s, ticket.id, "email", "conversation", at=now, conversation=conv.id)
+                    receipt = ticket.code
+                else:
+                    conv.status, conv.last_message_at = "open", now
+                s.add(ConversationMessage(conversation_id=conv.id, channel=EMAIL, external_id=mail.message_id,
+                                          direction="in", body=mail.text, refused=refused, created_at=now))
+                if receipt:
+                    await self._queue(s, conv, receipt_text(receipt, self.lookup_url(receipt) if self.lookup_url
+                                                            else None),
+                                      tagged(f"Đã nhận phản ánh: {mail.subject or 'thư của Ông/Bà'}", receipt)[:300],
+                                      answering=mail, author=None, now=now, key=f"conversation:{conv.id}:receipt")
+                conv_id, ticket_id = conv.id, conv.ticket_id
+        except IntegrityError:  # the same message kept by another reader at the same moment
+            return None
+        if checked and ticket_id is not None:
+            saved = await self.attachments.save(ticket_id, checked, "email", now)
+            async with self.sessions() as s, s.begin():
+                row = await s.scalar(select(ConversationMessage).where(
+                    ConversationMessage.channel == EMAIL, ConversationMessage.external_id == mail.message_id))
+                row.attachments = [{"id": a.id, "filename": a.filename} for a in saved]
+        self.on_mail()
+        await self._changed(conv_id, "open")
+        log.info("e-mail %s from %s kept in conversation %d", mail.message_id, mail.sender, conv_id)
+        return conv_id
+
+    def _check_files(self, files: list[tuple[str, bytes]]):
+        """The same checks as uploads, file by file: what is refused is named, not kept."""
+        checked, refused = [], []
+        for name, data in files:
+            try:
+                checked += self.attachments.check([Upload(name, data)], documents=True)
+            except Refused as exc:
+                refused.append({"filename": name[:200], "reason": str(exc)})
+        if len(checked) > 5:
+            refused += [{"filename": c.upload.filename[:200], "reason": "Tối đa 5 tệp đính kèm"} for c in checked[5:]]
+            checked = checked[:5]
+        return checked, refused
+
+    @staticmethod
+    def _content(mail: InboundMail) -> str:
+        return (f"{mail.subject}\n\n{mail.text}" if mail.subject else mail.text)[:20000]
+
+    async def _thread_of(self, s, mail: InboundMail) -> Conversation | None:
+        ids = mail.thread_ids()
+        if ids:
+            conv_id = await s.scalar(select(ConversationMessage.conversation_id).where(
+                ConversationMessage.channel == EMAIL, ConversationMessage.external_id.in_(ids)).limit(1))
+            if conv_id is not None:
+                return await s.get(Conversation, conv_id)
+        code = code_in(mail.subject)  # a mail client that dropped the headers kept the subject's code
+        if code:
+            return await s.scalar(select(Conversation).join(Ticket, Conversation.ticket_id == Ticket.id).where(
+                Ticket.code == code, Conversation.channel == EMAIL, Conversation.citizen_address == mail.sender))
+        return None
+
+    async def _queue(self, s, conv: Conversation, body: str, subject: str, answering: InboundMail | None,
+                     author: str | None, now: datetime, key: str) -> ConversationMessage:
+        message_id = new_message_id(self.sender)
+        if answering is not None:
+            headers = thread_headers(message_id, answering.message_id, answering.references)
+        else:
+            headers = await self._reply_headers(s, conv, message_id)
+        await add_once(s, key, conv.citizen_address, subject, body, headers=headers)
+        msg = ConversationMessage(conversation_id=conv.id, channel=EMAIL, external_id=message_id, direction="out",
+                                  author=author, body=body, created_at=now)
+        s.add(msg)
+        return msg
+
+    async def _reply_headers(self, s, conv: Conversation, message_id: str) -> dict[str, str]:
+        """A reply answers the citizen's latest message; References carry the thread so far."""
+        rows = list(await s.scalars(select(ConversationMessage).where(
+            ConversationMessage.conversation_id == conv.id).order_by(ConversationMessage.id)))
+        last_in = next((m.external_id for m in reversed(rows) if m.direction == "in"), None)
+        return thread_headers(message_id, last_in, [m.external_id for m in rows if m.external_id != last_in])
+
+    # -- operators -------------------------------------------------------------------------------
+    async def listing(self, operator: str | None = None, include_closed: bool = False) -> list[dict]:
+        """Open and answered conversations, the waiting ones first; an operator sees those nobody
+        has taken and her own; a supervisor (operator None) sees all."""
+        q = select(Conversation, Ticket.code).outerjoin(Ticket, Conversation.ticket_id == Ticket.id)
+        if not include_closed:
+            q = q.where(Conversation.status != "closed")
+        if operator is not None:
+            q = q.where(or_(Conversation.assignee.is_(None), Conversation.assignee == operator))
+        async with self.sessions() as s:
+            rows = (await s.execute(q.order_by(Conversation.status.desc(), Conversation.last_message_at)
+                                    .limit(500))).all()
+        return [self._summary(c, code) for c, code in rows]
+
+    @staticmethod
+    def _summary(c: Conversation, code: str | None) -> dict:
+        return {"id": c.id, "channel": c.channel, "citizen_address": c.citizen_address,
+                "citizen_name": c.citizen_name, "subject": c.subject, "status": c.status, "assignee": c.assignee,
+                "ticket_id": c.ticket_id, "ticket_code": code, "created_at": c.created_at.isoformat(),
+                "last_message_at": c.last_message_at.isoformat()}
+
+    async def detail(self, conversation_id: int) -> dict:
+        async with self.sessions() as s:
+            row = (await s.execute(select(Conversation, Ticket.code).outerjoin(
+                Ticket, Conversation.ticket_id == Ticket.id).where(Conversation.id == conversation_id))).first()
+            if row is None:
+                raise Refused(404, "Không có hội thoại này")
+            messages = list(await s.scalars(select(ConversationMessage).where(
+                ConversationMessage.conversation_id == conversation_id).order_by(ConversationMessage.id)))
+        return {**self._summary(*row), "messages": [
+            {"id": m.id, "direction": m.direction, "author": m.author, "body": m.body,
+             "attachments": m.attachments or [], "refused": m.refused or [], "created_at": m.created_at.isoformat()}
+            for m in messages]}
+
+    async def take(self, conversation_id: int, operator: str, force: bool = False) -> dict:
+        """The operator takes the conversation (a supervisor may give it to anyone: `force`); the
+        draft ticket becomes hers to complete."""
+        async with self.sessions() as s, s.begin():
+            # One conditional UPDATE: of two operators taking it at once, one changes the row.
+            cond = Conversation.id == conversation_id
+            if not force:
+                cond = cond & or_(Conversation.assignee.is_(None), Conversation.assignee == operator)
+            done = await s.execute(update(Conversation).where(cond).values(assignee=operator)
+                                   .execution_options(synchronize_session=False))
+            conv = await s.get(Conversation, conversation_id)
+            if conv is None:
+                raise Refused(404, "Không có hội thoại này")
+            if done.rowcount != 1:
+                raise Refused(409, f"Hội thoại đã do {conv.assignee} xử lý", "conversation_taken")
+            await s.execute(update(Ticket).where(Ticket.id == conv.ticket_id, Ticket.draft.is_(True))
+                            .values(operator_id=operator).execution_options(synchronize_session=False))
+        await self._changed(conversation_id, "taken")
+        return await self.detail(conversation_id)
+
+    async def reply(self, conversation_id: int, operator: str, text: str, now: datetime | None = None) -> dict:
+        now = now or datetime.now(timezone.utc)
+        text = text.strip()
+        if not text:
+            raise Refused(422, "Nội dung trả lời trống")
+        async with self.sessions() as s, s.begin():
+            conv = await s.get(Conversation, conversation_id)
+            if conv is None:
+                raise Refused(404, "Không có hội thoại này")
+            if conv.assignee != operator:
+                raise Refused(409, "Hãy nhận hội thoại trước khi trả lời", "conversation_not_taken")
+            if conv.status == "closed":
+                raise Refused(409, "Hội thoại đã đóng", "conversation_closed")
+            code = await s.scalar(select(Ticket.code).where(Ticket.id == conv.ticket_id)) if conv.ticket_id else None
+            msg = await self._queue(s, conv, text + SIGNATURE, reply_subject(conv.subject, code or ""),
+                                    answering=None, author=operator, now=now,
+                                    key=f"conversation:{conv.id}:reply:{now.timestamp():.6f}")
+            conv.status, conv.last_message_at = "answered", now
+            if conv.ticket_id:
+                add_event(s, conv.ticket_id, operator, "conversation_reply", at=now, conversation=conv.id)
+            await s.flush()
+            message_id = msg.id
+        self.on_mail()
+        await self._changed(conversation_id, "answered")
+        return {"id": message_id, "status": "answered"}
+
+    async def close(self, conversation_id: int, operator: str | None = None) -> None:
+        """Close it: an operator only her own (`operator`), a supervisor any (None)."""
+        async with self.sessions() as s, s.begin():
+            conv = await s.get(Conversation, conversation_id)
+            if conv is None:
+                raise Refused(404, "Không có hội thoại này")
+            if operator is not None and conv.assignee != operator:
+                raise Refused(409, "Hãy nhận hội thoại trước khi đóng", "conversation_not_taken")
+            conv.status = "closed"
+        await self._changed(conversation_id, "closed")

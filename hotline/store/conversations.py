@@ -1,0 +1,52 @@
+"""Written exchanges with citizens (e-mail; later web chat, Zalo, Facebook): one conversation per
+thread, its messages both ways, linked to the ticket it became."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hotline.store.base import Base, JsonText, utcnow
+
+ConversationStatus = Literal["open", "answered", "closed"]
+Direction = Literal["in", "out"]
+
+
+class Conversation(Base):
+    """`open`: the citizen wrote last (waiting for an operator); `answered`: an operator replied
+    last; `closed`: done. `assignee`: the operator who has it (None: any operator may take it)."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    citizen_address: Mapped[str] = mapped_column(String(200), index=True)  # e-mail address, platform user id
+    citizen_name: Mapped[str | None] = mapped_column(String(200))
+    subject: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[ConversationStatus] = mapped_column(String(10), default="open", index=True)
+    assignee: Mapped[str | None] = mapped_column(String(40), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_message_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class ConversationMessage(Base):
+    """One message. `external_id`: the channel's id of it (an e-mail's Message-ID), unique per
+    channel, so a message read twice is stored once and replies find their thread."""
+
+    __tablename__ = "conversation_messages"
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_conversation_message_external"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(300))
+    direction: Mapped[Direction] = mapped_column(String(3))
+    author: Mapped[str | None] = mapped_column(String(60))  # the operator who wrote it (out)
+    body: Mapped[str] = mapped_column(Text)
+    attachments: Mapped[list] = mapped_column(JsonText(), default=list)  # [{id, filename}] kept with the ticket
+    refused: Mapped[list] = mapped_column(JsonText(), default=list)  # files not kept: [{filename, reason}]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

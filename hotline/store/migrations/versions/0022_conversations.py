@@ -1,0 +1,54 @@
+"""Written channels: conversations with citizens and their messages; threading headers on the
+e-mail outbox.
+
+Revision ID: 0022
+Revises: 0021
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0022"
+down_revision = "0021"
+branch_labels = None
+depends_on = None
+
+TZ = sa.DateTime(timezone=True)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "conversations",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("channel", sa.String(20), nullable=False),
+        sa.Column("citizen_address", sa.String(200), nullable=False, index=True),
+        sa.Column("citizen_name", sa.String(200)),
+        sa.Column("subject", sa.String(300)),
+        sa.Column("status", sa.String(10), nullable=False, index=True),
+        sa.Column("assignee", sa.String(40), index=True),
+        sa.Column("ticket_id", sa.Integer, sa.ForeignKey("tickets.id"), index=True),
+        sa.Column("created_at", TZ, nullable=False),
+        sa.Column("last_message_at", TZ, nullable=False, index=True),
+    )
+    op.create_table(
+        "conversation_messages",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("conversation_id", sa.Integer, sa.ForeignKey("conversations.id"), nullable=False, index=True),
+        sa.Column("channel", sa.String(20), nullable=False),
+        sa.Column("external_id", sa.String(300), nullable=False),
+        sa.Column("direction", sa.String(3), nullable=False),
+        sa.Column("author", sa.String(60)),
+        sa.Column("body", sa.Text, nullable=False),
+        sa.Column("attachments", sa.Text),
+        sa.Column("refused", sa.Text),
+        sa.Column("created_at", TZ, nullable=False),
+        sa.UniqueConstraint("channel", "external_id", name="uq_conversation_message_external"),
+    )
+    with op.batch_alter_table("email_outbox") as t:
+        t.add_column(sa.Column("headers", sa.Text))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("email_outbox") as t:
+        t.drop_column("headers")
+    op.drop_table("conversation_messages")
+    op.drop_table("conversations")

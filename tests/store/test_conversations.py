@@ -1,0 +1,102 @@
+"""Conversations on SQLite and PostgreSQL: a citizen's e-mail becomes a conversation and a draft
+ticket with the receipt queued in its thread; a message read twice is kept once; a reply finds its
+thread by its headers, or by the code in the subject when a mail client dropped them; files are
+checked like uploads; two operators taking the same conversation: one gets it."""
+
+from __future__ import annotations
+
+import asyncio
+from email.message import EmailMessage
+
+import pytest
+from sqlalchemy import func, select
+
+from hotline.conversations.mail import parse
+from hotline.conversations.service import Conversations
+from hotline.errors import Refused
+from hotline.store.conversations import Conversation, ConversationMessage
+from hotline.store.outbox import EmailMessage as Outgoing
+from hotline.store.tickets import Attachment, Ticket
+from hotline.ticketing.attachments import Attachments
+from hotline.ticketing.store import TicketStore
+
+JPEG = b"\xff\xd8\xff\xe0" + bytes(300)
+
+
+def mail(message_id: str, subject: str = "Cống bị tắc", text: str = "Cống trước chợ bị tắc.", files=(), **headers):
+    msg = EmailMessage()
+    msg["From"], msg["To"] = "Lê Thị Hoa <hoa@example.vn>", "tongdai1022@dongthap.gov.vn"
+    msg["Subject"], msg["Message-ID"] = subject, message_id
+    for name, value in headers.items():
+        msg[name] = value
+    msg.set_content(text)
+    for name, data in files:
+        msg.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
+    return parse(bytes(msg))
+
+
+@pytest.fixture
+def conversations(sessions, tmp_path):
+    return Conversations(sessions, TicketStore(sessions), Attachments(sessions, tmp_path / "files"),
+                         "tongdai1022@dongthap.gov.vn", lookup_url=lambda code: f"https://1022.vn/tra-cuu?ma={code}")
+
+
+async def count(sessions, model) -> int:
+    async with sessions() as s:
+        return await s.scalar(select(func.count()).select_from(model))
+
+
+async def test_a_first_mail_makes_a_conversation_a_draft_ticket_and_a_receipt(sessions, conversations):
+    conv_id = await conversations.receive_mail(mail("<a1@example.vn>", files=[("anh.jpg", JPEG), ("virus.exe", b"MZ\x90")]))
+    async with sessions() as s:
+        conv = await s.get(Conversation, conv_id)
+        ticket = await s.get(Ticket, conv.ticket_id)
+        [receipt] = list(await s.scalars(select(Outgoing)))
+        [kept] = list(await s.scalars(select(Attachment)))
+        [message] = list(await s.scalars(select(ConversationMessage).where(ConversationMessage.direction == "in")))
+    assert (ticket.channel, ticket.email, ticket.draft, ticket.reporter_name) == ("email", "hoa@example.vn", True,
+                                                                                 "Lê Thị Hoa")
+    assert f"[Mã phản ánh {ticket.code}]" in receipt.subject and receipt.to_address == "hoa@example.vn"
+    assert receipt.headers["In-Reply-To"] == "<a1@example.vn>" and f"ma={ticket.code}" in receipt.body
+    assert kept.filename == "anh.jpg" and message.attachments == [{"id": kept.id, "filename": "anh.jpg"}]
+    assert [r["filename"] for r in message.refused] == ["virus.exe"]
+    # Read again (a crash before the mailbox was told): kept once.
+    assert await conversations.receive_mail(mail("<a1@example.vn>")) == conv_id
+    assert await count(sessions, Ticket) == 1 and await count(sessions, ConversationMessage) == 2
+
+
+async def test_replies_find_their_thread_by_headers_or_by_the_code(sessions, conversations):
+    conv_id = await conversations.receive_mail(mail("<b1@example.vn>"))
+    async with sessions() as s:
+        receipt = await s.scalar(select(Outgoing))
+        code = await s.scalar(select(Ticket.code))
+    by_headers = await conversations.receive_mail(mail("<b2@example.vn>", "Re: x", "Thêm ảnh",
+                                                       **{"In-Reply-To": receipt.headers["Message-ID"]}))
+    by_code = await conversations.receive_mail(mail("<b3@example.vn>", f"Re: Cống [Mã phản ánh {code}]", "Còn tắc"))
+    other = await conversations.receive_mail(mail("<b4@example.vn>", "Đường hỏng", "Ổ gà lớn"))
+    assert by_headers == by_code == conv_id != other
+    assert await count(sessions, Ticket) == 2
+
+
+async def test_machines_mail_makes_nothing(sessions, conversations):
+    assert await conversations.receive_mail(mail("<c1@example.vn>", **{"Auto-Submitted": "auto-replied"})) is None
+    assert await count(sessions, Conversation) == 0 and await count(sessions, Outgoing) == 0
+
+
+async def test_one_operator_takes_a_conversation_and_answers_in_its_thread(sessions, conversations):
+    conv_id = await conversations.receive_mail(mail("<d1@example.vn>"))
+    results = await asyncio.gather(conversations.take(conv_id, "op1"), conversations.take(conv_id, "op2"),
+                                   return_exceptions=True)
+    winners = [r["assignee"] for r in results if isinstance(r, dict)]
+    losers = [r for r in results if isinstance(r, Refused)]
+    assert len(winners) == 1 and len(losers) == 1 and losers[0].status == 409
+    with pytest.raises(Refused) as refused:
+        await conversations.reply(conv_id, "op2" if winners[0] == "op1" else "op1", "Chào chị")
+    assert refused.value.status == 409
+    await conversations.reply(conv_id, winners[0], "Chào chị Hoa, đã chuyển Công ty Cấp thoát nước.")
+    async with sessions() as s:
+        ticket = await s.scalar(select(Ticket))
+        answer = await s.scalar(select(Outgoing).where(Outgoing.subject.like("Re:%")))
+    assert ticket.operator_id == winners[0]  # the draft is hers to complete
+    assert answer.headers["In-Reply-To"] == "<d1@example.vn>" and answer.subject.endswith(f"[Mã phản ánh {ticket.code}]")
+    assert (await conversations.detail(conv_id))["status"] == "answered"
