@@ -312,7 +312,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
             KnowledgeApi(accounts, kb),
             TransferApi(accounts, transfers, store),
             CallbacksApi(accounts, callbacks, outbound, store),
-            ConversationsApi(conversations, {o.id for o in profile.queues.phones()}),
+            ConversationsApi(accounts, conversations, {o.id for o in profile.queues.phones()}),
             AgenciesApi(accounts, directory, list(settings.routes), profile),
             AgencyApi(accounts, AgencyInbox(sessions, handling, files), directory, letters),
             OfficeApi(accounts, OfficeDesk(handling, letters)),

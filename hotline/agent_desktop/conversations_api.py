@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hotline.agent_desktop.accounts import Accounts
 from hotline.conversations.service import Conversations
 from hotline.web.auth import error, path_id, principal, requires
 from hotline.web.routes import Resource, Route
@@ -14,7 +15,8 @@ UNKNOWN = "Không có hội thoại này"
 
 
 class ConversationsApi(Resource):
-    def __init__(self, conversations: Conversations, operators: set[str]):
+    def __init__(self, accounts: Accounts, conversations: Conversations, operators: set[str]):
+        self.accounts = accounts  # the sessions behind `requires`
         self.conversations = conversations
         self.operators = operators
 
