@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import sys
 import time
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 from hotline.edge.probe import options_status
 from hotline.edge.settings import load_edge_settings
 from hotline.testing.ports import free_server_port
+from hotline.testing.processes import stop_group
 
 
 class EdgeInstance:
@@ -70,10 +70,4 @@ class EdgeInstance:
                 raise RuntimeError(f"the edge did not start: {self.log[-3000:]}")
 
     async def stop(self) -> None:
-        if self.proc and self.proc.returncode is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                await asyncio.wait_for(self.proc.wait(), 15)
-            except asyncio.TimeoutError:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                await self.proc.wait()
+        await stop_group(self.proc, 15)

@@ -9,7 +9,6 @@ import imaplib
 import os
 import pwd
 import shutil
-import signal
 import socket
 import tempfile
 import time
@@ -18,6 +17,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from hotline.testing.ports import free_server_port
+from hotline.testing.processes import stop_group
 
 
 class Dovecot:
@@ -96,13 +96,7 @@ service imap-login {{
         return text
 
     async def stop(self) -> None:
-        if self.proc and self.proc.returncode is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                await asyncio.wait_for(self.proc.wait(), 10)
-            except asyncio.TimeoutError:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                await self.proc.wait()
+        await stop_group(self.proc, 10)
         shutil.rmtree(self.folder, ignore_errors=True)
 
     # -- a mail client's view (blocking; tests run these in a thread) ----------------------------

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import ssl
 import time
 from pathlib import Path
 
 from hotline.settings import REPO_ROOT
 from hotline.testing.ports import free_server_port
+from hotline.testing.processes import stop_group
 
 ENTRYPOINT = REPO_ROOT / "docker" / "proxy-entrypoint.sh"
 
@@ -63,10 +63,4 @@ class WebProxy:
                 await asyncio.sleep(0.2)
 
     async def stop(self) -> None:
-        if self.proc and self.proc.returncode is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                await asyncio.wait_for(self.proc.wait(), 10)
-            except asyncio.TimeoutError:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                await self.proc.wait()
+        await stop_group(self.proc, 10)
