@@ -30,6 +30,7 @@ from hotline.agent_desktop.agency_api import AgencyApi
 from hotline.agent_desktop.office_api import OfficeApi
 from hotline.agent_desktop.privacy_api import PrivacyApi
 from hotline.agent_desktop.reviews_api import ReviewsApi
+from hotline.conversations.chat_outbox import ChatSender
 from hotline.conversations.imap import MailboxReader
 from hotline.conversations.service import Conversations
 from hotline.cti.members import MemberSync
@@ -47,6 +48,7 @@ from hotline.agent_desktop.meta_api import MetaApi
 from hotline.agent_desktop.recordings_api import RecordingsApi
 from hotline.agent_desktop.conversations_api import ConversationsApi
 from hotline.agent_desktop.server import DesktopServer
+from hotline.public.webhooks import Webhooks
 from hotline.web.standby import standby_refusal
 from hotline.agent_desktop.session_api import SessionApi
 from hotline.agent_desktop.supervisor_api import SupervisorApi
@@ -242,6 +244,7 @@ class Hotline:
     members: MemberSync | None  # several nodes: this node's queues follow the recorded logins
     serving: ServingNode | None  # several nodes: whether this node serves the desktops
     mailbox: MailboxReader | None  # citizens' e-mails, when a mailbox is configured
+    chats: ChatSender  # replies to citizens on Zalo and Facebook
 
 
 def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotline:
@@ -301,9 +304,10 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     prepared.sip.reload = cti.reload_pjsip
     max_upload = settings.attachment_max_mb * 1024 * 1024
     files = Attachments(sessions, settings.attachments_dir, max_upload)
+    chats = ChatSender(sessions, settings.messaging, lease=leases)
     conversations = Conversations(sessions, store, files, settings.email.sender,
                                   lookup_url=lambda code: f"{settings.public_base}/tra-cuu?ma={code}",
-                                  on_mail=email.wake, bus=bus)
+                                  on_mail=email.wake, bus=bus, on_chat=chats.wake)
     mailbox = MailboxReader(settings.email.imap, conversations, lease=leases) if settings.email.imap else None
     agents = AgentApi(accounts, cti, profile)
     session = SessionApi(accounts, hub, prepared.sip, agents, settings.ws_url, sec, settings.secure_cookies)
@@ -323,7 +327,8 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
                        DataRequests(sessions, eraser, profile.name, profile.calendar.timezone)),
             RecordingsApi(accounts, RecordingLibrary(sessions, settings.recordings_dir, profile.calendar.timezone)),
             UsersApi(accounts, prepared.sip.phones),
-            PublicPages(PublicDesk(sessions, handling, settings.attachments_dir, max_upload), sec, kb, applications)]
+            PublicPages(PublicDesk(sessions, handling, settings.attachments_dir, max_upload), sec, kb, applications),
+            Webhooks(settings.messaging, conversations)]
     largest = MAX_FILES * max_upload + 1024 * 1024
     serving = ServingNode(sessions, leases.holder, settings.node_priority, hub.drop_all) if settings.sip_edge else None
     desktop = DesktopServer(accounts, hub, apis, max_request_bytes=largest,
@@ -335,7 +340,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
                    call_log, email, weekly, statutory, retention, transcriber, desktop, outbound, callbacks, holds,
                    surveys, applications, kb, leases,
                    MemberSync(cti, accounts.agent_logins, {o.id for o in profile.queues.phones()})
-                   if settings.sip_edge else None, serving, mailbox)
+                   if settings.sip_edge else None, serving, mailbox, chats)
 
 
 async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> None:
@@ -380,7 +385,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
                            ("recordings catalogue", h.catalogue),  # its first scan reconciles
                            ("call log", h.call_log), ("e-mail outbox", h.email), ("weekly reports", h.weekly),
                            ("statutory reports", h.statutory), ("retention", h.retention),
-                           *((("mailbox", h.mailbox),) if h.mailbox else ()),
+                           *((("mailbox", h.mailbox),) if h.mailbox else ()), ("chat outbox", h.chats),
                            ("transcriber", h.transcriber)):
             await parts.start(name, part.start, part.stop)
         runner = web.AppRunner(h.desktop.app, access_log=None)

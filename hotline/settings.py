@@ -180,6 +180,41 @@ class Email(BaseModel):
     imap: Imap | None = None  # citizens' e-mails to the hotline (conversations); unset: not read
 
 
+class Zalo(BaseModel):
+    """A Zalo Official Account: its webhook (POST /webhooks/zalo) checks each event's signature with
+    the app id and the OA's secret key; replies go through the OA's send API with its access token.
+    Secrets come from the environment variables named here."""
+
+    model_config = ConfigDict(extra="forbid")
+    app_id: str = Field(..., min_length=1, max_length=40)
+    oa_secret_env: str
+    access_token_env: str
+    send_url: str = Field("https://openapi.zalo.me/v3.0/oa/message/cs", pattern=r"^https?://[^\s]+$")
+
+
+class Facebook(BaseModel):
+    """A Facebook Page on Messenger: its webhook (GET/POST /webhooks/facebook) checks the subscription
+    with the verify token and each event's X-Hub-Signature-256 with the app secret; replies go
+    through the Send API with the page's access token. Secrets from the named variables."""
+
+    model_config = ConfigDict(extra="forbid")
+    app_secret_env: str
+    verify_token_env: str
+    page_token_env: str
+    send_url: str = Field("https://graph.facebook.com/v19.0/me/messages", pattern=r"^https?://[^\s]+$")
+
+
+class Messaging(BaseModel):
+    """Citizens' messages on chat platforms, and the outbox of the replies."""
+
+    model_config = ConfigDict(extra="forbid")
+    zalo: Zalo | None = None
+    facebook: Facebook | None = None
+    max_attempts: int = Field(6, ge=1, le=50)
+    retry_seconds: float = Field(30, ge=0.1)
+    poll_seconds: float = Field(5, ge=0.1)
+
+
 class Recordings(BaseModel):
     """The call recordings: when a spool file is taken as finished, how long things are kept."""
 
@@ -305,6 +340,7 @@ class Settings(BaseModel):
     # Unset: the first route.
     citizen_route: str | None = None
     sms: Sms = Sms()
+    messaging: Messaging = Messaging()
     applications: Applications = Applications()
     security: Security = Security()
     deadline_scan_seconds: float = Field(30, ge=0.5, le=3600)  # how often due deadlines are looked for

@@ -1,7 +1,8 @@
-"""Conversations with citizens: an e-mail that starts a thread becomes a conversation and a draft
-ticket (the operator completes and submits it, as for a call) with the citizen's receipt; later
-messages of the thread join it; operators take, answer and close conversations, and every answer
-goes through the durable e-mail outbox in the citizen's thread."""
+"""Conversations with citizens: an e-mail that starts a thread, or a first message on Zalo or
+Facebook, becomes a conversation and a draft ticket (the operator completes and submits it, as
+for a call) with the citizen's receipt; later messages of the thread join it; operators take,
+answer and close conversations, and every answer goes through a durable outbox: e-mail in the
+citizen's thread, or the platform's send API."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from hotline.conversations import chat_outbox
 from hotline.conversations.mail import (InboundMail, code_in, new_message_id, reply_subject, tagged,
                                         thread_headers)
+from hotline.conversations.platforms import ChatIn
 from hotline.cti.bus import EventBus
 from hotline.cti.events import ConversationsChanged
 from hotline.errors import Refused
@@ -41,13 +44,14 @@ def receipt_text(code: str, lookup_url: str | None) -> str:
 class Conversations:
     def __init__(self, sessions: async_sessionmaker, store: TicketStore, attachments: Attachments, sender: str,
                  lookup_url: Callable[[str], str] | None = None, on_mail: Callable[[], None] = lambda: None,
-                 bus: EventBus | None = None):
+                 bus: EventBus | None = None, on_chat: Callable[[], None] = lambda: None):
         self.sessions = sessions
         self.store = store
         self.attachments = attachments
         self.sender = sender
         self.lookup_url = lookup_url
         self.on_mail = on_mail  # wakes the e-mail outbox
+        self.on_chat = on_chat  # wakes the Zalo/Facebook outbox
         self.bus = bus  # tells the desktops
 
     async def _changed(self, conversation_id: int, status: str) -> None:
@@ -107,6 +111,58 @@ class Conversations:
         await self._changed(conv_id, "open")
         log.info("e-mail %s from %s kept in conversation %d", mail.message_id, mail.sender, conv_id)
         return conv_id
+
+    async def receive_chat(self, chat: ChatIn, now: datetime | None = None) -> int | None:
+        """Keep a citizen's message from Zalo or Facebook: it joins the citizen's conversation on
+        that platform that is not closed, or starts one with a draft ticket and a receipt. The
+        platform posts an event again when we were slow to answer it: kept once."""
+        now = now or datetime.now(timezone.utc)
+        refused = [{"filename": kind, "reason": "Tệp gửi qua nền tảng: xem trên trang quản lý của nền tảng"}
+                   for kind in chat.attachments]
+        text = chat.text or ("(tệp đính kèm)" if chat.attachments else "")
+        try:
+            async with self.sessions() as s, s.begin():
+                known = await s.scalar(select(ConversationMessage.conversation_id).where(
+                    ConversationMessage.channel == chat.channel, ConversationMessage.external_id == chat.message_id))
+                if known is not None:
+                    return known
+                conv = await s.scalar(select(Conversation).where(
+                    Conversation.channel == chat.channel, Conversation.citizen_address == chat.user_id,
+                    Conversation.status != "closed").order_by(Conversation.id.desc()).limit(1))
+                code = None
+                if conv is None:
+                    ticket = await self.store.add_ticket(s, channel=chat.channel, content=text, draft=True,
+                                                         created_at=now)
+                    conv = Conversation(channel=chat.channel, citizen_address=chat.user_id, status="open",
+                                        ticket_id=ticket.id, created_at=now, last_message_at=now)
+                    s.add(conv)
+                    await s.flush()
+                    add_event(s, ticket.id, chat.channel, "conversation", at=now, conversation=conv.id)
+                    code = ticket.code
+                else:
+                    conv.status, conv.last_message_at = "open", now
+                s.add(ConversationMessage(conversation_id=conv.id, channel=chat.channel, external_id=chat.message_id,
+                                          direction="in", body=text, refused=refused, created_at=now))
+                if code:
+                    receipt = (f"Tổng đài 1022 đã nhận tin nhắn phản ánh của Ông/Bà, mã phản ánh {code}. "
+                               "Điện thoại viên sẽ trả lời Ông/Bà tại đây.")
+                    if self.lookup_url:
+                        receipt += f" Tra cứu: {self.lookup_url(code)}"
+                    await self._send_chat(s, conv, receipt, None, now, f"conversation:{conv.id}:receipt")
+                conv_id = conv.id
+        except IntegrityError:  # the same event posted twice at the same moment
+            return None
+        self.on_chat()
+        await self._changed(conv_id, "open")
+        return conv_id
+
+    async def _send_chat(self, s, conv: Conversation, text: str, author: str | None, now: datetime,
+                         key: str) -> ConversationMessage:
+        await chat_outbox.add_once(s, key, conv.channel, conv.citizen_address, text)
+        msg = ConversationMessage(conversation_id=conv.id, channel=conv.channel, external_id=f"{conv.channel}:out:{key}",
+                                  direction="out", author=author, body=text, created_at=now)
+        s.add(msg)
+        return msg
 
     def _check_files(self, files: list[tuple[str, bytes]]):
         """The same checks as uploads, file by file: what is refused is named, not kept."""
@@ -226,15 +282,19 @@ class Conversations:
             if conv.status == "closed":
                 raise Refused(409, "Hội thoại đã đóng", "conversation_closed")
             code = await s.scalar(select(Ticket.code).where(Ticket.id == conv.ticket_id)) if conv.ticket_id else None
-            msg = await self._queue(s, conv, text + SIGNATURE, reply_subject(conv.subject, code or ""),
-                                    answering=None, author=operator, now=now,
-                                    key=f"conversation:{conv.id}:reply:{now.timestamp():.6f}")
+            key = f"conversation:{conv.id}:reply:{now.timestamp():.6f}"
+            if conv.channel == EMAIL:
+                msg = await self._queue(s, conv, text + SIGNATURE, reply_subject(conv.subject, code or ""),
+                                        answering=None, author=operator, now=now, key=key)
+            else:
+                msg = await self._send_chat(s, conv, text, operator, now, key)
             conv.status, conv.last_message_at = "answered", now
             if conv.ticket_id:
                 add_event(s, conv.ticket_id, operator, "conversation_reply", at=now, conversation=conv.id)
             await s.flush()
             message_id = msg.id
         self.on_mail()
+        self.on_chat()
         await self._changed(conversation_id, "answered")
         return {"id": message_id, "status": "answered"}
 

@@ -51,3 +51,22 @@ class EmailMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ChatOutMessage(Base):
+    """The durable outbox of messages to citizens on a platform (Zalo OA, Facebook Messenger): a
+    reply stays until the platform's send API accepts it or attempts run out."""
+
+    __tablename__ = "chat_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    channel: Mapped[str] = mapped_column(String(20))  # zalo | facebook
+    recipient: Mapped[str] = mapped_column(String(100))  # the platform's id of the citizen
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[OutboxStatus] = mapped_column(String(10), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,5 +1,5 @@
 """Written channels: conversations with citizens and their messages; threading headers on the
-e-mail outbox.
+e-mail outbox; the outbox of messages to citizens on Zalo and Facebook.
 
 Revision ID: 0022
 Revises: 0021
@@ -45,9 +45,24 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("email_outbox") as t:
         t.add_column(sa.Column("headers", sa.Text))
+    op.create_table(
+        "chat_outbox",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("key", sa.String(120), nullable=False, unique=True),
+        sa.Column("channel", sa.String(20), nullable=False),
+        sa.Column("recipient", sa.String(100), nullable=False),
+        sa.Column("text", sa.Text, nullable=False),
+        sa.Column("status", sa.String(10), nullable=False, index=True),
+        sa.Column("attempts", sa.Integer, nullable=False),
+        sa.Column("next_attempt_at", TZ, nullable=False),
+        sa.Column("last_error", sa.String(500)),
+        sa.Column("created_at", TZ, nullable=False),
+        sa.Column("sent_at", TZ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("chat_outbox")
     with op.batch_alter_table("email_outbox") as t:
         t.drop_column("headers")
     op.drop_table("conversation_messages")

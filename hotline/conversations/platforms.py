@@ -1,0 +1,156 @@
+"""Zalo Official Account and Facebook Messenger as their documentation describes them: how each
+signs the events it posts to our webhook, the shape of a citizen's message in those events, and
+the send API a reply goes through. Verification and parsing are pure; `send` is the one I/O."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+from dataclasses import dataclass, field
+
+import aiohttp
+
+from hotline.notifications.gateways import GatewayError
+from hotline.settings import Facebook, Zalo
+
+MAX_TEXT = 2000  # both platforms cut longer messages; the rest goes in the next one
+
+
+@dataclass
+class ChatIn:
+    channel: str
+    user_id: str  # the platform's id of the citizen (Zalo user id, Messenger page-scoped id)
+    message_id: str
+    text: str
+    attachments: list[str] = field(default_factory=list)  # what the citizen sent besides text, named
+
+
+def _env(name: str) -> str:
+    return os.environ.get(name, "")
+
+
+# -- Zalo OA ---------------------------------------------------------------------------------------
+def zalo_signature(app_id: str, body: bytes, timestamp: str, oa_secret: str) -> str:
+    """SHA-256 of the app id, the raw body, the event's timestamp and the OA secret key, in this
+    order (Zalo's webhook documentation); sent as `X-ZEvent-Signature: mac=<hex>`."""
+    return hashlib.sha256(app_id.encode() + body + timestamp.encode() + oa_secret.encode()).hexdigest()
+
+
+def zalo_verify(config: Zalo, body: bytes, header: str | None) -> dict | None:
+    """The event if its signature is right (and it is for our app), else None."""
+    secret = _env(config.oa_secret_env)
+    if not secret or not header:
+        return None
+    try:
+        event = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(event, dict) or str(event.get("app_id", "")) != config.app_id:
+        return None
+    expected = zalo_signature(config.app_id, body, str(event.get("timestamp", "")), secret)
+    given = header.strip()
+    given = given[4:] if given.startswith("mac=") else given
+    return event if hmac.compare_digest(expected, given.lower()) else None
+
+
+def zalo_messages(event: dict) -> list[ChatIn]:
+    """A citizen's message (`user_send_text`, `user_send_image`, ...); other events say nothing."""
+    name = str(event.get("event_name", ""))
+    if not name.startswith("user_send_"):
+        return []
+    sender = str((event.get("sender") or {}).get("id", ""))
+    message = event.get("message") or {}
+    if not sender or not message.get("msg_id"):
+        return []
+    kinds = [str(a.get("type", "tệp")) for a in message.get("attachments") or [] if isinstance(a, dict)]
+    return [ChatIn("zalo", sender[:100], f"zalo:{message['msg_id']}"[:300], str(message.get("text", ""))[:20000],
+                   kinds)]
+
+
+# -- Facebook Messenger ----------------------------------------------------------------------------
+def facebook_signature(body: bytes, app_secret: str) -> str:
+    return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def facebook_verify(config: Facebook, body: bytes, header: str | None) -> dict | None:
+    secret = _env(config.app_secret_env)
+    if not secret or not header or not hmac.compare_digest(facebook_signature(body, secret), header.strip().lower()):
+        return None
+    try:
+        event = json.loads(body)
+    except ValueError:
+        return None
+    return event if isinstance(event, dict) and event.get("object") == "page" else None
+
+
+def facebook_subscription(config: Facebook, mode: str | None, token: str | None) -> bool:
+    """The webhook's subscription check (GET with hub.mode, hub.verify_token, hub.challenge)."""
+    expected = _env(config.verify_token_env)
+    return mode == "subscribe" and bool(expected) and hmac.compare_digest(expected, token or "")
+
+
+def facebook_messages(event: dict) -> list[ChatIn]:
+    found = []
+    for entry in event.get("entry") or []:
+        for item in (entry or {}).get("messaging") or []:
+            message = (item or {}).get("message") or {}
+            sender = str(((item or {}).get("sender") or {}).get("id", ""))
+            if not sender or not message.get("mid") or message.get("is_echo"):
+                continue  # echoes are the page's own messages
+            kinds = [str(a.get("type", "tệp")) for a in message.get("attachments") or [] if isinstance(a, dict)]
+            found.append(ChatIn("facebook", sender[:100], f"facebook:{message['mid']}"[:300],
+                                str(message.get("text", ""))[:20000], kinds))
+    return found
+
+
+# -- sending ---------------------------------------------------------------------------------------
+def zalo_payload(recipient: str, text: str) -> dict:
+    return {"recipient": {"user_id": recipient}, "message": {"text": text[:MAX_TEXT]}}
+
+
+def facebook_payload(recipient: str, text: str) -> dict:
+    return {"recipient": {"id": recipient}, "messaging_type": "RESPONSE", "message": {"text": text[:MAX_TEXT]}}
+
+
+class PlatformSender:
+    """Sends one message through a platform's send API; raises GatewayError with the reason."""
+
+    def __init__(self, zalo: Zalo | None, facebook: Facebook | None, timeout: float = 15):
+        self.zalo = zalo
+        self.facebook = facebook
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self._http: aiohttp.ClientSession | None = None
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+
+    async def send(self, channel: str, recipient: str, text: str) -> None:
+        if self._http is None:
+            self._http = aiohttp.ClientSession(timeout=self.timeout)
+        try:
+            if channel == "zalo" and self.zalo is not None:
+                await self._zalo(recipient, text)
+            elif channel == "facebook" and self.facebook is not None:
+                await self._facebook(recipient, text)
+            else:
+                raise GatewayError(f"{channel}: not configured")
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise GatewayError(f"{channel}: {type(exc).__name__}: {exc}") from exc
+
+    async def _zalo(self, recipient: str, text: str) -> None:
+        headers = {"access_token": _env(self.zalo.access_token_env), "Content-Type": "application/json"}
+        async with self._http.post(self.zalo.send_url, json=zalo_payload(recipient, text), headers=headers) as r:
+            body = await r.json(content_type=None) if r.status < 500 else None
+            if r.status != 200 or not isinstance(body, dict) or body.get("error") != 0:
+                raise GatewayError(f"zalo: HTTP {r.status} {str(body)[:200]}")
+
+    async def _facebook(self, recipient: str, text: str) -> None:
+        params = {"access_token": _env(self.facebook.page_token_env)}
+        async with self._http.post(self.facebook.send_url, json=facebook_payload(recipient, text),
+                                   params=params) as r:
+            body = await r.json(content_type=None) if r.status < 500 else None
+            if r.status != 200 or not isinstance(body, dict) or "message_id" not in body:
+                raise GatewayError(f"facebook: HTTP {r.status} {str(body)[:200]}")

@@ -1,0 +1,81 @@
+"""The chat platforms' webhooks: Zalo OA (POST /webhooks/zalo) and Facebook Messenger (GET and
+POST /webhooks/facebook). No session: each event must carry the platform's signature over the
+exact body (a forged or missing one is refused 401 and changes nothing); a citizen's message
+becomes or joins a conversation. The platforms want a quick 200: the work is one transaction."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from hotline.conversations import platforms
+from hotline.conversations.service import Conversations
+from hotline.security.clients import client_address
+from hotline.settings import Messaging
+from hotline.web.auth import error
+from hotline.web.routes import Resource, Route, public
+
+log = logging.getLogger(__name__)
+
+MAX_EVENT_BYTES = 256 * 1024
+SIGNED = {"type": "object", "description": "the platform's event, as its documentation gives it"}
+
+
+class Webhooks(Resource):
+    def __init__(self, config: Messaging, conversations: Conversations):
+        self.config = config
+        self.conversations = conversations
+
+    def routes(self) -> list[Route]:
+        routes = []
+        if self.config.zalo is not None:
+            routes.append(Route("POST", "/webhooks/zalo", self.zalo,
+                                "Zalo OA events, signed (X-ZEvent-Signature)", SIGNED, extra=("401", "413")))
+        if self.config.facebook is not None:
+            routes += [Route("GET", "/webhooks/facebook", self.facebook_subscribe,
+                             "Messenger's subscription check (hub.mode, hub.verify_token, hub.challenge)",
+                             extra=("403",)),
+                       Route("POST", "/webhooks/facebook", self.facebook,
+                             "Messenger events, signed (X-Hub-Signature-256)", SIGNED, extra=("401", "413"))]
+        return routes
+
+    async def _body(self, request: web.Request) -> bytes | None:
+        if request.content_length is not None and request.content_length > MAX_EVENT_BYTES:
+            return None
+        body = await request.content.read(MAX_EVENT_BYTES + 1)
+        return body if len(body) <= MAX_EVENT_BYTES else None
+
+    async def _keep(self, chats: list[platforms.ChatIn]) -> web.Response:
+        for chat in chats:
+            await self.conversations.receive_chat(chat)
+        return web.json_response({"ok": True})
+
+    @public
+    async def zalo(self, request: web.Request) -> web.Response:
+        body = await self._body(request)
+        if body is None:
+            return error(413, "Sự kiện quá lớn")
+        event = platforms.zalo_verify(self.config.zalo, body, request.headers.get("X-ZEvent-Signature"))
+        if event is None:
+            log.warning("Zalo webhook: bad signature from %s", client_address(request))
+            return error(401, "Chữ ký không hợp lệ", "bad_signature")
+        return await self._keep(platforms.zalo_messages(event))
+
+    @public
+    async def facebook_subscribe(self, request: web.Request) -> web.Response:
+        q = request.query
+        if not platforms.facebook_subscription(self.config.facebook, q.get("hub.mode"), q.get("hub.verify_token")):
+            return error(403, "Mã xác minh không đúng")
+        return web.Response(text=q.get("hub.challenge", "")[:200], content_type="text/plain")
+
+    @public
+    async def facebook(self, request: web.Request) -> web.Response:
+        body = await self._body(request)
+        if body is None:
+            return error(413, "Sự kiện quá lớn")
+        event = platforms.facebook_verify(self.config.facebook, body, request.headers.get("X-Hub-Signature-256"))
+        if event is None:
+            log.warning("Facebook webhook: bad signature from %s", client_address(request))
+            return error(401, "Chữ ký không hợp lệ", "bad_signature")
+        return await self._keep(platforms.facebook_messages(event))

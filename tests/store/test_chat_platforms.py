@@ -1,0 +1,170 @@
+"""Zalo OA and Facebook Messenger (#18), on SQLite and PostgreSQL: the webhooks (an in-process
+server) take only events signed as each platform's documentation specifies, a citizen's message
+becomes a conversation with a draft ticket, and the receipt and the operator's answer reach a
+local server that implements the platforms' send APIs (request and response shapes as
+documented: the real platforms cannot be reached from here); a platform answering 500 is
+retried from the outbox."""
+
+from __future__ import annotations
+
+import json
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from sqlalchemy import select
+
+from hotline.conversations.chat_outbox import ChatSender
+from hotline.conversations.platforms import facebook_signature, zalo_signature
+from hotline.conversations.service import Conversations
+from hotline.public.webhooks import Webhooks
+from hotline.settings import Messaging
+from hotline.store.conversations import Conversation
+from hotline.store.outbox import ChatOutMessage
+from hotline.store.tickets import Ticket
+from hotline.ticketing.attachments import Attachments
+from hotline.ticketing.store import TicketStore
+from hotline.web.auth import refusals
+
+APP_ID = "4321987654"
+
+
+class Platforms:
+    """The send APIs of Zalo OA (POST, header access_token, answer {"error": 0, ...}) and of
+    Messenger (POST ?access_token=, answer {"recipient_id", "message_id"}); `fail` answers 500."""
+
+    def __init__(self):
+        self.received: list[tuple[str, dict, str]] = []
+        self.fail = 0
+        app = web.Application()
+        app.router.add_post("/zalo/v3.0/oa/message/cs", self.zalo)
+        app.router.add_post("/facebook/v19.0/me/messages", self.facebook)
+        self.server = TestServer(app)
+
+    async def zalo(self, request):
+        if self.fail:
+            self.fail -= 1
+            return web.Response(status=500, text="Internal error")
+        body = await request.json()
+        self.received.append(("zalo", body, request.headers.get("access_token")))
+        return web.json_response({"error": 0, "message": "Success",
+                                  "data": {"message_id": "z1", "user_id": body["recipient"]["user_id"]}})
+
+    async def facebook(self, request):
+        body = await request.json()
+        self.received.append(("facebook", body, request.query.get("access_token")))
+        return web.json_response({"recipient_id": body["recipient"]["id"], "message_id": "m_1"})
+
+
+@pytest.fixture
+async def world(sessions, tmp_path, monkeypatch):
+    platforms = Platforms()
+    await platforms.server.start_server()
+    base = str(platforms.server.make_url(""))
+    for name, value in {"ZALO_OA_SECRET": "oa-secret", "ZALO_TOKEN": "zalo-token", "FB_APP_SECRET": "fb-secret",
+                        "FB_VERIFY": "verify-me", "FB_PAGE_TOKEN": "page-token"}.items():
+        monkeypatch.setenv(name, value)
+    config = Messaging.model_validate({
+        "zalo": {"app_id": APP_ID, "oa_secret_env": "ZALO_OA_SECRET", "access_token_env": "ZALO_TOKEN",
+                 "send_url": f"{base}/zalo/v3.0/oa/message/cs"},
+        "facebook": {"app_secret_env": "FB_APP_SECRET", "verify_token_env": "FB_VERIFY",
+                     "page_token_env": "FB_PAGE_TOKEN", "send_url": f"{base}/facebook/v19.0/me/messages"},
+        "retry_seconds": 0.1})
+    outbox = ChatSender(sessions, config)
+    conversations = Conversations(sessions, TicketStore(sessions), Attachments(sessions, tmp_path / "f"),
+                                  "tongdai1022@dongthap.gov.vn")
+    app = web.Application(middlewares=[refusals])
+    Webhooks(config, conversations).register(app.router)
+    hooks = TestServer(app)
+    await hooks.start_server()
+    http = aiohttp.ClientSession()
+    yield hooks, http, platforms, outbox, conversations
+    await http.close()
+    await outbox.stop()
+    await hooks.close()
+    await platforms.server.close()
+
+
+def zalo_event(text: str, msg_id: str) -> bytes:
+    return json.dumps({"app_id": APP_ID, "user_id_by_app": "552177279717587730", "event_name": "user_send_text",
+                       "timestamp": "1733450000000", "sender": {"id": "246845883529197922"},
+                       "recipient": {"id": "388613280878808645"}, "message": {"text": text, "msg_id": msg_id}},
+                      ensure_ascii=False).encode()
+
+
+async def test_a_signed_zalo_message_becomes_a_conversation_and_a_forged_one_nothing(sessions, world):
+    hooks, http, platforms, outbox, conversations = world
+    body = zalo_event("Đường Nguyễn Huệ ngập nước sau mưa", "msg-1")
+    good = "mac=" + zalo_signature(APP_ID, body, "1733450000000", "oa-secret")
+    async with http.post(hooks.make_url("/webhooks/zalo"), data=body, headers={"X-ZEvent-Signature": good}) as r:
+        assert r.status == 200, await r.text()
+    forged = zalo_event("Tin giả", "msg-2")
+    for signature in (good, "mac=" + zalo_signature(APP_ID, forged, "1733450000000", "guess"), None):
+        headers = {"X-ZEvent-Signature": signature} if signature else {}
+        async with http.post(hooks.make_url("/webhooks/zalo"), data=forged, headers=headers) as r:
+            assert r.status == 401 and (await r.json())["code"] == "bad_signature"
+    async with sessions() as s:
+        [conv] = list(await s.scalars(select(Conversation)))
+        ticket = await s.get(Ticket, conv.ticket_id)
+    assert (conv.channel, conv.citizen_address, ticket.channel, ticket.draft) == (
+        "zalo", "246845883529197922", "zalo", True)
+    # The receipt goes through the OA's send API, as documented.
+    assert await outbox.send_due() == 1
+    [(platform, payload, token)] = platforms.received
+    assert platform == "zalo" and token == "zalo-token"
+    assert payload["recipient"] == {"user_id": "246845883529197922"} and ticket.code in payload["message"]["text"]
+    # The same event posted again (Zalo retries a slow answer): kept once.
+    async with http.post(hooks.make_url("/webhooks/zalo"), data=body, headers={"X-ZEvent-Signature": good}) as r:
+        assert r.status == 200
+    assert len((await conversations.detail(conv.id))["messages"]) == 2  # the message and the receipt
+
+
+async def test_a_messenger_conversation_answered_by_an_operator_and_a_failing_platform_retried(sessions, world):
+    hooks, http, platforms, outbox, conversations = world
+    async with http.get(hooks.make_url("/webhooks/facebook"), params={
+            "hub.mode": "subscribe", "hub.verify_token": "verify-me", "hub.challenge": "1158201444"}) as r:
+        assert r.status == 200 and await r.text() == "1158201444"
+    async with http.get(hooks.make_url("/webhooks/facebook"), params={
+            "hub.mode": "subscribe", "hub.verify_token": "wrong", "hub.challenge": "x"}) as r:
+        assert r.status == 403
+    event = {"object": "page", "entry": [{"id": "PAGE", "time": 1733450000000, "messaging": [
+        {"sender": {"id": "6543210987"}, "recipient": {"id": "PAGE"}, "timestamp": 1733450000000,
+         "message": {"mid": "m_abc", "text": "Xin hỏi thủ tục cấp đổi căn cước"}}]}]}
+    body = json.dumps(event, ensure_ascii=False).encode()
+    async with http.post(hooks.make_url("/webhooks/facebook"), data=body,
+                         headers={"X-Hub-Signature-256": facebook_signature(body, "fb-secret")}) as r:
+        assert r.status == 200
+    async with http.post(hooks.make_url("/webhooks/facebook"), data=body,
+                         headers={"X-Hub-Signature-256": facebook_signature(body, "not-the-secret")}) as r:
+        assert r.status == 401
+    [conv] = await conversations.listing()
+    assert conv["channel"] == "facebook"
+    await conversations.take(conv["id"], "op1")
+    await conversations.reply(conv["id"], "op1", "Chào anh, anh mang căn cước cũ đến bộ phận một cửa.")
+    assert await outbox.send_due() == 2  # the receipt and the answer
+    answer = [p for kind, p, token in platforms.received if "một cửa" in p["message"]["text"]]
+    assert answer == [{"recipient": {"id": "6543210987"}, "messaging_type": "RESPONSE",
+                       "message": {"text": "Chào anh, anh mang căn cước cũ đến bộ phận một cửa."}}]
+    assert all(token == "page-token" for _, _, token in platforms.received)
+
+    # Zalo's API fails twice (HTTP 500): the reply waits in the outbox and goes on the third try.
+    platforms.fail = 2
+    platforms.received.clear()
+    zalo_body = zalo_event("Cống bị vỡ", "msg-9")
+    async with http.post(hooks.make_url("/webhooks/zalo"), data=zalo_body, headers={
+            "X-ZEvent-Signature": "mac=" + zalo_signature(APP_ID, zalo_body, "1733450000000", "oa-secret")}) as r:
+        assert r.status == 200
+    for attempt in range(1, 4):
+        async with sessions() as s:
+            row = await s.scalar(select(ChatOutMessage).where(ChatOutMessage.channel == "zalo"))
+            row_id = row.id
+        async with sessions() as s, s.begin():
+            (await s.get(ChatOutMessage, row_id)).next_attempt_at = row.created_at  # due now
+        await outbox.send_due()
+        async with sessions() as s:
+            row = await s.get(ChatOutMessage, row_id)
+        assert row.attempts == attempt
+        if attempt < 3:
+            assert row.status == "pending" and "HTTP 500" in row.last_error
+    assert row.status == "sent" and len(platforms.received) == 1
