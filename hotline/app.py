@@ -48,8 +48,10 @@ from hotline.agent_desktop.meta_api import MetaApi
 from hotline.agent_desktop.recordings_api import RecordingsApi
 from hotline.agent_desktop.conversations_api import ConversationsApi
 from hotline.agent_desktop.server import DesktopServer
+from hotline.public.webchat import WebChat
 from hotline.public.webhooks import Webhooks
 from hotline.web.standby import standby_refusal
+from hotline.workhours import WorkCalendar
 from hotline.agent_desktop.session_api import SessionApi
 from hotline.agent_desktop.supervisor_api import SupervisorApi
 from hotline.agent_desktop.transfer_api import TransferApi
@@ -311,6 +313,8 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     mailbox = MailboxReader(settings.email.imap, conversations, lease=leases) if settings.email.imap else None
     agents = AgentApi(accounts, cti, profile)
     session = SessionApi(accounts, hub, prepared.sip, agents, settings.ws_url, sec, settings.secure_cookies)
+    pages = PublicPages(PublicDesk(sessions, handling, settings.attachments_dir, max_upload), sec, kb, applications)
+    calendar = WorkCalendar(profile.calendar)  # web chats go to operators while the line is open
     apis = [session, agents, MetaApi(accounts, profile),
             TicketsApi(accounts, store, handling, files, kb),
             KnowledgeApi(accounts, kb),
@@ -327,7 +331,9 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
                        DataRequests(sessions, eraser, profile.name, profile.calendar.timezone)),
             RecordingsApi(accounts, RecordingLibrary(sessions, settings.recordings_dir, profile.calendar.timezone)),
             UsersApi(accounts, prepared.sip.phones),
-            PublicPages(PublicDesk(sessions, handling, settings.attachments_dir, max_upload), sec, kb, applications),
+            pages,
+            WebChat(pages, conversations, bus, lambda now: calendar.is_open(now) and any(
+                a.state == "available" for a in cti.model.agents.values())),
             Webhooks(settings.messaging, conversations)]
     largest = MAX_FILES * max_upload + 1024 * 1024
     serving = ServingNode(sessions, leases.holder, settings.node_priority, hub.drop_all) if settings.sip_edge else None

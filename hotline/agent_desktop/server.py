@@ -17,7 +17,7 @@ from aiohttp import WSMsgType, web
 from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.hub import Hub
 from hotline.agent_desktop.openapi import openapi_document
-from hotline.web.auth import COOKIE, MUST_CHANGE, error, own_session_check, refusals, requires
+from hotline.web.auth import COOKIE, MUST_CHANGE, error, own_session_check, refusals, requires, same_origin
 from hotline.web.routes import Resource, Route, public, register
 from hotline.web.standby import HEALTH_PATH
 
@@ -84,8 +84,7 @@ class DesktopServer:
         if p.must_change_password:
             return error(403, MUST_CHANGE, "password_change_required")
         # A page of another site must not open a socket with this site's cookie.
-        origin = request.headers.get("Origin")
-        if origin is None or origin.split("://", 1)[-1] != request.host:
+        if not same_origin(request):
             return error(403, "Nguồn kết nối không được phép", "origin_refused")
         ws = web.WebSocketResponse(heartbeat=20)
         await ws.prepare(request)

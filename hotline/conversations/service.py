@@ -6,7 +6,10 @@ citizen's thread, or the platform's send API."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import secrets
+import uuid
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -19,7 +22,7 @@ from hotline.conversations.mail import (InboundMail, code_in, new_message_id, re
                                         thread_headers)
 from hotline.conversations.platforms import ChatIn
 from hotline.cti.bus import EventBus
-from hotline.cti.events import ConversationsChanged
+from hotline.cti.events import ChatToCitizen, ConversationsChanged
 from hotline.errors import Refused
 from hotline.notifications.email import add_once
 from hotline.store.conversations import Conversation, ConversationMessage
@@ -30,6 +33,7 @@ from hotline.ticketing.store import TicketStore
 log = logging.getLogger(__name__)
 
 EMAIL = "email"
+WEBCHAT = "webchat"
 SIGNATURE = "\n\n--\nTổng đài 1022\nVui lòng giữ nguyên tiêu đề (có mã phản ánh) khi trả lời thư này."
 
 
@@ -155,6 +159,49 @@ class Conversations:
         self.on_chat()
         await self._changed(conv_id, "open")
         return conv_id
+
+    # -- web chat --------------------------------------------------------------------------------
+    async def start_web(self, name: str | None, phone: str | None, topic: str | None, text: str,
+                        now: datetime | None = None) -> tuple[int, str]:
+        """A citizen opens a chat on the hotline's site: a conversation and its draft ticket; returns
+        (its id, the secret the citizen's page keeps to write and read in it)."""
+        now = now or datetime.now(timezone.utc)
+        token = secrets.token_urlsafe(24)
+        async with self.sessions() as s, s.begin():
+            ticket = await self.store.add_ticket(s, channel="web", caller_phone=phone, reporter_name=name,
+                                                 topic=topic, content=text, draft=True, created_at=now)
+            conv = Conversation(channel=WEBCHAT, citizen_address=phone or "—", citizen_name=name, status="open",
+                                ticket_id=ticket.id, created_at=now, last_message_at=now,
+                                access_hash=hashlib.sha256(token.encode()).hexdigest())
+            s.add(conv)
+            await s.flush()
+            add_event(s, ticket.id, "citizen", "conversation", at=now, conversation=conv.id)
+            s.add(ConversationMessage(conversation_id=conv.id, channel=WEBCHAT, external_id=f"webchat:{uuid.uuid4()}",
+                                      direction="in", body=text, created_at=now))
+            conv_id = conv.id
+        await self._changed(conv_id, "open")
+        return conv_id, token
+
+    async def web_conversation(self, token: str) -> int | None:
+        """The chat this secret opens, while it is not closed."""
+        async with self.sessions() as s:
+            return await s.scalar(select(Conversation.id).where(
+                Conversation.access_hash == hashlib.sha256(token.encode()).hexdigest(),
+                Conversation.status != "closed"))
+
+    async def receive_web(self, conversation_id: int, text: str, now: datetime | None = None) -> None:
+        now = now or datetime.now(timezone.utc)
+        text = text.strip()[:5000]
+        if not text:
+            return
+        async with self.sessions() as s, s.begin():
+            conv = await s.get(Conversation, conversation_id)
+            if conv is None or conv.status == "closed":
+                raise Refused(409, "Cuộc trò chuyện đã kết thúc", "conversation_closed")
+            conv.status, conv.last_message_at = "open", now
+            s.add(ConversationMessage(conversation_id=conv.id, channel=WEBCHAT, external_id=f"webchat:{uuid.uuid4()}",
+                                      direction="in", body=text, created_at=now))
+        await self._changed(conversation_id, "open")
 
     async def _send_chat(self, s, conv: Conversation, text: str, author: str | None, now: datetime,
                          key: str) -> ConversationMessage:
@@ -286,15 +333,23 @@ class Conversations:
             if conv.channel == EMAIL:
                 msg = await self._queue(s, conv, text + SIGNATURE, reply_subject(conv.subject, code or ""),
                                         answering=None, author=operator, now=now, key=key)
+            elif conv.channel == WEBCHAT:  # the citizen's page is open: straight to it
+                msg = ConversationMessage(conversation_id=conv.id, channel=WEBCHAT, external_id=f"webchat:{key}",
+                                          direction="out", author=operator, body=text, created_at=now)
+                s.add(msg)
             else:
                 msg = await self._send_chat(s, conv, text, operator, now, key)
             conv.status, conv.last_message_at = "answered", now
+            channel = conv.channel
             if conv.ticket_id:
                 add_event(s, conv.ticket_id, operator, "conversation_reply", at=now, conversation=conv.id)
             await s.flush()
             message_id = msg.id
         self.on_mail()
         self.on_chat()
+        if self.bus is not None and channel == WEBCHAT:
+            await self.bus.publish(ChatToCitizen(data={"conversation_id": conversation_id, "body": text,
+                                                       "created_at": now.isoformat()}))
         await self._changed(conversation_id, "answered")
         return {"id": message_id, "status": "answered"}
 
@@ -307,4 +362,12 @@ class Conversations:
             if operator is not None and conv.assignee != operator:
                 raise Refused(409, "Hãy nhận hội thoại trước khi đóng", "conversation_not_taken")
             conv.status = "closed"
+            if conv.ticket_id:  # the whole exchange goes with the ticket
+                messages = list(await s.scalars(select(ConversationMessage).where(
+                    ConversationMessage.conversation_id == conv.id).order_by(ConversationMessage.id)))
+                add_event(s, conv.ticket_id, operator or "supervisor", "conversation_closed", conversation=conv.id,
+                          transcript=[{"direction": m.direction, "author": m.author, "body": m.body[:5000],
+                                       "at": m.created_at.isoformat()} for m in messages])
+        if self.bus is not None:
+            await self.bus.publish(ChatToCitizen(data={"conversation_id": conversation_id, "closed": True}))
         await self._changed(conversation_id, "closed")

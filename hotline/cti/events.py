@@ -84,6 +84,11 @@ class ConversationsChanged(Shown):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ChatToCitizen(Shown):
+    kind = "chat.message"  # an operator wrote in a web chat: to the citizen's page, never to desktops
+
+
+@dataclass(frozen=True, kw_only=True)
 class TransferUpdated(Shown):
     kind = "transfer.updated"
 

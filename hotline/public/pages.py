@@ -74,10 +74,12 @@ class PublicPages(Resource):
             Route("GET", "/tra-cuu-ho-so", self.application, "An administrative application's status", **page),
         ]
 
-    def render(self, template: str, status: int = 200, **values) -> web.Response:
+    def render(self, template: str, status: int = 200, scripts: bool = False, **values) -> web.Response:
+        """A citizens' page: no script runs on it, but on the chat page (its own script only)."""
         html = self.env.get_template(template).render(**self.common, **values)
+        script = "script-src 'self'; connect-src 'self'" if scripts else "script-src 'none'"
         return web.Response(text=html, status=status, content_type="text/html",
-                            headers={"Content-Security-Policy": "default-src 'self'; script-src 'none'; "
+                            headers={"Content-Security-Policy": f"default-src 'self'; {script}; "
                                                                 "frame-ancestors 'none'",
                                      "X-Frame-Options": "DENY",  # no page of another site may frame these
                                      "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"})

@@ -53,6 +53,13 @@ def _cross_site(request: web.Request, upload: bool) -> bool:
     return bool(origin) and origin.split("://", 1)[-1] != request.host
 
 
+def same_origin(request: web.Request) -> bool:
+    """The page that opens a WebSocket is this site's (browsers always name it): a page of another
+    site must not open one with this site's cookie or a chat's secret."""
+    origin = request.headers.get("Origin")
+    return origin is not None and origin.split("://", 1)[-1] == request.host
+
+
 MUST_CHANGE = "Bạn cần đổi mật khẩu trước khi tiếp tục"
 PRINCIPAL = web.RequestKey("principal", object)
 

@@ -159,7 +159,8 @@ def _nfc_text(v: str | None) -> str | None:
 
 
 # The channels a report may come by, with the names users read.
-CHANNEL_NAMES = {"phone": "Điện thoại", "web": "Trang web", "email": "E-mail", "zalo": "Zalo", "facebook": "Facebook",
+CHANNEL_NAMES = {"phone": "Điện thoại", "web": "Trang web", "webchat": "Trò chuyện trên web", "email": "E-mail",
+                 "zalo": "Zalo", "facebook": "Facebook",
                  "app": "Ứng dụng", "portal": "Cổng dịch vụ công", "paper": "Văn bản"}
 CHANNELS = tuple(CHANNEL_NAMES)
 
@@ -253,3 +254,18 @@ class ReplyIn(BaseModel):
 class AssignIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     operator_id: str = Field(..., min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
+
+
+class ChatStartIn(BaseModel):
+    """A citizen opens a chat on the hotline's site (name and phone may be left out)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    reporter_name: str | None = Field(None, max_length=200)
+    caller_phone: str | None = Field(None, pattern=r"^(\+?[0-9 .\-]{9,19})?$")
+    topic: str = Field(..., max_length=40, pattern=r"^[a-z_]+$")
+    text: str = Field(..., min_length=2, max_length=5000)
+
+    @field_validator("reporter_name", "text")
+    @classmethod
+    def _nfc(cls, v: str | None) -> str | None:
+        return _nfc_text(v) or None if v is not None else None

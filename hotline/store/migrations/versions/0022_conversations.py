@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("ticket_id", sa.Integer, sa.ForeignKey("tickets.id"), index=True),
         sa.Column("created_at", TZ, nullable=False),
         sa.Column("last_message_at", TZ, nullable=False, index=True),
+        sa.Column("access_hash", sa.String(64), unique=True),
     )
     op.create_table(
         "conversation_messages",

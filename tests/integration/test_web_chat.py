@@ -1,0 +1,83 @@
+"""Web chat on the citizens' site (#18), in the browser on both sides: the citizen writes, an
+available operator gets it in her inbox, they exchange messages, and when she closes it the
+transcript goes with the ticket; with nobody available, what the citizen writes becomes a written
+report with a receipt code."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from hotline.store.tickets import Ticket, TicketEvent
+from hotline.testing.browser import launch
+from tests.integration.conftest import running_line
+from tests.integration.desktop_support import Store, base_url, operator_page
+
+pytestmark = pytest.mark.integration
+
+
+async def test_a_citizen_chats_with_an_operator_and_with_nobody_free_files_a_report(workdir, config_dir,
+                                                                                      playwright_session):
+    async with running_line(workdir, "webchat", "test_open", config_dir) as line:
+        store = Store(line.instance.home)
+        op_ctx = citizen_ctx = None
+        try:
+            op_ctx, op = await operator_page(playwright_session, line, store, "op1")
+            citizen_ctx = await launch(playwright_session)
+            citizen = await citizen_ctx.new_page()
+            await citizen.goto(base_url(line) + "/tro-chuyen")
+            await citizen.fill("input[name=reporter_name]", "Phạm Thị Mai")
+            await citizen.fill("input[name=caller_phone]", "0912 345 678")
+            await citizen.select_option("select[name=topic]", "infrastructure")
+            await citizen.fill("textarea[name=text]", "Cho hỏi đường Trần Hưng Đạo bao giờ sửa xong?")
+            await citizen.click("#chat-begin")
+            await citizen.wait_for_function("document.getElementById('chat-status').textContent.includes('Đã kết nối')")
+
+            # The operator's inbox shows it at once; she takes it and answers.
+            row = op.locator("#inbox-table tr", has_text="Phạm Thị Mai")
+            await row.locator("button.inbox-take").click(timeout=10000)
+            await op.wait_for_function(
+                "document.getElementById('inbox-messages').textContent.includes('Trần Hưng Đạo')")
+            await op.fill("#inbox-reply", "Chào chị, công trình dự kiến hoàn thành cuối tháng 12.")
+            await op.click("#inbox-send")
+            await citizen.wait_for_function(
+                "document.getElementById('chat-log').textContent.includes('cuối tháng 12')", timeout=10000)
+
+            # The citizen writes again: it reaches the operator's open conversation.
+            await citizen.fill("#chat-text", "Cảm ơn. Đoạn gần chợ có rào chắn không?")
+            await citizen.click("#chat-send-button")
+            await op.wait_for_function(
+                "document.getElementById('inbox-messages').textContent.includes('rào chắn')", timeout=10000)
+
+            # She closes it: the citizen is told, and the transcript goes with the ticket.
+            await op.click("#inbox-close")
+            await citizen.wait_for_function(
+                "document.getElementById('chat-status').textContent.includes('kết thúc')", timeout=10000)
+            async with store.tickets.sessions() as s:
+                ticket = await s.scalar(select(Ticket).where(Ticket.reporter_name == "Phạm Thị Mai"))
+                closed = await s.scalar(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
+                                                                  TicketEvent.action == "conversation_closed"))
+            assert (ticket.channel, ticket.caller_phone, ticket.topic) == ("web", "0912345678", "infrastructure")
+            bodies = [m["body"] for m in closed.detail["transcript"]]
+            assert bodies[0].startswith("Cho hỏi") and "cuối tháng 12" in bodies[1] and "rào chắn" in bodies[2]
+
+            # Nobody available (the operator pauses): the next chat becomes a written report.
+            await op.select_option("#pause-reason", "meal")
+            await op.click("#pause")
+            await op.wait_for_function(
+                "document.getElementById('agent-state').textContent.startsWith('Tạm nghỉ')", timeout=10000)
+            await citizen.goto(base_url(line) + "/tro-chuyen")
+            await citizen.fill("input[name=caller_phone]", "0987 654 321")
+            await citizen.fill("textarea[name=text]", "Cột điện nghiêng nguy hiểm ở ấp 3.")
+            await citizen.click("#chat-begin")
+            await citizen.wait_for_selector("#chat-receipt:not([hidden])", timeout=10000)
+            code = (await citizen.text_content("#chat-code")).strip()
+            async with store.tickets.sessions() as s:
+                report = await s.scalar(select(Ticket).where(Ticket.code == code))
+            assert report is not None and not report.draft and report.channel == "web"
+            assert report.caller_phone == "0987654321" and "Cột điện" in report.content
+        finally:
+            for ctx in (op_ctx, citizen_ctx):
+                if ctx is not None:
+                    await ctx.close()
+            await store.close()
