@@ -13,7 +13,19 @@ from hotline.store.base import Base, JsonText, utcnow
 
 OutboxStatus = Literal["pending", "sent", "failed"]
 
-class SmsMessage(Base):
+
+class Delivery:
+    """What every outbox row has: its state, the attempts made (see notifications.outbox.record_attempt)."""
+
+    status: Mapped[OutboxStatus] = mapped_column(String(10), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SmsMessage(Delivery, Base):
     """The durable SMS outbox: a message stays until the gateway accepts it or attempts run out."""
 
     __tablename__ = "sms_outbox"
@@ -23,15 +35,9 @@ class SmsMessage(Base):
     text: Mapped[str] = mapped_column(Text)
     purpose: Mapped[str] = mapped_column(String(30))  # transfer_slip | ...
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
-    status: Mapped[OutboxStatus] = mapped_column(String(10), default="pending", index=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_error: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class EmailMessage(Base):
+class EmailMessage(Delivery, Base):
     """The durable e-mail outbox. `key` names what the message is (a week's report to one head),
     so a restart or a second process never queues it twice."""
 
@@ -45,15 +51,9 @@ class EmailMessage(Base):
     attachment: Mapped[str | None] = mapped_column(String(500))  # a file sent with it (a report)
     # Threading (replies to citizens): Message-ID, In-Reply-To, References, as sent.
     headers: Mapped[dict] = mapped_column(JsonText(), default=dict)
-    status: Mapped[OutboxStatus] = mapped_column(String(10), default="pending", index=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_error: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class ChatOutMessage(Base):
+class ChatOutMessage(Delivery, Base):
     """The durable outbox of messages to citizens on a platform (Zalo OA, Facebook Messenger): a
     reply stays until the platform's send API accepts it or attempts run out."""
 
@@ -64,9 +64,3 @@ class ChatOutMessage(Base):
     channel: Mapped[str] = mapped_column(String(20))  # zalo | facebook
     recipient: Mapped[str] = mapped_column(String(100))  # the platform's id of the citizen
     text: Mapped[str] = mapped_column(Text)
-    status: Mapped[OutboxStatus] = mapped_column(String(10), default="pending", index=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_error: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

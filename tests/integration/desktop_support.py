@@ -111,3 +111,11 @@ async def web_report_in_worklist(page, body: dict) -> dict:
     await page.locator(f"#work-table tr[data-code='{reported['code']}'] button").click()
     await page.wait_for_function(f"document.getElementById('w-code').textContent === '{reported['code']}'")
     return reported
+
+
+async def pause(page, reason: str) -> None:
+    """The operator pauses with a reason (a code of /api/pause-reasons); her state says so."""
+    await page.select_option("#pause-reason", reason)
+    await page.click("#pause")
+    await page.wait_for_function(
+        "document.getElementById('agent-state').textContent.startsWith('Tạm nghỉ')", timeout=10000)

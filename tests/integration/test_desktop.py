@@ -7,7 +7,7 @@ import pytest
 
 from hotline.testing.browser import launch, log_in
 from hotline.testing.sipp import PCAP_DIR, CallScript
-from tests.integration.desktop_support import base_url, operator_page, session_for, text, url
+from tests.integration.desktop_support import base_url, operator_page, pause, session_for, text, url
 
 pytestmark = pytest.mark.integration
 
@@ -147,10 +147,7 @@ async def test_the_supervisor_sees_queues_and_agents_live(playwright_session, de
     op_ctx, op_page = await operator_page(playwright_session, line, store, "op2")
     sup_ctx = await launch(playwright_session)
     try:
-        await op_page.select_option("#pause-reason", "training")
-        await op_page.click("#pause")
-        await op_page.wait_for_function("document.getElementById('agent-state').textContent.startsWith('Tạm nghỉ')",
-                                        timeout=10000)
+        await pause(op_page, "training")
         sup = await log_in(sup_ctx, base_url(line), "gs-live", await store.user("gs-live", "supervisor"))
         assert sup.url.endswith("/supervisor")
         await sup.wait_for_function(

@@ -29,7 +29,7 @@ from hotline.testing.postgres import TempPostgres
 from hotline.testing.sipp import CallScript
 from hotline.testing.web_proxy import WebProxy
 from tests.integration.conftest import running_line
-from tests.integration.desktop_support import Store, answer_call, until_popped, web_report_in_worklist
+from tests.integration.desktop_support import Store, answer_call, pause, until_popped, web_report_in_worklist
 
 pytestmark = pytest.mark.integration
 
@@ -136,10 +136,7 @@ async def test_new_calls_go_to_the_standby_when_the_active_node_dies(workdir, ed
                 await page.wait_for_function(
                     "document.getElementById('agent-state').textContent === 'Sẵn sàng'", timeout=20000)
 
-                await page.select_option("#pause-reason", "training")
-                await page.click("#pause")
-                await page.wait_for_function(
-                    "document.getElementById('agent-state').textContent.startsWith('Tạm nghỉ')", timeout=10000)
+                await pause(page, "training")
                 assert "training" in await until_member(b, "op1", paused=True)
                 script = CallScript().pause(2000).keys("2").pause(8000)
                 # Before: the active node takes the calls and serves the desktops; each shared job

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from hotline.store.tickets import Ticket, TicketEvent
 from hotline.testing.browser import launch
 from tests.integration.conftest import running_line
-from tests.integration.desktop_support import Store, base_url, operator_page
+from tests.integration.desktop_support import Store, base_url, operator_page, pause
 
 pytestmark = pytest.mark.integration
 
@@ -62,10 +62,7 @@ async def test_a_citizen_chats_with_an_operator_and_with_nobody_free_files_a_rep
             assert bodies[0].startswith("Cho hỏi") and "cuối tháng 12" in bodies[1] and "rào chắn" in bodies[2]
 
             # Nobody available (the operator pauses): the next chat becomes a written report.
-            await op.select_option("#pause-reason", "meal")
-            await op.click("#pause")
-            await op.wait_for_function(
-                "document.getElementById('agent-state').textContent.startsWith('Tạm nghỉ')", timeout=10000)
+            await pause(op, "meal")
             await citizen.goto(base_url(line) + "/tro-chuyen")
             await citizen.fill("input[name=caller_phone]", "0987 654 321")
             await citizen.fill("textarea[name=text]", "Cột điện nghiêng nguy hiểm ở ấp 3.")
