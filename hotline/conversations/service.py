@@ -10,10 +10,10 @@ import hashlib
 import logging
 import secrets
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -26,6 +26,7 @@ from hotline.cti.events import ChatToCitizen, ConversationsChanged
 from hotline.errors import Refused
 from hotline.notifications.email import add_once
 from hotline.store.conversations import Conversation, ConversationMessage
+from hotline.store.outbox import EmailMessage as Outgoing
 from hotline.store.tickets import Ticket, add_event
 from hotline.ticketing.attachments import Attachments, Upload
 from hotline.ticketing.store import TicketStore
@@ -33,6 +34,7 @@ from hotline.ticketing.store import TicketStore
 log = logging.getLogger(__name__)
 
 EMAIL = "email"
+RECEIPTS_PER_ADDRESS_PER_DAY = 3
 WEBCHAT = "webchat"
 SIGNATURE = "\n\n--\nTổng đài 1022\nVui lòng giữ nguyên tiêu đề (có mã phản ánh) khi trả lời thư này."
 
@@ -97,7 +99,9 @@ class Conversations:
                     conv.status, conv.last_message_at = "open", now
                 s.add(ConversationMessage(conversation_id=conv.id, channel=EMAIL, external_id=mail.message_id,
                                           direction="in", body=mail.text, refused=refused, created_at=now))
-                if receipt:
+                # A forged sender would have the hotline mail its receipts to anyone: a few a day
+                # to one address at most (the conversation itself is kept whatever the count).
+                if receipt and await self._receipts_today(s, mail.sender, now) < RECEIPTS_PER_ADDRESS_PER_DAY:
                     await self._queue(s, conv, receipt_text(receipt, self.lookup_url(receipt) if self.lookup_url
                                                             else None),
                                       tagged(f"Đã nhận phản ánh: {mail.subject or 'thư của Ông/Bà'}", receipt)[:300],
@@ -210,6 +214,12 @@ class Conversations:
                                   direction="out", author=author, body=text, created_at=now)
         s.add(msg)
         return msg
+
+    @staticmethod
+    async def _receipts_today(s, address: str, now: datetime) -> int:
+        return await s.scalar(select(func.count(Outgoing.id)).where(
+            Outgoing.to_address == address, Outgoing.key.like("conversation:%:receipt"),
+            Outgoing.created_at >= now - timedelta(days=1)))
 
     def _check_files(self, files: list[tuple[str, bytes]]):
         """The same checks as uploads, file by file: what is refused is named, not kept."""

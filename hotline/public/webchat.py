@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 MAX_SOCKET_MESSAGE = 16 * 1024
 CHATS_PER_ADDRESS = 10  # per hour: a script cannot fill the inbox
+MESSAGES_PER_MINUTE = 30  # in one chat: more than a person types
 
 
 class WebChat(Resource):
@@ -41,6 +42,7 @@ class WebChat(Resource):
         self.available = available  # the line is open and an operator can take a chat
         self.sockets: dict[int, set[web.WebSocketResponse]] = defaultdict(set)
         self.starts = RateLimiter(CHATS_PER_ADDRESS, 3600)
+        self.messages = RateLimiter(MESSAGES_PER_MINUTE, 60)
         bus.subscribe(self._to_citizen, ChatToCitizen)
 
     def routes(self) -> list[Route]:
@@ -99,12 +101,16 @@ class WebChat(Resource):
                 for m in detail["messages"]]})
             async for msg in ws:
                 text = _field(msg, "text")
-                if text:
-                    try:
-                        await self.conversations.receive_web(conv_id, text)
-                    except Refused as exc:
-                        await ws.send_json({"type": "closed", "message": str(exc)})
-                        break
+                if not text:
+                    continue
+                if self.messages.take(str(conv_id)):
+                    await ws.send_json({"type": "slow_down", "message": "Quý vị gửi quá nhanh; vui lòng chờ giây lát"})
+                    continue
+                try:
+                    await self.conversations.receive_web(conv_id, text)
+                except Refused as exc:
+                    await ws.send_json({"type": "closed", "message": str(exc)})
+                    break
         except (asyncio.TimeoutError, ConnectionError):
             pass
         finally:

@@ -100,3 +100,13 @@ async def test_one_operator_takes_a_conversation_and_answers_in_its_thread(sessi
     assert ticket.operator_id == winners[0]  # the draft is hers to complete
     assert answer.headers["In-Reply-To"] == "<d1@example.vn>" and answer.subject.endswith(f"[Mã phản ánh {ticket.code}]")
     assert (await conversations.detail(conv_id))["status"] == "answered"
+
+
+async def test_receipts_to_one_address_are_capped_so_a_forged_sender_cannot_use_the_hotline(sessions, conversations):
+    """Anyone can put another's address in From: the hotline keeps every e-mail but mails at most
+    three receipts a day to one address."""
+    for n in range(5):
+        assert await conversations.receive_mail(mail(f"<f{n}@example.vn>", f"Việc {n}", f"Nội dung {n}")) is not None
+    async with sessions() as s:
+        receipts = list(await s.scalars(select(Outgoing).where(Outgoing.to_address == "hoa@example.vn")))
+    assert len(receipts) == 3 and await count(sessions, Conversation) == 5

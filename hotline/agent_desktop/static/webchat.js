@@ -22,6 +22,7 @@ function open(token) {
     const m = JSON.parse(ev.data);
     if (m.type === "history") { $("chat-log").replaceChildren(); m.messages.forEach((x) => show(x.direction, x.body, x.created_at)); }
     else if (m.type === "message") show(m.direction, m.body, m.created_at);
+    else if (m.type === "slow_down") $("chat-status").textContent = m.message;
     else if (m.type === "closed") { $("chat-status").textContent = m.message; $("chat-send").hidden = true; ws.onclose = null; }
   };
   ws.onclose = () => {  // a lost connection: the chat goes on after reconnecting
