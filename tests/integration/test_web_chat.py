@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from hotline.store.tickets import Ticket, TicketEvent
-from hotline.testing.browser import launch
+from hotline.testing.browser import launch, log_in
 from tests.integration.conftest import running_line
 from tests.integration.desktop_support import Store, base_url, operator_page, pause
 
@@ -48,6 +48,21 @@ async def test_a_citizen_chats_with_an_operator_and_with_nobody_free_files_a_rep
             await citizen.click("#chat-send-button")
             await op.wait_for_function(
                 "document.getElementById('inbox-messages').textContent.includes('rào chắn')", timeout=10000)
+
+            # A supervisor sees every conversation and gives this one to another operator: it leaves
+            # op1's inbox; given back, it returns.
+            sup_ctx = await launch(playwright_session)
+            sup = await log_in(sup_ctx, base_url(line), "gs-chat", await store.user("gs-chat", "supervisor"))
+            sup_row = sup.locator("#conversations tr", has_text="Phạm Thị Mai")
+            await sup_row.wait_for(timeout=10000)
+            for operator, visible in (("op2", 0), ("op1", 1)):
+                await sup_row.locator("select.conv-operator").select_option(operator)
+                await sup_row.locator("button.conv-assign").click()
+                await op.wait_for_function(
+                    f"document.querySelectorAll('#inbox-table tbody tr').length === {visible}", timeout=10000)
+            await sup_ctx.close()
+            await op.locator("#inbox-table tr", has_text="Phạm Thị Mai").locator("button.inbox-open").click()
+            await op.wait_for_function("document.getElementById('inbox-messages').textContent.includes('rào chắn')")
 
             # She closes it: the citizen is told, and the transcript goes with the ticket.
             await op.click("#inbox-close")

@@ -82,7 +82,39 @@ Hotline.connect((msg) => {
   if (msg.type === "hello") { Hotline.text("user-name", msg.data.user.full_name); render(msg.data.snapshot); }
   else if (msg.type === "queue.stats") render(msg.data);
   else if (msg.type === "callbacks.changed") loadCallbacks();
+  else if (msg.type === "conversations.changed") loadConversations();
 });
+
+// Every written conversation not closed (e-mail, Zalo, Facebook, web chat): who has it, and
+// giving it to another operator.
+async function loadConversations() {
+  let list;
+  try { list = await Hotline.api("/api/conversations"); } catch (e) { setTimeout(loadConversations, 2000); return; }
+  const waiting = list.filter((c) => c.status === "open").length;
+  Hotline.text("conv-count", list.length ? `(${waiting} chờ trả lời / ${list.length})` : "");
+  document.querySelector("#conversations tbody").replaceChildren(...list.map((c) => {
+    const tr = row([Hotline.name("channels", c.channel), c.citizen_name || c.citizen_address, c.subject || "—",
+                    c.ticket_code || "—", Hotline.time(c.last_message_at),
+                    c.status === "open" ? "Chờ trả lời" : "Đã trả lời", c.assignee ? Hotline.name("operators", c.assignee) : "—"]);
+    tr.dataset.id = c.id;
+    const td = document.createElement("td");
+    const select = document.createElement("select");
+    select.className = "conv-operator";
+    for (const [id, name] of Object.entries(Hotline.meta.operators)) select.append(new Option(name, id));
+    const give = document.createElement("button");
+    give.type = "button"; give.textContent = "Giao"; give.className = "conv-assign";
+    give.addEventListener("click", async () => {
+      Hotline.text("conv-error", "");
+      try { await Hotline.api(`/api/conversations/${c.id}/assign`, "POST", {operator_id: select.value}); }
+      catch (e) { Hotline.text("conv-error", e.message); }
+      loadConversations();
+    });
+    td.append(select, give);
+    tr.append(td);
+    return tr;
+  }));
+}
+loadConversations();
 
 // Callback requests not yet handled; those past their deadline first catch the eye (class overdue).
 async function loadCallbacks() {
