@@ -309,7 +309,9 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     chats = ChatSender(sessions, settings.messaging, lease=leases)
     conversations = Conversations(sessions, store, files, settings.email.sender,
                                   lookup_url=lambda code: f"{settings.public_base}/tra-cuu?ma={code}",
-                                  on_mail=email.wake, bus=bus, on_chat=chats.wake)
+                                  on_mail=email.wake, bus=bus, on_chat=chats.wake, policy=profile.conversations,
+                                  free_operators=lambda: [a.id for a in cti.model.agents.values()
+                                                          if a.state == "available"])
     mailbox = MailboxReader(settings.email.imap, conversations, lease=leases) if settings.email.imap else None
     agents = AgentApi(accounts, cti, profile)
     session = SessionApi(accounts, hub, prepared.sip, agents, settings.ws_url, sec, settings.secure_cookies)

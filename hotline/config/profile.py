@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from hotline.config.conversations import ConversationPolicy
 from hotline.config.knowledge import KnowledgePolicy
 from hotline.config.privacy import RetentionPolicy
 from hotline.config.office import AnswerReviewPolicy, OfficePolicy
@@ -139,6 +140,7 @@ class ProfileFile(BaseModel):
     virtual_hold: VirtualHoldPolicy = VirtualHoldPolicy()
     survey: SurveyPolicy = SurveyPolicy()
     knowledge: KnowledgePolicy = KnowledgePolicy()
+    conversations: ConversationPolicy = ConversationPolicy()
     office: OfficePolicy = OfficePolicy()
     statutory_reports: list[StatutoryReport] = []
     # Agency heads (leader accounts) follow the level-1 answers the operators gave in their fields
@@ -181,6 +183,7 @@ class Profile:
     virtual_hold: VirtualHoldPolicy = dc_field(default_factory=VirtualHoldPolicy)
     survey: SurveyPolicy = dc_field(default_factory=SurveyPolicy)
     knowledge: KnowledgePolicy = dc_field(default_factory=KnowledgePolicy)
+    conversations: ConversationPolicy = dc_field(default_factory=ConversationPolicy)
     office: OfficePolicy = dc_field(default_factory=OfficePolicy)
     statutory_reports: list[StatutoryReport] = dc_field(default_factory=list)
     level1_answers_to_heads: bool = False
@@ -279,6 +282,7 @@ def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] |
         virtual_hold=pf.virtual_hold,
         survey=pf.survey,
         knowledge=pf.knowledge,
+        conversations=pf.conversations,
         office=pf.office,
         statutory_reports=list(pf.statutory_reports),
         level1_answers_to_heads=pf.level1_answers_to_heads,

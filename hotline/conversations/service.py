@@ -17,6 +17,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from hotline.config.conversations import ConversationPolicy
 from hotline.conversations import chat_outbox
 from hotline.conversations.mail import (InboundMail, code_in, new_message_id, reply_subject, tagged,
                                         thread_headers)
@@ -50,7 +51,8 @@ def receipt_text(code: str, lookup_url: str | None) -> str:
 class Conversations:
     def __init__(self, sessions: async_sessionmaker, store: TicketStore, attachments: Attachments, sender: str,
                  lookup_url: Callable[[str], str] | None = None, on_mail: Callable[[], None] = lambda: None,
-                 bus: EventBus | None = None, on_chat: Callable[[], None] = lambda: None):
+                 bus: EventBus | None = None, on_chat: Callable[[], None] = lambda: None,
+                 policy: ConversationPolicy | None = None, free_operators: Callable[[], list[str]] = list):
         self.sessions = sessions
         self.store = store
         self.attachments = attachments
@@ -58,7 +60,41 @@ class Conversations:
         self.lookup_url = lookup_url
         self.on_mail = on_mail  # wakes the e-mail outbox
         self.on_chat = on_chat  # wakes the Zalo/Facebook outbox
+        self.policy = policy or ConversationPolicy()
+        self.free_operators = free_operators  # available now: logged in, not on a call, not paused
         self.bus = bus  # tells the desktops
+
+    async def _load(self, s, operators: list[str], skip: int | None = None) -> dict[str, int]:
+        """Each operator's conversations not closed (but `skip`)."""
+        q = select(Conversation.assignee, func.count(Conversation.id)).where(
+            Conversation.assignee.in_(operators), Conversation.status != "closed")
+        if skip is not None:
+            q = q.where(Conversation.id != skip)
+        counts = dict((await s.execute(q.group_by(Conversation.assignee))).all())
+        return {op: counts.get(op, 0) for op in operators}
+
+    async def _assign(self, conversation_id: int) -> str | None:
+        """A new conversation to the available operator with the fewest below the limit; None:
+        nobody is free, it waits in the inbox."""
+        candidates = sorted(set(self.free_operators()))
+        if not candidates:
+            return None
+        async with self.sessions() as s, s.begin():
+            load = await self._load(s, candidates)
+            free = [op for op in candidates if load[op] < self.policy.max_per_operator]
+            if not free:
+                return None
+            operator = min(free, key=lambda op: (load[op], op))
+            done = await s.execute(update(Conversation).where(Conversation.id == conversation_id,
+                                                              Conversation.assignee.is_(None))
+                                   .values(assignee=operator).execution_options(synchronize_session=False))
+            if done.rowcount != 1:
+                return None
+            ticket_id = await s.scalar(select(Conversation.ticket_id).where(Conversation.id == conversation_id))
+            await s.execute(update(Ticket).where(Ticket.id == ticket_id, Ticket.draft.is_(True))
+                            .values(operator_id=operator).execution_options(synchronize_session=False))
+        log.info("conversation %d given to %s", conversation_id, operator)
+        return operator
 
     async def _changed(self, conversation_id: int, status: str) -> None:
         if self.bus is not None:
@@ -115,6 +151,8 @@ class Conversations:
                 row = await s.scalar(select(ConversationMessage).where(
                     ConversationMessage.channel == EMAIL, ConversationMessage.external_id == mail.message_id))
                 row.attachments = [{"id": a.id, "filename": a.filename} for a in saved]
+        if receipt:
+            await self._assign(conv_id)
         self.on_mail()
         await self._changed(conv_id, "open")
         log.info("e-mail %s from %s kept in conversation %d", mail.message_id, mail.sender, conv_id)
@@ -160,6 +198,8 @@ class Conversations:
                 conv_id = conv.id
         except IntegrityError:  # the same event posted twice at the same moment
             return None
+        if code:
+            await self._assign(conv_id)
         self.on_chat()
         await self._changed(conv_id, "open")
         return conv_id
@@ -183,6 +223,7 @@ class Conversations:
             s.add(ConversationMessage(conversation_id=conv.id, channel=WEBCHAT, external_id=f"webchat:{uuid.uuid4()}",
                                       direction="in", body=text, created_at=now))
             conv_id = conv.id
+        await self._assign(conv_id)
         await self._changed(conv_id, "open")
         return conv_id, token
 
@@ -309,6 +350,11 @@ class Conversations:
         """The operator takes the conversation (a supervisor may give it to anyone: `force`); the
         draft ticket becomes hers to complete."""
         async with self.sessions() as s, s.begin():
+            if not force:
+                held = (await self._load(s, [operator], skip=conversation_id))[operator]
+                if held >= self.policy.max_per_operator:
+                    raise Refused(409, f"Bạn đang xử lý {held} hội thoại (tối đa {self.policy.max_per_operator}); "
+                                       "hãy trả lời hoặc đóng bớt trước khi nhận thêm", "conversation_capacity")
             # One conditional UPDATE: of two operators taking it at once, one changes the row.
             cond = Conversation.id == conversation_id
             if not force:

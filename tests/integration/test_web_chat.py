@@ -33,9 +33,9 @@ async def test_a_citizen_chats_with_an_operator_and_with_nobody_free_files_a_rep
             await citizen.click("#chat-begin")
             await citizen.wait_for_function("document.getElementById('chat-status').textContent.includes('Đã kết nối')")
 
-            # The operator's inbox shows it at once; she takes it and answers.
+            # The chat is given at once to the available operator: it is in her inbox as hers.
             row = op.locator("#inbox-table tr", has_text="Phạm Thị Mai")
-            await row.locator("button.inbox-take").click(timeout=10000)
+            await row.locator("button.inbox-open").click(timeout=10000)
             await op.wait_for_function(
                 "document.getElementById('inbox-messages').textContent.includes('Trần Hưng Đạo')")
             await op.fill("#inbox-reply", "Chào chị, công trình dự kiến hoàn thành cuối tháng 12.")

@@ -11,6 +11,7 @@ from email.message import EmailMessage
 import pytest
 from sqlalchemy import func, select
 
+from hotline.config.conversations import ConversationPolicy
 from hotline.conversations.mail import parse
 from hotline.conversations.service import Conversations
 from hotline.errors import Refused
@@ -110,3 +111,29 @@ async def test_receipts_to_one_address_are_capped_so_a_forged_sender_cannot_use_
     async with sessions() as s:
         receipts = list(await s.scalars(select(Outgoing).where(Outgoing.to_address == "hoa@example.vn")))
     assert len(receipts) == 3 and await count(sessions, Conversation) == 5
+
+
+async def test_new_conversations_go_to_free_operators_within_their_capacity(sessions, tmp_path):
+    """Capacity: one call or up to `max_per_operator` conversations. A new conversation goes to the
+    available operator with the fewest; an operator on a call (not available) gets none; beyond
+    the limit nobody gets it, and nobody may take it."""
+    free = ["op1", "op2"]
+    conversations = Conversations(sessions, TicketStore(sessions), Attachments(sessions, tmp_path / "files"),
+                                  "tongdai1022@dongthap.gov.vn", policy=ConversationPolicy(max_per_operator=2),
+                                  free_operators=lambda: list(free))
+    ids = [await conversations.receive_mail(mail(f"<g{n}@example.vn>", f"Việc {n}", f"Nội dung {n}")) for n in range(5)]
+    given = [(await conversations.detail(i))["assignee"] for i in ids]
+    assert given == ["op1", "op2", "op1", "op2", None]
+    with pytest.raises(Refused) as refused:
+        await conversations.take(ids[4], "op1")
+    assert refused.value.code == "conversation_capacity"
+    await conversations.close(ids[0], "op1")  # one done: room for one more
+    assert (await conversations.take(ids[4], "op1"))["assignee"] == "op1"
+    free.remove("op2")  # op2 answers a call: she is not available
+    await conversations.close(ids[1], "op2")
+    extra = await conversations.receive_mail(mail("<g9@example.vn>", "Việc 9", "Nội dung 9"))
+    assert (await conversations.detail(extra))["assignee"] is None  # op1 is full, op2 on a call
+    async with sessions() as s:
+        ticket = await s.scalar(select(Ticket).join(Conversation, Conversation.ticket_id == Ticket.id)
+                                .where(Conversation.id == ids[2]))
+    assert ticket.operator_id == "op1"  # the draft of a conversation given to her is hers
