@@ -30,6 +30,7 @@ from hotline.agent_desktop.agency_api import AgencyApi
 from hotline.agent_desktop.office_api import OfficeApi
 from hotline.agent_desktop.privacy_api import PrivacyApi
 from hotline.agent_desktop.reviews_api import ReviewsApi
+from hotline.background import Periodic
 from hotline.conversations.chat_outbox import ChatSender
 from hotline.conversations.imap import MailboxReader
 from hotline.conversations.service import Conversations
@@ -247,6 +248,7 @@ class Hotline:
     serving: ServingNode | None  # several nodes: whether this node serves the desktops
     mailbox: MailboxReader | None  # citizens' e-mails, when a mailbox is configured
     chats: ChatSender  # replies to citizens on Zalo and Facebook
+    reply_deadlines: Periodic  # citizens waiting for a first answer: reminders, then supervisors
 
 
 def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotline:
@@ -307,16 +309,18 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     max_upload = settings.attachment_max_mb * 1024 * 1024
     files = Attachments(sessions, settings.attachments_dir, max_upload)
     chats = ChatSender(sessions, settings.messaging, lease=leases)
+    calendar = WorkCalendar(profile.calendar)  # web chats while the line is open; first-reply times
     conversations = Conversations(sessions, store, files, settings.email.sender,
                                   lookup_url=lambda code: f"{settings.public_base}/tra-cuu?ma={code}",
                                   on_mail=email.wake, bus=bus, on_chat=chats.wake, policy=profile.conversations,
                                   free_operators=lambda: [a.id for a in cti.model.agents.values()
-                                                          if a.state == "available"])
+                                                          if a.state == "available"], calendar=calendar)
+    reply_deadlines = Periodic("conversation deadlines", conversations.scan, settings.deadline_scan_seconds,
+                               lease=leases)
     mailbox = MailboxReader(settings.email.imap, conversations, lease=leases) if settings.email.imap else None
     agents = AgentApi(accounts, cti, profile)
     session = SessionApi(accounts, hub, prepared.sip, agents, settings.ws_url, sec, settings.secure_cookies)
     pages = PublicPages(PublicDesk(sessions, handling, settings.attachments_dir, max_upload), sec, kb, applications)
-    calendar = WorkCalendar(profile.calendar)  # web chats go to operators while the line is open
     apis = [session, agents, MetaApi(accounts, profile),
             TicketsApi(accounts, store, handling, files, kb),
             KnowledgeApi(accounts, kb),
@@ -348,7 +352,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
                    call_log, email, weekly, statutory, retention, transcriber, desktop, outbound, callbacks, holds,
                    surveys, applications, kb, leases,
                    MemberSync(cti, accounts.agent_logins, {o.id for o in profile.queues.phones()})
-                   if settings.sip_edge else None, serving, mailbox, chats)
+                   if settings.sip_edge else None, serving, mailbox, chats, reply_deadlines)
 
 
 async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> None:
@@ -394,6 +398,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
                            ("call log", h.call_log), ("e-mail outbox", h.email), ("weekly reports", h.weekly),
                            ("statutory reports", h.statutory), ("retention", h.retention),
                            *((("mailbox", h.mailbox),) if h.mailbox else ()), ("chat outbox", h.chats),
+                           ("conversation deadlines", h.reply_deadlines),
                            ("transcriber", h.transcriber)):
             await parts.start(name, part.start, part.stop)
         runner = web.AppRunner(h.desktop.app, access_log=None)

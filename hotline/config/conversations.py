@@ -1,4 +1,5 @@
-"""Written channels in a province's profile: how much an operator handles at once."""
+"""Written channels in a province's profile: how much an operator handles at once, and how soon
+a citizen who wrote gets a first answer."""
 
 from __future__ import annotations
 
@@ -13,3 +14,7 @@ class ConversationPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     max_per_operator: int = Field(3, ge=1, le=20)
+    # A citizen's message is answered within this many minutes of office hours; the operator who
+    # has it is reminded `remind_before_minutes` earlier, supervisors are told when it is late.
+    first_reply_minutes: int = Field(15, ge=1, le=24 * 60)
+    remind_before_minutes: int = Field(5, ge=0, le=24 * 60)

@@ -26,11 +26,13 @@ from hotline.cti.bus import EventBus
 from hotline.cti.events import ChatToCitizen, ConversationsChanged
 from hotline.errors import Refused
 from hotline.notifications.email import add_once
+from hotline.store.base import aware
 from hotline.store.conversations import Conversation, ConversationMessage
 from hotline.store.outbox import EmailMessage as Outgoing
 from hotline.store.tickets import Ticket, add_event
 from hotline.ticketing.attachments import Attachments, Upload
 from hotline.ticketing.store import TicketStore
+from hotline.workhours import WorkCalendar
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +54,8 @@ class Conversations:
     def __init__(self, sessions: async_sessionmaker, store: TicketStore, attachments: Attachments, sender: str,
                  lookup_url: Callable[[str], str] | None = None, on_mail: Callable[[], None] = lambda: None,
                  bus: EventBus | None = None, on_chat: Callable[[], None] = lambda: None,
-                 policy: ConversationPolicy | None = None, free_operators: Callable[[], list[str]] = list):
+                 policy: ConversationPolicy | None = None, free_operators: Callable[[], list[str]] = list,
+                 calendar: WorkCalendar | None = None):
         self.sessions = sessions
         self.store = store
         self.attachments = attachments
@@ -63,6 +66,41 @@ class Conversations:
         self.policy = policy or ConversationPolicy()
         self.free_operators = free_operators  # available now: logged in, not on a call, not paused
         self.bus = bus  # tells the desktops
+        self.calendar = calendar  # first-reply deadlines count office hours (None: clock time)
+
+    def _waiting(self, conv: Conversation, now: datetime) -> None:
+        """The citizen wrote: the conversation waits for an answer, due within the first-reply time
+        from the first unanswered message."""
+        conv.status, conv.last_message_at = "open", now
+        if conv.reply_due_at is None:
+            minutes = self.policy.first_reply_minutes
+            conv.reply_due_at = (self.calendar.add_working_hours(now, minutes / 60) if self.calendar is not None
+                                 else now + timedelta(minutes=minutes))
+            conv.reminded_at = conv.escalated_at = None
+
+    async def scan(self, now: datetime | None = None) -> int:
+        """Remind the operator of a citizen waiting for an answer, then tell the supervisors when
+        the first-reply time has passed (once each); returns how many were told."""
+        now = now or datetime.now(timezone.utc)
+        told: list[tuple[int, str, str | None]] = []
+        remind_at = now + timedelta(minutes=self.policy.remind_before_minutes)
+        async with self.sessions() as s, s.begin():
+            rows = list(await s.scalars(select(Conversation).where(
+                Conversation.status == "open", Conversation.reply_due_at.is_not(None),
+                Conversation.reply_due_at <= remind_at,
+                or_(Conversation.reminded_at.is_(None), Conversation.escalated_at.is_(None))).limit(500)))
+            for conv in rows:
+                if aware(conv.reply_due_at) <= now and conv.escalated_at is None:
+                    conv.escalated_at = now
+                    conv.reminded_at = conv.reminded_at or now
+                    told.append((conv.id, "overdue", conv.assignee))
+                elif conv.reminded_at is None:
+                    conv.reminded_at = now
+                    told.append((conv.id, "reminder", conv.assignee))
+        for conv_id, what, assignee in told:
+            log.info("conversation %d: %s (operator %s)", conv_id, what, assignee)
+            await self._changed(conv_id, what)
+        return len(told)
 
     async def _load(self, s, operators: list[str], skip: int | None = None) -> dict[str, int]:
         """Each operator's conversations not closed (but `skip`)."""
@@ -131,8 +169,7 @@ class Conversations:
                     await s.flush()
                     add_event(s, ticket.id, "email", "conversation", at=now, conversation=conv.id)
                     receipt = ticket.code
-                else:
-                    conv.status, conv.last_message_at = "open", now
+                self._waiting(conv, now)
                 s.add(ConversationMessage(conversation_id=conv.id, channel=EMAIL, external_id=mail.message_id,
                                           direction="in", body=mail.text, refused=refused, created_at=now))
                 # A forged sender would have the hotline mail its receipts to anyone: a few a day
@@ -185,8 +222,7 @@ class Conversations:
                     await s.flush()
                     add_event(s, ticket.id, chat.channel, "conversation", at=now, conversation=conv.id)
                     code = ticket.code
-                else:
-                    conv.status, conv.last_message_at = "open", now
+                self._waiting(conv, now)
                 s.add(ConversationMessage(conversation_id=conv.id, channel=chat.channel, external_id=chat.message_id,
                                           direction="in", body=text, refused=refused, created_at=now))
                 if code:
@@ -217,6 +253,7 @@ class Conversations:
             conv = Conversation(channel=WEBCHAT, citizen_address=phone or "—", citizen_name=name, status="open",
                                 ticket_id=ticket.id, created_at=now, last_message_at=now,
                                 access_hash=hashlib.sha256(token.encode()).hexdigest())
+            self._waiting(conv, now)
             s.add(conv)
             await s.flush()
             add_event(s, ticket.id, "citizen", "conversation", at=now, conversation=conv.id)
@@ -243,7 +280,7 @@ class Conversations:
             conv = await s.get(Conversation, conversation_id)
             if conv is None or conv.status == "closed":
                 raise Refused(409, "Cuộc trò chuyện đã kết thúc", "conversation_closed")
-            conv.status, conv.last_message_at = "open", now
+            self._waiting(conv, now)
             s.add(ConversationMessage(conversation_id=conv.id, channel=WEBCHAT, external_id=f"webchat:{uuid.uuid4()}",
                                       direction="in", body=text, created_at=now))
         await self._changed(conversation_id, "open")
@@ -331,7 +368,9 @@ class Conversations:
         return {"id": c.id, "channel": c.channel, "citizen_address": c.citizen_address,
                 "citizen_name": c.citizen_name, "subject": c.subject, "status": c.status, "assignee": c.assignee,
                 "ticket_id": c.ticket_id, "ticket_code": code, "created_at": c.created_at.isoformat(),
-                "last_message_at": c.last_message_at.isoformat()}
+                "last_message_at": c.last_message_at.isoformat(),
+                "reply_due_at": aware(c.reply_due_at).isoformat() if c.reply_due_at else None,
+                "overdue": c.escalated_at is not None}
 
     async def detail(self, conversation_id: int) -> dict:
         async with self.sessions() as s:
@@ -396,6 +435,7 @@ class Conversations:
             else:
                 msg = await self._send_chat(s, conv, text, operator, now, key)
             conv.status, conv.last_message_at = "answered", now
+            conv.reply_due_at = conv.reminded_at = conv.escalated_at = None
             channel = conv.channel
             if conv.ticket_id:
                 add_event(s, conv.ticket_id, operator, "conversation_reply", at=now, conversation=conv.id)

@@ -31,6 +31,10 @@ class Conversation(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_message_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    # The citizen waits for an answer until then (None: answered); reminded and escalated once.
+    reply_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Web chat: the SHA-256 of the secret the citizen's page holds (the chat's only credential).
     access_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 

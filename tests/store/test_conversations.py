@@ -6,6 +6,7 @@ checked like uploads; two operators taking the same conversation: one gets it.""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 
 import pytest
@@ -14,6 +15,8 @@ from sqlalchemy import func, select
 from hotline.config.conversations import ConversationPolicy
 from hotline.conversations.mail import parse
 from hotline.conversations.service import Conversations
+from hotline.cti.bus import EventBus
+from hotline.cti.events import ConversationsChanged
 from hotline.errors import Refused
 from hotline.store.conversations import Conversation, ConversationMessage
 from hotline.store.outbox import EmailMessage as Outgoing
@@ -137,3 +140,34 @@ async def test_new_conversations_go_to_free_operators_within_their_capacity(sess
         ticket = await s.scalar(select(Ticket).join(Conversation, Conversation.ticket_id == Ticket.id)
                                 .where(Conversation.id == ids[2]))
     assert ticket.operator_id == "op1"  # the draft of a conversation given to her is hers
+
+
+async def test_a_citizen_waiting_is_reminded_to_the_operator_then_escalated_and_an_answer_clears_it(sessions, tmp_path):
+    """First-reply time (15 minutes, reminder 5 minutes before): the operator is reminded once, the
+    supervisors are told once it is late; an answer ends the wait, and the citizen's next message
+    starts a new one."""
+    bus = EventBus()
+    seen = []
+
+    async def collect(event):
+        seen.append(event.data["status"])
+    bus.subscribe(collect, ConversationsChanged)
+    conversations = Conversations(sessions, TicketStore(sessions), Attachments(sessions, tmp_path / "files"),
+                                  "tongdai1022@dongthap.gov.vn", bus=bus, free_operators=lambda: ["op1"])
+    t0 = datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)
+    conv_id = await conversations.receive_mail(mail("<h1@example.vn>"), now=t0)
+    detail = await conversations.detail(conv_id)
+    assert detail["reply_due_at"] == (t0 + timedelta(minutes=15)).isoformat() and not detail["overdue"]
+    seen.clear()
+    assert await conversations.scan(t0 + timedelta(minutes=9)) == 0
+    assert await conversations.scan(t0 + timedelta(minutes=10)) == 1 and seen == ["reminder"]
+    assert await conversations.scan(t0 + timedelta(minutes=12)) == 0  # once
+    assert await conversations.scan(t0 + timedelta(minutes=15)) == 1 and seen == ["reminder", "overdue"]
+    assert await conversations.scan(t0 + timedelta(minutes=40)) == 0
+    assert (await conversations.detail(conv_id))["overdue"]
+    await conversations.reply(conv_id, "op1", "Chào chị", now=t0 + timedelta(minutes=41))
+    answered = await conversations.detail(conv_id)
+    assert answered["reply_due_at"] is None and not answered["overdue"]
+    later = t0 + timedelta(hours=2)
+    await conversations.receive_mail(mail("<h2@example.vn>", **{"In-Reply-To": "<h1@example.vn>"}), now=later)
+    assert (await conversations.detail(conv_id))["reply_due_at"] == (later + timedelta(minutes=15)).isoformat()

@@ -18,10 +18,12 @@ export async function load() {
   const waiting = Inbox.items.filter((c) => c.status === "open").length;
   Hotline.text("inbox-count", Inbox.items.length ? `(${waiting} chờ trả lời / ${Inbox.items.length})` : "");
   document.querySelector("#inbox-table tbody").replaceChildren(...Inbox.items.map((c) => {
-    const tr = el("tr", undefined, c.status === "open" ? "waiting" : "");
+    const soon = c.reply_due_at && Date.parse(c.reply_due_at) - Date.now() < 5 * 60000;
+    const tr = el("tr", undefined, [c.status === "open" ? "waiting" : "", c.overdue ? "overdue" : (soon ? "due-soon" : "")].join(" ").trim());
     tr.dataset.id = c.id;
     cell(tr, Hotline.name("channels", c.channel)); cell(tr, c.citizen_name || c.citizen_address);
     cell(tr, c.subject); cell(tr, c.ticket_code); cell(tr, Hotline.time(c.last_message_at));
+    cell(tr, c.reply_due_at ? Hotline.time(c.reply_due_at) : "—");
     cell(tr, c.status === "open" ? "Chờ trả lời" : "Đã trả lời"); cell(tr, c.assignee);
     const td = el("td");
     if (!c.assignee) td.append(button("Nhận", async () => { if (await act(`/api/conversations/${c.id}/take`)) show(c.id); }, "inbox-take"));
@@ -68,8 +70,13 @@ document.getElementById("inbox-close").addEventListener("click", async () => {
   }
 });
 
-export function onEvent(msg) {
+export async function onEvent(msg) {
   if (msg.type === "hello") { Inbox.me = msg.data.user.operator_id; load(); }
-  else if (msg.type === "conversations.changed") load();
+  else if (msg.type === "conversations.changed") {
+    await load();
+    const mine = Inbox.items.find((c) => c.id === msg.data.id && c.assignee === Inbox.me);
+    if (mine && msg.data.status === "reminder") Hotline.notice(`Người dân đang chờ trả lời: ${mine.citizen_name || mine.citizen_address} (hạn ${Hotline.time(mine.reply_due_at)})`);
+    if (mine && msg.data.status === "overdue") Hotline.notice(`Quá hạn trả lời: ${mine.citizen_name || mine.citizen_address}`);
+  }
 }
 document.getElementById("inbox-refresh").addEventListener("click", load);

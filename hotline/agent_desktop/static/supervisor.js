@@ -94,9 +94,10 @@ async function loadConversations() {
   Hotline.text("conv-count", list.length ? `(${waiting} chờ trả lời / ${list.length})` : "");
   document.querySelector("#conversations tbody").replaceChildren(...list.map((c) => {
     const tr = row([Hotline.name("channels", c.channel), c.citizen_name || c.citizen_address, c.subject || "—",
-                    c.ticket_code || "—", Hotline.time(c.last_message_at),
+                    c.ticket_code || "—", Hotline.time(c.last_message_at), c.reply_due_at ? Hotline.time(c.reply_due_at) : "—",
                     c.status === "open" ? "Chờ trả lời" : "Đã trả lời", c.assignee ? Hotline.name("operators", c.assignee) : "—"]);
     tr.dataset.id = c.id;
+    tr.className = c.overdue ? "overdue" : "";  // past the first-reply time: catches the eye
     const td = document.createElement("td");
     const select = document.createElement("select");
     select.className = "conv-operator";

@@ -28,6 +28,9 @@ def upgrade() -> None:
         sa.Column("ticket_id", sa.Integer, sa.ForeignKey("tickets.id"), index=True),
         sa.Column("created_at", TZ, nullable=False),
         sa.Column("last_message_at", TZ, nullable=False, index=True),
+        sa.Column("reply_due_at", TZ, index=True),
+        sa.Column("reminded_at", TZ),
+        sa.Column("escalated_at", TZ),
         sa.Column("access_hash", sa.String(64), unique=True),
     )
     op.create_table(
