@@ -1,5 +1,6 @@
 """Web chat on the citizens' site (#18), in the browser on both sides: the citizen writes, an
-available operator gets it in her inbox, they exchange messages, and when she closes it the
+available operator gets it in her inbox, they exchange messages (her answer taken from the
+knowledge base), and when she closes it the
 transcript goes with the ticket; with nobody available, what the citizen writes becomes a written
 report with a receipt code."""
 
@@ -8,12 +9,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from hotline.knowledge.articles import ArticleText, Editor, KnowledgeBase
 from hotline.store.tickets import Ticket, TicketEvent
 from hotline.testing.browser import launch, log_in
 from tests.integration.conftest import running_line
 from tests.integration.desktop_support import Store, base_url, operator_page, pause
 
 pytestmark = pytest.mark.integration
+ANSWER = "Công trình sửa đường Trần Hưng Đạo dự kiến hoàn thành cuối tháng 12."
 
 
 async def test_a_citizen_chats_with_an_operator_and_with_nobody_free_files_a_report(workdir, config_dir,
@@ -22,6 +25,12 @@ async def test_a_citizen_chats_with_an_operator_and_with_nobody_free_files_a_rep
         store = Store(line.instance.home)
         op_ctx = citizen_ctx = None
         try:
+            kb = KnowledgeBase(store.tickets.sessions, {"infrastructure": "Hạ tầng"})
+            editor = Editor("test", "supervisor")
+            v = await kb.save(editor, ArticleText(field="infrastructure", answer=ANSWER,
+                                                  question="Khi nào đường Trần Hưng Đạo sửa xong?"))
+            await kb.submit(editor, v.id)
+            await kb.review(editor, v.id, True, "Thông tin của Sở Giao thông vận tải")
             op_ctx, op = await operator_page(playwright_session, line, store, "op1")
             citizen_ctx = await launch(playwright_session)
             citizen = await citizen_ctx.new_page()
@@ -38,7 +47,11 @@ async def test_a_citizen_chats_with_an_operator_and_with_nobody_free_files_a_rep
             await row.locator("button.inbox-open").click(timeout=10000)
             await op.wait_for_function(
                 "document.getElementById('inbox-messages').textContent.includes('Trần Hưng Đạo')")
-            await op.fill("#inbox-reply", "Chào chị, công trình dự kiến hoàn thành cuối tháng 12.")
+            # Her answer comes from the knowledge base (an approved article), found beside the chat.
+            await op.fill("#kb-search", "Trần Hưng Đạo")
+            article = op.locator("#kb-results li", has_text="đường Trần Hưng Đạo")
+            await article.locator("button.kb-use").click(timeout=15000)
+            assert await op.input_value("#inbox-reply") == ANSWER
             await op.click("#inbox-send")
             await citizen.wait_for_function(
                 "document.getElementById('chat-log').textContent.includes('cuối tháng 12')", timeout=10000)

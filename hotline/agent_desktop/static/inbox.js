@@ -3,6 +3,7 @@
 // citizen's thread, and closes it; new messages arrive by push.
 import {Hotline} from "./common.js";
 import {button, cell, el} from "./dom.js";
+import {Knowledge} from "./knowledge.js";
 
 export const Inbox = {items: [], me: null, open: null};
 
@@ -53,8 +54,19 @@ async function show(id, quiet) {
     for (const r of m.refused) li.append(el("p", `Không nhận tệp ${r.filename}: ${r.reason}`, "error"));
     return li;
   }));
+  // The knowledge base panel suggests answers from what the citizen wrote last.
+  const last = [...c.messages].reverse().find((m) => m.direction === "in");
+  if (!quiet && last) Knowledge.context(null, last.body);
   document.getElementById("inbox-ticket").onclick = () =>
     window.dispatchEvent(new CustomEvent("hotline:ticket", {detail: c.ticket_id}));
+}
+
+// "Dùng câu trả lời" in the knowledge base panel: with a conversation open, its answer becomes the
+// reply (the operator edits it before sending).
+export function useAnswer(article) {
+  if (Inbox.open && !document.getElementById("inbox-detail").hidden) {
+    document.getElementById("inbox-reply").value = article.answer;
+  }
 }
 
 document.getElementById("inbox-reply-form").addEventListener("submit", async (ev) => {

@@ -81,6 +81,7 @@ function showTicket(t) {
 let article = null;
 function useArticle(a) {
   article = a;
+  if (a) Inbox.useAnswer(a);
   Hotline.text("ticket-article", a ? `Trích từ bài hỏi đáp: ${a.question} (phiên bản ${a.version})` : "");
   if (a) document.getElementById("ticket-answer").value = a.answer;
 }
