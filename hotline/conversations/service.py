@@ -441,8 +441,10 @@ class Conversations:
                 add_event(s, conv.ticket_id, operator, "conversation_reply", at=now, conversation=conv.id)
             await s.flush()
             message_id = msg.id
-        self.on_mail()
-        self.on_chat()
+        if channel == EMAIL:  # wake only the outbox the answer went to
+            self.on_mail()
+        elif channel != WEBCHAT:
+            self.on_chat()
         if self.bus is not None and channel == WEBCHAT:
             await self.bus.publish(ChatToCitizen(data={"conversation_id": conversation_id, "body": text,
                                                        "created_at": now.isoformat()}))
