@@ -67,22 +67,27 @@ class SipRequest:
                 f'nonce="{challenge["nonce"]}", uri="{self.ruri}", response="{resp}", algorithm=MD5{extra}{opaque}')
 
 
-async def _exchange(send, recv, req: SipRequest, password: str | None, username: str) -> int:
-    await send(req.text())
+async def _final(recv) -> tuple[int, str]:
+    """The next final response, skipping provisional ones and any request the server sends on the
+    same connection (Asterisk qualifies a new WebSocket contact at once, and that OPTIONS can reach
+    the wire before the REGISTER's 200). (0, "") when nothing comes in time."""
     while True:
         reply = await recv()
+        if not reply:
+            return 0, ""
         status = _status(reply)
-        if status == 0 or status >= 200:
-            break
+        if status >= 200:
+            return status, reply
+
+
+async def _exchange(send, recv, req: SipRequest, password: str | None, username: str) -> int:
+    await send(req.text())
+    status, reply = await _final(recv)
     if status == 401 and password is not None:
         challenge = _challenge(reply)
         if challenge:
             await send(req.text(req.authorization(challenge, username, password)))
-            while True:
-                reply = await recv()
-                status = _status(reply)
-                if status == 0 or status >= 200:
-                    break
+            status, _ = await _final(recv)
     return status
 
 
@@ -117,7 +122,7 @@ async def over_websocket(ws_url: str, user: str, password: str | None, timeout: 
     import websockets
 
     host = re.sub(r"^wss?://", "", ws_url).split("/")[0]
-    async with websockets.connect(ws_url, subprotocols=["sip"], ssl=ssl) as ws:
+    async with websockets.connect(ws_url, subprotocols=["sip"], ssl=ssl, close_timeout=2) as ws:
         req = SipRequest("REGISTER", user, host.rsplit(":", 1)[0], "WS", "probe.invalid")  # [::1] kept bracketed
 
         async def recv() -> str:
