@@ -1,5 +1,6 @@
-"""HTTP routes of written conversations (citizens' e-mails): the inbox of open ones, a thread,
-taking one, answering in the citizen's thread, closing; supervisors give one to an operator."""
+"""HTTP routes of written conversations (e-mail, web chat, Zalo, Facebook): the inbox of open
+ones, a thread, taking one, answering in the citizen's thread, saying it was read or is being
+answered, closing; supervisors give one to an operator."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from hotline.agent_desktop.accounts import Accounts
 from hotline.conversations.service import Conversations
 from hotline.web.auth import error, path_id, principal, requires
 from hotline.web.routes import Resource, Route
-from hotline.web.validation import AssignIn, ReplyIn, parse_body
+from hotline.web.validation import AssignIn, ReadIn, ReplyIn, parse_body
 
 UNKNOWN = "Không có hội thoại này"
 
@@ -31,6 +32,12 @@ class ConversationsApi(Resource):
             Route("POST", "/api/conversations/{id}/reply", self.reply,
                   "Answer the citizen in the conversation's thread (sent through the e-mail outbox)", ReplyIn,
                   ok="201", extra=("404", "409", "422")),
+            Route("POST", "/api/conversations/{id}/read", self.read,
+                  "The operator who has the conversation has seen the citizen's messages up to `up_to` (a web "
+                  "chat's citizen sees it)", ReadIn, extra=("404", "409")),
+            Route("POST", "/api/conversations/{id}/typing", self.typing,
+                  "The operator who has the conversation is writing (a web chat's citizen sees it for a few "
+                  "seconds)", extra=("404", "409")),
             Route("POST", "/api/conversations/{id}/close", self.close,
                   "Close a conversation (an operator: her own)", extra=("404", "409")),
             Route("POST", "/api/conversations/{id}/assign", self.assign, "Give a conversation to an operator",
@@ -61,6 +68,18 @@ class ConversationsApi(Resource):
         return web.json_response(await self.conversations.reply(path_id(request, "id", UNKNOWN),
                                                                 principal(request).operator_id, body.text),
                                  status=201)
+
+    @requires("operator")
+    async def read(self, request: web.Request) -> web.Response:
+        body = await parse_body(request, ReadIn)
+        await self.conversations.read_by_operator(path_id(request, "id", UNKNOWN), principal(request).operator_id,
+                                                  body.up_to)
+        return web.json_response({"ok": True})
+
+    @requires("operator")
+    async def typing(self, request: web.Request) -> web.Response:
+        await self.conversations.operator_typing(path_id(request, "id", UNKNOWN), principal(request).operator_id)
+        return web.json_response({"ok": True})
 
     @requires("operator", "supervisor")
     async def close(self, request: web.Request) -> web.Response:

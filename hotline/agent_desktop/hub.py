@@ -17,8 +17,8 @@ from aiohttp import web
 from hotline.agent_desktop.accounts import Accounts, Principal, digest
 from hotline.cti.bus import EventBus
 from hotline.cti.events import (AgentStateChanged, CallAnswered, CallbacksChanged, CallDialing, CallEnded,
-                                CallMissed, CallOffered, ConversationsChanged, Shown, TicketDrafted,
-                                TransferUpdated)
+                                CallMissed, CallOffered, ConversationActivity, ConversationsChanged, Shown,
+                                TicketDrafted, TransferUpdated)
 from hotline.cti.model import CtiModel
 from hotline.ticketing.store import TicketStore
 from hotline.ticketing.views import summary
@@ -33,6 +33,7 @@ AUDIENCE: dict[type[Shown], frozenset[str]] = {
     CallDialing: frozenset({OPERATOR, SUPERVISORS}),
     CallbacksChanged: frozenset({OPERATORS, SUPERVISORS}),
     ConversationsChanged: frozenset({OPERATORS, SUPERVISORS}),
+    ConversationActivity: frozenset({OPERATOR, SUPERVISORS}),
     CallAnswered: frozenset({OPERATOR, SUPERVISORS}),
     CallMissed: frozenset({OPERATOR, SUPERVISORS}),
     CallEnded: frozenset({OPERATOR, SUPERVISORS}),

@@ -12,11 +12,13 @@ from aiohttp import web
 from hotline.agent_desktop.accounts import Accounts
 from hotline.web.auth import path_id, requires
 from hotline.web.routes import Resource, Route
+from hotline.web.validation import CHANNEL_NAMES
 from hotline.config.profile import Profile
 from hotline.errors import Refused
 from hotline.reports.export import to_csv, to_xlsx
 from hotline.reports.call_log import CallLog
-from hotline.reports.figures import call_report, callback_report, knowledge_report, ticket_report
+from hotline.reports.figures import (call_report, callback_report, conversation_report, knowledge_report,
+                                     ticket_report)
 from hotline.reports.periods import period
 from hotline.reports.statutory import StatutoryReports
 
@@ -71,6 +73,7 @@ class ReportsApi(Resource):
         report["calls"] = await self._calls(p)
         report["callbacks"] = await callback_report(self.sessions, p)
         report["knowledge"] = await knowledge_report(self.sessions, p, topics)
+        report["conversations"] = await conversation_report(self.sessions, p, CHANNEL_NAMES)
         return report
 
     @requires("supervisor", "admin")

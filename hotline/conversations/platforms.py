@@ -9,6 +9,7 @@ import hmac
 import json
 import os
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 import aiohttp
 
@@ -25,6 +26,22 @@ class ChatIn:
     message_id: str
     text: str
     attachments: list[str] = field(default_factory=list)  # what the citizen sent besides text, named
+
+
+@dataclass
+class ChatRead:
+    """The citizen read what the hotline sent on the platform up to `at`."""
+
+    channel: str
+    user_id: str
+    at: datetime
+
+
+def _moment(ms) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(ms) / 1000, timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
 
 
 def _env(name: str) -> str:
@@ -69,6 +86,16 @@ def zalo_messages(event: dict) -> list[ChatIn]:
                    kinds)]
 
 
+def zalo_reads(event: dict) -> list[ChatRead]:
+    """`user_seen_message`: the citizen (the event's recipient: the OA sent the messages) saw the
+    OA's messages, at the event's timestamp (milliseconds)."""
+    if event.get("event_name") != "user_seen_message":
+        return []
+    user = str((event.get("recipient") or {}).get("id", ""))
+    at = _moment(event.get("timestamp"))
+    return [ChatRead("zalo", user[:100], at)] if user and at else []
+
+
 # -- Facebook Messenger ----------------------------------------------------------------------------
 def facebook_signature(body: bytes, app_secret: str) -> str:
     return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
@@ -102,6 +129,18 @@ def facebook_messages(event: dict) -> list[ChatIn]:
             kinds = [str(a.get("type", "tệp")) for a in message.get("attachments") or [] if isinstance(a, dict)]
             found.append(ChatIn("facebook", sender[:100], f"facebook:{message['mid']}"[:300],
                                 str(message.get("text", ""))[:20000], kinds))
+    return found
+
+
+def facebook_reads(event: dict) -> list[ChatRead]:
+    """`message_reads`: every message the page sent up to the watermark (milliseconds) was read."""
+    found = []
+    for entry in event.get("entry") or []:
+        for item in (entry or {}).get("messaging") or []:
+            sender = str(((item or {}).get("sender") or {}).get("id", ""))
+            at = _moment(((item or {}).get("read") or {}).get("watermark"))
+            if sender and at:
+                found.append(ChatRead("facebook", sender[:100], at))
     return found
 
 

@@ -23,7 +23,7 @@ from hotline.conversations.mail import (InboundMail, code_in, new_message_id, re
                                         thread_headers)
 from hotline.conversations.platforms import ChatIn
 from hotline.cti.bus import EventBus
-from hotline.cti.events import ChatToCitizen, ConversationsChanged
+from hotline.cti.events import ChatToCitizen, ConversationActivity, ConversationsChanged
 from hotline.errors import Refused
 from hotline.notifications.email import add_once
 from hotline.store.base import aware
@@ -48,6 +48,12 @@ def receipt_text(code: str, lookup_url: str | None) -> str:
     if lookup_url:
         text += f"\nTra cứu tình trạng xử lý: {lookup_url}"
     return text + SIGNATURE
+
+
+def message_view(m: ConversationMessage) -> dict:
+    return {"id": m.id, "direction": m.direction, "author": m.author, "body": m.body,
+            "attachments": m.attachments or [], "refused": m.refused or [],
+            "created_at": aware(m.created_at).isoformat()}
 
 
 class Conversations:
@@ -93,13 +99,14 @@ class Conversations:
                 if aware(conv.reply_due_at) <= now and conv.escalated_at is None:
                     conv.escalated_at = now
                     conv.reminded_at = conv.reminded_at or now
+                    conv.late_count = (conv.late_count or 0) + 1
                     told.append((conv.id, "overdue", conv.assignee))
                 elif conv.reminded_at is None:
                     conv.reminded_at = now
                     told.append((conv.id, "reminder", conv.assignee))
         for conv_id, what, assignee in told:
             log.info("conversation %d: %s (operator %s)", conv_id, what, assignee)
-            await self._changed(conv_id, what)
+            await self._changed(conv_id, what, assignee)
         return len(told)
 
     async def _load(self, s, operators: list[str], skip: int | None = None) -> dict[str, int]:
@@ -134,9 +141,21 @@ class Conversations:
         log.info("conversation %d given to %s", conversation_id, operator)
         return operator
 
-    async def _changed(self, conversation_id: int, status: str) -> None:
-        if self.bus is not None:
+    async def _changed(self, conversation_id: int, status: str, assignee: str | None = None,
+                       message: ConversationMessage | None = None, **extra) -> None:
+        """Tell the desktops. A change to the inbox itself (a new conversation, one taken or
+        closed, anything in one nobody has): every operator and supervisor. Anything else in a
+        conversation an operator has (a message, typing, reading, a reminder): her and the
+        supervisors, with the message itself, so that no desktop has to ask for it again."""
+        if self.bus is None:
+            return
+        if assignee is None:
             await self.bus.publish(ConversationsChanged(data={"id": conversation_id, "status": status}))
+            return
+        data = {"id": conversation_id, "status": status, **extra}
+        if message is not None:
+            data["message"] = message_view(message)
+        await self.bus.publish(ConversationActivity(agent=assignee, data=data))
 
     # -- inbound ---------------------------------------------------------------------------------
     async def receive_mail(self, mail: InboundMail, now: datetime | None = None) -> int | None:
@@ -170,8 +189,9 @@ class Conversations:
                     add_event(s, ticket.id, "email", "conversation", at=now, conversation=conv.id)
                     receipt = ticket.code
                 self._waiting(conv, now)
-                s.add(ConversationMessage(conversation_id=conv.id, channel=EMAIL, external_id=mail.message_id,
-                                          direction="in", body=mail.text, refused=refused, created_at=now))
+                kept = ConversationMessage(conversation_id=conv.id, channel=EMAIL, external_id=mail.message_id,
+                                           direction="in", body=mail.text, refused=refused, created_at=now)
+                s.add(kept)
                 # A forged sender would have the hotline mail its receipts to anyone: a few a day
                 # to one address at most (the conversation itself is kept whatever the count).
                 if receipt and await self._receipts_today(s, mail.sender, now) < RECEIPTS_PER_ADDRESS_PER_DAY:
@@ -179,7 +199,8 @@ class Conversations:
                                                             else None),
                                       tagged(f"Đã nhận phản ánh: {mail.subject or 'thư của Ông/Bà'}", receipt)[:300],
                                       answering=mail, author=None, now=now, key=f"conversation:{conv.id}:receipt")
-                conv_id, ticket_id = conv.id, conv.ticket_id
+                await s.flush()
+                conv_id, ticket_id, assignee = conv.id, conv.ticket_id, conv.assignee
         except IntegrityError:  # the same message kept by another reader at the same moment
             return None
         if checked and ticket_id is not None:
@@ -188,10 +209,12 @@ class Conversations:
                 row = await s.scalar(select(ConversationMessage).where(
                     ConversationMessage.channel == EMAIL, ConversationMessage.external_id == mail.message_id))
                 row.attachments = [{"id": a.id, "filename": a.filename} for a in saved]
+                kept = row
         if receipt:
+            assignee = None
             await self._assign(conv_id)
         self.on_mail()
-        await self._changed(conv_id, "open")
+        await self._changed(conv_id, "open", assignee, kept)
         log.info("e-mail %s from %s kept in conversation %d", mail.message_id, mail.sender, conv_id)
         return conv_id
 
@@ -223,21 +246,23 @@ class Conversations:
                     add_event(s, ticket.id, chat.channel, "conversation", at=now, conversation=conv.id)
                     code = ticket.code
                 self._waiting(conv, now)
-                s.add(ConversationMessage(conversation_id=conv.id, channel=chat.channel, external_id=chat.message_id,
-                                          direction="in", body=text, refused=refused, created_at=now))
+                kept = ConversationMessage(conversation_id=conv.id, channel=chat.channel, external_id=chat.message_id,
+                                           direction="in", body=text, refused=refused, created_at=now)
+                s.add(kept)
                 if code:
                     receipt = (f"Tổng đài 1022 đã nhận tin nhắn phản ánh của Ông/Bà, mã phản ánh {code}. "
                                "Điện thoại viên sẽ trả lời Ông/Bà tại đây.")
                     if self.lookup_url:
                         receipt += f" Tra cứu: {self.lookup_url(code)}"
                     await self._send_chat(s, conv, receipt, None, now, f"conversation:{conv.id}:receipt")
-                conv_id = conv.id
+                await s.flush()
+                conv_id, assignee = conv.id, conv.assignee
         except IntegrityError:  # the same event posted twice at the same moment
             return None
         if code:
             await self._assign(conv_id)
         self.on_chat()
-        await self._changed(conv_id, "open")
+        await self._changed(conv_id, "open", assignee, kept)
         return conv_id
 
     # -- web chat --------------------------------------------------------------------------------
@@ -271,19 +296,100 @@ class Conversations:
                 Conversation.access_hash == hashlib.sha256(token.encode()).hexdigest(),
                 Conversation.status != "closed"))
 
-    async def receive_web(self, conversation_id: int, text: str, now: datetime | None = None) -> None:
+    async def receive_web(self, conversation_id: int, text: str, now: datetime | None = None) -> dict | None:
+        """Keep what the citizen wrote in the chat; returns the message as the page shows it."""
         now = now or datetime.now(timezone.utc)
         text = text.strip()[:5000]
         if not text:
-            return
+            return None
         async with self.sessions() as s, s.begin():
             conv = await s.get(Conversation, conversation_id)
             if conv is None or conv.status == "closed":
                 raise Refused(409, "Cuộc trò chuyện đã kết thúc", "conversation_closed")
             self._waiting(conv, now)
-            s.add(ConversationMessage(conversation_id=conv.id, channel=WEBCHAT, external_id=f"webchat:{uuid.uuid4()}",
-                                      direction="in", body=text, created_at=now))
-        await self._changed(conversation_id, "open")
+            kept = ConversationMessage(conversation_id=conv.id, channel=WEBCHAT, external_id=f"webchat:{uuid.uuid4()}",
+                                       direction="in", body=text, created_at=now)
+            s.add(kept)
+            await s.flush()
+            assignee = conv.assignee
+        await self._changed(conversation_id, "open", assignee, kept)
+        return message_view(kept)
+
+    # -- typing and reading ----------------------------------------------------------------------
+    async def _assignee(self, conversation_id: int) -> tuple[str | None, str | None]:
+        """(the operator who has it, its channel); Refused 404 when there is no such conversation."""
+        async with self.sessions() as s:
+            row = (await s.execute(select(Conversation.assignee, Conversation.channel).where(
+                Conversation.id == conversation_id, Conversation.status != "closed"))).first()
+        if row is None:
+            raise Refused(404, "Không có hội thoại này")
+        return row[0], row[1]
+
+    async def citizen_typing(self, conversation_id: int) -> None:
+        assignee, _ = await self._assignee(conversation_id)
+        if assignee is not None and self.bus is not None:
+            await self.bus.publish(ConversationActivity(agent=assignee, data={"id": conversation_id,
+                                                                              "typing": "citizen"}))
+
+    async def operator_typing(self, conversation_id: int, operator: str) -> None:
+        """The operator who has a web chat is writing: the citizen's page says so."""
+        assignee, channel = await self._assignee(conversation_id)
+        if assignee != operator:
+            raise Refused(409, "Hãy nhận hội thoại trước khi trả lời", "conversation_not_taken")
+        if channel == WEBCHAT and self.bus is not None:
+            await self.bus.publish(ChatToCitizen(data={"conversation_id": conversation_id, "typing": True}))
+
+    async def _mark_read(self, conversation_id: int | None, field: str, direction: str, up_to: int | None = None,
+                         at: datetime | None = None, where=None) -> tuple[int, int, str | None, str] | None:
+        """Move a read mark forward to the last message of `direction` up to id `up_to` (or sent
+        up to `at`); returns (conversation, message id, assignee, channel) when it moved."""
+        async with self.sessions() as s, s.begin():
+            conv = (await s.get(Conversation, conversation_id) if conversation_id is not None
+                    else await s.scalar(select(Conversation).where(where).order_by(Conversation.id.desc()).limit(1)))
+            if conv is None:
+                return None
+            q = select(func.max(ConversationMessage.id)).where(ConversationMessage.conversation_id == conv.id,
+                                                               ConversationMessage.direction == direction)
+            if up_to is not None:
+                q = q.where(ConversationMessage.id <= up_to)
+            if at is not None:
+                q = q.where(ConversationMessage.created_at <= at)
+            last = await s.scalar(q)
+            if last is None or (getattr(conv, field) or 0) >= last:
+                return None
+            # Conditional: of two marks at once, the further one stays.
+            done = await s.execute(update(Conversation).where(
+                Conversation.id == conv.id,
+                or_(getattr(Conversation, field).is_(None), getattr(Conversation, field) < last))
+                .values({field: last}).execution_options(synchronize_session=False))
+            if done.rowcount != 1:
+                return None
+            return conv.id, last, conv.assignee, conv.channel
+
+    async def read_by_operator(self, conversation_id: int, operator: str, up_to: int) -> None:
+        """The operator who has the conversation has seen the citizen's messages up to `up_to`;
+        a web chat's citizen sees it."""
+        assignee, _ = await self._assignee(conversation_id)
+        if assignee != operator:
+            raise Refused(409, "Hãy nhận hội thoại trước khi trả lời", "conversation_not_taken")
+        moved = await self._mark_read(conversation_id, "operator_read_id", "in", up_to=up_to)
+        if moved and moved[3] == WEBCHAT and self.bus is not None:
+            await self.bus.publish(ChatToCitizen(data={"conversation_id": conversation_id, "read_up_to": moved[1]}))
+
+    async def read_by_citizen(self, conversation_id: int, up_to: int) -> None:
+        """The citizen's chat page showed the answers up to `up_to`."""
+        moved = await self._mark_read(conversation_id, "citizen_read_id", "out", up_to=up_to)
+        if moved:
+            await self._changed(moved[0], "read", moved[2], read={"by": "citizen", "up_to": moved[1]})
+
+    async def read_on_platform(self, channel: str, user_id: str, at: datetime) -> None:
+        """Zalo or Messenger: the citizen read what the hotline sent up to `at` (their latest
+        conversation there that is not closed)."""
+        moved = await self._mark_read(None, "citizen_read_id", "out", at=at, where=(
+            (Conversation.channel == channel) & (Conversation.citizen_address == user_id)
+            & (Conversation.status != "closed")))
+        if moved:
+            await self._changed(moved[0], "read", moved[2], read={"by": "citizen", "up_to": moved[1]})
 
     async def _send_chat(self, s, conv: Conversation, text: str, author: str | None, now: datetime,
                          key: str) -> ConversationMessage:
@@ -353,7 +459,11 @@ class Conversations:
     async def listing(self, operator: str | None = None, include_closed: bool = False) -> list[dict]:
         """Open and answered conversations, the waiting ones first; an operator sees those nobody
         has taken and her own; a supervisor (operator None) sees all."""
-        q = select(Conversation, Ticket.code).outerjoin(Ticket, Conversation.ticket_id == Ticket.id)
+        unread = (select(func.count(ConversationMessage.id)).where(
+            ConversationMessage.conversation_id == Conversation.id, ConversationMessage.direction == "in",
+            ConversationMessage.id > func.coalesce(Conversation.operator_read_id, 0))
+            .correlate(Conversation).scalar_subquery())
+        q = select(Conversation, Ticket.code, unread).outerjoin(Ticket, Conversation.ticket_id == Ticket.id)
         if not include_closed:
             q = q.where(Conversation.status != "closed")
         if operator is not None:
@@ -361,7 +471,7 @@ class Conversations:
         async with self.sessions() as s:
             rows = (await s.execute(q.order_by(Conversation.status.desc(), Conversation.last_message_at)
                                     .limit(500))).all()
-        return [self._summary(c, code) for c, code in rows]
+        return [{**self._summary(c, code), "unread": n} for c, code, n in rows]
 
     @staticmethod
     def _summary(c: Conversation, code: str | None) -> dict:
@@ -380,10 +490,9 @@ class Conversations:
                 raise Refused(404, "Không có hội thoại này")
             messages = list(await s.scalars(select(ConversationMessage).where(
                 ConversationMessage.conversation_id == conversation_id).order_by(ConversationMessage.id)))
-        return {**self._summary(*row), "messages": [
-            {"id": m.id, "direction": m.direction, "author": m.author, "body": m.body,
-             "attachments": m.attachments or [], "refused": m.refused or [], "created_at": m.created_at.isoformat()}
-            for m in messages]}
+        conv = row[0]
+        return {**self._summary(*row), "operator_read_id": conv.operator_read_id,
+                "citizen_read_id": conv.citizen_read_id, "messages": [message_view(m) for m in messages]}
 
     async def take(self, conversation_id: int, operator: str, force: bool = False) -> dict:
         """The operator takes the conversation (a supervisor may give it to anyone: `force`); the
@@ -436,6 +545,7 @@ class Conversations:
                 msg = await self._send_chat(s, conv, text, operator, now, key)
             conv.status, conv.last_message_at = "answered", now
             conv.reply_due_at = conv.reminded_at = conv.escalated_at = None
+            conv.first_reply_at = conv.first_reply_at or now
             channel = conv.channel
             if conv.ticket_id:
                 add_event(s, conv.ticket_id, operator, "conversation_reply", at=now, conversation=conv.id)
@@ -446,9 +556,9 @@ class Conversations:
         elif channel != WEBCHAT:
             self.on_chat()
         if self.bus is not None and channel == WEBCHAT:
-            await self.bus.publish(ChatToCitizen(data={"conversation_id": conversation_id, "body": text,
-                                                       "created_at": now.isoformat()}))
-        await self._changed(conversation_id, "answered")
+            await self.bus.publish(ChatToCitizen(data={"conversation_id": conversation_id, "id": message_id,
+                                                       "body": text, "created_at": now.isoformat()}))
+        await self._changed(conversation_id, "answered", operator, msg)
         return {"id": message_id, "status": "answered"}
 
     async def close(self, conversation_id: int, operator: str | None = None) -> None:

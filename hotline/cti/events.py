@@ -80,12 +80,21 @@ class CallbacksChanged(Shown):
 
 @dataclass(frozen=True, kw_only=True)
 class ConversationsChanged(Shown):
-    kind = "conversations.changed"  # a citizen wrote, or a conversation was taken, answered or closed
+    kind = "conversations.changed"  # the inbox changed: a new conversation, taken, closed, or one nobody has moved
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConversationActivity(Shown):
+    # In one conversation, for the operator who has it (`agent`) and supervisors: a new message,
+    # the other side typing, or having read up to a message.
+    kind = "conversation.activity"
 
 
 @dataclass(frozen=True, kw_only=True)
 class ChatToCitizen(Shown):
-    kind = "chat.message"  # an operator wrote in a web chat: to the citizen's page, never to desktops
+    # To the citizen's web chat page, never to desktops: an operator's message, typing, reading,
+    # or the end of the chat.
+    kind = "chat.message"
 
 
 @dataclass(frozen=True, kw_only=True)

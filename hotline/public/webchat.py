@@ -43,6 +43,7 @@ class WebChat(Resource):
         self.sockets: dict[int, set[web.WebSocketResponse]] = defaultdict(set)
         self.starts = RateLimiter(CHATS_PER_ADDRESS, 3600)
         self.messages = RateLimiter(MESSAGES_PER_MINUTE, 60)
+        self.typing = RateLimiter(1, 2)
         bus.subscribe(self._to_citizen, ChatToCitizen)
 
     def routes(self) -> list[Route]:
@@ -52,8 +53,8 @@ class WebChat(Resource):
                   "A citizen begins a chat: a conversation (with its secret) while an operator is available, "
                   "else a written report (with its receipt code)", ChatStartIn, ok="201", extra=("422", "429")),
             Route("GET", "/ws/chat", self.socket,
-                  "The citizen's chat socket: first {\"token\"}, then {\"text\"}; receives the operators' messages",
-                  documented=False),
+                  "The citizen's chat socket: first {\"token\"}, then {\"text\"}, {\"typing\": true} or "
+                  "{\"read\": id}; receives the operators' messages, typing and reading", documented=False),
         ]
 
     @public
@@ -89,25 +90,33 @@ class WebChat(Resource):
         conv_id = None
         try:
             first = await asyncio.wait_for(ws.receive(), 10)
-            token = _field(first, "token")
+            token = _data(first).get("token")
+            token = token if isinstance(token, str) and len(token) < 100 else None
             conv_id = await self.conversations.web_conversation(token) if token else None
             if conv_id is None:
                 await ws.close(code=4403, message=b"unknown chat")
                 return ws
             self.sockets[conv_id].add(ws)
             detail = await self.conversations.detail(conv_id)
-            await ws.send_json({"type": "history", "messages": [
-                {"direction": m["direction"], "body": m["body"], "created_at": m["created_at"]}
+            await ws.send_json({"type": "history", "read_up_to": detail["operator_read_id"], "messages": [
+                {"id": m["id"], "direction": m["direction"], "body": m["body"], "created_at": m["created_at"]}
                 for m in detail["messages"]]})
             async for msg in ws:
-                text = _field(msg, "text")
-                if not text:
-                    continue
-                if self.messages.take(str(conv_id)):
-                    await ws.send_json({"type": "slow_down", "message": "Quý vị gửi quá nhanh; vui lòng chờ giây lát"})
-                    continue
+                data = _data(msg)
                 try:
-                    await self.conversations.receive_web(conv_id, text)
+                    if data.get("typing") is True:
+                        if not self.typing.take(str(conv_id)):  # at most one every two seconds is passed on
+                            await self.conversations.citizen_typing(conv_id)
+                    elif isinstance(data.get("read"), int) and not isinstance(data["read"], bool):
+                        await self.conversations.read_by_citizen(conv_id, data["read"])
+                    elif isinstance(data.get("text"), str) and data["text"].strip():
+                        if self.messages.take(str(conv_id)):
+                            await ws.send_json({"type": "slow_down",
+                                                "message": "Quý vị gửi quá nhanh; vui lòng chờ giây lát"})
+                            continue
+                        kept = await self.conversations.receive_web(conv_id, data["text"][:5000])
+                        await ws.send_json({"type": "sent", "id": kept["id"], "created_at": kept["created_at"],
+                                            "ref": str(data.get("ref", ""))[:40]})
                 except Refused as exc:
                     await ws.send_json({"type": "closed", "message": str(exc)})
                     break
@@ -125,8 +134,13 @@ class WebChat(Resource):
         d = event.data
         if d.get("closed"):
             out = {"type": "closed", "message": "Điện thoại viên đã kết thúc cuộc trò chuyện. Cảm ơn quý vị."}
+        elif d.get("typing"):
+            out = {"type": "typing"}
+        elif d.get("read_up_to"):
+            out = {"type": "read", "up_to": d["read_up_to"]}
         else:
-            out = {"type": "message", "direction": "out", "body": d["body"], "created_at": d["created_at"]}
+            out = {"type": "message", "id": d["id"], "direction": "out", "body": d["body"],
+                   "created_at": d["created_at"]}
         for ws in list(self.sockets.get(d["conversation_id"], ())):
             try:
                 await ws.send_json(out)
@@ -134,12 +148,12 @@ class WebChat(Resource):
                 pass
 
 
-def _field(msg, name: str) -> str | None:
+def _data(msg) -> dict:
+    """A text frame's JSON object ({} for anything else)."""
     if msg.type != WSMsgType.TEXT:
-        return None
+        return {}
     try:
         data = json.loads(msg.data)
     except ValueError:
-        return None
-    value = data.get(name) if isinstance(data, dict) else None
-    return value[:5000] if isinstance(value, str) else None
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -1,7 +1,8 @@
 """The chat platforms' webhooks: Zalo OA (POST /webhooks/zalo) and Facebook Messenger (GET and
 POST /webhooks/facebook). No session: each event must carry the platform's signature over the
 exact body (a forged or missing one is refused 401 and changes nothing); a citizen's message
-becomes or joins a conversation. The platforms want a quick 200: the work is one transaction."""
+becomes or joins a conversation, and a read receipt marks the hotline's answers read. The
+platforms want a quick 200: the work is one transaction."""
 
 from __future__ import annotations
 
@@ -46,9 +47,11 @@ class Webhooks(Resource):
         body = await request.content.read(MAX_EVENT_BYTES + 1)
         return body if len(body) <= MAX_EVENT_BYTES else None
 
-    async def _keep(self, chats: list[platforms.ChatIn]) -> web.Response:
+    async def _keep(self, chats: list[platforms.ChatIn], reads: list[platforms.ChatRead]) -> web.Response:
         for chat in chats:
             await self.conversations.receive_chat(chat)
+        for read in reads:
+            await self.conversations.read_on_platform(read.channel, read.user_id, read.at)
         return web.json_response({"ok": True})
 
     @public
@@ -60,7 +63,7 @@ class Webhooks(Resource):
         if event is None:
             log.warning("Zalo webhook: bad signature from %s", client_address(request))
             return error(401, "Chữ ký không hợp lệ", "bad_signature")
-        return await self._keep(platforms.zalo_messages(event))
+        return await self._keep(platforms.zalo_messages(event), platforms.zalo_reads(event))
 
     @public
     async def facebook_subscribe(self, request: web.Request) -> web.Response:
@@ -78,4 +81,4 @@ class Webhooks(Resource):
         if event is None:
             log.warning("Facebook webhook: bad signature from %s", client_address(request))
             return error(401, "Chữ ký không hợp lệ", "bad_signature")
-        return await self._keep(platforms.facebook_messages(event))
+        return await self._keep(platforms.facebook_messages(event), platforms.facebook_reads(event))

@@ -14,6 +14,11 @@ CALL_COLUMNS = [("name", "Hàng đợi"), ("offered", "Cuộc gọi đến"), ("
                 ("abandoned", "Bỏ máy khi chờ"), ("timed_out", "Hết thời gian chờ"),
                 ("avg_wait_seconds", "Chờ trung bình (giây)"), ("avg_talk_seconds", "Đàm thoại trung bình (giây)"),
                 ("service_level", "Mức phục vụ (%)")]
+CONVERSATION_COLUMNS = [("name", "Kênh"), ("conversations", "Hội thoại"), ("answered", "Đã trả lời"),
+                        ("closed", "Đã đóng"), ("waiting", "Đang chờ trả lời"), ("late", "Trả lời trễ"),
+                        ("messages_in", "Tin nhắn đến"), ("messages_out", "Tin trả lời"),
+                        ("median_first_reply_minutes", "Trả lời đầu tiên, trung vị (phút)"),
+                        ("p90_first_reply_minutes", "Trả lời đầu tiên, 90% (phút)")]
 SECTIONS = [("by_field", "Theo lĩnh vực"), ("by_agency", "Theo cơ quan"), ("by_channel", "Theo kênh"),
             ("by_level", "Theo cấp")]
 
@@ -28,6 +33,11 @@ def rows(report: dict) -> list[list]:
         out += [[], ["Cuộc gọi"], [h for _, h in CALL_COLUMNS]]
         out += [[name, *[c[k] for k, _ in CALL_COLUMNS[1:]]]
                 for name, c in [("Tổng cộng", calls["totals"])] + [(q["name"], q) for q in calls["by_queue"]]]
+    conversations = report.get("conversations")
+    if conversations:
+        out += [[], ["Hội thoại bằng văn bản theo kênh"], [h for _, h in CONVERSATION_COLUMNS]]
+        out += [[c[k] if c[k] is not None else "" for k, _ in CONVERSATION_COLUMNS]
+                for c in [conversations["totals"], *conversations["by_channel"]]]
     agencies = report.get("agencies")  # a statutory report: per agency rates, ranked where asked
     if agencies:
         title = "Xếp hạng đơn vị" if report.get("ranked") else "Kết quả theo cơ quan"

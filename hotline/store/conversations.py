@@ -1,4 +1,4 @@
-"""Written exchanges with citizens (e-mail; later web chat, Zalo, Facebook): one conversation per
+"""Written exchanges with citizens (e-mail, web chat, Zalo, Facebook): one conversation per
 thread, its messages both ways, linked to the ticket it became."""
 
 from __future__ import annotations
@@ -35,6 +35,13 @@ class Conversation(Base):
     reply_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Read states: the last citizen's message the operator has seen, the last answer the citizen
+    # has seen (web chat; Zalo and Messenger tell us when the citizen read).
+    operator_read_id: Mapped[int | None] = mapped_column(Integer)
+    citizen_read_id: Mapped[int | None] = mapped_column(Integer)
+    # For the reports: when the first answer went, and how many times a first-reply time passed.
+    first_reply_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    late_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Web chat: the SHA-256 of the secret the citizen's page holds (the chat's only credential).
     access_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 

@@ -251,6 +251,13 @@ class ReplyIn(BaseModel):
         return _nfc_text(v)
 
 
+class ReadIn(BaseModel):
+    """The operator has seen the citizen's messages up to this one."""
+
+    model_config = ConfigDict(extra="forbid")
+    up_to: int = Field(..., ge=1, le=2**31 - 1)
+
+
 class AssignIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     operator_id: str = Field(..., min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")

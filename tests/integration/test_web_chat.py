@@ -47,6 +47,10 @@ async def test_a_citizen_chats_with_an_operator_and_with_nobody_free_files_a_rep
             await row.locator("button.inbox-open").click(timeout=10000)
             await op.wait_for_function(
                 "document.getElementById('inbox-messages').textContent.includes('Trần Hưng Đạo')")
+            # She has read it: the citizen's page says so; she starts writing: the page says that too.
+            await citizen.wait_for_selector("#chat-log li.from-citizen .seen", timeout=10000)
+            await op.fill("#inbox-reply", "Dạ")
+            await citizen.wait_for_selector("#chat-typing:not([hidden])", timeout=10000)
             # Her answer comes from the knowledge base (an approved article), found beside the chat.
             await op.fill("#kb-search", "Trần Hưng Đạo")
             article = op.locator("#kb-results li", has_text="đường Trần Hưng Đạo")
@@ -55,12 +59,20 @@ async def test_a_citizen_chats_with_an_operator_and_with_nobody_free_files_a_rep
             await op.click("#inbox-send")
             await citizen.wait_for_function(
                 "document.getElementById('chat-log').textContent.includes('cuối tháng 12')", timeout=10000)
+            assert await citizen.is_hidden("#chat-typing")  # the answer came: no longer "writing"
+            # The citizen's page was in view: the operator sees that her answer was read.
+            await op.wait_for_selector("#inbox-messages li.from-hotline .seen", timeout=10000)
 
-            # The citizen writes again: it reaches the operator's open conversation.
+            # The citizen writes again: the operator sees her typing, then the message in the open
+            # conversation (pushed with its text), and reading it shows on the citizen's page.
             await citizen.fill("#chat-text", "Cảm ơn. Đoạn gần chợ có rào chắn không?")
+            await op.wait_for_selector("#inbox-typing:not([hidden])", timeout=10000)
             await citizen.click("#chat-send-button")
             await op.wait_for_function(
                 "document.getElementById('inbox-messages').textContent.includes('rào chắn')", timeout=10000)
+            await citizen.wait_for_function(
+                "[...document.querySelectorAll('#chat-log li.from-citizen')].at(-1).querySelector('.seen')",
+                timeout=10000)
 
             # A supervisor sees every conversation and gives this one to another operator: it leaves
             # op1's inbox; given back, it returns.
@@ -73,6 +85,11 @@ async def test_a_citizen_chats_with_an_operator_and_with_nobody_free_files_a_rep
                 await sup_row.locator("button.conv-assign").click()
                 await op.wait_for_function(
                     f"document.querySelectorAll('#inbox-table tbody tr').length === {visible}", timeout=10000)
+            # The day's report counts the chat under its channel, answered.
+            reply = await sup.request.get(base_url(line) + "/api/reports?kind=day")
+            webchat = [r for r in (await reply.json())["conversations"]["by_channel"] if r["key"] == "webchat"]
+            assert webchat and webchat[0]["conversations"] == 1 and webchat[0]["answered"] == 1
+            assert webchat[0]["messages_in"] == 2 and webchat[0]["messages_out"] == 1
             await sup_ctx.close()
             await op.locator("#inbox-table tr", has_text="Phạm Thị Mai").locator("button.inbox-open").click()
             await op.wait_for_function("document.getElementById('inbox-messages').textContent.includes('rào chắn')")

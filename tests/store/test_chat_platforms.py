@@ -8,6 +8,7 @@ retried from the outbox."""
 from __future__ import annotations
 
 import json
+import time
 
 import aiohttp
 import pytest
@@ -118,6 +119,16 @@ async def test_a_signed_zalo_message_becomes_a_conversation_and_a_forged_one_not
     async with http.post(hooks.make_url("/webhooks/zalo"), data=body, headers={"X-ZEvent-Signature": good}) as r:
         assert r.status == 200
     assert len((await conversations.detail(conv.id))["messages"]) == 2  # the message and the receipt
+    # The citizen saw the receipt (user_seen_message, signed like every event): marked read.
+    now_ms = str(int(time.time() * 1000) + 1000)
+    seen = json.dumps({"app_id": APP_ID, "event_name": "user_seen_message", "timestamp": now_ms,
+                       "sender": {"id": "388613280878808645"}, "recipient": {"id": "246845883529197922"},
+                       "message": {"msg_ids": ["oa-msg-1"]}}).encode()
+    async with http.post(hooks.make_url("/webhooks/zalo"), data=seen, headers={
+            "X-ZEvent-Signature": "mac=" + zalo_signature(APP_ID, seen, now_ms, "oa-secret")}) as r:
+        assert r.status == 200
+    detail = await conversations.detail(conv.id)
+    assert detail["citizen_read_id"] == detail["messages"][1]["id"] and detail["messages"][1]["direction"] == "out"
 
 
 async def test_a_messenger_conversation_answered_by_an_operator_and_a_failing_platform_retried(sessions, world):
@@ -147,6 +158,16 @@ async def test_a_messenger_conversation_answered_by_an_operator_and_a_failing_pl
     assert answer == [{"recipient": {"id": "6543210987"}, "messaging_type": "RESPONSE",
                        "message": {"text": "Chào anh, anh mang căn cước cũ đến bộ phận một cửa."}}]
     assert all(token == "page-token" for _, _, token in platforms.received)
+    # Messenger's read receipt (message_reads): every answer sent before the watermark was read.
+    now_ms = int(time.time() * 1000) + 1000
+    read = json.dumps({"object": "page", "entry": [{"id": "PAGE", "time": now_ms, "messaging": [
+        {"sender": {"id": "6543210987"}, "recipient": {"id": "PAGE"}, "timestamp": now_ms,
+         "read": {"watermark": now_ms}}]}]}).encode()
+    async with http.post(hooks.make_url("/webhooks/facebook"), data=read,
+                         headers={"X-Hub-Signature-256": facebook_signature(read, "fb-secret")}) as r:
+        assert r.status == 200
+    detail = await conversations.detail(conv["id"])
+    assert detail["citizen_read_id"] == detail["messages"][-1]["id"] and "một cửa" in detail["messages"][-1]["body"]
 
     # Zalo's API fails twice (HTTP 500): the reply waits in the outbox and goes on the third try.
     platforms.fail = 2

@@ -16,7 +16,7 @@ from hotline.config.conversations import ConversationPolicy
 from hotline.conversations.mail import parse
 from hotline.conversations.service import Conversations
 from hotline.cti.bus import EventBus
-from hotline.cti.events import ConversationsChanged
+from hotline.cti.events import ConversationActivity, ConversationsChanged
 from hotline.errors import Refused
 from hotline.store.conversations import Conversation, ConversationMessage
 from hotline.store.outbox import EmailMessage as Outgoing
@@ -150,8 +150,10 @@ async def test_a_citizen_waiting_is_reminded_to_the_operator_then_escalated_and_
     seen = []
 
     async def collect(event):
+        if event.data["status"] in ("reminder", "overdue"):  # to op1 (hers) and the supervisors
+            assert isinstance(event, ConversationActivity) and event.agent == "op1"
         seen.append(event.data["status"])
-    bus.subscribe(collect, ConversationsChanged)
+    bus.subscribe(collect, ConversationsChanged, ConversationActivity)
     conversations = Conversations(sessions, TicketStore(sessions), Attachments(sessions, tmp_path / "files"),
                                   "tongdai1022@dongthap.gov.vn", bus=bus, free_operators=lambda: ["op1"])
     t0 = datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)
@@ -171,3 +173,83 @@ async def test_a_citizen_waiting_is_reminded_to_the_operator_then_escalated_and_
     later = t0 + timedelta(hours=2)
     await conversations.receive_mail(mail("<h2@example.vn>", **{"In-Reply-To": "<h1@example.vn>"}), now=later)
     assert (await conversations.detail(conv_id))["reply_due_at"] == (later + timedelta(minutes=15)).isoformat()
+
+
+async def test_typing_and_read_states_go_to_the_other_side_and_the_report_counts_by_channel(sessions, tmp_path):
+    """A web chat given to op1: the citizen typing and her messages reach op1 (not another
+    operator) with the text; op1 reading and typing reach the citizen's page; read marks only move
+    forward and only op1 may set hers; Messenger's read watermark marks the answers sent before it.
+    The month's report counts the conversations, answers, late ones and first-reply times by
+    channel."""
+    from hotline.conversations.platforms import ChatIn
+    from hotline.cti.events import ChatToCitizen
+    from hotline.reports.figures import conversation_report
+    from hotline.reports.periods import period
+
+    bus = EventBus()
+    desk, page = [], []
+
+    async def to_desk(event):
+        desk.append((event.agent, {k: v for k, v in event.data.items() if k != "message"}, event.data.get("message")))
+
+    async def to_page(event):
+        page.append(event.data)
+    bus.subscribe(to_desk, ConversationActivity)
+    bus.subscribe(to_page, ChatToCitizen)
+    conversations = Conversations(sessions, TicketStore(sessions), Attachments(sessions, tmp_path / "files"),
+                                  "tongdai1022@dongthap.gov.vn", bus=bus, free_operators=lambda: ["op1"])
+    t0 = datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)
+    chat, _token = await conversations.start_web("Phạm Thị Mai", "0913000111", "infrastructure", "Đường hư", now=t0)
+    await conversations.citizen_typing(chat)
+    assert desk[-1][:2] == ("op1", {"id": chat, "typing": "citizen"})
+    said = await conversations.receive_web(chat, "Đoạn gần chợ", now=t0 + timedelta(minutes=1))
+    agent, data, message = desk[-1]
+    assert agent == "op1" and data["status"] == "open" and message["body"] == "Đoạn gần chợ"
+    assert message["id"] == said["id"]
+    with pytest.raises(Refused) as refused:
+        await conversations.read_by_operator(chat, "op2", said["id"])
+    assert refused.value.code == "conversation_not_taken"
+    await conversations.read_by_operator(chat, "op1", said["id"])
+    assert page[-1] == {"conversation_id": chat, "read_up_to": said["id"]}
+    page.clear()
+    await conversations.read_by_operator(chat, "op1", said["id"] - 1)  # backwards: nothing
+    assert page == []
+    await conversations.operator_typing(chat, "op1")
+    assert page[-1] == {"conversation_id": chat, "typing": True}
+    answer = await conversations.reply(chat, "op1", "Đã chuyển Phòng Quản lý đô thị", now=t0 + timedelta(minutes=4))
+    assert page[-1]["id"] == answer["id"] and page[-1]["body"].startswith("Đã chuyển")
+    await conversations.read_by_citizen(chat, answer["id"])
+    assert desk[-1][:2] == ("op1", {"id": chat, "status": "read", "read": {"by": "citizen", "up_to": answer["id"]}})
+    detail = await conversations.detail(chat)
+    assert detail["operator_read_id"] == said["id"] and detail["citizen_read_id"] == answer["id"]
+    listing = {c["id"]: c for c in await conversations.listing("op1")}
+    assert listing[chat]["unread"] == 0
+    await conversations.receive_web(chat, "Cảm ơn", now=t0 + timedelta(minutes=5))
+    assert {c["id"]: c for c in await conversations.listing("op1")}[chat]["unread"] == 1
+
+    # Messenger: answered at 10 minutes, read (watermark) at 12.
+    fb = await conversations.receive_chat(ChatIn("facebook", "psid-1", "facebook:m1", "Xin hỏi"), now=t0)
+    await conversations.take(fb, "op1")
+    sent = await conversations.reply(fb, "op1", "Chào anh", now=t0 + timedelta(minutes=10))
+    await conversations.read_on_platform("facebook", "psid-1", t0 + timedelta(minutes=9))  # before the answer
+    assert (await conversations.detail(fb))["citizen_read_id"] is None or \
+        (await conversations.detail(fb))["citizen_read_id"] < sent["id"]
+    await conversations.read_on_platform("facebook", "psid-1", t0 + timedelta(minutes=12))
+    assert (await conversations.detail(fb))["citizen_read_id"] == sent["id"]
+
+    # An e-mail nobody answers in time: late; so is the chat's "Cảm ơn", left waiting.
+    assert await conversations.receive_mail(mail("<r1@example.vn>"), now=t0)
+    assert await conversations.scan(t0 + timedelta(minutes=30)) == 2
+
+    report = await conversation_report(sessions, period("month", t0.date(), "Asia/Ho_Chi_Minh"),
+                                       {"webchat": "Trò chuyện trên web", "facebook": "Facebook", "email": "E-mail"})
+    rows = {r["key"]: r for r in report["by_channel"]}
+    assert [r["key"] for r in report["by_channel"]] == ["webchat", "email", "facebook"]
+    assert rows["webchat"] == {**rows["webchat"], "name": "Trò chuyện trên web", "conversations": 1, "answered": 1,
+                               "late": 1, "waiting": 1, "messages_in": 3, "messages_out": 1,
+                               "median_first_reply_minutes": 4.0}
+    assert rows["facebook"]["answered"] == 1 and rows["facebook"]["median_first_reply_minutes"] == 10.0
+    assert rows["facebook"]["messages_out"] == 1  # the automatic receipt is not an answer
+    assert rows["email"]["answered"] == 0 and rows["email"]["late"] == 1 and rows["email"]["waiting"] == 1
+    assert report["totals"]["conversations"] == 3 and report["totals"]["late"] == 2
+    assert report["totals"]["name"] == "Tổng cộng"

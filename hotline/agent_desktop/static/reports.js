@@ -59,6 +59,10 @@ async function run() {
     const cb = r.callbacks;
     document.querySelector("#callbacks tbody").replaceChildren(row([cb.requested, cb.done, cb.unreached, cb.open,
       cb.overdue, cb.avg_hours_to_handle ?? "—", cb.calls_placed, cb.calls_answered]));
+    const conv = (c) => row([c.name, c.conversations, c.answered, c.closed, c.waiting, c.late, c.messages_in,
+      c.messages_out, c.median_first_reply_minutes ?? "—", c.p90_first_reply_minutes ?? "—"]);
+    document.querySelector("#conversations tbody").replaceChildren(conv(r.conversations.totals),
+      ...r.conversations.by_channel.map(conv));
     const kb = r.knowledge;
     document.querySelector("#kb-fields tbody").replaceChildren(
       row(["Tổng cộng", kb.totals.calls, kb.totals.level1, kb.totals.level1_share, kb.totals.from_articles]),

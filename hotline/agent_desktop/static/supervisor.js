@@ -83,7 +83,14 @@ Hotline.connect((msg) => {
   else if (msg.type === "queue.stats") render(msg.data);
   else if (msg.type === "callbacks.changed") loadCallbacks();
   else if (msg.type === "conversations.changed") loadConversations();
+  else if (msg.type === "conversation.activity" && msg.data.status) conversationsSoon();  // not typing
 });
+
+let conversationsTimer = null;
+function conversationsSoon() {  // one listing for a burst of messages
+  clearTimeout(conversationsTimer);
+  conversationsTimer = setTimeout(loadConversations, 1000);
+}
 
 // Every written conversation not closed (e-mail, Zalo, Facebook, web chat): who has it, and
 // giving it to another operator.
