@@ -394,8 +394,9 @@ class Conversations:
     async def _send_chat(self, s, conv: Conversation, text: str, author: str | None, now: datetime,
                          key: str) -> ConversationMessage:
         await chat_outbox.add_once(s, key, conv.channel, conv.citizen_address, text)
-        msg = ConversationMessage(conversation_id=conv.id, channel=conv.channel, external_id=f"{conv.channel}:out:{key}",
-                                  direction="out", author=author, body=text, created_at=now)
+        msg = ConversationMessage(conversation_id=conv.id, channel=conv.channel,
+                                  external_id=f"{conv.channel}:out:{key}", direction="out", author=author, body=text,
+                                  created_at=now)
         s.add(msg)
         return msg
 
@@ -532,9 +533,10 @@ class Conversations:
                 raise Refused(409, "Hãy nhận hội thoại trước khi trả lời", "conversation_not_taken")
             if conv.status == "closed":
                 raise Refused(409, "Hội thoại đã đóng", "conversation_closed")
-            code = await s.scalar(select(Ticket.code).where(Ticket.id == conv.ticket_id)) if conv.ticket_id else None
             key = f"conversation:{conv.id}:reply:{now.timestamp():.6f}"
-            if conv.channel == EMAIL:
+            if conv.channel == EMAIL:  # the subject carries the ticket's code
+                code = (await s.scalar(select(Ticket.code).where(Ticket.id == conv.ticket_id))
+                        if conv.ticket_id else None)
                 msg = await self._queue(s, conv, text + SIGNATURE, reply_subject(conv.subject, code or ""),
                                         answering=None, author=operator, now=now, key=key)
             elif conv.channel == WEBCHAT:  # the citizen's page is open: straight to it
