@@ -111,8 +111,9 @@ class WebChat(Resource):
                         await self.conversations.read_by_citizen(conv_id, data["read"])
                     elif isinstance(data.get("text"), str) and data["text"].strip():
                         if self.messages.take(str(conv_id)):
-                            await ws.send_json({"type": "slow_down",
-                                                "message": "Quý vị gửi quá nhanh; vui lòng chờ giây lát"})
+                            await ws.send_json({"type": "slow_down", "ref": str(data.get("ref", ""))[:40],
+                                                "message": "Quý vị gửi quá nhanh; tin nhắn chưa được gửi, "
+                                                           "vui lòng chờ giây lát rồi gửi lại"})
                             continue
                         kept = await self.conversations.receive_web(conv_id, data["text"][:5000])
                         await ws.send_json({"type": "sent", "id": kept["id"], "created_at": kept["created_at"],

@@ -6,10 +6,12 @@ report with a receipt code."""
 
 from __future__ import annotations
 
+import aiohttp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hotline.knowledge.articles import ArticleText, Editor, KnowledgeBase
+from hotline.store.conversations import ConversationMessage
 from hotline.store.tickets import Ticket, TicketEvent
 from hotline.testing.browser import launch, log_in
 from tests.integration.conftest import running_line
@@ -93,6 +95,26 @@ async def test_a_citizen_chats_with_an_operator_and_with_nobody_free_files_a_rep
             await sup_ctx.close()
             await op.locator("#inbox-table tr", has_text="Phạm Thị Mai").locator("button.inbox-open").click()
             await op.wait_for_function("document.getElementById('inbox-messages').textContent.includes('rào chắn')")
+
+            # A script in a chat: past 30 messages a minute the socket says to slow down and keeps
+            # nothing more; what it kept is acknowledged one by one, and what it did not, named.
+            async with aiohttp.ClientSession() as http:
+                async with http.post(base_url(line) + "/api/chat", json={"topic": "general", "text": "Hỏi nhanh"}) as r:
+                    assert r.status == 201
+                    token = (await r.json())["token"]
+                async with http.ws_connect(base_url(line).replace("http", "ws", 1) + "/ws/chat",
+                                           headers={"Origin": base_url(line)}) as ws:
+                    await ws.send_json({"token": token})
+                    assert (await ws.receive_json(timeout=10))["type"] == "history"
+                    for i in range(35):
+                        await ws.send_json({"text": f"tin {i}", "ref": str(i)})
+                    answers = [await ws.receive_json(timeout=10) for _ in range(35)]
+            assert [a["type"] for a in answers] == ["sent"] * 30 + ["slow_down"] * 5
+            assert [a["ref"] for a in answers] == [str(i) for i in range(35)]  # the page marks which
+            async with store.tickets.sessions() as s:
+                kept = await s.scalar(select(func.count(ConversationMessage.id)).where(
+                    ConversationMessage.body.like("tin %")))
+            assert kept == 30
 
             # She closes it: the citizen is told, and the transcript goes with the ticket.
             await op.click("#inbox-close")

@@ -67,7 +67,17 @@ function open(token) {
       markRead(0);
     } else if (m.type === "read") markRead(m.up_to);
     else if (m.type === "typing") typing();
-    else if (m.type === "slow_down") $("chat-status").textContent = m.message;
+    else if (m.type === "slow_down") {  // not kept: the message says so, and its text returns to the box
+      $("chat-status").textContent = m.message;
+      const li = m.ref && document.querySelector(`#chat-log li[data-ref="${CSS.escape(m.ref)}"]`);
+      if (li) {
+        li.classList.add("not-sent");
+        const note = document.createElement("small");
+        note.textContent = "Chưa gửi được";
+        li.append(note);
+        if (!$("chat-text").value) $("chat-text").value = li.querySelector("p").textContent;
+      }
+    }
     else if (m.type === "closed") { $("chat-status").textContent = m.message; $("chat-send").hidden = true; ws.onclose = null; }
   };
   ws.onclose = () => {  // a lost connection: the chat goes on after reconnecting
