@@ -190,6 +190,23 @@ class Zalo(BaseModel):
     oa_secret_env: str
     access_token_env: str
     send_url: str = Field("https://openapi.zalo.me/v3.0/oa/message/cs", pattern=r"^https?://[^\s]+$")
+    # The access token lasts about a day. With the app's secret key and a refresh token (each used
+    # once: a renewal returns the next, kept in the database), the hotline renews it itself
+    # `renew_before_minutes` before it expires; without them the token above is used as it is.
+    app_secret_env: str | None = None
+    refresh_token_env: str | None = None
+    token_url: str = Field("https://oauth.zaloapp.com/v4/oa/access_token", pattern=r"^https?://[^\s]+$")
+    renew_before_minutes: int = Field(60, ge=1, le=1440)
+
+    @model_validator(mode="after")
+    def _renewal_pair(self) -> "Zalo":
+        if (self.app_secret_env is None) != (self.refresh_token_env is None):
+            raise ValueError("app_secret_env and refresh_token_env: give both (token renewal) or neither")
+        return self
+
+    @property
+    def renews(self) -> bool:
+        return self.refresh_token_env is not None
 
 
 class Facebook(BaseModel):

@@ -1,7 +1,7 @@
 """The durable outbox of replies to citizens on Zalo and Facebook: written in the same transaction
 as the conversation's message, handed to the platform's send API by one node at a time, retried
 with back-off when the platform fails (HTTP 5xx, timeouts, an error answer), failed for good with
-the reason after `max_attempts`."""
+the reason after `max_attempts`. It also keeps the Zalo OA's access token renewed."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hotline.background import Lease, Periodic
 from hotline.conversations.platforms import PlatformSender
+from hotline.conversations.zalo_token import ZaloToken
 from hotline.notifications.gateways import GatewayError
 from hotline.notifications.outbox import record_attempt
 from hotline.settings import Messaging
@@ -29,12 +30,23 @@ class ChatSender:
                  lease: Lease | None = None):
         self.sessions = sessions
         self.config = config
-        self.sender = sender or PlatformSender(config.zalo, config.facebook)
+        # The Zalo OA's token, renewed by the hotline when the settings allow it.
+        self.zalo_token = ZaloToken(sessions, config.zalo, lease) if config.zalo and config.zalo.renews else None
+        self.sender = sender or PlatformSender(
+            config.zalo, config.facebook, zalo_token=self.zalo_token.current if self.zalo_token else None,
+            zalo_refused=self.zalo_token.refused if self.zalo_token else lambda: None)
         self._loop = Periodic("chat outbox", self.send_due, config.poll_seconds, lease)
-        self.start, self.wake = self._loop.start, self._loop.wake
+        self.wake = self._loop.wake
+
+    def start(self) -> None:
+        if self.zalo_token is not None:
+            self.zalo_token.start()
+        self._loop.start()
 
     async def stop(self) -> None:
         await self._loop.stop()
+        if self.zalo_token is not None:
+            await self.zalo_token.stop()
         await self.sender.close()
 
     async def send_due(self) -> int:

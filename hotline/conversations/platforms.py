@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import os
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -17,6 +18,7 @@ from hotline.notifications.gateways import GatewayError
 from hotline.settings import Facebook, Zalo
 
 MAX_TEXT = 2000  # both platforms cut longer messages; the rest goes in the next one
+ZALO_INVALID_TOKEN = -216  # Zalo's error code for an access token it does not accept
 
 
 @dataclass
@@ -156,9 +158,13 @@ def facebook_payload(recipient: str, text: str) -> dict:
 class PlatformSender:
     """Sends one message through a platform's send API; raises GatewayError with the reason."""
 
-    def __init__(self, zalo: Zalo | None, facebook: Facebook | None, timeout: float = 15):
+    def __init__(self, zalo: Zalo | None, facebook: Facebook | None, timeout: float = 15,
+                 zalo_token: Callable[[], Awaitable[str]] | None = None,
+                 zalo_refused: Callable[[], None] = lambda: None):
         self.zalo = zalo
         self.facebook = facebook
+        self.zalo_token = zalo_token  # the OA's current access token (None: the environment's)
+        self.zalo_refused = zalo_refused  # Zalo said the token is invalid
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self._http: aiohttp.ClientSession | None = None
 
@@ -180,10 +186,13 @@ class PlatformSender:
             raise GatewayError(f"{channel}: {type(exc).__name__}: {exc}") from exc
 
     async def _zalo(self, recipient: str, text: str) -> None:
-        headers = {"access_token": _env(self.zalo.access_token_env), "Content-Type": "application/json"}
+        token = await self.zalo_token() if self.zalo_token else _env(self.zalo.access_token_env)
+        headers = {"access_token": token, "Content-Type": "application/json"}
         async with self._http.post(self.zalo.send_url, json=zalo_payload(recipient, text), headers=headers) as r:
             body = await r.json(content_type=None) if r.status < 500 else None
             if r.status != 200 or not isinstance(body, dict) or body.get("error") != 0:
+                if isinstance(body, dict) and body.get("error") == ZALO_INVALID_TOKEN:
+                    self.zalo_refused()
                 raise GatewayError(f"zalo: HTTP {r.status} {str(body)[:200]}")
 
     async def _facebook(self, recipient: str, text: str) -> None:

@@ -38,15 +38,38 @@ class Platforms:
     def __init__(self):
         self.received: list[tuple[str, dict, str]] = []
         self.fail = 0
+        self.valid_access: str | None = None  # set: the only access token Zalo's send API accepts
+        self.refresh = "refresh-0"  # the refresh token Zalo's OAuth accepts now (once)
+        self.renewals = 0
+        self.token_fail = False
         app = web.Application()
         app.router.add_post("/zalo/v3.0/oa/message/cs", self.zalo)
+        app.router.add_post("/zalo/v4/oa/access_token", self.zalo_token)
         app.router.add_post("/facebook/v19.0/me/messages", self.facebook)
         self.server = TestServer(app)
+
+    async def zalo_token(self, request):
+        """Zalo OAuth v4's refresh: a form with app_id, refresh_token, grant_type; header secret_key;
+        the answer {access_token, refresh_token, expires_in (a string of seconds)}; a refresh token
+        works once."""
+        form = await request.post()
+        if self.token_fail:
+            return web.Response(status=500, text="Internal error")
+        if (request.headers.get("secret_key") != "zalo-app-secret" or form.get("app_id") != APP_ID
+                or form.get("grant_type") != "refresh_token" or form.get("refresh_token") != self.refresh):
+            return web.json_response({"error": -14014, "error_name": "Invalid refresh token",
+                                      "error_description": "Refresh token is invalid"})
+        self.renewals += 1
+        self.valid_access, self.refresh = f"access-{self.renewals}", f"refresh-{self.renewals}"
+        return web.json_response({"access_token": self.valid_access, "refresh_token": self.refresh,
+                                  "expires_in": "90000"})
 
     async def zalo(self, request):
         if self.fail:
             self.fail -= 1
             return web.Response(status=500, text="Internal error")
+        if self.valid_access is not None and request.headers.get("access_token") != self.valid_access:
+            return web.json_response({"error": -216, "message": "Access token is invalid"})
         body = await request.json()
         self.received.append(("zalo", body, request.headers.get("access_token")))
         return web.json_response({"error": 0, "message": "Success",
@@ -189,3 +212,79 @@ async def test_a_messenger_conversation_answered_by_an_operator_and_a_failing_pl
         if attempt < 3:
             assert row.status == "pending" and "HTTP 500" in row.last_error
     assert row.status == "sent" and len(platforms.received) == 1
+
+
+async def test_the_zalo_token_is_renewed_before_it_expires_and_when_zalo_refuses_it(sessions, monkeypatch, tmp_path):
+    """With the app's secret key and a refresh token, the hotline renews the OA's access token
+    itself (Zalo OAuth v4, a local server with the documented shapes): at once (the environment's
+    token has an unknown age), then an hour before it expires, each time with the refresh token
+    the last renewal returned; a failed renewal keeps the token and records why; a token Zalo
+    refuses is renewed at once and the outbox's retry goes with the new one; a new refresh token
+    put in the environment starts a new chain."""
+    from datetime import datetime, timedelta, timezone
+
+    from hotline.conversations.platforms import ChatIn
+    from hotline.notifications.gateways import GatewayError
+    from hotline.store.base import aware
+    from hotline.store.platform_tokens import PlatformToken
+
+    platforms = Platforms()
+    await platforms.server.start_server()
+    base = str(platforms.server.make_url(""))
+    for name, value in {"ZALO_OA_SECRET": "oa-secret", "ZALO_TOKEN": "from-env", "ZALO_APP_SECRET": "zalo-app-secret",
+                        "ZALO_REFRESH": "refresh-0"}.items():
+        monkeypatch.setenv(name, value)
+    config = Messaging.model_validate({"zalo": {
+        "app_id": APP_ID, "oa_secret_env": "ZALO_OA_SECRET", "access_token_env": "ZALO_TOKEN",
+        "app_secret_env": "ZALO_APP_SECRET", "refresh_token_env": "ZALO_REFRESH",
+        "send_url": f"{base}/zalo/v3.0/oa/message/cs", "token_url": f"{base}/zalo/v4/oa/access_token"},
+        "retry_seconds": 0.1})
+    outbox = ChatSender(sessions, config)
+    token = outbox.zalo_token
+    conversations = Conversations(sessions, TicketStore(sessions), Attachments(sessions, tmp_path / "f"),
+                                  "tongdai1022@dongthap.gov.vn")
+    try:
+        assert await token.current() == "from-env"
+        t0 = datetime.now(timezone.utc)
+        assert await token.renew_if_due(t0) and await token.current() == "access-1"
+        async with sessions() as s:
+            row = await s.get(PlatformToken, "zalo")
+        assert row.refresh_token == "refresh-1"
+        assert abs(aware(row.expires_at) - (t0 + timedelta(seconds=90000))) < timedelta(seconds=1)
+        # The receipt to a citizen goes with the renewed token (the only one Zalo accepts now).
+        await conversations.receive_chat(ChatIn("zalo", "246845883529197922", "zalo:t1", "Đèn đường hỏng"))
+        assert await outbox.send_due() == 1 and platforms.received[-1][2] == "access-1"
+        # Not due an hour later; due an hour before it expires, with the refresh token kept.
+        assert not await token.renew_if_due(t0 + timedelta(hours=1))
+        assert await token.renew_if_due(t0 + timedelta(seconds=90000) - timedelta(minutes=30))
+        assert await token.current() == "access-2" and platforms.refresh == "refresh-2"
+        # Zalo's OAuth fails: the token stays, the reason is kept, the next check tries again.
+        platforms.token_fail = True
+        with pytest.raises(GatewayError):
+            await token.renew_if_due(t0 + timedelta(days=3))
+        assert await token.current() == "access-2"
+        async with sessions() as s:
+            assert "HTTP 500" in (await s.get(PlatformToken, "zalo")).last_error
+        platforms.token_fail = False
+        # Zalo stops accepting the token before its time: the send fails, the token is renewed at
+        # once, and the outbox's retry goes with the new one.
+        platforms.valid_access = "revoked-by-zalo"
+        await conversations.receive_chat(ChatIn("zalo", "246845883529197000", "zalo:t2", "Cống vỡ"))
+        assert await outbox.send_due() == 1
+        async with sessions() as s:
+            row = await s.scalar(select(ChatOutMessage).where(ChatOutMessage.recipient == "246845883529197000"))
+            assert row.status == "pending" and "-216" in row.last_error
+        assert await token.renew_if_due(t0 + timedelta(hours=2))  # not due by time: refused
+        assert await token.current() == "access-3"
+        async with sessions() as s, s.begin():
+            (await s.get(ChatOutMessage, row.id)).next_attempt_at = t0
+        assert await outbox.send_due() == 1 and platforms.received[-1][2] == "access-3"
+        # The chain was set up again by hand: a new refresh token in the environment wins.
+        platforms.refresh = "refresh-new"
+        monkeypatch.setenv("ZALO_REFRESH", "refresh-new")
+        monkeypatch.setenv("ZALO_TOKEN", "new-from-env")
+        assert await token.current() == "new-from-env"
+        assert await token.renew_if_due(t0 + timedelta(hours=3)) and await token.current() == "access-4"
+    finally:
+        await outbox.stop()
+        await platforms.server.close()

@@ -51,3 +51,15 @@ def test_an_empty_variable_leaves_the_setting_alone(tmp_path, monkeypatch):
     monkeypatch.setenv("HOTLINE_NODE_PRIORITY", "")
     settings = load_settings(tmp_path)
     assert settings.sip_edge is None and settings.node_priority == 0
+
+
+def test_zalo_token_renewal_needs_both_the_secret_key_and_the_refresh_token(tmp_path):
+    (tmp_path / "hotline.toml").write_text(
+        '[messaging.zalo]\napp_id = "4321"\noa_secret_env = "Z_OA"\naccess_token_env = "Z_TOKEN"\n'
+        'refresh_token_env = "Z_REFRESH"\n')
+    with pytest.raises(ConfigError, match="messaging.zalo.*app_secret_env and refresh_token_env"):
+        load_settings(tmp_path)
+    (tmp_path / "hotline.toml").write_text(
+        '[messaging.zalo]\napp_id = "4321"\noa_secret_env = "Z_OA"\naccess_token_env = "Z_TOKEN"\n'
+        'refresh_token_env = "Z_REFRESH"\napp_secret_env = "Z_APP_SECRET"\n')
+    assert load_settings(tmp_path).messaging.zalo.renews
