@@ -32,6 +32,7 @@ from hotline.agent_desktop.privacy_api import PrivacyApi
 from hotline.agent_desktop.reviews_api import ReviewsApi
 from hotline.background import Periodic
 from hotline.conversations.chat_outbox import ChatSender
+from hotline.conversations.platform_files import PlatformFiles
 from hotline.conversations.imap import MailboxReader
 from hotline.conversations.service import Conversations
 from hotline.cti.members import MemberSync
@@ -249,6 +250,7 @@ class Hotline:
     mailbox: MailboxReader | None  # citizens' e-mails, when a mailbox is configured
     chats: ChatSender  # replies to citizens on Zalo and Facebook
     reply_deadlines: Periodic  # citizens waiting for a first answer: reminders, then supervisors
+    platform_files: Periodic  # files citizens sent on Zalo or Messenger, fetched from the platform
 
 
 def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotline:
@@ -314,9 +316,13 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
                                   lookup_url=lambda code: f"{settings.public_base}/tra-cuu?ma={code}",
                                   on_mail=email.wake, bus=bus, on_chat=chats.wake, policy=profile.conversations,
                                   free_operators=lambda: [a.id for a in cti.model.agents.values()
-                                                          if a.state == "available"], calendar=calendar)
+                                                          if a.state == "available"], calendar=calendar,
+                                  platform_files=PlatformFiles(settings.messaging.file_hosts, max_upload)
+                                  if settings.messaging.zalo or settings.messaging.facebook else None,
+                                  on_files=lambda: platform_files.wake())
     reply_deadlines = Periodic("conversation deadlines", conversations.scan, settings.deadline_scan_seconds,
                                lease=leases)
+    platform_files = Periodic("platform files", conversations.fetch_platform_files, 30, lease=leases)
     mailbox = MailboxReader(settings.email.imap, conversations, lease=leases) if settings.email.imap else None
     agents = AgentApi(accounts, cti, profile)
     session = SessionApi(accounts, hub, prepared.sip, agents, settings.ws_url, sec, settings.secure_cookies)
@@ -352,7 +358,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
                    call_log, email, weekly, statutory, retention, transcriber, desktop, outbound, callbacks, holds,
                    surveys, applications, kb, leases,
                    MemberSync(cti, accounts.agent_logins, {o.id for o in profile.queues.phones()})
-                   if settings.sip_edge else None, serving, mailbox, chats, reply_deadlines)
+                   if settings.sip_edge else None, serving, mailbox, chats, reply_deadlines, platform_files)
 
 
 async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> None:
@@ -398,7 +404,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
                            ("call log", h.call_log), ("e-mail outbox", h.email), ("weekly reports", h.weekly),
                            ("statutory reports", h.statutory), ("retention", h.retention),
                            *((("mailbox", h.mailbox),) if h.mailbox else ()), ("chat outbox", h.chats),
-                           ("conversation deadlines", h.reply_deadlines),
+                           ("conversation deadlines", h.reply_deadlines), ("platform files", h.platform_files),
                            ("transcriber", h.transcriber)):
             await parts.start(name, part.start, part.stop)
         runner = web.AppRunner(h.desktop.app, access_log=None)

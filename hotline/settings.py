@@ -227,6 +227,10 @@ class Messaging(BaseModel):
     model_config = ConfigDict(extra="forbid")
     zalo: Zalo | None = None
     facebook: Facebook | None = None
+    # Where the platforms keep the files citizens send: only these are fetched (a domain and its
+    # subdomains over HTTPS, or an exact origin "scheme://host:port").
+    file_hosts: list[str] = ["fbcdn.net", "fbsbx.com", "facebook.com", "zdn.vn", "zadn.vn", "zalo.me",
+                             "zaloapp.com"]
     max_attempts: int = Field(6, ge=1, le=50)
     retry_seconds: float = Field(30, ge=0.1)
     poll_seconds: float = Field(5, ge=0.1)

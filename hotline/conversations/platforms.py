@@ -22,12 +22,38 @@ ZALO_INVALID_TOKEN = -216  # Zalo's error code for an access token it does not a
 
 
 @dataclass
+class PlatformFile:
+    """A file a citizen sent on a platform: where the platform keeps it (fetched later, checked
+    like an upload), or no `url` for what is not a file (a location, a sticker)."""
+
+    kind: str  # the platform's type: image, video, audio, file, location...
+    url: str | None
+    name: str
+
+
+@dataclass
 class ChatIn:
     channel: str
     user_id: str  # the platform's id of the citizen (Zalo user id, Messenger page-scoped id)
     message_id: str
     text: str
-    attachments: list[str] = field(default_factory=list)  # what the citizen sent besides text, named
+    attachments: list[PlatformFile] = field(default_factory=list)  # what the citizen sent besides text
+
+
+def _files(channel: str, items) -> list[PlatformFile]:
+    """Both platforms give attachments as [{"type", "payload": {"url", ...}}] (Zalo adds the
+    file's "name" for documents)."""
+    files = []
+    for n, a in enumerate(items or [], 1):
+        if not isinstance(a, dict):
+            continue
+        kind = str(a.get("type", "file"))[:20]
+        payload = a.get("payload") if isinstance(a.get("payload"), dict) else {}
+        url = payload.get("url")
+        url = url[:2000] if isinstance(url, str) and url.startswith(("https://", "http://")) else None
+        name = payload.get("name") if isinstance(payload.get("name"), str) else f"{channel}-{kind}-{n}"
+        files.append(PlatformFile(kind, url, name.replace("/", "_")[:200]))
+    return files
 
 
 @dataclass
@@ -83,9 +109,8 @@ def zalo_messages(event: dict) -> list[ChatIn]:
     message = event.get("message") or {}
     if not sender or not message.get("msg_id"):
         return []
-    kinds = [str(a.get("type", "tệp")) for a in message.get("attachments") or [] if isinstance(a, dict)]
     return [ChatIn("zalo", sender[:100], f"zalo:{message['msg_id']}"[:300], str(message.get("text", ""))[:20000],
-                   kinds)]
+                   _files("zalo", message.get("attachments")))]
 
 
 def zalo_reads(event: dict) -> list[ChatRead]:
@@ -128,9 +153,9 @@ def facebook_messages(event: dict) -> list[ChatIn]:
             sender = str(((item or {}).get("sender") or {}).get("id", ""))
             if not sender or not message.get("mid") or message.get("is_echo"):
                 continue  # echoes are the page's own messages
-            kinds = [str(a.get("type", "tệp")) for a in message.get("attachments") or [] if isinstance(a, dict)]
             found.append(ChatIn("facebook", sender[:100], f"facebook:{message['mid']}"[:300],
-                                str(message.get("text", ""))[:20000], kinds))
+                                str(message.get("text", ""))[:20000],
+                                _files("facebook", message.get("attachments"))))
     return found
 
 

@@ -21,7 +21,9 @@ from hotline.config.conversations import ConversationPolicy
 from hotline.conversations import chat_outbox
 from hotline.conversations.mail import (InboundMail, code_in, new_message_id, reply_subject, tagged,
                                         thread_headers)
+from hotline.conversations.platform_files import PlatformFiles
 from hotline.conversations.platforms import ChatIn
+from hotline.notifications.gateways import GatewayError
 from hotline.cti.bus import EventBus
 from hotline.cti.events import ChatToCitizen, ConversationActivity, ConversationsChanged
 from hotline.errors import Refused
@@ -38,6 +40,7 @@ log = logging.getLogger(__name__)
 
 EMAIL = "email"
 RECEIPTS_PER_ADDRESS_PER_DAY = 3
+FILE_ATTEMPTS = 3  # fetching a file a citizen sent on a platform
 WEBCHAT = "webchat"
 SIGNATURE = "\n\n--\nTổng đài 1022\nVui lòng giữ nguyên tiêu đề (có mã phản ánh) khi trả lời thư này."
 
@@ -61,7 +64,8 @@ class Conversations:
                  lookup_url: Callable[[str], str] | None = None, on_mail: Callable[[], None] = lambda: None,
                  bus: EventBus | None = None, on_chat: Callable[[], None] = lambda: None,
                  policy: ConversationPolicy | None = None, free_operators: Callable[[], list[str]] = list,
-                 calendar: WorkCalendar | None = None):
+                 calendar: WorkCalendar | None = None, platform_files: PlatformFiles | None = None,
+                 on_files: Callable[[], None] = lambda: None):
         self.sessions = sessions
         self.store = store
         self.attachments = attachments
@@ -69,6 +73,8 @@ class Conversations:
         self.lookup_url = lookup_url
         self.on_mail = on_mail  # wakes the e-mail outbox
         self.on_chat = on_chat  # wakes the Zalo/Facebook outbox
+        self.on_files = on_files  # wakes the fetching of files sent on a platform
+        self.platform_files = platform_files
         self.policy = policy or ConversationPolicy()
         self.free_operators = free_operators  # available now: logged in, not on a call, not paused
         self.bus = bus  # tells the desktops
@@ -223,8 +229,9 @@ class Conversations:
         that platform that is not closed, or starts one with a draft ticket and a receipt. The
         platform posts an event again when we were slow to answer it: kept once."""
         now = now or datetime.now(timezone.utc)
-        refused = [{"filename": kind, "reason": "Tệp gửi qua nền tảng: xem trên trang quản lý của nền tảng"}
-                   for kind in chat.attachments]
+        refused = [{"filename": f.name, "reason": f"Không phải tệp ({f.kind}): xem trên trang quản lý của nền tảng"}
+                   for f in chat.attachments if not f.url]
+        pending = [{"kind": f.kind, "url": f.url, "name": f.name, "attempts": 0} for f in chat.attachments if f.url]
         text = chat.text or ("(tệp đính kèm)" if chat.attachments else "")
         try:
             async with self.sessions() as s, s.begin():
@@ -247,7 +254,8 @@ class Conversations:
                     code = ticket.code
                 self._waiting(conv, now)
                 kept = ConversationMessage(conversation_id=conv.id, channel=chat.channel, external_id=chat.message_id,
-                                           direction="in", body=text, refused=refused, created_at=now)
+                                           direction="in", body=text, refused=refused, created_at=now,
+                                           pending_files=pending or None, files_pending=bool(pending))
                 s.add(kept)
                 if code:
                     receipt = (f"Tổng đài 1022 đã nhận tin nhắn phản ánh của Ông/Bà, mã phản ánh {code}. "
@@ -262,8 +270,46 @@ class Conversations:
         if code:
             await self._assign(conv_id)
         self.on_chat()
+        if pending:
+            self.on_files()
         await self._changed(conv_id, "open", assignee, kept)
         return conv_id
+
+    async def fetch_platform_files(self, now: datetime | None = None) -> int:
+        """Fetch the files citizens sent on Zalo or Messenger, check them like uploads and keep
+        them with the ticket; a file the platform does not give now is tried again (three times in
+        all), one refused is named with the reason. Returns how many messages were done."""
+        if self.platform_files is None:
+            return 0
+        now = now or datetime.now(timezone.utc)
+        async with self.sessions() as s:
+            rows = list(await s.execute(select(ConversationMessage, Conversation.ticket_id, Conversation.assignee)
+                                        .join(Conversation, Conversation.id == ConversationMessage.conversation_id)
+                                        .where(ConversationMessage.files_pending.is_(True))
+                                        .order_by(ConversationMessage.id).limit(20)))
+        for msg, ticket_id, assignee in rows:
+            checked, refused, again = [], list(msg.refused or []), []
+            for f in msg.pending_files or []:
+                try:
+                    data = await self.platform_files.fetch(f["url"])
+                    checked += self.attachments.check([Upload(f["name"], data)], documents=True)
+                except Refused as exc:
+                    refused.append({"filename": f["name"], "reason": str(exc)})
+                except GatewayError as exc:
+                    if f.get("attempts", 0) + 1 >= FILE_ATTEMPTS:
+                        refused.append({"filename": f["name"], "reason": f"Không tải được tệp từ nền tảng ({exc})"})
+                    else:
+                        again.append({**f, "attempts": f.get("attempts", 0) + 1})
+            saved = await self.attachments.save(ticket_id, checked, msg.channel, now) if checked and ticket_id else []
+            async with self.sessions() as s, s.begin():
+                row = await s.get(ConversationMessage, msg.id)
+                row.attachments = [*(row.attachments or []), *({"id": a.id, "filename": a.filename} for a in saved)]
+                row.refused = refused
+                row.pending_files, row.files_pending = again or None, bool(again)
+            log.info("conversation %d: %d file(s) kept from %s, %d refused, %d to try again", msg.conversation_id,
+                     len(saved), msg.channel, len(refused) - len(msg.refused or []), len(again))
+            await self._changed(msg.conversation_id, "files", assignee, row)
+        return len(rows)
 
     # -- web chat --------------------------------------------------------------------------------
     async def start_web(self, name: str | None, phone: str | None, topic: str | None, text: str,

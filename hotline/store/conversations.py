@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.store.base import Base, JsonText, utcnow
@@ -62,4 +62,7 @@ class ConversationMessage(Base):
     body: Mapped[str] = mapped_column(Text)
     attachments: Mapped[list] = mapped_column(JsonText(), default=list)  # [{id, filename}] kept with the ticket
     refused: Mapped[list] = mapped_column(JsonText(), default=list)  # files not kept: [{filename, reason}]
+    # Files sent on a platform, still to be fetched from it: [{kind, url, name, attempts}].
+    pending_files: Mapped[list | None] = mapped_column(JsonText())
+    files_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

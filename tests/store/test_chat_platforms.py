@@ -17,13 +17,14 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
 from hotline.conversations.chat_outbox import ChatSender
+from hotline.conversations.platform_files import PlatformFiles
 from hotline.conversations.platforms import facebook_signature, zalo_signature
 from hotline.conversations.service import Conversations
 from hotline.public.webhooks import Webhooks
 from hotline.settings import Messaging
 from hotline.store.conversations import Conversation
 from hotline.store.outbox import ChatOutMessage
-from hotline.store.tickets import Ticket
+from hotline.store.tickets import Attachment, Ticket
 from hotline.ticketing.attachments import Attachments
 from hotline.ticketing.store import TicketStore
 from hotline.web.auth import refusals
@@ -46,7 +47,18 @@ class Platforms:
         app.router.add_post("/zalo/v3.0/oa/message/cs", self.zalo)
         app.router.add_post("/zalo/v4/oa/access_token", self.zalo_token)
         app.router.add_post("/facebook/v19.0/me/messages", self.facebook)
+        app.router.add_get("/cdn/{name}", self.cdn)
+        self.files: dict[str, bytes] = {}
+        self.cdn_busy = 0  # answer 503 this many times first
         self.server = TestServer(app)
+
+    async def cdn(self, request):
+        """Where the platforms keep the files citizens send."""
+        if self.cdn_busy:
+            self.cdn_busy -= 1
+            return web.Response(status=503)
+        data = self.files.get(request.match_info["name"])
+        return web.Response(body=data, content_type="application/octet-stream") if data else web.Response(status=404)
 
     async def zalo_token(self, request):
         """Zalo OAuth v4's refresh: a form with app_id, refresh_token, grant_type; header secret_key;
@@ -97,7 +109,8 @@ async def world(sessions, tmp_path, monkeypatch):
         "retry_seconds": 0.1})
     outbox = ChatSender(sessions, config)
     conversations = Conversations(sessions, TicketStore(sessions), Attachments(sessions, tmp_path / "f"),
-                                  "tongdai1022@dongthap.gov.vn")
+                                  "tongdai1022@dongthap.gov.vn",
+                                  platform_files=PlatformFiles([base.rstrip("/")], 1024 * 1024))
     app = web.Application(middlewares=[refusals])
     Webhooks(config, conversations).register(app.router)
     hooks = TestServer(app)
@@ -288,3 +301,40 @@ async def test_the_zalo_token_is_renewed_before_it_expires_and_when_zalo_refuses
     finally:
         await outbox.stop()
         await platforms.server.close()
+
+
+async def test_files_sent_on_messenger_are_fetched_from_the_platform_and_checked_like_uploads(sessions, world):
+    """A photo is fetched from the platform's host and kept with the ticket (after the platform was
+    busy once: tried again); a program is refused by its content; a file on another host is not
+    fetched at all; a location is named; the operator's view shows what was kept and why not."""
+    hooks, http, platforms, outbox, conversations = world
+    base = str(platforms.server.make_url("")).rstrip("/")
+    platforms.files = {"anh.jpg": b"\xff\xd8\xff\xe0" + bytes(2000), "tai-lieu.exe": b"MZ\x90\x00" + bytes(100)}
+    platforms.cdn_busy = 1
+    event = {"object": "page", "entry": [{"id": "PAGE", "time": 1733450000000, "messaging": [
+        {"sender": {"id": "6543210999"}, "recipient": {"id": "PAGE"}, "timestamp": 1733450000000,
+         "message": {"mid": "m_files", "attachments": [
+             {"type": "image", "payload": {"url": f"{base}/cdn/anh.jpg"}},
+             {"type": "file", "payload": {"url": f"{base}/cdn/tai-lieu.exe"}},
+             {"type": "image", "payload": {"url": "https://attacker.example/internal.jpg"}},
+             {"type": "location", "payload": {"coordinates": {"lat": 10.45, "long": 105.63}}}]}}]}]}
+    body = json.dumps(event).encode()
+    async with http.post(hooks.make_url("/webhooks/facebook"), data=body,
+                         headers={"X-Hub-Signature-256": facebook_signature(body, "fb-secret")}) as r:
+        assert r.status == 200
+    [conv] = await conversations.listing()
+    first = (await conversations.detail(conv["id"]))["messages"][0]
+    assert first["body"] == "(tệp đính kèm)" and first["attachments"] == []
+    assert [f["filename"] for f in first["refused"]] == ["facebook-location-4"]
+    assert await conversations.fetch_platform_files() == 1  # the host was busy for the photo
+    assert await conversations.fetch_platform_files() == 1  # tried again: fetched
+    assert await conversations.fetch_platform_files() == 0  # nothing left
+    message = (await conversations.detail(conv["id"]))["messages"][0]
+    assert [a["filename"] for a in message["attachments"]] == ["facebook-image-1"]
+    reasons = {f["filename"]: f["reason"] for f in message["refused"]}
+    assert set(reasons) == {"facebook-location-4", "facebook-file-2", "facebook-image-3"}
+    assert "attacker.example" in reasons["facebook-image-3"]
+    async with sessions() as s:
+        [kept] = list(await s.scalars(select(Attachment)))
+        ticket = await s.get(Ticket, conv["ticket_id"])
+    assert kept.ticket_id == ticket.id and kept.size == 2004

@@ -84,7 +84,8 @@ async def test_exports_and_who_may_read_them(sessions, tmp_path):
         assert any(row and row[0] == overdue.code for row in rows)
         async with sup.get(server.make_url(f"/api/reports/export?format=xlsx&{q}")) as r:
             book = openpyxl.load_workbook(io.BytesIO(await r.read()))
-        values = [[c.value for c in row] for row in book.active.iter_rows()]
+        values = [list(row) for row in book.active.iter_rows(values_only=True)]
+        values = [row[:max((i + 1 for i, v in enumerate(row) if v is not None), default=0)] for row in values]
         assert ["Tổng cộng", 5, 1, 2, 2, 1, 1, 2, 1] in values
     finally:
         for c in clients:

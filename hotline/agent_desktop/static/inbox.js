@@ -138,7 +138,12 @@ function reloadSoon() {  // one listing for a burst of activity
 // Activity in one of the operator's conversations: the message itself, typing, reading.
 function activity(d) {
   const here = Inbox.open === d.id && !document.getElementById("inbox-detail").hidden;
-  if (here && d.message && !document.querySelector(`#inbox-messages li[data-id="${d.message.id}"]`)) {
+  const shown = here && d.message && document.querySelector(`#inbox-messages li[data-id="${d.message.id}"]`);
+  if (shown) {  // the same message again: its files were fetched since
+    const c = Inbox.items.find((x) => x.id === d.id);
+    shown.replaceWith(messageItem(d.message, c ? c.ticket_id : null));
+    markCitizenRead(0);
+  } else if (here && d.message) {
     const c = Inbox.items.find((x) => x.id === d.id);
     document.getElementById("inbox-messages").append(messageItem(d.message, c ? c.ticket_id : null));
     if (d.message.direction === "in") {
