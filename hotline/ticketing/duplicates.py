@@ -1,5 +1,5 @@
 """The same incident reported several times, on several channels (HCMC Art. 6.4): candidates for
-a new report among the open ones (same phone, same place, similar words), and the link that
+a new report among the open ones (same phone or e-mail address, same place, similar words), and the link that
 records it once: the later report is closed as a duplicate, its reporter is told the incident is
 already being handled, and gets the result when the first report has one."""
 
@@ -38,6 +38,8 @@ def score(new: Ticket, old: Ticket) -> float:
     s = 0.0
     if new.caller_phone and new.caller_phone == old.caller_phone:
         s += 0.4
+    elif new.email and new.email.lower() == (old.email or "").lower():  # the same person writing again
+        s += 0.4
     place = similarity(words(new.address), words(old.address))
     s += 0.3 * place
     s += 0.5 * similarity(words(new.content), words(old.content))
@@ -61,6 +63,8 @@ class Duplicates:
             conds = [Ticket.topic == t.topic] if t.topic else []
             if t.caller_phone:
                 conds.append(Ticket.caller_phone == t.caller_phone)
+            if t.email:
+                conds.append(Ticket.email == t.email)
             q = (select(Ticket).where(Ticket.id != t.id, Ticket.status.in_(OPEN), Ticket.draft.is_(False),
                                       Ticket.duplicate_of.is_(None), Ticket.created_at >= since)
                  .order_by(Ticket.created_at.desc()).limit(2000))
