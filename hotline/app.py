@@ -319,7 +319,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
                                                           if a.state == "available"], calendar=calendar,
                                   platform_files=PlatformFiles(settings.messaging.file_hosts, max_upload)
                                   if settings.messaging.zalo or settings.messaging.facebook else None,
-                                  on_files=lambda: platform_files.wake())
+                                  on_files=lambda: platform_files.wake(), platform_action=chats.sender.action)
     reply_deadlines = Periodic("conversation deadlines", conversations.scan, settings.deadline_scan_seconds,
                                lease=leases)
     platform_files = Periodic("platform files", conversations.fetch_platform_files, 30, lease=leases)

@@ -210,6 +210,22 @@ class PlatformSender:
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             raise GatewayError(f"{channel}: {type(exc).__name__}: {exc}") from exc
 
+    async def action(self, channel: str, recipient: str, action: str) -> None:
+        """Messenger's sender actions (`typing_on`, `mark_seen`): the citizen sees the page writing
+        or having read. Best effort: not kept, not retried (Zalo's OA API has no such call)."""
+        if channel != "facebook" or self.facebook is None:
+            return
+        if self._http is None:
+            self._http = aiohttp.ClientSession(timeout=self.timeout)
+        params = {"access_token": _env(self.facebook.page_token_env)}
+        try:
+            async with self._http.post(self.facebook.send_url, json={"recipient": {"id": recipient},
+                                                                     "sender_action": action}, params=params) as r:
+                if r.status != 200:
+                    raise GatewayError(f"facebook {action}: HTTP {r.status}")
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise GatewayError(f"facebook {action}: {type(exc).__name__}: {exc}") from exc
+
     async def _zalo(self, recipient: str, text: str) -> None:
         token = await self.zalo_token() if self.zalo_token else _env(self.zalo.access_token_env)
         headers = {"access_token": token, "Content-Type": "application/json"}

@@ -6,12 +6,13 @@ citizen's thread, or the platform's send API."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import secrets
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import Callable
+from typing import Awaitable, Callable
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -65,7 +66,8 @@ class Conversations:
                  bus: EventBus | None = None, on_chat: Callable[[], None] = lambda: None,
                  policy: ConversationPolicy | None = None, free_operators: Callable[[], list[str]] = list,
                  calendar: WorkCalendar | None = None, platform_files: PlatformFiles | None = None,
-                 on_files: Callable[[], None] = lambda: None):
+                 on_files: Callable[[], None] = lambda: None,
+                 platform_action: Callable[[str, str, str], Awaitable[None]] | None = None):
         self.sessions = sessions
         self.store = store
         self.attachments = attachments
@@ -75,6 +77,8 @@ class Conversations:
         self.on_chat = on_chat  # wakes the Zalo/Facebook outbox
         self.on_files = on_files  # wakes the fetching of files sent on a platform
         self.platform_files = platform_files
+        self.platform_action = platform_action  # Messenger's typing and read marks (best effort)
+        self._actions: set[asyncio.Task] = set()
         self.policy = policy or ConversationPolicy()
         self.free_operators = free_operators  # available now: logged in, not on a call, not paused
         self.bus = bus  # tells the desktops
@@ -362,28 +366,45 @@ class Conversations:
         return message_view(kept)
 
     # -- typing and reading ----------------------------------------------------------------------
-    async def _assignee(self, conversation_id: int) -> tuple[str | None, str | None]:
-        """(the operator who has it, its channel); Refused 404 when there is no such conversation."""
+    async def _assignee(self, conversation_id: int) -> tuple[str | None, str | None, str]:
+        """(the operator who has it, its channel, the citizen's address); Refused 404 when there is
+        no such conversation."""
         async with self.sessions() as s:
-            row = (await s.execute(select(Conversation.assignee, Conversation.channel).where(
-                Conversation.id == conversation_id, Conversation.status != "closed"))).first()
+            row = (await s.execute(select(Conversation.assignee, Conversation.channel, Conversation.citizen_address)
+                                   .where(Conversation.id == conversation_id, Conversation.status != "closed"))).first()
         if row is None:
             raise Refused(404, "Không có hội thoại này")
-        return row[0], row[1]
+        return row[0], row[1], row[2]
+
+    def _on_platform(self, channel: str, recipient: str, action: str) -> None:
+        """Tell the platform (Messenger) the page is writing or has read, without making the
+        operator wait for it; a failure is only logged."""
+        if self.platform_action is None or channel not in ("facebook", "zalo"):
+            return
+
+        async def run() -> None:
+            try:
+                await self.platform_action(channel, recipient, action)
+            except Exception as exc:
+                log.info("%s %s to %s not sent: %s", channel, action, recipient, exc)
+        task = asyncio.create_task(run())
+        self._actions.add(task)
+        task.add_done_callback(self._actions.discard)
 
     async def citizen_typing(self, conversation_id: int) -> None:
-        assignee, _ = await self._assignee(conversation_id)
+        assignee, _, _ = await self._assignee(conversation_id)
         if assignee is not None and self.bus is not None:
             await self.bus.publish(ConversationActivity(agent=assignee, data={"id": conversation_id,
                                                                               "typing": "citizen"}))
 
     async def operator_typing(self, conversation_id: int, operator: str) -> None:
         """The operator who has a web chat is writing: the citizen's page says so."""
-        assignee, channel = await self._assignee(conversation_id)
+        assignee, channel, address = await self._assignee(conversation_id)
         if assignee != operator:
             raise Refused(409, "Hãy nhận hội thoại trước khi trả lời", "conversation_not_taken")
         if channel == WEBCHAT and self.bus is not None:
             await self.bus.publish(ChatToCitizen(data={"conversation_id": conversation_id, "typing": True}))
+        self._on_platform(channel, address, "typing_on")
 
     async def _mark_read(self, conversation_id: int | None, field: str, direction: str, up_to: int | None = None,
                          at: datetime | None = None, where=None) -> tuple[int, int, str | None, str] | None:
@@ -415,12 +436,14 @@ class Conversations:
     async def read_by_operator(self, conversation_id: int, operator: str, up_to: int) -> None:
         """The operator who has the conversation has seen the citizen's messages up to `up_to`;
         a web chat's citizen sees it."""
-        assignee, _ = await self._assignee(conversation_id)
+        assignee, _, address = await self._assignee(conversation_id)
         if assignee != operator:
             raise Refused(409, "Hãy nhận hội thoại trước khi trả lời", "conversation_not_taken")
         moved = await self._mark_read(conversation_id, "operator_read_id", "in", up_to=up_to)
         if moved and moved[3] == WEBCHAT and self.bus is not None:
             await self.bus.publish(ChatToCitizen(data={"conversation_id": conversation_id, "read_up_to": moved[1]}))
+        elif moved:
+            self._on_platform(moved[3], address, "mark_seen")
 
     async def read_by_citizen(self, conversation_id: int, up_to: int) -> None:
         """The citizen's chat page showed the answers up to `up_to`."""

@@ -7,6 +7,7 @@ retried from the outbox."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -110,7 +111,8 @@ async def world(sessions, tmp_path, monkeypatch):
     outbox = ChatSender(sessions, config)
     conversations = Conversations(sessions, TicketStore(sessions), Attachments(sessions, tmp_path / "f"),
                                   "tongdai1022@dongthap.gov.vn",
-                                  platform_files=PlatformFiles([base.rstrip("/")], 1024 * 1024))
+                                  platform_files=PlatformFiles([base.rstrip("/")], 1024 * 1024),
+                                  platform_action=outbox.sender.action)
     app = web.Application(middlewares=[refusals])
     Webhooks(config, conversations).register(app.router)
     hooks = TestServer(app)
@@ -194,6 +196,18 @@ async def test_a_messenger_conversation_answered_by_an_operator_and_a_failing_pl
     assert answer == [{"recipient": {"id": "6543210987"}, "messaging_type": "RESPONSE",
                        "message": {"text": "Chào anh, anh mang căn cước cũ đến bộ phận một cửa."}}]
     assert all(token == "page-token" for _, _, token in platforms.received)
+    # The operator reads the citizen's message and writes: Messenger is told (sender actions).
+    platforms.received.clear()
+    first_in = (await conversations.detail(conv["id"]))["messages"][0]["id"]
+    await conversations.read_by_operator(conv["id"], "op1", first_in)
+    await conversations.operator_typing(conv["id"], "op1")
+    for _ in range(50):
+        if len(platforms.received) == 2:
+            break
+        await asyncio.sleep(0.05)
+    assert sorted(p["sender_action"] for _, p, _ in platforms.received) == ["mark_seen", "typing_on"]
+    assert all(p["recipient"] == {"id": "6543210987"} for _, p, _ in platforms.received)
+    platforms.received.clear()
     # Messenger's read receipt (message_reads): every answer sent before the watermark was read.
     now_ms = int(time.time() * 1000) + 1000
     read = json.dumps({"object": "page", "entry": [{"id": "PAGE", "time": now_ms, "messaging": [

@@ -115,9 +115,9 @@ document.getElementById("inbox-close").addEventListener("click", async () => {
   }
 });
 
-// While the operator writes in a web chat, the citizen's page says so (at most every 3 seconds).
+// While the operator writes in a web chat (or on Messenger), the citizen sees it (at most every 3 s).
 document.getElementById("inbox-reply").addEventListener("input", () => {
-  if (Inbox.open && Inbox.channel === "webchat" && Date.now() - Inbox.lastTyping > 3000) {
+  if (Inbox.open && ["webchat", "facebook"].includes(Inbox.channel) && Date.now() - Inbox.lastTyping > 3000) {
     Inbox.lastTyping = Date.now();
     Hotline.api(`/api/conversations/${Inbox.open}/typing`, "POST", {}).catch(() => {});
   }
