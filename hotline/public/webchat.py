@@ -107,7 +107,7 @@ class WebChat(Resource):
                     if data.get("typing") is True:
                         if not self.typing.take(str(conv_id)):  # at most one every two seconds is passed on
                             await self.conversations.citizen_typing(conv_id)
-                    elif isinstance(data.get("read"), int) and not isinstance(data["read"], bool):
+                    elif type(data.get("read")) is int and 0 < data["read"] < 2**31:
                         await self.conversations.read_by_citizen(conv_id, data["read"])
                     elif isinstance(data.get("text"), str) and data["text"].strip():
                         if self.messages.take(str(conv_id)):
