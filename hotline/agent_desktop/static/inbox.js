@@ -70,7 +70,8 @@ function sendRead() {
   const mine = Inbox.items.find((c) => c.id === Inbox.open && c.assignee === Inbox.me);
   if (!mine) return;
   Inbox.readSent = Inbox.lastIn;
-  Hotline.api(`/api/conversations/${Inbox.open}/read`, "POST", {up_to: Inbox.lastIn}).catch(() => {});
+  Hotline.api(`/api/conversations/${Inbox.open}/read`, "POST", {up_to: Inbox.lastIn})
+    .then(() => reloadSoon(), () => {});  // the row's unread count goes
 }
 document.addEventListener("visibilitychange", sendRead);
 
