@@ -75,6 +75,9 @@ async def test_a_citizen_chats_with_an_operator_and_with_nobody_free_files_a_rep
             await citizen.wait_for_function(
                 "[...document.querySelectorAll('#chat-log li.from-citizen')].at(-1).querySelector('.seen')",
                 timeout=10000)
+            # Read with the conversation open: nothing is counted unread in her inbox.
+            await op.wait_for_function(
+                "!document.querySelector('#inbox-table tbody').textContent.includes('chưa đọc')", timeout=10000)
 
             # A supervisor sees every conversation and gives this one to another operator: it leaves
             # op1's inbox; given back, it returns.
