@@ -198,33 +198,28 @@ class PlatformSender:
             await self._http.close()
 
     async def send(self, channel: str, recipient: str, text: str) -> None:
-        if self._http is None:
-            self._http = aiohttp.ClientSession(timeout=self.timeout)
-        try:
-            if channel == "zalo" and self.zalo is not None:
-                await self._zalo(recipient, text)
-            elif channel == "facebook" and self.facebook is not None:
-                await self._facebook(recipient, text)
-            else:
-                raise GatewayError(f"{channel}: not configured")
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            raise GatewayError(f"{channel}: {type(exc).__name__}: {exc}") from exc
+        if channel == "zalo" and self.zalo is not None:
+            await self._guarded(channel, lambda: self._zalo(recipient, text))
+        elif channel == "facebook" and self.facebook is not None:
+            await self._guarded(channel, lambda: self._facebook(facebook_payload(recipient, text), "message_id"))
+        else:
+            raise GatewayError(f"{channel}: not configured")
 
     async def action(self, channel: str, recipient: str, action: str) -> None:
         """Messenger's sender actions (`typing_on`, `mark_seen`): the citizen sees the page writing
         or having read. Best effort: not kept, not retried (Zalo's OA API has no such call)."""
-        if channel != "facebook" or self.facebook is None:
-            return
+        if channel == "facebook" and self.facebook is not None:
+            payload = {"recipient": {"id": recipient}, "sender_action": action}
+            await self._guarded(f"facebook {action}", lambda: self._facebook(payload, "recipient_id"))
+
+    async def _guarded(self, what: str, call: Callable[[], Awaitable[None]]) -> None:
+        """One request on the shared client; a network failure becomes a GatewayError."""
         if self._http is None:
             self._http = aiohttp.ClientSession(timeout=self.timeout)
-        params = {"access_token": _env(self.facebook.page_token_env)}
         try:
-            async with self._http.post(self.facebook.send_url, json={"recipient": {"id": recipient},
-                                                                     "sender_action": action}, params=params) as r:
-                if r.status != 200:
-                    raise GatewayError(f"facebook {action}: HTTP {r.status}")
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise GatewayError(f"facebook {action}: {type(exc).__name__}: {exc}") from exc
+            await call()
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise GatewayError(f"{what}: {type(exc).__name__}: {exc}") from exc
 
     async def _zalo(self, recipient: str, text: str) -> None:
         token = await self.zalo_token() if self.zalo_token else _env(self.zalo.access_token_env)
@@ -236,10 +231,10 @@ class PlatformSender:
                     self.zalo_refused()
                 raise GatewayError(f"zalo: HTTP {r.status} {str(body)[:200]}")
 
-    async def _facebook(self, recipient: str, text: str) -> None:
+    async def _facebook(self, payload: dict, expected: str) -> None:
+        """The Send API (a message or a sender action); its answer carries `expected`."""
         params = {"access_token": _env(self.facebook.page_token_env)}
-        async with self._http.post(self.facebook.send_url, json=facebook_payload(recipient, text),
-                                   params=params) as r:
+        async with self._http.post(self.facebook.send_url, json=payload, params=params) as r:
             body = await r.json(content_type=None) if r.status < 500 else None
-            if r.status != 200 or not isinstance(body, dict) or "message_id" not in body:
+            if r.status != 200 or not isinstance(body, dict) or expected not in body:
                 raise GatewayError(f"facebook: HTTP {r.status} {str(body)[:200]}")

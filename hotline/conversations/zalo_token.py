@@ -34,6 +34,8 @@ def _sha(text: str) -> str:
 
 
 class ZaloToken:
+    """Made only when the settings give the secret key and the refresh token (`Zalo.renews`)."""
+
     def __init__(self, sessions: async_sessionmaker, config: Zalo, lease: Lease | None = None,
                  check_seconds: float = 300, timeout: float = 15):
         self.sessions = sessions
@@ -49,7 +51,7 @@ class ZaloToken:
         self._loop.wake()
 
     def _seed(self) -> str:
-        return os.environ.get(self.config.refresh_token_env or "", "")
+        return os.environ.get(self.config.refresh_token_env, "")
 
     async def _row(self) -> PlatformToken | None:
         async with self.sessions() as s:
@@ -59,7 +61,7 @@ class ZaloToken:
 
     async def current(self) -> str:
         """The access token to send with: the renewed one, else the environment's."""
-        row = await self._row() if self.config.renews else None
+        row = await self._row()
         return row.access_token if row is not None else os.environ.get(self.config.access_token_env, "")
 
     async def renew_if_due(self, now: datetime | None = None) -> bool:
@@ -67,7 +69,7 @@ class ZaloToken:
         renewed one expires within `renew_before_minutes`; returns whether it renewed."""
         now = now or datetime.now(timezone.utc)
         seed = self._seed()
-        if not self.config.renews or not seed:
+        if not seed:
             return False
         row = await self._row()
         refused, self._refused = self._refused, False
@@ -87,10 +89,13 @@ class ZaloToken:
                   "renewed_at": now, "seed_hash": _sha(seed), "last_error": None}
         try:
             async with self.sessions() as s, s.begin():
-                if row is None:
-                    await s.execute(update(PlatformToken).where(PlatformToken.platform == PLATFORM).values(**values))
-                    if await s.get(PlatformToken, PLATFORM) is None:
+                if row is None:  # the chain begins (again): whatever was kept goes
+                    old = await s.get(PlatformToken, PLATFORM)
+                    if old is None:
                         s.add(PlatformToken(platform=PLATFORM, **values))
+                    else:
+                        for name, value in values.items():
+                            setattr(old, name, value)
                 else:  # only over the pair this renewal started from
                     done = await s.execute(update(PlatformToken).where(
                         PlatformToken.platform == PLATFORM, PlatformToken.refresh_token == used).values(**values))
