@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hotline.knowledge.articles import ArticleText, Editor, KnowledgeBase
-from hotline.store.conversations import ConversationMessage
+from hotline.store.conversations import Conversation, ConversationMessage
 from hotline.store.tickets import Ticket, TicketEvent
 from hotline.testing.browser import launch, log_in
 from tests.integration.conftest import running_line
@@ -78,6 +78,12 @@ async def test_a_citizen_chats_with_an_operator_and_with_nobody_free_files_a_rep
             # Read with the conversation open: nothing is counted unread in her inbox.
             await op.wait_for_function(
                 "!document.querySelector('#inbox-table tbody').textContent.includes('chưa đọc')", timeout=10000)
+            async with store.tickets.sessions() as s:
+                last_in = await s.scalar(select(func.max(ConversationMessage.id)).where(
+                    ConversationMessage.direction == "in", ConversationMessage.body.like("%rào chắn%")))
+                read_mark = await s.scalar(select(Conversation.operator_read_id).where(
+                    Conversation.citizen_name == "Phạm Thị Mai"))
+            assert last_in is not None and read_mark == last_in  # recorded, not only shown
 
             # A supervisor sees every conversation and gives this one to another operator: it leaves
             # op1's inbox; given back, it returns.
@@ -95,6 +101,12 @@ async def test_a_citizen_chats_with_an_operator_and_with_nobody_free_files_a_rep
             webchat = [r for r in (await reply.json())["conversations"]["by_channel"] if r["key"] == "webchat"]
             assert webchat and webchat[0]["conversations"] == 1 and webchat[0]["answered"] == 1
             assert webchat[0]["messages_in"] == 2 and webchat[0]["messages_out"] == 1
+            # ... and the reports page shows it so (this month, the page's default).
+            await sup.goto(base_url(line) + "/reports")
+            web_row = sup.locator("#conversations tbody tr", has_text="Trò chuyện trên web")
+            await web_row.wait_for(timeout=10000)
+            cells = await web_row.locator("td").all_text_contents()
+            assert cells[1:3] == ["1", "1"] and cells[6:8] == ["2", "1"]
             await sup_ctx.close()
             await op.locator("#inbox-table tr", has_text="Phạm Thị Mai").locator("button.inbox-open").click()
             await op.wait_for_function("document.getElementById('inbox-messages').textContent.includes('rào chắn')")
