@@ -107,7 +107,7 @@ document.getElementById("inbox-reply-form").addEventListener("submit", async (ev
   ev.preventDefault();
   const text = document.getElementById("inbox-reply");
   if (Inbox.open && await act(`/api/conversations/${Inbox.open}/reply`, {text: text.value})) {
-    text.value = ""; Hotline.text("inbox-saved", "Đã gửi trả lời"); load();
+    text.value = ""; Hotline.text("inbox-saved", "Đã gửi trả lời");  // the answer comes back by push
   }
 });
 document.getElementById("inbox-close").addEventListener("click", async () => {
@@ -139,15 +139,13 @@ function reloadSoon() {  // one listing for a burst of activity
 // Activity in one of the operator's conversations: the message itself, typing, reading.
 function activity(d) {
   const here = Inbox.open === d.id && !document.getElementById("inbox-detail").hidden;
-  const shown = here && d.message && document.querySelector(`#inbox-messages li[data-id="${d.message.id}"]`);
-  if (shown) {  // the same message again: its files were fetched since
+  if (here && d.message) {
     const c = Inbox.items.find((x) => x.id === d.id);
-    shown.replaceWith(messageItem(d.message, c ? c.ticket_id : null));
-    markCitizenRead(0);
-  } else if (here && d.message) {
-    const c = Inbox.items.find((x) => x.id === d.id);
-    document.getElementById("inbox-messages").append(messageItem(d.message, c ? c.ticket_id : null));
-    if (d.message.direction === "in") {
+    const item = messageItem(d.message, c ? c.ticket_id : null);
+    const shown = document.querySelector(`#inbox-messages li[data-id="${d.message.id}"]`);
+    if (shown) shown.replaceWith(item);  // the same message again: its files were fetched since
+    else document.getElementById("inbox-messages").append(item);
+    if (!shown && d.message.direction === "in") {
       document.getElementById("inbox-typing").hidden = true;
       Inbox.lastIn = Math.max(Inbox.lastIn, d.message.id);
       sendRead();
