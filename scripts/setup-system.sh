@@ -16,7 +16,9 @@ WANT=${HOTLINE_PACKAGES:-full}
 case "$WANT" in full|runtime|edge) ;; *) echo "setup-system: HOTLINE_PACKAGES must be full, runtime or edge, not $WANT" >&2; exit 1;; esac
 PACKAGES=(asterisk asterisk-modules sox espeak-ng ffmpeg ca-certificates)
 if [ "$WANT" = edge ]; then
-  PACKAGES=(kamailio ca-certificates tini python3 python3-venv)
+  # The edge loads Kamailio's WebSocket (softphones' registrar) and PostgreSQL (locations) modules,
+  # which Debian ships apart from the daemon.
+  PACKAGES=(kamailio kamailio-websocket-modules kamailio-postgres-modules ca-certificates tini python3 python3-venv)
 elif [ "$WANT" = runtime ]; then
   # tini reaps and forwards signals as PID 1 (Asterisk outlives a restarted application);
   # postgresql-client: `hotline backup` runs pg_dump; python3-venv: the image's virtualenv.
@@ -24,8 +26,9 @@ elif [ "$WANT" = runtime ]; then
 else
   # postgresql: the tests run the store's suite on PostgreSQL too (a throwaway cluster per run).
   PACKAGES+=(sip-tester chromium postgresql)
-  # kamailio: the SIP edge in front of several nodes (its failover test runs on this machine).
-  PACKAGES+=(kamailio)
+  # kamailio: the SIP edge in front of several nodes (its failover test runs on this machine), with
+  # the modules it loads that Debian packages apart: WebSocket and PostgreSQL.
+  PACKAGES+=(kamailio kamailio-websocket-modules kamailio-postgres-modules)
   # nginx-light and openssl: the TLS proxy in front of several nodes (the same configuration as the
   # proxy image's), in the failover test.
   PACKAGES+=(nginx-light openssl)
