@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 import os
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -83,21 +85,54 @@ def zalo_signature(app_id: str, body: bytes, timestamp: str, oa_secret: str) -> 
     return hashlib.sha256(app_id.encode() + body + timestamp.encode() + oa_secret.encode()).hexdigest()
 
 
-def zalo_verify(config: Zalo, body: bytes, header: str | None) -> dict | None:
-    """The event if its signature is right (and it is for our app), else None."""
+# A timestamp as Zalo writes it at the top of an event: "timestamp":"1700000000000" (milliseconds).
+# Found without parsing the body, so that nothing a stranger sends is parsed before its signature
+# checks out; a match inside a string value cannot occur (its quotes would be escaped).
+_ZALO_TIMESTAMP = re.compile(rb'"timestamp"[ \t\r\n]*:[ \t\r\n]*"?([0-9]{1,16})"?')
+
+
+def same_secret(expected: str, given: str | None) -> bool:
+    """A constant-time comparison of bytes: a header or query value with any characters at all is
+    a mismatch, never an error."""
+    return given is not None and hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace"))
+
+
+def parse_event(body: bytes) -> dict | None:
+    """The event's JSON object; None for anything else (not JSON, not an object, nested too deep)."""
+    try:
+        event = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    return event if isinstance(event, dict) else None
+
+
+def zalo_signed_timestamp(config: Zalo, body: bytes, header: str | None) -> str | None:
+    """The event's timestamp if the signature over the raw body is right, else None. Only the first
+    few candidates are tried (a real event has one)."""
     secret = _env(config.oa_secret_env)
     if not secret or not header:
         return None
-    try:
-        event = json.loads(body)
-    except ValueError:
-        return None
-    if not isinstance(event, dict) or str(event.get("app_id", "")) != config.app_id:
-        return None
-    expected = zalo_signature(config.app_id, body, str(event.get("timestamp", "")), secret)
     given = header.strip()
-    given = given[4:] if given.startswith("mac=") else given
-    return event if hmac.compare_digest(expected, given.lower()) else None
+    given = (given[4:] if given.startswith("mac=") else given).lower()
+    for match in itertools.islice(_ZALO_TIMESTAMP.finditer(body), 4):
+        timestamp = match.group(1).decode()
+        if same_secret(zalo_signature(config.app_id, body, timestamp, secret), given):
+            return timestamp
+    return None
+
+
+def zalo_fresh(timestamp: str, window_seconds: float, now: datetime) -> bool:
+    """A signed event is taken only near its own time: an old one replayed is refused."""
+    at = _moment(timestamp)
+    return at is not None and abs((now - at).total_seconds()) <= window_seconds
+
+
+def zalo_event(config: Zalo, body: bytes, timestamp: str) -> dict | None:
+    """The signed body as an event for our app, carrying the timestamp that was signed."""
+    event = parse_event(body)
+    if event is None or str(event.get("app_id", "")) != config.app_id or str(event.get("timestamp", "")) != timestamp:
+        return None
+    return event
 
 
 def zalo_messages(event: dict) -> list[ChatIn]:
@@ -128,21 +163,20 @@ def facebook_signature(body: bytes, app_secret: str) -> str:
     return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def facebook_verify(config: Facebook, body: bytes, header: str | None) -> dict | None:
+def facebook_signed(config: Facebook, body: bytes, header: str | None) -> bool:
     secret = _env(config.app_secret_env)
-    if not secret or not header or not hmac.compare_digest(facebook_signature(body, secret), header.strip().lower()):
-        return None
-    try:
-        event = json.loads(body)
-    except ValueError:
-        return None
-    return event if isinstance(event, dict) and event.get("object") == "page" else None
+    return bool(secret) and same_secret(facebook_signature(body, secret), (header or "").strip().lower())
+
+
+def facebook_event(body: bytes) -> dict | None:
+    event = parse_event(body)
+    return event if event is not None and event.get("object") == "page" else None
 
 
 def facebook_subscription(config: Facebook, mode: str | None, token: str | None) -> bool:
     """The webhook's subscription check (GET with hub.mode, hub.verify_token, hub.challenge)."""
     expected = _env(config.verify_token_env)
-    return mode == "subscribe" and bool(expected) and hmac.compare_digest(expected, token or "")
+    return mode == "subscribe" and bool(expected) and same_secret(expected, token or "")
 
 
 def facebook_messages(event: dict) -> list[ChatIn]:

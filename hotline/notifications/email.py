@@ -9,6 +9,7 @@ import logging
 import mimetypes
 import os
 import smtplib
+import ssl
 from datetime import datetime, timezone
 from email.message import EmailMessage as MimeMessage
 from pathlib import Path
@@ -61,11 +62,19 @@ class SmtpMailer:
         self.timeout = timeout
         self.password = os.environ.get(config.password_env, "") if config.password_env else ""
 
+    def tls_context(self) -> ssl.SSLContext:
+        """Verifies the server's certificate and host name (smtplib's own default does neither)."""
+        return ssl.create_default_context(cafile=self.config.ca_file)
+
     def send(self, msg: MimeMessage) -> None:
         c = self.config
-        with smtplib.SMTP(c.host, c.port, timeout=self.timeout) as smtp:
-            if c.starttls:
-                smtp.starttls()
+        if c.implicit_tls:
+            connection = smtplib.SMTP_SSL(c.host, c.port, timeout=self.timeout, context=self.tls_context())
+        else:
+            connection = smtplib.SMTP(c.host, c.port, timeout=self.timeout)
+        with connection as smtp:
+            if c.starttls and not c.implicit_tls:
+                smtp.starttls(context=self.tls_context())
             if c.username:
                 smtp.login(c.username, self.password)
             smtp.send_message(msg)

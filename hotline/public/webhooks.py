@@ -1,12 +1,15 @@
 """The chat platforms' webhooks: Zalo OA (POST /webhooks/zalo) and Facebook Messenger (GET and
 POST /webhooks/facebook). No session: each event must carry the platform's signature over the
-exact body (a forged or missing one is refused 401 and changes nothing); a citizen's message
+exact body, checked before anything in the body is parsed (a forged or missing one, or a Zalo event
+far from its signed time, is refused 401 and changes nothing; a signed body that is not an event
+gets 400); a citizen's message
 becomes or joins a conversation, and a read receipt marks the hotline's answers read. The
 platforms want a quick 200: the work is one transaction."""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 
 from aiohttp import web
 
@@ -19,7 +22,9 @@ from hotline.web.routes import Resource, Route, public
 
 log = logging.getLogger(__name__)
 
-MAX_EVENT_BYTES = 256 * 1024
+# Messenger batches up to 1,000 events in one request; a Zalo event is one message.
+MAX_EVENT_BYTES = 4 * 1024 * 1024
+BODY_LIMITS = {"/webhooks/zalo": MAX_EVENT_BYTES, "/webhooks/facebook": MAX_EVENT_BYTES}
 SIGNED = {"type": "object", "description": "the platform's event, as its documentation gives it"}
 
 
@@ -32,20 +37,25 @@ class Webhooks(Resource):
         routes = []
         if self.config.zalo is not None:
             routes.append(Route("POST", "/webhooks/zalo", self.zalo,
-                                "Zalo OA events, signed (X-ZEvent-Signature)", SIGNED, extra=("401", "413")))
+                                "Zalo OA events, signed (X-ZEvent-Signature)", SIGNED,
+                                extra=("400", "401", "411", "413")))
         if self.config.facebook is not None:
             routes += [Route("GET", "/webhooks/facebook", self.facebook_subscribe,
                              "Messenger's subscription check (hub.mode, hub.verify_token, hub.challenge)",
                              extra=("403",)),
                        Route("POST", "/webhooks/facebook", self.facebook,
-                             "Messenger events, signed (X-Hub-Signature-256)", SIGNED, extra=("401", "413"))]
+                             "Messenger events, signed (X-Hub-Signature-256)", SIGNED,
+                             extra=("400", "401", "411", "413"))]
         return routes
 
     async def _body(self, request: web.Request) -> bytes | None:
-        if request.content_length is not None and request.content_length > MAX_EVENT_BYTES:
+        """The whole body, or None past the limit (the body-limit middleware has already refused a
+        body without a length, or announcing more)."""
+        length = request.content_length
+        if length is None or length > MAX_EVENT_BYTES:
             return None
-        body = await request.content.read(MAX_EVENT_BYTES + 1)
-        return body if len(body) <= MAX_EVENT_BYTES else None
+        body = await request.content.readexactly(length) if length else b""
+        return body
 
     async def _keep(self, chats: list[platforms.ChatIn], reads: list[platforms.ChatRead]) -> web.Response:
         for chat in chats:
@@ -59,10 +69,17 @@ class Webhooks(Resource):
         body = await self._body(request)
         if body is None:
             return error(413, "Sự kiện quá lớn")
-        event = platforms.zalo_verify(self.config.zalo, body, request.headers.get("X-ZEvent-Signature"))
-        if event is None:
+        config = self.config.zalo
+        timestamp = platforms.zalo_signed_timestamp(config, body, request.headers.get("X-ZEvent-Signature"))
+        if timestamp is None:
             log.warning("Zalo webhook: bad signature from %s", client_address(request))
             return error(401, "Chữ ký không hợp lệ", "bad_signature")
+        if not platforms.zalo_fresh(timestamp, config.event_window_seconds, datetime.now(timezone.utc)):
+            log.warning("Zalo webhook: a signed event outside its time window from %s", client_address(request))
+            return error(401, "Sự kiện đã quá hạn", "stale_event")
+        event = platforms.zalo_event(config, body, timestamp)
+        if event is None:
+            return error(400, "Sự kiện không hợp lệ", "bad_event")
         return await self._keep(platforms.zalo_messages(event), platforms.zalo_reads(event))
 
     @public
@@ -77,8 +94,10 @@ class Webhooks(Resource):
         body = await self._body(request)
         if body is None:
             return error(413, "Sự kiện quá lớn")
-        event = platforms.facebook_verify(self.config.facebook, body, request.headers.get("X-Hub-Signature-256"))
-        if event is None:
+        if not platforms.facebook_signed(self.config.facebook, body, request.headers.get("X-Hub-Signature-256")):
             log.warning("Facebook webhook: bad signature from %s", client_address(request))
             return error(401, "Chữ ký không hợp lệ", "bad_signature")
+        event = platforms.facebook_event(body)
+        if event is None:
+            return error(400, "Sự kiện không hợp lệ", "bad_event")
         return await self._keep(platforms.facebook_messages(event), platforms.facebook_reads(event))

@@ -1,6 +1,7 @@
-"""Request bodies of routes anyone can reach (the public pages, the login) are refused with 413
-from their announced length, before a byte is read; one without a length (chunked) gets 411.
-Routes behind a session check the session first, then read their body with their own limit."""
+"""Request bodies of routes anyone can reach (handlers marked public: the citizens' pages and
+their API, the login, the platforms' webhooks) are refused with 413 from their announced length,
+before a byte is read; one without a length (chunked) gets 411. Routes behind a session check the
+session first, then read their body with their own limit."""
 
 from __future__ import annotations
 
@@ -9,16 +10,20 @@ from aiohttp import web
 BODY_METHODS = ("POST", "PUT", "PATCH")
 
 
-def anonymous(path: str) -> bool:
-    return not path.startswith("/api/") or path == "/api/login"
+def anonymous(request: web.Request) -> bool:
+    """Anyone may call the route this request matched (its handler is marked public); a request
+    that matched no route is treated as anonymous too."""
+    handler = request.match_info.handler
+    return getattr(handler, "public", False) or request.match_info.http_exception is not None
 
 
 def body_limits(small: int, uploads: dict[str, int]):
-    """`small` bytes for anonymous bodies, `uploads[path]` for the anonymous upload forms."""
+    """`small` bytes for anonymous bodies, `uploads[path]` for the anonymous routes that take more
+    (the report form's files, the platforms' batches of events)."""
 
     @web.middleware
     async def limit(request: web.Request, handler):
-        if request.method in BODY_METHODS and anonymous(request.path):
+        if request.method in BODY_METHODS and anonymous(request):
             most = uploads.get(request.path, small)
             length = request.content_length
             if length is None and request.body_exists:

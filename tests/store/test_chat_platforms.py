@@ -21,7 +21,8 @@ from hotline.conversations.chat_outbox import ChatSender
 from hotline.conversations.platform_files import PlatformFiles
 from hotline.conversations.platforms import facebook_signature, zalo_signature
 from hotline.conversations.service import Conversations
-from hotline.public.webhooks import Webhooks
+from hotline.public.webhooks import BODY_LIMITS, Webhooks
+from hotline.security.bodies import body_limits
 from hotline.settings import Messaging
 from hotline.store.conversations import Conversation
 from hotline.store.outbox import ChatOutMessage
@@ -113,7 +114,7 @@ async def world(sessions, tmp_path, monkeypatch):
                                   "tongdai1022@dongthap.gov.vn",
                                   platform_files=PlatformFiles([base.rstrip("/")], 1024 * 1024),
                                   platform_action=outbox.sender.action)
-    app = web.Application(middlewares=[refusals])
+    app = web.Application(middlewares=[body_limits(64 * 1024, BODY_LIMITS), refusals])
     Webhooks(config, conversations).register(app.router)
     hooks = TestServer(app)
     await hooks.start_server()
@@ -125,9 +126,14 @@ async def world(sessions, tmp_path, monkeypatch):
     await platforms.server.close()
 
 
+def zalo_mac(body: bytes, secret: str) -> str:
+    """Zalo's signature of an event, over the timestamp the event carries."""
+    return zalo_signature(APP_ID, body, json.loads(body)["timestamp"], secret)
+
+
 def zalo_event(text: str, msg_id: str) -> bytes:
     return json.dumps({"app_id": APP_ID, "user_id_by_app": "552177279717587730", "event_name": "user_send_text",
-                       "timestamp": "1733450000000", "sender": {"id": "246845883529197922"},
+                       "timestamp": str(int(time.time() * 1000)), "sender": {"id": "246845883529197922"},
                        "recipient": {"id": "388613280878808645"}, "message": {"text": text, "msg_id": msg_id}},
                       ensure_ascii=False).encode()
 
@@ -135,11 +141,11 @@ def zalo_event(text: str, msg_id: str) -> bytes:
 async def test_a_signed_zalo_message_becomes_a_conversation_and_a_forged_one_nothing(sessions, world):
     hooks, http, platforms, outbox, conversations = world
     body = zalo_event("Đường Nguyễn Huệ ngập nước sau mưa", "msg-1")
-    good = "mac=" + zalo_signature(APP_ID, body, "1733450000000", "oa-secret")
+    good = "mac=" + zalo_mac(body, "oa-secret")
     async with http.post(hooks.make_url("/webhooks/zalo"), data=body, headers={"X-ZEvent-Signature": good}) as r:
         assert r.status == 200, await r.text()
     forged = zalo_event("Tin giả", "msg-2")
-    for signature in (good, "mac=" + zalo_signature(APP_ID, forged, "1733450000000", "guess"), None):
+    for signature in (good, "mac=" + zalo_mac(forged, "guess"), None):
         headers = {"X-ZEvent-Signature": signature} if signature else {}
         async with http.post(hooks.make_url("/webhooks/zalo"), data=forged, headers=headers) as r:
             assert r.status == 401 and (await r.json())["code"] == "bad_signature"
@@ -224,7 +230,7 @@ async def test_a_messenger_conversation_answered_by_an_operator_and_a_failing_pl
     platforms.received.clear()
     zalo_body = zalo_event("Cống bị vỡ", "msg-9")
     async with http.post(hooks.make_url("/webhooks/zalo"), data=zalo_body, headers={
-            "X-ZEvent-Signature": "mac=" + zalo_signature(APP_ID, zalo_body, "1733450000000", "oa-secret")}) as r:
+            "X-ZEvent-Signature": "mac=" + zalo_mac(zalo_body, "oa-secret")}) as r:
         assert r.status == 200
     for attempt in range(1, 4):
         async with sessions() as s:
@@ -352,3 +358,78 @@ async def test_files_sent_on_messenger_are_fetched_from_the_platform_and_checked
         [kept] = list(await s.scalars(select(Attachment)))
         ticket = await s.get(Ticket, conv["ticket_id"])
     assert kept.ticket_id == ticket.id and kept.size == 2004
+
+
+async def conversations_count(sessions) -> int:
+    async with sessions() as s:
+        return len(list(await s.scalars(select(Conversation))))
+
+
+async def test_webhooks_refuse_what_is_not_signed_before_reading_it_and_never_fail(sessions, world):
+    """401 before anything in the body is parsed; any bytes in a signature header or verify token are
+    a mismatch (never a server error); a signed body nested too deep is a bad event (400); an old
+    signed Zalo event replayed is refused; a body without a length, or announcing more than a
+    platform sends, is refused before it is read."""
+    hooks, http, platforms, outbox, conversations = world
+    zalo, facebook = hooks.make_url("/webhooks/zalo"), hooks.make_url("/webhooks/facebook")
+    body = zalo_event("Đèn đường hỏng", "msg-h1")
+    for header in ("mac=đây-không-phải-chữ-ký", "mac=" + "é" * 64, "sha256=\u00ff"):
+        async with http.post(zalo, data=body, headers={"X-ZEvent-Signature": header.encode().decode("latin-1")}) as r:
+            assert r.status == 401, await r.text()
+        async with http.post(facebook, data=body, headers={"X-Hub-Signature-256": header.encode().decode("latin-1")}) as r:
+            assert r.status == 401, await r.text()
+    for token in ("xác-minh", "verify-me\u0000", "v" * 5000):
+        async with http.get(facebook, params={"hub.mode": "subscribe", "hub.verify_token": token,
+                                              "hub.challenge": "42"}) as r:
+            assert r.status == 403
+    # Deep JSON, correctly signed (only a holder of the secret can send it): 400, nothing kept.
+    deep = b'{"object": "page", "entry": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    async with http.post(facebook, data=deep, headers={"X-Hub-Signature-256": facebook_signature(deep, "fb-secret")}) as r:
+        assert r.status == 400 and (await r.json())["code"] == "bad_event"
+    now_ms = str(int(time.time() * 1000))
+    deep_zalo = (b'{"app_id": "' + APP_ID.encode() + b'", "timestamp": "' + now_ms.encode()
+                 + b'", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
+    deep_mac = "mac=" + zalo_signature(APP_ID, deep_zalo, now_ms, "oa-secret")
+    async with http.post(zalo, data=deep_zalo, headers={"X-ZEvent-Signature": deep_mac}) as r:
+        assert r.status == 400 and (await r.json())["code"] == "bad_event"
+    # A signed Zalo event from an hour ago (a replay): refused; the same event now is taken.
+    old = json.loads(body)
+    old["timestamp"] = str(int(time.time() * 1000) - 3600_000)
+    old = json.dumps(old).encode()
+    async with http.post(zalo, data=old, headers={"X-ZEvent-Signature": "mac=" + zalo_mac(old, "oa-secret")}) as r:
+        assert r.status == 401 and (await r.json())["code"] == "stale_event"
+    # The signature over another timestamp than the event's own is not the event's signature.
+    other = "mac=" + zalo_signature(APP_ID, body, "1", "oa-secret")
+    async with http.post(zalo, data=body, headers={"X-ZEvent-Signature": other}) as r:
+        assert r.status == 401
+    assert await conversations_count(sessions) == 0
+    # Too large, or without a length: refused from the headers.
+    async with http.post(facebook, data=b"x", headers={"Content-Length": str(64 * 1024 * 1024),
+                                                       "X-Hub-Signature-256": "sha256=0"}) as r:
+        assert r.status == 413
+
+    async def chunks():
+        yield b'{"object": "page"}'
+
+    async with http.post(facebook, data=chunks(), headers={"X-Hub-Signature-256": "sha256=0"}) as r:
+        assert r.status == 411
+    async with http.post(zalo, data=body, headers={"X-ZEvent-Signature": "mac=" + zalo_mac(body, "oa-secret")}) as r:
+        assert r.status == 200
+    assert await conversations_count(sessions) == 1
+
+
+async def test_a_full_messenger_batch_is_taken(sessions, world):
+    """Messenger batches up to 1,000 events in one request: one such request, well over the public
+    pages' body limit, is taken whole."""
+    hooks, http, platforms, outbox, conversations = world
+    now_ms = int(time.time() * 1000)
+    messaging = [{"sender": {"id": f"70000{i:05d}"}, "recipient": {"id": "PAGE"}, "timestamp": now_ms,
+                  "message": {"mid": f"m.batch-{i}", "text": f"Phản ánh số {i}: " + "ổ gà trên đường " * 10}}
+                 for i in range(1000)]
+    body = json.dumps({"object": "page", "entry": [{"id": "PAGE", "time": now_ms, "messaging": messaging}]},
+                      ensure_ascii=False).encode()
+    assert len(body) > 256 * 1024
+    async with http.post(hooks.make_url("/webhooks/facebook"), data=body,
+                         headers={"X-Hub-Signature-256": facebook_signature(body, "fb-secret")}) as r:
+        assert r.status == 200, await r.text()
+    assert await conversations_count(sessions) == 1000
