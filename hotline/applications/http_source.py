@@ -4,9 +4,10 @@
     200 {"code": "...", "status": "in_progress", "procedure": "...", "agency": "...",
          "received_on": "2026-11-20", "due_on": "2026-12-04"}
     404 no such application
+    400, 410, 414, 422: the system refuses this code (the caller's own input): no such application
 
 `code` is the receipt number as printed, or only its digits (a caller's keypad). Anything else
-(another status code, a body we cannot read, a status outside the list, no answer within the
+(another status code: 401 or 403 for a wrong token, 429, 5xx, a body we cannot read, a status outside the list, no answer within the
 timeout) is a failure: tried again `retries` times, then `Unavailable`; the circuit breaker
 answers `Unavailable` at once while the system is known to be down."""
 
@@ -26,6 +27,10 @@ from hotline.config.menu import APPLICATION_STATUSES
 from hotline.settings import Applications
 
 log = logging.getLogger(__name__)
+
+# Answers about the code asked (the caller's keypad), not about the system: the caller hears that
+# there is no such application, and the system counts as up (the breaker is not moved towards open).
+NOT_THIS_CODE = frozenset({400, 404, 410, 414, 422})
 
 
 def _date(value) -> date | None:
@@ -65,7 +70,7 @@ class HttpSource:
             try:
                 async with self._session.get(f"{self.url}/applications/{quote(code, safe='')}",
                                              headers=self._headers()) as r:
-                    if r.status == 404:
+                    if r.status in NOT_THIS_CODE:
                         self.breaker.succeeded()
                         return None
                     if r.status != 200:

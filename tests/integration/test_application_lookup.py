@@ -9,6 +9,10 @@ import os
 import pytest
 from aiohttp import web
 
+from hotline.applications.http_source import HttpSource
+from hotline.applications.status import Unavailable
+from hotline.settings import Applications
+
 from hotline.testing.ports import free_server_port
 from hotline.testing.sipp import CallScript
 from tests.integration.conftest import running_line
@@ -22,6 +26,7 @@ KNOWN = {"18222611200001": {"code": "H18.22-261120-0001", "status": "in_progress
          "18222611210003": {"code": "H18.22-261121-0003", "status": "ready", "procedure": "Đăng ký kinh doanh",
                             "agency": "Sở Kế hoạch và Đầu tư", "received_on": "2026-11-21", "due_on": "2026-11-28"}}
 SLOW = "18222611309999"
+MALFORMED = "99"  # codes the system refuses as malformed (400) start with this
 
 
 class OneStop:
@@ -39,6 +44,8 @@ class OneStop:
             return web.json_response({"error": "unauthorised"}, status=401)
         if code == SLOW:
             await asyncio.sleep(30)
+        if code.startswith(MALFORMED):
+            return web.json_response({"error": "malformed receipt number"}, status=400)
         if code not in KNOWN:
             return web.json_response({"error": "not found"}, status=404)
         return web.json_response(KNOWN[code])
@@ -118,3 +125,31 @@ async def test_a_slow_or_dead_system_is_said_to_be_unavailable(app_line, onestop
     # The caller stays in the menu: the procedures prompt plays again after the notice.
     assert prompts[prompts.index("application_unavailable") + 1:][:1] == ["procedures_menu"]
     await onestop.start()
+
+
+async def test_codes_the_system_refuses_never_open_the_breaker_but_a_wrong_token_does(onestop, monkeypatch):
+    """A caller keying malformed numbers again and again (400 each time) is told there is no such
+    application and cannot make the line call the system down for everyone; a wrong token (401)
+    is the system's answer about us, and opens the breaker after `breaker_failures` look-ups."""
+    monkeypatch.setenv("HOTLINE_TEST_ONESTOP_TOKEN", TOKEN)
+    settings = Applications(source="http", url=f"http://127.0.0.1:{onestop.port}/api",
+                            token_env="HOTLINE_TEST_ONESTOP_TOKEN", timeout_seconds=2, retries=1,
+                            breaker_failures=3, breaker_seconds=600)
+    source = HttpSource(settings)
+    try:
+        for attempt in range(settings.breaker_failures + 2):
+            assert await source.find(f"{MALFORMED}{attempt:012d}") is None
+        assert not source.breaker.is_open
+        found = await source.find("18222611200001")
+        assert found is not None and found.status == "in_progress"
+        monkeypatch.setenv("HOTLINE_TEST_ONESTOP_TOKEN", "not-the-token")
+        for _ in range(settings.breaker_failures):
+            with pytest.raises(Unavailable):
+                await source.find("18222611200001")
+        assert source.breaker.is_open
+        asked = len(onestop.asked)
+        with pytest.raises(Unavailable):  # answered at once, the system not asked
+            await source.find("18222611200001")
+        assert len(onestop.asked) == asked
+    finally:
+        await source.close()
