@@ -84,6 +84,7 @@ from hotline.reports.call_log import CallLog
 from hotline.reports.statutory import StatutoryReports
 from hotline.privacy.audit import PersonalDataAudit
 from hotline.privacy.erasure import Eraser
+from hotline.privacy.keys import load_or_create_key as privacy_key
 from hotline.privacy.requests import DataRequests
 from hotline.privacy.retention import Retention
 from hotline.reports.weekly import WeeklyReports
@@ -340,7 +341,8 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
             SupervisorApi(accounts, cti, set(prepared.sip.phones), handling),
             ReportsApi(accounts, sessions, profile, call_log, statutory),
             PrivacyApi(accounts, PersonalDataAudit(sessions),
-                       DataRequests(sessions, eraser, profile.name, profile.calendar.timezone)),
+                       DataRequests(sessions, eraser, profile.name, profile.calendar.timezone,
+                                    privacy_key(settings.secrets_file.with_name("privacy-key")))),
             RecordingsApi(accounts, RecordingLibrary(sessions, settings.recordings_dir, profile.calendar.timezone)),
             UsersApi(accounts, prepared.sip.phones),
             pages,

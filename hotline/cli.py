@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 from pathlib import Path
@@ -13,14 +12,18 @@ from hotline.errors import ConfigError
 from hotline.settings import load_settings
 
 
-def _setup_logging(home: Path, verbose: bool) -> None:
-    (home / "log").mkdir(parents=True, exist_ok=True)
-    fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-    handlers = [logging.StreamHandler(), logging.FileHandler(home / "log" / "hotline.log", encoding="utf-8")]
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format=fmt, handlers=handlers)
-    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
-    logging.getLogger("panoramisk").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+def _setup_logging(settings, verbose: bool) -> None:
+    """Masked, rotated logs: `hotline.security.logs`; the days kept are the profile's
+    `retention.logs_days` (the default when the profile does not load: its error comes later)."""
+    from hotline.config.privacy import RetentionPolicy
+    from hotline.config.profile import load_profile
+    from hotline.security.logs import configure
+
+    try:
+        days = load_profile(settings.config_dir, settings.profile).retention.logs_days
+    except Exception:  # reported by the command itself, with the file and field
+        days = RetentionPolicy().logs_days
+    configure(settings.home / "log" / "hotline.log", days, verbose)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         settings = load_settings(args.home)
-        _setup_logging(settings.home, args.verbose)
+        _setup_logging(settings, args.verbose)
         return asyncio.run(_dispatch(args, settings)) or 0
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)

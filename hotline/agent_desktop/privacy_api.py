@@ -10,6 +10,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from hotline.agent_desktop.accounts import Accounts
+from hotline.errors import Refused
 from hotline.phones import vietnamese_callable
 from hotline.privacy.audit import PersonalDataAudit
 from hotline.privacy.requests import DataRequests
@@ -28,6 +29,8 @@ class DataRequestIn(BaseModel):
     kind: Literal["access", "erasure"]
     phone: str | None = Field(None, max_length=32)
     email: str | None = Field(None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    # A Zalo or Messenger user id, as the conversation shows it (the citizen's own account there).
+    platform_id: str | None = Field(None, max_length=100, pattern=r"^[0-9A-Za-z_.\-]{6,100}$")
     note: str = Field(..., min_length=1, max_length=2000)  # how the request came, how identity was checked
 
     _note = field_validator("note")(required_text)
@@ -44,8 +47,8 @@ class DataRequestIn(BaseModel):
 
     @model_validator(mode="after")
     def _someone(self) -> "DataRequestIn":
-        if not self.phone and not self.email:
-            raise ValueError("cần số điện thoại hoặc thư điện tử của người yêu cầu")
+        if not self.phone and not self.email and not self.platform_id:
+            raise ValueError("cần số điện thoại, thư điện tử hoặc tài khoản Zalo/Facebook của người yêu cầu")
         return self
 
 
@@ -73,8 +76,11 @@ class PrivacyApi(Resource):
         return [
             Route("GET", "/api/audit", self.log, "Who read which ticket's personal data, files or documents, and "
                   "who listened to which recording (ticket = a ticket code, user, recording), newest first"),
-            Route("GET", "/api/data-requests", self.listing, "Citizens' requests to see or erase their data"),
-            Route("POST", "/api/data-requests", self.file, "File a citizen's request (phone or e-mail)",
+            Route("GET", "/api/data-requests", self.listing, "Citizens' requests to see or erase their data, newest "
+                  "first; with phone, email or platform_id: only the requests made under it (matched by keyed "
+                  "hashes, also after an erasure)"),
+            Route("POST", "/api/data-requests", self.file, "File a citizen's request (phone, e-mail or a Zalo or "
+                  "Messenger user id)",
                   DataRequestIn, ok="201"),
             Route("POST", "/api/data-requests/{id}/carry-out", self.carry_out,
                   "Carry a request out, once: an access request's dossier; an erasure everywhere",
@@ -95,14 +101,21 @@ class PrivacyApi(Resource):
 
     @requires("office", "admin")
     async def listing(self, request: web.Request) -> web.Response:
-        return web.json_response(await self.requests.listing())
+        q = request.query
+        phone = q.get("phone", "")[:32].strip()
+        number = vietnamese_callable(phone) if phone else None
+        if phone and number is None:
+            raise Refused(400, "Số điện thoại không hợp lệ")
+        return web.json_response(await self.requests.listing(
+            phone=number, email=q.get("email", "")[:200].strip().lower() or None,
+            platform_id=q.get("platform_id", "")[:100].strip() or None))
 
     @requires("office")
     async def file(self, request: web.Request) -> web.Response:
         body = await parse_body(request, DataRequestIn)
         return web.json_response(await self.requests.file(principal(request), body.kind, body.phone,
-                                                          body.email.lower() if body.email else None, body.note),
-                                 status=201)
+                                                          body.email.lower() if body.email else None, body.note,
+                                                          body.platform_id), status=201)
 
     @requires("office")
     async def carry_out(self, request: web.Request) -> web.Response:

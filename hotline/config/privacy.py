@@ -17,6 +17,9 @@ class RetentionPolicy(BaseModel):
     # its texts quote of them
     closed_ticket_personal_days: int = Field(0, ge=0, le=36500)
     closed_ticket_files_days: int = Field(0, ge=0, le=36500)  # once final: its attachments
+    # The application's log files (masked: no phone, e-mail or platform id), rotated daily: how
+    # many days of them are kept.
+    logs_days: int = Field(30, ge=1, le=3650)
 
     def transcript_days(self) -> int:
         return self.recordings_days if self.transcripts_days is None else self.transcripts_days

@@ -9,6 +9,7 @@ import os
 
 import aiohttp
 
+from hotline.security.masking import mask_phone, mask_text
 from hotline.settings import Sms
 
 log = logging.getLogger(__name__)
@@ -19,13 +20,14 @@ class GatewayError(Exception):
 
 
 class LogGateway:
-    """The default: nothing leaves the machine; each message is written to the log (and stays in
-    the outbox table, marked sent)."""
+    """The default: nothing leaves the machine; each message is written to the log, the number and
+    whatever the text quotes of phones, addresses and ids masked (and stays in the outbox table,
+    marked sent)."""
 
     name = "log"
 
     async def send(self, message_id: int, to: str, text: str) -> None:
-        log.info("SMS #%d to %s: %s", message_id, to, text)
+        log.info("SMS #%d to %s: %s", message_id, mask_phone(to), mask_text(text))
 
     async def close(self) -> None:
         pass

@@ -1,9 +1,12 @@
 """Removing personal data everywhere it is kept: a ticket's reporter fields and what its texts
-quote of them, its files, the recordings and transcripts of the caller's calls, the SMS and
-e-mails sent to them, callback and survey numbers, queue statistics' caller numbers. Used by the
-retention job (per data class, when a period is over) and by a citizen's erasure request (all of
-it, for one phone number or e-mail address). Rows stay (the counts in reports remain true); what
-identifies the person goes. Every ticket touched gets a line in its history."""
+quote of them (and the conversation transcripts copied into its history), its files, the
+recordings and transcripts of the caller's calls, the citizen's written conversations (e-mail, web
+chat, Zalo, Messenger) and their messages, the SMS, e-mails and platform messages sent to them,
+callback and survey numbers, queue statistics' caller numbers. Used by the retention job (per data
+class, when a period is over) and by a citizen's erasure request (all of it, for a phone number,
+an e-mail address or a platform user id: the conversations found lead to their tickets, and the
+tickets to their conversations). Rows stay (the counts in reports remain true); what identifies
+the person goes. Every ticket touched gets a line in its history."""
 
 from __future__ import annotations
 
@@ -12,16 +15,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotline.phones import national
 from hotline.security.redaction import MASK, redact
 from hotline.store.callbacks import CallbackRequest, OutboundCall, SurveyCall, VirtualHold
 from hotline.store.calls import QueuedCallRow
-from hotline.store.outbox import EmailMessage, SmsMessage
+from hotline.store.conversations import Conversation, ConversationMessage, conversations_of, erase_conversation, \
+    messages_of
+from hotline.store.outbox import ChatOutMessage, EmailMessage, SmsMessage
 from hotline.store.recordings import Job, Recording, Transcript
-from hotline.store.tickets import Attachment, Ticket, TicketEvent, add_event
+from hotline.store.tickets import Attachment, CoordinationRequest, Ticket, TicketEvent, add_event
 
 PERSONAL_FIELDS = ("reporter_name", "caller_phone", "address", "email")
 TEXT_FIELDS = ("content", "result", "question", "reason")
@@ -57,11 +62,14 @@ class Eraser:
         self.log_dir = log_dir  # Asterisk's logs: queue_log and messages hold callers' numbers
 
     # -- per data class (each inside the caller's transaction) ------------------------------------
-    async def ticket_personal(self, s: AsyncSession, t: Ticket, actor: str, why: str, now: datetime) -> None:
-        """The reporter's fields, what the ticket's texts quote of them (and any phone number or
-        e-mail address in them), and the old and new values of edits of those fields."""
+    async def ticket_personal(self, s: AsyncSession, t: Ticket, actor: str, why: str, now: datetime,
+                              also: list[str] = ()) -> None:
+        """The reporter's fields, what the ticket's texts quote of them (and of `also`: the same
+        citizen's identifiers found elsewhere; and any phone number or e-mail address in them),
+        the old and new values of edits of those fields, the conversation transcripts copied into
+        its history, and what coordination requests quote of them."""
         events = list(await s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t.id)))
-        personal = [getattr(t, f) for f in PERSONAL_FIELDS]
+        personal = [getattr(t, f) for f in PERSONAL_FIELDS] + list(also)
         for e in events:  # the values the fields held before an edit count too
             for k, change in ((e.detail or {}).get("changes") or {}).items():
                 if k in PERSONAL_FIELDS and isinstance(change, dict):
@@ -78,6 +86,13 @@ class Eraser:
                 e.detail = {**e.detail, "changes": {k: ({"old": ERASED, "new": ERASED}
                                                         if k in PERSONAL_FIELDS + TEXT_FIELDS else v)
                                                     for k, v in changes.items()}}
+            if (e.detail or {}).get("transcript"):  # a closed conversation's exchange, copied whole
+                e.detail = {**e.detail, "transcript": [{**line, "body": ERASED}
+                                                        for line in e.detail["transcript"] if isinstance(line, dict)]}
+        for c in await s.scalars(select(CoordinationRequest).where(CoordinationRequest.ticket_id == t.id)):
+            c.question = redact(c.question, *personal)
+            if c.answer:
+                c.answer = redact(c.answer, *personal)
         add_event(s, t.id, actor, "personal_data_erased", at=now, why=why)
 
     async def ticket_files(self, s: AsyncSession, ticket_id: int, actor: str, why: str, now: datetime) -> int:
@@ -100,6 +115,7 @@ class Eraser:
         transcript = await s.get(Transcript, r.id)
         if transcript is not None:
             await s.delete(transcript)
+        await drop_transcript_index(s, [r.id])
         for job in await s.scalars(select(Job).where(Job.recording_id == r.id, Job.status.in_(("queued", "running")))):
             job.status, job.last_error = "failed", "recording erased"
         r.status, r.caller_phone = "expired", None
@@ -107,14 +123,15 @@ class Eraser:
 
     # -- a citizen's erasure request ----------------------------------------------------------------
     async def everything_of(self, s: AsyncSession, phone: str | None, email: str | None, actor: str, why: str,
-                            now: datetime) -> dict[str, int]:
-        """All personal data held under a phone number (any written form) or an e-mail address,
-        inside the caller's transaction. Returns the counts by data class."""
-        held = await holdings(s, phone, email)
+                            now: datetime, platform_id: str | None = None) -> dict[str, int]:
+        """All personal data held under a phone number (any written form), an e-mail address or a
+        platform user id, inside the caller's transaction. Returns the counts by data class."""
+        held = await holdings(s, phone, email, platform_id)
         counts: Counter[str] = Counter()
+        also = held.identifiers()
         for t in held.tickets:
             counts["files"] += await self.ticket_files(s, t.id, actor, why, now)
-            await self.ticket_personal(s, t, actor, why, now)
+            await self.ticket_personal(s, t, actor, why, now, also)
             counts["tickets"] += 1
         for r in held.recordings:
             await self.recording(s, r, now)
@@ -128,16 +145,32 @@ class Eraser:
                     row.status, row.last_error = "failed", "erased at the citizen's request"
             counts[row.__tablename__] += 1
         for m in held.emails:
-            m.to_address, m.body = MASK, ERASED
+            m.to_address, m.subject, m.body, m.headers = MASK, ERASED, ERASED, {}
             if m.status == "pending":
                 m.status, m.last_error = "failed", "erased at the citizen's request"
             counts["email_outbox"] += 1
+        for m in held.chats:
+            m.recipient, m.text = MASK, ERASED
+            if m.status == "pending":
+                m.status, m.last_error = "failed", "erased at the citizen's request"
+            counts["chat_outbox"] += 1
+        for c in held.conversations:
+            erase_conversation(c, [m for m in held.messages if m.conversation_id == c.id], ERASED, MASK)
+            counts["conversations"] += 1
+        counts["conversation_messages"] += len(held.messages)
         if phone and self.log_dir is not None and self.log_dir.is_dir():
             d = national(phone)
             forms = [d, "84" + d[1:], "+84" + d[1:]]
             for path in sorted(self.log_dir.glob("queue_log*")) + sorted(self.log_dir.glob("messages*")):
                 counts["asterisk_logs"] += scrub_file(path, forms)
-        return dict(counts)
+        return {k: v for k, v in counts.items() if v}
+
+
+async def drop_transcript_index(s: AsyncSession, recording_ids: list[int]) -> None:
+    """SQLite keeps transcripts' words again in its full-text table: those go with them."""
+    if recording_ids and s.bind.dialect.name == "sqlite":
+        for rid in recording_ids:
+            await s.execute(text("DELETE FROM transcript_fts WHERE rowid = :id"), {"id": rid})
 
 
 # Where a citizen's number is kept besides tickets and recordings: the model and its column.
@@ -147,26 +180,40 @@ NUMBER_COLUMNS = {SmsMessage: "to_number", CallbackRequest: "caller_number", Vir
 
 @dataclass
 class Holdings:
-    """What the hotline holds under one phone number or e-mail address."""
+    """What the hotline holds under one phone number, e-mail address or platform user id."""
 
     tickets: list[Ticket] = field(default_factory=list)
     recordings: list[Recording] = field(default_factory=list)  # not yet expired
     numbered: list = field(default_factory=list)  # rows of NUMBER_COLUMNS' models
     emails: list[EmailMessage] = field(default_factory=list)
+    chats: list[ChatOutMessage] = field(default_factory=list)  # replies sent on Zalo or Messenger
+    conversations: list[Conversation] = field(default_factory=list)
+    messages: list[ConversationMessage] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """How many rows of each data class are held (the classes an erasure reports)."""
-        out = {"tickets": len(self.tickets), "recordings": len(self.recordings), "email_outbox": len(self.emails)}
+        out = {"tickets": len(self.tickets), "recordings": len(self.recordings), "email_outbox": len(self.emails),
+               "chat_outbox": len(self.chats), "conversations": len(self.conversations),
+               "conversation_messages": len(self.messages)}
         for row in self.numbered:
             out[row.__tablename__] = out.get(row.__tablename__, 0) + 1
         return {k: v for k, v in out.items() if v}
 
+    def identifiers(self) -> list[str]:
+        """Every name, number, address and platform id found for the citizen (to redact texts)."""
+        values = [getattr(t, f) for t in self.tickets for f in PERSONAL_FIELDS]
+        values += [v for c in self.conversations for v in (c.citizen_address, c.citizen_name) if v and v != "—"]
+        return [v for v in dict.fromkeys(values) if v]
 
-async def holdings(s: AsyncSession, phone: str | None, email: str | None) -> Holdings:
-    """Rows holding the number (in any written form: compared in national form) or the address
-    (case and spaces aside)."""
+
+async def holdings(s: AsyncSession, phone: str | None, email: str | None,
+                   platform_id: str | None = None) -> Holdings:
+    """Rows holding the number (in any written form: compared in national form), the address
+    (case and spaces aside) or the platform user id; and, through conversations, the tickets they
+    became (a chat on Zalo has no number) and the conversations of those tickets."""
     number = national(phone) if phone else ""
     mail = (email or "").strip().lower()
+    user = (platform_id or "").strip()
     held = Holdings()
 
     async def with_number(model, column: str) -> list:
@@ -182,8 +229,27 @@ async def holdings(s: AsyncSession, phone: str | None, email: str | None) -> Hol
     if mail:
         held.tickets += [t for t in await s.scalars(select(Ticket).where(func.lower(func.trim(Ticket.email)) == mail))
                          if t not in held.tickets]
+    # Conversations by their address, and those of the tickets found; then their tickets.
+    held.conversations = await conversations_of(s, [mail] if mail else [], [user] if user else [], number or None,
+                                                [t.id for t in held.tickets], lambda v: _is_number(v, number))
+    linked = [c.ticket_id for c in held.conversations if c.ticket_id]
+    known = {t.id for t in held.tickets}
+    if set(linked) - known:
+        held.tickets += list(await s.scalars(select(Ticket).where(Ticket.id.in_(set(linked) - known))))
+    held.messages = await messages_of(s, [c.id for c in held.conversations])
+    addresses = {mail} if mail else set()
+    addresses |= {c.citizen_address.strip().lower() for c in held.conversations if c.channel == "email"}
+    addresses |= {t.email.strip().lower() for t in held.tickets if t.email}
+    if addresses:
         held.emails = list(await s.scalars(select(EmailMessage).where(
-            func.lower(func.trim(EmailMessage.to_address)) == mail)))
+            func.lower(func.trim(EmailMessage.to_address)).in_(addresses))))
+    recipients = [(c.channel, c.citizen_address) for c in held.conversations if c.channel not in ("email", "webchat")]
+    if user:
+        recipients.append((None, user))
+    if recipients:
+        held.chats = [m for m in await s.scalars(select(ChatOutMessage).where(
+            ChatOutMessage.recipient.in_({r for _, r in recipients})))
+            if any(ch in (None, m.channel) and r == m.recipient for ch, r in recipients)]
     calls = [t.linkedid for t in held.tickets if t.linkedid]
     if calls:  # the calls of those tickets, whatever number they came from
         held.recordings += [r for r in await s.scalars(select(Recording).where(

@@ -1,61 +1,128 @@
 """A citizen's request to see (`access`) or erase (`erasure`) the personal data the hotline holds
-under their phone number or e-mail address, received and carried out by the provincial office
-(the office checks the person's identity and notes how). Carrying out is once: an access request
-gives the printable dossier of everything held; an erasure request removes it everywhere
-(`hotline.privacy.erasure`), in the same transaction that marks the request done with what was
-erased by data class. Both are in the audit log."""
+under their phone number, e-mail address or platform user id (Zalo, Messenger), received and
+carried out by the provincial office (the office checks the person's identity and notes how).
+Carrying out is once: an access request gives the printable dossier of everything held; an
+erasure request removes it everywhere (`hotline.privacy.erasure`), in the same transaction that
+marks the request done with what was erased by data class, then the database's free space and
+journal are wiped (`hotline.privacy.compaction`). Both are in the audit log.
+
+The requests keep keyed hashes of the identifiers (`hotline.privacy.keys`), and the identifiers
+themselves only while needed: see `hotline.store.privacy.DataRequest`."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.errors import Refused
+from hotline.privacy.compaction import ERASED_TABLES, compact
 from hotline.privacy.erasure import Eraser, holdings
+from hotline.privacy.keys import IdentifierHasher
+from hotline.security.masking import mask_email, mask_phone, mask_platform_id
+from hotline.security.redaction import redact
 from hotline.store.base import aware, iso
 from hotline.store.privacy import AuditEntry, DataRequest
+
+log = logging.getLogger(__name__)
 
 KINDS = {"access": "Yêu cầu xem dữ liệu cá nhân", "erasure": "Yêu cầu xoá dữ liệu cá nhân"}
 STATES = {"open": "Chờ thực hiện", "done": "Đã thực hiện", "refused": "Từ chối"}
 CLASSES = {"tickets": "Phiếu phản ánh", "files": "Tệp đính kèm", "recordings": "Bản ghi âm cuộc gọi",
            "sms_outbox": "Tin nhắn SMS", "email_outbox": "Thư điện tử", "callback_requests": "Yêu cầu gọi lại",
            "virtual_holds": "Giữ chỗ chờ gọi lại", "outbound_calls": "Cuộc gọi đi", "survey_calls": "Cuộc gọi khảo sát",
-           "queue_calls": "Thống kê cuộc gọi", "asterisk_logs": "Nhật ký tổng đài"}
+           "queue_calls": "Thống kê cuộc gọi", "asterisk_logs": "Nhật ký tổng đài",
+           "conversations": "Hội thoại (thư, trò chuyện, Zalo, Facebook)", "conversation_messages": "Tin nhắn trong hội thoại",
+           "chat_outbox": "Tin nhắn gửi qua Zalo, Facebook"}
+CHANNELS = {"email": "Thư điện tử", "webchat": "Trò chuyện trên trang", "zalo": "Zalo", "facebook": "Facebook"}
 TEMPLATES = Path(__file__).parent / "templates"
 
 
 def shape(r: DataRequest) -> dict:
     return {"id": r.id, "kind": r.kind, "kind_name": KINDS[r.kind], "phone": r.phone, "email": r.email,
-            "note": r.note, "status": r.status, "status_name": STATES[r.status], "requested_by": r.requested_by,
+            "platform_id": r.platform_id, "hint": r.hint, "note": r.note, "status": r.status, "status_name": STATES[r.status], "requested_by": r.requested_by,
             "requested_at": iso(r.requested_at), "done_by": r.done_by, "done_at": iso(r.done_at),
             "result": r.result or {}, "result_names": {CLASSES.get(k, k): v for k, v in (r.result or {}).get(
                 "counts", {}).items()}}
 
 
+def hint(phone: str | None, email: str | None, platform_id: str | None) -> str:
+    """What the office's list shows of a request's identifiers: masked."""
+    return ", ".join(v for v in (mask_phone(phone) if phone else "", mask_email(email) if email else "",
+                                 f"Zalo/Facebook {mask_platform_id(platform_id)}" if platform_id else "") if v)
+
+
 class DataRequests:
-    def __init__(self, sessions: async_sessionmaker, eraser: Eraser, province: str, timezone_name: str):
+    def __init__(self, sessions: async_sessionmaker, eraser: Eraser, province: str, timezone_name: str,
+                 key: bytes):
         self.sessions = sessions
         self.eraser = eraser
         self.province = province
         self.tz = ZoneInfo(timezone_name)
+        self.hasher = IdentifierHasher(key)
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["j2"]))
+        self._prepared = False
 
-    async def file(self, p, kind: str, phone: str | None, email: str | None, note: str) -> dict:
+    def _hashes(self, phone: str | None, email: str | None, platform_id: str | None) -> dict:
+        return {"phone_hash": self.hasher.phone(phone), "email_hash": self.hasher.email(email),
+                "platform_hash": self.hasher.platform(platform_id)}
+
+    async def prepare(self) -> int:
+        """At start (idempotent): requests of earlier versions get their keyed hashes and hint, and
+        lose the identifiers no longer needed (a carried-out erasure, a refusal). Returns how many
+        rows changed."""
+        changed = 0
         async with self.sessions() as s, s.begin():
-            r = DataRequest(kind=kind, phone=phone, email=email, note=note, status="open",
-                            requested_by=p.username, requested_at=datetime.now(timezone.utc), result={})
+            rows = list(await s.scalars(select(DataRequest).where(or_(
+                DataRequest.phone.is_not(None), DataRequest.email.is_not(None), DataRequest.platform_id.is_not(None)))))
+            for r in rows:
+                hashes = self._hashes(r.phone, r.email, r.platform_id)
+                missing = any(v and getattr(r, k) != v for k, v in hashes.items())
+                if missing:
+                    for k, v in hashes.items():
+                        setattr(r, k, getattr(r, k) or v)
+                    r.hint = r.hint or hint(r.phone, r.email, r.platform_id)
+                if r.status == "refused" or (r.kind == "erasure" and r.status == "done"):
+                    r.phone = r.email = r.platform_id = None
+                    missing = True
+                changed += missing
+        self._prepared = True
+        if changed:
+            log.info("data requests: %d row(s) of an earlier version hashed", changed)
+            await compact(self.sessions, ["data_requests"])
+        return changed
+
+    async def _ready(self) -> None:
+        if not self._prepared:
+            await self.prepare()
+
+    async def file(self, p, kind: str, phone: str | None, email: str | None, note: str,
+                   platform_id: str | None = None) -> dict:
+        await self._ready()
+        async with self.sessions() as s, s.begin():
+            r = DataRequest(kind=kind, phone=phone, email=email, platform_id=platform_id, note=note, status="open",
+                            requested_by=p.username, requested_at=datetime.now(timezone.utc), result={},
+                            hint=hint(phone, email, platform_id), **self._hashes(phone, email, platform_id))
             s.add(r)
             await s.flush()
             return shape(r)
 
-    async def listing(self, limit: int = 200) -> list[dict]:
+    async def listing(self, limit: int = 200, phone: str | None = None, email: str | None = None,
+                      platform_id: str | None = None) -> list[dict]:
+        """The requests, newest first; with an identifier, only those made under it (compared by
+        their keyed hashes: also those whose identifiers are gone)."""
+        await self._ready()
+        q = select(DataRequest).order_by(DataRequest.id.desc()).limit(limit)
+        wanted = [getattr(DataRequest, k) == v for k, v in self._hashes(phone, email, platform_id).items() if v]
+        if wanted:
+            q = q.where(or_(*wanted))
         async with self.sessions() as s:
-            return [shape(r) for r in await s.scalars(select(DataRequest).order_by(DataRequest.id.desc()).limit(limit))]
+            return [shape(r) for r in await s.scalars(q)]
 
     async def _claim(self, s, request_id: int, p, now: datetime, **values) -> DataRequest:
         """Open → done/refused once (a conditional UPDATE): 404 for no such request, 409 for one
@@ -70,44 +137,69 @@ class DataRequests:
         return r
 
     async def carry_out(self, p, request_id: int, address: str) -> dict:
+        await self._ready()
         now = datetime.now(timezone.utc)
         async with self.sessions() as s, s.begin():
             r = await self._claim(s, request_id, p, now, status="done")
             if r.kind == "erasure":
                 counts = await self.eraser.everything_of(s, r.phone, r.email, p.username,
-                                                         f"data request #{r.id}", now)
+                                                         f"data request #{r.id}", now, r.platform_id)
+                await self._forget(s, r)
             else:
-                counts = (await holdings(s, r.phone, r.email)).counts()
+                counts = (await holdings(s, r.phone, r.email, r.platform_id)).counts()
             r.result = {"counts": {k: v for k, v in counts.items() if v}}
             s.add(AuditEntry(at=now, username=p.username, role=p.role, action="erase" if r.kind == "erasure" else "export",
                              detail=f"data request #{r.id}", address=(address or "")[:64]))
             await s.flush()
             await s.refresh(r)
-            return shape(r)
+            out = shape(r)
+        if r.kind == "erasure":  # nothing of what went may stay in free pages, the journal, dead rows
+            await compact(self.sessions, ERASED_TABLES)
+        return out
+
+    async def _forget(self, s, r: DataRequest) -> None:
+        """The erasure's own identifiers, and those of the same citizen's earlier requests: only
+        their hashes stay; notes lose what they quote of them."""
+        hashes = {k: v for k, v in self._hashes(r.phone, r.email, r.platform_id).items() if v}
+        same = list(await s.scalars(select(DataRequest).where(or_(
+            DataRequest.id == r.id, *(getattr(DataRequest, k) == v for k, v in hashes.items())))))
+        values = [v for x in same for v in (x.phone, x.email, x.platform_id) if v]
+        for x in same:
+            if x.status == "open" and x.id != r.id:
+                continue  # another request still to carry out keeps what it needs
+            x.note = redact(x.note, *values)
+            x.phone = x.email = x.platform_id = None
 
     async def refuse(self, p, request_id: int, reason: str) -> dict:
+        await self._ready()
         async with self.sessions() as s, s.begin():
             r = await self._claim(s, request_id, p, datetime.now(timezone.utc), status="refused",
                                   result={"reason": reason})
+            r.phone = r.email = r.platform_id = None
+            await s.flush()
             await s.refresh(r)
             return shape(r)
 
     async def dossier(self, p, request_id: int, address: str) -> str:
         """The printable copy of everything held for an access request (after it was carried
         out); each printing is audited."""
+        await self._ready()
         async with self.sessions() as s, s.begin():
             r = await s.get(DataRequest, request_id)
             if r is None:
                 raise Refused(404, "Không có yêu cầu này")
             if r.kind != "access" or r.status != "done":
                 raise Refused(409, "Chỉ in hồ sơ của yêu cầu xem dữ liệu đã được thực hiện")
-            held = await holdings(s, r.phone, r.email)
+            if not (r.phone or r.email or r.platform_id):
+                raise Refused(409, "Dữ liệu của người yêu cầu đã được xoá: không còn hồ sơ để in")
+            held = await holdings(s, r.phone, r.email, r.platform_id)
             s.add(AuditEntry(username=p.username, role=p.role, action="export", detail=f"data request #{r.id} dossier",
                              address=(address or "")[:64]))
             local = lambda d: aware(d).astimezone(self.tz).strftime("%H:%M %d/%m/%Y") if d else ""  # noqa: E731
             return self.env.get_template("dossier.html.j2").render(
                 request=shape(r), province=self.province, tickets=held.tickets, recordings=held.recordings,
-                rows=_describe_rows(held), emails=held.emails, local=local, requested=local(r.requested_at),
+                rows=_describe_rows(held), emails=held.emails, chats=held.chats, conversations=held.conversations,
+                messages=held.messages, channels=CHANNELS, local=local, requested=local(r.requested_at),
                 printed=local(datetime.now(timezone.utc)))
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.background import Lease, Periodic
 from hotline.config.privacy import RetentionPolicy
-from hotline.privacy.erasure import Eraser
+from hotline.privacy.erasure import Eraser, drop_transcript_index
 from hotline.store.recordings import Recording, Transcript
 from hotline.store.tickets import Attachment, Ticket
 
@@ -44,8 +44,11 @@ class Retention:
                     counts["recordings"] += 1
             if pol.transcript_days():
                 old = select(Recording.id).where(Recording.started_at < now - timedelta(days=pol.transcript_days()))
-                gone = await s.execute(delete(Transcript).where(Transcript.recording_id.in_(old)))
-                counts["transcripts"] += gone.rowcount or 0
+                ids = list(await s.scalars(select(Transcript.recording_id).where(Transcript.recording_id.in_(old))))
+                if ids:
+                    await s.execute(delete(Transcript).where(Transcript.recording_id.in_(ids)))
+                    await drop_transcript_index(s, ids)
+                counts["transcripts"] += len(ids)
             closed = (Ticket.handling_stage.in_(self.final_steps), Ticket.draft.is_(False))
             if pol.closed_ticket_personal_days:
                 cutoff = now - timedelta(days=pol.closed_ticket_personal_days)

@@ -66,3 +66,67 @@ class ConversationMessage(Base):
     pending_files: Mapped[list | None] = mapped_column(JsonText())
     files_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# -- a citizen's erasure and access requests (hotline.privacy) ------------------------------------
+async def conversations_of(s, addresses: list[str], platform_ids: list[str], phone: str | None,
+                           ticket_ids: list[int], same_phone=None) -> list[Conversation]:
+    """The conversations held under e-mail `addresses` (case aside), a platform user id, a web
+    chat's phone (`phone` in national form; the chat holds it as the citizen typed it:
+    `same_phone(written)` tells) or linked to `ticket_ids`."""
+    from sqlalchemy import func, or_, select
+
+    conds = []
+    if addresses:
+        conds.append((Conversation.channel == "email")
+                     & func.lower(func.trim(Conversation.citizen_address)).in_([a.lower() for a in addresses]))
+    if platform_ids:
+        conds.append(Conversation.channel.notin_(("email", "webchat"))
+                     & Conversation.citizen_address.in_(platform_ids))
+    if ticket_ids:
+        conds.append(Conversation.ticket_id.in_(ticket_ids))
+    found = list(await s.scalars(select(Conversation).where(or_(*conds)))) if conds else []
+    if phone:
+        found += [c for c in await s.scalars(select(Conversation).where(
+            Conversation.channel == "webchat", Conversation.citizen_address.like(f"%{phone[-3:]}")))
+            if (same_phone(c.citizen_address) if same_phone else c.citizen_address == phone) and c not in found]
+    return found
+
+
+async def messages_of(s, conversation_ids: list[int]) -> list[ConversationMessage]:
+    from sqlalchemy import select
+
+    if not conversation_ids:
+        return []
+    return list(await s.scalars(select(ConversationMessage).where(
+        ConversationMessage.conversation_id.in_(conversation_ids)).order_by(ConversationMessage.id)))
+
+
+def erase_conversation(conv: Conversation, messages: list[ConversationMessage], erased: str, mask: str) -> None:
+    """What identifies the citizen goes; the rows, their channel, times and directions stay (the
+    reports' counts). A message's channel id becomes `erased:<id>` (still unique per channel)."""
+    conv.citizen_address, conv.citizen_name, conv.subject, conv.access_hash = mask, None, None, None
+    for m in messages:
+        m.body, m.external_id = erased, f"erased:{m.id}"
+        m.attachments, m.refused, m.pending_files, m.files_pending = [], [], None, False
+
+
+class MailQuarantine(Base):
+    """A message of the mailbox that could not be kept. `attempts` counts the passes that failed
+    on it (kept here, so that a restart does not start again); once `quarantined_at` is set (at
+    the policy's number of tries, or at once for what a limit refused) it is marked read and the
+    reader goes on; supervisors see the reason and download `raw`, the message as received."""
+
+    __tablename__ = "mail_quarantine"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of raw
+    sender: Mapped[str | None] = mapped_column(String(200))  # as far as it could be read
+    subject: Mapped[str | None] = mapped_column(String(300))
+    size: Mapped[int] = mapped_column(Integer)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    reason: Mapped[str] = mapped_column(String(500))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_tried_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    quarantined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)

@@ -30,6 +30,9 @@ def make_engine(url: str) -> AsyncEngine:
         def _pragmas(dbapi_conn, _record):  # several processes share the file: WAL + wait on locks
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
+            # What is deleted or overwritten (an erasure) is zeroed in the file, not left in free
+            # space (hotline.privacy.compaction empties the write-ahead log after an erasure).
+            cur.execute("PRAGMA secure_delete=ON")
             cur.execute("PRAGMA busy_timeout=5000")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()

@@ -33,16 +33,26 @@ class AuditEntry(Base):
 
 class DataRequest(Base):
     """A citizen's request, received by the provincial office, to see (`access`) or erase
-    (`erasure`) the personal data the hotline holds under their phone number or e-mail address.
-    `open` until the office carries it out (`done`, with what was found or erased by class) or
-    refuses it (`refused`, with the reason)."""
+    (`erasure`) the personal data the hotline holds under their phone number, e-mail address or
+    platform user id. `open` until the office carries it out (`done`, with what was found or
+    erased by class) or refuses it (`refused`, with the reason).
+
+    The identifiers are kept as keyed hashes (HMAC-SHA256 with the installation's secret: the
+    office can tell whether a number asked before, nobody can read it back) and a masked hint; in
+    clear only while needed: an open request, a done access request (its dossier) until the same
+    citizen's erasure. A carried-out erasure and a refusal keep none."""
 
     __tablename__ = "data_requests"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))  # access | erasure
-    phone: Mapped[str | None] = mapped_column(String(20), index=True)  # normalised digits
-    email: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(20))  # normalised digits, while needed
+    email: Mapped[str | None] = mapped_column(String(200))  # lower case, while needed
+    platform_id: Mapped[str | None] = mapped_column(String(200))  # a Zalo or Messenger user id, while needed
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    email_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    platform_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    hint: Mapped[str] = mapped_column(String(300), default="", server_default="")  # masked, for the list
     note: Mapped[str] = mapped_column(Text, default="")  # how the request came, who checked identity
     status: Mapped[str] = mapped_column(String(10), default="open", index=True)  # open | done | refused
     requested_by: Mapped[str] = mapped_column(String(60))

@@ -32,6 +32,7 @@ from hotline.ticketing.handling import Payload
 from tests.store.support import CITIZEN_PHONE, OPERATOR, UTC, call, province, signed_in
 
 MONDAY_9AM = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
+KEY = b"k" * 48  # the installation's secret for keyed hashes (hotline.privacy.keys)
 
 
 async def add_file(sessions, root, ticket_id: int, name: str) -> Attachment:
@@ -69,7 +70,7 @@ async def desk(sessions, tmp_path):
     AgencyApi(accounts, AgencyInbox(sessions, p.handling, files), AgencyDirectory(sessions)).register(app.router)
     PrivacyApi(accounts, PersonalDataAudit(sessions),
                DataRequests(sessions, Eraser(files_dir, rec_dir, tmp_path / "asterisk-log"), "Đồng Tháp",
-                            "Asia/Ho_Chi_Minh")).register(app.router)
+                            "Asia/Ho_Chi_Minh", KEY)).register(app.router)
     server = TestServer(app)
     await server.start_server()
     users = await signed_in(accounts, [("op1", "operator", None), ("giamsat", "supervisor", None),
