@@ -49,6 +49,12 @@ else
     PACKAGES+=(docker.io docker-compose debootstrap)
   fi
 fi
+# HOTLINE_LIST_PACKAGES=1: print the selected set, one package a line, and install nothing
+# (tests/unit/test_system_packages.py checks it against what the code and tests run).
+if [ "${HOTLINE_LIST_PACKAGES:-0}" = 1 ]; then
+  printf '%s\n' "${PACKAGES[@]}"
+  exit 0
+fi
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
