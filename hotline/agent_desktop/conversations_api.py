@@ -8,6 +8,9 @@ from aiohttp import web
 
 from hotline.agent_desktop.accounts import Accounts
 from hotline.conversations.service import Conversations
+from hotline.errors import Refused
+from hotline.privacy.audit import PersonalDataAudit
+from hotline.security.clients import client_address
 from hotline.web.auth import error, path_id, principal, requires
 from hotline.web.routes import Resource, Route
 from hotline.web.validation import AssignIn, ReadIn, ReplyIn, parse_body
@@ -16,10 +19,28 @@ UNKNOWN = "Không có hội thoại này"
 
 
 class ConversationsApi(Resource):
-    def __init__(self, accounts: Accounts, conversations: Conversations, operators: set[str]):
+    """Conversations follow the tickets' access rules: one whose ticket is a state secret is seen
+    only by the profile's `state_secret_readers`, every thread read is in the personal-data audit,
+    and an operator account without a softphone (no operator id) has no inbox."""
+
+    def __init__(self, accounts: Accounts, conversations: Conversations, operators: set[str],
+                 secret_readers: frozenset[str], audit: PersonalDataAudit):
         self.accounts = accounts  # the sessions behind `requires`
         self.conversations = conversations
         self.operators = operators
+        self.secret_readers = secret_readers
+        self.audit = audit
+
+    @staticmethod
+    def _operator(request: web.Request) -> str | None:
+        """Whose inbox: the operator's id, None for a supervisor (everyone's); refused for an
+        operator account with no softphone, which would otherwise read as everyone's."""
+        p = principal(request)
+        if p.role != "operator":
+            return None
+        if not p.operator_id:
+            raise Refused(403, "Tài khoản chưa được gán máy điện thoại viên", "no_softphone")
+        return p.operator_id
 
     def routes(self) -> list[Route]:
         return [
@@ -46,15 +67,21 @@ class ConversationsApi(Resource):
 
     @requires("operator", "supervisor")
     async def inbox(self, request: web.Request) -> web.Response:
-        p = principal(request)
-        return web.json_response(await self.conversations.listing(p.operator_id if p.role == "operator" else None))
+        operator = self._operator(request)
+        return web.json_response(await self.conversations.listing(
+            operator, include_secret=principal(request).role in self.secret_readers))
 
     @requires("operator", "supervisor")
     async def one(self, request: web.Request) -> web.Response:
-        p = principal(request)
+        p, operator = principal(request), self._operator(request)
         detail = await self.conversations.detail(path_id(request, "id", UNKNOWN))
-        if p.role == "operator" and detail["assignee"] not in (None, p.operator_id):
+        if detail["state_secret"] and p.role not in self.secret_readers:
+            return error(404, UNKNOWN)
+        if operator is not None and detail["assignee"] not in (None, operator):
             return error(409, f"Hội thoại do {detail['assignee']} xử lý", "conversation_taken")
+        if detail["ticket_id"] is not None:
+            await self.audit.record(p, [detail["ticket_id"]], "read", client_address(request),
+                                    f"conversation {detail['id']}")
         return web.json_response(detail)
 
     @requires("operator")
@@ -83,8 +110,7 @@ class ConversationsApi(Resource):
 
     @requires("operator", "supervisor")
     async def close(self, request: web.Request) -> web.Response:
-        p = principal(request)
-        await self.conversations.close(path_id(request, "id", UNKNOWN), p.operator_id if p.role == "operator" else None)
+        await self.conversations.close(path_id(request, "id", UNKNOWN), self._operator(request))
         return web.json_response({"ok": True})
 
     @requires("supervisor")

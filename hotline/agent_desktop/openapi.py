@@ -13,11 +13,11 @@ from pydantic.json_schema import models_json_schema
 from hotline.web.routes import Route, models_of
 
 ERROR = {"$ref": "#/components/schemas/Error"}
-REASONS = {"200": "OK", "201": "Created", "206": "Partial content (Range)", "400": "Invalid input",
+REASONS = {"101": "Switching protocols (WebSocket)", "200": "OK", "201": "Created", "206": "Partial content (Range)", "400": "Invalid input",
            "401": "No or expired session", "403": "Role not allowed, not yours, or password change required",
            "404": "Unknown resource", "409": "Not possible in the current state", "410": "Expired",
            "413": "Body too large", "415": "Not JSON (or not a same-site upload)", "416": "Range not satisfiable",
-           "422": "Input refused", "423": "Account locked after wrong passwords", "429": "Too many attempts",
+           "422": "Input refused", "423": "Account locked after wrong passwords", "426": "WebSocket upgrade required", "429": "Too many attempts",
            "502": "Asterisk refused the command"}
 WRITES = ("post", "put", "delete")
 

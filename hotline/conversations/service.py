@@ -40,10 +40,21 @@ from hotline.workhours import WorkCalendar
 log = logging.getLogger(__name__)
 
 EMAIL = "email"
-RECEIPTS_PER_ADDRESS_PER_DAY = 3
 FILE_ATTEMPTS = 3  # fetching a file a citizen sent on a platform
 WEBCHAT = "webchat"
 SIGNATURE = "\n\n--\nTổng đài 1022\nVui lòng giữ nguyên tiêu đề (có mã phản ánh) khi trả lời thư này."
+
+
+RECEIPT_SUBJECT = "Tổng đài 1022 đã nhận phản ánh"
+
+
+class MailRefused(Exception):
+    """An e-mail the conversations will not keep (its reason, in Vietnamese): the mailbox
+    quarantines it for the supervisors rather than trying it again."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 def receipt_text(code: str, lookup_url: str | None) -> str:
@@ -170,14 +181,14 @@ class Conversations:
     # -- inbound ---------------------------------------------------------------------------------
     async def receive_mail(self, mail: InboundMail, now: datetime | None = None) -> int | None:
         """Keep a citizen's e-mail; returns its conversation's id. Nothing is kept of a message a
-        machine sent (auto-reply, bounce, list) or of one already kept (read twice)."""
+        machine sent (auto-reply, bounce, list) or of one already kept (read twice). MailRefused:
+        no address to answer, or the sender's new conversations for the day are spent."""
         now = now or datetime.now(timezone.utc)
         if mail.automatic:
             log.info("e-mail %s from %s ignored: %s", mail.message_id, mail.sender, mail.automatic)
             return None
         if "@" not in mail.sender:
-            log.warning("e-mail %s without a sender address ignored", mail.message_id)
-            return None
+            raise MailRefused("không có địa chỉ người gửi hợp lệ")
         checked, refused = self._check_files(mail.files)
         try:
             async with self.sessions() as s, s.begin():
@@ -188,6 +199,12 @@ class Conversations:
                 conv = await self._thread_of(s, mail)
                 receipt = None
                 if conv is None:
+                    started = await s.scalar(select(func.count(Conversation.id)).where(
+                        Conversation.channel == EMAIL, Conversation.citizen_address == mail.sender,
+                        Conversation.created_at >= now - timedelta(days=1)))
+                    if started >= self.policy.new_per_sender_per_day:
+                        raise MailRefused(f"người gửi đã mở {started} hội thoại trong 24 giờ (tối đa "
+                                          f"{self.policy.new_per_sender_per_day})")
                     ticket = await self.store.add_ticket(
                         s, channel=EMAIL, email=mail.sender, reporter_name=mail.sender_name,
                         content=self._content(mail), draft=True, created_at=now)
@@ -202,16 +219,23 @@ class Conversations:
                 kept = ConversationMessage(conversation_id=conv.id, channel=EMAIL, external_id=mail.message_id,
                                            direction="in", body=mail.text, refused=refused, created_at=now)
                 s.add(kept)
-                # A forged sender would have the hotline mail its receipts to anyone: a few a day
-                # to one address at most (the conversation itself is kept whatever the count).
-                if receipt and await self._receipts_today(s, mail.sender, now) < RECEIPTS_PER_ADDRESS_PER_DAY:
+                # A forged sender would have the hotline mail its receipts to anyone: a fixed text
+                # (nothing of what was sent), marked as automatic (RFC 3834), and a few a day to one
+                # address at most (the conversation itself is kept whatever the count).
+                if receipt and (await self._receipts_today(s, mail.sender, now)
+                                < self.policy.receipts_per_address_per_day):
                     await self._queue(s, conv, receipt_text(receipt, self.lookup_url(receipt) if self.lookup_url
                                                             else None),
-                                      tagged(f"Đã nhận phản ánh: {mail.subject or 'thư của Ông/Bà'}", receipt)[:300],
-                                      answering=mail, author=None, now=now, key=f"conversation:{conv.id}:receipt")
+                                      tagged(RECEIPT_SUBJECT, receipt), answering=mail, author=None, now=now,
+                                      key=f"conversation:{conv.id}:receipt", automatic=True)
                 await s.flush()
                 conv_id, ticket_id, assignee = conv.id, conv.ticket_id, conv.assignee
         except IntegrityError:  # the same message kept by another reader at the same moment
+            async with self.sessions() as s:
+                known = await s.scalar(select(ConversationMessage.conversation_id).where(
+                    ConversationMessage.channel == EMAIL, ConversationMessage.external_id == mail.message_id))
+            if known is None:  # not a race: a constraint the message breaks; the reader counts it
+                raise
             return None
         if checked and ticket_id is not None:
             saved = await self.attachments.save(ticket_id, checked, "email", now)
@@ -493,12 +517,18 @@ class Conversations:
         return (f"{mail.subject}\n\n{mail.text}" if mail.subject else mail.text)[:20000]
 
     async def _thread_of(self, s, mail: InboundMail) -> Conversation | None:
+        """The conversation a message continues: only one with the sender's own address, and only
+        by a reference the hotline issued (the Message-ID of a message it sent, or the ticket's code
+        in the subject). A forged From naming someone else's conversation starts a new one."""
         ids = mail.thread_ids()
         if ids:
-            conv_id = await s.scalar(select(ConversationMessage.conversation_id).where(
-                ConversationMessage.channel == EMAIL, ConversationMessage.external_id.in_(ids)).limit(1))
-            if conv_id is not None:
-                return await s.get(Conversation, conv_id)
+            conv = await s.scalar(select(Conversation).join(
+                ConversationMessage, ConversationMessage.conversation_id == Conversation.id).where(
+                ConversationMessage.channel == EMAIL, ConversationMessage.direction == "out",
+                ConversationMessage.external_id.in_(ids), Conversation.channel == EMAIL,
+                Conversation.citizen_address == mail.sender).order_by(Conversation.id.desc()).limit(1))
+            if conv is not None:
+                return conv
         code = code_in(mail.subject)  # a mail client that dropped the headers kept the subject's code
         if code:
             return await s.scalar(select(Conversation).join(Ticket, Conversation.ticket_id == Ticket.id).where(
@@ -506,12 +536,14 @@ class Conversations:
         return None
 
     async def _queue(self, s, conv: Conversation, body: str, subject: str, answering: InboundMail | None,
-                     author: str | None, now: datetime, key: str) -> ConversationMessage:
+                     author: str | None, now: datetime, key: str, automatic: bool = False) -> ConversationMessage:
         message_id = new_message_id(self.sender)
         if answering is not None:
             headers = thread_headers(message_id, answering.message_id, answering.references)
         else:
             headers = await self._reply_headers(s, conv, message_id)
+        if automatic:  # RFC 3834: responders must not answer it
+            headers["Auto-Submitted"] = "auto-replied"
         await add_once(s, key, conv.citizen_address, subject, body, headers=headers)
         msg = ConversationMessage(conversation_id=conv.id, channel=EMAIL, external_id=message_id, direction="out",
                                   author=author, body=body, created_at=now)
@@ -526,9 +558,11 @@ class Conversations:
         return thread_headers(message_id, last_in, [m.external_id for m in rows if m.external_id != last_in])
 
     # -- operators -------------------------------------------------------------------------------
-    async def listing(self, operator: str | None = None, include_closed: bool = False) -> list[dict]:
+    async def listing(self, operator: str | None = None, include_closed: bool = False,
+                      include_secret: bool = True) -> list[dict]:
         """Open and answered conversations, the waiting ones first; an operator sees those nobody
-        has taken and her own; a supervisor (operator None) sees all."""
+        has taken and her own; a supervisor (operator None) sees all; those whose ticket is a state
+        secret only where `include_secret`."""
         unread = (select(func.count(ConversationMessage.id)).where(
             ConversationMessage.conversation_id == Conversation.id, ConversationMessage.direction == "in",
             ConversationMessage.id > func.coalesce(Conversation.operator_read_id, 0))
@@ -538,6 +572,8 @@ class Conversations:
             q = q.where(Conversation.status != "closed")
         if operator is not None:
             q = q.where(or_(Conversation.assignee.is_(None), Conversation.assignee == operator))
+        if not include_secret:
+            q = q.where(or_(Ticket.id.is_(None), Ticket.state_secret.is_(False)))
         async with self.sessions() as s:
             rows = (await s.execute(q.order_by(Conversation.status.desc(), Conversation.last_message_at)
                                     .limit(500))).all()
@@ -554,14 +590,14 @@ class Conversations:
 
     async def detail(self, conversation_id: int) -> dict:
         async with self.sessions() as s:
-            row = (await s.execute(select(Conversation, Ticket.code).outerjoin(
+            row = (await s.execute(select(Conversation, Ticket.code, Ticket.state_secret).outerjoin(
                 Ticket, Conversation.ticket_id == Ticket.id).where(Conversation.id == conversation_id))).first()
             if row is None:
                 raise Refused(404, "Không có hội thoại này")
             messages = list(await s.scalars(select(ConversationMessage).where(
                 ConversationMessage.conversation_id == conversation_id).order_by(ConversationMessage.id)))
-        conv = row[0]
-        return {**self._summary(*row), "operator_read_id": conv.operator_read_id,
+        conv, code, secret = row
+        return {**self._summary(conv, code), "state_secret": bool(secret), "operator_read_id": conv.operator_read_id,
                 "citizen_read_id": conv.citizen_read_id, "messages": [message_view(m) for m in messages]}
 
     async def take(self, conversation_id: int, operator: str, force: bool = False) -> dict:
@@ -573,8 +609,9 @@ class Conversations:
                 if held >= self.policy.max_per_operator:
                     raise Refused(409, f"Bạn đang xử lý {held} hội thoại (tối đa {self.policy.max_per_operator}); "
                                        "hãy trả lời hoặc đóng bớt trước khi nhận thêm", "conversation_capacity")
-            # One conditional UPDATE: of two operators taking it at once, one changes the row.
-            cond = Conversation.id == conversation_id
+            # One conditional UPDATE: of two operators taking it at once, one changes the row; a
+            # closed conversation is taken by nobody (the citizen writing again opens a new one).
+            cond = (Conversation.id == conversation_id) & (Conversation.status != "closed")
             if not force:
                 cond = cond & or_(Conversation.assignee.is_(None), Conversation.assignee == operator)
             done = await s.execute(update(Conversation).where(cond).values(assignee=operator)
@@ -582,6 +619,8 @@ class Conversations:
             conv = await s.get(Conversation, conversation_id)
             if conv is None:
                 raise Refused(404, "Không có hội thoại này")
+            if done.rowcount != 1 and conv.status == "closed":
+                raise Refused(409, "Hội thoại đã đóng", "conversation_closed")
             if done.rowcount != 1:
                 raise Refused(409, f"Hội thoại đã do {conv.assignee} xử lý", "conversation_taken")
             await s.execute(update(Ticket).where(Ticket.id == conv.ticket_id, Ticket.draft.is_(True))
