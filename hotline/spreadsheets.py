@@ -1,5 +1,9 @@
 """Rows of the CSV and XLSX files agencies and one-stop systems export, with errors that name the
-row and the column, for every import (knowledge base drafts, application statuses)."""
+row and the column, for every import (knowledge base drafts, application statuses).
+
+An XLSX file is a ZIP archive: its members are checked (count, declared and actual inflated sizes,
+`hotline.untrusted.check_zip`) before it is opened, so a zip bomb is refused with its reason. Run
+`rows`/`records` in a worker (`hotline.untrusted.Sandbox`) where the caller serves other work."""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from openpyxl import load_workbook
+
+from hotline.untrusted import NotAnArchive, Refusal, check_zip
 
 MAX_ROWS = 200_000
 
@@ -56,6 +62,12 @@ def rows(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, dict[st
     """The header (lower case, trimmed) and each non-empty row by its spreadsheet number."""
     name = filename.lower()
     if name.endswith(".xlsx"):
+        try:
+            check_zip(data)
+        except NotAnArchive as exc:
+            raise UnreadableFile(f"{filename}: không đọc được tệp Excel ({exc.reason})") from None
+        except Refusal as refused:
+            raise UnreadableFile(f"{filename}: {refused.reason}") from None
         try:
             sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
         except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook

@@ -18,3 +18,9 @@ class ConversationPolicy(BaseModel):
     # has it is reminded `remind_before_minutes` earlier, supervisors are told when it is late.
     first_reply_minutes: int = Field(15, ge=1, le=24 * 60)
     remind_before_minutes: int = Field(5, ge=0, le=24 * 60)
+    # E-mail: a message that fails to be kept this many times is quarantined for the supervisors;
+    # the hotline's receipts reach one address at most `receipts_per_address_per_day` times, and one
+    # sender starts at most `new_per_sender_per_day` conversations a day (more are quarantined).
+    mail_tries: int = Field(3, ge=1, le=20)
+    receipts_per_address_per_day: int = Field(3, ge=0, le=50)
+    new_per_sender_per_day: int = Field(10, ge=1, le=1000)

@@ -1,6 +1,10 @@
 """The hotline's mailbox, read over IMAP (Python's imaplib, in a thread): every unread message is
+parsed in a worker process (`hotline.untrusted`: limits on time, memory, size, parts and nesting),
 handed to the conversations, then flagged \\Seen, so that a message is read again after a crash
-(the conversations keep it once) and never lost. Runs on one node at a time (a lease).
+(the conversations keep it once) and never lost. A message that fails is tried again at the next
+passes, up to the policy's `mail_tries`, then quarantined (kept raw with its reason for the
+supervisors) and flagged \\Seen like the rest: no message can stop the mailbox. One refused by a
+limit is quarantined at once. Runs on one node at a time (a lease).
 
 Where the server offers IDLE (RFC 2177), a second connection waits in it and wakes the reader as
 soon as a message arrives; the reader also passes every `poll_seconds` (the only way where there
@@ -17,9 +21,11 @@ import ssl
 import threading
 
 from hotline.background import Lease, Periodic
-from hotline.conversations.mail import parse
-from hotline.conversations.service import Conversations
+from hotline.conversations.mail import parse, summary
+from hotline.conversations.quarantine import Quarantine
+from hotline.conversations.service import Conversations, MailRefused
 from hotline.settings import Imap
+from hotline.untrusted import Refusal, Sandbox, shared
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +35,12 @@ class _Renew(Exception):
 
 
 class MailboxReader:
-    def __init__(self, config: Imap, conversations: Conversations, lease: Lease | None = None):
+    def __init__(self, config: Imap, conversations: Conversations, lease: Lease | None = None,
+                 sandbox: Sandbox | None = None):
         self.config = config
         self.conversations = conversations
+        self.sandbox = sandbox or shared()
+        self.quarantine = Quarantine(conversations.sessions)
         self.password = os.environ.get(config.password_env, "") if config.password_env else ""
         self._loop = Periodic("mailbox", self.read_new, config.poll_seconds, lease)
         self.wake = self._loop.wake
@@ -156,14 +165,52 @@ class MailboxReader:
             log.warning("mailbox %s@%s: %s; trying again at the next pass", self.config.username,
                         self.config.host, exc)
             return 0
-        kept = []
+        done = []
         for uid, raw in found:
             try:
-                await self.conversations.receive_mail(parse(raw))
-            except Exception:  # one bad message must not stop the others; it stays unread
-                log.exception("e-mail (uid %s) could not be kept; it stays unread", uid.decode())
-                continue
-            kept.append(uid)
-        if kept:
-            await asyncio.to_thread(self._mark_seen, kept)
-        return len(kept)
+                if await self._one(uid, raw):
+                    done.append(uid)
+            except Exception:  # not even its failure could be recorded (the database is away): unread
+                log.exception("e-mail (uid %s): its failure could not be recorded; it stays unread", uid.decode())
+        if done:
+            await asyncio.to_thread(self._mark_seen, done)
+        return len(done)
+
+    async def _one(self, uid: bytes, raw: bytes) -> bool:
+        """Whether the reader is done with the message: kept, ignored or quarantined."""
+        try:
+            mail = await self.sandbox.run(parse, raw)
+        except Refusal as refused:
+            sender, subject = await self._summary(raw)
+            log.warning("e-mail (uid %s) from %s refused: %s; quarantined", uid.decode(), sender, refused.reason)
+            await self.quarantine.refuse(raw, refused.reason, sender, subject)
+            return True
+        except Exception as exc:
+            log.exception("e-mail (uid %s) could not be parsed", uid.decode())
+            sender, subject = await self._summary(raw)
+            return await self._failed(uid, raw, f"không đọc được thư ({type(exc).__name__}: {exc})", sender, subject)
+        try:
+            await self.conversations.receive_mail(mail)
+        except MailRefused as refused:
+            log.warning("e-mail %s from %s refused: %s; quarantined", mail.message_id, mail.sender, refused.reason)
+            await self.quarantine.refuse(raw, refused.reason, mail.sender, mail.subject)
+            return True
+        except Exception as exc:  # one bad message must not stop the others
+            log.exception("e-mail (uid %s) could not be kept", uid.decode())
+            return await self._failed(uid, raw, f"không lưu được thư ({type(exc).__name__}: {exc})",
+                                      mail.sender, mail.subject)
+        await self.quarantine.kept(raw)
+        return True
+
+    async def _failed(self, uid: bytes, raw: bytes, reason: str, sender: str | None, subject: str | None) -> bool:
+        tries = self.conversations.policy.mail_tries
+        done = await self.quarantine.failed(raw, reason, sender, subject, tries)
+        if done:
+            log.warning("e-mail (uid %s) failed %d times: quarantined", uid.decode(), tries)
+        return done
+
+    async def _summary(self, raw: bytes) -> tuple[str | None, str | None]:
+        try:
+            return await self.sandbox.run(summary, raw[:65536], seconds=10)
+        except Exception:
+            return None, None

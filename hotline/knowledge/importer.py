@@ -1,7 +1,11 @@
 """Agencies' existing documents into drafts: a spreadsheet (CSV or XLSX, one article a row, the
 columns below in English or Vietnamese) or a Word document (DOCX: each heading a question, the
 paragraphs under it its answer). Good rows become drafts; each bad one is named by row and column
-and nothing of it is kept."""
+and nothing of it is kept.
+
+Files are read in a worker process (`hotline.untrusted`: time and memory limits, ZIP members
+checked before they are inflated): a zip bomb or a file that takes too long is refused with its
+reason, and the event loop only awaits the rows."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from hotline.errors import Refused
 from hotline.knowledge.articles import ArticleText, Editor, KnowledgeBase
 from hotline.knowledge.text import fold
 from hotline.spreadsheets import ImportReport, RowError, UnreadableFile, parse_date, records
+from hotline.untrusted import NotAnArchive, Refusal, Sandbox, check_zip, shared
 
 COLUMNS = {
     "field": ("field", "linh_vuc", "lĩnh vực"),
@@ -34,8 +39,9 @@ MAX_DOCX_BYTES = 20 * 1024 * 1024
 
 
 class ArticleImport:
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(self, kb: KnowledgeBase, sandbox: Sandbox | None = None):
         self.kb = kb
+        self.sandbox = sandbox or shared()
         # A field may be written as its id or its name, with or without diacritics.
         self.fields = {fold(name): fid for fid, name in kb.topics.items()} | {fid: fid for fid in kb.topics}
 
@@ -44,10 +50,10 @@ class ArticleImport:
 
     async def run(self, editor: Editor, data: bytes, filename: str, field: str | None = None,
                   agency_id: int | None = None) -> ImportReport:
-        if filename.lower().endswith(".docx"):
-            items = self._docx(data, filename)
-        else:
-            items = self._sheet(data, filename)
+        try:
+            items = await self.sandbox.run(read_items, data, filename)
+        except Refusal as refused:
+            raise UnreadableFile(f"{filename}: {refused.reason}") from None
         report = ImportReport()
         for number, label, values in items:
             values["field"] = self._field(values.get("field", ""), field)
@@ -76,28 +82,36 @@ class ArticleImport:
             return "field", str(exc)
         return None
 
-    @staticmethod
-    def _sheet(data: bytes, filename: str):
-        label, table = records(data, filename, COLUMNS)
-        for number, values in table:
-            yield number, label, values
 
-    @staticmethod
-    def _docx(data: bytes, filename: str):
-        if len(data) > MAX_DOCX_BYTES:
-            raise UnreadableFile(f"{filename}: tệp quá lớn")
-        try:
-            document = docx.Document(io.BytesIO(data))
-        except Exception as exc:  # not a Word document (python-docx raises several kinds)
-            raise UnreadableFile(f"{filename}: không đọc được tệp Word ({type(exc).__name__})") from None
-        label = {"question": "tiêu đề", "answer": "nội dung", "field": "lĩnh vực"}
-        current: tuple[int, list[str], list[str]] | None = None
-        for number, p in enumerate(document.paragraphs, start=1):
-            if p.style is not None and p.style.name.lower().startswith(("heading", "title")):
-                if current:
-                    yield current[0], label, {"question": " ".join(current[1]), "answer": "\n".join(current[2])}
-                current = (number, [p.text.strip()], [])
-            elif current and p.text.strip():
-                current[2].append(p.text.strip())
-        if current:
-            yield current[0], label, {"question": " ".join(current[1]), "answer": "\n".join(current[2])}
+def read_items(data: bytes, filename: str) -> list[tuple[int, dict, dict]]:
+    """(number, column labels, values) of each article in the file. Run in a worker."""
+    if filename.lower().endswith(".docx"):
+        return list(_docx(data, filename))
+    label, table = records(data, filename, COLUMNS)
+    return [(number, label, values) for number, values in table]
+
+
+def _docx(data: bytes, filename: str):
+    if len(data) > MAX_DOCX_BYTES:
+        raise UnreadableFile(f"{filename}: tệp quá lớn")
+    try:
+        check_zip(data)
+    except NotAnArchive as exc:
+        raise UnreadableFile(f"{filename}: không đọc được tệp Word ({exc.reason})") from None
+    except Refusal as refused:
+        raise UnreadableFile(f"{filename}: {refused.reason}") from None
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # not a Word document (python-docx raises several kinds)
+        raise UnreadableFile(f"{filename}: không đọc được tệp Word ({type(exc).__name__})") from None
+    label = {"question": "tiêu đề", "answer": "nội dung", "field": "lĩnh vực"}
+    current: tuple[int, list[str], list[str]] | None = None
+    for number, p in enumerate(document.paragraphs, start=1):
+        if p.style is not None and p.style.name.lower().startswith(("heading", "title")):
+            if current:
+                yield current[0], label, {"question": " ".join(current[1]), "answer": "\n".join(current[2])}
+            current = (number, [p.text.strip()], [])
+        elif current and p.text.strip():
+            current[2].append(p.text.strip())
+    if current:
+        yield current[0], label, {"question": " ".join(current[1]), "answer": "\n".join(current[2])}

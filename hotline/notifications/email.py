@@ -103,7 +103,7 @@ class EmailSender:
             msg["From"], msg["To"], msg["Subject"] = self.config.sender, row.to_address, row.subject
             threading = row.headers or {}
             msg["Message-ID"] = threading.get("Message-ID") or f"<{row.key.replace(':', '.')}@hotline1022>"
-            for name in ("In-Reply-To", "References"):
+            for name in ("In-Reply-To", "References", "Auto-Submitted"):  # receipts: RFC 3834
                 if threading.get(name):
                     msg[name] = threading[name]
             msg.set_content(row.body)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from hotline.config.conversations import ConversationPolicy
 from hotline.conversations.mail import parse
-from hotline.conversations.service import Conversations
+from hotline.conversations.service import Conversations, MailRefused
 from hotline.cti.bus import EventBus
 from hotline.cti.events import ConversationActivity, ConversationsChanged
 from hotline.errors import Refused
@@ -108,12 +108,83 @@ async def test_one_operator_takes_a_conversation_and_answers_in_its_thread(sessi
 
 async def test_receipts_to_one_address_are_capped_so_a_forged_sender_cannot_use_the_hotline(sessions, conversations):
     """Anyone can put another's address in From: the hotline keeps every e-mail but mails at most
-    three receipts a day to one address."""
+    three receipts a day to one address, with a fixed text that repeats nothing the sender wrote,
+    marked as automatic (RFC 3834)."""
+    spam = "Trúng thưởng 100 triệu, gọi ngay 0900000000"
     for n in range(5):
-        assert await conversations.receive_mail(mail(f"<f{n}@example.vn>", f"Việc {n}", f"Nội dung {n}")) is not None
+        assert await conversations.receive_mail(mail(f"<f{n}@example.vn>", f"{spam} {n}", f"{spam} {n}")) is not None
     async with sessions() as s:
         receipts = list(await s.scalars(select(Outgoing).where(Outgoing.to_address == "hoa@example.vn")))
+        codes = list(await s.scalars(select(Ticket.code).order_by(Ticket.id)))
     assert len(receipts) == 3 and await count(sessions, Conversation) == 5
+    for receipt, code in zip(receipts, codes):
+        assert receipt.subject == f"Tổng đài 1022 đã nhận phản ánh [Mã phản ánh {code}]"
+        assert "Trúng thưởng" not in receipt.body and "0900000000" not in receipt.body
+        assert receipt.headers["Auto-Submitted"] == "auto-replied"
+
+
+async def test_a_sender_opens_a_bounded_number_of_conversations_a_day(sessions, tmp_path):
+    conversations = Conversations(sessions, TicketStore(sessions), Attachments(sessions, tmp_path / "files"),
+                                  "tongdai1022@dongthap.gov.vn",
+                                  policy=ConversationPolicy(new_per_sender_per_day=2))
+    t0 = datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)
+    for n in range(2):
+        await conversations.receive_mail(mail(f"<n{n}@example.vn>", f"Việc {n}"), now=t0)
+    with pytest.raises(MailRefused) as refused:
+        await conversations.receive_mail(mail("<n2@example.vn>", "Việc 2"), now=t0 + timedelta(hours=1))
+    assert "tối đa 2" in refused.value.reason and await count(sessions, Conversation) == 2
+    # A day later the sender may write again.
+    assert await conversations.receive_mail(mail("<n3@example.vn>", "Việc 3"), now=t0 + timedelta(days=1, minutes=1))
+    with pytest.raises(ValueError):
+        ConversationPolicy(new_per_sender_per_day=0)
+
+
+async def test_a_forged_from_cannot_add_to_another_citizens_conversation(sessions, conversations):
+    """Threading needs the conversation's own address AND a reference the hotline issued (the
+    Message-ID of a mail it sent, or the code in the subject): the citizen's own Message-ID, or a
+    hotline reference under another address, starts a new conversation."""
+    conv_id = await conversations.receive_mail(mail("<g1@example.vn>"))
+    async with sessions() as s:
+        receipt = await s.scalar(select(Outgoing))
+        code = await s.scalar(select(Ticket.code))
+
+    def forged(message_id: str, sender: str, subject: str = "Re: Cống", **headers):
+        msg = EmailMessage()
+        msg["From"], msg["To"], msg["Subject"], msg["Message-ID"] = sender, "tongdai1022@dongthap.gov.vn", subject, message_id
+        for name, value in headers.items():
+            msg[name] = value
+        msg.set_content("Nội dung giả mạo")
+        return parse(bytes(msg))
+
+    other = "Kẻ mạo danh <gia@example.vn>"
+    assert await conversations.receive_mail(forged("<g2@x>", other, **{"In-Reply-To": receipt.headers["Message-ID"]})) != conv_id
+    assert await conversations.receive_mail(forged("<g3@x>", other, f"Re: [Mã phản ánh {code}]")) != conv_id
+    # The citizen's address but only her own Message-ID (seen by anyone she wrote to): a new one.
+    assert await conversations.receive_mail(forged("<g4@x>", "hoa@example.vn", **{"In-Reply-To": "<g1@example.vn>"})) != conv_id
+    async with sessions() as s:
+        kept = list(await s.scalars(select(ConversationMessage.external_id).where(
+            ConversationMessage.conversation_id == conv_id, ConversationMessage.direction == "in")))
+    assert kept == ["<g1@example.vn>"]
+    # Her address and the hotline's reference: the same conversation.
+    assert await conversations.receive_mail(forged("<g5@x>", "hoa@example.vn", **{"In-Reply-To": receipt.headers["Message-ID"]})) == conv_id
+
+
+async def test_what_postgresql_refuses_is_normalised(sessions, conversations):
+    """A NUL in the body and the subject, a sender's name of 300 characters, a display name whose
+    encoded word decodes to CR/LF: kept, fit for the columns (the test runs on both engines)."""
+    raw = ("From: =?utf-8?q?" + "A" * 300 + "?= <dai@example.vn>\r\nTo: tongdai1022@dongthap.gov.vn\r\n"
+           "Subject: =?utf-8?q?C=E1=BB=91ng=00t=E1=BA=AFc?=\r\nMessage-ID: <p1@example.vn>\r\n"
+           "Content-Type: text/plain; charset=utf-8\r\n\r\nC\x00\xe1\xbb\x91ng b\xe1\xbb\x8b t\xe1\xba\xafc\r\n").encode("latin-1")
+    conv_id = await conversations.receive_mail(parse(raw))
+    crlf = (b"From: =?utf-8?q?Evil=0D=0ABcc=3A_x=40example=2Evn?= <evil@example.vn>\r\nMessage-ID: <p2@example.vn>\r\n"
+            b"Subject: x\r\n\r\nhi\r\n")
+    crlf_id = await conversations.receive_mail(parse(crlf))
+    async with sessions() as s:
+        conv = await s.get(Conversation, conv_id)
+        message = await s.scalar(select(ConversationMessage).where(ConversationMessage.external_id == "<p1@example.vn>"))
+        evil = await s.get(Conversation, crlf_id)
+    assert conv.citizen_name == "A" * 200 and "\x00" not in conv.subject and message.body == "Cống bị tắc"
+    assert evil.citizen_address == "evil@example.vn" and "\n" not in evil.citizen_name and "\r" not in evil.citizen_name
 
 
 async def test_new_conversations_go_to_free_operators_within_their_capacity(sessions, tmp_path):
@@ -171,7 +242,10 @@ async def test_a_citizen_waiting_is_reminded_to_the_operator_then_escalated_and_
     answered = await conversations.detail(conv_id)
     assert answered["reply_due_at"] is None and not answered["overdue"]
     later = t0 + timedelta(hours=2)
-    await conversations.receive_mail(mail("<h2@example.vn>", **{"In-Reply-To": "<h1@example.vn>"}), now=later)
+    async with sessions() as s:  # the citizen answers the operator's mail
+        answer = await s.scalar(select(Outgoing).where(Outgoing.subject.like("Re:%")))
+    await conversations.receive_mail(mail("<h2@example.vn>", **{"In-Reply-To": answer.headers["Message-ID"]}),
+                                     now=later)
     assert (await conversations.detail(conv_id))["reply_due_at"] == (later + timedelta(minutes=15)).isoformat()
 
 
