@@ -130,24 +130,3 @@ class MailQuarantine(Base):
     first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_tried_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     quarantined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
-
-
-class MailQuarantine(Base):
-    """A message of the mailbox that could not be kept. `attempts` counts the passes that failed
-    on it (kept here, so that a restart does not start again); once `quarantined_at` is set (at
-    the policy's number of tries, or at once for what a limit refused) it is marked read and the
-    reader goes on; supervisors see the reason and download `raw`, the message as received."""
-
-    __tablename__ = "mail_quarantine"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    digest: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of raw
-    sender: Mapped[str | None] = mapped_column(String(200))  # as far as it could be read
-    subject: Mapped[str | None] = mapped_column(String(300))
-    size: Mapped[int] = mapped_column(Integer)
-    raw: Mapped[bytes] = mapped_column(LargeBinary)
-    reason: Mapped[str] = mapped_column(String(500))
-    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_tried_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    quarantined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
