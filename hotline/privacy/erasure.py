@@ -167,10 +167,13 @@ class Eraser:
 
 
 async def drop_transcript_index(s: AsyncSession, recording_ids: list[int]) -> None:
-    """SQLite keeps transcripts' words again in its full-text table: those go with them."""
+    """SQLite keeps transcripts' words again in its full-text table: those go with them. A delete
+    there only adds a tombstone to the index (the words stay in its older segments): `optimize`
+    merges the segments, leaving out what was deleted."""
     if recording_ids and s.bind.dialect.name == "sqlite":
         for rid in recording_ids:
             await s.execute(text("DELETE FROM transcript_fts WHERE rowid = :id"), {"id": rid})
+        await s.execute(text("INSERT INTO transcript_fts(transcript_fts) VALUES ('optimize')"))
 
 
 # Where a citizen's number is kept besides tickets and recordings: the model and its column.

@@ -107,14 +107,17 @@ async function loadLetters() {
 const ACCESS = {read: "Xem thông tin người phản ánh", file: "Tải tệp đính kèm", document: "In văn bản",
                 listen: "Nghe ghi âm", download: "Tải ghi âm"};
 
+const RequestSearch = {query: ""};  // "" or "?phone=..." (or email, platform_id): requests made under it
+
 async function loadRequests() {
-  const items = await Hotline.api("/api/data-requests");
+  const items = await Hotline.api(`/api/data-requests${RequestSearch.query}`);
   document.querySelector("#requests tbody").replaceChildren(...items.map((r) => {
     const tr = el("tr");
     tr.dataset.request = r.id;
     cell(tr, String(r.id));
     cell(tr, r.kind_name);
-    cell(tr, [r.phone, r.email].filter(Boolean).join(", "));
+    // In clear while the request needs it; afterwards only the masked hint (the rest is hashed).
+    cell(tr, [r.phone, r.email, r.platform_id].filter(Boolean).join(", ") || r.hint, "who");
     cell(tr, Hotline.time(r.requested_at));
     cell(tr, r.status_name, "state");
     cell(tr, r.status === "refused" ? r.result.reason
@@ -145,7 +148,8 @@ async function act(r, what, body) {
 
 function carryOut(r) {
   if (r.kind === "erasure" && !window.confirm(
-    `Xoá mọi dữ liệu cá nhân của ${[r.phone, r.email].filter(Boolean).join(", ")}? Không thể hoàn tác.`)) return;
+    `Xoá mọi dữ liệu cá nhân của ${[r.phone, r.email, r.platform_id].filter(Boolean).join(", ")}? Không thể hoàn tác.`))
+    return;
   return act(r, "carry-out", {confirm: true});
 }
 
@@ -155,10 +159,27 @@ document.getElementById("request-form").addEventListener("submit", async (ev) =>
   Hotline.text("request-error", "");
   try {
     await Hotline.api("/api/data-requests", "POST", {kind: f.kind.value, phone: f.phone.value || null,
-                                                     email: f.email.value || null, note: f.note.value});
+                                                     email: f.email.value || null,
+                                                     platform_id: f.platform_id.value.trim() || null,
+                                                     note: f.note.value});
     f.reset();
     await loadRequests();
   } catch (e) { Hotline.text("request-error", e.message); }
+});
+
+document.getElementById("request-search").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const f = ev.target;
+  Hotline.text("request-error", "");
+  const value = f.value.value.trim();
+  RequestSearch.query = value ? `?${new URLSearchParams({[f.by.value]: value})}` : "";
+  try { await loadRequests(); } catch (e) { Hotline.text("request-error", e.message); }
+});
+
+document.getElementById("request-search-all").addEventListener("click", async () => {
+  document.getElementById("request-search").reset();
+  RequestSearch.query = "";
+  try { await loadRequests(); } catch (e) { Hotline.text("request-error", e.message); }
 });
 
 document.getElementById("audit-form").addEventListener("submit", async (ev) => {
