@@ -308,7 +308,11 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
 
     bus.subscribe(on_call_end, CallEnded)
     hub = Hub(bus, cti.model, store, accounts=accounts, session_check_seconds=sec.session_check_seconds)
-    prepared.sip.reload = cti.reload_pjsip
+
+    async def reload_pjsip() -> None:  # through the control socket: the AMI user has no system class
+        await prepared.asterisk.cli("module reload res_pjsip.so")
+
+    prepared.sip.reload = reload_pjsip
     max_upload = settings.attachment_max_mb * 1024 * 1024
     files = Attachments(sessions, settings.attachments_dir, max_upload)
     chats = ChatSender(sessions, settings.messaging, lease=leases)

@@ -151,10 +151,6 @@ class AmiBridge:
     async def unpause(self, agent: str) -> None:
         await self.action({"Action": "QueuePause", "Interface": f"PJSIP/{agent}", "Paused": "false"})
 
-    async def reload_pjsip(self) -> None:
-        """Re-read pjsip.conf and what it includes (the softphones' passwords); waits until done."""
-        await self.action({"Action": "Reload", "Module": "res_pjsip.so"})
-
     async def hangup(self, channel: str) -> None:
         await self.action({"Action": "Hangup", "Channel": channel})
 
