@@ -95,6 +95,7 @@ from hotline.recordings.models_install import check_model
 from hotline.security.bodies import body_limits
 from hotline.security.clients import TRUST_KEY, ProxyTrust
 from hotline.security.passwords import Hasher
+from hotline.security.totp import Totp, load_or_create_key
 from hotline.settings import SETTINGS_FILE, Settings
 from hotline.ticketing.calls import CallTickets
 from hotline.store.db import make_engine, migrate, sessionmaker
@@ -258,7 +259,9 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     sessions = sessionmaker(prepared.engine)
     profile, store, sec = prepared.profile, prepared.store, settings.security
     hasher = Hasher(sec.hash_workers)
-    accounts = Accounts(sessions, hasher, sec.lockout_after, sec.lockout_minutes)
+    accounts = Accounts(sessions, hasher, sec.lockout_after, sec.lockout_minutes, sec.idle_minutes,
+                        sec.temporary_password_hours, Totp(load_or_create_key(settings.home / "two-factor.key")),
+                        frozenset(sec.two_factor_roles))
     directory = AgencyDirectory(sessions)
     creds = prepared.creds
     bus = EventBus()

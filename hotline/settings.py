@@ -283,6 +283,13 @@ class Security(BaseModel):
     lockout_after: int = Field(50, ge=3, le=100000)
     lockout_minutes: float = Field(60, ge=1, le=100000)
     hash_workers: int = Field(1, ge=1, le=8)  # argon2 threads: a login flood never takes every core
+    # A session ends after `idle_minutes` without a request (and 12 hours after log-in at most);
+    # a one-time password from an administrator works for `temporary_password_hours`.
+    idle_minutes: float = Field(30, ge=1, le=1440)
+    temporary_password_hours: float = Field(72, ge=1, le=8760)
+    # Roles that must sign in with a second factor (TOTP from a phone app, or a recovery code):
+    # they enrol at their next log-in. Administrators by default; anyone enrolled is always asked.
+    two_factor_roles: list[Literal["operator", "supervisor", "admin", "agency", "office"]] = ["admin"]
     # How often open WebSockets are checked against their sessions (logout, expiry, disable).
     session_check_seconds: float = Field(2, ge=0.2, le=60)
     # Behind a reverse proxy: its addresses, and the header it puts the client's address in.

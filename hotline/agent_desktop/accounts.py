@@ -1,5 +1,6 @@
 """Accounts and sessions: argon2 password hashes (in a bounded pool), random session tokens stored
-only as SHA-256, the password policy, lock-out after repeated wrong passwords, and what ends a
+only as SHA-256, the password policy, lock-out after repeated wrong passwords, one-time passwords
+that expire, sessions that end when idle, the second factor (TOTP, recovery codes), and what ends a
 user's access at once (disable, password reset, role change)."""
 
 from __future__ import annotations
@@ -16,12 +17,17 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.errors import Refused
 from hotline.security.passwords import Hasher, policy_problem, temporary_password
-from hotline.store.accounts import AgentLogin, User, WebSession
+from hotline.security.totp import Totp, normal_recovery_code, provisioning_uri, qr_svg, recovery_codes
+from hotline.store.accounts import AgentLogin, LoginChallenge, RecoveryCode, TwoFactor, User, WebSession
 from hotline.store.base import aware, utcnow
 
 log = logging.getLogger(__name__)
 ROLES = ("operator", "supervisor", "admin", "agency", "office")
-SESSION_HOURS = 12
+SESSION_HOURS = 12  # a session ends this long after log-in, however active
+CHALLENGE_MINUTES = 5  # to give the second factor after the password
+CHALLENGE_ATTEMPTS = 5  # codes tried per password given
+EXPIRED_CHALLENGE = "Phiên đăng nhập đã hết hạn; nhập lại mật khẩu"
+RENEW_SECONDS = 60  # an active session's idle deadline is moved at most this often (one write)
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,15 @@ def user_view(u: User) -> dict:
 class LoginResult:
     principal: Principal | None
     locked_until: datetime | None = None  # set when the account is locked out
+    expired: bool = False  # the right one-time password, but too old: an administrator issues another
+
+
+@dataclass(frozen=True)
+class SecondFactor:
+    """The outcome of a code given after the password: the session's user, and on enrolment the
+    recovery codes (shown once)."""
+    principal: Principal
+    recovery_codes: list[str] | None = None
 
 
 RevokeHook = Callable[[Principal], Awaitable[None]]
@@ -70,11 +85,16 @@ RevokeHook = Callable[[Principal], Awaitable[None]]
 
 class Accounts:
     def __init__(self, sessions: async_sessionmaker, hasher: Hasher | None = None, lockout_after: int = 50,
-                 lockout_minutes: float = 60):
+                 lockout_minutes: float = 60, idle_minutes: float = 30, temporary_password_hours: float = 72,
+                 totp: Totp | None = None, two_factor_roles: frozenset[str] = frozenset()):
         self.sessions = sessions
         self.hasher = hasher or Hasher()
         self.lockout_after = lockout_after
         self.lockout = timedelta(minutes=lockout_minutes)
+        self.idle = timedelta(minutes=idle_minutes)
+        self.temporary_password_life = timedelta(hours=temporary_password_hours)
+        self.totp = totp  # None: no key given (tools, tests of other parts): nobody can enrol
+        self.two_factor_roles = two_factor_roles  # these roles must enrol at their next log-in
         # Called when a user's access ends (disabled, password reset, role changed): close their
         # sockets, take their softphone out of the queues, withdraw its SIP password.
         self.revoke_hooks: list[RevokeHook] = []
@@ -104,13 +124,16 @@ class Accounts:
             return await s.scalar(select(User.id).where(User.username == username))
 
     async def list_users(self) -> list[dict]:
+        enrolled = await self.two_factor_users()
         async with self.sessions() as s:
-            return [user_view(u) for u in await s.scalars(select(User).order_by(User.role, User.username))]
+            return [{**user_view(u), "two_factor": u.id in enrolled}
+                    for u in await s.scalars(select(User).order_by(User.role, User.username))]
 
     async def get_user(self, user_id: int) -> dict:
+        enrolled = await self.two_factor_enrolled(user_id)
         async with self.sessions() as s:
             user = await _user(s, user_id)
-            return user_view(user)
+            return {**user_view(user), "two_factor": enrolled}
 
     async def set_password(self, username: str, password: str, must_change: bool = False) -> None:
         """Set a password without the policy (demo accounts, the command line's bootstrap)."""
@@ -199,18 +222,23 @@ class Accounts:
                 log.exception("ending the access of %s", principal.username)
 
     # -- logging in ---------------------------------------------------------------------------------
-    async def authenticate(self, username: str, password: str) -> LoginResult:
-        """Check a password (argon2 in the bounded pool; unknown users take as long). Wrong
+    async def authenticate(self, username: str, password: str, address: str = "") -> LoginResult:
+        """Check a password (argon2 in the bounded pool, in turn per client `address`; unknown users
+        and locked accounts take as long). Wrong
         passwords are counted; `lockout_after` of them in a row lock the account for a while, or
         until an administrator lifts it."""
         async with self.sessions() as s:
             user = await s.scalar(select(User).where(User.username == username, User.active.is_(True)))
         now = utcnow()
         if user is not None and user.locked_until is not None and aware(user.locked_until) > now:
+            await self.hasher.verify(None, password, address)  # as long as an unknown name or a wrong password
             return LoginResult(None, aware(user.locked_until))
-        ok = await self.hasher.verify(user.password_hash if user else None, password)
+        ok = await self.hasher.verify(user.password_hash if user else None, password, address)
         if user is None:
             return LoginResult(None)
+        if ok and user.must_change_password and user.password_changed_at is not None and \
+                aware(user.password_changed_at) + self.temporary_password_life <= now:
+            return LoginResult(None, expired=True)
         async with self.sessions() as s, s.begin():
             row = await s.get(User, user.id)
             if ok:
@@ -224,24 +252,34 @@ class Accounts:
         return result
 
     async def open_session(self, principal: Principal, hours: float = SESSION_HOURS) -> str:
+        """A new session: it ends after `idle` without a request, and `hours` after log-in at most."""
         token = secrets.token_urlsafe(32)
         now = datetime.now(timezone.utc)
         async with self.sessions() as s, s.begin():
             s.add(WebSession(token_hash=digest(token), user_id=principal.user_id, created_at=now,
-                             expires_at=now + timedelta(hours=hours)))
+                             expires_at=min(now + timedelta(hours=hours), now + self.idle)))
         return token
 
     async def session_user(self, token: str | None) -> Principal | None:
+        """The user of a live session; each request renews its idle deadline (written at most once
+        a minute), never past `SESSION_HOURS` after log-in."""
         if not token or len(token) > 200:
             return None
         async with self.sessions() as s:
-            row = (await s.execute(select(User, WebSession.expires_at).join(WebSession, WebSession.user_id == User.id)
+            row = (await s.execute(select(User, WebSession.expires_at, WebSession.created_at)
+                                   .join(WebSession, WebSession.user_id == User.id)
                                    .where(WebSession.token_hash == digest(token), User.active.is_(True)))).first()
         if row is None:
             return None
-        user, expires = row
-        if aware(expires) <= datetime.now(timezone.utc):
+        user, expires, created = row
+        now = datetime.now(timezone.utc)
+        if aware(expires) <= now:
             return None
+        renewed = min(now + self.idle, aware(created) + timedelta(hours=SESSION_HOURS))
+        if renewed - aware(expires) >= timedelta(seconds=RENEW_SECONDS):
+            async with self.sessions() as s, s.begin():
+                await s.execute(update(WebSession).where(WebSession.token_hash == digest(token))
+                                .values(expires_at=renewed))
         return _principal(user)
 
     async def live_sessions(self, token_hashes: set[str]) -> set[str]:
@@ -258,6 +296,154 @@ class Accounts:
     async def close_session(self, token: str) -> None:
         async with self.sessions() as s, s.begin():
             await s.execute(delete(WebSession).where(WebSession.token_hash == digest(token)))
+
+    # -- the second factor -------------------------------------------------------------------------
+    async def second_factor_needed(self, p: Principal) -> str | None:
+        """After the right password: "code" (enrolled: a TOTP or recovery code), "enrol" (the role
+        must have one and the user has none yet) or None (a session may open now)."""
+        async with self.sessions() as s:
+            row = await s.get(TwoFactor, p.user_id)
+        if row is not None and row.confirmed_at is not None:
+            return "code"
+        return "enrol" if p.role in self.two_factor_roles else None
+
+    async def two_factor_enrolled(self, user_id: int) -> bool:
+        async with self.sessions() as s:
+            row = await s.get(TwoFactor, user_id)
+            return row is not None and row.confirmed_at is not None
+
+    async def open_challenge(self, p: Principal) -> str:
+        """The cookie of a sign-in waiting for its second factor (opens nothing else)."""
+        token = secrets.token_urlsafe(32)
+        now = utcnow()
+        async with self.sessions() as s, s.begin():
+            await s.execute(delete(LoginChallenge).where(LoginChallenge.expires_at <= now))
+            s.add(LoginChallenge(token_hash=digest(token), user_id=p.user_id, attempts=0,
+                                 expires_at=now + timedelta(minutes=CHALLENGE_MINUTES)))
+        return token
+
+    async def challenge_user(self, token: str | None) -> Principal | None:
+        if not token or len(token) > 200:
+            return None
+        async with self.sessions() as s:
+            row = (await s.execute(select(User, LoginChallenge.expires_at)
+                                   .join(LoginChallenge, LoginChallenge.user_id == User.id)
+                                   .where(LoginChallenge.token_hash == digest(token), User.active.is_(True)))).first()
+        if row is None or aware(row[1]) <= utcnow():
+            return None
+        return _principal(row[0])
+
+    async def start_enrolment(self, user_id: int, username: str) -> dict:
+        """A new secret waiting for its first code (replaces one not yet confirmed): the secret,
+        its otpauth URI and the QR code as SVG, to show the user once."""
+        if self.totp is None:
+            raise Refused(409, "Máy chủ chưa có khóa xác thực hai bước")
+        secret = self.totp.new_secret()
+        async with self.sessions() as s, s.begin():
+            row = await s.get(TwoFactor, user_id)
+            if row is not None and row.confirmed_at is not None:
+                raise Refused(409, "Tài khoản đã có xác thực hai bước")
+            if row is None:
+                row = TwoFactor(user_id=user_id, last_step=0)
+                s.add(row)
+            row.secret, row.created_at, row.last_step = self.totp.seal(secret, user_id), utcnow(), 0
+        uri = provisioning_uri(secret, username)
+        return {"secret": secret, "uri": uri, "qr_svg": qr_svg(uri)}
+
+    async def confirm_enrolment(self, user_id: int, code: str) -> list[str] | None:
+        """The first code from the user's app confirms the secret: the recovery codes (shown once,
+        kept hashed), or None when the code is wrong."""
+        async with self.sessions() as s:
+            row = await s.get(TwoFactor, user_id)
+        if row is None or row.confirmed_at is not None or self.totp is None:
+            return None
+        secret = self.totp.open(row.secret, user_id)
+        step = self.totp.matching_step(secret, code, row.last_step) if secret else None
+        if step is None:
+            return None
+        codes = recovery_codes()
+        hashes = [await self.hasher.hash(normal_recovery_code(c)) for c in codes]
+        async with self.sessions() as s, s.begin():
+            row = await s.get(TwoFactor, user_id)
+            if row is None or row.confirmed_at is not None:
+                return None
+            row.confirmed_at, row.last_step = utcnow(), step
+            await s.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
+            s.add_all(RecoveryCode(user_id=user_id, code_hash=h) for h in hashes)
+        return codes
+
+    async def verify_second_factor(self, user_id: int, code: str) -> bool:
+        """A TOTP code not used before, or an unused recovery code (then used up)."""
+        async with self.sessions() as s:
+            row = await s.get(TwoFactor, user_id)
+            unused = list(await s.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user_id,
+                                                                     RecoveryCode.used_at.is_(None))))
+        if row is None or row.confirmed_at is None or self.totp is None:
+            return False
+        secret = self.totp.open(row.secret, user_id)
+        if secret is None:
+            log.error("the two-factor secret of user %d does not decrypt with this installation's key", user_id)
+        step = self.totp.matching_step(secret, code, row.last_step) if secret else None
+        if step is not None:
+            async with self.sessions() as s, s.begin():
+                done = await s.execute(update(TwoFactor).where(TwoFactor.user_id == user_id,
+                                                               TwoFactor.last_step < step).values(last_step=step))
+                return done.rowcount == 1  # a code is accepted once, even by two requests at a time
+        wanted = normal_recovery_code(code)
+        if len(wanted) != 10:
+            return False
+        for rc in unused:
+            if await self.hasher.verify(rc.code_hash, wanted):
+                async with self.sessions() as s, s.begin():
+                    done = await s.execute(update(RecoveryCode).where(RecoveryCode.id == rc.id,
+                                                                      RecoveryCode.used_at.is_(None))
+                                           .values(used_at=utcnow()))
+                    return done.rowcount == 1
+        return False
+
+    async def answer_challenge(self, token: str, code: str) -> SecondFactor | None:
+        """A code given for a sign-in waiting for it: on enrolment the first code of the new
+        secret, else a TOTP or recovery code. At most `CHALLENGE_ATTEMPTS` tries per password;
+        the challenge is used up when it succeeds. None: wrong; no tries left: `Refused`."""
+        p = await self.challenge_user(token)
+        if p is None:
+            return None
+        async with self.sessions() as s, s.begin():
+            done = await s.execute(update(LoginChallenge).where(
+                LoginChallenge.token_hash == digest(token), LoginChallenge.attempts < CHALLENGE_ATTEMPTS)
+                .values(attempts=LoginChallenge.attempts + 1))
+            if done.rowcount != 1:
+                await s.execute(delete(LoginChallenge).where(LoginChallenge.token_hash == digest(token)))
+                raise Refused(401, EXPIRED_CHALLENGE, "login_expired")
+        if await self.two_factor_enrolled(p.user_id):
+            codes = None
+            if not await self.verify_second_factor(p.user_id, code):
+                return None
+        else:
+            codes = await self.confirm_enrolment(p.user_id, code)
+            if codes is None:
+                return None
+        async with self.sessions() as s, s.begin():
+            await s.execute(delete(LoginChallenge).where(LoginChallenge.token_hash == digest(token)))
+            await s.execute(update(User).where(User.id == p.user_id).values(last_login_at=utcnow()))
+        return SecondFactor(p, codes)
+
+    async def reset_two_factor(self, user_id: int) -> dict:
+        """An administrator's reset (a lost phone): secret and recovery codes gone, sessions end;
+        the user enrols again at the next log-in where the role requires it."""
+        async with self.sessions() as s, s.begin():
+            user = await _user(s, user_id)
+            await s.execute(delete(TwoFactor).where(TwoFactor.user_id == user_id))
+            await s.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
+            await s.execute(delete(LoginChallenge).where(LoginChallenge.user_id == user_id))
+            await s.execute(delete(WebSession).where(WebSession.user_id == user_id))
+            principal, view = _principal(user), user_view(user)
+        await self._revoked(principal)
+        return {**view, "two_factor": False}
+
+    async def two_factor_users(self) -> set[int]:
+        async with self.sessions() as s:
+            return set(await s.scalars(select(TwoFactor.user_id).where(TwoFactor.confirmed_at.is_not(None))))
 
     # -- agent logins (which operators are in their queues) ----------------------------------------
     async def record_agent_login(self, operator_id: str, queues: list[str]) -> None:

@@ -17,7 +17,8 @@ from aiohttp import WSMsgType, web
 from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.hub import Hub
 from hotline.agent_desktop.openapi import openapi_document
-from hotline.web.auth import COOKIE, MUST_CHANGE, error, own_session_check, refusals, requires, same_origin
+from hotline.web.auth import (COOKIE, MUST_CHANGE, cross_site_refusal, error, own_session_check, refusals, requires,
+                               same_origin)
 from hotline.web.routes import Resource, Route, public, register
 from hotline.web.standby import HEALTH_PATH
 
@@ -37,7 +38,8 @@ class DesktopServer:
         self.hub = hub
         self.routes: list[Route] = self._routes() + [r for api in apis for r in api.routes()]
         self.document = openapi_document(self.routes)
-        self.app = web.Application(client_max_size=max_request_bytes, middlewares=[*middlewares, refusals])
+        middlewares = [*middlewares, cross_site_refusal, refusals]  # cross-site first: 403 before any handler
+        self.app = web.Application(client_max_size=max_request_bytes, middlewares=middlewares)
         register(self.app.router, self.routes)
         self.app.router.add_static("/static", STATIC)
 

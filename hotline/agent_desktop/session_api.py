@@ -1,5 +1,6 @@
-"""HTTP routes of one's own session: log in and out, who am I, change one's password, and the SIP
-password of this session's softphone. Ending an account's access (`end_access`) lives here too."""
+"""HTTP routes of one's own session: log in (password, then the second factor or its enrolment)
+and out, who am I, change one's password, and the SIP password of this session's softphone.
+Ending an account's access (`end_access`) lives here too."""
 
 from __future__ import annotations
 
@@ -7,20 +8,23 @@ import logging
 
 from aiohttp import web
 
-from hotline.agent_desktop.accounts import Accounts, Principal
+from hotline.agent_desktop.accounts import EXPIRED_CHALLENGE, Accounts, Principal
 from hotline.agent_desktop.agent_api import AgentApi
 from hotline.agent_desktop.hub import Hub
 from hotline.asterisk.sip_auth import SipPasswords
 from hotline.cti.ami import ActionError
 from hotline.security.clients import client_address
-from hotline.security.limits import RateLimiter
+from hotline.security.limits import RateLimiter, address_key
 from hotline.security.passwords import Busy
 from hotline.settings import Security
-from hotline.web.auth import COOKIE, error, principal, requires
+from hotline.web.auth import COOKIE, LOGIN_COOKIE, error, principal, requires
 from hotline.web.routes import Resource, Route, public
-from hotline.web.validation import LoginIn, PasswordChange, parse_body
+from hotline.web.validation import LoginIn, PasswordChange, SecondFactorIn, parse_body
 
 log = logging.getLogger(__name__)
+CHALLENGE_COOKIE = LOGIN_COOKIE  # a sign-in waiting for its second factor (opens nothing else)
+CHALLENGE_PATH = "/api/login"
+WRONG = "Sai tên đăng nhập hoặc mật khẩu"  # also for a locked account: the same answer as unknown
 
 class SessionApi(Resource):
     def __init__(self, accounts: Accounts, hub: Hub, sip: SipPasswords, agents: AgentApi, ws_url: str,
@@ -38,8 +42,14 @@ class SessionApi(Resource):
 
     def routes(self) -> list[Route]:
         return [
-            Route("POST", "/api/login", self.login, "Log in; sets the session cookie", LoginIn,
-                  extra=("401", "423", "429")),
+            Route("POST", "/api/login", self.login, "Log in; sets the session cookie, or (`second_factor`: "
+                  "\"code\" or \"enrol\") a cookie for the second step", LoginIn, extra=("401", "429")),
+            Route("POST", "/api/login/enrol", self.enrol, "Second step for a role that must have a second factor "
+                  "and has none: a new TOTP secret and its QR code (SVG), to confirm with a code",
+                  extra=("401", "409")),
+            Route("POST", "/api/login/code", self.code, "Second step: a TOTP code (or a recovery code); sets the "
+                  "session cookie; on enrolment answers the recovery codes once", SecondFactorIn,
+                  extra=("401", "429")),
             Route("POST", "/api/logout", self.logout, "Log out (an operator also leaves the queues)"),
             Route("GET", "/api/me", self.me, "The logged-in user"),
             Route("POST", "/api/password", self.change_password,
@@ -62,23 +72,76 @@ class SessionApi(Resource):
         if wait:
             return too_many(wait)
         try:
-            result = await self.accounts.authenticate(username, password)
+            result = await self.accounts.authenticate(username, password, address_key(address))
         except Busy:
             return too_many(2)
-        if result.locked_until is not None:
-            log.warning("login refused for locked account %r from %s", username, address)
-            return error(423, "Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần; liên hệ quản trị viên",
-                         "account_locked")
+        if result.expired:
+            log.warning("expired one-time password for %r from %s", username, address)
+            return error(401, "Mật khẩu tạm đã hết hạn; liên hệ quản trị viên để được cấp mật khẩu mới",
+                         "temporary_password_expired")
         p = result.principal
         if p is None:
+            # A locked account answers as an unknown name or a wrong password (and takes as
+            # long): the answer tells a guesser nothing. The administrator sees the lock-out.
             self.address_failures.hit(address)
             self.account_failures.hit(username.lower())
-            log.warning("failed login for %r from %s", username, address)
-            return error(401, "Sai tên đăng nhập hoặc mật khẩu")
+            log.warning("failed login for %r from %s%s", username, address,
+                        " (account locked)" if result.locked_until else "")
+            return error(401, WRONG)
+        step = await self.accounts.second_factor_needed(p)
+        if step is not None:
+            challenge = await self.accounts.open_challenge(p)
+            resp = web.json_response({"second_factor": step, "full_name": p.full_name},
+                                     headers={"Cache-Control": "no-store"})
+            resp.set_cookie(CHALLENGE_COOKIE, challenge, httponly=True, samesite="Strict", secure=self.secure_cookies,
+                            path=CHALLENGE_PATH, max_age=300)
+            return resp
+        return await self._signed_in(p)
+
+    async def _signed_in(self, p: Principal, extra: dict | None = None) -> web.Response:
         token = await self.accounts.open_session(p)
-        resp = web.json_response(p.public())
+        resp = web.json_response({**p.public(), **(extra or {})}, headers={"Cache-Control": "no-store"})
         resp.set_cookie(COOKIE, token, httponly=True, samesite="Strict", secure=self.secure_cookies, path="/")
+        resp.del_cookie(CHALLENGE_COOKIE, path=CHALLENGE_PATH)
         return resp
+
+    @public
+    async def enrol(self, request: web.Request) -> web.Response:
+        """A new TOTP secret for the user of this sign-in (only where it must enrol)."""
+        p = await self.accounts.challenge_user(request.cookies.get(CHALLENGE_COOKIE))
+        if p is None:
+            return error(401, EXPIRED_CHALLENGE, "login_expired")
+        if await self.accounts.second_factor_needed(p) != "enrol":
+            return error(409, "Tài khoản đã có xác thực hai bước")
+        shown = await self.accounts.start_enrolment(p.user_id, p.username)
+        return web.json_response(shown, headers={"Cache-Control": "no-store"})
+
+    @public
+    async def code(self, request: web.Request) -> web.Response:
+        """The second factor: wrong codes count against the account and the address like wrong
+        passwords, and a sign-in allows only a few before the password must be given again."""
+        if request.content_type != "application/json":
+            return error(415, "Yêu cầu phải ở dạng JSON")
+        body = await parse_body(request, SecondFactorIn)
+        token = request.cookies.get(CHALLENGE_COOKIE)
+        p = await self.accounts.challenge_user(token)
+        if p is None:
+            return error(401, EXPIRED_CHALLENGE, "login_expired")
+        address = client_address(request)
+        wait = self.address_failures.retry_after(address) or self.account_failures.retry_after(p.username.lower())
+        if wait:
+            return too_many(wait)
+        try:
+            done = await self.accounts.answer_challenge(token, body.code)
+        except Busy:
+            return too_many(2)
+        if done is None:
+            self.address_failures.hit(address)
+            self.account_failures.hit(p.username.lower())
+            log.warning("wrong second factor for %r from %s", p.username, address)
+            return error(401, "Mã xác thực không đúng hoặc đã dùng", "wrong_code")
+        return await self._signed_in(done.principal, {"recovery_codes": done.recovery_codes}
+                                     if done.recovery_codes else None)
 
     @requires(before_password_change=True)
     async def logout(self, request: web.Request) -> web.Response:

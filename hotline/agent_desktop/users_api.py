@@ -1,6 +1,6 @@
 """Administrators manage staff and agency accounts: list (with last login), create (a one-time
 password to hand over), change role, name or softphone, disable and enable, reset the password,
-lift a lock-out. Ending someone's access closes their sockets and softphone at once."""
+reset the second factor (a lost phone), lift a lock-out. Ending someone's access closes their sockets and softphone at once."""
 
 from __future__ import annotations
 
@@ -65,6 +65,9 @@ class UsersApi(Resource):
             Route("POST", "/api/users/{id}/enable", self.enable, "Enable again"),
             Route("POST", "/api/users/{id}/reset-password", self.reset, "New one-time password; sessions end"),
             Route("POST", "/api/users/{id}/unlock", self.unlock, "Lift a lock-out after wrong passwords"),
+            Route("POST", "/api/users/{id}/reset-two-factor", self.reset_two_factor,
+                  "Remove the second factor and recovery codes (a lost phone); sessions end, the user enrols "
+                  "again where the role requires it"),
         ]
 
     async def _check(self, user_id: int | None, role: str, operator_id: str | None, agency_id: int | None) -> None:
@@ -139,6 +142,13 @@ class UsersApi(Resource):
         password = await self.accounts.reset_password(user_id)
         return web.json_response({"user": await self.accounts.get_user(user_id), "temporary_password": password},
                                  dumps=_dumps, headers={"Cache-Control": "no-store"})
+
+    @requires("admin")
+    async def reset_two_factor(self, request: web.Request) -> web.Response:
+        user_id = path_id(request, "id", "Không có tài khoản này")
+        if user_id == principal(request).user_id:
+            raise Refused(409, "Không thể tự đặt lại xác thực hai bước của mình; nhờ quản trị viên khác")
+        return web.json_response({"user": await self.accounts.reset_two_factor(user_id)}, dumps=_dumps)
 
     @requires("admin")
     async def unlock(self, request: web.Request) -> web.Response:

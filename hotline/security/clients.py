@@ -1,5 +1,6 @@
 """The client's address: the TCP peer, or behind a trusted reverse proxy, the address that proxy
-reports in its header. A header from anyone else is ignored (it could say anything)."""
+reports in its header. A header from anyone else is ignored (it could say anything). Limits per
+address count an IPv6 client by its /64 (`limits.address_key`)."""
 
 from __future__ import annotations
 

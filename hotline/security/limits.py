@@ -1,12 +1,33 @@
 """Rate limits: how many times a key (an address, an account, a phone number) may do something in
 a sliding window. In memory: they slow an attacker down; what must last (lock-outs, the daily SMS
-cap) is counted in the database."""
+cap) is counted in the database. An IPv6 client is counted by its /64: one subscriber line gets a
+whole /64 and could otherwise pick a new address for each try."""
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from collections import deque
+
+IPV6_PREFIX = 64
+
+
+def address_key(key: str) -> str:
+    """What a limit counts for `key`: an IPv6 address becomes its /64 network (an IPv4 address
+    mapped into IPv6 becomes that IPv4 address); anything else (IPv4, a user name, a phone
+    number) stays as it is."""
+    if ":" not in key:
+        return key
+    try:
+        ip = ipaddress.ip_address(key.split("%", 1)[0])
+    except ValueError:
+        return key
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/{IPV6_PREFIX}", strict=False))
+    return key
 
 
 class RateLimiter:
@@ -36,14 +57,14 @@ class RateLimiter:
     def retry_after(self, key: str) -> int | None:
         """Seconds until `key` may act again, or None when it may act now."""
         now = self.clock()
-        hits = self._recent(key, now)
+        hits = self._recent(address_key(key), now)
         if len(hits) < self.limit:
             return None
         return max(1, math.ceil(hits[0] + self.window - now))
 
     def hit(self, key: str) -> None:
         now = self.clock()
-        self._recent(key, now).append(now)
+        self._recent(address_key(key), now).append(now)
 
     def take(self, key: str) -> int | None:
         """Count one use of `key` if allowed; else the seconds to wait (nothing counted)."""
@@ -53,4 +74,4 @@ class RateLimiter:
         return wait
 
     def clear(self, key: str) -> None:
-        self._hits.pop(key, None)
+        self._hits.pop(address_key(key), None)

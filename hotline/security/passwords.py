@@ -1,11 +1,13 @@
 """Password policy and hashing: argon2 in a bounded pool, so a flood of logins waits its turn
-(or is turned away) instead of taking every core from the calls."""
+(or is turned away) instead of taking every core from the calls, and waits behind itself, not
+before the logins of other addresses."""
 
 from __future__ import annotations
 
 import asyncio
 import secrets
 import unicodedata
+from collections import OrderedDict, deque
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
@@ -48,31 +50,81 @@ class Busy(Exception):
 
 
 class Hasher:
-    """argon2 hashing and verification on at most `workers` threads, with at most `max_waiting`
-    requests queued behind them."""
+    """argon2 hashing and verification on at most `workers` threads. Waiting checks are served
+    in turn per key (the client's address for log-ins): a flood from some addresses waits behind
+    itself, and a log-in from another address waits at most one check per busy address. Each key
+    may have `per_key_waiting` checks waiting, and all keys together `max_waiting`; past that the
+    check is refused (`Busy`)."""
 
-    def __init__(self, workers: int = 1, max_waiting: int = 16):
+    def __init__(self, workers: int = 1, max_waiting: int = 64, per_key_waiting: int = 2):
         self._hasher = PasswordHasher()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="argon2")
-        self._slots = asyncio.Semaphore(workers + max_waiting)
+        self.workers = workers
+        self.max_waiting = max_waiting
+        self.per_key_waiting = per_key_waiting
+        self._running = 0
+        self._waiting: OrderedDict[str, deque[asyncio.Future]] = OrderedDict()  # in turn: first key first
         self._dummy: str | None = None  # verified against for unknown users: the same answer time
 
-    async def _run(self, fn, *args):
-        if self._slots.locked():
+    def _waiting_count(self) -> int:
+        return sum(len(q) for q in self._waiting.values())
+
+    def _grant(self) -> None:
+        """Give free threads to the next waiting check of each key in turn."""
+        while self._running < self.workers and self._waiting:
+            key, queue = next(iter(self._waiting.items()))
+            fut = queue.popleft()
+            if queue:
+                self._waiting.move_to_end(key)
+            else:
+                del self._waiting[key]
+            if not fut.done():
+                self._running += 1
+                fut.set_result(None)
+
+    async def _slot(self, key: str) -> None:
+        if self._running < self.workers and not self._waiting:
+            self._running += 1
+            return
+        queue = self._waiting.get(key)
+        if (queue is not None and len(queue) >= self.per_key_waiting) or self._waiting_count() >= self.max_waiting:
             raise Busy()
-        async with self._slots:
+        fut = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(key, deque()).append(fut)
+        try:
+            await fut
+        except asyncio.CancelledError:
+            if fut.done() and not fut.cancelled():  # granted, but the caller went away
+                self._release()
+            else:
+                queue = self._waiting.get(key)
+                if queue is not None and fut in queue:
+                    queue.remove(fut)
+                    if not queue:
+                        del self._waiting[key]
+            raise
+
+    def _release(self) -> None:
+        self._running -= 1
+        self._grant()
+
+    async def _run(self, key: str, fn, *args):
+        await self._slot(key)
+        try:
             return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+        finally:
+            self._release()
 
-    async def hash(self, password: str) -> str:
-        return await self._run(self._hasher.hash, password)
+    async def hash(self, password: str, key: str = "") -> str:
+        return await self._run(key, self._hasher.hash, password)
 
-    async def verify(self, hashed: str | None, password: str) -> bool:
+    async def verify(self, hashed: str | None, password: str, key: str = "") -> bool:
         if hashed is None:
             if self._dummy is None:
-                self._dummy = await self._run(self._hasher.hash, secrets.token_hex(8))
+                self._dummy = await self._run(key, self._hasher.hash, secrets.token_hex(8))
             hashed = self._dummy
         try:
-            return await self._run(self._hasher.verify, hashed, password)
+            return await self._run(key, self._hasher.verify, hashed, password)
         except (VerificationError, InvalidHashError):
             return False
 

@@ -43,7 +43,7 @@ class SipPassword(Base):
     __tablename__ = "sip_passwords"
 
     phone: Mapped[str] = mapped_column(String(40), primary_key=True)
-    password: Mapped[str] = mapped_column(String(100))
+    ha1: Mapped[str] = mapped_column(String(32))  # MD5(phone:realm:password): hotline.security.sip_digest
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -67,3 +67,40 @@ class AgentLogin(Base):
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     pause_reason: Mapped[str] = mapped_column(String(40), default="")
     since: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class TwoFactor(Base):
+    """A user's TOTP secret (encrypted with the installation's key: a database dump alone does not
+    give it away). `confirmed_at` is None while enrolment waits for the first code; `last_step` is
+    the time step of the last code accepted, so that a code is never accepted twice."""
+
+    __tablename__ = "two_factor"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(200))  # AES-GCM ciphertext, base64
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_step: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RecoveryCode(Base):
+    """A one-use recovery code, shown once at enrolment, kept only as an argon2 hash."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(200))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginChallenge(Base):
+    """A sign-in half done: the password was right, the second factor (or its enrolment) is still
+    to come. Its cookie opens nothing else; it expires in minutes and allows a few codes."""
+
+    __tablename__ = "login_challenges"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)

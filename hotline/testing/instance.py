@@ -30,6 +30,11 @@ class HotlineInstance:
         lines = [f'profile = "{profile}"']
         if config_dir:
             lines.append(f'config_dir = "{config_dir}"')
+        if "two_factor_roles" not in extra_settings:
+            # Suites other than the second factor's log in as administrators with a password alone.
+            off = "[security]\ntwo_factor_roles = []"
+            extra_settings = (extra_settings.replace("[security]", off, 1) if "[security]" in extra_settings
+                              else extra_settings + "\n" + off)
         lines.append(extra_settings)
         lines += ["[ports]", f"base = {port_base}"]
         (home / "hotline.toml").write_text("\n".join(lines) + "\n")

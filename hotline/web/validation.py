@@ -91,6 +91,12 @@ class LoginIn(BaseModel):
     password: str = Field(..., min_length=1, max_length=1000)
 
 
+class SecondFactorIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(..., min_length=6, max_length=20)  # 6 digits, or a recovery code
+
+
 class PasswordChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

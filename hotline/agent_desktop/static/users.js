@@ -10,7 +10,8 @@ const Users = {list: [], agencies: {}};
 function userStatus(u) {
   if (!u.active) return "Đã khóa";
   if (u.locked_until && new Date(u.locked_until) > new Date()) return "Tạm khóa (sai mật khẩu)";
-  return u.must_change_password ? "Chờ đổi mật khẩu" : "Hoạt động";
+  if (u.must_change_password) return "Chờ đổi mật khẩu";
+  return u.two_factor ? "Hoạt động (xác thực hai bước)" : "Hoạt động";
 }
 
 
@@ -49,6 +50,9 @@ async function loadUsers() {
     td.append(button("Đặt lại mật khẩu", () => userAction(u, "reset-password",
       `Đặt lại mật khẩu của ${u.username}?`, (r) => showPassword(u.username, r.temporary_password))));
     if (u.locked_until) td.append(button("Gỡ tạm khóa", () => userAction(u, "unlock")));
+    if (u.two_factor) td.append(button("Đặt lại xác thực hai bước", () => userAction(u, "reset-two-factor",
+      `Đặt lại xác thực hai bước của ${u.username}? Mã khôi phục cũ hết hiệu lực; người dùng đăng ký lại khi đăng nhập.`,
+      () => Hotline.text("user-message", `Đã đặt lại xác thực hai bước của ${u.username}`))));
     tr.append(td);
     return tr;
   }));
