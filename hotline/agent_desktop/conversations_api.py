@@ -1,12 +1,16 @@
 """HTTP routes of written conversations (e-mail, web chat, Zalo, Facebook): the inbox of open
 ones, a thread, taking one, answering in the citizen's thread, saying it was read or is being
-answered, closing; supervisors give one to an operator."""
+answered, closing; supervisors give one to an operator, and see the e-mails the mailbox could not
+keep (quarantined, with the reason) and download them as received."""
 
 from __future__ import annotations
+
+import logging
 
 from aiohttp import web
 
 from hotline.agent_desktop.accounts import Accounts
+from hotline.conversations.quarantine import Quarantine
 from hotline.conversations.service import Conversations
 from hotline.errors import Refused
 from hotline.privacy.audit import PersonalDataAudit
@@ -14,6 +18,8 @@ from hotline.security.clients import client_address
 from hotline.web.auth import error, path_id, principal, requires
 from hotline.web.routes import Resource, Route
 from hotline.web.validation import AssignIn, ReadIn, ReplyIn, parse_body
+
+log = logging.getLogger(__name__)
 
 UNKNOWN = "Không có hội thoại này"
 
@@ -30,6 +36,7 @@ class ConversationsApi(Resource):
         self.operators = operators
         self.secret_readers = secret_readers
         self.audit = audit
+        self.quarantine = Quarantine(conversations.sessions)
 
     @staticmethod
     def _operator(request: web.Request) -> str | None:
@@ -63,6 +70,11 @@ class ConversationsApi(Resource):
                   "Close a conversation (an operator: her own)", extra=("404", "409")),
             Route("POST", "/api/conversations/{id}/assign", self.assign, "Give a conversation to an operator",
                   AssignIn, extra=("404", "422")),
+            Route("GET", "/api/mail-quarantine", self.quarantined,
+                  "E-mails the mailbox could not keep (refused by a limit, or failing after the policy's tries), "
+                  "newest first, with the reason"),
+            Route("GET", "/api/mail-quarantine/{id}/raw", self.quarantined_raw,
+                  "A quarantined e-mail as received (message/rfc822, a download)", extra=("404",)),
         ]
 
     @requires("operator", "supervisor")
@@ -120,3 +132,18 @@ class ConversationsApi(Resource):
             return error(422, "Không có điện thoại viên này")
         return web.json_response(await self.conversations.take(path_id(request, "id", UNKNOWN), body.operator_id,
                                                                force=True))
+
+    @requires("supervisor")
+    async def quarantined(self, request: web.Request) -> web.Response:
+        return web.json_response(await self.quarantine.listing())
+
+    @requires("supervisor")
+    async def quarantined_raw(self, request: web.Request) -> web.Response:
+        quarantine_id = path_id(request, "id", "Không có thư này trong khu cách ly")
+        raw = await self.quarantine.raw(quarantine_id)
+        log.info("quarantined e-mail %d downloaded by %s", quarantine_id, principal(request).username)
+        # Never shown by the browser: a download, of a type it does not render.
+        return web.Response(body=raw, headers={
+            "Content-Type": "message/rfc822", "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": f'attachment; filename="thu-cach-ly-{quarantine_id}.eml"',
+            "Content-Security-Policy": "default-src 'none'; sandbox", "Cache-Control": "no-store"})

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import smtplib
+import time
 from email.message import EmailMessage
 
 import pytest
 
+import aiohttp
+
+from hotline.testing.browser import launch, log_in
 from hotline.testing.mail_server import DeliveringSmtp, Dovecot
+from hotline.testing.sipp import CallScript
 from tests.integration.conftest import running_line
-from tests.integration.desktop_support import Store, operator_page, session_for, url
+from tests.integration.desktop_support import Store, base_url, operator_page, session_for, url
 
 pytestmark = pytest.mark.integration
 
@@ -152,6 +157,157 @@ poll_seconds = 120
             await ctx.close()
         if http is not None:
             await http.close()
+        if store is not None:
+            await store.close()
+        smtp.stop()
+        await dovecot.stop()
+
+
+def _raw(sender: str, subject: str, body: bytes, content_type: str = "text/plain; charset=utf-8",
+         message_id: str | None = None) -> bytes:
+    return (f"From: {sender}\r\nTo: {HOTLINE}\r\nSubject: {subject}\r\n"
+            f"Message-ID: {message_id or f'<{abs(hash((sender, subject)))}@example.vn>'}\r\n"
+            f"MIME-Version: 1.0\r\nContent-Type: {content_type}\r\n\r\n").encode() + body + b"\r\n"
+
+
+def many_parts(n: int) -> bytes:
+    parts = b"".join(b"--P\r\nContent-Type: text/plain\r\n\r\nx\r\n" for _ in range(n))
+    return _raw("Phan Tram <tram@example.vn>", "Nhieu phan", parts + b"--P--", "multipart/mixed; boundary=P")
+
+
+def nested(depth: int) -> bytes:
+    body = b"".join(b"--b%d\r\nContent-Type: multipart/mixed; boundary=b%d\r\n\r\n" % (i - 1, i)
+                    for i in range(1, depth))
+    body += b"--b%d\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b%d--\r\n" % (depth - 1, depth - 1)
+    body += b"".join(b"--b%d--\r\n" % i for i in range(depth - 2, -1, -1))
+    return _raw("Long Nguyen <long@example.vn>", "Long nhau", body, "multipart/mixed; boundary=b0")
+
+
+async def test_hostile_mail_neither_stalls_the_line_nor_stops_the_mailbox(workdir, config_dir, monkeypatch,
+                                                                          playwright_session):
+    """While a caller goes through the IVR, the mailbox receives 1 MiB of whitespace, a 300 KiB
+    line of `<` as HTML, 20,000 parts, ~1,200 nested multiparts, a From whose encoded word
+    decodes to CR/LF and a sender's name of 300 characters with a NUL in the body, two messages a
+    pass. The call joins its queue; the health endpoint answers throughout (probed every 100 ms);
+    the two refused messages are quarantined with their reason and downloadable as received by a
+    supervisor (not by an operator); the others and a normal mail sent after them become
+    conversations; nothing is left unread."""
+    dovecot = Dovecot({"hotline": "hotline-mailbox-pw", "citizen": "citizen-pw"})
+    await dovecot.start()
+    smtp = DeliveringSmtp(dovecot, {HOTLINE: "hotline", CITIZEN: "citizen"})
+    smtp.start()
+    monkeypatch.setenv("HOTLINE_TEST_IMAP_PASSWORD", "hotline-mailbox-pw")
+    settings = f"""
+[email]
+gateway = "smtp"
+host = "127.0.0.1"
+port = {smtp.port}
+starttls = false
+sender = "{HOTLINE}"
+poll_seconds = 0.5
+[email.imap]
+host = "127.0.0.1"
+port = {dovecot.port}
+security = "none"
+username = "hotline"
+password_env = "HOTLINE_TEST_IMAP_PASSWORD"
+poll_seconds = 1
+max_per_pass = 2
+"""
+    hostile = {
+        "whitespace": _raw("Tran Binh <binh@example.vn>", "Khoang trang", b" " * (1 << 20)),
+        "angle brackets": _raw("Le Chi <chi@example.vn>", "Dau nho hon", b"<" * (300 * 1024), "text/html"),
+        "20000 parts": many_parts(20000),
+        "nested": nested(1200),
+        "crlf name": _raw("=?utf-8?q?Gi=E1=BA=A3_m=E1=BA=A1o=0D=0ABcc=3A_x=40example=2Evn?= <gia@example.vn>",
+                          "Ten co xuong dong", b"Noi dung"),
+        "long name, NUL": _raw("=?utf-8?q?" + "A" * 300 + "?= <dai@example.vn>", "Ten dai", b"C\x00o NUL"),
+    }
+    http = store = ctx = sup_http = None
+    probes: list[tuple[float, float | None]] = []  # (sent at, seconds to answer; None: no answer)
+    try:
+        async with running_line(workdir, "hostile-mail", "test_open", config_dir, extra_settings=settings) as line:
+            store = Store(line.instance.home)
+            http = await session_for(line, "op1", await store.user("op1", "operator", "op1"))
+            sup_http = await session_for(line, "gs-mail", await store.user("gs-mail", "supervisor"))
+
+            async def conversations():
+                async with sup_http.get(url(line, "/api/conversations")) as r:
+                    assert r.status == 200, await r.text()
+                    return await r.json()
+
+            async def quarantined():
+                async with sup_http.get(url(line, "/api/mail-quarantine")) as r:
+                    assert r.status == 200, await r.text()
+                    return await r.json()
+
+            stop = asyncio.Event()
+
+            async def probe():
+                async with aiohttp.ClientSession() as client:
+                    while not stop.is_set():
+                        sent = time.monotonic()
+                        try:
+                            async with client.get(url(line, "/healthz"), timeout=aiohttp.ClientTimeout(total=2)) as r:
+                                await r.read()
+                                probes.append((sent, time.monotonic() - sent if r.status == 200 else None))
+                        except (asyncio.TimeoutError, aiohttp.ClientError):
+                            probes.append((sent, None))
+                        await asyncio.sleep(max(0.0, 0.1 - (time.monotonic() - sent)))
+
+            prober = asyncio.create_task(probe())
+            call = asyncio.create_task(line.call(CallScript().pause(2000).keys("2").pause(7000)))
+            for raw in hostile.values():
+                await asyncio.to_thread(dovecot.append, "hotline", raw)
+            # A citizen's normal mail, after the poison.
+            await send(smtp, citizen_mail("Nước sinh hoạt bị đục", "Nước máy khu phố 3 bị đục từ sáng nay.",
+                                          "<normal@example.vn>"))
+            record = await call
+            assert record.queues_joined() == ["infrastructure"]
+            convs = await until(conversations, lambda c: any(x["citizen_address"] == CITIZEN for x in c), timeout=120)
+            held = await until(quarantined, lambda q: len(q) == 2, timeout=120)
+            await until(lambda: asyncio.to_thread(dovecot.messages, "hotline", True), lambda m: not m, timeout=60)
+            stop.set()
+            await prober
+
+            normal = next(c for c in convs if c["citizen_address"] == CITIZEN)
+            assert normal["subject"] == "Nước sinh hoạt bị đục"
+            convs = await conversations()
+            by_address = {c["citizen_address"]: c for c in convs}
+            assert set(by_address) == {CITIZEN, "binh@example.vn", "chi@example.vn", "gia@example.vn", "dai@example.vn"}
+            assert "\n" not in by_address["gia@example.vn"]["citizen_name"]
+            assert by_address["dai@example.vn"]["citizen_name"] == "A" * 200
+            reasons = {q["sender"]: q["reason"] for q in held}
+            assert "phần MIME" in reasons["Phan Tram <tram@example.vn>"]
+            assert "phần MIME" in reasons["Long Nguyen <long@example.vn>"]
+
+            # The health endpoint answered every probe, none left unanswered past the 2 s bound.
+            answered = [seconds for _, seconds in probes]
+            assert len(probes) > 20 and None not in answered, probes
+            print(f"\nhealth probes: {len(probes)}, slowest answer {max(answered) * 1000:.0f} ms")
+
+            # Quarantined mail: for supervisors only, as received.
+            async with http.get(url(line, "/api/mail-quarantine")) as r:
+                assert r.status == 403
+            async with aiohttp.ClientSession() as anonymous:
+                async with anonymous.get(url(line, f"/api/mail-quarantine/{held[0]['id']}/raw")) as r:
+                    assert r.status == 401
+            ctx = await launch(playwright_session)
+            page = await log_in(ctx, base_url(line), "gs-mail", await store.user("gs-mail", "supervisor"))
+            await page.wait_for_function("document.querySelectorAll('#quarantine tbody tr').length === 2",
+                                         timeout=15000)
+            row = page.locator("#quarantine tbody tr", has_text="long@example.vn")
+            assert "lồng" in await row.text_content()
+            async with page.expect_download() as download_info:
+                await row.locator("a.quarantine-raw").click()
+            download = await download_info.value
+            assert (await asyncio.to_thread(open(await download.path(), "rb").read)) == hostile["nested"]
+    finally:
+        if ctx is not None:
+            await ctx.close()
+        for client in (http, sup_http):
+            if client is not None:
+                await client.close()
         if store is not None:
             await store.close()
         smtp.stop()

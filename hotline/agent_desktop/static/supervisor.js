@@ -124,6 +124,27 @@ async function loadConversations() {
 }
 loadConversations();
 
+// E-mails the mailbox could not keep: the reason, and the message as received to download.
+async function loadQuarantine() {
+  try {
+    const list = await Hotline.api("/api/mail-quarantine");
+    Hotline.text("quarantine-count", list.length ? `(${list.length})` : "");
+    document.querySelector("#quarantine tbody").replaceChildren(...list.map((q) => {
+      const link = document.createElement("a");
+      link.href = `/api/mail-quarantine/${q.id}/raw`;
+      link.textContent = "Tải về";
+      link.className = "quarantine-raw";
+      link.setAttribute("download", `thu-cach-ly-${q.id}.eml`);
+      const tr = row([q.sender || "—", q.subject || "—", `${Math.ceil(q.size / 1024)} KiB`, q.reason, q.attempts,
+                      Hotline.time(q.quarantined_at), link]);
+      tr.dataset.id = q.id;
+      return tr;
+    }));
+  } catch (e) { /* shown again at the next refresh */ }
+}
+loadQuarantine();
+setInterval(loadQuarantine, 30000);
+
 // Callback requests not yet handled; those past their deadline first catch the eye (class overdue).
 async function loadCallbacks() {
   try {
