@@ -7,6 +7,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from hotline.edge.settings import EdgeSettings, kamailio_db_url, sip_host
+from hotline.security.sip_digest import SIP_REALM
 
 TEMPLATES = Path(__file__).parent / "templates"
 CONFIG_FILE = "kamailio.cfg"
@@ -36,7 +37,7 @@ def render(settings: EdgeSettings, out_dir: Path, source: Path | str = "edge set
                  "db_url": kamailio_db_url(ops.database_url)}
     text = env.get_template(CONFIG_FILE + ".j2").render(
         s=settings, ops=ops, source=source, listen=f"{sip_host(ip)}:{port}", listen_host=sip_host(ip),
-        dispatcher_list=str((out_dir / DISPATCHER_FILE).resolve()), **extra)
+        dispatcher_list=str((out_dir / DISPATCHER_FILE).resolve()), realm=SIP_REALM, **extra)
     path = out_dir / CONFIG_FILE
     # It holds the database's password when there is one: readable by its owner only.
     tmp = path.with_name(path.name + ".tmp")

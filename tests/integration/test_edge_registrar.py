@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+from hotline.security.sip_digest import ha1
 from hotline.store.accounts import SipPassword
 from hotline.store.base import utcnow
 from hotline.store.db import make_engine, migrate, sessionmaker
@@ -26,8 +27,8 @@ async def test_only_the_issued_password_registers_a_softphone(workdir):
         engine = make_engine(url)
         await migrate(engine)
         async with sessionmaker(engine)() as s, s.begin():
-            s.add_all([SipPassword(phone="op1", password="issued-to-op1", issued_at=utcnow()),
-                       SipPassword(phone="op2", password="issued-to-op2", issued_at=utcnow())])
+            s.add_all([SipPassword(phone="op1", ha1=ha1("op1", "issued-to-op1"), issued_at=utcnow()),
+                       SipPassword(phone="op2", ha1=ha1("op2", "issued-to-op2"), issued_at=utcnow())])
         # A node that is not running: the registrar works without one.
         edge = EdgeInstance(workdir / "edge-registrar", [("a", f"127.0.0.1:{free_server_port()}", 10)],
                             database_url=url)
@@ -47,7 +48,7 @@ async def test_only_the_issued_password_registers_a_softphone(workdir):
 
         # A new password issued (a new desktop session): the old one stops working at once.
         async with sessionmaker(engine)() as s, s.begin():
-            (await s.get(SipPassword, "op1")).password = "issued-again"
+            (await s.get(SipPassword, "op1")).ha1 = ha1("op1", "issued-again")
         assert await sip_probe.over_websocket(edge.ws_url, "op1", "issued-to-op1") == 401
         assert await sip_probe.over_websocket(edge.ws_url, "op1", "issued-again") == 200
 
