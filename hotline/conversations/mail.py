@@ -107,7 +107,7 @@ def automatic_reason(msg: EmailMessage, sender: str) -> str | None:
     return None
 
 
-_BREAKS = frozenset({"br", "br/", "p", "/p", "div", "/div", "li", "/li", "tr", "/tr"})
+_BREAKS = frozenset({"br", "br/", "/p", "/div", "/li", "/tr"})
 
 
 def html_to_text(markup: str) -> str:

@@ -327,3 +327,28 @@ async def test_typing_and_read_states_go_to_the_other_side_and_the_report_counts
     assert rows["email"]["answered"] == 0 and rows["email"]["late"] == 1 and rows["email"]["waiting"] == 1
     assert report["totals"]["conversations"] == 3 and report["totals"]["late"] == 2
     assert report["totals"]["name"] == "Tổng cộng"
+
+
+async def test_a_failing_mail_is_quarantined_after_its_tries_and_a_refused_one_at_once(sessions):
+    """The tries are counted in the database; at the policy's number the message is quarantined
+    with its reason and kept as received (NUL and all: bytes); what succeeds in the end is
+    forgotten; refusals by a limit are quarantined at the first try."""
+    from hotline.conversations.quarantine import Quarantine
+
+    q = Quarantine(sessions)
+    raw = "From: x@example.vn\r\nSubject: hỏng\r\n\r\n\x00".encode() + bytes(range(256))
+    for attempt in (1, 2):
+        assert not await q.failed(raw, f"DataError: lần {attempt}\x00", "x@example.vn", "hỏng", tries=3)
+    assert await q.listing() == []
+    assert await q.failed(raw, "DataError: lần 3", "x@example.vn", "hỏng", tries=3)
+    [held] = await q.listing()
+    assert (held["sender"], held["reason"], held["attempts"], held["size"]) == ("x@example.vn", "DataError: lần 3", 3,
+                                                                               len(raw))
+    assert await q.raw(held["id"]) == raw
+    other = b"From: y@example.vn\r\n\r\nok"
+    assert not await q.failed(other, "OperationalError", "y@example.vn", None, tries=3)
+    await q.kept(other)  # kept at the next pass: nothing left of it
+    await q.refuse(b"From: z@example.vn\r\n\r\n" + b"--P\r\n" * 5000, "quá nhiều phần MIME", "z@example.vn", None)
+    assert [h["reason"] for h in await q.listing()] == ["quá nhiều phần MIME", "DataError: lần 3"]
+    with pytest.raises(Refused):
+        await q.raw(held["id"] + 100)

@@ -73,3 +73,78 @@ def test_subjects_and_headers_of_replies():
     assert code_in("Re: Re: Đèn [Mã phản ánh 12345678]") == "12345678" and code_in("Đèn") is None
     h = thread_headers("<o2@h>", "<m2@c>", ["<m1@c>", "<o1@h>"])
     assert h == {"Message-ID": "<o2@h>", "In-Reply-To": "<m2@c>", "References": "<m1@c> <o1@h> <m2@c>"}
+
+
+# -- hostile input (#29): linear-time text, limits on size, parts and nesting ----------------------
+from hotline.conversations.mail import MailLimits, html_to_text, summary, tidy  # noqa: E402
+from hotline.untrusted import Limits, Refusal, Sandbox  # noqa: E402
+
+HEAD = b"From: a@example.vn\r\nSubject: x\r\nMessage-ID: <h@example.vn>\r\nMIME-Version: 1.0\r\n"
+
+
+def _multipart(n: int) -> bytes:
+    parts = b"".join(b"--P\r\nContent-Type: text/plain\r\n\r\nx\r\n" for _ in range(n))
+    return HEAD + b"Content-Type: multipart/mixed; boundary=P\r\n\r\n" + parts + b"--P--\r\n"
+
+
+def _nested(depth: int) -> bytes:
+    body = b"".join(b"--b%d\r\nContent-Type: multipart/mixed; boundary=b%d\r\n\r\n" % (i - 1, i) for i in range(1, depth))
+    body += b"--b%d\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b%d--\r\n" % (depth - 1, depth - 1)
+    body += b"".join(b"--b%d--\r\n" % i for i in range(depth - 2, -1, -1))
+    return HEAD + b"Content-Type: multipart/mixed; boundary=b0\r\n\r\n" + body
+
+
+def test_html_and_whitespace_are_read_in_one_pass():
+    assert html_to_text("<p>Một<br/>hai</p><style>p{}</style>ba &amp; bốn<!-- x -->") == " Một\nhai\n ba & bốn "
+    assert html_to_text("a<script>x</scr" + "<" * 10) == "a"  # an unclosed script ends the text
+    assert html_to_text("<" * 1000) == "" and html_to_text("a <b") == "a "
+    assert tidy("một  \t\n\n\n\nhai \r\nba") == "một\n\nhai\nba"
+
+
+async def test_bodies_that_were_quadratic_parse_within_a_generous_bound():
+    """1 MiB of whitespace took about 14 minutes with the old regular expressions (80 KiB: 5 s);
+    a 300 KiB line of `<` as HTML was as bad. Linear now: far within a 60 s worker limit (the bound
+    is not a timing assertion: quadratic parsing would overrun it by an order of magnitude)."""
+    sandbox = Sandbox(Limits(seconds=60, workers=1))
+    try:
+        spaces = await sandbox.run(parse, HEAD + b"Content-Type: text/plain\r\n\r\n" + b" \t" * (1 << 19) + b"x\r\n")
+        assert spaces.text == "x"
+        html = await sandbox.run(parse, HEAD + b"Content-Type: text/html\r\n\r\n" + b"<" * (300 * 1024) + b"\r\n")
+        assert html.text == ""
+        plain = await sandbox.run(parse, HEAD + b"Content-Type: text/plain\r\n\r\n" + b"<" * (300 * 1024) + b"\r\n")
+        assert plain.text == "<" * 20000  # cut to MAX_BODY
+    finally:
+        sandbox.close()
+
+
+@pytest.mark.parametrize("raw, words", [
+    (_multipart(20000), "quá nhiều phần MIME"),
+    (_multipart(250), "quá nhiều phần MIME (hơn 200)"),
+    (_nested(1200), "lồng nhau"),
+    (_nested(30), "lồng nhau quá sâu (hơn 20 lớp)"),
+])
+def test_too_many_parts_or_too_deep_nesting_is_refused_with_its_reason(raw, words):
+    with pytest.raises(Refusal) as refused:
+        parse(raw)
+    assert words in refused.value.reason
+    assert summary(raw) == ("a@example.vn", "x")  # what the quarantine shows of it
+
+
+def test_within_the_limits_a_multipart_parses():
+    assert parse(_multipart(150)).text == "x" and parse(_nested(10)).text == "hi"
+    with pytest.raises(Refusal) as refused:
+        parse(_multipart(10), MailLimits(max_bytes=100))
+    assert "thư quá lớn" in refused.value.reason
+
+
+def test_poisoned_headers_are_normalised():
+    """A display name whose encoded word decodes to CR/LF cannot pass for another address, nor
+    put a line break in a column; NUL goes; a name is cut to its column."""
+    m = parse(b"From: =?utf-8?q?Evil=0D=0ABcc=3A_x=40example=2Evn?= <evil@example.vn>\r\n"
+              b"Subject: =?utf-8?q?a=0D=0Ab=00c?=\r\nMessage-ID: <p@example.vn>\r\n\r\nhi\x00there\r\n")
+    assert m.sender == "evil@example.vn" and "\n" not in m.sender_name and "\r" not in m.sender_name
+    assert m.subject == "a b c" and m.text == "hithere"
+    long = parse(b"From: " + b"A" * 300 + b" <long@example.vn>\r\nMessage-ID: <l@example.vn>\r\n\r\nhi\r\n")
+    assert long.sender_name == "A" * 200
+    nobody = parse(b"From: " + b"x" * 300 + b"@example.vn\r\nMessage-ID: <n@example.vn>\r\n\r\nhi\r\n")
+    assert nobody.sender == ""  # longer than any address column: no address (the mail is quarantined)
