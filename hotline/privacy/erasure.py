@@ -107,6 +107,19 @@ class Eraser:
             add_event(s, ticket_id, actor, "files_erased", at=now, why=why, count=len(rows))
         return len(rows)
 
+    async def ticket_conversations(self, s: AsyncSession, ticket_id: int) -> int:
+        """The retention of a ticket's personal data: its closed conversations, their messages and
+        what was sent in them (e-mail and platform outboxes, keyed by the conversation)."""
+        convs = [c for c in await conversations_of(s, [], [], None, [ticket_id]) if c.status == "closed"]
+        for c in convs:
+            erase_conversation(c, await messages_of(s, [c.id]), ERASED, MASK)
+            key = f"conversation:{c.id}:%"
+            for m in await s.scalars(select(EmailMessage).where(EmailMessage.key.like(key))):
+                m.to_address, m.subject, m.body, m.headers = MASK, ERASED, ERASED, {}
+            for m in await s.scalars(select(ChatOutMessage).where(ChatOutMessage.key.like(key))):
+                m.recipient, m.text = MASK, ERASED
+        return len(convs)
+
     async def recording(self, s: AsyncSession, r: Recording, now: datetime) -> None:
         """The audio files and the transcript; the catalogue row stays, expired, without the number."""
         for rel in [r.path, r.compressed_path] + [leg.get("path") for leg in (r.legs or {}).values()]:

@@ -1,6 +1,6 @@
 """The retention job: each class of personal data is removed when the profile's period for it is
-over (`retention`: recordings, transcripts, the reporter data and the files of tickets that reached
-a final step). Nothing is removed where the period is 0. Runs hourly; each pass handles a bounded
+over (`retention`: recordings, transcripts, the reporter data, conversations and files of tickets
+that reached a final step). Nothing is removed where the period is 0. Runs hourly; each pass handles a bounded
 batch per class, so a first run over years of data spreads over several passes."""
 
 from __future__ import annotations
@@ -56,6 +56,8 @@ class Retention:
                                                               Ticket.stage_entered_at < cutoff).limit(BATCH)):
                     await self.eraser.ticket_personal(s, t, "system", "retention", now)
                     counts["tickets"] += 1
+                    if held := await self.eraser.ticket_conversations(s, t.id):
+                        counts["conversations"] += held
             if pol.closed_ticket_files_days:
                 cutoff = now - timedelta(days=pol.closed_ticket_files_days)
                 ids = list(await s.scalars(select(Ticket.id).where(

@@ -17,7 +17,7 @@ import json
 import logging
 import subprocess
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -25,10 +25,11 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.privacy_api import PrivacyApi
+from hotline.config.privacy import RetentionPolicy
 from hotline.conversations.mail import parse
 from hotline.conversations.platforms import zalo_signature
 from hotline.conversations.service import Conversations
@@ -39,12 +40,15 @@ from hotline.privacy.compaction import ERASED_TABLES, compact
 from hotline.privacy.erasure import Eraser
 from hotline.privacy.keys import IdentifierHasher
 from hotline.privacy.requests import DataRequests
+from hotline.privacy.retention import Retention
 from hotline.public.webhooks import Webhooks
 from hotline.security.logs import MaskingFilter, rotating_file
 from hotline.settings import Messaging
-from hotline.store.conversations import Conversation
+from hotline.store.conversations import Conversation, ConversationMessage
+from hotline.store.outbox import EmailMessage as Outgoing
 from hotline.store.privacy import DataRequest
 from hotline.store.recordings import Recording, Transcript
+from hotline.store.tickets import Ticket, TicketEvent
 from hotline.testing.postgres import pg_bin
 from hotline.ticketing.attachments import Attachments
 from hotline.web.auth import refusals
@@ -325,3 +329,33 @@ async def test_the_database_is_compacted_after_an_erasure(sessions):
                 assert time.monotonic() < deadline, "no VACUUM recorded"
                 await conn.exec_driver_sql("SELECT pg_stat_clear_snapshot()")
                 await asyncio.sleep(0.1)
+
+
+async def test_retention_reaches_the_conversations_of_closed_tickets(sessions, tmp_path):
+    p = await province(sessions, tmp_path, "dong_thap")
+    conversations = Conversations(sessions, p.store, Attachments(sessions, tmp_path / "files"),
+                                  "tongdai1022@dongthap.gov.vn")
+    conv_id = await conversations.receive_mail(a_mail(EMAIL, NAME, "<nhung-9@mail.example.vn>", f"Ổ gà. ĐT {PHONE}"))
+    still = await conversations.receive_mail(a_mail(OTHER_EMAIL, OTHER_NAME, "<khoa-9@mail.example.vn>", "Ổ gà"))
+    await conversations.take(conv_id, "op1", force=True)
+    await conversations.reply(conv_id, "op1", f"Chào {NAME}")
+    await conversations.close(conv_id, "op1")
+    then = datetime(2026, 1, 5, tzinfo=timezone.utc)
+    async with sessions() as s, s.begin():
+        conv = await s.get(Conversation, conv_id)
+        await s.execute(update(Ticket).where(Ticket.id == conv.ticket_id).values(
+            draft=False, handling_stage="closed", status="closed", stage_entered_at=then))
+    job = Retention(sessions, RetentionPolicy(closed_ticket_personal_days=180), p.handling.workflow.final_steps(),
+                    Eraser(tmp_path / "files", tmp_path / "recordings"))
+    assert await job.run(then + timedelta(days=200)) == {"tickets": 1, "conversations": 1}
+    async with sessions() as s:
+        conv, other = await s.get(Conversation, conv_id), await s.get(Conversation, still)
+        bodies = [m.body for m in await s.scalars(select(ConversationMessage).where(
+            ConversationMessage.conversation_id == conv_id))]
+        sent = list(await s.scalars(select(Outgoing).where(Outgoing.key.like(f"conversation:{conv_id}:%"))))
+        history = [e.detail for e in await s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == conv.ticket_id))]
+    assert (conv.citizen_address, conv.citizen_name, conv.subject) == ("***", None, None)
+    assert set(bodies) == {"[đã xoá]"} and len(bodies) == 3
+    assert sent and all(m.to_address == "***" and NAME not in m.body for m in sent)
+    assert NAME not in json.dumps(history, ensure_ascii=False) and PHONE not in json.dumps(history)
+    assert (other.citizen_address, other.citizen_name) == (OTHER_EMAIL, OTHER_NAME)  # an open ticket's: kept
