@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Awaitable, Callable
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,6 +61,9 @@ class Eraser:
         self.attachments_dir = attachments_dir
         self.recordings_dir = recordings_dir
         self.log_dir = log_dir  # Asterisk's logs: queue_log and messages hold callers' numbers
+        # Run before each retention pass (the first at start): what else must drop identifiers no
+        # longer needed (the data requests of an earlier version: `DataRequests.prepare`).
+        self.housekeeping: list[Callable[[], Awaitable[object]]] = []
 
     # -- per data class (each inside the caller's transaction) ------------------------------------
     async def ticket_personal(self, s: AsyncSession, t: Ticket, actor: str, why: str, now: datetime,

@@ -1,8 +1,9 @@
 """The installation's secret for keyed hashes of citizens' identifiers (`data_requests`): made once
 at first start like the other per-installation secrets (`hotline.credentials`), kept in
 `<home>/privacy-key` (mode 0600), or given by the environment (`HOTLINE_PRIVACY_KEY`, or a file
-named by `HOTLINE_PRIVACY_KEY_FILE`) for deployments that keep secrets in a vault. Losing it only
-loses the link between past requests and new ones; it is in backups with the secrets file."""
+named by `HOTLINE_PRIVACY_KEY_FILE`) for deployments that keep secrets in a vault. Backups do not
+hold it (secrets stay with the deployment): losing it only loses the link between past requests
+and new searches, nothing else."""
 
 from __future__ import annotations
 

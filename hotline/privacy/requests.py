@@ -67,13 +67,14 @@ class DataRequests:
         self.hasher = IdentifierHasher(key)
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["j2"]))
         self._prepared = False
+        eraser.housekeeping.append(self._ready)  # at start, with the retention job's first pass
 
     def _hashes(self, phone: str | None, email: str | None, platform_id: str | None) -> dict:
         return {"phone_hash": self.hasher.phone(phone), "email_hash": self.hasher.email(email),
                 "platform_hash": self.hasher.platform(platform_id)}
 
     async def prepare(self) -> int:
-        """At start (idempotent): requests of earlier versions get their keyed hashes and hint, and
+        """At start (the retention job's first pass, or the first use; idempotent): requests of earlier versions get their keyed hashes and hint, and
         lose the identifiers no longer needed (a carried-out erasure, a refusal). Returns how many
         rows changed."""
         changed = 0

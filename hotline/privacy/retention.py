@@ -34,6 +34,8 @@ class Retention:
 
     async def run(self, now: datetime | None = None) -> dict[str, int]:
         now = now or datetime.now(timezone.utc)
+        for job in self.eraser.housekeeping:
+            await job()
         pol, counts = self.policy, Counter()
         async with self.sessions() as s, s.begin():
             if pol.recordings_days:

@@ -304,9 +304,11 @@ async def test_requests_of_an_earlier_version_are_hashed_at_start_once(sessions,
                                result={}),
                    DataRequest(kind="access", email=EMAIL, note="", status="open", requested_by="vanphong",
                                result={})])
-    requests = DataRequests(sessions, Eraser(tmp_path, tmp_path), "Đồng Tháp", "Asia/Ho_Chi_Minh", KEY)
-    assert await requests.prepare() == 2
-    assert await requests.prepare() == 0
+    eraser = Eraser(tmp_path, tmp_path)
+    requests = DataRequests(sessions, eraser, "Đồng Tháp", "Asia/Ho_Chi_Minh", KEY)
+    # At start: the retention job's first pass (whatever its periods) hashes them.
+    await Retention(sessions, RetentionPolicy(), ["closed"], eraser).run()
+    assert await requests.prepare() == 0  # once
     async with sessions() as s:
         done, open_ = list(await s.scalars(select(DataRequest).order_by(DataRequest.id)))
     hasher = IdentifierHasher(KEY)
