@@ -51,7 +51,7 @@ from hotline.agent_desktop.recordings_api import RecordingsApi
 from hotline.agent_desktop.conversations_api import ConversationsApi
 from hotline.agent_desktop.server import DesktopServer
 from hotline.public.webchat import WebChat
-from hotline.public.webhooks import Webhooks
+from hotline.public.webhooks import BODY_LIMITS as WEBHOOK_BODY_LIMITS, Webhooks
 from hotline.web.standby import standby_refusal
 from hotline.workhours import WorkCalendar
 from hotline.agent_desktop.session_api import SessionApi
@@ -340,7 +340,8 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
             KnowledgeApi(accounts, kb),
             TransferApi(accounts, transfers, store),
             CallbacksApi(accounts, callbacks, outbound, store),
-            ConversationsApi(accounts, conversations, {o.id for o in profile.queues.phones()}),
+            ConversationsApi(accounts, conversations, {o.id for o in profile.queues.phones()},
+                             frozenset(profile.state_secret_readers), PersonalDataAudit(sessions)),
             AgenciesApi(accounts, directory, list(settings.routes), profile),
             AgencyApi(accounts, AgencyInbox(sessions, handling, files), directory, letters),
             OfficeApi(accounts, OfficeDesk(handling, letters)),
@@ -360,7 +361,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     serving = ServingNode(sessions, leases.holder, settings.node_priority, hub.drop_all) if settings.sip_edge else None
     desktop = DesktopServer(accounts, hub, apis, max_request_bytes=largest,
                             middlewares=[*([standby_refusal(lambda: serving.serving)] if serving else []),
-                                         body_limits(sec.public_body_kb * 1024, {"/phan-anh": largest})])
+                                         body_limits(sec.public_body_kb * 1024, {"/phan-anh": largest, **WEBHOOK_BODY_LIMITS})])
     accounts.revoke_hooks.append(session.end_access)
     desktop.app[TRUST_KEY] = ProxyTrust.of(sec.trusted_proxies, sec.client_ip_header)
     return Hotline(settings, prepared, hasher, accounts, ivr, cti, hub, sms, handling, transfers, catalogue,

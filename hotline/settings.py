@@ -16,7 +16,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hotline.errors import ConfigError, format_validation_error
 
@@ -162,8 +162,9 @@ class Imap(BaseModel):
 
 class Email(BaseModel):
     """Where e-mail goes (weekly reports to agency leaders). `log` (default) keeps messages in the
-    outbox and the log only; `smtp` sends through `host`:`port` (STARTTLS unless `starttls = false`),
-    logging in as `username` with the password read from the environment variable `password_env`."""
+    outbox and the log only; `smtp` sends through `host`:`port` (STARTTLS unless `starttls = false`,
+    or TLS at once with `implicit_tls`; the certificate is verified against `ca_file` or the system's
+    authorities), logging in as `username` with the password read from the environment variable `password_env`."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -171,6 +172,11 @@ class Email(BaseModel):
     host: str = "localhost"
     port: int = Field(587, ge=1, le=65535)
     starttls: bool = True
+    # The server's certificate and host name are always verified (STARTTLS, or TLS from the first
+    # byte with `implicit_tls`, port 465); `ca_file` names the authority to trust instead of the
+    # system's (a province's own mail server).
+    implicit_tls: bool = False
+    ca_file: str | None = None
     username: str | None = None
     password_env: str | None = None
     sender: str = "tongdai1022@localhost"
@@ -178,6 +184,13 @@ class Email(BaseModel):
     retry_seconds: float = Field(300, ge=0.1)
     poll_seconds: float = Field(30, ge=0.1)
     imap: Imap | None = None  # citizens' e-mails to the hotline (conversations); unset: not read
+
+    @field_validator("ca_file")
+    @classmethod
+    def _readable(cls, value: str | None) -> str | None:
+        if value is not None and not Path(value).is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
 
 
 class Zalo(BaseModel):
@@ -197,6 +210,9 @@ class Zalo(BaseModel):
     refresh_token_env: str | None = None
     token_url: str = Field("https://oauth.zaloapp.com/v4/oa/access_token", pattern=r"^https?://[^\s]+$")
     renew_before_minutes: int = Field(60, ge=1, le=1440)
+    # A signed event is taken only within this many seconds of its own timestamp (a replay of an
+    # old one is refused).
+    event_window_seconds: int = Field(900, ge=30, le=86400)
 
     @model_validator(mode="after")
     def _renewal_pair(self) -> "Zalo":

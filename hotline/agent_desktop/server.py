@@ -50,7 +50,8 @@ class DesktopServer:
                 Route("GET", "/api/openapi.json", self.openapi, "This document"),
                 Route("GET", HEALTH_PATH, self.health, "This web server is up (answers also on a standby node)"),
                 Route("GET", "/ws", self.websocket, "WebSocket of events, schema v1 (docs/desktop-api.md); the "
-                      "Origin must be this site's")]
+                      "Origin must be this site's; a request without the WebSocket upgrade gets 426",
+                      ok="101", extra=("426",))]
 
     @public
     async def health(self, request: web.Request) -> web.Response:
@@ -89,6 +90,8 @@ class DesktopServer:
         if not same_origin(request):
             return error(403, "Nguồn kết nối không được phép", "origin_refused")
         ws = web.WebSocketResponse(heartbeat=20)
+        if not ws.can_prepare(request).ok:
+            return error(426, "Cần kết nối WebSocket", "websocket_upgrade_required")
         await ws.prepare(request)
         self.hub.attach(ws, p, token)
         try:

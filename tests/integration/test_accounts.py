@@ -217,10 +217,11 @@ async def test_websocket_from_another_site_is_refused(acc_line, acc_store):
 
 
 async def test_a_huge_anonymous_body_is_refused_before_it_is_read(acc_line):
-    """40 MB announced to the login or the public look-up: 413 after the headers alone."""
+    """40 MB announced to the login, the public look-up or the web chat's start: 413 after the
+    headers alone; a body without a length (chunked): 411, unread."""
     port = acc_line.instance.port_base + 4
     for path, ctype in (("/api/login", "application/json"), ("/tra-cuu", "application/x-www-form-urlencoded"),
-                        ("/phan-anh", "multipart/form-data; boundary=x")):
+                        ("/phan-anh", "multipart/form-data; boundary=x"), ("/api/chat", "application/json")):
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         size = 40 * 1024 * 1024 if path != "/phan-anh" else 400 * 1024 * 1024
         writer.write(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: {ctype}\r\n"
@@ -229,6 +230,14 @@ async def test_a_huge_anonymous_body_is_refused_before_it_is_read(acc_line):
         status_line = await asyncio.wait_for(reader.readline(), 5)
         writer.close()
         assert status_line.split()[1] == b"413", (path, status_line)
+    for path in ("/api/login", "/api/chat", "/webhooks/facebook"):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+                     f"Transfer-Encoding: chunked\r\n\r\n10000\r\n".encode() + b"x" * 1000)
+        await writer.drain()
+        status_line = await asyncio.wait_for(reader.readline(), 5)
+        writer.close()
+        assert status_line.split()[1] == b"411", (path, status_line)
 
 
 async def test_the_ivr_look_up_is_limited_per_calling_number(acc_line):
