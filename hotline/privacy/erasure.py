@@ -21,11 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotline.phones import national
 from hotline.security.redaction import MASK, redact
-from hotline.store.callbacks import CallbackRequest, OutboundCall, SurveyCall, VirtualHold
+from hotline.store.callbacks import CallbackAttempt, CallbackRequest, OutboundCall, SurveyCall, VirtualHold
 from hotline.store.calls import QueuedCallRow
 from hotline.store.conversations import Conversation, ConversationMessage, conversations_of, erase_conversation, \
     messages_of
 from hotline.store.outbox import ChatOutMessage, EmailMessage, SmsMessage
+from hotline.store.privacy import AuditEntry
 from hotline.store.recordings import Job, Recording, Transcript
 from hotline.store.tickets import Attachment, CoordinationRequest, Ticket, TicketEvent, add_event
 
@@ -174,6 +175,16 @@ class Eraser:
         for c in held.conversations:
             erase_conversation(c, [m for m in held.messages if m.conversation_id == c.id], ERASED, MASK)
             counts["conversations"] += 1
+        # The audit log keeps who read what, not the names of the citizen's files; callback notes
+        # lose what they quote of the citizen.
+        if held.tickets:
+            for a in await s.scalars(select(AuditEntry).where(AuditEntry.ticket_id.in_([t.id for t in held.tickets]),
+                                                              AuditEntry.action == "file")):
+                a.detail = ERASED
+        requests = [r.id for r in held.numbered if isinstance(r, CallbackRequest)]
+        if requests:
+            for a in await s.scalars(select(CallbackAttempt).where(CallbackAttempt.request_id.in_(requests))):
+                a.note = redact(a.note, *also)[:500]
         counts["conversation_messages"] += len(held.messages)
         if phone and self.log_dir is not None and self.log_dir.is_dir():
             d = national(phone)

@@ -46,7 +46,8 @@ from hotline.security.logs import MaskingFilter, rotating_file
 from hotline.settings import Messaging
 from hotline.store.conversations import Conversation, ConversationMessage
 from hotline.store.outbox import EmailMessage as Outgoing
-from hotline.store.privacy import DataRequest
+from hotline.store.callbacks import CallbackAttempt, CallbackRequest
+from hotline.store.privacy import AuditEntry, DataRequest
 from hotline.store.recordings import Recording, Transcript
 from hotline.store.tickets import Ticket, TicketEvent
 from hotline.testing.postgres import pg_bin
@@ -168,12 +169,22 @@ async def a_citizen_everywhere(world, sessions):
     (asterisk_log / "queue_log").write_text(f"1764565200|1764565200.11|operator|NONE|ENTERQUEUE||{PHONE}|1\n"
                                             f"1764565201|1764565200.12|operator|NONE|ENTERQUEUE||{OTHER_PHONE}|1\n")
     assert await SmsSender(sessions, LogGateway()).send_due() >= 2  # the receipts, through the `log` gateway
+    async with sessions() as s, s.begin():  # she asked to be called back; the operator noted the call
+        req = CallbackRequest(caller_number="+84" + PHONE[1:], reason="after_hours")
+        s.add(req)
+        await s.flush()
+        s.add(CallbackAttempt(request_id=req.id, operator_id="op1", outcome="reached",
+                              note=f"Đã gọi {PHONE}, chị {NAME} hẹn gọi lại"))
     # She wrote by e-mail, with a photo that shows her number; so did the other citizen.
     mail_conv = await conversations.receive_mail(a_mail(EMAIL, NAME, "<nhung-1@mail.example.vn>",
                                                         f"Cống trước nhà tôi bị tắc. {NAME}, ĐT {PHONE}",
                                                         JPEG + f"EXIF {PHONE}".encode()))
     await conversations.receive_mail(a_mail(OTHER_EMAIL, OTHER_NAME, "<khoa-1@mail.example.vn>",
                                             f"Ổ gà. {OTHER_NAME}", JPEG + f"EXIF {OTHER_PHONE}".encode()))
+    async with sessions() as s, s.begin():  # a supervisor downloaded her photo: in the audit log
+        ticket_id = await s.scalar(select(Conversation.ticket_id).where(Conversation.id == mail_conv))
+        s.add(AuditEntry(username="giamsat", role="supervisor", action="file", ticket_id=ticket_id,
+                         detail=f"CCCD {NAME}.jpg"))
     # She chatted on Zalo: a signed event through the webhook.
     body = zalo_event(ZALO_ID, f"Chào tổng đài, tôi là {NAME}, số {PHONE}", "zalo-msg-1")
     async with http.post(server.make_url("/webhooks/zalo"), data=body, headers={
