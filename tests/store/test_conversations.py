@@ -352,3 +352,53 @@ async def test_a_failing_mail_is_quarantined_after_its_tries_and_a_refused_one_a
     assert [h["reason"] for h in await q.listing()] == ["quá nhiều phần MIME", "DataError: lần 3"]
     with pytest.raises(Refused):
         await q.raw(held["id"] + 100)
+
+
+async def test_a_poisoned_mailbox_goes_on_with_the_rest(sessions, tmp_path, monkeypatch):
+    """Against Dovecot, two messages a pass: two that fail whatever is tried (any exception) come
+    first, then a citizen's. They are tried `mail_tries` times (counted in the database), then
+    quarantined and flagged read, and the citizen's message becomes a conversation; nothing stays
+    unread. (The failure is made by the service: what fails in the field is not known in advance.)"""
+    from hotline.conversations.imap import MailboxReader
+    from hotline.conversations.quarantine import Quarantine
+    from hotline.settings import Imap
+    from hotline.testing.mail_server import Dovecot
+
+    class Failing(Conversations):
+        async def receive_mail(self, mail, now=None):
+            if mail.sender == "doc@example.vn":
+                raise RuntimeError("hỏng khi lưu")
+            return await super().receive_mail(mail, now)
+
+    dovecot = Dovecot({"hotline": "pw-hotline"})
+    await dovecot.start()
+    try:
+        monkeypatch.setenv("HOTLINE_TEST_IMAP_PASSWORD", "pw-hotline")
+        conversations = Failing(sessions, TicketStore(sessions), Attachments(sessions, tmp_path / "files"),
+                                "tongdai1022@dongthap.gov.vn", policy=ConversationPolicy(mail_tries=3))
+        reader = MailboxReader(Imap(host="127.0.0.1", port=dovecot.port, security="none", username="hotline",
+                                    password_env="HOTLINE_TEST_IMAP_PASSWORD", max_per_pass=2), conversations)
+        for n in (1, 2):
+            await asyncio.to_thread(dovecot.append, "hotline",
+                                    f"From: doc@example.vn\r\nSubject: Độc {n}\r\nMessage-ID: <doc{n}@x>\r\n\r\nx".encode())
+        await asyncio.to_thread(dovecot.append, "hotline", _citizen_raw())
+        passes = []
+        for _ in range(6):
+            passes.append(await reader.read_new())
+            if await count(sessions, Conversation):
+                break
+        assert passes == [0, 0, 2, 1]  # tried, tried, quarantined (flagged read), then the citizen's
+        held = await Quarantine(sessions).listing()
+        assert sorted(h["subject"] for h in held) == ["Độc 1", "Độc 2"]
+        assert all(h["attempts"] == 3 and "RuntimeError: hỏng khi lưu" in h["reason"] for h in held)
+        assert await asyncio.to_thread(dovecot.messages, "hotline", True) == []
+    finally:
+        await dovecot.stop()
+
+
+def _citizen_raw() -> bytes:
+    msg = EmailMessage()
+    msg["From"], msg["To"] = "Lê Thị Hoa <hoa@example.vn>", "tongdai1022@dongthap.gov.vn"
+    msg["Subject"], msg["Message-ID"] = "Cống bị tắc", "<citizen@example.vn>"
+    msg.set_content("Cống trước chợ bị tắc.")
+    return bytes(msg)
