@@ -3,16 +3,18 @@
     hotline-edge render --settings edge.toml --out DIR   # kamailio.cfg + dispatcher.list, checked
     hotline-edge run --settings edge.toml --dir DIR      # render, check, then become Kamailio
     hotline-edge health --settings edge.toml             # exit 0 when the edge answers OPTIONS
+    hotline-edge db-role --database-url URL --password-file F  # the edge's own PostgreSQL role
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 from pathlib import Path
 
-from hotline.edge import probe, process
+from hotline.edge import db_role, probe, process
 from hotline.edge.render import render
 from hotline.edge.settings import load_edge_settings
 from hotline.errors import ConfigError
@@ -28,7 +30,13 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument(folder, dest="folder", type=Path, default=Path("edge"), help="where the configuration goes")
     p = sub.add_parser("health", help="exit 0 when the running edge answers a SIP OPTIONS")
     p.add_argument("--settings", type=Path)
+    p = sub.add_parser("db-role", help="create or update the edge's PostgreSQL role and its grants")
+    p.add_argument("--database-url", help="the hotline's database URL (default: $HOTLINE_DATABASE_URL[_FILE])")
+    p.add_argument("--role", default=db_role.DEFAULT_ROLE)
+    p.add_argument("--password-file", type=Path, help="the role's password (needed to create it)")
     args = parser.parse_args(argv)
+    if args.command == "db-role":
+        return _db_role(args)
     try:
         settings, source = load_edge_settings(args.settings)
         if args.command == "health":
@@ -46,6 +54,26 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     os.execv(cmd[0], cmd)
     return 0  # not reached
+
+
+def _db_role(args) -> int:
+    try:
+        url = args.database_url or os.environ.get("HOTLINE_DATABASE_URL")
+        if not url and os.environ.get("HOTLINE_DATABASE_URL_FILE"):
+            url = Path(os.environ["HOTLINE_DATABASE_URL_FILE"]).read_text(encoding="utf-8").strip()
+        if not url:
+            raise ConfigError("give --database-url (or HOTLINE_DATABASE_URL[_FILE])")
+        password = args.password_file.read_text(encoding="utf-8").strip() if args.password_file else None
+        created = asyncio.run(db_role.ensure_role(url, args.role, password))
+    except OSError as exc:
+        print(f"cannot read {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        print(f"db-role: {exc}", file=sys.stderr)
+        return 2
+    print(f"role {args.role} {'created' if created else 'updated'}; it may read and write only: "
+          "sip_passwords (phone, ha1), sip_locations, edge_table_versions")
+    return 0
 
 
 if __name__ == "__main__":

@@ -17,10 +17,12 @@ from hotline.testing.processes import stop_group
 
 class EdgeInstance:
     def __init__(self, folder: Path, nodes: list[tuple[str, str, int]] | None = None, probe_seconds: int = 1,
-                 no_reply_ms: int = 1000, mode: str = "active-standby", database_url: str | None = None):
+                 no_reply_ms: int = 1000, mode: str = "active-standby", database_url: str | None = None,
+                 trunk_sources: list[str] | None = None):
         """`nodes`: (name, host:port of its trunk transport, priority), also settable until `start`.
         With `database_url` (the nodes' PostgreSQL, migrated before the start), the edge is also
-        the operators' registrar on a WebSocket."""
+        the operators' registrar on a WebSocket. `trunk_sources`: who may send calls (all of loopback
+        by default)."""
         self.folder = folder
         self.port = free_server_port()
         self.ws_port = free_server_port() if database_url else None
@@ -28,12 +30,14 @@ class EdgeInstance:
         self.nodes = list(nodes or [])
         self.options = [f"probe_seconds = {probe_seconds}", f"no_reply_ms = {no_reply_ms}", f'mode = "{mode}"']
         self.database_url = database_url
+        self.trunk_sources = list(trunk_sources or ["127.0.0.0/8"])
         self.settings = folder / "edge.toml"
         folder.mkdir(parents=True, exist_ok=True)
         os.chmod(folder, 0o755)  # Kamailio runs as its own user when started by root
 
     def write_settings(self) -> None:
-        lines = [f'listen = "127.0.0.1:{self.port}"', 'trunk_sources = ["127.0.0.0/8"]', *self.options]
+        sources = ", ".join(f'"{s}"' for s in self.trunk_sources)
+        lines = [f'listen = "127.0.0.1:{self.port}"', f"trunk_sources = [{sources}]", *self.options]
         for name, sip, priority in self.nodes:
             lines += ["[[nodes]]", f'name = "{name}"', f'sip = "{sip}"', f"priority = {priority}"]
         if self.database_url:
