@@ -154,6 +154,8 @@ class DataRequests:
             await s.flush()
             await s.refresh(r)
             out = shape(r)
+        log.info("data request #%d (%s) carried out by %s: %s", request_id, out["kind"], p.username,
+                 out["result"]["counts"])
         if r.kind == "erasure":  # nothing of what went may stay in free pages, the journal, dead rows
             await compact(self.sessions, ERASED_TABLES)
         return out
