@@ -20,7 +20,7 @@ from hotline.untrusted import Refusal
 # `<` costs what reading it costs. Parsing runs in a worker process (`hotline.untrusted`).
 MAX_BODY = 20000
 CODE_TAG = "Mã phản ánh"
-_ID = re.compile(r"<[^<>\s]{1,290}>")
+_ID = re.compile(r"<[^<>\s\x00-\x1f\x7f]{1,290}>")  # no controls: NUL has no place in a column
 MAX_HEADER = 8000  # characters of a header looked at (ids, names, subject)
 
 

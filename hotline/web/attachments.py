@@ -14,10 +14,15 @@ from hotline.store.tickets import Attachment
 
 
 async def read_form(request: web.Request, files_field: str = "files") -> tuple[dict[str, str], list[Upload]]:
+    # aiohttp bounds the form as it reads it: the server's body size and 1,000 parts (its
+    # client_max_fields), both refused with 413; a nested multipart or a part without a name is
+    # a 400, not an error of the server.
     try:
         post = await request.post()
     except web.HTTPRequestEntityTooLarge:
-        raise Refused(413, "Nội dung hoặc tệp đính kèm quá lớn") from None
+        raise Refused(413, "Nội dung hoặc tệp đính kèm quá lớn, hoặc biểu mẫu có quá nhiều phần") from None
+    except ValueError:
+        raise Refused(400, "Biểu mẫu không hợp lệ (phần lồng nhau hoặc thiếu tên)") from None
     fields = {k: v for k, v in post.items() if isinstance(v, str)}
     # aiohttp spools each file of the body to a temporary file: the upload is read from there.
     uploads = [Upload(f.filename or "tep", f.file) for f in post.getall(files_field, [])

@@ -148,3 +148,5 @@ def test_poisoned_headers_are_normalised():
     assert long.sender_name == "A" * 200
     nobody = parse(b"From: " + b"x" * 300 + b"@example.vn\r\nMessage-ID: <n@example.vn>\r\n\r\nhi\r\n")
     assert nobody.sender == ""  # longer than any address column: no address (the mail is quarantined)
+    nul_id = parse(b"From: a@example.vn\r\nMessage-ID: <a\x00b@x>\r\n\r\nhi\r\n")
+    assert nul_id.message_id.endswith("@no-message-id.invalid>")  # never a NUL in a column
