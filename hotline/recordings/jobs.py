@@ -17,7 +17,8 @@ from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.background import Periodic
-from hotline.recordings import vosk_worker
+from hotline.recordings import engines, worker
+from hotline.recordings.folding import fold
 from hotline.settings import Transcription
 from hotline.store.recordings import Job, Recording, Transcript
 
@@ -74,15 +75,19 @@ def _channels(root: Path, rec: Recording, wanted: list[str]) -> list[tuple[str, 
 
 
 async def save_transcript(s, recording_id: int, result: dict, model: str) -> None:
+    """The transcript, and on SQLite its full-text index entry, without diacritics ("đường" is
+    indexed as "duong": FTS5's remove_diacritics keeps "đ"); PostgreSQL folds at query time
+    (hotline/recordings/library.py)."""
     s.add(Transcript(recording_id=recording_id, text=result["text"], words=result["words"], model=model,
                      audio_seconds=result["audio_seconds"]))
     if s.bind.dialect.name == "sqlite":
         await s.execute(text("INSERT OR REPLACE INTO transcript_fts(rowid, text) VALUES (:id, :t)"),
-                        {"id": recording_id, "t": result["text"]})
+                        {"id": recording_id, "t": fold(result["text"])})
 
 
 class Transcriber:
-    """`workers` worker processes, each with the model loaded once, fed from the job queue."""
+    """`workers` worker processes, each with the engine (`settings.engine`) loaded once, fed from
+    the job queue. `model_path`: the Vosk model folder (engine "vosk" only)."""
 
     def __init__(self, sessions: async_sessionmaker, settings: Transcription, model_path: Path | None,
                  recordings_root: Path):
@@ -101,8 +106,12 @@ class Transcriber:
 
     async def start(self) -> None:
         await self.queue.recover()
-        if self.model_path is None:
+        if self.settings.engine == "vosk" and self.model_path is None:
             log.warning("no Vosk model configured ([transcription] model): transcriptions wait in the queue")
+            return
+        if self.settings.engine == "viet-asr" and not engines.viet_asr_installed():
+            log.error("viet-asr is not installed (`bash scripts/setup.sh` installs it on CPython 3.11 x86-64; "
+                      "elsewhere set [transcription] engine = \"vosk\" and a model): transcriptions wait in the queue")
             return
         self._pool = ProcessPoolExecutor(self.settings.workers, mp_context=multiprocessing.get_context("spawn"))
         for w in self._workers:
@@ -127,7 +136,8 @@ class Transcriber:
             rec = await s.get(Recording, job.recording_id)
         try:
             result = await asyncio.get_running_loop().run_in_executor(
-                self._pool, vosk_worker.transcribe, str(self.model_path),
+                self._pool, worker.transcribe, self.settings.engine,
+                str(self.model_path) if self.settings.engine == "vosk" else "",
                 _channels(self.root, rec, self.settings.channels),
                 self.settings.vad_aggressiveness if self.settings.vad else None)
         except Exception as exc:
@@ -137,9 +147,9 @@ class Transcriber:
                         state, reason)
             return True
         async with self.sessions() as s, s.begin():
-            await save_transcript(s, rec.id, result, self.model_path.name)
+            await save_transcript(s, rec.id, result, result["model"])
             await s.execute(update(Job).where(Job.id == job.id).values(
                 status="done", finished_at=datetime.now(timezone.utc), last_error=None))
-        log.info("recording %d transcribed: %d words, %.1f s of audio", rec.id, len(result["words"]),
-                 result["audio_seconds"])
+        log.info("recording %d transcribed by %s: %d pieces, %.1f s of audio", rec.id, result["model"],
+                 len(result["words"]), result["audio_seconds"])
         return True

@@ -7,6 +7,7 @@ user: recordings granted to their agency and not revoked; anyone else: none."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -16,6 +17,7 @@ from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.errors import Refused
+from hotline.recordings.folding import SQL_FROM, SQL_TO, fold
 from hotline.store.base import iso
 from hotline.store.agencies import Agency
 from hotline.store.privacy import AuditEntry
@@ -41,6 +43,11 @@ class Filters:
     phone: str | None = None
     words: str | None = None  # in the transcript
     status: str | None = None
+
+
+def _phrase(term: str) -> str:
+    """One FTS5 phrase: the term quoted, so that query syntax typed by a user is only text."""
+    return '"' + term.replace('"', "") + '"'
 
 
 def week_of(d: date) -> tuple[date, date]:
@@ -82,15 +89,21 @@ class RecordingLibrary:
 
     # -- finding -----------------------------------------------------------------------------------
     def _fts(self, dialect: str, words: str):
-        terms = WORD.findall(words)[:10]
+        """Recordings whose transcript has all the words, with or without their diacritics
+        ("duong" finds "đường", and "đường" finds "duong")."""
+        terms = WORD.findall(unicodedata.normalize("NFC", words))[:10]  # typed decomposed, too
         if not terms:
             return None
         if dialect == "sqlite":
-            match = " ".join('"' + t.replace('"', "") + '"' for t in terms)
+            # The index holds folded text (jobs.save_transcript); transcripts indexed before folding
+            # hold the words as FTS5's remove_diacritics left them, which the term itself matches.
+            match = " AND ".join(f"({_phrase(fold(t))} OR {_phrase(t)})" for t in terms)
             return Recording.id.in_(select(text("rowid")).select_from(text("transcript_fts"))
                                     .where(text("transcript_fts MATCH :m")).params(m=match))
+        folded = func.translate(Transcript.text, SQL_FROM, SQL_TO)
         return Recording.id.in_(select(Transcript.recording_id).where(
-            func.to_tsvector("simple", Transcript.text).op("@@")(func.plainto_tsquery("simple", " ".join(terms)))))
+            func.to_tsvector("simple", folded).op("@@")(
+                func.plainto_tsquery("simple", fold(" ".join(terms)).lower()))))
 
     async def search(self, p, f: Filters, limit: int = 200) -> list[dict]:
         conds = [self._visible(p)]

