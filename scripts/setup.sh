@@ -12,6 +12,20 @@ if [ ! -x .venv/bin/python ] || [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stam
   .venv/bin/pip install -e '.[test]' >.venv/pip.log 2>&1 || { tail -n 30 .venv/pip.log >&2; exit 1; }
   touch "$stamp"
 fi
+# Vietnamese speech to text (the default engine): viet-asr, exactly the version that carries its
+# model, hash-checked. Its wheel exists for CPython 3.11 on x86-64 Linux only; elsewhere Vosk stays.
+if ! .venv/bin/pip show -q viet-asr >/dev/null 2>&1 || [ requirements-viet-asr.txt -nt .venv/.viet-asr ]; then
+  if .venv/bin/python -c 'import platform, sys; sys.exit(not (sys.implementation.name == "cpython"
+      and sys.version_info[:2] == (3, 11) and platform.system() == "Linux" and platform.machine() == "x86_64"))'; then
+    echo "setup: viet-asr (pinned, hash-checked)"
+    .venv/bin/pip install --no-deps --require-hashes -r requirements-viet-asr.txt >>.venv/pip.log 2>&1 \
+      || { tail -n 30 .venv/pip.log >&2; exit 1; }
+    touch .venv/.viet-asr
+  else
+    echo "setup: viet-asr is pinned for CPython 3.11 on x86-64 Linux, not $(.venv/bin/python -c 'import platform; print(platform.python_implementation(), platform.python_version(), platform.machine())');" \
+         "speech to text needs a Vosk model: [transcription] engine = \"vosk\" (docs/operations.md)" >&2
+  fi
+fi
 # Browser assets: JsSIP from npm, bundled with esbuild (never committed).
 web=hotline/agent_desktop/web
 if [ ! -f hotline/agent_desktop/static/vendor/jssip.js ] || [ $web/package.json -nt hotline/agent_desktop/static/vendor/jssip.js ]; then
