@@ -74,29 +74,31 @@ class DataRequests:
                 "platform_hash": self.hasher.platform(platform_id)}
 
     async def prepare(self) -> int:
-        """At start (the retention job's first pass, or the first use; idempotent): requests of earlier versions get their keyed hashes and hint, and
-        lose the identifiers no longer needed (a carried-out erasure, a refusal). Returns how many
-        rows changed."""
-        changed = 0
+        """At start (the retention job's first pass, or the first use; idempotent): requests of
+        earlier versions get their keyed hashes and hint, and lose the identifiers no longer needed
+        (a carried-out erasure, and the same citizen's earlier requests; a refusal). Returns how
+        many rows changed."""
         async with self.sessions() as s, s.begin():
             rows = list(await s.scalars(select(DataRequest).where(or_(
                 DataRequest.phone.is_not(None), DataRequest.email.is_not(None), DataRequest.platform_id.is_not(None)))))
+            changed = set()
             for r in rows:
-                hashes = self._hashes(r.phone, r.email, r.platform_id)
-                missing = any(v and getattr(r, k) != v for k, v in hashes.items())
-                if missing:
-                    for k, v in hashes.items():
-                        setattr(r, k, getattr(r, k) or v)
-                    r.hint = r.hint or hint(r.phone, r.email, r.platform_id)
-                if r.status == "refused" or (r.kind == "erasure" and r.status == "done"):
+                for k, v in self._hashes(r.phone, r.email, r.platform_id).items():
+                    if v and getattr(r, k) != v:
+                        setattr(r, k, v)
+                        changed.add(r.id)
+                r.hint = r.hint or hint(r.phone, r.email, r.platform_id)
+            for r in rows:
+                if r.kind == "erasure" and r.status == "done":
+                    changed |= await self._forget(s, r)
+                elif r.status == "refused" and (r.phone or r.email or r.platform_id):
                     r.phone = r.email = r.platform_id = None
-                    missing = True
-                changed += missing
+                    changed.add(r.id)
         self._prepared = True
         if changed:
-            log.info("data requests: %d row(s) of an earlier version hashed", changed)
+            log.info("data requests: %d row(s) of an earlier version hashed", len(changed))
             await compact(self.sessions, ["data_requests"])
-        return changed
+        return len(changed)
 
     async def _ready(self) -> None:
         if not self._prepared:
@@ -160,18 +162,22 @@ class DataRequests:
             await compact(self.sessions, ERASED_TABLES)
         return out
 
-    async def _forget(self, s, r: DataRequest) -> None:
+    async def _forget(self, s, r: DataRequest) -> set[int]:
         """The erasure's own identifiers, and those of the same citizen's earlier requests: only
-        their hashes stay; notes lose what they quote of them."""
+        their hashes stay; notes lose what they quote of them. Returns the requests changed."""
         hashes = {k: v for k, v in self._hashes(r.phone, r.email, r.platform_id).items() if v}
         same = list(await s.scalars(select(DataRequest).where(or_(
             DataRequest.id == r.id, *(getattr(DataRequest, k) == v for k, v in hashes.items())))))
         values = [v for x in same for v in (x.phone, x.email, x.platform_id) if v]
+        changed = set()
         for x in same:
             if x.status == "open" and x.id != r.id:
                 continue  # another request still to carry out keeps what it needs
-            x.note = redact(x.note, *values)
-            x.phone = x.email = x.platform_id = None
+            if x.phone or x.email or x.platform_id:
+                x.note = redact(x.note, *values)
+                x.phone = x.email = x.platform_id = None
+                changed.add(x.id)
+        return changed
 
     async def refuse(self, p, request_id: int, reason: str) -> dict:
         await self._ready()

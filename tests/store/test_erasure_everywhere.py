@@ -1,8 +1,8 @@
 """A citizen's erasure reaches every copy (#29 item 3), on SQLite and PostgreSQL: a citizen who
 phoned (ticket, recording, transcript, receipt SMS through the `log` gateway), wrote by e-mail
-(parsed as the mailbox reader does, with a photo) and chatted on Zalo (a signed event through the
-webhook; the operator's answer through the chat outbox; the transcript copied into the ticket's
-history when the conversation closed) asks the office to erase everything. Afterwards the raw
+(parsed as the mailbox reader does, with a photo), chatted on Zalo (a signed event through the
+webhook; the operator's answer through the chat outbox) and on the web chat (the transcripts
+copied into the tickets' history when the conversations closed) asks the office to erase everything. Afterwards the raw
 bytes of the SQLite file and its write-ahead log, a pg_dump of the PostgreSQL database, the
 attachment and recording folders and the log files hold neither the phone, the name, the e-mail
 address nor the platform id; another citizen's data, searched the same way, is still found (the
@@ -194,8 +194,11 @@ async def a_citizen_everywhere(world, sessions):
     async with sessions() as s:
         zalo_conv = await s.scalar(select(Conversation.id).where(Conversation.citizen_address == ZALO_ID))
     assert zalo_conv is not None
-    # Operators answer and close both conversations: their transcripts go into the tickets' history.
-    for conv_id in (mail_conv, zalo_conv):
+    # And once on the hotline's web chat, giving her name and number.
+    web_conv, _ = await conversations.start_web(NAME, PHONE.replace("0913", "0913 "), None,
+                                                f"Xin chào, tôi là {NAME}")
+    # Operators answer and close the conversations: their transcripts go into the tickets' history.
+    for conv_id in (mail_conv, zalo_conv, web_conv):
         await conversations.take(conv_id, "op1", force=True)
         await conversations.reply(conv_id, "op1", f"Chào {NAME}, tổng đài đã ghi nhận.")
         await conversations.close(conv_id, "op1")
@@ -237,7 +240,7 @@ async def test_an_erasure_leaves_nothing_of_the_citizen_anywhere(world, sessions
     status, done = await call(office, server, "POST", f"/api/data-requests/{filed['id']}/carry-out", {"confirm": True})
     assert status == 200, done
     counts = done["result"]["counts"]
-    assert counts["tickets"] == 3 and counts["conversations"] == 2 and counts["chat_outbox"] == 2
+    assert counts["tickets"] == 4 and counts["conversations"] == 3 and counts["chat_outbox"] == 2
     assert counts["email_outbox"] == 2 and counts["files"] == 1 and counts["recordings"] == 1
     assert done["phone"] is None and done["email"] is None and done["platform_id"] is None
 
@@ -254,7 +257,8 @@ async def test_an_erasure_leaves_nothing_of_the_citizen_anywhere(world, sessions
     # The rows stay for the reports, her conversations with their channel and times.
     async with sessions() as s:
         convs = list(await s.scalars(select(Conversation).where(Conversation.citizen_address == "***")))
-        assert sorted(c.channel for c in convs) == ["email", "zalo"] and all(c.status == "closed" for c in convs)
+        assert sorted(c.channel for c in convs) == ["email", "webchat", "zalo"]
+        assert all(c.status == "closed" for c in convs)
         [request] = list(await s.scalars(select(DataRequest)))
     hasher = IdentifierHasher(KEY)
     assert (request.phone_hash, request.email_hash, request.platform_hash) == (
@@ -311,7 +315,9 @@ async def test_access_shows_the_conversations_and_the_office_finds_requests_by_a
 
 async def test_requests_of_an_earlier_version_are_hashed_at_start_once(sessions, tmp_path):
     async with sessions() as s, s.begin():
-        s.add_all([DataRequest(kind="erasure", phone=PHONE, note="", status="done", requested_by="vanphong",
+        s.add_all([DataRequest(kind="access", phone=PHONE, note=f"Chị Nhung, ĐT {PHONE}", status="done",
+                               requested_by="vanphong", result={}),
+                   DataRequest(kind="erasure", phone=PHONE, note="", status="done", requested_by="vanphong",
                                result={}),
                    DataRequest(kind="access", email=EMAIL, note="", status="open", requested_by="vanphong",
                                result={})])
@@ -321,9 +327,11 @@ async def test_requests_of_an_earlier_version_are_hashed_at_start_once(sessions,
     await Retention(sessions, RetentionPolicy(), ["closed"], eraser).run()
     assert await requests.prepare() == 0  # once
     async with sessions() as s:
-        done, open_ = list(await s.scalars(select(DataRequest).order_by(DataRequest.id)))
+        access, done, open_ = list(await s.scalars(select(DataRequest).order_by(DataRequest.id)))
     hasher = IdentifierHasher(KEY)
     assert (done.phone, done.phone_hash, done.hint) == (None, hasher.phone(PHONE), "091****246")
+    # The same citizen's earlier access request: erased with her, its note too.
+    assert (access.phone, access.phone_hash, access.note) == (None, hasher.phone(PHONE), "Chị Nhung, ĐT ***")
     assert (open_.email, open_.email_hash) == (EMAIL, hasher.email(EMAIL))  # still to carry out
 
 
