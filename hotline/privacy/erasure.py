@@ -159,16 +159,19 @@ class Eraser:
             setattr(row, column, MASK)
             if isinstance(row, SmsMessage):
                 row.text = ERASED
+                row.last_error = redact(row.last_error, *also)[:500] or None  # a gateway's answer may quote it
                 if row.status == "pending":
                     row.status, row.last_error = "failed", "erased at the citizen's request"
             counts[row.__tablename__] += 1
         for m in held.emails:
             m.to_address, m.subject, m.body, m.headers = MASK, ERASED, ERASED, {}
+            m.last_error = redact(m.last_error, *also)[:500] or None  # a server's refusal may quote it
             if m.status == "pending":
                 m.status, m.last_error = "failed", "erased at the citizen's request"
             counts["email_outbox"] += 1
         for m in held.chats:
             m.recipient, m.text = MASK, ERASED
+            m.last_error = redact(m.last_error, *also)[:500] or None
             if m.status == "pending":
                 m.status, m.last_error = "failed", "erased at the citizen's request"
             counts["chat_outbox"] += 1
