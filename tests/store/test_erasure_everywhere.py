@@ -1,7 +1,8 @@
 """A citizen's erasure reaches every copy (#29 item 3), on SQLite and PostgreSQL: a citizen who
 phoned (ticket, recording, transcript, receipt SMS through the `log` gateway), wrote by e-mail
 (parsed as the mailbox reader does, with a photo), chatted on Zalo (a signed event through the
-webhook; the operator's answer through the chat outbox) and on the web chat (the transcripts
+webhook, with a photo fetched from the platform's host; the operator's answer through the chat
+outbox) and on the web chat (the transcripts
 copied into the tickets' history when the conversations closed) asks the office to erase everything. Afterwards the raw
 bytes of the SQLite file and its write-ahead log, a pg_dump of the PostgreSQL database, the
 attachment and recording folders and the log files hold neither the phone, the name, the e-mail
@@ -31,6 +32,7 @@ from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.privacy_api import PrivacyApi
 from hotline.config.privacy import RetentionPolicy
 from hotline.conversations.mail import parse
+from hotline.conversations.platform_files import PlatformFiles
 from hotline.conversations.platforms import zalo_signature
 from hotline.conversations.service import Conversations
 from hotline.notifications.gateways import LogGateway
@@ -92,10 +94,18 @@ def a_mail(sender: str, name: str, message_id: str, body: str, photo: bytes | No
     return parse(bytes(msg))
 
 
-def zalo_event(user_id: str, text_: str, msg_id: str) -> bytes:
-    return json.dumps({"app_id": APP_ID, "event_name": "user_send_text", "timestamp": str(int(time.time() * 1000)),
-                       "sender": {"id": user_id}, "recipient": {"id": "388613280878808645"},
-                       "message": {"text": text_, "msg_id": msg_id}}, ensure_ascii=False).encode()
+def zalo_event(user_id: str, text_: str, msg_id: str, photo_url: str | None = None) -> bytes:
+    message = {"text": text_, "msg_id": msg_id}
+    if photo_url:
+        message["attachments"] = [{"type": "image", "payload": {"url": photo_url}}]
+    return json.dumps({"app_id": APP_ID, "event_name": "user_send_image" if photo_url else "user_send_text",
+                       "timestamp": str(int(time.time() * 1000)), "sender": {"id": user_id},
+                       "recipient": {"id": "388613280878808645"}, "message": message}, ensure_ascii=False).encode()
+
+
+async def zalo_photo(request: web.Request) -> web.Response:
+    """Zalo's file host: a photo that shows whose it is."""
+    return web.Response(body=JPEG + f"EXIF {request.match_info['who']} (Zalo)".encode(), content_type="image/jpeg")
 
 
 @pytest.fixture
@@ -125,7 +135,14 @@ async def world(sessions, tmp_path, monkeypatch, hotline_log):
     config = Messaging.model_validate({"zalo": {"app_id": APP_ID, "oa_secret_env": "ZALO_OA_SECRET",
                                                 "access_token_env": "ZALO_TOKEN",
                                                 "send_url": "http://127.0.0.1:9/zalo"}})
-    conversations = Conversations(sessions, p.store, Attachments(sessions, files_dir), "tongdai1022@dongthap.gov.vn")
+    cdn_app = web.Application()
+    cdn_app.router.add_get("/photos/{who}.jpg", zalo_photo)
+    cdn = TestServer(cdn_app)
+    await cdn.start_server()
+    cdn_base = str(cdn.make_url("")).rstrip("/")
+    conversations = Conversations(sessions, p.store, Attachments(sessions, files_dir), "tongdai1022@dongthap.gov.vn",
+                                  platform_files=PlatformFiles([cdn_base], 1024 * 1024))
+    conversations.cdn = cdn_base  # where the test's Zalo photos are
     accounts = Accounts(sessions)
     requests = DataRequests(sessions, Eraser(files_dir, rec_dir, asterisk_log), "Đồng Tháp", "Asia/Ho_Chi_Minh", KEY)
     app = web.Application(middlewares=[refusals])
@@ -139,6 +156,7 @@ async def world(sessions, tmp_path, monkeypatch, hotline_log):
     await http.close()
     await users["vanphong"].close()
     await server.close()
+    await cdn.close()
 
 
 async def add_call(p, sessions, rec_dir: Path, linkedid: str, name: str, phone: str):
@@ -186,7 +204,8 @@ async def a_citizen_everywhere(world, sessions):
         s.add(AuditEntry(username="giamsat", role="supervisor", action="file", ticket_id=ticket_id,
                          detail=f"CCCD {NAME}.jpg"))
     # She chatted on Zalo: a signed event through the webhook.
-    body = zalo_event(ZALO_ID, f"Chào tổng đài, tôi là {NAME}, số {PHONE}", "zalo-msg-1")
+    body = zalo_event(ZALO_ID, f"Chào tổng đài, tôi là {NAME}, số {PHONE}", "zalo-msg-1",
+                      f"{conversations.cdn}/photos/{PHONE}.jpg")
     async with http.post(server.make_url("/webhooks/zalo"), data=body, headers={
             "X-ZEvent-Signature": "mac=" + zalo_signature(APP_ID, body, json.loads(body)["timestamp"],
                                                           "oa-secret")}) as r:
@@ -194,6 +213,7 @@ async def a_citizen_everywhere(world, sessions):
     async with sessions() as s:
         zalo_conv = await s.scalar(select(Conversation.id).where(Conversation.citizen_address == ZALO_ID))
     assert zalo_conv is not None
+    assert await conversations.fetch_platform_files() == 1  # her photo, fetched from Zalo's host, kept
     # And once on the hotline's web chat, giving her name and number.
     web_conv, _ = await conversations.start_web(NAME, PHONE.replace("0913", "0913 "), None,
                                                 f"Xin chào, tôi là {NAME}")
@@ -228,6 +248,7 @@ async def test_an_erasure_leaves_nothing_of_the_citizen_anywhere(world, sessions
     # Before: the search finds her everywhere she is (in the database, the files, the recordings).
     assert set(found_in(snapshot(url, db_file), hers)) >= {PHONE, NAME, EMAIL, ZALO_ID}
     assert found_in(folder_bytes(files_dir), [PHONE]) and found_in(folder_bytes(rec_dir), [PHONE])
+    assert b"(Zalo)" in folder_bytes(files_dir)  # the photo she sent on Zalo, kept on disk
     # The log was written (numbers, addresses and ids masked), never with her data in clear.
     log_text = hotline_log.read_text()
     assert "SMS #" in log_text and "091****246" in log_text and "n***@e***.vn" in log_text and "*" * 14 + "7999" in log_text
@@ -241,7 +262,7 @@ async def test_an_erasure_leaves_nothing_of_the_citizen_anywhere(world, sessions
     assert status == 200, done
     counts = done["result"]["counts"]
     assert counts["tickets"] == 4 and counts["conversations"] == 3 and counts["chat_outbox"] == 2
-    assert counts["email_outbox"] == 2 and counts["files"] == 1 and counts["recordings"] == 1
+    assert counts["email_outbox"] == 2 and counts["files"] == 2 and counts["recordings"] == 1
     assert done["phone"] is None and done["email"] is None and done["platform_id"] is None
 
     # After: nothing of her in the database's bytes, its log, the folders and the logs.
