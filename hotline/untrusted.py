@@ -35,6 +35,11 @@ class Refusal(Exception):
         self.reason = reason
 
 
+class Overrun(Refusal):
+    """The job overran its time or its worker died (memory, a crash): perhaps the input, perhaps a
+    busy machine; callers that can try again later may count it as a failed try."""
+
+
 class NotAnArchive(Refusal):
     """Not a ZIP file at all (rather than one that breaks a limit)."""
 
@@ -97,15 +102,15 @@ class Sandbox:
             except asyncio.TimeoutError:
                 log.warning("untrusted input: %s overran %s s; its worker is replaced", fn.__name__, seconds)
                 self._replace(generation)
-                raise Refusal(f"xử lý quá {seconds:g} giây") from None
+                raise Overrun(f"xử lý quá {seconds:g} giây") from None
             except MemoryError:
-                raise Refusal(f"vượt giới hạn bộ nhớ ({self.limits.memory_bytes // MIB} MiB)") from None
+                raise Overrun(f"vượt giới hạn bộ nhớ ({self.limits.memory_bytes // MIB} MiB)") from None
             except BrokenProcessPool:
                 if generation != self._generation and attempt == 1:
                     continue  # another job's overrun killed this one's worker: once more
                 self._replace(generation)
-                raise Refusal("tiến trình xử lý dừng bất thường (vượt giới hạn bộ nhớ?)") from None
-        raise Refusal("tiến trình xử lý dừng bất thường")
+                raise Overrun("tiến trình xử lý dừng bất thường (vượt giới hạn bộ nhớ?)") from None
+        raise Overrun("tiến trình xử lý dừng bất thường")
 
     def close(self) -> None:
         with self._lock:

@@ -83,7 +83,12 @@ async def test_replies_find_their_thread_by_headers_or_by_the_code(sessions, con
 
 
 async def test_machines_mail_makes_nothing(sessions, conversations):
-    assert await conversations.receive_mail(mail("<c1@example.vn>", **{"Auto-Submitted": "auto-replied"})) is None
+    """Auto-replies, bulk and list mail: no conversation, and above all no receipt (two
+    responders would otherwise answer each other without end)."""
+    for n, headers in enumerate([{"Auto-Submitted": "auto-replied"}, {"Precedence": "bulk"}, {"Precedence": "list"},
+                                 {"List-Id": "<tin-tuc.example.vn>"}, {"List-Unsubscribe": "<mailto:u@example.vn>"},
+                                 {"X-Autoreply": "yes"}]):
+        assert await conversations.receive_mail(mail(f"<c{n}@example.vn>", **headers)) is None, headers
     assert await count(sessions, Conversation) == 0 and await count(sessions, Outgoing) == 0
 
 
