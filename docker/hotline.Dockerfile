@@ -21,9 +21,10 @@ COPY hotline hotline
 # The package is installed in place (as in a checkout): it finds its configuration, templates and
 # migrations beside it.
 RUN python3 -m venv .venv && .venv/bin/pip install --no-cache-dir -q -e .
-# The desktop's browser assets (JsSIP), bundled from npm; the node modules stay in this stage.
+# The desktop's browser assets (JsSIP), bundled from npm (exactly package-lock.json's packages,
+# integrity-checked); the node modules stay in this stage.
 RUN cd hotline/agent_desktop/web \
- && npm install --no-audit --no-fund --loglevel=error >/dev/null \
+ && npm ci --no-audit --no-fund --loglevel=error >/dev/null \
  && npm run --silent build \
  && rm -rf node_modules
 

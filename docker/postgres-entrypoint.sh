@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # First start: initialise the cluster and create the hotline's role and database with the password
-# from POSTGRES_PASSWORD or the file named by POSTGRES_PASSWORD_FILE (a Docker secret). Then run
-# PostgreSQL in the foreground, listening on POSTGRES_LISTEN (default 127.0.0.1), port PGPORT.
+# from POSTGRES_PASSWORD or the file named by POSTGRES_PASSWORD_FILE (a Docker secret), and, with
+# EDGE_DB_PASSWORD_FILE, the SIP edge's own role (hotline_edge: `hotline-edge db-role` grants it
+# what it reads once the tables exist). Then run PostgreSQL in the foreground, listening on
+# POSTGRES_LISTEN (default 127.0.0.1), port PGPORT.
 set -euo pipefail
 if [ -n "${POSTGRES_PASSWORD_FILE:-}" ]; then
   POSTGRES_PASSWORD=$(cat "$POSTGRES_PASSWORD_FILE")
@@ -19,6 +21,11 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 CREATE ROLE :"user" LOGIN PASSWORD :'pw';
 CREATE DATABASE :"db" OWNER :"user";
 SQL
+  if [ -n "${EDGE_DB_PASSWORD_FILE:-}" ] && [ -s "$EDGE_DB_PASSWORD_FILE" ]; then
+    psql -h /tmp -U postgres -v ON_ERROR_STOP=1 -q -v pw="$(cat "$EDGE_DB_PASSWORD_FILE")" <<'SQL'
+CREATE ROLE hotline_edge LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'pw';
+SQL
+  fi
   pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
   echo "postgres: cluster initialised; database $db, role $user"
 fi

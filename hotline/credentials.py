@@ -1,8 +1,13 @@
 """Secrets generated once per installation and kept in `<home>/secrets.toml` (mode 0600).
 
 Nothing secret is in the repository: the AMI password is made here on first set-up (the
-softphones' SIP passwords are issued per desktop session: `hotline.asterisk.sip_auth`). Environment variables HOTLINE_AMI_SECRET overrides the stored AMI secret
-(for deployments that keep secrets in a vault)."""
+softphones' SIP passwords are issued per desktop session: `hotline.asterisk.sip_auth`). The
+environment variable HOTLINE_AMI_SECRET overrides the stored AMI secret (for deployments that keep
+secrets in a vault).
+
+Every secret the hotline reads from the environment (HOTLINE_AMI_SECRET, and the variables the
+settings name: `password_env`, `token_env`, `*_secret_env`, ...) may instead come from a file
+named by the same variable with `_FILE` appended (a Docker or systemd secret): `secret(name)`."""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ import secrets
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+from hotline.errors import ConfigError
 
 
 @dataclass
@@ -28,6 +35,23 @@ def write_private(path: Path, text: str) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
     os.replace(tmp, path)
+
+
+def secret(name: str | None) -> str:
+    """The value of the environment variable `name`, else the content of the file named by
+    `name`_FILE (its final newline dropped); "" when neither is set."""
+    if not name:
+        return ""
+    value = os.environ.get(name)
+    if value:
+        return value
+    source = os.environ.get(name + "_FILE")
+    if not source:
+        return ""
+    try:
+        return Path(source).read_text(encoding="utf-8").rstrip("\r\n")
+    except OSError as exc:
+        raise ConfigError(f"{name}_FILE: cannot read {source}: {exc.strerror}") from exc
 
 
 def _token() -> str:
@@ -51,5 +75,5 @@ def load_or_create(path: Path) -> Credentials:
                                        f'secret = "{ami["secret"]}"']) + "\n")
     return Credentials(
         ami_user=ami["user"],
-        ami_secret=os.environ.get("HOTLINE_AMI_SECRET", ami["secret"]),
+        ami_secret=secret("HOTLINE_AMI_SECRET") or ami["secret"],
     )

@@ -14,10 +14,12 @@ import os
 import sys
 from pathlib import Path
 
+from hotline.credentials import secret
 from hotline.edge import db_role, probe, process
 from hotline.edge.render import render
 from hotline.edge.settings import load_edge_settings
 from hotline.errors import ConfigError
+from hotline.settings import with_password
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("health", help="exit 0 when the running edge answers a SIP OPTIONS")
     p.add_argument("--settings", type=Path)
     p = sub.add_parser("db-role", help="create or update the edge's PostgreSQL role and its grants")
-    p.add_argument("--database-url", help="the hotline's database URL (default: $HOTLINE_DATABASE_URL[_FILE])")
+    p.add_argument("--database-url", help="the hotline's database URL (default: $HOTLINE_DATABASE_URL[_FILE], "
+                   "with $HOTLINE_DATABASE_PASSWORD[_FILE])")
     p.add_argument("--role", default=db_role.DEFAULT_ROLE)
     p.add_argument("--password-file", type=Path, help="the role's password (needed to create it)")
     args = parser.parse_args(argv)
@@ -58,11 +61,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _db_role(args) -> int:
     try:
-        url = args.database_url or os.environ.get("HOTLINE_DATABASE_URL")
-        if not url and os.environ.get("HOTLINE_DATABASE_URL_FILE"):
-            url = Path(os.environ["HOTLINE_DATABASE_URL_FILE"]).read_text(encoding="utf-8").strip()
+        url = args.database_url or secret("HOTLINE_DATABASE_URL")
         if not url:
             raise ConfigError("give --database-url (or HOTLINE_DATABASE_URL[_FILE])")
+        if secret("HOTLINE_DATABASE_PASSWORD"):  # the hotline's password kept apart from its URL
+            url = with_password(url, secret("HOTLINE_DATABASE_PASSWORD"))
         password = args.password_file.read_text(encoding="utf-8").strip() if args.password_file else None
         created = asyncio.run(db_role.ensure_role(url, args.role, password))
     except OSError as exc:

@@ -18,6 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from hotline.credentials import secret
 from hotline.errors import ConfigError, format_validation_error
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -343,6 +344,24 @@ class Security(BaseModel):
         return self
 
 
+class Backups(BaseModel):
+    """`hotline backup`: with `age_recipients` (age public keys `age1...`, or paths of files listing
+    them) the archive is encrypted to them with age (Debian's `age`); `hotline restore` then reads
+    the private key from `age_identity_file` (keep it off the machine until a restore)."""
+
+    model_config = ConfigDict(extra="forbid")
+    age_recipients: list[str] = []
+    age_identity_file: Path | None = None
+
+    @field_validator("age_recipients")
+    @classmethod
+    def _recipients(cls, v: list[str]) -> list[str]:
+        for r in v:
+            if not (re.fullmatch(r"age1[0-9a-z]{58}", r) or r.startswith("/")):
+                raise ValueError(f"{r!r}: an age public key (age1...) or an absolute path to a recipients file")
+        return v
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -399,6 +418,7 @@ class Settings(BaseModel):
     security: Security = Security()
     deadline_scan_seconds: float = Field(30, ge=0.5, le=3600)  # how often due deadlines are looked for
     recordings: Recordings = Recordings()
+    backups: Backups = Backups()
     transcription: Transcription = Transcription()
     # Extra dialplan for the benchmark's baseline (menu in plain dialplan). Off in production.
     bench_baseline: bool = False
@@ -533,6 +553,13 @@ ENVIRONMENT = {
 }
 
 
+def with_password(url: str, password: str) -> str:
+    """`url` with `password` for its user (a URL that names none gets it)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(password=password).render_as_string(hide_password=False)
+
+
 def _from_environment(data: dict) -> None:
     for name, field in ENVIRONMENT.items():
         value = os.environ.get(name) or None  # set but empty (a compose default): not set
@@ -548,6 +575,11 @@ def _from_environment(data: dict) -> None:
         for part in field[:-1]:
             target = target.setdefault(part, {})
         target[field[-1]] = value
+    # The database's password apart from its URL (HOTLINE_DATABASE_PASSWORD or, better, its _FILE
+    # form: a mounted secret), so that the URL in the container's environment holds none.
+    password = secret("HOTLINE_DATABASE_PASSWORD")
+    if password and data.get("database_url"):
+        data["database_url"] = with_password(data["database_url"], password)
 
 
 def load_settings(home: Path | None = None) -> Settings:

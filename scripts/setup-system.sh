@@ -21,11 +21,13 @@ if [ "$WANT" = edge ]; then
   PACKAGES=(kamailio kamailio-websocket-modules kamailio-postgres-modules ca-certificates tini python3 python3-venv)
 elif [ "$WANT" = runtime ]; then
   # tini reaps and forwards signals as PID 1 (Asterisk outlives a restarted application);
-  # postgresql-client: `hotline backup` runs pg_dump; python3-venv: the image's virtualenv.
-  PACKAGES+=(tini postgresql-client python3 python3-venv)
+  # postgresql-client: `hotline backup` runs pg_dump; python3-venv: the image's virtualenv;
+  # age: encrypted backups (`[backups] age_recipients`).
+  PACKAGES+=(tini postgresql-client python3 python3-venv age)
 else
-  # postgresql: the tests run the store's suite on PostgreSQL too (a throwaway cluster per run).
-  PACKAGES+=(sip-tester chromium postgresql)
+  # postgresql: the tests run the store's suite on PostgreSQL too (a throwaway cluster per run);
+  # age: encrypted backups (and their test).
+  PACKAGES+=(sip-tester chromium postgresql age)
   # kamailio: the SIP edge in front of several nodes (its failover test runs on this machine), with
   # the modules it loads that Debian packages apart: WebSocket and PostgreSQL.
   PACKAGES+=(kamailio kamailio-websocket-modules kamailio-postgres-modules)

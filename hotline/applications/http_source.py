@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from datetime import date
 from urllib.parse import quote
 
@@ -24,6 +23,7 @@ import aiohttp
 from hotline.applications.breaker import CircuitBreaker
 from hotline.applications.status import Application, Unavailable
 from hotline.config.menu import APPLICATION_STATUSES
+from hotline.credentials import secret
 from hotline.settings import Applications
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ class HttpSource:
 
     def _headers(self) -> dict:
         headers = {"Accept": "application/json"}
-        token = os.environ.get(self.settings.token_env) if self.settings.token_env else None
+        token = secret(self.settings.token_env) or None
         if token:
             headers["Authorization"] = f"Bearer {token}"
         return headers

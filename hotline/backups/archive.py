@@ -2,8 +2,12 @@
 online snapshot of SQLite through its backup API, or `pg_dump`'s custom format), then the files
 the database points at (recordings, attachments, the statutory reports). The database is taken
 first: files only appear after their rows, so everything the dumped rows point at is in the
-archive. Secrets and configuration are not in it (they live with the deployment: a restored home
-makes new secrets, and users sign in again).
+archive. The installation's secret files and the configuration are not in it (they live with the
+deployment: a restored home makes new secrets, and users sign in again); what the database itself
+holds that is secret is named in the manifest (`secrets`). With `[backups] age_recipients` the
+whole archive is encrypted with age; restoring it needs `age_identity_file`. pg_dump and
+pg_restore get the database password from the environment (PGPASSWORD), never on their command
+line (where `ps` shows it).
 
     hotline backup FILE        # while the hotline runs
     hotline restore FILE       # into a home whose database is empty, then `hotline run`
@@ -31,19 +35,41 @@ FORMAT = 1
 FOLDERS = ("recordings", "attachments", "reports")  # below the home, as in the archive
 SQLITE_MEMBER = "database/hotline.db"
 PG_MEMBER = "database/hotline.pgdump"
+AGE_MAGIC = b"age-encryption.org/v1"
+# What the archive holds that an attacker would want, said in its manifest (the database's tables
+# that keep secrets or their digests; citizens' personal data is the rest of it).
+SECRETS_HELD = [
+    "users.password_hash: staff passwords as argon2 hashes",
+    "users' two-factor secrets and recovery codes (TOTP secrets encrypted with the installation's key, "
+    "which is not in the archive; recovery codes hashed)",
+    "sip_passwords.ha1: softphones' SIP password digests (MD5; replaced at each desktop login)",
+    "web_sessions.token_hash: SHA-256 of session cookies (sessions in the archive cannot be resumed "
+    "without the cookie)",
+    "platform_tokens: Zalo access and refresh tokens as renewed by the hotline (clear; revoke them at "
+    "Zalo if an archive is lost)",
+    "data_requests: keyed hashes of erased identifiers (the key is not in the archive)",
+    "personal data of citizens: tickets, conversations, recordings, attachments",
+]
+NOT_HELD = ["secrets.toml (AMI secret)", "two-factor key", "privacy key", "the settings file and its "
+            "environment (database, SMTP, IMAP and platform credentials)", "TLS keys"]
 
 
 class BackupError(Exception):
     """What stopped a backup or a restore, said for the operator."""
 
 
-def _libpq_url(url: str) -> str:
-    """The database URL as pg_dump/pg_restore read it (no SQLAlchemy driver name)."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+def _libpq(url: str) -> tuple[str, dict[str, str]]:
+    """The database URL as pg_dump/pg_restore/psql read it (no SQLAlchemy driver name, no password)
+    and the environment that carries the password (PGPASSWORD): nothing secret on a command line."""
+    parsed = make_url(url)
+    env = dict(os.environ)
+    if parsed.password:
+        env["PGPASSWORD"] = parsed.password
+    return parsed.set(drivername="postgresql")._replace(password=None).render_as_string(hide_password=False), env
 
 
-def _run(cmd: list[str], what: str) -> None:
-    res = subprocess.run(cmd, capture_output=True, text=True)
+def _run(cmd: list[str], what: str, env: dict[str, str] | None = None) -> None:
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if res.returncode != 0:
         raise BackupError(f"{what} failed: {res.stderr.strip()[-1500:]}")
 
@@ -76,13 +102,15 @@ def backup(settings: Settings, out: Path) -> dict:
             engine = "sqlite"
         else:
             dump, member = Path(tmp) / "hotline.pgdump", PG_MEMBER
-            _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={dump}",
-                  _libpq_url(settings.db_url)], "pg_dump")
+            url, env = _libpq(settings.db_url)
+            _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={dump}", url], "pg_dump", env)
             engine = "postgresql"
         files = {folder: sum(1 for p in (home / folder).rglob("*") if p.is_file()) if (home / folder).is_dir() else 0
                  for folder in FOLDERS}
+        recipients = settings.backups.age_recipients
         manifest = {"format": FORMAT, "engine": engine, "profile": settings.profile, "database": member,
-                    "made_at": datetime.now(timezone.utc).isoformat(), "files": files}
+                    "made_at": datetime.now(timezone.utc).isoformat(), "files": files,
+                    "encrypted": "age" if recipients else None, "secrets": SECRETS_HELD, "not_included": NOT_HELD}
         (Path(tmp) / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         partial = Path(tmp) / "archive.tar"
         with tarfile.open(partial, "w") as tar:
@@ -91,8 +119,37 @@ def backup(settings: Settings, out: Path) -> dict:
             for folder in FOLDERS:
                 if (home / folder).is_dir():
                     tar.add(home / folder, folder)
+        if recipients:
+            _encrypt(partial, recipients)
         os.replace(partial, out)
     return manifest
+
+
+def _encrypt(path: Path, recipients: list[str]) -> None:
+    """Encrypt `path` in place (through a sibling file) to the age recipients."""
+    args = ["age", "--encrypt"]
+    for r in recipients:
+        args += ["-R", r] if r.startswith("/") else ["-r", r]
+    sealed = path.with_name(path.name + ".age")
+    _run([*args, "-o", str(sealed), str(path)], "age (encrypting the backup)")
+    os.replace(sealed, path)
+
+
+def _decrypted(settings: Settings, source: Path, tmp: Path) -> Path:
+    """The tar to read: `source` itself, or its age decryption into `tmp`."""
+    try:
+        with open(source, "rb") as f:
+            encrypted = f.read(len(AGE_MAGIC)) == AGE_MAGIC
+    except OSError as exc:
+        raise BackupError(f"{source}: cannot be read as a backup: {exc}") from exc
+    if not encrypted:
+        return source
+    identity = settings.backups.age_identity_file
+    if identity is None:
+        raise BackupError(f"{source}: encrypted with age; set [backups] age_identity_file to its private key")
+    plain = tmp / "archive.tar"
+    _run(["age", "--decrypt", "-i", str(identity), "-o", str(plain), str(source)], "age (decrypting the backup)")
+    return plain
 
 
 def _manifest(tar: tarfile.TarFile, source: Path) -> dict:
@@ -106,8 +163,9 @@ def _manifest(tar: tarfile.TarFile, source: Path) -> dict:
 
 
 def _empty_postgres(url: str) -> bool:
-    res = subprocess.run(["psql", "-tAc", "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
-                          _libpq_url(url)], capture_output=True, text=True)
+    libpq, env = _libpq(url)
+    res = subprocess.run(["psql", "-tAc", "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", libpq],
+                         capture_output=True, text=True, env=env)
     if res.returncode != 0:
         raise BackupError(f"the database cannot be reached: {res.stderr.strip()[-500:]}")
     return res.stdout.strip() == "0"
@@ -117,9 +175,15 @@ def restore(settings: Settings, source: Path) -> dict:
     """Put the archive's database and files into this home. Refuses a home whose database is
     not empty or whose file folders hold files (nothing is overwritten); migrations run at the
     next start (a backup from an older version is brought up to date)."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="hotline-decrypt-", dir=settings.home) as clear:  # mode 0700
+        return _restore(settings, source, _decrypted(settings, source, Path(clear)))
+
+
+def _restore(settings: Settings, source: Path, plain: Path) -> dict:
     home = settings.home
     try:
-        tar = tarfile.open(source, "r")
+        tar = tarfile.open(plain, "r")
     except (OSError, tarfile.TarError) as exc:
         raise BackupError(f"{source}: cannot be read as a backup: {exc}") from exc
     with tar:
@@ -152,8 +216,9 @@ def restore(settings: Settings, source: Path) -> dict:
             if target_sqlite:
                 shutil.move(dump, _sqlite_path(settings))
             else:
-                _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
-                      f"--dbname={_libpq_url(settings.db_url)}", str(dump)], "pg_restore")
+                url, env = _libpq(settings.db_url)
+                _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", f"--dbname={url}", str(dump)],
+                     "pg_restore", env)
             extract(tar, members, home)
     return manifest
 
@@ -163,8 +228,9 @@ def run_command(settings: Settings, command: str, path: Path) -> int:
     try:
         if command == "backup":
             m = backup(settings, path)
-            print(f"backup written: {path} ({m['engine']}; files: " +
+            print(f"backup written: {path} ({m['engine']}{', encrypted with age' if m['encrypted'] else ''}; files: " +
                   ", ".join(f"{k} {v}" for k, v in m["files"].items()) + ")")
+            print("it holds: " + "; ".join(m["secrets"]))
         else:
             m = restore(settings, path)
             print(f"restored from {path} (made {m['made_at']}); start the hotline to bring the database up to date")

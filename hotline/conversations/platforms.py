@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import itertools
 import json
-import os
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from datetime import datetime, timezone
 
 import aiohttp
 
+from hotline.credentials import secret
 from hotline.notifications.gateways import GatewayError
 from hotline.settings import Facebook, Zalo
 
@@ -75,7 +75,7 @@ def _moment(ms) -> datetime | None:
 
 
 def _env(name: str) -> str:
-    return os.environ.get(name, "")
+    return secret(name)
 
 
 # -- Zalo OA ---------------------------------------------------------------------------------------

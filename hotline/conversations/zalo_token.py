@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from datetime import datetime, timedelta, timezone
 
 import aiohttp
@@ -20,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.background import Lease, Periodic
+from hotline.credentials import secret
 from hotline.notifications.gateways import GatewayError
 from hotline.settings import Zalo
 from hotline.store.base import aware
@@ -51,7 +51,7 @@ class ZaloToken:
         self._loop.wake()
 
     def _seed(self) -> str:
-        return os.environ.get(self.config.refresh_token_env, "")
+        return secret(self.config.refresh_token_env)
 
     async def _row(self) -> PlatformToken | None:
         async with self.sessions() as s:
@@ -62,7 +62,7 @@ class ZaloToken:
     async def current(self) -> str:
         """The access token to send with: the renewed one, else the environment's."""
         row = await self._row()
-        return row.access_token if row is not None else os.environ.get(self.config.access_token_env, "")
+        return row.access_token if row is not None else secret(self.config.access_token_env)
 
     async def renew_if_due(self, now: datetime | None = None) -> bool:
         """Renew when none was renewed yet (the environment's token has an unknown age) or the
@@ -109,7 +109,7 @@ class ZaloToken:
         return True
 
     async def _refresh(self, refresh_token: str) -> tuple[str, str, int]:
-        headers = {"secret_key": os.environ.get(self.config.app_secret_env or "", "")}
+        headers = {"secret_key": secret(self.config.app_secret_env)}
         form = {"refresh_token": refresh_token, "app_id": self.config.app_id, "grant_type": "refresh_token"}
         try:
             async with aiohttp.ClientSession(timeout=self.timeout) as http:

@@ -12,7 +12,9 @@
     priority = 5
     [operators]                           # the edge is also the softphones' registrar
     ws_listen = "10.0.0.10:8080"          # their WebSocket (plain; the TLS proxy is in front)
-    # database_url: the hotline's PostgreSQL (passwords, locations); or HOTLINE_EDGE_DATABASE_URL[_FILE]
+    # database_url: the hotline's PostgreSQL (passwords, locations), as the edge's own role
+    # (`hotline-edge db-role`); or HOTLINE_EDGE_DATABASE_URL[_FILE] with the role's password in
+    # HOTLINE_EDGE_DATABASE_PASSWORD[_FILE]
 """
 
 from __future__ import annotations
@@ -21,17 +23,19 @@ import ipaddress
 import os
 import re
 import tomllib
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 from pathlib import Path
 
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from hotline.credentials import secret
 from hotline.errors import ConfigError, format_validation_error
 
 SETTINGS_ENV = "HOTLINE_EDGE_SETTINGS_FILE"
 DATABASE_ENV = "HOTLINE_EDGE_DATABASE_URL"
+PASSWORD_ENV = "HOTLINE_EDGE_DATABASE_PASSWORD"
 
 
 def _address(value: str) -> tuple[str, int]:
@@ -194,7 +198,17 @@ def load_edge_settings(path: Path | None = None) -> tuple[EdgeSettings, Path]:
 
 
 def _database_from_environment() -> str | None:
-    """The database URL (it holds a password) from the environment or a mounted file."""
+    """The database URL from the environment or a mounted file, with the edge role's password
+    from HOTLINE_EDGE_DATABASE_PASSWORD[_FILE] when it is kept apart (nothing secret in the
+    container's environment)."""
     if os.environ.get(DATABASE_ENV + "_FILE"):
-        return Path(os.environ[DATABASE_ENV + "_FILE"]).read_text(encoding="utf-8").strip()
-    return os.environ.get(DATABASE_ENV) or None
+        url = Path(os.environ[DATABASE_ENV + "_FILE"]).read_text(encoding="utf-8").strip()
+    else:
+        url = os.environ.get(DATABASE_ENV) or None
+    password = secret(PASSWORD_ENV)
+    if url and password:
+        parts = urlsplit(url)
+        user = parts.username or ""
+        host = parts.netloc.rpartition("@")[2]
+        url = urlunsplit((parts.scheme, f"{user}:{quote(password, safe='')}@{host}", parts.path, parts.query, ""))
+    return url

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import mimetypes
-import os
 import smtplib
 import ssl
 from datetime import datetime, timezone
@@ -19,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hotline.background import Lease, Periodic
+from hotline.credentials import secret
 from hotline.notifications.outbox import record_attempt
 from hotline.settings import Email
 from hotline.store.outbox import EmailMessage
@@ -60,7 +60,7 @@ class SmtpMailer:
     def __init__(self, config: Email, timeout: float = 30):
         self.config = config
         self.timeout = timeout
-        self.password = os.environ.get(config.password_env, "") if config.password_env else ""
+        self.password = secret(config.password_env)
 
     def tls_context(self) -> ssl.SSLContext:
         """Verifies the server's certificate and host name (smtplib's own default does neither)."""

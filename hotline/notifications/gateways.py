@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 
 import aiohttp
 
+from hotline.credentials import secret
 from hotline.security.masking import mask_phone, mask_text
 from hotline.settings import Sms
 
@@ -59,6 +59,6 @@ class HttpGateway:
 
 def make_gateway(settings: Sms):
     if settings.gateway == "http":
-        token = os.environ.get(settings.token_env) if settings.token_env else None
+        token = secret(settings.token_env) or None
         return HttpGateway(settings.url, token)
     return LogGateway()

@@ -129,9 +129,12 @@ class Stack:
         edge.write_text(f'listen = "127.0.0.1:{self.edge_port}"\ntrunk_sources = ["127.0.0.0/8"]\n'
                         f'[[nodes]]\nname = "a"\nsip = "127.0.0.1:{port_base}"\npriority = 10\n')
         edge.chmod(0o644)
+        password = root / "postgres-password"  # a mounted secret, as docker/compose.yaml expects
+        password.write_text(os.urandom(12).hex() + "\n")
+        password.chmod(0o644)
         self.env = {
             "BASE_IMAGE": BASE_IMAGE, "HOTLINE_TAG": TAG,
-            "POSTGRES_PASSWORD": os.urandom(12).hex(), "POSTGRES_PORT": str(postgres_port),
+            "POSTGRES_PASSWORD_FILE": str(password), "POSTGRES_PORT": str(postgres_port),
             "HOTLINE_PORT_BASE": str(port_base), "HTTPS_PORT": str(https_port),
             "HOTLINE_PUBLIC_URL": f"https://127.0.0.1:{https_port}",
             "HOTLINE_WS_PUBLIC_URL": f"wss://127.0.0.1:{https_port}/sip",

@@ -143,3 +143,58 @@ async def test_hostile_or_foreign_archives_are_refused_with_nothing_written(tmp_
     res = hotline(home, "restore", str(evil))
     assert res.returncode == 1 and "refused member" in res.stderr, res.stderr
     assert not (tmp_path / "escaped.txt").exists() and not (home / "hotline.db").exists()
+
+
+def test_database_passwords_never_reach_a_command_line():
+    from hotline.backups.archive import _libpq
+
+    url, env = _libpq("postgresql+asyncpg://hotline:s3cret-pw@10.0.0.20:5432/hotline")
+    assert url == "postgresql://hotline@10.0.0.20:5432/hotline" and env["PGPASSWORD"] == "s3cret-pw"
+
+
+@pytest.mark.skipif(not shutil.which("age"), reason="age not installed (scripts/setup.sh installs it)")
+async def test_an_encrypted_backup_says_what_it_holds_and_needs_the_key_to_restore(tmp_path):
+    key = tmp_path / "backup-key.txt"
+    made_key = subprocess.run(["age-keygen", "-o", str(key)], capture_output=True, text=True)
+    assert made_key.returncode == 0, made_key.stderr
+    public = next(line.split(": ")[1] for line in key.read_text().splitlines() if "public key" in line)
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "hotline.toml").write_text(f'[backups]\nage_recipients = ["{public}"]\n')
+    added = hotline(home, "ticket", "add", "--phone", "0912345678", "--topic", "administrative_procedures",
+                    "--content", "Đèn đường hỏng ở phường 1")
+    assert added.returncode == 0, added.stderr
+    code = added.stdout.strip()
+    photo = home / "attachments" / "2026" / "12" / "photo.jpg"
+    photo.parent.mkdir(parents=True)
+    photo.write_bytes(PHOTO)
+
+    archive = tmp_path / "hotline-backup.tar.age"
+    made = hotline(home, "backup", str(archive))
+    assert made.returncode == 0, made.stderr
+    assert "encrypted with age" in made.stdout and "password_hash" in made.stdout and "sip_passwords" in made.stdout
+    sealed = archive.read_bytes()
+    assert sealed.startswith(b"age-encryption.org/v1")
+    for clear in (b"0912345678", "Đèn đường".encode(), PHOTO, b"manifest.json"):
+        assert clear not in sealed
+
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    refused = hotline(fresh, "restore", str(archive))
+    assert refused.returncode == 1 and "age_identity_file" in refused.stderr, refused.stderr
+    assert not (fresh / "hotline.db").exists() and not (fresh / "attachments").exists()
+    (fresh / "hotline.toml").write_text(f'[backups]\nage_identity_file = "{key}"\n')
+    restored = hotline(fresh, "restore", str(archive))
+    assert restored.returncode == 0, restored.stderr
+    assert (fresh / "attachments" / "2026" / "12" / "photo.jpg").read_bytes() == PHOTO
+    shown = hotline(fresh, "ticket", "show", code)
+    assert shown.returncode == 0 and shown.stdout.strip() == f"{code}: received", shown.stdout + shown.stderr
+    assert not list(fresh.glob("hotline-decrypt-*"))  # the clear archive is gone
+
+    wrong_key = tmp_path / "other-key.txt"
+    subprocess.run(["age-keygen", "-o", str(wrong_key)], capture_output=True, check=True)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "hotline.toml").write_text(f'[backups]\nage_identity_file = "{wrong_key}"\n')
+    refused = hotline(other, "restore", str(archive))
+    assert refused.returncode == 1 and "age" in refused.stderr, refused.stderr
