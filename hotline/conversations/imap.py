@@ -4,7 +4,8 @@ handed to the conversations, then flagged \\Seen, so that a message is read agai
 (the conversations keep it once) and never lost. A message that fails is tried again at the next
 passes, up to the policy's `mail_tries`, then quarantined (kept raw with its reason for the
 supervisors) and flagged \\Seen like the rest: no message can stop the mailbox. One refused by a
-limit is quarantined at once. Runs on one node at a time (a lease).
+limit (size, parts, nesting) is quarantined at once; one whose parsing overran its worker's time
+or memory counts as a failed try. Runs on one node at a time (a lease).
 
 Where the server offers IDLE (RFC 2177), a second connection waits in it and wakes the reader as
 soon as a message arrives; the reader also passes every `poll_seconds` (the only way where there
@@ -25,7 +26,7 @@ from hotline.conversations.quarantine import Quarantine
 from hotline.conversations.service import Conversations, MailRefused
 from hotline.credentials import secret
 from hotline.settings import Imap
-from hotline.untrusted import Refusal, Sandbox, shared
+from hotline.untrusted import Overrun, Refusal, Sandbox, shared
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +181,10 @@ class MailboxReader:
         """Whether the reader is done with the message: kept, ignored or quarantined."""
         try:
             mail = await self.sandbox.run(parse, raw)
-        except Refusal as refused:
+        except Overrun as overrun:  # the message, or a busy machine: tried again, up to mail_tries
+            sender, subject = await self._summary(raw)
+            return await self._failed(uid, raw, f"không đọc được thư: {overrun.reason}", sender, subject)
+        except Refusal as refused:  # a limit: the same answer every time
             sender, subject = await self._summary(raw)
             log.warning("e-mail (uid %s) from %s refused: %s; quarantined", uid.decode(), sender, refused.reason)
             await self.quarantine.refuse(raw, refused.reason, sender, subject)
