@@ -30,7 +30,8 @@ def add_parser(sub) -> None:
     a.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     for name, text in (("disable", "disable an account and end its sessions"), ("enable", "enable it again"),
                        ("reset", "new one-time password; sessions end; must change at login"),
-                       ("unlock", "lift a lock-out after wrong passwords")):
+                       ("unlock", "lift a lock-out after wrong passwords"),
+                       ("reset-two-factor", "remove the second factor (a lost phone); sessions end; enrols again")):
         usub.add_parser(name, help=text).add_argument("username")
     usub.add_parser("list", help="accounts with role, state and last login")
 
@@ -126,4 +127,8 @@ async def _command(args, accounts: Accounts, phones: list[str]) -> int:
     elif cmd == "unlock":
         await accounts.unlock(user_id)
         print(f"{args.username} unlocked")
+    elif cmd == "reset-two-factor":
+        await accounts.reset_two_factor(user_id)
+        print(f"{args.username}: second factor and recovery codes removed; enrols again at the next login "
+              "where the role requires it")
     return 0
