@@ -140,7 +140,8 @@ async def _dispatch(args, settings) -> int:
         except (ModelError, OSError) as exc:
             print(f"model not installed: {exc}", file=sys.stderr)
             return 1
-        print(f"installed {path}\nset in {settings.home / 'hotline.toml'}:\n[transcription]\nmodel = \"{path}\"")
+        print(f"installed {path}\nset in {settings.home / 'hotline.toml'}:\n[transcription]\nengine = \"vosk\"\n"
+              f"model = \"{path}\"")
     elif args.command == "agency-phone":
         from hotline.testing.agency_phone import AgencyPhone
 
