@@ -37,15 +37,16 @@ CLASSES = {"tickets": "Phiếu phản ánh", "files": "Tệp đính kèm", "reco
            "sms_outbox": "Tin nhắn SMS", "email_outbox": "Thư điện tử", "callback_requests": "Yêu cầu gọi lại",
            "virtual_holds": "Giữ chỗ chờ gọi lại", "outbound_calls": "Cuộc gọi đi", "survey_calls": "Cuộc gọi khảo sát",
            "queue_calls": "Thống kê cuộc gọi", "asterisk_logs": "Nhật ký tổng đài",
-           "conversations": "Hội thoại (thư, trò chuyện, Zalo, Facebook)", "conversation_messages": "Tin nhắn trong hội thoại",
-           "chat_outbox": "Tin nhắn gửi qua Zalo, Facebook"}
+           "conversations": "Hội thoại (thư, trò chuyện, Zalo, Facebook)",
+           "conversation_messages": "Tin nhắn trong hội thoại", "chat_outbox": "Tin nhắn gửi qua Zalo, Facebook"}
 CHANNELS = {"email": "Thư điện tử", "webchat": "Trò chuyện trên trang", "zalo": "Zalo", "facebook": "Facebook"}
 TEMPLATES = Path(__file__).parent / "templates"
 
 
 def shape(r: DataRequest) -> dict:
     return {"id": r.id, "kind": r.kind, "kind_name": KINDS[r.kind], "phone": r.phone, "email": r.email,
-            "platform_id": r.platform_id, "hint": r.hint, "note": r.note, "status": r.status, "status_name": STATES[r.status], "requested_by": r.requested_by,
+            "platform_id": r.platform_id, "hint": r.hint, "note": r.note, "status": r.status,
+            "status_name": STATES[r.status], "requested_by": r.requested_by,
             "requested_at": iso(r.requested_at), "done_by": r.done_by, "done_at": iso(r.done_at),
             "result": r.result or {}, "result_names": {CLASSES.get(k, k): v for k, v in (r.result or {}).get(
                 "counts", {}).items()}}
