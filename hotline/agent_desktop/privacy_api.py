@@ -78,7 +78,7 @@ class PrivacyApi(Resource):
                   "who listened to which recording (ticket = a ticket code, user, recording), newest first"),
             Route("GET", "/api/data-requests", self.listing, "Citizens' requests to see or erase their data, newest "
                   "first; with phone, email or platform_id: only the requests made under it (matched by keyed "
-                  "hashes, also after an erasure)"),
+                  "hashes, also after an erasure)", extra=("400",)),
             Route("POST", "/api/data-requests", self.file, "File a citizen's request (phone, e-mail or a Zalo or "
                   "Messenger user id)",
                   DataRequestIn, ok="201"),
