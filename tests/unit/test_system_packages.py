@@ -58,6 +58,7 @@ PROGRAMS: dict[str, tuple[str, ...] | None] = {
     "debootstrap": ("debootstrap",),
     "tini": ("tini",),
     "age": ("age",),
+    "age-keygen": ("age",),
     "gpg": ("gpg",),
     "tar": None,
     "dpkg": None,
