@@ -124,5 +124,9 @@ def test_the_registrar_configuration_is_accepted_and_private(tmp_path):
     assert '"postgres://hotline:s3cret@10.0.0.20:5432/hotline"' in text
     assert 'remove_hf("X-Hotline-Operator")' in text  # nobody but the edge names an operator
     assert '$hdr(Origin) == "https://hotline.example.gov.vn"' in text
+    # Digests only, in the realm Asterisk's md5_cred uses; nothing relayed within a call for strangers.
+    assert 'modparam("auth_db", "calculate_ha1", no)' in text and 'modparam("auth_db", "password_column", "ha1")' in text
+    assert 'auth_check("hotline", "sip_passwords", "1")' in text
+    assert "route(IN_DIALOG_SOURCE);\n\t\tif (loose_route())" in text
     assert oct(config.stat().st_mode & 0o777) == "0o600"  # it holds the database password
     process.check(config)
