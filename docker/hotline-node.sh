@@ -2,8 +2,12 @@
 # The hotline container's main process (under tini, which reaps and forwards signals).
 # `run` runs the application and starts it again whenever it dies: Asterisk outlives the
 # application, so the calls in progress go on and the new application adopts the running Asterisk.
-# Any other command is a `hotline` command: `user add ...`, `backup FILE`, `health`.
+# Any other command is a `hotline` command: `user add ...`, `backup FILE`, `health`. After `setup`
+# (the migrations), the SIP edge's own database role, where the database has one, gets its grants.
 set -uo pipefail
+if [ "${1:-}" = setup ]; then
+  hotline "$@" && exec hotline-edge db-role --if-exists
+fi
 if [ "${1:-}" != run ]; then
   exec hotline "$@"
 fi

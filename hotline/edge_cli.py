@@ -37,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
                    "with $HOTLINE_DATABASE_PASSWORD[_FILE])")
     p.add_argument("--role", default=db_role.DEFAULT_ROLE)
     p.add_argument("--password-file", type=Path, help="the role's password (needed to create it)")
+    p.add_argument("--if-exists", action="store_true",
+                   help="only grant, and only when the role exists on a PostgreSQL database (else do nothing)")
     args = parser.parse_args(argv)
     if args.command == "db-role":
         return _db_role(args)
@@ -67,7 +69,10 @@ def _db_role(args) -> int:
         if secret("HOTLINE_DATABASE_PASSWORD"):  # the hotline's password kept apart from its URL
             url = with_password(url, secret("HOTLINE_DATABASE_PASSWORD"))
         password = args.password_file.read_text(encoding="utf-8").strip() if args.password_file else None
-        created = asyncio.run(db_role.ensure_role(url, args.role, password))
+        created = asyncio.run(db_role.ensure_role(url, args.role, password, args.if_exists))
+        if created is None:
+            print(f"role {args.role}: none here; nothing to grant")
+            return 0
     except OSError as exc:
         print(f"cannot read {exc.filename}: {exc.strerror}", file=sys.stderr)
         return 2

@@ -40,10 +40,15 @@ def statements(role: str = DEFAULT_ROLE) -> list[str]:
     return [g.format(role=_identifier(role)) for g in GRANTS]
 
 
-async def ensure_role(database_url: str, role: str = DEFAULT_ROLE, password: str | None = None) -> bool:
+async def ensure_role(database_url: str, role: str = DEFAULT_ROLE, password: str | None = None,
+                      if_exists: bool = False) -> bool | None:
     """Create the role (LOGIN, with `password`) if missing, set its password when given, and grant
-    it what the edge uses. Returns whether the role was created."""
+    it what the edge uses. Returns whether the role was created. With `if_exists` (the containers'
+    set-up after each migration): only the grants, and only when the role exists on a PostgreSQL
+    database; else nothing (None)."""
     if not database_url.startswith(("postgresql", "postgres")):
+        if if_exists:
+            return None
         raise ConfigError("the edge's role is for PostgreSQL (the edge reads the hotline's PostgreSQL)")
     ident = _identifier(role)
     literal = None if password is None else "'" + password.replace("'", "''") + "'"
@@ -51,6 +56,8 @@ async def ensure_role(database_url: str, role: str = DEFAULT_ROLE, password: str
     try:
         async with engine.begin() as conn:
             exists = (await conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})).first()
+            if not exists and if_exists:
+                return None
             if not exists:
                 if literal is None:
                     raise ConfigError(f"role {role} does not exist: give its password (--password-file) to create it")

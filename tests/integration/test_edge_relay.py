@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import secrets
 import socket
+import subprocess
+import sys
 
 import asyncpg
 import pytest
@@ -101,6 +103,11 @@ async def test_in_dialog_requests_are_relayed_only_for_nodes_the_trunk_and_signe
         async with sessionmaker(engine)() as s, s.begin():
             s.add(SipPassword(phone="op1", ha1=ha1("op1", "issued-to-op1"), issued_at=utcnow()))
         await engine.dispose()
+        # The containers' set-up grants after each migration, only where the role exists.
+        for database in (url, "sqlite+aiosqlite:///nowhere.db"):
+            quiet = subprocess.run([sys.executable, "-m", "hotline.edge_cli", "db-role", "--if-exists",
+                                    "--database-url", database], capture_output=True, text=True, timeout=60)
+            assert quiet.returncode == 0 and "nothing to grant" in quiet.stdout, quiet.stderr
         assert await db_role.ensure_role(url, "hotline_edge", "edge-secret") is True
         assert await db_role.ensure_role(url, "hotline_edge") is False  # again: grants only
         edge_url = f"postgresql://hotline_edge:edge-secret@127.0.0.1:{pg.port}/relay"
