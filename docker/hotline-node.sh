@@ -6,7 +6,8 @@
 # (the migrations), the SIP edge's own database role, where the database has one, gets its grants.
 set -uo pipefail
 if [ "${1:-}" = setup ]; then
-  hotline "$@" && exec hotline-edge db-role --if-exists
+  hotline "$@" || exit $?
+  exec hotline-edge db-role --if-exists
 fi
 if [ "${1:-}" != run ]; then
   exec hotline "$@"
