@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.header import decode_header, make_header
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from email.utils import getaddresses, make_msgid, parseaddr
 
 from hotline.untrusted import Refusal
@@ -289,11 +290,8 @@ def addresses(value: str) -> list[str]:
 def summary(raw: bytes) -> tuple[str | None, str | None]:
     """(sender, subject) of a message that could not be parsed, for the supervisors' list: read
     plainly from the first 64 KiB of its header, never an exception."""
-    from email.parser import BytesHeaderParser
-    from email.policy import compat32
-
     try:
-        head = BytesHeaderParser(policy=compat32).parsebytes(raw[:65536])
+        head = BytesHeaderParser(policy=policy.compat32).parsebytes(raw[:65536])
     except Exception:
         return None, None
 
