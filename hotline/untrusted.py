@@ -15,6 +15,7 @@ import asyncio
 import io
 import logging
 import multiprocessing
+import os
 import threading
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
@@ -51,10 +52,21 @@ class Limits:
     workers: int = 2
 
 
-def _limit_memory(memory_bytes: int) -> None:  # runs in each worker as it starts
+def _worker_start(memory_bytes: int, parent: int) -> None:
+    """Runs in each worker as it starts: its memory limit, and a watch that ends it when the
+    process that made it is gone (killed -9, a worker would wait for jobs for ever)."""
+    import os
     import resource
+    import time
 
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent watch", daemon=True).start()
 
 
 class Sandbox:
@@ -68,7 +80,8 @@ class Sandbox:
         with self._lock:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(self.limits.workers, mp_context=multiprocessing.get_context("spawn"),
-                                                 initializer=_limit_memory, initargs=(self.limits.memory_bytes,))
+                                                 initializer=_worker_start,
+                                                 initargs=(self.limits.memory_bytes, os.getpid()))
             return self._pool, self._generation
 
     def _replace(self, generation: int) -> None:

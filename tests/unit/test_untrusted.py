@@ -87,3 +87,41 @@ def test_not_an_archive_is_named_as_such():
     with pytest.raises(UnreadableFile) as refused:
         rows(b"not a workbook", "x.xlsx")
     assert "không đọc được tệp Excel" in str(refused.value)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return not any(line.startswith("State:") and "Z" in line for line in f)
+    except FileNotFoundError:
+        return False
+
+
+async def test_workers_end_when_their_process_is_killed():
+    """A hotline killed -9 (a failover test, the OOM killer) leaves no worker waiting for ever."""
+    import asyncio
+    import signal
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    script = ("import asyncio, sys\n"
+              f"sys.path.insert(0, {str(root)!r})\n"
+              "from hotline.untrusted import Sandbox\n"
+              "from tests.unit.untrusted_jobs import pid\n"
+              "async def main():\n"
+              "    print(await Sandbox().run(pid), flush=True)\n"
+              "    await asyncio.sleep(600)\n"
+              "asyncio.run(main())\n")
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", script, stdout=asyncio.subprocess.PIPE)
+    try:
+        worker = int(await asyncio.wait_for(proc.stdout.readline(), 60))
+        assert _alive(worker)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        await proc.wait()
+    for _ in range(100):  # the worker checks every second
+        if not _alive(worker):
+            break
+        await asyncio.sleep(0.1)
+    assert not _alive(worker)
