@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from hotline.notifications.gateways import GatewayError, LogGateway
 from hotline.notifications.outbox import SmsSender, enqueue
+from hotline.security.masking import mask_phone
 from hotline.store.db import make_engine, migrate, sessionmaker
 from hotline.store.outbox import SmsMessage
 
@@ -74,5 +75,7 @@ async def test_the_default_gateway_logs(tmp_path, caplog):
     caplog.set_level("INFO")
     await SmsSender(sessions, LogGateway()).send_due()
     assert (await one(sessions)).status == "sent"
-    assert "0911000001" in caplog.text
+    # The message is in the log with its number masked (logs keep no citizen's number).
+    assert "Tổng đài 1022 chuyển phiếu 12345678" in caplog.text and "0911000001" not in caplog.text
+    assert mask_phone("0911000001") in caplog.text
     await engine.dispose()
