@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 import unicodedata
 from collections import OrderedDict, deque
 from concurrent.futures import ThreadPoolExecutor
@@ -51,57 +52,87 @@ class Busy(Exception):
 
 class Hasher:
     """argon2 hashing and verification on at most `workers` threads. Waiting checks are served
-    in turn per key (the client's address for log-ins): a flood from some addresses waits behind
-    itself, and a log-in from another address waits at most one check per busy address. Each key
-    may have `per_key_waiting` checks waiting, and all keys together `max_waiting`; past that the
-    check is refused (`Busy`)."""
+    in turn per key (the client's address for log-ins), and keys whose last password was wrong
+    (within `suspect_seconds`) only after the others: a flood of wrong passwords from some
+    addresses waits behind itself, and a log-in from another address waits for the checks already
+    running, not for the flood. Each key may have `per_key_waiting` checks waiting, and all keys
+    together `max_waiting`; past that the check is refused (`Busy`)."""
 
-    def __init__(self, workers: int = 1, max_waiting: int = 64, per_key_waiting: int = 2):
+    def __init__(self, workers: int = 1, max_waiting: int = 64, per_key_waiting: int = 2,
+                 suspect_seconds: float = 300, max_suspects: int = 100_000, clock=time.monotonic):
         self._hasher = PasswordHasher()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="argon2")
         self.workers = workers
         self.max_waiting = max_waiting
         self.per_key_waiting = per_key_waiting
+        self.suspect_seconds = suspect_seconds
+        self.max_suspects = max_suspects
+        self.clock = clock
         self._running = 0
-        self._waiting: OrderedDict[str, deque[asyncio.Future]] = OrderedDict()  # in turn: first key first
+        # Two lanes, each served in turn (first key first): keys in good standing, then suspects.
+        self._lanes: tuple[OrderedDict[str, deque[asyncio.Future]], ...] = (OrderedDict(), OrderedDict())
+        self._suspects: dict[str, float] = {}  # key → until when its checks wait behind the others
         self._dummy: str | None = None  # verified against for unknown users: the same answer time
 
+    def _suspect(self, key: str) -> bool:
+        until = self._suspects.get(key)
+        if until is not None and until <= self.clock():
+            del self._suspects[key]
+            return False
+        return until is not None
+
+    def _mark(self, key: str, wrong: bool) -> None:
+        if not key:
+            return
+        if not wrong:
+            self._suspects.pop(key, None)
+            return
+        if len(self._suspects) >= self.max_suspects:
+            now = self.clock()
+            for k in [k for k, until in self._suspects.items() if until <= now] or list(self._suspects)[:1000]:
+                del self._suspects[k]
+        self._suspects[key] = self.clock() + self.suspect_seconds
+
     def _waiting_count(self) -> int:
-        return sum(len(q) for q in self._waiting.values())
+        return sum(len(q) for lane in self._lanes for q in lane.values())
 
     def _grant(self) -> None:
-        """Give free threads to the next waiting check of each key in turn."""
-        while self._running < self.workers and self._waiting:
-            key, queue = next(iter(self._waiting.items()))
+        """Give free threads to the next waiting check of each key in turn, suspects last."""
+        while self._running < self.workers:
+            lane = next((lane for lane in self._lanes if lane), None)
+            if lane is None:
+                return
+            key, queue = next(iter(lane.items()))
             fut = queue.popleft()
             if queue:
-                self._waiting.move_to_end(key)
+                lane.move_to_end(key)
             else:
-                del self._waiting[key]
+                del lane[key]
             if not fut.done():
                 self._running += 1
                 fut.set_result(None)
 
     async def _slot(self, key: str) -> None:
-        if self._running < self.workers and not self._waiting:
+        if self._running < self.workers and not any(self._lanes):
             self._running += 1
             return
-        queue = self._waiting.get(key)
+        lane = self._lanes[1 if self._suspect(key) else 0]
+        queue = lane.get(key)
         if (queue is not None and len(queue) >= self.per_key_waiting) or self._waiting_count() >= self.max_waiting:
             raise Busy()
         fut = asyncio.get_running_loop().create_future()
-        self._waiting.setdefault(key, deque()).append(fut)
+        lane.setdefault(key, deque()).append(fut)
         try:
             await fut
         except asyncio.CancelledError:
             if fut.done() and not fut.cancelled():  # granted, but the caller went away
                 self._release()
             else:
-                queue = self._waiting.get(key)
+                queue = lane.get(key)
                 if queue is not None and fut in queue:
                     queue.remove(fut)
                     if not queue:
-                        del self._waiting[key]
+                        del lane[key]
             raise
 
     def _release(self) -> None:
@@ -124,9 +155,11 @@ class Hasher:
                 self._dummy = await self._run(key, self._hasher.hash, secrets.token_hex(8))
             hashed = self._dummy
         try:
-            return await self._run(key, self._hasher.verify, hashed, password)
+            ok = await self._run(key, self._hasher.verify, hashed, password)
         except (VerificationError, InvalidHashError):
-            return False
+            ok = False
+        self._mark(key, wrong=not ok)
+        return ok
 
     def close(self) -> None:
         self._pool.shutdown(wait=False)
