@@ -17,15 +17,13 @@ import segno
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from hotline.errors import ConfigError
+
 ISSUER = "Tổng đài 1022"
 STEP = 30  # seconds per code
 DRIFT = 1  # steps accepted either side of now (a phone's clock a little off)
 RECOVERY_CODES = 10
 KEY_ENV = "HOTLINE_TWO_FACTOR_KEY"  # base64 of 32 bytes, instead of the key file
-
-
-class KeyError_(Exception):
-    """The key is missing or unusable: says which file or variable."""
 
 
 def load_or_create_key(path: Path) -> bytes:
@@ -36,7 +34,10 @@ def load_or_create_key(path: Path) -> bytes:
     where = KEY_ENV
     if text is None and os.environ.get(KEY_ENV + "_FILE"):
         where = os.environ[KEY_ENV + "_FILE"]
-        text = Path(where).read_text(encoding="ascii")
+        try:
+            text = Path(where).read_text(encoding="ascii")
+        except (OSError, UnicodeError) as exc:
+            raise ConfigError(f"{where} ({KEY_ENV}_FILE): cannot read the two-factor key: {exc}") from None
     if text is None:
         where = str(path)
         if not path.exists():
@@ -44,13 +45,16 @@ def load_or_create_key(path: Path) -> bytes:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w", encoding="ascii") as f:
                 f.write(base64.b64encode(AESGCM.generate_key(bit_length=256)).decode() + "\n")
-        text = path.read_text(encoding="ascii")
+        try:
+            text = path.read_text(encoding="ascii")
+        except UnicodeError:
+            text = ""
     try:
         key = base64.b64decode(text.strip(), validate=True)
     except binascii.Error:
         key = b""
     if len(key) != 32:
-        raise KeyError_(f"{where}: the two-factor key must be 32 bytes in base64")
+        raise ConfigError(f"{where}: the two-factor key must be 32 bytes in base64")
     return key
 
 
