@@ -55,6 +55,12 @@ class SessionApi(Resource):
             Route("POST", "/api/password", self.change_password,
                   "Change one's own password (current, then the policy: 10 characters, not the user name, not a "
                   "common password); other sessions end", PasswordChange, extra=("429",)),
+            Route("GET", "/api/two-factor", self.two_factor, "Whether one has a second factor, and whether one's "
+                  "role must have one"),
+            Route("POST", "/api/two-factor/enrol", self.enrol_own, "Start one's own enrolment (any role): a new "
+                  "TOTP secret and its QR code (SVG), to confirm with a code", extra=("409",)),
+            Route("POST", "/api/two-factor/confirm", self.confirm_own, "Confirm one's enrolment with the first "
+                  "code; answers the recovery codes once", SecondFactorIn, extra=("422", "429")),
             Route("GET", "/api/sip-credentials", self.sip_credentials,
                   "A SIP password issued to this session's softphone (the previous one stops working); 409 "
                   "without a softphone", extra=("409", "502")),
@@ -179,6 +185,37 @@ class SessionApi(Resource):
             return too_many(2)
         await self.hub.drop_user(p.user_id, keep=request.cookies[COOKIE])
         return web.json_response({"ok": True})
+
+    @requires()
+    async def two_factor(self, request: web.Request) -> web.Response:
+        p: Principal = principal(request)
+        return web.json_response({"enrolled": await self.accounts.two_factor_enrolled(p.user_id),
+                                  "required": p.role in self.accounts.two_factor_roles})
+
+    @requires()
+    async def enrol_own(self, request: web.Request) -> web.Response:
+        """Any user may add a second factor; from then on it is asked at every log-in."""
+        p: Principal = principal(request)
+        if await self.accounts.two_factor_enrolled(p.user_id):
+            return error(409, "Tài khoản đã có xác thực hai bước")
+        shown = await self.accounts.start_enrolment(p.user_id, p.username)
+        return web.json_response(shown, headers={"Cache-Control": "no-store"})
+
+    @requires()
+    async def confirm_own(self, request: web.Request) -> web.Response:
+        body = await parse_body(request, SecondFactorIn)
+        p: Principal = principal(request)
+        wait = self.account_failures.retry_after(p.username.lower())
+        if wait:
+            return too_many(wait)
+        try:
+            codes = await self.accounts.confirm_enrolment(p.user_id, body.code)
+        except Busy:
+            return too_many(2)
+        if codes is None:
+            self.account_failures.hit(p.username.lower())
+            return error(422, "Mã xác thực không đúng", "wrong_code")
+        return web.json_response({"recovery_codes": codes}, headers={"Cache-Control": "no-store"})
 
     @requires("operator", "supervisor")
     async def sip_credentials(self, request: web.Request) -> web.Response:

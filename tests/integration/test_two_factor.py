@@ -332,3 +332,29 @@ async def test_a_locked_account_gets_the_same_answer_as_an_unknown_name(tf_line,
         wrong = await login(http, line, "gs_flood", "sai-mat-khau-nua")
     assert locked == unknown == wrong == (401, {"error": "Sai tên đăng nhập hoặc mật khẩu",
                                                 "code": "unauthenticated"})
+
+
+async def test_a_supervisor_adds_a_second_factor_of_her_own_and_is_asked_for_it_from_then_on(tf_line, tf_store):
+    line = tf_line
+    password = await tf_store.user("gs_own", "supervisor")
+    async with client("10.8.0.1") as http:
+        assert (await login(http, line, "gs_own", password))[0] == 200  # supervisors: not required
+        async with http.get(url(line, "/api/two-factor")) as r:
+            assert await r.json() == {"enrolled": False, "required": False}
+        async with http.post(url(line, "/api/two-factor/enrol"), json={}) as r:
+            assert r.status == 200
+            secret = (await r.json())["secret"]
+        valid = {pyotp.TOTP(secret).at(time.time() + 30 * k) for k in range(-2, 3)}
+        async with http.post(url(line, "/api/two-factor/confirm"),
+                             json={"code": next(c for c in ("111111", "222222", "333333") if c not in valid)}) as r:
+            assert (r.status, (await r.json())["code"]) == (422, "wrong_code")
+        async with http.post(url(line, "/api/two-factor/confirm"), json={"code": pyotp.TOTP(secret).now()}) as r:
+            assert r.status == 200 and len((await r.json())["recovery_codes"]) == 10
+        async with http.get(url(line, "/api/two-factor")) as r:
+            assert (await r.json())["enrolled"] is True
+        async with http.post(url(line, "/api/two-factor/enrol"), json={}) as r:
+            assert r.status == 409  # one at a time: a new one only after an administrator's reset
+    async with client("10.8.0.2") as http:
+        status, body = await login(http, line, "gs_own", password)
+        assert (status, body["second_factor"]) == (200, "code")
+        assert (await give_code(http, line, next_code(secret)))[0] == 200
