@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from hotline.testing.ports import free_server_port
+from hotline.testing.ports import free_server_port, rtp_window
 
 REPO = Path(__file__).resolve().parents[2]
 DOCKER_DIR = REPO / "docker"
@@ -120,9 +120,11 @@ class Stack:
         shutil.copytree(config_dir, self.config, dirs_exist_ok=True)
         for d in (self.home, self.backups):
             self.prepare(d)
+        window = rtp_window()  # tests in parallel: the test worker's own RTP ports (host network)
         (root / "hotline.toml").write_text(
             f'profile = "{profile}"\nconfig_dir = "/etc/hotline/config"\nsecure_cookies = true\n'
-            '[security]\ntrusted_proxies = ["127.0.0.1"]\n')
+            '[security]\ntrusted_proxies = ["127.0.0.1"]\n'
+            + (f"[ports]\nrtp_start = {window[0]}\nrtp_end = {window[1]}\n" if window else ""))
         # The SIP edge in front of the node (compose profile `edge`): the test's calls go through it.
         self.edge_port = free_server_port()
         edge = root / "edge.toml"

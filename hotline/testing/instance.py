@@ -15,7 +15,7 @@ from pathlib import Path
 
 from panoramisk import Manager
 
-
+from hotline.testing.ports import rtp_window
 
 
 class HotlineInstance:
@@ -37,6 +37,8 @@ class HotlineInstance:
                               else extra_settings + "\n" + off)
         lines.append(extra_settings)
         lines += ["[ports]", f"base = {port_base}"]
+        if window := rtp_window():  # tests in parallel: this worker's own RTP ports
+            lines += [f"rtp_start = {window[0]}", f"rtp_end = {window[1]}"]
         (home / "hotline.toml").write_text("\n".join(lines) + "\n")
 
     @property

@@ -60,12 +60,13 @@ class TempPostgres:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+asyncpg://{self.USER}@127.0.0.1:{self.port}/{database}"
 
-    async def create_database(self, name: str) -> str:
+    async def create_database(self, name: str, template: str | None = None) -> str:
+        """A new database, empty or a copy of `template` (a database nobody is connected to)."""
         import asyncpg  # only where PostgreSQL is used
 
         conn = await asyncpg.connect(host="127.0.0.1", port=self.port, user=self.USER, database="postgres")
         try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
+            await conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         finally:
             await conn.close()
         return self.url(name)

@@ -18,7 +18,7 @@ from hotline.settings import DEFAULT_CONFIG_DIR
 from hotline.cti.model import channel_vars
 from hotline.testing import ports
 from hotline.testing.instance import AmiObserver, HotlineInstance
-from hotline.testing.ports import free_port_base
+from hotline.testing.ports import free_hotline_base
 from hotline.testing.sipp import CallScript, SippResult, run_sipp
 
 _sipp_ports = itertools.cycle(ports.PHONES)
@@ -109,7 +109,7 @@ async def running_line(workdir: Path, name: str, profile: str, config_dir: Path,
                        extra_settings: str = "", base: int | None = None):
     """A hotline on its own home folder and ports, with its AMI observer, stopped afterwards. The
     same `name` and `base` start the same hotline again (its database kept)."""
-    base = base or free_port_base(ports.HOTLINES + 20 * len(list(workdir.glob("home-*"))), 10)
+    base = base or free_hotline_base()
     inst = HotlineInstance(workdir / f"home-{name}", base, profile, config_dir, ivr=ivr, extra_settings=extra_settings)
     await inst.start()
     ami = AmiObserver(inst)

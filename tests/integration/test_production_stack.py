@@ -16,11 +16,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from hotline.testing import ports
 from hotline.testing.browser import launch, log_in
 from hotline.testing.containers import DockerEngine, Stack, ensure_base_image
 from hotline.testing.instance import AmiObserver
-from hotline.testing.ports import free_port_base, free_server_port
+from hotline.testing.ports import free_hotline_base, free_server_port
 from hotline.testing.sipp import CallScript
 from tests.integration.conftest import Line
 
@@ -47,7 +46,7 @@ def stack(workdir, config_dir):
     engine = DockerEngine(workdir)
     engine.start()
     ensure_base_image(workdir)
-    base = free_port_base(ports.HOTLINES + 400, 20)
+    base = free_hotline_base()
     s = Stack(f"hlt{os.getpid()}", workdir / "stack", base, free_server_port(), free_server_port(), config_dir,
               "test_open")
     try:

@@ -30,6 +30,7 @@ async def main(url, out):
         mark()
     job = Periodic("deadline scan", scan, 0.1, leases)
     job.start()
+    open(out + ".started", "w").close()
     await asyncio.Event().wait()
 
 asyncio.run(main(sys.argv[1], sys.argv[2]))
@@ -76,11 +77,24 @@ async def test_two_processes_never_run_the_job_at_once(sessions, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     outs = [tmp_path / "node1.txt", tmp_path / "node2.txt"]
     nodes = [subprocess.Popen([sys.executable, "-c", NODE, url, str(out)], env=env) for out in outs]
+
+    def passes() -> list[list[str]]:
+        return [out.read_text().split() if out.exists() else [] for out in outs]
+
     try:
-        await asyncio.sleep(3)
-        passes = [out.read_text().split() if out.exists() else [] for out in outs]
-        assert sorted(map(bool, passes)) == [False, True], f"exactly one node ran the job: {list(map(len, passes))}"
-        active = 0 if passes[0] else 1
+        # Both nodes run their job (each asks for the lease before every pass, 0.1 s apart); then
+        # the holder's next 20 passes give the other node as many chances to run it too.
+        deadline = time.monotonic() + 60
+        while not all(Path(f"{out}.started").exists() for out in outs):
+            assert time.monotonic() < deadline and all(n.poll() is None for n in nodes), "both nodes started"
+            await asyncio.sleep(0.1)
+        done = max(map(len, passes())) + 20
+        while max(map(len, passes())) < done:
+            assert time.monotonic() < deadline, f"the job ran on a node: {list(map(len, passes()))}"
+            await asyncio.sleep(0.1)
+        ran = passes()
+        assert sorted(map(bool, ran)) == [False, True], f"exactly one node ran the job: {list(map(len, ran))}"
+        active = 0 if ran[0] else 1
         os.kill(nodes[active].pid, signal.SIGKILL)
         nodes[active].wait()
         killed_at = time.time()
