@@ -52,14 +52,12 @@ class Limits:
     workers: int = 2
 
 
-def _worker_start(memory_bytes: int, parent: int) -> None:
-    """Runs in each worker as it starts: its memory limit, and a watch that ends it when the
-    process that made it is gone (killed -9, a worker would wait for jobs for ever)."""
+def watch_parent(parent: int) -> None:
+    """Ends this worker process when the process that made it (`parent`, its pid) is gone: killed
+    with -9, it cannot shut its pool down, and a worker would wait for jobs for ever. Any process
+    pool's initializer (the transcription workers use it too)."""
     import os
-    import resource
     import time
-
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -67,6 +65,14 @@ def _worker_start(memory_bytes: int, parent: int) -> None:
         os._exit(0)
 
     threading.Thread(target=watch, name="parent watch", daemon=True).start()
+
+
+def _worker_start(memory_bytes: int, parent: int) -> None:
+    """Runs in each worker as it starts: its memory limit, and the watch on its parent."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    watch_parent(parent)
 
 
 class Sandbox:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -21,6 +22,7 @@ from hotline.recordings import engines, worker
 from hotline.recordings.folding import fold
 from hotline.settings import Transcription
 from hotline.store.recordings import Job, Recording, Transcript
+from hotline.untrusted import watch_parent
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +115,9 @@ class Transcriber:
             log.error("viet-asr is not installed (`bash scripts/setup.sh` installs it on CPython 3.11 x86-64; "
                       "elsewhere set [transcription] engine = \"vosk\" and a model): transcriptions wait in the queue")
             return
-        self._pool = ProcessPoolExecutor(self.settings.workers, mp_context=multiprocessing.get_context("spawn"))
+        # The workers end with this process, even when it is killed and cannot shut them down.
+        self._pool = ProcessPoolExecutor(self.settings.workers, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=watch_parent, initargs=(os.getpid(),))
         for w in self._workers:
             w.start()
 

