@@ -20,6 +20,9 @@ class RetentionPolicy(BaseModel):
     # The application's log files (masked: no phone, e-mail or platform id), rotated daily: how
     # many days of them are kept.
     logs_days: int = Field(30, ge=1, le=3650)
+    # Mail the mailbox could not keep (raw, with whatever the sender wrote) is deleted this many
+    # days after it was quarantined: time for a supervisor to look, not an archive.
+    mail_quarantine_days: int = Field(30, ge=1, le=3650)
 
     def transcript_days(self) -> int:
         return self.recordings_days if self.transcripts_days is None else self.transcripts_days

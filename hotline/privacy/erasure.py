@@ -23,8 +23,8 @@ from hotline.phones import national
 from hotline.security.redaction import MASK, redact
 from hotline.store.callbacks import CallbackAttempt, CallbackRequest, OutboundCall, SurveyCall, VirtualHold
 from hotline.store.calls import QueuedCallRow
-from hotline.store.conversations import Conversation, ConversationMessage, conversations_of, erase_conversation, \
-    messages_of
+from hotline.store.conversations import Conversation, ConversationMessage, MailQuarantine, conversations_of, \
+    erase_conversation, messages_of
 from hotline.store.outbox import ChatOutMessage, EmailMessage, SmsMessage
 from hotline.store.privacy import AuditEntry
 from hotline.store.recordings import Job, Recording, Transcript
@@ -189,6 +189,9 @@ class Eraser:
             for a in await s.scalars(select(CallbackAttempt).where(CallbackAttempt.request_id.in_(requests))):
                 a.note = redact(a.note, *also)[:500]
         counts["conversation_messages"] += len(held.messages)
+        for q in held.quarantined:  # raw mail as received: nothing of it is kept
+            await s.delete(q)
+            counts["mail_quarantine"] += 1
         if phone and self.log_dir is not None and self.log_dir.is_dir():
             d = national(phone)
             forms = [d, "84" + d[1:], "+84" + d[1:]]
@@ -223,12 +226,13 @@ class Holdings:
     chats: list[ChatOutMessage] = field(default_factory=list)  # replies sent on Zalo or Messenger
     conversations: list[Conversation] = field(default_factory=list)
     messages: list[ConversationMessage] = field(default_factory=list)
+    quarantined: list[MailQuarantine] = field(default_factory=list)  # raw mail the mailbox could not keep
 
     def counts(self) -> dict[str, int]:
         """How many rows of each data class are held (the classes an erasure reports)."""
         out = {"tickets": len(self.tickets), "recordings": len(self.recordings), "email_outbox": len(self.emails),
                "chat_outbox": len(self.chats), "conversations": len(self.conversations),
-               "conversation_messages": len(self.messages)}
+               "conversation_messages": len(self.messages), "mail_quarantine": len(self.quarantined)}
         for row in self.numbered:
             out[row.__tablename__] = out.get(row.__tablename__, 0) + 1
         return {k: v for k, v in out.items() if v}
@@ -284,8 +288,19 @@ async def holdings(s: AsyncSession, phone: str | None, email: str | None,
         held.chats = [m for m in await s.scalars(select(ChatOutMessage).where(
             ChatOutMessage.recipient.in_({r for _, r in recipients})))
             if any(ch in (None, m.channel) and r == m.recipient for ch, r in recipients)]
+    held.quarantined = await quarantined_of(s, addresses, number)
     calls = [t.linkedid for t in held.tickets if t.linkedid]
     if calls:  # the calls of those tickets, whatever number they came from
         held.recordings += [r for r in await s.scalars(select(Recording).where(
             Recording.linkedid.in_(calls), Recording.status != "expired")) if r not in held.recordings]
     return held
+
+
+async def quarantined_of(s: AsyncSession, addresses: set[str], number: str) -> list[MailQuarantine]:
+    """Quarantined mail sent from one of the addresses, or whose raw bytes hold the number in one of
+    its written forms (a citizen who signed with her phone). The quarantine is small: read whole."""
+    forms = [f.encode() for f in ([number, "84" + number[1:], "+84" + number[1:]] if number else [])]
+    if not addresses and not forms:
+        return []
+    return [q for q in await s.scalars(select(MailQuarantine))
+            if (q.sender or "").strip().lower() in addresses or any(f in q.raw for f in forms)]

@@ -1,6 +1,6 @@
 """The retention job: each class of personal data is removed when the profile's period for it is
 over (`retention`: recordings, transcripts, the reporter data, conversations and files of tickets
-that reached a final step). Nothing is removed where the period is 0. Runs hourly; each pass handles a bounded
+that reached a final step, quarantined mail). Nothing is removed where the period is 0. Runs hourly; each pass handles a bounded
 batch per class, so a first run over years of data spreads over several passes."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from hotline.background import Lease, Periodic
 from hotline.config.privacy import RetentionPolicy
 from hotline.privacy.erasure import Eraser, drop_transcript_index
+from hotline.store.conversations import MailQuarantine
 from hotline.store.recordings import Recording, Transcript
 from hotline.store.tickets import Attachment, Ticket
 
@@ -60,6 +61,10 @@ class Retention:
                     counts["tickets"] += 1
                     if held := await self.eraser.ticket_conversations(s, t.id):
                         counts["conversations"] += held
+            gone = await s.execute(delete(MailQuarantine).where(
+                MailQuarantine.quarantined_at < now - timedelta(days=pol.mail_quarantine_days)))
+            if gone.rowcount:
+                counts["mail_quarantine"] += gone.rowcount
             if pol.closed_ticket_files_days:
                 cutoff = now - timedelta(days=pol.closed_ticket_files_days)
                 ids = list(await s.scalars(select(Ticket.id).where(

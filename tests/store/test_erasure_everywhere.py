@@ -34,6 +34,7 @@ from hotline.config.privacy import RetentionPolicy
 from hotline.conversations.mail import parse
 from hotline.conversations.platform_files import PlatformFiles
 from hotline.conversations.platforms import zalo_signature
+from hotline.conversations.quarantine import Quarantine
 from hotline.conversations.service import Conversations
 from hotline.notifications.gateways import LogGateway
 from hotline.notifications.outbox import SmsSender
@@ -222,6 +223,15 @@ async def a_citizen_everywhere(world, sessions):
         await conversations.take(conv_id, "op1", force=True)
         await conversations.reply(conv_id, "op1", f"Chào {NAME}, tổng đài đã ghi nhận.")
         await conversations.close(conv_id, "op1")
+    # Two of her e-mails the mailbox could not keep (one from her address, one from another that
+    # carries her number), and one of the other citizen's: quarantined raw.
+    quarantine = Quarantine(sessions)
+    await quarantine.refuse(f"From: {NAME} <{EMAIL}>\r\nSubject: x\r\n\r\n{'<' * 1000}".encode(),
+                            "quá nhiều phần MIME", EMAIL, "x")
+    await quarantine.refuse(f"From: a@b.vn\r\nSubject: y\r\n\r\nGọi cho tôi: {PHONE}".encode(),
+                            "lồng nhau quá sâu", "a@b.vn", "y")
+    await quarantine.refuse(f"From: {OTHER_NAME} <{OTHER_EMAIL}>\r\n\r\n{OTHER_PHONE}".encode(),
+                            "quá nhiều phần MIME", OTHER_EMAIL, None)
     logging.getLogger("test.erasure").info("a line naming %s, %s and %s", PHONE, EMAIL, ZALO_ID)
 
 
@@ -263,6 +273,7 @@ async def test_an_erasure_leaves_nothing_of_the_citizen_anywhere(world, sessions
     counts = done["result"]["counts"]
     assert counts["tickets"] == 4 and counts["conversations"] == 3 and counts["chat_outbox"] == 2
     assert counts["email_outbox"] == 2 and counts["files"] == 2 and counts["recordings"] == 1
+    assert counts["mail_quarantine"] == 2
     assert done["phone"] is None and done["email"] is None and done["platform_id"] is None
 
     # After: nothing of her in the database's bytes, its log, the folders and the logs.
@@ -308,7 +319,7 @@ async def test_access_shows_the_conversations_and_the_office_finds_requests_by_a
     status, done = await call(office, server, "POST", f"/api/data-requests/{by_mail['id']}/carry-out",
                               {"confirm": True})
     assert done["result"]["counts"] == {"tickets": 1, "conversations": 1, "conversation_messages": 3,
-                                        "email_outbox": 2}
+                                        "email_outbox": 2, "mail_quarantine": 1}  # a mail from her refused
     status, html = await call(office, server, "GET", f"/api/data-requests/{by_mail['id']}/dossier")
     assert "Cống trước nhà tôi bị tắc" in html and "cong.jpg" in html
 
@@ -387,9 +398,15 @@ async def test_retention_reaches_the_conversations_of_closed_tickets(sessions, t
         conv = await s.get(Conversation, conv_id)
         await s.execute(update(Ticket).where(Ticket.id == conv.ticket_id).values(
             draft=False, handling_stage="closed", status="closed", stage_entered_at=then))
+    quarantine = Quarantine(sessions)  # mail the mailbox could not keep: kept 30 days by default
+    await quarantine.refuse(f"From: {EMAIL}\r\n\r\n{PHONE}".encode(), "lồng nhau quá sâu", EMAIL, None,
+                            now=then + timedelta(days=150))
+    await quarantine.refuse(f"From: {OTHER_EMAIL}\r\n\r\nx".encode(), "lồng nhau quá sâu", OTHER_EMAIL, None,
+                            now=then + timedelta(days=190))
     job = Retention(sessions, RetentionPolicy(closed_ticket_personal_days=180), p.handling.workflow.final_steps(),
                     Eraser(tmp_path / "files", tmp_path / "recordings"))
-    assert await job.run(then + timedelta(days=200)) == {"tickets": 1, "conversations": 1}
+    assert await job.run(then + timedelta(days=200)) == {"tickets": 1, "conversations": 1, "mail_quarantine": 1}
+    assert [q["sender"] for q in await quarantine.listing()] == [OTHER_EMAIL]
     async with sessions() as s:
         conv, other = await s.get(Conversation, conv_id), await s.get(Conversation, still)
         bodies = [m.body for m in await s.scalars(select(ConversationMessage).where(
