@@ -55,6 +55,13 @@ class Step(BaseModel):
     remind_before: Deadline | None = None
     publish: bool = False  # entering it publishes the result (never confidential or secret ones)
     final: bool = False
+    # What the step's deadline is for, as the transfer slip, escalation and reminders name it: take
+    # the ticket up, verify the incident, fix it, answer the citizen, approve the result.
+    due_means: Literal["take_up", "verify", "fix", "answer", "approve"] = "answer"
+    # Where the step's limit is not the answer's: the step whose deadline is (counted from the
+    # receipt or the transfer, so that it is known on entering this one), e.g. Quảng Ninh's 1-day
+    # take-up and the 5 working days of handling.
+    answer_by: str | None = None
 
 
 class Action(BaseModel):
@@ -115,6 +122,11 @@ class WorkflowFile(BaseModel):
                 raise ValueError(f"steps.{name}.on_expiry: no step {step.on_expiry!r}")
             if (step.on_expiry or step.deadline_by_topic) and not step.deadline:
                 raise ValueError(f"steps.{name}: on_expiry and deadline_by_topic need a deadline")
+            if step.answer_by:
+                target = self.steps.get(step.answer_by)
+                if target is None or target.deadline is None or target.deadline_from == "entered":
+                    raise ValueError(f"steps.{name}.answer_by: {step.answer_by!r} is not a step whose deadline counts "
+                                     "from the receipt or the transfer")
             if step.remind_before and not (step.deadline and step.holder in ("agency", "leader")):
                 raise ValueError(f"steps.{name}.remind_before: only for an agency's or leader's step with a deadline")
         for name, action in self.actions.items():

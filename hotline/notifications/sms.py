@@ -32,23 +32,40 @@ def local_time(instant: datetime, tz: str = "Asia/Ho_Chi_Minh") -> str:
     return instant.astimezone(ZoneInfo(tz)).strftime("%H:%M %d/%m/%Y")
 
 
-def transfer_slip_text(code: str, agency: str, topic: str | None, due: datetime, tz: str) -> str:
-    """To the agency's focal point when a transfer could not be made live (Đồng Tháp Art. 9.3)."""
+# What a deadline is for, as a slip, an escalation or a reminder names it (a workflow step's `due_means`).
+DUE_WORDS = {"take_up": "tiếp nhận xử lý", "verify": "xác minh", "fix": "khắc phục sự cố",
+             "answer": "trả lời người dân", "approve": "phê duyệt kết quả"}
+
+
+def _due(means: str, due: datetime, answer_due: datetime | None, tz: str) -> str:
+    """"Đề nghị <what> trước <when>." and, where the step's limit is not the answer's, the
+    answer's date when it is known."""
+    text = f"{DUE_WORDS[means]} trước {local_time(due, tz)}."
+    if means != "answer" and answer_due is not None:
+        text += f" Hạn trả lời người dân: {local_time(answer_due, tz)}."
+    return text
+
+
+def transfer_slip_text(code: str, agency: str, topic: str | None, due: datetime, tz: str,
+                       means: str = "answer", answer_due: datetime | None = None) -> str:
+    """To the agency's focal point when a transfer could not be made live (Đồng Tháp Art. 9.3):
+    what is due and when (take up, verify, answer: the step's `due_means`)."""
     for limit in (80, 50, 30, 15):
         about = f" ({topic})" if topic else ""
         text = (f"Tổng đài 1022 chuyển phiếu {code}{about} tới {_shorten(agency, limit)}. "
-                f"Đề nghị trả lời người dân trước {local_time(due, tz)}.")
+                f"Đề nghị {_due(means, due, answer_due, tz)}")
         if segments(text) <= MAX_SEGMENTS:
             return text
         topic = None
     return text
 
 
-def escalation_text(code: str, agency: str, due: datetime, tz: str) -> str:
+def escalation_text(code: str, agency: str, due: datetime, tz: str, means: str = "answer",
+                    answer_due: datetime | None = None) -> str:
     """To the agency head when the focal point let the deadline pass (Đồng Tháp Art. 9.4)."""
     for limit in (80, 50, 30, 15):
-        text = (f"Tổng đài 1022: phiếu {code} chuyển {_shorten(agency, limit)} đã quá hạn trả lời của cán bộ "
-                f"đầu mối. Đề nghị Thủ trưởng chỉ đạo trả lời trước {local_time(due, tz)}.")
+        text = (f"Tổng đài 1022: phiếu {code} chuyển {_shorten(agency, limit)} đã quá hạn trả lời của "
+                f"cán bộ đầu mối. Đề nghị Thủ trưởng chỉ đạo {_due(means, due, answer_due, tz)}")
         if segments(text) <= MAX_SEGMENTS:
             return text
     return text
@@ -165,11 +182,13 @@ def status_text(code: str, step: str) -> str:
     return _fit(f"Phản ánh mã số {code}: {_shorten(step, 100)}.")
 
 
-def reminder_text(code: str, agency: str, due: datetime, tz: str) -> str:
-    """To the focal point or head ahead of a deadline still open."""
-    return _fit(f"Tổng đài 1022 nhắc: phiếu {code} chuyển {_shorten(agency, 80)} cần trả lời người dân "
-                f"trước {local_time(due, tz)}.",
-                f"Tổng đài 1022 nhắc: phiếu {code} cần trả lời trước {local_time(due, tz)}.")
+def reminder_text(code: str, agency: str, due: datetime, tz: str, means: str = "answer",
+                  answer_due: datetime | None = None) -> str:
+    """To the focal point or head ahead of a deadline still open: what is due and when."""
+    return _fit(f"Tổng đài 1022 nhắc: phiếu {code} chuyển {_shorten(agency, 80)} cần "
+                f"{_due(means, due, answer_due, tz)}",
+                f"Tổng đài 1022 nhắc: phiếu {code} cần {_due(means, due, answer_due, tz)}",
+                f"Tổng đài 1022 nhắc: phiếu {code} cần {DUE_WORDS[means]} trước {local_time(due, tz)}.")
 
 
 def coordination_text(code: str, asking: str, due: datetime, tz: str) -> str:

@@ -22,7 +22,7 @@ from hotline.store.agencies import Agency, AgencyContact
 from hotline.store.base import aware, utcnow
 from hotline.store.callbacks import SurveyCall
 from hotline.store.tickets import Ticket, add_event
-from hotline.ticketing.workflow import Move, Workflow
+from hotline.ticketing.workflow import Move, Workflow, state_of
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,15 @@ class Notices:
         s.add(SurveyCall(ticket_id=t.id, number=number, status="pending",
                          due_at=answered + timedelta(minutes=survey.delay_minutes)))
         return True
+
+    def answer_due(self, t: Ticket, stage: str):
+        """When the answer to the citizen is due, where the step's own limit is another (its
+        `answer_by` step's deadline, counted from the receipt or the transfer); None if unknown."""
+        step = self.workflow.step(stage)
+        if not step.answer_by:
+            return None
+        entered = aware(t.stage_entered_at) or utcnow()
+        return self.workflow.deadline(step.answer_by, state_of(t), entered)
 
     async def on_move(self, s: AsyncSession, t: Ticket, move: Move) -> None:
         """The SMS of a move, to each recipient its step or action names (in the move's transaction)."""
@@ -108,15 +117,19 @@ class Notices:
             if contact is None or agency is None:
                 log.warning("ticket %s: no %s to notify for step %s", mask_code(t.code), who, move.stage)
                 continue
+            step = self.workflow.step(move.stage)
             if who == "focal_point":
                 topic = next((q.name for q in self.profile.queues.queues if q.topic == t.topic), None)
-                text = texts.transfer_slip_text(t.code, agency.name, topic, move.due_at or aware(t.due_at), tz) \
-                    if move.due_at else texts.status_text(t.code, self.workflow.step(move.stage).title)
+                text = texts.transfer_slip_text(t.code, agency.name, topic, move.due_at, tz, step.due_means,
+                                                self.answer_due(t, move.stage)) \
+                    if move.due_at else texts.status_text(t.code, step.title)
                 purpose = "transfer_slip"
             elif self.workflow.step(move.stage).holder == "leader":
                 text, purpose = texts.approval_text(t.code, agency.name), "approval"
             elif move.due_at:
-                text, purpose = texts.escalation_text(t.code, agency.name, move.due_at, tz), "escalation"
+                text = texts.escalation_text(t.code, agency.name, move.due_at, tz, step.due_means,
+                                             self.answer_due(t, move.stage))
+                purpose = "escalation"
             else:
                 text, purpose = texts.status_text(t.code, self.workflow.step(move.stage).title), "status"
             enqueue(s, contact.phone, text, purpose, t.id)
@@ -158,7 +171,8 @@ class Notices:
         if agency is None or not phones:
             log.warning("ticket %s: no contact to remind at step %s", mask_code(t.code), t.handling_stage)
             return False
-        text = texts.reminder_text(t.code, agency.name, aware(t.due_at), self.profile.calendar.timezone)
+        text = texts.reminder_text(t.code, agency.name, aware(t.due_at), self.profile.calendar.timezone,
+                                   step.due_means, self.answer_due(t, t.handling_stage or self.workflow.initial))
         for phone in phones:
             enqueue(s, phone, text, "reminder", t.id)
         add_event(s, t.id, "system", "reminder", stage=t.handling_stage, due_at=aware(t.due_at), to=roles)
