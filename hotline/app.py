@@ -90,6 +90,7 @@ from hotline.privacy.retention import Retention
 from hotline.reports.weekly import WeeklyReports
 from hotline.notifications.email import EmailSender
 from hotline.recordings.jobs import Transcriber
+from hotline.recordings.live import LiveCaptions
 from hotline.recordings.library import RecordingLibrary
 from hotline.recordings.models_install import check_model
 from hotline.security.bodies import body_limits
@@ -239,6 +240,7 @@ class Hotline:
     statutory: StatutoryReports
     retention: Retention
     transcriber: Transcriber
+    live: LiveCaptions
     desktop: DesktopServer
     outbound: OutboundCalls
     callbacks: Callbacks
@@ -310,6 +312,8 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
         catalogue.call_ended(event.linkedid)
 
     bus.subscribe(on_call_end, CallEnded)
+    live = LiveCaptions(sessions, settings.transcription, settings.model_path, settings.recordings_spool, bus,
+                        profile.alerts)
     hub = Hub(bus, cti.model, store, accounts=accounts, session_check_seconds=sec.session_check_seconds)
 
     async def reload_pjsip() -> None:  # through the control socket: the AMI user has no system class
@@ -365,8 +369,8 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     accounts.revoke_hooks.append(session.end_access)
     desktop.app[TRUST_KEY] = ProxyTrust.of(sec.trusted_proxies, sec.client_ip_header)
     return Hotline(settings, prepared, hasher, accounts, ivr, cti, hub, sms, handling, transfers, catalogue,
-                   call_log, email, weekly, statutory, retention, transcriber, desktop, outbound, callbacks, holds,
-                   surveys, applications, kb, leases,
+                   call_log, email, weekly, statutory, retention, transcriber, live, desktop, outbound, callbacks,
+                   holds, surveys, applications, kb, leases,
                    MemberSync(cti, accounts.agent_logins, {o.id for o in profile.queues.phones()})
                    if settings.sip_edge else None, serving, mailbox, chats, reply_deadlines, platform_files)
 
@@ -415,7 +419,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
                            ("statutory reports", h.statutory), ("retention", h.retention),
                            *((("mailbox", h.mailbox),) if h.mailbox else ()), ("chat outbox", h.chats),
                            ("conversation deadlines", h.reply_deadlines), ("platform files", h.platform_files),
-                           ("transcriber", h.transcriber)):
+                           ("transcriber", h.transcriber), ("live captions", h.live)):
             await parts.start(name, part.start, part.stop)
         runner = web.AppRunner(h.desktop.app, access_log=None)
         await parts.start("web server", runner.setup, runner.cleanup)

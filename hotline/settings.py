@@ -288,6 +288,12 @@ class Transcription(BaseModel):
     # the most audio, 3: skips the most). Its spans are viet-asr's segments, with their times.
     vad: bool = True
     vad_aggressiveness: int = Field(2, ge=0, le=3)
+    # Live captions (hotline/recordings/live.py): both sides of a call an operator answers are
+    # recognised as they speak, in `live_workers` processes of their own, for at most `live_calls`
+    # calls at once (more get no captions; every call is still transcribed after it ends).
+    live: bool = False
+    live_calls: int = Field(2, ge=1, le=64)
+    live_workers: int = Field(1, ge=1, le=16)
 
     @model_validator(mode="after")
     def _vosk_when_only_a_model_is_named(self):

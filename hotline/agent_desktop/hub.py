@@ -16,9 +16,9 @@ from aiohttp import web
 
 from hotline.agent_desktop.accounts import Accounts, Principal, digest
 from hotline.cti.bus import EventBus
-from hotline.cti.events import (AgentStateChanged, CallAnswered, CallbacksChanged, CallDialing, CallEnded,
-                                CallMissed, CallOffered, ConversationActivity, ConversationsChanged, Shown,
-                                TicketDrafted, TransferUpdated)
+from hotline.cti.events import (AgentStateChanged, AlertRaised, CallAnswered, CallbacksChanged, CallDialing, CallEnded,
+                                CallMissed, CallOffered, CaptionHeard, ConversationActivity, ConversationsChanged,
+                                Shown, TicketDrafted, TransferUpdated)
 from hotline.cti.model import CtiModel
 from hotline.ticketing.store import TicketStore
 from hotline.ticketing.views import summary
@@ -40,6 +40,8 @@ AUDIENCE: dict[type[Shown], frozenset[str]] = {
     AgentStateChanged: frozenset({OPERATOR, SUPERVISORS}),
     TransferUpdated: frozenset({OPERATOR, SUPERVISORS}),
     TicketDrafted: frozenset({OPERATOR}),
+    CaptionHeard: frozenset({OPERATOR, SUPERVISORS}),  # live captions: the operator on the call, supervisors
+    AlertRaised: frozenset({SUPERVISORS}),
 }
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from hotline.config.conversations import ConversationPolicy
 from hotline.config.knowledge import KnowledgePolicy
@@ -131,6 +131,9 @@ class ProfileFile(BaseModel):
     prompts: str
     workflow: str  # the ticket workflow file (steps, deadlines, actions)
     prompt_overrides: dict[str, str] = {}  # e.g. a province's own greeting
+    # Words and phrases that raise an alert to the supervisors when heard in a call's live captions
+    # (fires, floods, landslides, drowning, emergencies, threats), matched without diacritics.
+    alerts: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100)]] = []
     transfers: TransferPolicy = TransferPolicy()
     weekly_report: WeeklyReport = WeeklyReport()
     result_letter: ResultLetter = ResultLetter()
@@ -192,6 +195,7 @@ class Profile:
     identity_hidden_from: list[str] = dc_field(default_factory=list)
     state_secret_storage: str = "restricted"
     retention: RetentionPolicy = dc_field(default_factory=RetentionPolicy)
+    alerts: list[str] = dc_field(default_factory=list)
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -291,4 +295,18 @@ def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] |
         identity_hidden_from=list(pf.identity_hidden_from),
         state_secret_storage=pf.state_secret_storage,
         retention=pf.retention,
+        alerts=_alert_phrases(path, pf.alerts),
     )
+
+
+def _alert_phrases(path: Path, phrases: list[str]) -> list[str]:
+    """The alert phrases, each with a letter and listed once."""
+    seen: dict[str, str] = {}
+    for i, phrase in enumerate(phrases):
+        key = " ".join(phrase.lower().split())
+        if not any(c.isalpha() for c in key):
+            raise ConfigError(f"{path}: field 'alerts.{i}': {phrase!r} has no word")
+        if key in seen:
+            raise ConfigError(f"{path}: field 'alerts.{i}': {phrase!r} is the same as {seen[key]!r} without diacritics")
+        seen[key] = phrase
+    return list(phrases)

@@ -137,3 +137,17 @@ class LegAttendedTransfer(Leg):
 class LegHangup(Leg):
     kind = "leg.hangup"
     cause: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaptionHeard(Shown):
+    # A phrase of a live call, as recognised while it goes on (hotline/recordings/live.py): for the
+    # operator on the call and supervisors. data: linkedid, side (caller | operator), text, at.
+    kind = "call.caption"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertRaised(Shown):
+    # An alert phrase of the profile heard in a live call: supervisors only. data: id, linkedid,
+    # phrase, heard, side, operator, caller, at.
+    kind = "call.alert"

@@ -98,3 +98,19 @@ class Verification(Base):
     checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     verdict: Mapped[str] = mapped_column(String(20))  # correct | wrong_info | buck_passing | other
     comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class CallAlert(Base):
+    """An alert phrase of the profile (`alerts` in config/profiles/*.yaml) heard in a call's live
+    captions: what was said, by which side, while which operator had the call."""
+
+    __tablename__ = "call_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    linkedid: Mapped[str] = mapped_column(String(64), index=True)
+    phrase: Mapped[str] = mapped_column(String(100))  # the profile's phrase, as written there
+    heard: Mapped[str] = mapped_column(String(500))  # the caption it was found in
+    side: Mapped[str] = mapped_column(String(10))  # caller | operator
+    operator: Mapped[str | None] = mapped_column(String(60))
+    caller_phone: Mapped[str | None] = mapped_column(String(32))
+    heard_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -1,0 +1,75 @@
+"""Live captions' pure parts: phrases cut from audio as it arrives, alert phrases found without
+diacritics, a growing WAV read from where the talk begins; and viet-asr hearing a phrase fed in
+small chunks, as the live path feeds it."""
+
+from __future__ import annotations
+
+import wave
+
+import pytest
+
+from hotline.recordings import engines, live_worker
+from hotline.recordings.alerts import AlertMatcher
+from hotline.recordings.live import GrowingWav
+from hotline.recordings.live_worker import PhraseCutter
+from hotline.testing.speech import VIETNAMESE, VIETNAMESE_HEARD, speech_wav
+
+
+def test_alert_phrases_match_whole_words_without_diacritics():
+    m = AlertMatcher(["cháy", "ngập sâu", "đuối nước", "lũ"])
+    assert m.find("nhà tôi đang CHÁY rồi") == ["cháy"]
+    assert m.find("nha toi dang chay") == ["cháy"]
+    assert m.find("nước ngập sâu quá, có người duoi nuoc") == ["ngập sâu", "đuối nước"]
+    assert m.find("lũy tre làng") == []  # "lũ" only as a word of its own
+    assert m.find("ngập, sâu") == ["ngập sâu"]  # punctuation is not a word
+    assert m.find("") == []
+
+
+def _pcm(path) -> tuple[bytes, int]:
+    with wave.open(str(path)) as w:
+        return w.readframes(w.getnframes()), w.getframerate()
+
+
+def test_phrases_are_cut_at_pauses_as_audio_arrives(tmp_path):
+    pcm, rate = _pcm(speech_wav(VIETNAMESE, tmp_path / "s.wav", voice="vi"))
+    silence = b"\0" * (2 * rate)  # one second
+    audio = silence + pcm + silence + pcm + silence
+    cutter = PhraseCutter(rate)
+    phrases = []
+    step = 2 * rate // 4  # a quarter of a second at a time, like the live reader
+    for at in range(0, len(audio), step):
+        phrases += cutter.feed(audio[at:at + step])
+    assert len(phrases) >= 2  # both sentences ended by the pause after them, before any final flush
+    assert phrases[0][0] == pytest.approx(1.0, abs=0.4)
+    assert cutter.feed(b"", final=True) == []  # nothing left over: the last pause ended it
+
+
+def test_a_growing_wav_is_read_from_where_it_was_opened(tmp_path):
+    path = tmp_path / "g.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\1\0" * 800)
+    g = GrowingWav(path)
+    assert g.rate == 8000 and g.read() == b""  # the menu before the answer is not read
+    with open(path, "ab") as f:
+        f.write(b"\2\0\3")  # a sample and a half
+    assert g.read() == b"\2\0"
+    with open(path, "ab") as f:
+        f.write(b"\0")
+    assert g.read() == b"\3\0"
+    g.close()
+
+
+@pytest.mark.skipif(not engines.viet_asr_installed(), reason="viet-asr is not installed")
+def test_viet_asr_hears_a_phrase_fed_in_chunks(tmp_path):
+    pcm, rate = _pcm(speech_wav(VIETNAMESE, tmp_path / "s.wav", voice="vi"))
+    audio = pcm + b"\0" * (2 * rate)
+    said = []
+    for at in range(0, len(audio), 2 * rate // 4):
+        said += live_worker.feed("viet-asr", "", "call-1:caller", audio[at:at + 2 * rate // 4], rate, 2)
+    said += live_worker.feed("viet-asr", "", "call-1:caller", b"", rate, 2, final=True)
+    words = set(" ".join(p["text"] for p in said).lower().split())
+    assert words & VIETNAMESE_HEARD, said
+    assert "call-1:caller" not in live_worker._sides  # the side is forgotten at the end
