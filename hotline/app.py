@@ -100,7 +100,7 @@ from hotline.security.totp import Totp, load_or_create_key
 from hotline.settings import SETTINGS_FILE, Settings
 from hotline.ticketing.calls import CallTickets
 from hotline.store.db import make_engine, migrate, sessionmaker
-from hotline.public.desk import PublicDesk
+from hotline.public.desk import PublicDesk, public_link
 from hotline.ticketing.attachments import MAX_FILES, Attachments
 from hotline.public.pages import PublicPages
 from hotline.ticketing.handling import TicketHandling
@@ -325,7 +325,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     chats = ChatSender(sessions, settings.messaging, lease=leases)
     calendar = WorkCalendar(profile.calendar)  # web chats while the line is open; first-reply times
     conversations = Conversations(sessions, store, files, settings.email.sender,
-                                  lookup_url=lambda code: f"{settings.public_base}/tra-cuu?ma={code}",
+                                  lookup_url=lambda secret: public_link(settings.public_base, secret),
                                   on_mail=email.wake, bus=bus, on_chat=chats.wake, policy=profile.conversations,
                                   free_operators=lambda: [a.id for a in cti.model.agents.values()
                                                           if a.state == "available"], calendar=calendar,

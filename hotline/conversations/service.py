@@ -61,7 +61,7 @@ def receipt_text(code: str, lookup_url: str | None) -> str:
     text = (f"Tổng đài 1022 đã nhận thư phản ánh của Ông/Bà, mã phản ánh {code}. Điện thoại viên sẽ xem xét "
             "và trả lời Ông/Bà qua thư này.")
     if lookup_url:
-        text += f"\nTra cứu tình trạng xử lý: {lookup_url}"
+        text += f"\nTheo dõi tình trạng và quá trình xử lý (không cần số điện thoại): {lookup_url}"
     return text + SIGNATURE
 
 
@@ -83,7 +83,7 @@ class Conversations:
         self.store = store
         self.attachments = attachments
         self.sender = sender
-        self.lookup_url = lookup_url
+        self.lookup_url = lookup_url  # a ticket's public page, from its look-up secret (receipts)
         self.on_mail = on_mail  # wakes the e-mail outbox
         self.on_chat = on_chat  # wakes the Zalo/Facebook outbox
         self.on_files = on_files  # wakes the fetching of files sent on a platform
@@ -214,7 +214,7 @@ class Conversations:
                     s.add(conv)
                     await s.flush()
                     add_event(s, ticket.id, "email", "conversation", at=now, conversation=conv.id)
-                    receipt = ticket.code
+                    receipt, secret = ticket.code, ticket.public_secret
                 self._waiting(conv, now)
                 kept = ConversationMessage(conversation_id=conv.id, channel=EMAIL, external_id=mail.message_id,
                                            direction="in", body=mail.text, refused=refused, created_at=now)
@@ -224,7 +224,7 @@ class Conversations:
                 # address at most (the conversation itself is kept whatever the count).
                 if receipt and (await self._receipts_today(s, mail.sender, now)
                                 < self.policy.receipts_per_address_per_day):
-                    await self._queue(s, conv, receipt_text(receipt, self.lookup_url(receipt) if self.lookup_url
+                    await self._queue(s, conv, receipt_text(receipt, self.lookup_url(secret) if self.lookup_url
                                                             else None),
                                       tagged(RECEIPT_SUBJECT, receipt), answering=mail, author=None, now=now,
                                       key=f"conversation:{conv.id}:receipt", automatic=True)
@@ -279,7 +279,7 @@ class Conversations:
                     s.add(conv)
                     await s.flush()
                     add_event(s, ticket.id, chat.channel, "conversation", at=now, conversation=conv.id)
-                    code = ticket.code
+                    code, secret = ticket.code, ticket.public_secret
                 self._waiting(conv, now)
                 kept = ConversationMessage(conversation_id=conv.id, channel=chat.channel, external_id=chat.message_id,
                                            direction="in", body=text, refused=refused, created_at=now,
@@ -289,7 +289,7 @@ class Conversations:
                     receipt = (f"Tổng đài 1022 đã nhận tin nhắn phản ánh của Ông/Bà, mã phản ánh {code}. "
                                "Điện thoại viên sẽ trả lời Ông/Bà tại đây.")
                     if self.lookup_url:
-                        receipt += f" Tra cứu: {self.lookup_url(code)}"
+                        receipt += f" Theo dõi tiến độ: {self.lookup_url(secret)}"
                     await self._send_chat(s, conv, receipt, None, now, f"conversation:{conv.id}:receipt")
                 await s.flush()
                 conv_id, assignee = conv.id, conv.assignee

@@ -79,8 +79,14 @@ def _fit(*candidates: str) -> str:
     return candidates[-1]
 
 
-def receipt_text(code: str, line: str) -> str:
-    """To the citizen when a report is received: the code to look it up (HCMC Art. 6)."""
+def receipt_text(code: str, line: str, link: str = "") -> str:
+    """To the citizen when a report is received: the code to look it up (HCMC Art. 6) and the
+    link of the ticket's public page, which follows its progress without a phone (kept whole:
+    the name of the line goes first)."""
+    if link:
+        return _fit(f"Tổng đài 1022 {line} đã tiếp nhận phản ánh của quý vị, mã số {code}. Theo dõi tại {link}",
+                    f"Tổng đài 1022 đã tiếp nhận phản ánh, mã số {code}. Theo dõi tại {link}",
+                    f"Đã nhận phản ánh {code}: {link}")
     return _fit(f"Tổng đài 1022 {line} đã tiếp nhận phản ánh của quý vị, mã số {code}. "
                 f"Tra cứu kết quả bằng mã số này tại trang web hoặc gọi 1022.",
                 f"Tổng đài 1022 đã tiếp nhận phản ánh, mã số {code}.")

@@ -2,10 +2,16 @@
 published results, look up their own ticket by its code and phone, rate it and ask again.
 
 The code alone never shows anything personal; code and phone together show the citizen's own
-ticket. Look-ups are limited per address, so codes cannot be guessed by trying them all."""
+ticket. Look-ups are limited per address, so codes cannot be guessed by trying them all.
+
+Every receipt carries the ticket's look-up link, `/p/{secret}` (96 random bits): it opens the
+ticket's public page without a phone, with its status, its progress step by step and its result,
+nothing personal (HCMC Art. 8.2, Quảng Ninh Art. 7.2); a confidential or state-secret ticket
+shows its status only (HCMC Art. 9.1)."""
 
 from __future__ import annotations
 
+import hmac
 import re
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,12 +21,22 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.errors import Refused
 from hotline.security.redaction import redact
+from hotline.store.base import aware
 from hotline.ticketing.codes import is_valid_code
 from hotline.ticketing.handling import CITIZEN, Actor, Payload, TicketHandling
 from hotline.ticketing.attachments import Attachments, Upload
 from hotline.store.tickets import Attachment, Ticket, TicketEvent, history
 from hotline.ticketing.store import TicketStore
-from hotline.ticketing.timeline import timeline
+from hotline.ticketing.timeline import RECEIVED, Entry, timeline
+
+SECRET = re.compile(r"[A-Za-z0-9_-]{16,24}")
+PUBLIC_PATH = "/p/"
+
+
+def public_link(base: str, secret: str) -> str:
+    """The address of a ticket's public page, as receipts give it (short: it goes into an SMS)."""
+    return f"{base.rstrip('/')}{PUBLIC_PATH}{secret}"
+
 
 def digits(phone: str | None) -> str:
     d = re.sub(r"\D", "", phone or "")
@@ -86,6 +102,40 @@ class PublicDesk:
         return {"code": t.code, "topic": topics.get(t.topic or "", "Khác"), "content": redact(t.content, *personal),
                 "result": redact(t.result, *personal), "published_at": t.published_at,
                 "stage": self.handling.workflow.step(t.handling_stage or "received").title}
+
+    async def by_secret(self, secret: str) -> Ticket:
+        """The ticket whose look-up link holds `secret` (a draft too: its receipt was sent)."""
+        if not SECRET.fullmatch(secret or ""):
+            raise Refused(404, "Không tìm thấy phiếu")
+        async with self.sessions() as s:
+            t = await s.scalar(select(Ticket).where(Ticket.public_secret == secret))
+        if t is None or not hmac.compare_digest(t.public_secret.encode(), secret.encode()):
+            raise Refused(404, "Không tìm thấy phiếu")
+        return t
+
+    async def secret_view(self, t: Ticket) -> dict:
+        """A ticket's public page: where it stands and each step with its date (received,
+        forwarded to which agency, taken up, answered...), the result once answered, without the
+        reporter's data, the staff's names or any note; confidential and state-secret tickets: the
+        status only."""
+        step = self.handling.workflow.step(t.handling_stage or "received")
+        view = {"code": t.code, "stage": "Đã tiếp nhận, đang chờ xem xét" if t.draft else step.title,
+                "hidden": bool(t.confidential or t.state_secret)}
+        if view["hidden"]:
+            return view
+        async with self.sessions() as s:
+            events = await history(s, t.id)
+        entries = timeline(events, self.handling.workflow)
+        if not entries or entries[0].text != RECEIVED:  # a draft from a written channel: not submitted yet
+            entries.insert(0, Entry(aware(t.created_at), RECEIVED))
+        personal = (t.reporter_name, t.caller_phone, t.address, t.email)
+        topics = {q.topic: q.name for q in self.handling.profile.queues.queues}
+        answered = t.status in ("answered", "closed") and not t.draft
+        view.update(topic=topics.get(t.topic or "", "Khác") if t.topic else None, timeline=entries,
+                    due_at=None if answered or t.status == "rejected" else t.due_at,
+                    result=redact(t.result, *personal) if answered and t.result else None,
+                    refusal=redact(t.reason, *personal) if t.status == "rejected" and t.reason else None)
+        return view
 
     async def own_ticket(self, code: str, phone: str) -> Ticket:
         """The citizen's own ticket, by code and the phone it was reported with."""

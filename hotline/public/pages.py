@@ -16,7 +16,7 @@ from hotline.errors import Refused
 from hotline.security.clients import client_address
 from hotline.security.limits import RateLimiter
 from hotline.settings import Security
-from hotline.public.desk import PublicDesk, digits
+from hotline.public.desk import PublicDesk, digits, public_link
 from hotline.web.attachments import read_form, send_document, send_file
 from hotline.web.routes import Resource, Route, public
 from hotline.ticketing.codes import is_valid_code
@@ -65,6 +65,8 @@ class PublicPages(Resource):
             Route("GET", "/ket-qua/{code}/tep/{file}", self.result_file, "A published result's file", **page),
             Route("GET", "/tra-cuu", self.lookup_form, "Look-up form", **page),
             Route("POST", "/tra-cuu", self.lookup, "Look up one's own report (code and phone)", **page),
+            Route("GET", "/p/{secret}", self.by_secret, "A ticket's public page by the secret of its receipt's link",
+                  **page),
             Route("POST", "/tra-cuu/danh-gia", self.rate, "Rate the answer", **page),
             Route("POST", "/tra-cuu/hoi-them", self.ask, "Ask a follow-up question", **page),
             Route("POST", "/tra-cuu/thong-bao", self.letter, "The result letter", **page),
@@ -74,12 +76,15 @@ class PublicPages(Resource):
             Route("GET", "/tra-cuu-ho-so", self.application, "An administrative application's status", **page),
         ]
 
-    def render(self, template: str, status: int = 200, scripts: bool = False, **values) -> web.Response:
-        """A citizens' page: no script runs on it, but on the chat page (its own script only)."""
+    def render(self, template: str, status: int = 200, scripts: bool = False, private: bool = False,
+               **values) -> web.Response:
+        """A citizens' page: no script runs on it, but on the chat page (its own script only). A
+        `private` page (its address is a secret) is kept by no cache and indexed by no robot."""
         html = self.env.get_template(template).render(**self.common, **values)
         script = "script-src 'self'; connect-src 'self'" if scripts else "script-src 'none'"
+        extra = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow"} if private else {}
         return web.Response(text=html, status=status, content_type="text/html",
-                            headers={"Content-Security-Policy": f"default-src 'self'; {script}; "
+                            headers={**extra, "Content-Security-Policy": f"default-src 'self'; {script}; "
                                                                 "frame-ancestors 'none'",
                                      "X-Frame-Options": "DENY",  # no page of another site may frame these
                                      "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"})
@@ -108,7 +113,8 @@ class PublicPages(Resource):
         except Refused as exc:
             return self.render("report_form.html.j2", exc.status, title="Gửi phản ánh, kiến nghị", form=form,
                                error=str(exc))
-        return self.render("receipt.html.j2", 201, title="Đã tiếp nhận phản ánh", code=ticket.code)
+        return self.render("receipt.html.j2", 201, private=True, title="Đã tiếp nhận phản ánh", code=ticket.code,
+                           link=public_link(self.desk.handling.lookup_url, ticket.public_secret))
 
     @public
     async def results(self, request: web.Request) -> web.Response:
@@ -153,6 +159,17 @@ class PublicPages(Resource):
         article = await self.kb.cited_in(t.id) if self.kb is not None and t.result else None
         return self.render("lookup.html.j2", title="Tra cứu phiếu", code=code, phone=phone,
                            t=await self.desk.own_view(t), article=article)
+
+    @public
+    async def by_secret(self, request: web.Request) -> web.Response:
+        """The page a receipt's link opens: no phone asked, nothing personal shown."""
+        title = "Theo dõi phản ánh"
+        try:
+            _limited(self.lookups_by_address, client_address(request))  # guessing secrets
+            t = await self.desk.by_secret(request.match_info["secret"][:64])
+        except Refused as exc:
+            return self.render("public_ticket.html.j2", exc.status, private=True, title=title, error=str(exc))
+        return self.render("public_ticket.html.j2", private=True, title=title, t=await self.desk.secret_view(t))
 
     @public
     async def lookup(self, request: web.Request) -> web.Response:

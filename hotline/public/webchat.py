@@ -19,7 +19,7 @@ from hotline.conversations.service import Conversations
 from hotline.cti.bus import EventBus
 from hotline.cti.events import ChatToCitizen
 from hotline.errors import Refused
-from hotline.public.desk import digits
+from hotline.public.desk import digits, public_link
 from hotline.public.pages import PublicPages
 from hotline.security.clients import client_address
 from hotline.security.limits import RateLimiter
@@ -76,7 +76,9 @@ class WebChat(Resource):
         if not self.available(now):
             ticket = await self.pages.desk.submit({"reporter_name": body.reporter_name, "caller_phone": phone,
                                                    "topic": body.topic, "content": body.text}, [], now)
-            return web.json_response({"mode": "report", "code": ticket.code}, status=201)
+            link = public_link(self.pages.desk.handling.lookup_url, ticket.public_secret)
+            return web.json_response({"mode": "report", "code": ticket.code, "link": link}, status=201,
+                                     headers={"Cache-Control": "no-store"})
         conv_id, token = await self.conversations.start_web(body.reporter_name, phone, body.topic, body.text, now)
         return web.json_response({"mode": "chat", "token": token}, status=201,
                                  headers={"Cache-Control": "no-store"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Literal
 
@@ -15,6 +16,12 @@ from hotline.store.base import Base, JsonText, utcnow
 
 # The values of hotline.config.statuses.TicketStatus (tests/unit/test_config.py checks they agree).
 TicketStatusValue = Literal["received", "in_progress", "answered", "overdue", "closed", "rejected"]
+
+
+def new_public_secret() -> str:
+    """The secret of a ticket's look-up link: 16 URL-safe characters, 96 random bits."""
+    return secrets.token_urlsafe(12)
+
 
 class Ticket(Base):
     __tablename__ = "tickets"
@@ -62,6 +69,9 @@ class Ticket(Base):
     remind_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)  # SMS reminder due
     # The reporter's personal data was removed (retention period over, or the citizen's erasure request)
     personal_erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The secret of the link in every receipt that opens the ticket's public page (`/p/{secret}`)
+    # without a phone: status, timeline, result, nothing personal. Made with every new ticket.
+    public_secret: Mapped[str | None] = mapped_column(String(24), unique=True, default=new_public_secret)
 
 
 class Attachment(Base):

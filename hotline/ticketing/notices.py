@@ -46,6 +46,10 @@ class Notices:
     def lookup_link(self, t: Ticket) -> str:
         return f"{self.lookup_url}/tra-cuu?ma={t.code}"
 
+    def public_link(self, t: Ticket) -> str:
+        """The ticket's public page, opened without a phone (`hotline.public.desk.public_link`)."""
+        return f"{self.lookup_url}/p/{t.public_secret}" if self.lookup_url and t.public_secret else ""
+
     def result_text(self, t: Ticket) -> str:
         return texts.result_text(t.code, self.lookup_link(t))
 
@@ -81,7 +85,7 @@ class Notices:
                 if not t.caller_phone:
                     continue
                 if move.stage == self.workflow.initial and move.from_stage == move.stage:
-                    text, purpose = texts.receipt_text(t.code, self.profile.name), "receipt"
+                    text, purpose = texts.receipt_text(t.code, self.profile.name, self.public_link(t)), "receipt"
                 elif move.publish:
                     text, purpose = self.result_text(t), "result"
                     # Later reporters of the same incident get the result too (HCMC Art. 6.4).

@@ -42,7 +42,7 @@ def mail(message_id: str, subject: str = "Cống bị tắc", text: str = "Cốn
 @pytest.fixture
 def conversations(sessions, tmp_path):
     return Conversations(sessions, TicketStore(sessions), Attachments(sessions, tmp_path / "files"),
-                         "tongdai1022@dongthap.gov.vn", lookup_url=lambda code: f"https://1022.vn/tra-cuu?ma={code}")
+                         "tongdai1022@dongthap.gov.vn", lookup_url=lambda secret: f"https://1022.vn/p/{secret}")
 
 
 async def count(sessions, model) -> int:
@@ -61,7 +61,7 @@ async def test_a_first_mail_makes_a_conversation_a_draft_ticket_and_a_receipt(se
     assert (ticket.channel, ticket.email, ticket.draft, ticket.reporter_name) == ("email", "hoa@example.vn", True,
                                                                                  "Lê Thị Hoa")
     assert f"[Mã phản ánh {ticket.code}]" in receipt.subject and receipt.to_address == "hoa@example.vn"
-    assert receipt.headers["In-Reply-To"] == "<a1@example.vn>" and f"ma={ticket.code}" in receipt.body
+    assert receipt.headers["In-Reply-To"] == "<a1@example.vn>" and f"https://1022.vn/p/{ticket.public_secret}" in receipt.body
     assert kept.filename == "anh.jpg" and message.attachments == [{"id": kept.id, "filename": "anh.jpg"}]
     assert [r["filename"] for r in message.refused] == ["virus.exe"]
     # Read again (a crash before the mailbox was told): kept once.

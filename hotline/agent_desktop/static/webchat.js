@@ -120,6 +120,7 @@ $("chat-start").addEventListener("submit", async (ev) => {
   if (data.mode === "report") {
     $("chat-status").textContent = "Hiện không có điện thoại viên trực. Nội dung của quý vị đã được ghi nhận thành phiếu phản ánh.";
     $("chat-code").textContent = data.code;
+    if (data.link) { $("chat-link").href = data.link; $("chat-link").textContent = data.link; $("chat-follow").hidden = false; }
     $("chat-receipt").hidden = false;
     return;
   }
