@@ -11,6 +11,7 @@ import logging
 import math
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable, Protocol
+from zoneinfo import ZoneInfo
 
 from hotline.applications.status import NoSource, StatusSource, Unavailable
 from hotline.config.menu import Menu
@@ -75,8 +76,10 @@ class IvrSession:
     def __init__(self, menu: Menu, queues: QueuesFile, prompts: set[str], lookup_status: StatusLookup,
                  record_callback: CallbackRecorder, lookup_allowed: Callable[[str], bool] | None = None,
                  outlook: QueueOutlook | None = None, virtual_hold: VirtualHoldPolicy | None = None,
-                 applications: StatusSource | None = None, application_wait: float = 10):
+                 applications: StatusSource | None = None, application_wait: float = 10,
+                 timezone: str = "Asia/Ho_Chi_Minh"):
         self.menu = menu
+        self.timezone = timezone  # dates said to callers are local
         self.queues = queues.by_id()
         self.known_prompts = prompts
         self.lookup_status = lookup_status
@@ -187,11 +190,26 @@ class IvrSession:
                 await ch.set_var("HOTLINE_TICKET_STATUS", "not_found")
                 return await ch.play([lk.not_found])
             await ch.set_var("HOTLINE_TICKET_STATUS", status)
-            status_prompt = lk.status_prefix + status
-            if status_prompt not in self.known_prompts:
-                status_prompt = lk.unknown_status
-            return await ch.play([lk.status_intro, *(f"digit_{d}" for d in code), status_prompt])
+            return await ch.play([lk.status_intro, *(f"digit_{d}" for d in code), *self.status_prompts(status)])
         return None
+
+    def status_prompts(self, status: str) -> list[str]:
+        """What is said of a ticket's status (`hotline.ticketing.store.SpokenStatus`, or a plain
+        status): the most specific prompt the prompts file has (a step's own, then the status's);
+        a duplicate names its original and says the original's status; where the citizen is to
+        complete the report, the day it is due."""
+        lk = self.menu.ticket_lookup
+        names = [lk.status_prefix + k for k in (*getattr(status, "keys", ()), str(status))]
+        out = [next((n for n in names if n in self.known_prompts), lk.unknown_status)]
+        original = getattr(status, "original", None)
+        if original is not None:
+            code, original_status = original
+            out += [*(f"digit_{d}" for d in code), *self.status_prompts(original_status)]
+        due = getattr(status, "due", None)
+        if due is not None and {"status_due_intro", "date_month"} <= self.known_prompts:
+            day = due.astimezone(ZoneInfo(self.timezone))
+            out += ["status_due_intro", *number_prompts(day.day), "date_month", *number_prompts(day.month)]
+        return out
 
     async def application_status(self, ch: Channel) -> str | None:
         """Ask for an application's receipt number (its digits) and say its status from the

@@ -10,25 +10,64 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from hotline.ticketing import secrecy
 from hotline.ticketing.codes import new_code
 from hotline.config.statuses import OVERDUE_REPORTED
+from hotline.store.base import aware
 from hotline.store.tickets import Ticket, TicketEvent, add_event
+
+CLOSED_NO_RESULT, CLOSED_UNCLARIFIED = "closed_no_result", "closed_unclarified"
+# The steps where the citizen is asked to complete a report (the workflows' names for them).
+WAITING_FOR_CITIZEN = ("completing", "clarifying")
+
+
+class SpokenStatus(str):
+    """A ticket's status as the IVR says it: the string is the coarse spoken status (as before:
+    `received`, `overdue_reported`, `closed_no_result`, `duplicate`…); `keys` are more specific
+    prompts to prefer where the prompts file has them (`stage_<step>`); `original` is a duplicate's
+    original (its code and status); `due` is when the citizen's part is due, if it is theirs."""
+
+    keys: tuple[str, ...]
+    original: "tuple[str, SpokenStatus] | None"
+    due: datetime | None
+
+    def __new__(cls, status: str, keys: tuple[str, ...] = (), original=None, due: datetime | None = None):
+        self = super().__new__(cls, status)
+        self.keys, self.original, self.due = keys, original, due
+        return self
 
 
 class TicketStore:
     def __init__(self, sessions: async_sessionmaker):
         self.sessions = sessions
 
-    async def status_by_code(self, code: str) -> str | None:
-        """The status the IVR speaks: an overdue ticket is "reported" only once the provincial
-        office was actually told of it."""
+    async def status_by_code(self, code: str) -> SpokenStatus | None:
+        """What the IVR says of a ticket (`SpokenStatus`): an overdue ticket is "reported" only once
+        the provincial office was actually told of it; a ticket closed without a result is not
+        "completed"; a duplicate speaks of its original; a step may have its own prompt."""
         async with self.sessions() as s:
-            row = (await s.execute(select(Ticket.id, Ticket.status).where(Ticket.code == code))).first()
-            if row is None:
+            t = await s.scalar(select(Ticket).where(Ticket.code == code))
+            if t is None:
                 return None
-            if row.status == "overdue" and await s.scalar(
-                    select(TicketEvent.id).where(TicketEvent.ticket_id == row.id,
-                                                 TicketEvent.action == "office_notified").limit(1)):
-                return OVERDUE_REPORTED
-            return row.status
+            if t.duplicate_of is not None:
+                original = await s.get(Ticket, t.duplicate_of)
+                if original is not None:
+                    return SpokenStatus("duplicate", original=(original.code, await self._spoken(s, original)))
+            return await self._spoken(s, t)
+
+    @staticmethod
+    async def _spoken(s, t: Ticket) -> "SpokenStatus":
+        status, keys, due = t.status, [], None
+        if t.handling_stage:
+            keys.append(f"stage_{t.handling_stage}")  # a step's own prompt, where the prompts have one
+        if status == "overdue" and await s.scalar(
+                select(TicketEvent.id).where(TicketEvent.ticket_id == t.id,
+                                             TicketEvent.action == "office_notified").limit(1)):
+            status = OVERDUE_REPORTED
+        elif status == "closed" and not t.result:
+            # Closed without an answer: an unanswered request to complete it lapsed (Thanh Hóa
+            # group 2), or the unit found nothing to handle (HCMC: a fake report).
+            status = CLOSED_UNCLARIFIED if t.question else CLOSED_NO_RESULT
+        if t.handling_stage in WAITING_FOR_CITIZEN and status in ("received", "in_progress"):
+            due = aware(t.due_at)
+        return SpokenStatus(status, keys=tuple(keys), due=due)
 
     async def create_ticket(self, **fields) -> Ticket:
         async with self.sessions() as s, s.begin():

@@ -205,3 +205,68 @@ async def test_the_queue_is_announced_where_virtual_hold_is_on(profile, enabled,
     assert outcome.queue == "infrastructure"
     assert ch.played[ch.played.index("connecting"):] == expected
     assert asked == (["infrastructure"] if enabled else [])
+
+
+# -- What the look-up says of each status (issue #31 item 2) ----------------------------------------
+def said_status(profile, status):
+    ch_session = session(profile)
+    return ch_session.status_prompts(status)
+
+
+def test_each_spoken_status_has_a_true_prompt(profile):
+    from hotline.config.statuses import SPOKEN_STATUSES
+
+    texts = profile.prompts.prompts
+    for status in SPOKEN_STATUSES:
+        assert said_status(profile, status) == [f"status_{status}"], status
+    # Closed without a result is not "completed"; closed with one says it was answered.
+    for status in ("closed_no_result", "closed_unclarified", "closed"):
+        assert "hoàn thành" not in texts[f"status_{status}"]
+    assert "kết quả trả lời" in texts["status_closed"] and "không có kết quả" in texts["status_closed_no_result"]
+    assert "không được gửi trong thời hạn" in texts["status_closed_unclarified"]
+    # Overdue: no promise of a step nobody takes; "reported" names the office.
+    assert "đề nghị" not in texts["status_overdue"] and "Văn phòng" not in texts["status_overdue"]
+    assert "Văn phòng" in texts["status_overdue_reported"]
+    # The survey call names the line as it is said: "một không hai hai" (1022).
+    assert "một không hai hai" in texts["survey_intro"] and "mười không" not in texts["survey_intro"]
+
+
+def test_a_step_with_its_own_prompt_is_said_with_it(profile):
+    from hotline.ticketing.store import SpokenStatus
+
+    fake = SpokenStatus("closed_no_result", keys=("stage_fake_report",))
+    assert said_status(profile, fake) == ["status_stage_fake_report"]
+    assert "không có sự cố" in profile.prompts.prompts["status_stage_fake_report"]
+    # A step without a prompt of its own falls back to its status's.
+    assert said_status(profile, SpokenStatus("in_progress", keys=("stage_focal_point",))) == ["status_in_progress"]
+
+
+def test_waiting_for_the_citizen_says_so_and_by_when(profile):
+    from datetime import datetime, timezone
+
+    from hotline.ticketing.store import SpokenStatus
+
+    due = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # 09:00 on 23/11 in Vietnam
+    said = said_status(profile, SpokenStatus("received", keys=("stage_clarifying",), due=due))
+    assert said[0] == "status_stage_clarifying" and "bổ sung" in profile.prompts.prompts[said[0]]
+    i = said.index("date_month")
+    from hotline.ivr.say import number_prompts
+    assert said[1:i] == ["status_due_intro", *number_prompts(23)] and said[i + 1:] == number_prompts(11)
+
+
+def test_a_duplicate_says_its_original_and_the_originals_state(profile):
+    from hotline.ticketing.store import SpokenStatus
+
+    dup = SpokenStatus("duplicate", original=("26112029", SpokenStatus("in_progress", keys=("stage_handling",))))
+    assert said_status(profile, dup) == ["status_duplicate", *(f"digit_{d}" for d in "26112029"),
+                                         "status_in_progress"]
+
+
+async def test_the_look_up_says_the_duplicates_original(profile):
+    from hotline.ticketing.store import SpokenStatus
+
+    dup = SpokenStatus("duplicate", original=("26112037", SpokenStatus("answered")))
+    _, ch = await run(profile, [None, "1", "2", None, None, "0"], codes=["26112029"], statuses={"26112029": dup})
+    i = ch.played.index("lookup_status_intro")
+    assert ch.played[i + 9:i + 19] == ["status_duplicate", *(f"digit_{d}" for d in "26112037"), "status_answered"]
+    assert ch.vars["HOTLINE_TICKET_STATUS"] == "duplicate"
