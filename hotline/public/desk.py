@@ -113,11 +113,24 @@ class PublicDesk:
             raise Refused(404, "Không tìm thấy phiếu")
         return t
 
-    async def secret_view(self, t: Ticket) -> dict:
-        """A ticket's public page: where it stands and each step with its date (received,
-        forwarded to which agency, taken up, answered...), the result once answered, without the
-        reporter's data, the staff's names or any note; confidential and state-secret tickets: the
-        status only."""
+    async def by_code(self, code: str) -> Ticket:
+        """A ticket by its code alone, for its public progress (the later reporters of the same
+        incident are told to follow the original's code, HCMC Art. 6.4)."""
+        code = (code or "").strip()
+        if not is_valid_code(code):
+            raise Refused(422, "Mã phiếu gồm 8 chữ số; vui lòng kiểm tra lại")
+        async with self.sessions() as s:
+            t = await s.scalar(select(Ticket).where(Ticket.code == code))
+        if t is None:
+            raise Refused(404, "Không tìm thấy phiếu với mã số này")
+        return t
+
+    async def secret_view(self, t: Ticket, result: bool = True) -> dict:
+        """A ticket's public progress: where it stands and each step with its date (received,
+        forwarded to which agency, taken up, answered...), without the reporter's data, the staff's
+        names or any note; confidential and state-secret tickets: the status only. The page of the
+        receipt's link shows the result once answered (approved, where a leader approves); the code
+        alone shows it once published."""
         step = self.handling.workflow.step(t.handling_stage or "received")
         view = {"code": t.code, "stage": "Đã tiếp nhận, đang chờ xem xét" if t.draft else step.title,
                 "hidden": bool(t.confidential or t.state_secret)}
@@ -130,7 +143,7 @@ class PublicDesk:
             entries.insert(0, Entry(aware(t.created_at), RECEIVED))
         personal = (t.reporter_name, t.caller_phone, t.address, t.email)
         topics = {q.topic: q.name for q in self.handling.profile.queues.queues}
-        answered = t.status in ("answered", "closed") and not t.draft
+        answered = t.status in ("answered", "closed") and not t.draft and (result or t.published_at is not None)
         view.update(topic=topics.get(t.topic or "", "Khác") if t.topic else None, timeline=entries,
                     due_at=None if answered or t.status == "rejected" else t.due_at,
                     result=redact(t.result, *personal) if answered and t.result else None,

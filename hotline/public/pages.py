@@ -64,7 +64,8 @@ class PublicPages(Resource):
             Route("GET", "/ket-qua", self.results, "Published results", **page),
             Route("GET", "/ket-qua/{code}/tep/{file}", self.result_file, "A published result's file", **page),
             Route("GET", "/tra-cuu", self.lookup_form, "Look-up form", **page),
-            Route("POST", "/tra-cuu", self.lookup, "Look up one's own report (code and phone)", **page),
+            Route("POST", "/tra-cuu", self.lookup, "Look up one's own report (code and phone; the code alone: "
+                  "its public progress)", **page),
             Route("GET", "/p/{secret}", self.by_secret, "A ticket's public page by the secret of its receipt's link",
                   **page),
             Route("POST", "/tra-cuu/danh-gia", self.rate, "Rate the answer", **page),
@@ -137,11 +138,28 @@ class PublicPages(Resource):
 
     @public
     async def lookup_form(self, request: web.Request) -> web.Response:
-        return self.render("lookup.html.j2", title="Tra cứu phiếu", code=request.query.get("ma", "")[:8])
+        """The look-up form; with a code (`?ma=`), that report's public progress as well."""
+        code = request.query.get("ma", "")[:8]
+        if not code.strip():
+            return self.render("lookup.html.j2", title="Tra cứu phiếu", code="")
+        return await self._progress(request, code)
+
+    async def _progress(self, request: web.Request, code: str) -> web.Response:
+        """A report's public progress by its code alone: nothing personal (HCMC Art. 8.2)."""
+        try:
+            _limited(self.lookups_by_address, client_address(request))  # guessing codes
+            t = await self.desk.by_code(code)
+        except Refused as exc:
+            return self.render("lookup.html.j2", exc.status, private=True, title="Tra cứu phiếu", code=code,
+                               error=str(exc))
+        return self.render("lookup.html.j2", private=True, title="Tra cứu phiếu", code=code,
+                           progress=await self.desk.secret_view(t, result=False))
 
     async def _own(self, request: web.Request, action: str | None = None):
         post = await request.post()
         code, phone = str(post.get("code", ""))[:20], str(post.get("phone", ""))[:20]
+        if not action and not phone.strip():
+            return await self._progress(request, code)
         try:
             _limited(self.lookups_by_address, client_address(request))  # guessing codes
             if action:
@@ -157,7 +175,7 @@ class PublicPages(Resource):
         except Refused as exc:
             return self.render("lookup.html.j2", exc.status, title="Tra cứu phiếu", code=code, error=str(exc))
         article = await self.kb.cited_in(t.id) if self.kb is not None and t.result else None
-        return self.render("lookup.html.j2", title="Tra cứu phiếu", code=code, phone=phone,
+        return self.render("lookup.html.j2", private=True, title="Tra cứu phiếu", code=code, phone=phone,
                            t=await self.desk.own_view(t), article=article)
 
     @public

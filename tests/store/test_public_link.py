@@ -3,7 +3,8 @@ its own secret on every path that creates one (and the tickets already there, by
 the receipt SMS carries the link within the SMS length rule; the page it opens shows where the
 report stands and each step with its date while it is in progress, the result once answered and
 approved, never the reporter's data, the staff's names or a note; confidential and state-secret
-tickets show their status only; an unknown secret is 404 and guessing is limited per address."""
+tickets show their status only; an unknown secret is 404 and guessing is limited per address. The
+look-up by the code alone shows the same public progress, and the result once published."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from hotline.store.db import make_engine, migrate
 from hotline.store.outbox import EmailMessage as Outgoing
 from hotline.store.tickets import Ticket
 from hotline.ticketing.attachments import Attachments
+from hotline.ticketing.codes import luhn_check_digit
 from hotline.ticketing.handling import Payload
 from tests.store.support import OPERATOR, province
 
@@ -213,3 +215,40 @@ async def test_tickets_made_before_the_link_get_their_own_secret(database_url):
     await engine.dispose()
     assert len(rows) == 3 and len(set(rows.values())) == 3
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{16}", v) for v in rows.values())
+
+
+async def test_the_code_alone_shows_the_public_progress_and_a_result_once_published(site):
+    start, http = site
+    p, desk, server = await start()
+    now = datetime.now(timezone.utc)
+    t = await p.receive(now, reporter_name=NAME, caller_phone=PHONE, address=ADDRESS, email=EMAIL,
+                        content=f"Tôi là {NAME}: ống nước vỡ.")
+    await p.handling.act(t.id, "transfer", OPERATOR, Payload(agency_id=p.agency_id), now=now)
+    status, html, headers = await page(http, server, f"/tra-cuu?ma={t.code}")
+    assert status == 200 and headers["Cache-Control"] == "no-store"
+    assert steps(html) == ["Tiếp nhận phản ánh", "Chuyển cơ quan xử lý: Công ty Điện lực"]
+    async with http.post(server.make_url("/tra-cuu"), data={"code": t.code, "phone": ""}) as r:
+        posted = await r.text()
+    assert r.status == 200 and steps(posted) == steps(html)
+    for personal in (NAME, PHONE, ADDRESS, EMAIL, "ống nước vỡ", "rate-form"):
+        assert personal not in html and personal not in posted, personal
+
+    await p.handling.act(t.id, "answer", p.staff, Payload(result="Đã thay ống."), now=now + timedelta(days=1))
+    status, html, _ = await page(http, server, f"/tra-cuu?ma={t.code}")
+    assert steps(html)[-1] == "Trả lời người dân"
+    assert "Đã thay ống" in html  # Đồng Tháp publishes the answer (Art. 12)
+    async with p.sessions() as s, s.begin():  # a result not (yet) published: by its code, not shown
+        (await s.get(Ticket, t.id)).published_at = None
+    status, html, _ = await page(http, server, f"/tra-cuu?ma={t.code}")
+    assert steps(html)[-1] == "Trả lời người dân" and "Đã thay ống" not in html
+    status, html, _ = await page(http, server, f"/p/{t.public_secret}")
+    assert "Đã thay ống" in html  # the receipt's link: the citizen's own answer
+
+    hidden = await p.receive(now, confidential=True)
+    status, html, _ = await page(http, server, f"/tra-cuu?ma={hidden.code}")
+    assert status == 200 and 'id="t-confidential"' in html and steps(html) == [] and "Đèn đường" not in html
+    body = "1234567" if not t.code.startswith("1234567") and not hidden.code.startswith("1234567") else "7654321"
+    status, html, _ = await page(http, server, f"/tra-cuu?ma={body}{luhn_check_digit(body)}")
+    assert status == 404 and "Không tìm thấy phiếu với mã số này" in html
+    status, html, _ = await page(http, server, f"/tra-cuu?ma={body}{(int(luhn_check_digit(body)) + 1) % 10}")
+    assert status == 422 and "kiểm tra lại" in html
