@@ -8,6 +8,7 @@ import * as Callbacks from "./callbacks.js";
 import * as Inbox from "./inbox.js";
 import {openWork} from "./worklist.js";
 import {Knowledge} from "./knowledge.js";
+import {Captions} from "./captions.js";
 
 window.hotlinePhone = {state, bytesReceived: () => Softphone.bytesReceived(state.session), ua: () => Softphone.ua};
 
@@ -109,8 +110,11 @@ async function saveTicket(submit = false) {
   } catch (e) { Hotline.text("ticket-error", e.message); }
 }
 
+const captions = new Captions(document.getElementById("captions"));
+
 function onEvent(msg) {
   const d = msg.data;
+  captions.onEvent(msg);
   Transfer.onEvent(msg);
   Callbacks.onEvent(msg);
   Inbox.onEvent(msg);
@@ -118,6 +122,7 @@ function onEvent(msg) {
     Hotline.text("user-name", d.user.full_name);
     showAgentState(d.agent);
     if (d.call) showPop(d.call, d.previous_tickets);
+    if (d.call && d.call.state === "talking") captions.follow(d.call.linkedid);
     if (d.ticket) showTicket(d.ticket);
   } else if (msg.type === "call.offered") {
     state.timings.push({linkedid: d.linkedid, popAt: performance.timeOrigin + performance.now()});
@@ -127,6 +132,7 @@ function onEvent(msg) {
     showPop(d, null);
     callBar("dialing", `Đang gọi ${d.caller}`);
   } else if (msg.type === "call.answered") {
+    captions.follow(d.linkedid);
     showPop({...(state.call || {}), ...d}, state.call && state.call.linkedid === d.linkedid ? undefined : null);
     callBar("talking", "Đang nói chuyện");
   } else if (msg.type === "ticket.draft") {

@@ -1,6 +1,7 @@
 // The supervisor view: live queues, agents and calls; listen / whisper from the supervisor's phone.
 import {Hotline} from "./common.js";
 import {Softphone} from "./softphone.js";
+import {Captions} from "./captions.js";
 
 function person(id) { return id ? `${Hotline.name("operators", id)} (${id})` : "—"; }
 
@@ -24,15 +25,18 @@ function spyButton(call, mode, label) {
 
 // One listener for the calls table, and tables redrawn only when their content changed, so a
 // button is never replaced under the supervisor's pointer by the once-a-second update.
-document.querySelector("#calls tbody").addEventListener("click", async (ev) => {
+async function spyOn(ev) {
   const b = ev.target.closest("button[data-mode]");
   if (!b) return;
   spy.expected = Date.now();  // before the request: Asterisk's call may arrive before its answer
+  spy.linkedid = b.dataset.linkedid;
   try {
     await Hotline.api("/api/supervisor/listen", "POST", {linkedid: b.dataset.linkedid, mode: b.dataset.mode});
     Hotline.text("spy-result", "Đang kết nối vào máy của bạn…");
   } catch (e) { spy.expected = 0; Hotline.text("spy-result", e.message); }
-});
+}
+document.querySelector("#calls tbody").addEventListener("click", spyOn);
+document.querySelector("#alerts tbody").addEventListener("click", spyOn);  // an alert's "Nghe ngay"
 
 const drawn = {};
 function redraw(selector, data, rows) {
@@ -59,7 +63,8 @@ function render(s) {
 }
 
 // The supervisor's phone only receives the calls it asked for (listen / whisper): answer those.
-const spy = {session: null, expected: 0};
+const spy = {session: null, expected: 0, linkedid: null};
+const captions = new Captions(document.getElementById("captions"));
 window.hotlinePhone = {spy, bytesReceived: () => Softphone.bytesReceived(spy.session)};
 function onIncoming(session) {
   if (Date.now() - spy.expected > 30000 || spy.session) { session.terminate({status_code: 486}); return; }
@@ -67,6 +72,7 @@ function onIncoming(session) {
   Softphone.playRemote(session, document.getElementById("remote-audio"));
   session.on("confirmed", () => {
     Hotline.text("spy-state", "Đang nghe cuộc gọi"); document.getElementById("spy-stop").disabled = false;
+    captions.follow(spy.linkedid);  // the captions of the call listened to
   });
   const end = () => {
     spy.session = null; Hotline.text("spy-state", ""); document.getElementById("spy-stop").disabled = true;
@@ -78,8 +84,21 @@ function onIncoming(session) {
 document.getElementById("spy-stop").addEventListener("click", () => spy.session && spy.session.terminate());
 Softphone.start({onIncoming}).catch((e) => Hotline.text("sip-status", e.message));
 
+// Alert phrases heard in live calls ("call.alert"), newest first, with a button to listen at once.
+let alertCount = 0;
+function showAlert(a) {
+  const listen = spyButton({linkedid: a.linkedid}, "listen", "Nghe ngay");
+  const tr = row([Hotline.time(a.at), a.phrase, a.heard, a.caller || "—", person(a.operator), listen]);
+  tr.className = "alert-new";
+  tr.dataset.linkedid = a.linkedid;
+  document.querySelector("#alerts tbody").prepend(tr);
+  Hotline.text("alert-count", `(${++alertCount})`);
+}
+
 Hotline.connect((msg) => {
-  if (msg.type === "hello") { Hotline.text("user-name", msg.data.user.full_name); render(msg.data.snapshot); }
+  captions.onEvent(msg);
+  if (msg.type === "call.alert") showAlert(msg.data);
+  else if (msg.type === "hello") { Hotline.text("user-name", msg.data.user.full_name); render(msg.data.snapshot); }
   else if (msg.type === "queue.stats") render(msg.data);
   else if (msg.type === "callbacks.changed") loadCallbacks();
   else if (msg.type === "conversations.changed") loadConversations();
