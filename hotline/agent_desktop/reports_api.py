@@ -17,7 +17,7 @@ from hotline.config.profile import Profile
 from hotline.errors import Refused
 from hotline.reports.export import to_csv, to_xlsx
 from hotline.reports.call_log import CallLog
-from hotline.reports.figures import (call_report, callback_report, conversation_report, knowledge_report,
+from hotline.reports.figures import (alert_report, call_report, callback_report, conversation_report, knowledge_report,
                                      ticket_report)
 from hotline.reports.periods import period
 from hotline.reports.statutory import StatutoryReports
@@ -74,6 +74,7 @@ class ReportsApi(Resource):
         report["callbacks"] = await callback_report(self.sessions, p)
         report["knowledge"] = await knowledge_report(self.sessions, p, topics)
         report["conversations"] = await conversation_report(self.sessions, p, CHANNEL_NAMES)
+        report["alerts"] = await alert_report(self.sessions, p)
         return report
 
     @requires("supervisor", "admin")

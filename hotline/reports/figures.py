@@ -1,6 +1,7 @@
 """The figures of a report period, computed in the database (GROUP BY), never row by row:
 received, answered directly (level 1), transferred (level 2), answered on time, late, overdue,
-pending; by field, agency, channel and level; satisfaction; and the overdue and unresolved lists."""
+pending; by field, agency, channel and level; satisfaction; the alert phrases heard in calls; and the
+overdue and unresolved lists."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from hotline.store.callbacks import CallbackAttempt, CallbackRequest, OutboundCa
 from hotline.store.calls import QueuedCallRow
 from hotline.store.conversations import Conversation, ConversationMessage
 from hotline.store.knowledge import Article, ArticleVersion, Citation
+from hotline.store.recordings import CallAlert
 from hotline.store.tickets import Ticket
 
 PENDING = ("received", "in_progress", "overdue")
@@ -237,3 +239,16 @@ async def knowledge_report(sessions: async_sessionmaker, p: Period, topics: dict
             "most_used": [{"id": i, "field": topics.get(f, f), "question": q, "uses": int(n)} for i, f, q, n in most],
             "corrected": [{"id": i, "question": questions.get(i, ""), "tickets": int(n), "corrected_at": iso(at),
                            "version": int(v)} for i, n, at, v in corrected]}
+
+
+async def alert_report(sessions: async_sessionmaker, p: Period) -> dict:
+    """Alert phrases heard in live calls (hotline/recordings/live.py): how many, in how many calls,
+    by phrase."""
+    in_period = (CallAlert.heard_at >= p.start, CallAlert.heard_at < p.end)
+    async with sessions() as s:
+        total, calls = (await s.execute(select(func.count(), func.count(func.distinct(CallAlert.linkedid)))
+                                        .where(*in_period))).one()
+        rows = await s.execute(select(CallAlert.phrase, func.count(), func.count(func.distinct(CallAlert.linkedid)))
+                               .where(*in_period).group_by(CallAlert.phrase).order_by(func.count().desc()))
+        return {"alerts": int(total or 0), "calls": int(calls or 0),
+                "by_phrase": [{"name": phrase, "alerts": n, "calls": c} for phrase, n, c in rows]}

@@ -115,6 +115,15 @@ async def test_captions_reach_the_operator_during_the_call_and_an_alert_the_supe
         alerts = (await s.scalars(select(CallAlert).where(CallAlert.linkedid == linkedid))).all()
     assert alerts and {(a.phrase, a.side, a.operator, a.caller_phone) for a in alerts} == {
         ("cháy", "caller", "op1", caller)}
+    # Counted in the day's report.
+    sup = await session_for(line, "giamsat", sup_pw)
+    try:
+        async with sup.get(url(line, "/api/reports?kind=day")) as r:
+            assert r.status == 200
+            report = (await r.json())["alerts"]
+    finally:
+        await sup.close()
+    assert report["calls"] >= 1 and {"name": "cháy", "alerts": len(alerts), "calls": 1} in report["by_phrase"], report
 
 
 async def test_a_killed_live_worker_leaves_the_call_and_its_transcript_alone(

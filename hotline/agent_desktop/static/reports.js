@@ -63,6 +63,8 @@ async function run() {
       c.messages_out, c.median_first_reply_minutes ?? "—", c.p90_first_reply_minutes ?? "—"]);
     document.querySelector("#conversations tbody").replaceChildren(conv(r.conversations.totals),
       ...r.conversations.by_channel.map(conv));
+    document.querySelector("#alerts tbody").replaceChildren(row(["Tổng cộng", r.alerts.alerts, r.alerts.calls]),
+      ...r.alerts.by_phrase.map((a) => row([a.name, a.alerts, a.calls])));
     const kb = r.knowledge;
     document.querySelector("#kb-fields tbody").replaceChildren(
       row(["Tổng cộng", kb.totals.calls, kb.totals.level1, kb.totals.level1_share, kb.totals.from_articles]),
