@@ -65,7 +65,7 @@ from hotline.asterisk.sip_auth import SipPasswords
 from hotline.callbacks.agi import VirtualHoldAgi
 from hotline.callbacks.service import Callbacks
 from hotline.callbacks.virtual_hold import VirtualHolds
-from hotline.config.profile import Profile, load_profile
+from hotline.config.profile import Profile, deployment_problems, load_profile
 from hotline.credentials import Credentials, load_or_create
 from hotline.cti.ami import AmiBridge
 from hotline.cti.bus import EventBus
@@ -111,8 +111,16 @@ from hotline.transfers.service import TransferService
 log = logging.getLogger(__name__)
 
 
-def load_checked_profile(settings: Settings) -> Profile:
-    return load_profile(settings.config_dir, settings.profile, SPOKEN_STATUSES)
+def load_checked_profile(settings: Settings, deployment: bool = False) -> Profile:
+    """The profile, validated; with `deployment` (a start outside demo mode) also refused while it
+    holds empty office contacts or placeholder recipients, the error naming the file and field."""
+    profile = load_profile(settings.config_dir, settings.profile, SPOKEN_STATUSES)
+    if deployment and not settings.demo:
+        problems = deployment_problems(settings.config_dir, profile)
+        if problems:
+            raise ConfigError("\n".join(problems) + "\n(a demo or test installation: `hotline run --demo`, "
+                              "or demo = true in " + str(settings.home / SETTINGS_FILE) + ")")
+    return profile
 
 
 @dataclass
@@ -129,12 +137,13 @@ class Prepared:
         await self.engine.dispose()
 
 
-async def prepare(settings: Settings) -> Prepared:
+async def prepare(settings: Settings, deployment: bool = False) -> Prepared:
     """Everything a start needs, done only where something changed: validate config, secrets,
-    database schema, prompts, music on hold, Asterisk configuration."""
+    database schema, prompts, music on hold, Asterisk configuration. `deployment`: a start outside
+    demo mode, refused while the profile holds placeholders (`load_checked_profile`)."""
     settings.home.mkdir(parents=True, exist_ok=True)
     settings.home.chmod(0o700)  # also a home made by an earlier version, before files were private
-    profile = load_checked_profile(settings)
+    profile = load_checked_profile(settings, deployment)
     if settings.model_path is not None:
         problem = check_model(settings.model_path)
         if problem:
@@ -380,7 +389,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
     bridge, the background jobs and the operator desktop."""
     stop = stop_signal()
     async with Parts() as parts:
-        prepared = await prepare(settings)
+        prepared = await prepare(settings, deployment=not demo)
         await parts.start("database", lambda: None, prepared.close)
         h = build(settings, prepared, with_ivr)
         await parts.start("password hasher", lambda: None, h.hasher.close)

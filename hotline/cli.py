@@ -94,7 +94,7 @@ async def _dispatch(args, settings) -> int:
     if args.command == "run":
         await app.run(settings, demo=args.demo, with_ivr=not args.no_ivr)
     elif args.command == "setup":
-        prepared = await app.prepare(settings)
+        prepared = await app.prepare(settings, deployment=not args.demo)
         if args.demo:
             from hotline.agencies.directory import AgencyDirectory
             from hotline.demo import seed_demo
@@ -107,6 +107,9 @@ async def _dispatch(args, settings) -> int:
     elif args.command == "check-config":
         profile = app.load_checked_profile(settings)
         print(f"profile {profile.id} ({profile.name}): OK; numbers {', '.join(profile.numbers.dialled_forms())}")
+        if not settings.demo:
+            for problem in app.deployment_problems(settings.config_dir, profile):
+                print(f"not ready outside demo mode: {problem}", file=sys.stderr)
     elif args.command == "health":
         return await _health(settings)
     elif args.command == "ivr":

@@ -422,6 +422,9 @@ class Settings(BaseModel):
     messaging: Messaging = Messaging()
     applications: Applications = Applications()
     security: Security = Security()
+    # A demo or test installation: the profile may keep placeholder office contacts and report
+    # recipients (`hotline run --demo` is one too); a real one does not start with them.
+    demo: bool = False
     deadline_scan_seconds: float = Field(30, ge=0.5, le=3600)  # how often due deadlines are looked for
     recordings: Recordings = Recordings()
     backups: Backups = Backups()

@@ -310,3 +310,29 @@ def _alert_phrases(path: Path, phrases: list[str]) -> list[str]:
             raise ConfigError(f"{path}: field 'alerts.{i}': {phrase!r} is the same as {seen[key]!r} without diacritics")
         seen[key] = phrase
     return list(phrases)
+
+
+# Addresses that are placeholders, never a deployment's (RFC 2606/6761 reserved names).
+_PLACEHOLDER_MAIL = re.compile(r"@(?:[^@\s]+\.)?(?:example|invalid|test|localhost)(?:\.[a-z]+)*$", re.I)
+
+
+def deployment_problems(config_dir: Path, profile: Profile) -> list[str]:
+    """What a profile still lacks to run for real, each naming its file and field: an office
+    that a workflow step tells (`notify: [office]`, Đồng Tháp Art. 9.4) with neither phone nor
+    e-mail, and report recipients at placeholder addresses. A demo or test installation accepts
+    them (`hotline run --demo`, or `demo = true` in the settings)."""
+    path = config_dir / "profiles" / f"{profile.id}.yaml"
+    problems = []
+    told = [name for name, step in profile.workflow.steps.items() if "office" in step.notify]
+    told += [name for name, action in profile.workflow.actions.items() if "office" in action.notify]
+    if told and not (profile.office.phone or profile.office.email):
+        problems.append(f"{path}: field 'office.phone' / 'office.email': empty, but the workflow tells the office "
+                        f"(steps or actions {', '.join(told)}): give the office's phone or e-mail")
+    for i, report in enumerate(profile.statutory_reports):
+        for j, r in enumerate(report.recipients):
+            if _PLACEHOLDER_MAIL.search(r.email):
+                problems.append(f"{path}: field 'statutory_reports.{i}.recipients.{j}.email': {r.email!r} is a "
+                                f"placeholder address: give {r.name}'s real address")
+    if profile.office.email and _PLACEHOLDER_MAIL.search(profile.office.email):
+        problems.append(f"{path}: field 'office.email': {profile.office.email!r} is a placeholder address")
+    return problems

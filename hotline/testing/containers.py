@@ -123,6 +123,7 @@ class Stack:
         window = rtp_window()  # tests in parallel: the test worker's own RTP ports (host network)
         (root / "hotline.toml").write_text(
             f'profile = "{profile}"\nconfig_dir = "/etc/hotline/config"\nsecure_cookies = true\n'
+            'demo = true\n'  # the repository's profiles hold placeholder office contacts and recipients
             '[security]\ntrusted_proxies = ["127.0.0.1"]\n'
             + (f"[ports]\nrtp_start = {window[0]}\nrtp_end = {window[1]}\n" if window else ""))
         # The SIP edge in front of the node (compose profile `edge`): the test's calls go through it.

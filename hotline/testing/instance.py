@@ -27,7 +27,7 @@ class HotlineInstance:
         self.ivr = ivr
         self.proc: asyncio.subprocess.Process | None = None
         home.mkdir(parents=True, exist_ok=True)
-        lines = [f'profile = "{profile}"']
+        lines = [f'profile = "{profile}"', "demo = true"]  # the repository's profiles hold placeholders
         if config_dir:
             lines.append(f'config_dir = "{config_dir}"')
         if "two_factor_roles" not in extra_settings:
