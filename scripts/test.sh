@@ -8,4 +8,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HOTLINE_CONTAINER_TESTS=1 bash scripts/setup.sh
-exec .venv/bin/pytest -n "${HOTLINE_TEST_WORKERS:-4}" --dist loadgroup --durations=20 "$@"
+exec .venv/bin/pytest -n "${HOTLINE_TEST_WORKERS:-4}" --dist loadfile --durations=20 "$@"

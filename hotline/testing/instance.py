@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import sys
 import time
@@ -52,7 +53,26 @@ class HotlineInstance:
     def credentials(self) -> dict:
         return tomllib.loads((self.home / "secrets.toml").read_text())
 
+    def _seed_sounds(self) -> Path:
+        """A new home starts with the prompts an earlier instance in the same folder spoke (the
+        set-up keeps each one whose text is unchanged, by its stamp, and speaks the others):
+        espeak-ng and the conversions are half of a start's work. Returns the shared copy."""
+        shared = self.home.parent / ".sounds"
+        if shared.exists() and not (self.home / "sounds").exists():
+            shutil.copytree(shared, self.home / "sounds")
+        return shared
+
+    def _share_sounds(self, shared: Path) -> None:
+        if not shared.exists() and (self.home / "sounds" / "vi" / ".stamps.json").exists():
+            partial = shared.with_name(f".sounds-{os.getpid()}")
+            shutil.rmtree(partial, ignore_errors=True)
+            shutil.copytree(self.home / "sounds", partial)
+            with contextlib.suppress(OSError):  # another instance shared its own first
+                partial.rename(shared)
+            shutil.rmtree(partial, ignore_errors=True)
+
     async def start(self, timeout: float = 90) -> None:
+        shared = self._seed_sounds()
         ready = self.home / "ready"
         ready.unlink(missing_ok=True)
         args = [sys.executable, "-m", "hotline.cli", "--home", str(self.home), "run"]
@@ -69,6 +89,7 @@ class HotlineInstance:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"hotline not ready in {timeout}s: {(self.home / 'run.out').read_text()[-3000:]}")
             await asyncio.sleep(0.2)
+        self._share_sounds(shared)
 
     async def stop(self) -> None:
         """Stop the application, then its Asterisk (which the application leaves running while

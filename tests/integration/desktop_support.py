@@ -119,3 +119,13 @@ async def pause(page, reason: str) -> None:
     await page.click("#pause")
     await page.wait_for_function(
         "document.getElementById('agent-state').textContent.startsWith('Tạm nghỉ')", timeout=10000)
+
+
+async def audio_heard(page, timeout: float = 15) -> int:
+    """Wait until the page's softphone has received more than 1,000 bytes of audio (its WebRTC
+    statistics, read every quarter second); the bytes received, or AssertionError at the deadline."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while (received := await page.evaluate("window.hotlinePhone.bytesReceived()")) <= 1000:
+        assert asyncio.get_running_loop().time() < deadline, f"no audio reached the browser: {received} bytes"
+        await asyncio.sleep(0.25)
+    return received

@@ -21,7 +21,7 @@ from hotline.testing.agency_phone import AgencyPhone
 from hotline.testing.browser import launch, log_in
 from hotline.testing.sipp import CallScript
 from tests.integration.conftest import running_line
-from tests.integration.desktop_support import Store, base_url, operator_page, web_report_in_worklist
+from tests.integration.desktop_support import Store, audio_heard, base_url, operator_page, web_report_in_worklist
 
 pytestmark = pytest.mark.integration
 
@@ -117,8 +117,8 @@ async def test_after_hours_request_called_back_the_next_morning(workdir, callbac
             await page.wait_for_function(
                 "document.getElementById('call-state').textContent === 'Đang nói chuyện'", timeout=20000)
             assert CALLER in await page.text_content("#bar-caller")
-            await asyncio.sleep(4)
-            assert await page.evaluate("window.hotlinePhone.bytesReceived()") > 1000  # the citizen is heard
+            # The citizen is heard.
+            await audio_heard(page)
             result = await phone.result(timeout=60)
             assert result.ok, result.error_log
             phone = None

@@ -32,6 +32,12 @@ async def vhold_line(workdir, config_dir):
         yield ln
 
 
+async def joined(line, caller: str) -> dict | None:
+    """The caller's arrival in the operator queue (None if it does not come)."""
+    return await line.ami.wait_for(lambda e: e.get("Event") == "QueueCallerJoin" and e.get("CallerIDNum") == caller,
+                                   timeout=60)
+
+
 def offered(line, since: int) -> list[str]:
     """The callers' numbers the queue offered to operators, in order, after event `since`."""
     return [e.get("CallerIDNum") for e in line.ami.events[since:] if e.get("Event") == "AgentCalled"]
@@ -63,7 +69,7 @@ async def test_a_caller_keeps_their_place_and_is_called_back_before_later_caller
         # A queues, then B; A presses the key after a while and is told the place is kept.
         a_call = asyncio.create_task(line.call(
             CallScript(ending="server").pause(2000).keys("0").pause(12000).keys("1").silence(), caller=A, timeout=60))
-        await asyncio.sleep(6)
+        assert await joined(line, A)
         tasks.append(asyncio.create_task(line.call(CallScript(ending="server").pause(2000).keys("0").silence(),
                                                    caller=B, timeout=200)))
         a = await a_call
@@ -72,10 +78,10 @@ async def test_a_caller_keeps_their_place_and_is_called_back_before_later_caller
         async with store.tickets.sessions() as s:
             [hold] = list(await s.scalars(select(VirtualHold).where(VirtualHold.caller_number == A)))
         assert hold.status == "waiting" and hold.queue == "operator" and hold.position == 1
-        await asyncio.sleep(3)
+        assert await joined(line, B)
         tasks.append(asyncio.create_task(line.call(CallScript(ending="server").pause(2000).keys("0").silence(),
                                                    caller=C, timeout=200)))
-        await asyncio.sleep(8)  # C is in the queue
+        assert await joined(line, C)  # C is in the queue
 
         # The operator frees: A's place is offered first, A's phone rings and is not answered.
         mark = len(line.ami.events)
