@@ -4,7 +4,7 @@ and the overdue tickets."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from aiohttp import web
 
@@ -12,6 +12,7 @@ from hotline.agent_desktop.accounts import Accounts
 from hotline.cti.ami import ActionError, AmiBridge
 from hotline.ticketing import views
 from hotline.ticketing.handling import TicketHandling
+from hotline.ticketing.notices import undelivered
 from hotline.web.auth import error, principal, requires
 from hotline.web.routes import Resource, Route
 from hotline.web.validation import ListenIn, parse_body
@@ -33,6 +34,9 @@ class SupervisorApi(Resource):
                   "Listen to or whisper on a call from the supervisor's phone", ListenIn, extra=("404", "502")),
             Route("GET", "/api/supervisor/overdue", self.overdue,
                   "Overdue transferred tickets (the provincial office's list)"),
+            Route("GET", "/api/supervisor/undelivered", self.undelivered,
+                  "Notices that reached no one in the last 30 days: a required notice without a mobile number, "
+                  "an SMS failed after its tries"),
         ]
 
     @requires("supervisor", "admin")
@@ -56,6 +60,11 @@ class SupervisorApi(Resource):
         log.info("supervisor %s %s on call %s (operator %s)", principal(request).username, mode, linkedid,
                  call.agent)
         return web.json_response({"ok": True})
+
+    @requires("supervisor", "admin")
+    async def undelivered(self, request: web.Request) -> web.Response:
+        async with self.handling.sessions() as s:
+            return web.json_response(await undelivered(s, datetime.now(timezone.utc) - timedelta(days=30)))
 
     @requires("supervisor", "admin")
     async def overdue(self, request: web.Request) -> web.Response:

@@ -17,6 +17,7 @@ from hotline.notifications.sms import MAX_SEGMENTS, segments
 from hotline.phones import vietnamese_mobile
 from hotline.security.masking import mask_phone
 from hotline.store.outbox import SmsMessage
+from hotline.store.tickets import add_event
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,8 @@ class SmsSender:
             async with self.sessions() as s, s.begin():
                 row = await s.get(SmsMessage, msg.id)
                 record_attempt(row, error, self.max_attempts, self.retry_seconds, f"SMS to {row.to_number}")
+                if row.status == "failed":  # on the ticket's history: the supervisors see it (#31)
+                    add_event(s, row.ticket_id, "system", "sms_failed", purpose=row.purpose, error=row.last_error)
         return len(due)
 
 

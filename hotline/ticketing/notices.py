@@ -16,15 +16,32 @@ from hotline.config.profile import Profile
 from hotline.notifications import sms as texts
 from hotline.notifications.email import add_once
 from hotline.notifications.outbox import enqueue, enqueue_to_citizen
-from hotline.phones import vietnamese_callable
+from hotline.phones import vietnamese_callable, vietnamese_mobile
 from hotline.security.masking import mask_code
 from hotline.store.agencies import Agency, AgencyContact
 from hotline.store.base import aware, utcnow
 from hotline.store.callbacks import SurveyCall
-from hotline.store.tickets import Ticket, add_event
+from hotline.store.outbox import SmsMessage
+from hotline.store.tickets import Ticket, TicketEvent, add_event
 from hotline.ticketing.workflow import Move, Workflow, state_of
 
 log = logging.getLogger(__name__)
+
+# The citizen's notices a regulation requires: never held back by the daily cap per number.
+REQUIRED = frozenset({"refusal", "delay", "result", "clarify", "forwarded"})
+UNDELIVERED = "notice_undelivered"  # the history event of a required notice that could not go
+SMS_FAILED = "sms_failed"  # the history event of an SMS that failed after its tries (the outbox's)
+SMS_CHANNELS = ("phone", "web")  # reports whose citizen is told by SMS
+
+
+async def undelivered(s: AsyncSession, since) -> list[dict]:
+    """The notices that did not reach their citizen since `since`, newest first (supervisors)."""
+    rows = await s.execute(select(TicketEvent, Ticket.code).join(Ticket, Ticket.id == TicketEvent.ticket_id)
+                           .where(TicketEvent.action.in_((UNDELIVERED, SMS_FAILED)), TicketEvent.at >= since)
+                           .order_by(TicketEvent.at.desc(), TicketEvent.id.desc()).limit(500))
+    return [{"ticket_id": e.ticket_id, "code": code, "event": e.action, "at": aware(e.at).isoformat(),
+             "purpose": (e.detail or {}).get("purpose"), "reason": (e.detail or {}).get("reason")
+             or (e.detail or {}).get("error")} for e, code in rows]
 
 
 async def contact_of(s: AsyncSession, agency_id: int | None, role: str) -> AgencyContact | None:
@@ -54,8 +71,27 @@ class Notices:
         return texts.result_text(t.code, self.lookup_link(t))
 
     async def result_sms(self, s: AsyncSession, t: Ticket) -> None:
-        """The result SMS with the look-up link (also when a survey call reached no one)."""
-        await enqueue_to_citizen(s, t.caller_phone, self.result_text(t), "result", t.id, self.citizen_sms_per_day)
+        """The result SMS with the look-up link, once: it goes when the answer is published (HCMC
+        Art. 7.4), so a survey call that reached no one finds it sent already."""
+        if await s.scalar(select(SmsMessage.id).where(SmsMessage.ticket_id == t.id, SmsMessage.purpose == "result")
+                          .limit(1)) is None:
+            await self.tell_citizen(s, t, self.result_text(t), "result")
+
+    async def tell_citizen(self, s: AsyncSession, t: Ticket, text: str, purpose: str) -> None:
+        """An SMS to the ticket's citizen. The daily cap per number holds for receipts and status
+        messages, not for the notices a regulation requires (`REQUIRED`: refusal with its reason,
+        a new date, the result, a request to complete, where the report went). A required notice
+        that cannot go (no mobile number) is written on the ticket's history, and the supervisors
+        see it (`undelivered`); one that fails after its tries is, too (the SMS outbox)."""
+        number = vietnamese_mobile(t.caller_phone)
+        if purpose not in REQUIRED:
+            await enqueue_to_citizen(s, t.caller_phone, text, purpose, t.id, self.citizen_sms_per_day)
+        elif number is not None:
+            enqueue(s, number, text, purpose, t.id)
+        elif t.channel in SMS_CHANNELS:  # written channels answer in their own conversation
+            reason = "no_number" if not t.caller_phone else "not_a_mobile_number"
+            add_event(s, t.id, "system", UNDELIVERED, purpose=purpose, by="sms", reason=reason)
+            log.warning("ticket %s: required %s notice not sent: %s", mask_code(t.code), purpose, reason)
 
     def survey_call(self, s: AsyncSession, t: Ticket) -> bool:
         """Where the profile has survey calls: one for an answered ticket that came by phone."""
@@ -82,8 +118,6 @@ class Notices:
         tz = self.profile.calendar.timezone
         for who in move.notify:
             if who == "citizen":
-                if not t.caller_phone:
-                    continue
                 if move.stage == self.workflow.initial and move.from_stage == move.stage:
                     text, purpose = texts.receipt_text(t.code, self.profile.name, self.public_link(t)), "receipt"
                 elif move.publish:
@@ -91,10 +125,10 @@ class Notices:
                     # Later reporters of the same incident get the result too (HCMC Art. 6.4).
                     for dup in await s.scalars(select(Ticket).where(Ticket.duplicate_of == t.id,
                                                                     Ticket.caller_phone.is_not(None))):
-                        await enqueue_to_citizen(s, dup.caller_phone, text, "result", dup.id,
-                                                 self.citizen_sms_per_day)
-                    if self.survey_call(s, t):
-                        continue  # the survey call reads the result; the SMS only if it reaches no one
+                        await self.tell_citizen(s, dup, text, "result")
+                    # HCMC Art. 7.4: the SMS goes when the answer is approved; the survey call
+                    # (in calling hours) comes in addition, never instead.
+                    self.survey_call(s, t)
                 elif move.citizen_notice == "refusal":
                     text, purpose = texts.refusal_text(t.code, t.reason or "", self.lookup_link(t)), "refusal"
                 elif move.citizen_notice == "delay":
@@ -111,7 +145,7 @@ class Notices:
                     text, purpose = texts.clarify_text(t.code, days, self.lookup_link(t)), "clarify"
                 else:
                     text, purpose = texts.status_text(t.code, self.workflow.step(move.stage).title), "status"
-                await enqueue_to_citizen(s, t.caller_phone, text, purpose, t.id, self.citizen_sms_per_day)
+                await self.tell_citizen(s, t, text, purpose)
                 continue
             if who == "office":
                 await self.tell_office(s, t, move)

@@ -73,7 +73,7 @@ async def test_the_citizen_rates_the_answer_by_keypad_or_gets_the_sms(survey_lin
                                                                        SmsMessage.purpose == "result")))
         assert ticket.rating == 4 and ticket.rated_at is not None
         assert any(a == "rate" and d.get("by") == "survey_call" for a, d in history), history
-        assert result_sms == []  # the call read the result: no SMS
+        assert len(result_sms) == 1  # HCMC Art. 7.4: the SMS on publishing; the call comes in addition
         dial = next(e for e in line.ami.events if e.get("Event") == "DialBegin"
                     and e.get("DialString") == "0912555001@route-local")
         assert dial["CallerIDNum"] == "02771022"  # the line's number

@@ -150,9 +150,9 @@ async def test_ho_chi_minh_infrastructure_incident_in_clock_time(sessions, tmp_p
     t = await p.handling.act(t.id, "answer", p.staff, Payload(result="Đã thay cáp, đèn sáng lại"),
                              now=eta + timedelta(hours=1))
     t, sms, events = await p.ticket(t.id)
-    # Art. 7.4: a phoned-in report's result is read to the citizen by a survey call that asks for
-    # the rating (the SMS goes only if the call reaches no one).
-    assert t.handling_stage == "answered" and "result" not in [m.purpose for m in sms]
+    # Art. 7.4: the result SMS goes when the answer is published; a survey call that reads the
+    # result and asks for the rating comes in addition (issue #31).
+    assert t.handling_stage == "answered" and [m.purpose for m in sms].count("result") == 1
     async with p.sessions() as s:
         [survey] = list(await s.scalars(select(SurveyCall).where(SurveyCall.ticket_id == t.id)))
     assert (survey.status, survey.number) == ("pending", CITIZEN_PHONE)
