@@ -155,6 +155,10 @@ async def test_a_citizen_chats_with_an_operator_and_with_nobody_free_files_a_rep
                 report = await s.scalar(select(Ticket).where(Ticket.code == code))
             assert report is not None and not report.draft and report.channel == "web"
             assert report.caller_phone == "0987654321" and "Cột điện" in report.content
+            # ... and its link opens the report's progress without the phone (#31 item 9).
+            assert (await citizen.get_attribute("#chat-link", "href")).endswith(f"/p/{report.public_secret}")
+            await citizen.click("#chat-link")
+            await citizen.wait_for_selector(f'#ticket[data-code="{code}"] #t-timeline li')
         finally:
             for ctx in (op_ctx, citizen_ctx):
                 if ctx is not None:
