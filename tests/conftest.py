@@ -22,6 +22,15 @@ SECONDS_PER_TEST = {"tests/integration/": 30, "tests/store/": 2, "tests/unit/": 
 SECONDS_PER_FILE = {
     "tests/integration/test_production_stack.py": 600,
     "tests/integration/test_edge_failover.py": 200,
+    "tests/integration/test_survival.py": 190,
+    "tests/integration/test_callbacks.py": 150,
+    "tests/integration/test_virtual_hold.py": 140,
+    "tests/integration/test_api_fuzz.py": 120,
+    "tests/integration/test_knowledge_desk.py": 90,
+    "tests/store/test_backup.py": 250,
+    "tests/store/test_chat_platforms.py": 200,
+    "tests/unit/test_vad.py": 80,
+    "tests/unit/test_recordings.py": 150,
 }
 
 
