@@ -36,6 +36,10 @@ class HotlineInstance:
             off = "[security]\ntwo_factor_roles = []"
             extra_settings = (extra_settings.replace("[security]", off, 1) if "[security]" in extra_settings
                               else extra_settings + "\n" + off)
+        if "[transcription]" not in extra_settings:
+            # Calls are transcribed only where a test reads transcripts (it has its own section):
+            # elsewhere the jobs wait, as with no model, and no recogniser takes a core.
+            extra_settings += '\n[transcription]\nengine = "vosk"'
         lines.append(extra_settings)
         lines += ["[ports]", f"base = {port_base}"]
         if window := rtp_window():  # tests in parallel: this worker's own RTP ports

@@ -77,7 +77,7 @@ async def test_after_hours_request_called_back_the_next_morning(workdir, callbac
             ctx, page = await operator_page(playwright_session, line, store, "op1")
             ctx2, page2 = await operator_page(playwright_session, line, store, "op2")
             # Both operators click "take" on the same request at once: one gets it.
-            await page2.locator(f"#callbacks-table tr[data-id='{timed_out.id}'] button.cb-take").wait_for(timeout=10000)
+            await page2.locator(f"#callbacks-table tr[data-id='{timed_out.id}'] button.cb-take").wait_for(timeout=30000)
             take = """(id) => fetch(`/api/callbacks/${id}/take`, {method: 'POST', headers: {'Content-Type':
                 'application/json'}, body: '{}'}).then(async (r) => [r.status, (await r.json()).code])"""
             results = await asyncio.gather(page.evaluate(take, timed_out.id), page2.evaluate(take, timed_out.id))

@@ -99,7 +99,8 @@ async def test_a_spoken_call_is_catalogued_transcribed_and_served_only_to_those_
         entry = await catalogued(sup, line, linkedid)
         assert entry["status"] == "ok" and entry["operators"] == ["op1"] and entry["caller_phone"] == caller
         assert entry["transcription"] == "done", entry
-        assert abs(entry["duration"] - talk_seconds) < 1.0, (entry["duration"], talk_seconds)
+        # (Within a tenth: a starved machine's Asterisk writes a little less than the wall time.)
+        assert abs(entry["duration"] - talk_seconds) < max(1.0, talk_seconds / 10), (entry["duration"], talk_seconds)
         detail = await get_json(sup, line, f"/api/recordings/{entry['id']}")
         # Archived by date, the checksum is the file's, nothing left in the spool.
         archive = sorted((home / "recordings" / "archive").rglob(f"{linkedid}.wav"))

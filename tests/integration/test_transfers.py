@@ -198,7 +198,9 @@ async def test_warm_transfer_completed_bridges_caller_and_agency_and_frees_the_o
         # The recording covers the whole call, and ends with the agency speaking to the caller.
         recording = Path(ticket.recording_path)
         audio = AudioSegment.from_file(recording)
-        assert abs(audio.duration_seconds - call_seconds) < 1.0, (audio.duration_seconds, call_seconds)
+        # (Within a tenth: a starved machine's Asterisk writes a little less than the wall time.)
+        assert abs(audio.duration_seconds - call_seconds) < max(1.0, call_seconds / 10), (audio.duration_seconds,
+                                                                                          call_seconds)
         assert audio[-3000:].dBFS > -40, audio[-3000:].dBFS
     finally:
         await ctx.close()
