@@ -91,6 +91,7 @@ from hotline.reports.weekly import WeeklyReports
 from hotline.notifications.email import EmailSender
 from hotline.recordings.jobs import Transcriber
 from hotline.recordings.live import LiveCaptions
+from hotline.agent_desktop.alerts_api import AlertsApi
 from hotline.recordings.library import RecordingLibrary
 from hotline.recordings.models_install import check_model
 from hotline.security.bodies import body_limits
@@ -360,6 +361,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
             OfficeApi(accounts, OfficeDesk(handling, letters)),
             ReviewsApi(accounts, AnswerReviews(sessions, profile, on_sms=sms.wake)),
             SupervisorApi(accounts, cti, set(prepared.sip.phones), handling),
+            AlertsApi(accounts, sessions),
             ReportsApi(accounts, sessions, profile, call_log, statutory),
             PrivacyApi(accounts, PersonalDataAudit(sessions),
                        DataRequests(sessions, eraser, profile.name, profile.calendar.timezone,
@@ -388,6 +390,8 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
     """Run the hotline until SIGINT/SIGTERM: FastAGI IVR server, the managed Asterisk, the CTI
     bridge, the background jobs and the operator desktop."""
     stop = stop_signal()
+    if demo and "live" not in settings.transcription.model_fields_set:
+        settings.transcription.live = True  # the demo shows live captions unless its settings say no
     async with Parts() as parts:
         prepared = await prepare(settings, deployment=not demo)
         await parts.start("database", lambda: None, prepared.close)

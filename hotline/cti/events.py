@@ -142,7 +142,8 @@ class LegHangup(Leg):
 @dataclass(frozen=True, kw_only=True)
 class CaptionHeard(Shown):
     # A phrase of a live call, as recognised while it goes on (hotline/recordings/live.py): for the
-    # operator on the call and supervisors. data: linkedid, side (caller | operator), text, at.
+    # operator on the call and supervisors. data: linkedid, side (caller | operator), text, operator, at, and
+    # start, end: seconds from where the captions began.
     kind = "call.caption"
 
 

@@ -25,6 +25,10 @@ class Engine(Protocol):
         """Pieces [{"w": text, "s": start, "e": end, "c": confidence or None}] of 16-bit mono
         `pcm` at `rate`, times in seconds from the start of `pcm`."""
 
+    def stream(self, rate: int):
+        """A recogniser for audio that arrives in pieces: accept(pcm) as it comes, final() -> the
+        text since the last final() (live captions)."""
+
 
 def vosk_model_name(path: Path) -> str:
     """A model's folder name, with its package's when the folder is only `model`
@@ -60,6 +64,27 @@ class VoskEngine:
         take(rec.FinalResult())
         return pieces
 
+    def stream(self, rate: int) -> "VoskStream":
+        return VoskStream(self, rate)
+
+
+class VoskStream:
+    """One side of a live call, phrase after phrase (hotline/recordings/live_worker.py)."""
+
+    def __init__(self, engine: VoskEngine, rate: int):
+        from vosk import KaldiRecognizer
+
+        self.rec = KaldiRecognizer(engine.model, rate)
+
+    def accept(self, pcm: bytes) -> None:
+        self.rec.AcceptWaveform(pcm)
+
+    def final(self) -> str:
+        """The phrase heard since the last call, and a fresh start for the next."""
+        import json
+
+        return json.loads(self.rec.FinalResult()).get("text", "")
+
 
 def resample(pcm: bytes, rate: int, to: int) -> bytes:
     """16-bit mono `pcm` from `rate` to `to` Hz, band-limited (through the spectrum: nothing above
@@ -75,6 +100,48 @@ def resample(pcm: bytes, rate: int, to: int) -> bytes:
     keep = min(len(spectrum), len(out))
     out[:keep] = spectrum[:keep]
     return np.clip(np.fft.irfft(out, m) * (m / n), -32768, 32767).astype(np.int16).tobytes()
+
+
+class Upsampler:
+    """8 kHz to 16 kHz for audio that arrives in pieces (live captions): zeros between the samples
+    and a windowed-sinc low-pass filter whose last samples carry over to the next piece, so the
+    pieces join without a click (resample() above works on a whole stretch at once)."""
+
+    def __init__(self, taps: int = 63):
+        import numpy as np
+
+        k = np.arange(taps) - (taps - 1) / 2
+        self.h = np.sinc(0.5 * k) * np.hamming(taps)  # cut-off at 4 kHz, gain 2 for the zeros
+        self.tail = np.zeros(taps - 1)
+
+    def __call__(self, pcm: bytes) -> bytes:
+        import numpy as np
+
+        x = np.frombuffer(pcm, dtype=np.int16).astype(np.float64)
+        z = np.zeros(2 * len(x))
+        z[::2] = x
+        buf = np.concatenate([self.tail, z])
+        self.tail = buf[len(buf) - len(self.h) + 1:]
+        return np.clip(np.convolve(buf, self.h, "valid"), -32768, 32767).astype(np.int16).tobytes()
+
+
+class VietAsrStream:
+    """One side of a live call in viet-asr's streaming session: the audio is recognised as it
+    arrives, so at the end of a phrase only its last fraction of a second is left to do."""
+
+    def __init__(self, engine: "VietAsrEngine", rate: int):
+        if rate not in (8000, VIET_ASR_RATE):
+            raise ValueError(f"live captions with viet-asr take 8 or 16 kHz audio, not {rate} Hz")
+        self.session = engine.pipeline.stream(float(VIET_ASR_RATE))
+        self.up = Upsampler() if rate == 8000 else None
+
+    def accept(self, pcm: bytes) -> None:
+        self.session.accept(self.up(pcm) if self.up else pcm)
+
+    def final(self) -> str:
+        said = self.session.final().text
+        self.session.reset()
+        return " ".join(said.split())
 
 
 class VietAsrEngine:
@@ -96,6 +163,9 @@ class VietAsrEngine:
         audio = np.frombuffer(resample(pcm, rate, VIET_ASR_RATE), dtype=np.int16)
         said = " ".join(self.pipeline.transcribe(audio, float(VIET_ASR_RATE)).text.split())
         return [{"w": said, "s": 0.0, "e": round(len(pcm) / 2 / rate, 2), "c": None}] if said else []
+
+    def stream(self, rate: int) -> VietAsrStream:
+        return VietAsrStream(self, rate)
 
 
 _loaded: dict[tuple[str, str], Engine] = {}

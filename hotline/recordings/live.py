@@ -213,7 +213,7 @@ class LiveCaptions:
                     continue
                 for side, phrases in zip(SIDES, results):
                     for phrase in phrases:
-                        await self._heard(linkedid, agent, caller, side, phrase["text"])
+                        await self._heard(linkedid, agent, caller, side, phrase)
                 if final:
                     return
                 await asyncio.sleep(READ_SECONDS)
@@ -231,10 +231,12 @@ class LiveCaptions:
             self._pools[i] = None  # made again on next use
             pool.shutdown(wait=False, cancel_futures=True)
 
-    async def _heard(self, linkedid: str, agent: str, caller: str | None, side: str, text: str) -> None:
-        now = datetime.now(timezone.utc)
-        await self.bus.publish(CaptionHeard(agent=agent, data={"linkedid": linkedid, "side": side, "text": text,
-                                                               "operator": agent, "at": now.isoformat()}))
+    async def _heard(self, linkedid: str, agent: str, caller: str | None, side: str, phrase: dict) -> None:
+        """`phrase`: {"text", "s", "e"}, its times in seconds from where the live path began reading."""
+        now, text = datetime.now(timezone.utc), phrase["text"]
+        await self.bus.publish(CaptionHeard(agent=agent, data={
+            "linkedid": linkedid, "side": side, "text": text, "operator": agent, "at": now.isoformat(),
+            "start": phrase["s"], "end": phrase["e"]}))
         for phrase in self.matcher.find(text):
             async with self.sessions() as s, s.begin():
                 alert = CallAlert(linkedid=linkedid, phrase=phrase, heard=text[:500], side=side, operator=agent,

@@ -85,8 +85,11 @@ document.getElementById("spy-stop").addEventListener("click", () => spy.session 
 Softphone.start({onIncoming}).catch((e) => Hotline.text("sip-status", e.message));
 
 // Alert phrases heard in live calls ("call.alert"), newest first, with a button to listen at once.
+const alertsShown = new Set();
 let alertCount = 0;
 function showAlert(a) {
+  if (alertsShown.has(a.id)) return;
+  alertsShown.add(a.id);
   const listen = spyButton({linkedid: a.linkedid}, "listen", "Nghe ngay");
   const tr = row([Hotline.time(a.at), a.phrase, a.heard, a.caller || "—", person(a.operator), listen]);
   tr.className = "alert-new";
@@ -95,10 +98,16 @@ function showAlert(a) {
   Hotline.text("alert-count", `(${++alertCount})`);
 }
 
+async function loadAlerts() {  // the last day's, when the page opens (and after a reconnect)
+  try { (await Hotline.api("/api/alerts")).reverse().forEach(showAlert); } catch (e) { /* next hello */ }
+}
+
 Hotline.connect((msg) => {
   captions.onEvent(msg);
   if (msg.type === "call.alert") showAlert(msg.data);
-  else if (msg.type === "hello") { Hotline.text("user-name", msg.data.user.full_name); render(msg.data.snapshot); }
+  if (msg.type === "hello") {
+    Hotline.text("user-name", msg.data.user.full_name); render(msg.data.snapshot); loadAlerts();
+  }
   else if (msg.type === "queue.stats") render(msg.data);
   else if (msg.type === "callbacks.changed") loadCallbacks();
   else if (msg.type === "conversations.changed") loadConversations();
