@@ -58,16 +58,22 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+def checked_archive(data: bytes, filename: str, kind: str) -> None:
+    """An office file (a ZIP archive: Excel, Word) within the archive limits before it is opened;
+    else UnreadableFile naming the file and why."""
+    try:
+        check_zip(data)
+    except NotAnArchive as exc:
+        raise UnreadableFile(f"{filename}: không đọc được tệp {kind} ({exc.reason})") from None
+    except Refusal as refused:
+        raise UnreadableFile(f"{filename}: {refused.reason}") from None
+
+
 def rows(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """The header (lower case, trimmed) and each non-empty row by its spreadsheet number."""
     name = filename.lower()
     if name.endswith(".xlsx"):
-        try:
-            check_zip(data)
-        except NotAnArchive as exc:
-            raise UnreadableFile(f"{filename}: không đọc được tệp Excel ({exc.reason})") from None
-        except Refusal as refused:
-            raise UnreadableFile(f"{filename}: {refused.reason}") from None
+        checked_archive(data, filename, "Excel")
         try:
             sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
         except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook

@@ -17,8 +17,8 @@ from pydantic import ValidationError
 from hotline.errors import Refused
 from hotline.knowledge.articles import ArticleText, Editor, KnowledgeBase
 from hotline.knowledge.text import fold
-from hotline.spreadsheets import ImportReport, RowError, UnreadableFile, parse_date, records
-from hotline.untrusted import NotAnArchive, Refusal, Sandbox, check_zip, shared
+from hotline.spreadsheets import ImportReport, RowError, UnreadableFile, checked_archive, parse_date, records
+from hotline.untrusted import Refusal, Sandbox, shared
 
 COLUMNS = {
     "field": ("field", "linh_vuc", "lĩnh vực"),
@@ -94,12 +94,7 @@ def read_items(data: bytes, filename: str) -> list[tuple[int, dict, dict]]:
 def _docx(data: bytes, filename: str):
     if len(data) > MAX_DOCX_BYTES:
         raise UnreadableFile(f"{filename}: tệp quá lớn")
-    try:
-        check_zip(data)
-    except NotAnArchive as exc:
-        raise UnreadableFile(f"{filename}: không đọc được tệp Word ({exc.reason})") from None
-    except Refusal as refused:
-        raise UnreadableFile(f"{filename}: {refused.reason}") from None
+    checked_archive(data, filename, "Word")
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # not a Word document (python-docx raises several kinds)
