@@ -37,6 +37,7 @@ DOCKER = ROOT / "docker"
 PROGRAMS: dict[str, tuple[str, ...] | None] = {
     "asterisk": ("asterisk",),
     "sox": ("sox",),
+    "soxi": ("sox",),
     "espeak-ng": ("espeak-ng",),
     "ffmpeg": ("ffmpeg",),
     "pg_dump": ("postgresql-client", "postgresql", "postgresql-15"),
