@@ -51,11 +51,13 @@ async def test_dong_thap_happy_path_publication_rating_and_follow_up(sessions, t
     t = await p.handling.act(t.id, "ask_again", CITIZEN, Payload(question="Khi nào sửa xong cột điện?"), now=later)
     assert t.handling_stage == "follow_up" and t.agency_id == p.agency_id
     t = await p.handling.act(t.id, "answer", p.staff, Payload(result="Chiều nay."), now=later)
-    # 5 working days without a reply from the citizen: closed (nobody is late).
-    assert await p.handling.deadlines.scan(later + timedelta(days=8)) == [(t.code, "closed")]
+    # No clause closes an answered ticket by itself (issue #31): it stays answered until the
+    # operator closes it.
+    assert await p.handling.deadlines.scan(later + timedelta(days=30)) == []
+    t = await p.handling.act(t.id, "close", OPERATOR, Payload(), now=later + timedelta(days=30))
     t, _, events = await p.ticket(t.id)
     assert t.status == "closed" and not t.late
-    assert events == ["submitted", "transfer", "answer", "rate", "ask_again", "answer", "deadline_passed"]
+    assert events == ["submitted", "transfer", "answer", "rate", "ask_again", "answer", "close"]
 
 
 async def test_dong_thap_one_reschedule_return_and_refusals(sessions, tmp_path):
@@ -329,8 +331,10 @@ async def test_thanh_hoa_four_groups(sessions, tmp_path):
     unclear, _, _ = await p.ticket(unclear.id)
     late, _, _ = await p.ticket(late.id)
     assert not unclear.late and late.late
-    assert dict(await p.handling.deadlines.scan(local(2026, 12, 1, 9, 1))) == {accepted.code: "overdue",
-                                                                       forwarded.code: "overdue"}
+    # Group 4 has 10 working days (Art. 12.4); group 3 goes to the competent agency under its own
+    # law (Art. 12.3), not held to them (issue #31).
+    assert forwarded.handling_stage == "forwarded" and forwarded.due_at is None
+    assert dict(await p.handling.deadlines.scan(local(2026, 12, 1, 9, 1))) == {accepted.code: "overdue"}
 
 
 async def test_a_restart_while_deadlines_are_pending_loses_and_repeats_nothing(sessions, tmp_path):
