@@ -76,14 +76,16 @@ def live_workers(line) -> list[int]:
 async def test_captions_reach_the_operator_during_the_call_and_an_alert_the_supervisor(
         playwright_session, live_line, live_store, workdir):
     line = live_line
-    speech, ms = spoken([(VIETNAMESE, 140)] + [(FIRE, s) for s in FIRE_SPEEDS], workdir / "live-fire.wav")
-    sup_pw = await live_store.user("giamsat", "supervisor")
+    speech, ms = spoken([(VIETNAMESE, 140)] + [(FIRE, s) for s in FIRE_SPEEDS] + [(VIETNAMESE, 140)] * 3,
+                        workdir / "live-fire.wav")
+    sup_pw = await live_store.user("giamsat", "supervisor", "sup1")  # with a phone, to listen in
     ctx, page = await operator_page(playwright_session, line, live_store, "op1")
     sup_ctx = await launch(playwright_session)
     caller = "0912555101"
     try:
         sup_page = await log_in(sup_ctx, base_url(line), "giamsat", sup_pw)
-        await sup_page.wait_for_selector("#alerts")
+        await sup_page.wait_for_function("document.getElementById('sip-status').textContent === 'Đã đăng ký'",
+                                         timeout=20000)
         call_task = asyncio.create_task(line.call(caller_script(speech, ms), caller=caller, timeout=120))
         await page.wait_for_selector("#answer:not([disabled])", timeout=30000)
         await page.click("#answer")
@@ -104,6 +106,13 @@ async def test_captions_reach_the_operator_during_the_call_and_an_alert_the_supe
         assert cells[3] == caller and "op1" in cells[4], cells
         listen = sup_page.locator("#alerts tbody tr button[data-mode=listen]")
         listen_to = await listen.first.get_attribute("data-linkedid")
+        # "Nghe ngay": the supervisor listens to the call, and its captions follow on her page.
+        await listen.first.click()
+        await sup_page.wait_for_function(
+            "document.getElementById('spy-state').textContent === 'Đang nghe cuộc gọi'", timeout=15000)
+        await sup_page.wait_for_selector("#captions .caption", timeout=60000)
+        assert not call_task.done()
+        assert await sup_page.get_attribute("#captions", "data-linkedid") == listen_to
         call = await call_task
         assert call.sipp.ok, call.sipp.error_log
     finally:
@@ -115,14 +124,22 @@ async def test_captions_reach_the_operator_during_the_call_and_an_alert_the_supe
         alerts = (await s.scalars(select(CallAlert).where(CallAlert.linkedid == linkedid))).all()
     assert alerts and {(a.phrase, a.side, a.operator, a.caller_phone) for a in alerts} == {
         ("cháy", "caller", "op1", caller)}
-    # Counted in the day's report.
+    # Counted in the day's report; listed for the supervisor page when it opens, to supervisors only.
     sup = await session_for(line, "giamsat", sup_pw)
+    op = await session_for(line, "op1", await live_store.user("op1", "operator", "op1"))
     try:
         async with sup.get(url(line, "/api/reports?kind=day")) as r:
             assert r.status == 200
             report = (await r.json())["alerts"]
+        async with sup.get(url(line, "/api/alerts")) as r:
+            assert r.status == 200
+            recent = await r.json()
+        async with op.get(url(line, "/api/alerts")) as r:
+            assert r.status == 403
     finally:
         await sup.close()
+        await op.close()
+    assert {(a["linkedid"], a["phrase"], a["caller"]) for a in recent} >= {(linkedid, "cháy", caller)}
     assert report["calls"] >= 1 and {"name": "cháy", "alerts": len(alerts), "calls": 1} in report["by_phrase"], report
 
 

