@@ -93,3 +93,45 @@ def test_vosk_streams_a_side_phrase_after_phrase(tmp_path):
     assert len(said) == 2 and said[0]["text"] and said[1]["text"], said
     assert said[0]["text"].split()[:2] == said[1]["text"].split()[:2], said  # the same start, heard afresh
     assert said[0]["s"] < said[0]["e"] < said[1]["s"] < said[1]["e"]
+
+
+def _growing(path, rate=8000):
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+
+
+@pytest.mark.skipif(not engines.viet_asr_installed(), reason="viet-asr is not installed")
+async def test_live_captions_are_off_unless_set_and_follow_at_most_live_calls(tmp_path):
+    import asyncio
+
+    from hotline.cti.bus import EventBus
+    from hotline.cti.events import CallAnswered, CallEnded
+    from hotline.recordings.live import LiveCaptions
+    from hotline.settings import Transcription
+
+    spool = tmp_path / "spool"
+    (spool / "20261207").mkdir(parents=True)
+    for lid in ("a.1", "b.2"):
+        for side in ("caller", "operator"):
+            _growing(spool / "20261207" / f"{lid}.{side}.wav")
+    off = LiveCaptions(None, Transcription(), None, spool, EventBus(), [])
+    await off.start()  # live = false, the default: nothing starts
+    assert off.worker_pids == [] and off._pools == [None]
+    bus = EventBus()
+    live = LiveCaptions(None, Transcription(live=True, live_calls=1), None, spool, bus, [])
+    await live.start()
+    try:
+        assert len(live.worker_pids) == 1
+        for lid in ("a.1", "b.2"):
+            await bus.publish(CallAnswered(agent="op1", data={"linkedid": lid, "caller": "0912000000"}))
+        assert list(live.calls) == ["a.1"]  # the second call gets no captions (its transcript comes after)
+        await bus.publish(CallEnded(data={"linkedid": "a.1"}))
+        for _ in range(100):
+            if not live.calls:
+                break
+            await asyncio.sleep(0.1)
+        assert live.calls == {}
+    finally:
+        await live.stop()
