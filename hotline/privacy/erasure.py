@@ -27,7 +27,7 @@ from hotline.store.conversations import Conversation, ConversationMessage, MailQ
     erase_conversation, messages_of
 from hotline.store.outbox import ChatOutMessage, EmailMessage, SmsMessage
 from hotline.store.privacy import AuditEntry
-from hotline.store.recordings import Job, Recording, Transcript
+from hotline.store.recordings import CallAlert, Job, Recording, Transcript
 from hotline.store.tickets import Attachment, CoordinationRequest, Ticket, TicketEvent, add_event
 
 PERSONAL_FIELDS = ("reporter_name", "caller_phone", "address", "email")
@@ -189,6 +189,9 @@ class Eraser:
             for a in await s.scalars(select(CallbackAttempt).where(CallbackAttempt.request_id.in_(requests))):
                 a.note = redact(a.note, *also)[:500]
         counts["conversation_messages"] += len(held.messages)
+        for a in held.alerts:  # the alert stays counted (phrase, side, time); what she said goes
+            a.caller_phone, a.heard = None, ERASED
+            counts["call_alerts"] += 1
         for q in held.quarantined:  # raw mail as received: nothing of it is kept
             await s.delete(q)
             counts["mail_quarantine"] += 1
@@ -227,12 +230,14 @@ class Holdings:
     conversations: list[Conversation] = field(default_factory=list)
     messages: list[ConversationMessage] = field(default_factory=list)
     quarantined: list[MailQuarantine] = field(default_factory=list)  # raw mail the mailbox could not keep
+    alerts: list[CallAlert] = field(default_factory=list)  # alert phrases heard in her calls, with her words
 
     def counts(self) -> dict[str, int]:
         """How many rows of each data class are held (the classes an erasure reports)."""
         out = {"tickets": len(self.tickets), "recordings": len(self.recordings), "email_outbox": len(self.emails),
                "chat_outbox": len(self.chats), "conversations": len(self.conversations),
-               "conversation_messages": len(self.messages), "mail_quarantine": len(self.quarantined)}
+               "conversation_messages": len(self.messages), "mail_quarantine": len(self.quarantined),
+               "call_alerts": len(self.alerts)}
         for row in self.numbered:
             out[row.__tablename__] = out.get(row.__tablename__, 0) + 1
         return {k: v for k, v in out.items() if v}
@@ -293,6 +298,12 @@ async def holdings(s: AsyncSession, phone: str | None, email: str | None,
     if calls:  # the calls of those tickets, whatever number they came from
         held.recordings += [r for r in await s.scalars(select(Recording).where(
             Recording.linkedid.in_(calls), Recording.status != "expired")) if r not in held.recordings]
+    # Alerts heard in her calls: those from her number, and those of her tickets' and recordings' calls.
+    calls = {*calls, *(r.linkedid for r in held.recordings)}
+    alerts = select(CallAlert).where(CallAlert.linkedid.in_(calls)) if calls else None
+    held.alerts = list(await s.scalars(alerts)) if alerts is not None else []
+    if number:
+        held.alerts += [a for a in await with_number(CallAlert, "caller_phone") if a not in held.alerts]
     return held
 
 

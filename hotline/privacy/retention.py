@@ -9,14 +9,14 @@ import logging
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.background import Lease, Periodic
 from hotline.config.privacy import RetentionPolicy
-from hotline.privacy.erasure import Eraser, drop_transcript_index
+from hotline.privacy.erasure import ERASED, Eraser, drop_transcript_index
 from hotline.store.conversations import MailQuarantine
-from hotline.store.recordings import Recording, Transcript
+from hotline.store.recordings import CallAlert, Recording, Transcript
 from hotline.store.tickets import Attachment, Ticket
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,12 @@ class Retention:
                     await s.execute(delete(Transcript).where(Transcript.recording_id.in_(ids)))
                     await drop_transcript_index(s, ids)
                 counts["transcripts"] += len(ids)
+                # What an alert quotes of a call is a piece of its transcript: it goes with them.
+                quoted = await s.execute(update(CallAlert).where(
+                    CallAlert.heard_at < now - timedelta(days=pol.transcript_days()), CallAlert.heard != ERASED)
+                    .values(heard=ERASED, caller_phone=None))
+                if quoted.rowcount:
+                    counts["call_alerts"] += quoted.rowcount
             closed = (Ticket.handling_stage.in_(self.final_steps), Ticket.draft.is_(False))
             if pol.closed_ticket_personal_days:
                 cutoff = now - timedelta(days=pol.closed_ticket_personal_days)

@@ -51,7 +51,7 @@ from hotline.store.conversations import Conversation, ConversationMessage
 from hotline.store.outbox import EmailMessage as Outgoing
 from hotline.store.callbacks import CallbackAttempt, CallbackRequest
 from hotline.store.privacy import AuditEntry, DataRequest
-from hotline.store.recordings import Recording, Transcript
+from hotline.store.recordings import CallAlert, Recording, Transcript
 from hotline.store.tickets import Ticket, TicketEvent
 from hotline.testing.postgres import pg_bin
 from hotline.ticketing.attachments import Attachments
@@ -223,6 +223,12 @@ async def a_citizen_everywhere(world, sessions):
         await conversations.take(conv_id, "op1", force=True)
         await conversations.reply(conv_id, "op1", f"Chào {NAME}, tổng đài đã ghi nhận.")
         await conversations.close(conv_id, "op1")
+    # An alert phrase was heard in her call (live captions), and one in the other citizen's.
+    async with sessions() as s, s.begin():
+        s.add(CallAlert(linkedid="1764565200.11", phrase="cháy", heard=f"tôi là {NAME} nhà tôi đang cháy",
+                        side="caller", operator="op1", caller_phone=PHONE))
+        s.add(CallAlert(linkedid="1764565200.12", phrase="cháy", heard=f"{OTHER_NAME} báo cháy", side="caller",
+                        operator="op1", caller_phone=OTHER_PHONE))
     # Two of her e-mails the mailbox could not keep (one from her address, one from another that
     # carries her number), and one of the other citizen's: quarantined raw.
     quarantine = Quarantine(sessions)
@@ -274,6 +280,7 @@ async def test_an_erasure_leaves_nothing_of_the_citizen_anywhere(world, sessions
     assert counts["tickets"] == 4 and counts["conversations"] == 3 and counts["chat_outbox"] == 2
     assert counts["email_outbox"] == 2 and counts["files"] == 2 and counts["recordings"] == 1
     assert counts["mail_quarantine"] == 2
+    assert counts["call_alerts"] == 1
     assert done["phone"] is None and done["email"] is None and done["platform_id"] is None
 
     # After: nothing of her in the database's bytes, its log, the folders and the logs.
@@ -418,3 +425,19 @@ async def test_retention_reaches_the_conversations_of_closed_tickets(sessions, t
     assert sent and all(m.to_address == "***" and NAME not in m.body for m in sent)
     assert NAME not in json.dumps(history, ensure_ascii=False) and PHONE not in json.dumps(history)
     assert (other.citizen_address, other.citizen_name) == (OTHER_EMAIL, OTHER_NAME)  # an open ticket's: kept
+
+
+async def test_retention_takes_what_alerts_quote_with_the_transcripts(sessions, tmp_path):
+    """An alert quotes a piece of its call's transcript: it goes when the transcripts do, and the
+    alert stays counted (phrase, side, time)."""
+    now = datetime(2026, 6, 1, tzinfo=timezone.utc)
+    async with sessions() as s, s.begin():
+        s.add(CallAlert(linkedid="1.1", phrase="cháy", heard=f"{NAME} báo cháy", side="caller", caller_phone=PHONE,
+                        heard_at=now - timedelta(days=100)))
+        s.add(CallAlert(linkedid="2.2", phrase="lũ", heard=f"{OTHER_NAME} báo lũ", side="caller",
+                        caller_phone=OTHER_PHONE, heard_at=now - timedelta(days=10)))
+    job = Retention(sessions, RetentionPolicy(recordings_days=90), [], Eraser(tmp_path / "f", tmp_path / "r"))
+    assert (await job.run(now)).get("call_alerts") == 1
+    async with sessions() as s:
+        alerts = {a.phrase: (a.heard, a.caller_phone) for a in await s.scalars(select(CallAlert))}
+    assert alerts == {"cháy": ("[đã xoá]", None), "lũ": (f"{OTHER_NAME} báo lũ", OTHER_PHONE)}
