@@ -27,7 +27,7 @@ async def th_line(workdir, config_dir):
 
 async def test_hcm_public_order_is_a_queue_and_the_emergency_message_is_the_citys(hcm_line, config_dir):
     # 9: the City's emergency message, then its main menu again; 3: public order, received here.
-    call = await hcm_line.call(CallScript().pause(2000).keys("9").pause(22000).keys("3").pause(7000))
+    call = await hcm_line.call(CallScript().pause(2000).keys("9").pause(26000).keys("3").pause(7000))
     assert call.sipp.ok, call.sipp.error_log
     prompts = call.prompts()
     assert "hcm_main_menu" in prompts and "main_menu" not in prompts

@@ -13,11 +13,12 @@ export class Captions {
   }
 
   // Follow `linkedid` (null: none). A new call clears the panel; the last call's captions stay
-  // until the next one.
+  // until the next one. The panel shows once a caption arrives (a line without live captions, or
+  // a call nobody has spoken in yet, keeps the page's space for the form).
   follow(linkedid) {
     if (linkedid === this.linkedid) return;
     this.linkedid = linkedid;
-    if (linkedid) { this.list.replaceChildren(); this.panel.hidden = false; this.panel.dataset.linkedid = linkedid; }
+    if (linkedid) { this.list.replaceChildren(); this.panel.hidden = true; this.panel.dataset.linkedid = linkedid; }
   }
 
   onEvent(msg) {
@@ -25,6 +26,7 @@ export class Captions {
     const line = el("p", undefined, `caption caption-${msg.data.side}`);
     line.append(el("b", `${SIDES[msg.data.side] || msg.data.side}: `), el("span", msg.data.text));
     this.list.append(line);
+    this.panel.hidden = false;
     while (this.list.children.length > 200) this.list.firstChild.remove();
     this.list.scrollTop = this.list.scrollHeight;
   }
