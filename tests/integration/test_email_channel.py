@@ -141,8 +141,12 @@ poll_seconds = 120
             async def thread():
                 async with http.get(url(line, f"/api/conversations/{conv['id']}")) as r:
                     return await r.json()
-            detail = await until(thread, lambda d: sum(m["direction"] == "in" for m in d["messages"]) == 2)
-            assert detail["status"] == "open" and "đèn số 14" in detail["messages"][-1]["body"]
+            # Waiting again: the thread shows her answer and the conversation waits for an operator.
+            detail = await until(thread, lambda d: any("đèn số 14" in m["body"] for m in d["messages"]
+                                                           if m["direction"] == "in"))
+            assert sum(m["direction"] == "in" for m in detail["messages"]) == 2, detail
+            detail = await until(thread, lambda d: d["status"] == "open")
+            assert "đèn số 14" in detail["messages"][-1]["body"], detail
             assert [m["direction"] for m in detail["messages"]] == ["in", "out", "out", "in"]
 
             # A vacation responder writes back: nothing is made of it, and it is not read again.
