@@ -17,6 +17,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -56,8 +57,6 @@ def watch_parent(parent: int) -> None:
     """Ends this worker process when the process that made it (`parent`, its pid) is gone: killed
     with -9, it cannot shut its pool down, and a worker would wait for jobs for ever. Any process
     pool's initializer (the transcription workers use it too)."""
-    import os
-    import time
 
     def watch() -> None:
         while os.getppid() == parent:

@@ -157,3 +157,14 @@ class DeliveringSmtp:
 
     def stop(self) -> None:
         self.controller.stop()
+
+
+class SmtpInbox:
+    """An aiosmtpd handler that keeps every envelope it accepts (the tests' mail server of last resort)."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 OK"

@@ -16,15 +16,7 @@ from hotline.notifications.email import EmailSender, enqueue_once
 from hotline.settings import Email
 from hotline.store.outbox import EmailMessage
 from hotline.testing.ports import free_server_port
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 OK"
+from hotline.testing.mail_server import SmtpInbox
 
 
 def self_signed(folder, name: str):
@@ -43,7 +35,7 @@ def servers(tmp_path):
     cert, key = self_signed(tmp_path, "localhost")
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
-    inbox = Inbox()
+    inbox = SmtpInbox()
     starttls = Controller(inbox, hostname="127.0.0.1", port=free_server_port(), tls_context=context,
                           require_starttls=True)
     implicit = Controller(inbox, hostname="127.0.0.1", port=free_server_port(), ssl_context=context)

@@ -14,6 +14,7 @@ from hotline.reports.weekly import WeeklyReports, report_week
 from hotline.settings import Email
 from hotline.ticketing.handling import Payload
 from hotline.store.outbox import EmailMessage
+from hotline.testing.mail_server import SmtpInbox
 from hotline.testing.ports import free_server_port
 from tests.store.support import HEAD_EMAIL, OPERATOR, province
 
@@ -22,18 +23,9 @@ MON_17 = datetime(2026, 11, 16, 3, 0, tzinfo=UTC)  # Monday 16/11 10:00 local
 SLOT = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)  # Monday 23/11 07:30 local
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp():
-    inbox = Inbox()
+    inbox = SmtpInbox()
     port = free_server_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
