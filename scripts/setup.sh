@@ -6,10 +6,16 @@ cd "$(dirname "$0")/.."
 bash scripts/setup-system.sh
 PY=${PYTHON:-python3}
 stamp=.venv/.installed
-if [ ! -x .venv/bin/python ] || [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  echo "setup: virtualenv .venv"
+# Python dependencies: exactly the versions of requirements.lock, each file checked against its
+# sha256 hash (the lock pins the build back-end too, so the project's own editable install builds
+# without fetching anything unchecked); then the project itself, with --no-deps. Again whenever
+# the lock or pyproject.toml changes (scripts/lock.sh regenerates the lock from pyproject.toml).
+if [ ! -x .venv/bin/python ] || [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ requirements.lock -nt "$stamp" ]; then
+  echo "setup: virtualenv .venv (requirements.lock, hash-checked)"
   "$PY" -m venv .venv
-  .venv/bin/pip install -e '.[test]' >.venv/pip.log 2>&1 || { tail -n 30 .venv/pip.log >&2; exit 1; }
+  { .venv/bin/pip install --require-hashes -r requirements.lock \
+      && .venv/bin/pip install --no-deps --no-build-isolation -e . ; } >.venv/pip.log 2>&1 \
+    || { tail -n 30 .venv/pip.log >&2; exit 1; }
   touch "$stamp"
 fi
 # Vietnamese speech to text (the default engine): viet-asr, exactly the version that carries its
