@@ -28,7 +28,7 @@ PAGES = {"/login": "login.html", "/operator": "operator.html", "/supervisor": "s
          "/admin": "admin.html", "/password": "password.html", "/agency": "agency.html",
          "/recordings": "recordings.html", "/reports": "reports.html", "/wallboard": "wallboard.html",
          "/knowledge": "knowledge.html", "/office": "office.html",
-         "/reviews": "reviews.html"}
+         "/reviews": "reviews.html", "/scorecards": "scorecards.html"}
 
 
 class DesktopServer:

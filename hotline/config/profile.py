@@ -24,6 +24,7 @@ from hotline.config.outbound import (NUMBER_PROMPTS, SURVEY_PROMPTS, VIRTUAL_HOL
 from hotline.config.prompts import PromptsFile
 from hotline.config.queues import QueuesFile
 from hotline.config.reports import StatutoryReport
+from hotline.config.scorecard import Scorecard
 from hotline.config.workflow import WorkflowFile
 from hotline.config.yamlfile import load_model, read_yaml
 from hotline.errors import ConfigError
@@ -163,6 +164,8 @@ class ProfileFile(BaseModel):
     # result or files.
     state_secret_storage: Literal["restricted", "minimal"] = "restricted"
     retention: RetentionPolicy = RetentionPolicy()
+    # The centre's scorecard for verifying calls (hotline/config/scorecard.py); none: no sample.
+    scorecard: Scorecard | None = None
 
 
 @dataclass
@@ -196,6 +199,7 @@ class Profile:
     state_secret_storage: str = "restricted"
     retention: RetentionPolicy = dc_field(default_factory=RetentionPolicy)
     alerts: list[str] = dc_field(default_factory=list)
+    scorecard: Scorecard | None = None
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -296,6 +300,7 @@ def load_profile(config_dir: Path, profile_id: str, ticket_statuses: list[str] |
         state_secret_storage=pf.state_secret_storage,
         retention=pf.retention,
         alerts=_alert_phrases(path, pf.alerts),
+        scorecard=pf.scorecard,
     )
 
 
