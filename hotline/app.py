@@ -48,6 +48,8 @@ from hotline.agent_desktop.tickets_api import TicketsApi
 from hotline.agent_desktop.hub import Hub
 from hotline.agent_desktop.meta_api import MetaApi
 from hotline.agent_desktop.recordings_api import RecordingsApi
+from hotline.agent_desktop.scorecards_api import ScorecardsApi
+from hotline.scorecards.service import Scorecards
 from hotline.agent_desktop.conversations_api import ConversationsApi
 from hotline.agent_desktop.server import DesktopServer
 from hotline.public.webchat import WebChat
@@ -367,6 +369,8 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
                        DataRequests(sessions, eraser, profile.name, profile.calendar.timezone,
                                     privacy_key(settings.secrets_file.with_name("privacy-key")))),
             RecordingsApi(accounts, RecordingLibrary(sessions, settings.recordings_dir, profile.calendar.timezone)),
+            ScorecardsApi(accounts, Scorecards(sessions, profile),
+                          RecordingLibrary(sessions, settings.recordings_dir, profile.calendar.timezone)),
             UsersApi(accounts, prepared.sip.phones),
             pages,
             WebChat(pages, conversations, bus, lambda now: calendar.is_open(now) and any(
