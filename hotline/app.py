@@ -353,7 +353,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     pages = PublicPages(PublicDesk(sessions, handling, settings.attachments_dir, max_upload), sec, kb, applications)
     apis = [session, agents, MetaApi(accounts, profile),
             TicketsApi(accounts, store, handling, files, kb),
-            KnowledgeApi(accounts, kb),
+            KnowledgeApi(accounts, kb, live),
             TransferApi(accounts, transfers, store),
             CallbacksApi(accounts, callbacks, outbound, store),
             ConversationsApi(accounts, conversations, {o.id for o in profile.queues.phones()},

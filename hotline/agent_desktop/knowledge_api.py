@@ -1,5 +1,6 @@
-"""HTTP routes of the knowledge base: search and suggestions for everyone at work, drafting and
-importing for agencies (their fields) and the hotline, approval for supervisors."""
+"""HTTP routes of the knowledge base: search and suggestions for everyone at work (for a call, also
+from what its caller said: the operator on the call and supervisors), drafting and importing for
+agencies (their fields) and the hotline, approval for supervisors."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from hotline.agent_desktop.accounts import Accounts
 from hotline.errors import Refused
 from hotline.knowledge.articles import ArticleText, Editor, KnowledgeBase, version_view
+from hotline.knowledge.assist import CallAssist, Heard
 from hotline.knowledge.importer import ArticleImport
+from hotline.recordings.live import LiveCaptions
 from hotline.spreadsheets import UnreadableFile
 from hotline.web.attachments import read_form
 from hotline.web.auth import path_id, principal, requires
@@ -43,10 +46,16 @@ def editor_of(request: web.Request) -> Editor:
 
 
 class KnowledgeApi(Resource):
-    def __init__(self, accounts: Accounts, kb: KnowledgeBase):
+    def __init__(self, accounts: Accounts, kb: KnowledgeBase, live: LiveCaptions | None = None):
         self.accounts = accounts
         self.kb = kb
         self.importer = ArticleImport(kb)
+
+        def heard(linkedid: str) -> Heard | None:
+            said = live.caller_said(linkedid) if live else None
+            return Heard(*said) if said else None
+
+        self.assist = CallAssist(kb.sessions, kb, heard)
 
     def routes(self) -> list[Route]:
         return [
@@ -54,6 +63,10 @@ class KnowledgeApi(Resource):
                   "Approved articles matching q (diacritics and typing mistakes forgiven), best first; field narrows"),
             Route("POST", "/api/knowledge/suggest", self.suggest,
                   "Articles for a call: from the ticket's words, the call's field first", SuggestIn),
+            Route("GET", "/api/knowledge/assist/{linkedid}", self.call_assist,
+                  "For a call, from what its caller said (live captions during the call, then the after-call "
+                  "transcript): the field it is about when one clearly leads, and articles; field = the call's "
+                  "own; the operator on the call, supervisors and administrators"),
             Route("GET", "/api/knowledge/scope", self.scope,
                   "The fields this editor may write in, and (for the hotline) the agencies"),
             Route("GET", "/api/knowledge/articles", self.listing,
@@ -85,6 +98,14 @@ class KnowledgeApi(Resource):
     async def suggest(self, request: web.Request) -> web.Response:
         body = await parse_body(request, SuggestIn)
         return web.json_response(await self.kb.suggest(body.field, body.text))
+
+    @requires("operator", "supervisor", "admin")
+    async def call_assist(self, request: web.Request) -> web.Response:
+        linkedid = request.match_info["linkedid"][:64]
+        field = request.query.get("field") or None
+        p = principal(request)
+        return web.json_response(await self.assist.for_call(p.role, p.operator_id, linkedid,
+                                                            field[:40] if field else None))
 
     @requires(*EDITORS)
     async def scope(self, request: web.Request) -> web.Response:

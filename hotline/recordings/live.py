@@ -11,7 +11,9 @@ and its recording go on, and the after-call transcript is made from the same fil
 Recognition runs in `live_workers` processes of their own (hotline/recordings/live_worker.py),
 never on the event loop; each side of a call goes always to the same process (it keeps the
 side's phrase state). At most `live_calls` calls are captioned at once. An alert phrase of the
-profile heard in a caption is kept in `call_alerts` and shown to the supervisors at once."""
+profile heard in a caption is kept in `call_alerts` and shown to the supervisors at once. What the
+caller said is also kept in memory for the call and a while after it (`caller_said`), for the
+knowledge base's suggestions (hotline/knowledge/assist.py) until the after-call transcript is made."""
 
 from __future__ import annotations
 
@@ -41,6 +43,8 @@ SIDES = ("caller", "operator")
 READ_SECONDS = 0.25  # how often the growing files are read
 FIND_SECONDS = 10.0  # how long to wait for MixMonitor's files of an answered call
 MAX_RESTARTS = 3  # a worker that dies more often than this during one call ends that call's captions
+SAID_KEPT_SECONDS = 1800  # what a caller said stays this long after the call (the ticket is written after it)
+SAID_MAX_CHARS = 20000  # of one call's caller side: the words that come after are not kept
 
 
 def _start_worker(parent: int, engine: str, model: str) -> None:
@@ -105,6 +109,8 @@ class LiveCaptions:
         self._pools: list[ProcessPoolExecutor | None] = [None] * settings.live_workers
         self.worker_pids: list[int] = []
         self._ended: set[str] = set()
+        self._said: dict[str, tuple[str, list[str]]] = {}  # linkedid → (operator, caller's phrases)
+        self._said_ended: dict[str, float] = {}  # linkedid → when its call ended (monotonic)
         self._making = asyncio.Lock()
         self._usable = False
 
@@ -147,9 +153,25 @@ class LiveCaptions:
             log.info("live caption worker %d started: pid %d", i + 1, pid)
         return pool
 
+    def caller_said(self, linkedid: str) -> tuple[str, str, bool] | None:
+        """(the operator on the call, what its caller said so far, whether the call goes on), for
+        a call captioned here that ended at most SAID_KEPT_SECONDS ago; else None."""
+        said = self._said.get(linkedid)
+        if said is None:
+            return None
+        return said[0], " ".join(said[1]), linkedid not in self._said_ended
+
+    def _forget_said(self) -> None:
+        old = asyncio.get_running_loop().time() - SAID_KEPT_SECONDS
+        for linkedid in [k for k, at in self._said_ended.items() if at < old]:
+            self._said.pop(linkedid, None)
+            del self._said_ended[linkedid]
+
     async def on_call(self, event) -> None:
         linkedid = event.linkedid
         if isinstance(event, CallEnded):
+            if linkedid in self._said:
+                self._said_ended.setdefault(linkedid, asyncio.get_running_loop().time())
             task = self.calls.get(linkedid)
             if task:
                 self._ended.add(linkedid)  # its reader reads what is left, then ends
@@ -160,6 +182,8 @@ class LiveCaptions:
             log.info("live captions: %d calls already captioned; call %s gets its transcript after it ends",
                      len(self.calls), linkedid)
             return
+        self._forget_said()
+        self._said[linkedid] = (event.agent, [])
         task = asyncio.create_task(self._follow(linkedid, event.agent, event.data.get("caller") or None),
                                    name=f"live captions {linkedid}")
         self.calls[linkedid] = task
@@ -234,6 +258,9 @@ class LiveCaptions:
     async def _heard(self, linkedid: str, agent: str, caller: str | None, side: str, phrase: dict) -> None:
         """`phrase`: {"text", "s", "e"}, its times in seconds from where the live path began reading."""
         now, text = datetime.now(timezone.utc), phrase["text"]
+        said = self._said.get(linkedid)
+        if side == "caller" and said is not None and sum(map(len, said[1])) + len(text) <= SAID_MAX_CHARS:
+            said[1].append(text)
         await self.bus.publish(CaptionHeard(agent=agent, data={
             "linkedid": linkedid, "side": side, "text": text, "operator": agent, "at": now.isoformat(),
             "start": phrase["s"], "end": phrase["e"]}))
