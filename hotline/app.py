@@ -298,9 +298,8 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
                        profile.knowledge.review_months, profile.knowledge.suggestions)
     ivr = None
     if with_ivr:
-        average = profile.virtual_hold.average_handle_seconds
         ivr = IvrServer(settings, profile, store, callbacks.add, (creds.ami_user, creds.ami_secret),
-                        outlook=lambda queue: cti.model.queue_outlook(queue, average), applications=applications)
+                        applications=applications)
         routes = {"outbound": OutboundAgi(outbound, settings.prompts_dir).handle,
                   **VirtualHoldAgi(holds, settings.prompts_dir).routes(),
                   **SurveyAgi(surveys, settings.prompts_dir).routes()}

@@ -14,11 +14,12 @@ from hotline.settings import Settings
 
 TEMPLATES = [Path(__file__).parent / "templates", Path(__file__).parent.parent / "dialplans" / "templates"]
 MODULE_DIR = "/usr/lib/asterisk/modules"
+DATA_DIR = Path("/usr/share/asterisk")  # the distribution's sounds, documentation, keys
 
 # Channel variables every AMI channel event carries (see docs/interfaces.md).
 CHANNEL_VARS = ["HOTLINE_LINKEDID", "HOTLINE_TOPIC", "HOTLINE_QUEUE", "HOTLINE_IVR_PATH",
                 "HOTLINE_TICKET_CODE", "HOTLINE_EXIT_REASON", "HOTLINE_RECORDING", "HOTLINE_DIRECTION",
-                "HOTLINE_AGENT", "HOTLINE_CITIZEN", "HOTLINE_VHOLD"]
+                "HOTLINE_AGENT", "HOTLINE_CITIZEN", "HOTLINE_VHOLD", "HOTLINE_URGENT"]
 
 MODULES = [
     # core services
@@ -51,6 +52,30 @@ MODULES = [
 ]
 
 
+def data_overlay(ast_dir: Path, prompts_dir: Path, shipped: Path = DATA_DIR) -> Path:
+    """Asterisk's data directory: the distribution's, entry by entry (symbolic links), with the
+    hotline's spoken prompts as the sounds of the language `vi`. Asterisk finds the files it says
+    numbers with by language ("digits/5" -> sounds/vi/digits/5), so that its queues announce a
+    caller's position in Vietnamese; nothing is written under /usr/share."""
+    data = ast_dir / "data"
+    sounds = data / "sounds"
+    sounds.mkdir(parents=True, exist_ok=True)
+    links = {data / e.name: e for e in (shipped.iterdir() if shipped.is_dir() else []) if e.name != "sounds"}
+    shipped_sounds = shipped / "sounds"
+    links.update({sounds / e.name: e for e in (shipped_sounds.iterdir() if shipped_sounds.is_dir() else [])
+                  if e.name != "vi"})
+    links[sounds / "vi"] = prompts_dir
+    for link, target in links.items():
+        if link.is_symlink() and link.readlink() == target:
+            continue
+        if link.is_symlink():
+            link.unlink()
+        elif link.exists():
+            continue  # not ours to replace
+        link.symlink_to(target)
+    return data
+
+
 def render_asterisk_config(settings: Settings, profile: Profile, creds: Credentials) -> Path:
     """Write every configuration file; return the path of the rendered asterisk.conf."""
     ast_dir = settings.asterisk_dir
@@ -62,6 +87,7 @@ def render_asterisk_config(settings: Settings, profile: Profile, creds: Credenti
                       keep_trailing_newline=True, trim_blocks=False)
     context = {
         "ast_dir": ast_dir,
+        "data_dir": data_overlay(ast_dir, settings.prompts_dir),
         "etc_dir": etc_dir,
         "module_dir": MODULE_DIR,
         "modules": MODULES,

@@ -13,6 +13,8 @@ DTMF_KEY = re.compile(r"^[0-9*#]$")
 KEY_WORDS = {"*": "sao", "#": "thăng"}
 NAMED_KEY = re.compile(r"phím\s+(\d|sao|thăng)\b", re.IGNORECASE)
 # What a one-stop system says of an application, as the hotline speaks and shows it.
+# What a queue says to a waiting caller (rendered into queues.conf, numbers from sounds/vi/digits).
+QUEUE_PROMPTS = ("queue_next", "queue_position_intro", "queue_position_outro")
 APPLICATION_STATUSES = ("received", "in_progress", "supplement_required", "ready", "delivered", "refused",
                         "withdrawn")
 
@@ -30,6 +32,10 @@ class Option(BaseModel):
     lookup: Literal["ticket_status", "application_status"] | None = None
     hangup: bool = False
     then: str | None = None  # node after `say`/`lookup` (default: the node it was chosen in)
+    # With `queue`: an urgent matter in the hotline's scope (Đồng Tháp Art. 9.1): the call joins the
+    # queue ahead of every waiting caller (Asterisk's QUEUE_PRIO) and is marked urgent
+    # (HOTLINE_URGENT) on the operator's screen and the ticket.
+    urgent: bool = False
 
     @model_validator(mode="after")
     def _one_action(self) -> "Option":
@@ -38,6 +44,8 @@ class Option(BaseModel):
             raise ValueError("give exactly one of goto, queue, say, lookup, hangup")
         if self.then is not None and self.say is None and self.lookup is None:
             raise ValueError("'then' only goes with 'say' or 'lookup'")
+        if self.urgent and self.queue is None:
+            raise ValueError("'urgent' only goes with 'queue'")
         return self
 
 
@@ -110,7 +118,8 @@ class Menu(BaseModel):
     max_silence: int = Field(2, ge=1, le=10)
     invalid_prompt: str = "invalid_choice"
     fallback_queue: str = "operator"
-    connecting_prompt: str | None = "connecting"  # played as the call leaves the IVR for a queue
+    # Urgent options join their queue with this priority (QUEUE_PRIO; a transfer back is 10, others 0).
+    urgent_priority: int = Field(20, ge=11, le=1000)
     queue_timeout_prompt: str = "queue_timeout"  # after the queue's max wait: callback noted
     nodes: dict[str, Node]
     # The menu's own prompt texts (its wording), merged into the prompts file's; a profile's
@@ -133,9 +142,8 @@ class Menu(BaseModel):
 
     def prompts(self) -> set[str]:
         """Every prompt this menu can play, except the per-status ones."""
-        names = {self.invalid_prompt, self.queue_timeout_prompt}
-        if self.connecting_prompt:
-            names.add(self.connecting_prompt)
+        # the queue's own announcements (queues.conf) where the profile announces the place
+        names = {self.invalid_prompt, self.queue_timeout_prompt, *QUEUE_PROMPTS}
         if self.greeting:
             names.add(self.greeting)
         for node in self.nodes.values():

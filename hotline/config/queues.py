@@ -28,6 +28,16 @@ class Queue(BaseModel):
     max_wait_seconds: int = Field(900, ge=30, le=7200)  # then the caller is offered a callback
     weight: int = Field(0, ge=0, le=100)
     service_level_seconds: int = Field(20, ge=5, le=600)  # answered within this counts for the service level
+    # Where the profile announces the queue (virtual_hold.announce_position): a waiting caller hears
+    # their place at once, then every this many seconds or when it changes (0: never in this queue).
+    announce_seconds: int = Field(60, ge=0, le=3600)
+
+    @field_validator("announce_seconds")
+    @classmethod
+    def _announce(cls, v: int) -> int:
+        if 0 < v < 20:
+            raise ValueError("announce the place at most every 20 seconds (or 0: never)")
+        return v
 
     _id = field_validator("id", "topic")(_ident)
 

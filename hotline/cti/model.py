@@ -25,7 +25,7 @@ AGENT_STATES = {"logged_out": "Chưa đăng nhập hàng đợi", "available": "
 
 HOTLINE_VARS = ("HOTLINE_TOPIC", "HOTLINE_IVR_PATH", "HOTLINE_QUEUE", "HOTLINE_TICKET_CODE",
                 "HOTLINE_RECORDING", "HOTLINE_EXIT_REASON", "HOTLINE_DIRECTION", "HOTLINE_AGENT", "HOTLINE_CITIZEN",
-                "HOTLINE_VHOLD")
+                "HOTLINE_VHOLD", "HOTLINE_URGENT")
 
 
 def channel_vars(event: dict) -> dict[str, str]:
@@ -60,6 +60,7 @@ class Call:
     caller: str = ""  # the citizen's number (the caller, or the one an operator calls)
     direction: str = "inbound"  # inbound | outbound (an operator calls a citizen)
     virtual_hold: bool = False  # the callback of a caller who kept their place in the queue
+    urgent: bool = False  # the menu's urgent key (HOTLINE_URGENT): ahead of the queue, shown urgent
     dial_status: str = ""  # outbound: how the citizen's phone answered the dial (Asterisk's DIALSTATUS)
     channel: str = ""
     topic: str | None = None
@@ -143,6 +144,7 @@ class CtiModel:
         call.ticket_code = v.get("HOTLINE_TICKET_CODE", call.ticket_code)
         call.recording = v.get("HOTLINE_RECORDING", call.recording)
         call.virtual_hold = call.virtual_hold or v.get("HOTLINE_VHOLD") == "1"
+        call.urgent = call.urgent or v.get("HOTLINE_URGENT") == "1"
         call.caller = v.get("HOTLINE_CITIZEN", call.caller)  # calls the hotline places to a citizen
         if v.get("HOTLINE_DIRECTION") == "outbound" and v.get("HOTLINE_AGENT"):
             # An operator's call to a citizen (outbound/agi.py set these): the operator's own

@@ -1,6 +1,8 @@
 """Build the IVR's prompt files: espeak-ng speaks each text of the prompts file in Vietnamese, or a
 professionally recorded file from the custom-prompts folder replaces it. A stamp per prompt makes
-a second run skip everything that has not changed."""
+a second run skip everything that has not changed. The number files Asterisk's queues say a
+caller's position and wait with (`digits/<n>`, Asterisk's Vietnamese syntax) are made the same way
+from the number prompts' words; a recording `custom-prompts/digits/<n>.wav` replaces one."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from pathlib import Path
 
 from hotline.audio import to_asterisk_formats
 from hotline.config.prompts import PromptsFile
+from hotline.ivr.say import asterisk_number_texts
 
 log = logging.getLogger(__name__)
 CUSTOM_EXTENSIONS = (".wav", ".mp3", ".flac", ".ogg")
@@ -42,7 +45,8 @@ def build_prompts(prompts: PromptsFile, out_dir: Path, custom_dir: Path) -> int:
     stamps_file = out_dir / ".stamps.json"
     stamps = json.loads(stamps_file.read_text()) if stamps_file.exists() else {}
     built = 0
-    for name, text in sorted(prompts.prompts.items()):
+    texts = {**prompts.prompts, **asterisk_number_texts(prompts.prompts)}
+    for name, text in sorted(texts.items()):
         custom = _custom_source(custom_dir, name)
         if custom:
             st = custom.stat()

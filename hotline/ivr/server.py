@@ -18,7 +18,7 @@ from hotline.config.profile import Profile
 from hotline.ivr.agi import REPORT_WAIT, AgiChannel, FastAgiApplication
 from hotline.ivr.dtmf_tap import DtmfTap
 from hotline.ivr.keys import KeyTaps
-from hotline.ivr.session import CallbackRecorder, CallerHungUp, IvrSession, QueueOutlook
+from hotline.ivr.session import CallbackRecorder, CallerHungUp, IvrSession
 from hotline.security.limits import RateLimiter
 from hotline.security.masking import mask_phone
 from hotline.settings import Settings
@@ -30,8 +30,7 @@ log = logging.getLogger(__name__)
 
 class IvrServer:
     def __init__(self, settings: Settings, profile: Profile, store: TicketStore, record_callback: CallbackRecorder,
-                 ami: tuple[str, str] | None = None, outlook: QueueOutlook | None = None,
-                 applications: StatusSource | None = None):
+                 ami: tuple[str, str] | None = None, applications: StatusSource | None = None):
         """`ami`: user and secret of Asterisk's manager, for the key tap (keys pressed between
         two AGI commands); without it the IVR hears keys only while a command listens."""
         self.settings = settings
@@ -46,7 +45,7 @@ class IvrServer:
         self.session = IvrSession(profile.menu, profile.queues, set(profile.prompts.prompts),
                                   store.status_by_code, record_callback,
                                   lookup_allowed=lambda caller: lookups.take(caller or "anonymous") is None,
-                                  outlook=outlook, virtual_hold=profile.virtual_hold, applications=applications,
+                                  applications=applications,
                                   application_wait=settings.applications.timeout_seconds
                                   * (1 + settings.applications.retries) + 1)
         self.app = FastAgiApplication()

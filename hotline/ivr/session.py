@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable, Protocol
 from zoneinfo import ZoneInfo
 
 from hotline.applications.status import NoSource, StatusSource, Unavailable
 from hotline.config.menu import Menu
-from hotline.config.outbound import VirtualHoldPolicy
 from hotline.config.queues import QueuesFile
 from hotline.ivr.say import number_prompts
 from hotline.security.masking import mask_code
@@ -55,6 +53,7 @@ class Outcome:
     topic: str | None = None
     queue_timeout: int | None = None
     path: list[str] = field(default_factory=list)
+    priority: int = 0  # the caller's priority in the queue (Asterisk QUEUE_PRIO): urgent matters
 
     def variables(self) -> dict[str, str]:
         """Channel variables the dialplan and the CTI read (documented in docs/interfaces.md)."""
@@ -63,19 +62,18 @@ class Outcome:
         if self.queue:
             v.update(HOTLINE_QUEUE=self.queue, HOTLINE_TOPIC=self.topic or "",
                      HOTLINE_QUEUE_TIMEOUT=str(self.queue_timeout or ""))
+            if self.priority:
+                v.update(QUEUE_PRIO=str(self.priority), HOTLINE_URGENT="1")
         return v
 
 
 StatusLookup = Callable[[str], Awaitable[str | None]]
 CallbackRecorder = Callable[[str, str, str | None, str], Awaitable[None]]
-# A queue's outlook for a new caller: (callers ahead, estimated wait in seconds), or None unknown.
-QueueOutlook = Callable[[str], "tuple[int, float] | None"]
 
 
 class IvrSession:
     def __init__(self, menu: Menu, queues: QueuesFile, prompts: set[str], lookup_status: StatusLookup,
                  record_callback: CallbackRecorder, lookup_allowed: Callable[[str], bool] | None = None,
-                 outlook: QueueOutlook | None = None, virtual_hold: VirtualHoldPolicy | None = None,
                  applications: StatusSource | None = None, application_wait: float = 10,
                  timezone: str = "Asia/Ho_Chi_Minh"):
         self.menu = menu
@@ -86,14 +84,15 @@ class IvrSession:
         self.record_callback = record_callback
         # Whether this calling number may look up one more code now (guessing codes by phone).
         self.lookup_allowed = lookup_allowed or (lambda caller: True)
-        self.outlook = outlook
-        self.virtual_hold = virtual_hold or VirtualHoldPolicy()
         self.applications = applications or NoSource()
         self.application_wait = application_wait  # the longest a caller waits for the one-stop system
 
-    def to_queue(self, queue_id: str, reason: str, path: list[str]) -> Outcome:
+    def to_queue(self, queue_id: str, reason: str, path: list[str], urgent: bool = False) -> Outcome:
+        """The call leaves the IVR for a queue at once: nothing is played before it joins, so its
+        place counts from the key press (the queue itself says the place and the wait)."""
         q = self.queues[queue_id]
-        return Outcome("queue", reason, q.id, q.topic, q.max_wait_seconds, list(path))
+        return Outcome("queue", reason, q.id, q.topic, q.max_wait_seconds, list(path),
+                       priority=self.menu.urgent_priority if urgent else 0)
 
     async def run(self, ch: Channel, is_open: bool) -> Outcome:
         if not is_open:
@@ -109,14 +108,14 @@ class IvrSession:
             if key is None:
                 silence += 1
                 if silence >= m.max_silence:
-                    return await self._leave(ch, self.to_queue(m.fallback_queue, "no_input", path))
+                    return self.to_queue(m.fallback_queue, "no_input", path)
                 continue
             option = node.options.get(key)
             if option is None:
                 invalid += 1
                 log.info("call %s: invalid key %r in %s (%d)", ch.linkedid, key, node_name, invalid)
                 if invalid >= m.max_invalid:
-                    return await self._leave(ch, self.to_queue(m.fallback_queue, "invalid", path))
+                    return self.to_queue(m.fallback_queue, "invalid", path)
                 pending = await ch.play([m.invalid_prompt])
                 continue
             invalid = silence = 0
@@ -125,7 +124,7 @@ class IvrSession:
             if option.goto:
                 node_name = option.goto
             elif option.queue:
-                return await self._leave(ch, self.to_queue(option.queue, "choice", path))
+                return self.to_queue(option.queue, "choice", path, urgent=option.urgent)
             elif option.say:
                 pending = await ch.play(option.say)
                 node_name = option.then or node_name
@@ -138,33 +137,6 @@ class IvrSession:
             elif option.hangup:
                 await ch.play([m.after_hours.goodbye], escape="")
                 return Outcome("hangup", "choice", path=path)
-
-    async def _leave(self, ch: Channel, outcome: Outcome) -> Outcome:
-        if outcome.action != "queue":
-            return outcome
-        prompts = [self.menu.connecting_prompt] if self.menu.connecting_prompt else []
-        prompts += self.queue_announcement(outcome.queue)
-        if prompts:
-            await ch.play(prompts, escape="")
-        return outcome
-
-    def queue_announcement(self, queue: str) -> list[str]:
-        """Where virtual hold is on: the callers ahead and the estimated wait; the offer to be
-        called back at once when the estimate is long."""
-        vh = self.virtual_hold
-        outlook = self.outlook(queue) if self.outlook and vh.enabled and vh.announce_position else None
-        if not outlook or outlook[0] <= 0:
-            return []
-        ahead, estimate = outlook
-        out: list[str] = []
-        if ahead < 100:
-            out += ["queue_ahead_intro", *number_prompts(ahead), "queue_ahead_outro"]
-        minutes = max(1, math.ceil(estimate / 60))
-        if minutes < 100:
-            out += ["queue_estimate_intro", *number_prompts(minutes), "queue_estimate_minutes"]
-        if estimate >= vh.offer_after_seconds:
-            out.append("vhold_offer")
-        return out
 
     async def ticket_status(self, ch: Channel) -> str | None:
         """Ask for a ticket code and say its status. Returns a key pressed during the answer."""

@@ -26,6 +26,6 @@ class CallTickets:
         if c.get("direction") == "outbound" and c.get("ticket_code"):
             return  # a call about an existing ticket: its history records the call
         ticket = await self.store.draft_for_call(c["linkedid"], c.get("caller"), c.get("topic"), event.agent,
-                                                 c.get("recording"))
+                                                 c.get("recording"), urgent=bool(c.get("urgent")))
         log.info("call %s answered by %s: draft ticket %s", c["linkedid"], event.agent, mask_code(ticket.code))
         await self.bus.publish(TicketDrafted(data=summary(ticket), agent=event.agent))

@@ -110,9 +110,10 @@ class TicketStore:
 
     # -- tickets written by operators during a call ----------------------------------------------
     async def draft_for_call(self, linkedid: str, caller_phone: str | None, topic: str | None,
-                             operator_id: str | None, recording: str | None) -> Ticket:
+                             operator_id: str | None, recording: str | None, urgent: bool = False) -> Ticket:
         """The draft ticket of a call, created the moment an operator answers (idempotent: a
-        second answer of the same call, e.g. after a transfer back, reopens the same draft)."""
+        second answer of the same call, e.g. after a transfer back, reopens the same draft). A call
+        from the menu's urgent key has `urgent_call` in its history."""
         async with self.sessions() as s, s.begin():
             ticket = await s.scalar(select(Ticket).where(Ticket.linkedid == linkedid))
             if ticket is None:
@@ -120,6 +121,9 @@ class TicketStore:
                                 linkedid=linkedid, caller_phone=caller_phone, topic=topic,
                                 operator_id=operator_id, recording_path=recording)
                 s.add(ticket)
+                if urgent:
+                    await s.flush()
+                    add_event(s, ticket.id, "system", "urgent_call")
         return ticket
 
     async def _free_code(self, s) -> str:

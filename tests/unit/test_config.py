@@ -90,7 +90,8 @@ def test_a_typo_in_the_menu_names_the_file_and_the_field(config):
 @pytest.mark.parametrize("old,new,expected", [
     ("{queue: infrastructure}", "{queue: roads}", "no queue 'roads'"),
     ("{goto: procedures}", "{goto: procedure}", "no node named 'procedure'"),
-    ('"9": {say: [emergency], then: main}', '"9": {say: [emergncy], then: main}', "prompt 'emergncy'"),
+    ('prompt: emergency_menu', 'prompt: emergncy_menu', "nodes.emergency.prompt"),
+    ('"1": {queue: operator, urgent: true}', '"1": {goto: main, urgent: true}', "'urgent' only goes with 'queue'"),
     ('"0": {queue: operator}', '"10": {queue: operator}', "not one DTMF key"),
     ("max_invalid: 3", "max_invalid: 0", "max_invalid"),
 ])

@@ -72,7 +72,8 @@ async def test_key_2_queues_infrastructure(profile):
     outcome, ch = await run(profile, [None, "2"])
     assert (outcome.action, outcome.queue, outcome.topic, outcome.path) == ("queue", "infrastructure",
                                                                            "infrastructure", ["2"])
-    assert ch.played[-1] == "connecting"
+    assert ch.played[-1] == "main_menu"  # nothing after the key: the call joins the queue at once
+    assert "QUEUE_PRIO" not in outcome.variables() and "HOTLINE_URGENT" not in outcome.variables()
 
 
 async def test_invalid_keys_three_times_go_to_operators(profile):
@@ -92,11 +93,28 @@ async def test_silence_twice_goes_to_operators(profile):
     assert ch.played.count("main_menu") == 2
 
 
-async def test_emergency_then_back_to_the_menu(profile):
-    outcome, ch = await run(profile, [None, "9", None, None, "3"])
-    assert "emergency" in ch.played
-    assert ch.played.index("main_menu", ch.played.index("emergency")) > 0
-    assert (outcome.queue, outcome.path) == ("socio_economic", ["9", "3"])
+async def test_emergency_key_names_113_114_115_and_back_to_the_menu(profile):
+    # 9, the message (silence: it repeats), then * back to the main menu, then 3.
+    outcome, ch = await run(profile, [None, "9", None, None, "*", "3"])
+    assert ch.played.count("emergency_menu") == 2
+    assert ch.played.index("main_menu", ch.played.index("emergency_menu")) > 0
+    assert (outcome.queue, outcome.path) == ("socio_economic", ["9", "*", "3"])
+    assert "QUEUE_PRIO" not in outcome.variables()
+    said = profile.prompts.prompts["emergency_menu"]
+    assert all(n in said for n in ("một một ba", "một một bốn", "một một năm", "dây điện"))
+
+
+@pytest.mark.parametrize("profile_id", ["dong_thap", "dong_nai", "thanh_hoa"])
+async def test_an_urgent_matter_goes_to_an_operator_ahead_of_the_queue(profile_id):
+    """Đồng Tháp Art. 9.1: an urgent matter in scope reaches an operator at once: the operator
+    queue with a priority above every waiting caller (and above a transfer back, 10), marked urgent."""
+    p = load_profile(DEFAULT_CONFIG_DIR, profile_id, STATUSES)
+    outcome, ch = await run(p, [None, "9", "1"])
+    assert (outcome.action, outcome.queue, outcome.reason, outcome.path) == ("queue", "operator", "choice",
+                                                                            ["9", "1"])
+    v = outcome.variables()
+    assert int(v["QUEUE_PRIO"]) > 10 and v["HOTLINE_URGENT"] == "1"
+    assert ch.played[-1] == "emergency_menu"  # joins at the key press, nothing after it
 
 
 async def test_status_look_up_reads_the_code_and_the_status(profile):
@@ -175,36 +193,48 @@ def test_numbers_are_said_the_vietnamese_way():
         number_prompts(100)
 
 
-@pytest.mark.parametrize("enabled, outlook, expected", [
-    # 3 callers ahead, 10 minutes: the figures and, the wait being long, the offer to keep the place.
-    (True, (3, 600), ["connecting", "queue_ahead_intro", "digit_3", "queue_ahead_outro", "queue_estimate_intro",
-                      "number_ten", "queue_estimate_minutes", "vhold_offer"]),
-    # 1 ahead, 40 s: figures (at least one minute), no offer yet (below the 90 s threshold).
-    (True, (1, 40), ["connecting", "queue_ahead_intro", "digit_1", "queue_ahead_outro", "queue_estimate_intro",
-                     "digit_1", "queue_estimate_minutes"]),
-    (True, (0, 0), ["connecting"]),  # nobody ahead: nothing to announce
-    (True, None, ["connecting"]),  # the CTI does not know (disconnected)
-    (False, (3, 600), ["connecting"]),  # the profile has no virtual hold
-])
-async def test_the_queue_is_announced_where_virtual_hold_is_on(profile, enabled, outlook, expected):
-    from hotline.config.outbound import VirtualHoldPolicy
+def test_asterisk_says_queue_positions_with_the_same_vietnamese_words():
+    """The files Asterisk's Vietnamese number syntax plays (say.c: digits/N below 20, digits/20.. for
+    tens, then 1a, 4a, 5a for mốt, tư, lăm) carry the same words as the IVR's numbers."""
+    from hotline.ivr.say import asterisk_number_texts
 
-    async def nothing(*args):
-        return None
+    texts = {"digit_0": "không", "digit_1": "một", "digit_2": "hai", "digit_4": "bốn", "digit_5": "năm",
+             "number_ten": "mười", "number_tens": "mươi", "number_one_after_tens": "mốt",
+             "number_four_after_tens": "tư", "number_five_after_tens": "lăm", "number_hundred": "trăm"}
+    files = asterisk_number_texts(texts)
+    assert files["digits/0"] == "không" and files["digits/10"] == "mười"
+    assert files["digits/15"] == "mười lăm" and files["digits/14"] == "mười bốn"
+    assert files["digits/20"] == "hai mươi"
+    assert (files["digits/1a"], files["digits/4a"], files["digits/5a"]) == ("mốt", "tư", "lăm")
+    assert files["digits/0-hundred"] == "không trăm"
+    assert "digits/3" not in files and "digits/odd" not in files  # no words for them: left out
 
-    asked = []
 
-    def outlook_of(queue):
-        asked.append(queue)
-        return outlook
+def test_the_queue_announces_the_place_where_the_profile_says_so(tmp_path):
+    """Rendered into queues.conf: with virtual_hold.announce_position, the queue itself says the
+    caller's place at once (our prompts around Asterisk's number), the wait once, no English
+    thank-you; without it (Đồng Tháp), nothing."""
+    from hotline.asterisk.config import render_asterisk_config
+    from hotline.credentials import load_or_create
+    from hotline.settings import Settings
 
-    s = IvrSession(profile.menu, profile.queues, set(profile.prompts.prompts), nothing, nothing,
-                   outlook=outlook_of, virtual_hold=VirtualHoldPolicy(enabled=enabled, offer_after_seconds=90))
-    ch = ScriptedChannel([None, "2"])
-    outcome = await s.run(ch, True)
-    assert outcome.queue == "infrastructure"
-    assert ch.played[ch.played.index("connecting"):] == expected
-    assert asked == (["infrastructure"] if enabled else [])
+    for profile_id, announced in (("ho_chi_minh", True), ("dong_thap", False)):
+        settings = Settings(home=tmp_path / profile_id)
+        p = load_profile(DEFAULT_CONFIG_DIR, profile_id, STATUSES)
+        render_asterisk_config(settings, p, load_or_create(settings.secrets_file))
+        conf = (settings.asterisk_dir / "etc" / "queues.conf").read_text()
+        section = conf[conf.index(f"[{p.menu.fallback_queue}]"):]
+        if announced:
+            assert "announce-frequency = 60\n" in section and "announce-position = yes" in section
+            assert f"queue-thereare = {settings.prompts_dir}/queue_position_intro" in section
+            assert f"queue-youarenext = {settings.prompts_dir}/queue_next" in section
+            assert "queue-thankyou =\n" in section
+        else:
+            assert "announce-frequency = 0" in section and "announce-position = no" in section
+        # Asterisk finds sounds/vi/digits/<n> in the hotline's prompts, the rest in the distribution's.
+        data = settings.asterisk_dir / "data"
+        assert (data / "sounds" / "vi").resolve() == settings.prompts_dir.resolve()
+        assert f"astdatadir => {data}" in (settings.asterisk_dir / "etc" / "asterisk.conf").read_text()
 
 
 # -- What the look-up says of each status (issue #31 item 2) ----------------------------------------

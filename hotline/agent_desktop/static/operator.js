@@ -40,7 +40,8 @@ function showPop(call, previous) {
   state.call = call;
   const pop = document.getElementById("pop");
   pop.className = call ? (call.state === "talking" ? "talking" : "ringing") : "empty";
-  Hotline.text("pop-kind", !call ? "" : call.virtual_hold ? "Gọi lại giữ chỗ: khi bạn trả lời, hệ thống gọi công dân"
+  pop.classList.toggle("urgent", !!(call && call.urgent));
+  Hotline.text("pop-kind", !call ? "" : call.urgent ? "KHẨN CẤP: sự cố cần xử lý gấp (phím khẩn cấp)" : call.virtual_hold ? "Gọi lại giữ chỗ: khi bạn trả lời, hệ thống gọi công dân"
                 : call.direction === "outbound" ? "Cuộc gọi ra cho công dân" : "");
   Hotline.text("pop-caller", call && call.caller);
   Hotline.text("bar-caller", call && call.caller);
