@@ -9,22 +9,49 @@ migrated SQLite databases:
   as HTML, 20,000 MIME parts, 1,200 nested multiparts, a From whose encoded word decodes to CR/LF,
   a sender's name of 300 characters with a NUL in the body; in turn) through the same path
   (`MailboxReader._one`: parsed in the worker pool, kept or quarantined) and 20 knowledge-base
-  imports (`ArticleImport.run`: 10 XLSX of 2,000 rows, 10 XLSX zip bombs of 64 MiB of zeros).
+  imports (`ArticleImport.run`: 10 XLSX of 200 rows, 10 XLSX zip bombs of 64 MiB of zeros).
 
 and, for comparison, the hostile run again with the same (linear-time) parsing done on the event
 loop itself instead of the worker pool (`--no-inline` skips it).
+
+Beside the quiet and the hostile run, real SIPp callers go through the real Asterisk and FastAGI
+IVR of a hotline instance (`hotline.testing.instance`, a 24/7 profile) at a fixed offered rate for
+a fixed number of calls (each: menu key 2 after 1 s, kept while the 9 s greeting plays, then
+the infrastructure queue; the caller hangs up --hold seconds after the key). That instance reads
+its own mailbox on a Dovecot of its own: in the hostile run the same 100 hostile e-mails are delivered there too, so the hotline that answers
+the calls also parses them (in its worker pool), as in production. Per run: calls completed
+(SIPp's successful calls), calls that reached their queue (Asterisk's QueueCallerJoin), the
+completed calls per second (completed / the SIPp run's wall time, arrivals plus the last call's
+length) and the ratio hostile/quiet (goal: unchanged), and how many of the instance's mails were
+still unread when the calls ended.
 
 Printed: p50, p99 and max lag of each run, the p99 ratio (goal: within 2x), how many e-mails
 became conversations or were quarantined, how many imports were refused, and the wall time.
 
     .venv/bin/python bench/untrusted_input.py [--hostile 100] [--imports 20] [--quiet-seconds 40] [--no-inline]
+        [--rate 10] [--calls 200] [--hold 10] [--no-ivr]
+
+Measured (2-vCPU VM shared with other engineers' test runs, load average 7-11), defaults:
+    lag p99: quiet 27.7 ms, hostile 56.9 ms (2.05x), the same parsing on the event loop 52.2 ms
+    (1.88x; that run has no calls beside it); 76 e-mails kept, 34 quarantined, 10 imports refused.
+    IVR: 200 calls offered at 10/s in each run; quiet 200 completed, 200 in queue, 6.28 calls/s
+    (200 in 31.9 s: 20 s of arrivals and the last call's 12 s); hostile 200 completed, 200 in
+    queue, 6.30 calls/s: ratio 1.00x; the instance had read all 110
+    mails (10 normal, 100 hostile) of its mailbox when the calls ended.
+    Without the calls (--no-ivr, an earlier run on a quieter machine): p99 10.4 ms against 13.3 ms,
+    1.28x. With calls beside it the bench's loop shares the cores with Asterisk and the hotline, so
+    both runs' lag is higher and the ratio noisier.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import imaplib
 import io
+import os
+import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -41,10 +68,14 @@ from hotline.conversations.imap import MailboxReader  # noqa: E402
 from hotline.conversations.service import Conversations  # noqa: E402
 from hotline.knowledge.articles import Editor, KnowledgeBase  # noqa: E402
 from hotline.knowledge.importer import ArticleImport  # noqa: E402
-from hotline.settings import Imap  # noqa: E402
+from hotline.settings import DEFAULT_CONFIG_DIR, Imap  # noqa: E402
 from hotline.spreadsheets import UnreadableFile  # noqa: E402
 from hotline.store.conversations import Conversation, MailQuarantine  # noqa: E402
 from hotline.store.db import make_engine, migrate, sessionmaker  # noqa: E402
+from hotline.testing.instance import AmiObserver, HotlineInstance  # noqa: E402
+from hotline.testing.mail_server import Dovecot  # noqa: E402
+from hotline.testing.ports import BENCH_HOTLINES, free_port_base  # noqa: E402
+from hotline.testing.sipp import CallScript, run_sipp  # noqa: E402
 from hotline.ticketing.attachments import Attachments  # noqa: E402
 from hotline.ticketing.store import TicketStore  # noqa: E402
 from hotline.untrusted import MIB, Sandbox  # noqa: E402
@@ -79,7 +110,7 @@ def hostile(n: int) -> bytes:
     return raw(n, f"=?utf-8?q?{'A' * 300}?= {who}", "long name", b"C\x00o NUL")
 
 
-def normal(n: int) -> bytes:
+def normal(n: int) -> bytes:  # n: 0-9 for the bench's own runs, 10-29 for the instance's mailbox
     return raw(10_000 + n, f"Nguyen Van {n} <dan{n}@example.vn>", f"Phan anh {n}",
                "Đèn đường trước nhà số 12 hỏng.".encode())
 
@@ -112,6 +143,107 @@ async def ticker(stop: asyncio.Event, lags: list[float], period: float = 0.01) -
         due = loop.time() + period
         await asyncio.sleep(period)
         lags.append(max(0.0, loop.time() - due))
+
+
+class IvrLine:
+    """A hotline instance (its Asterisk, FastAGI IVR and queues, 24/7) that reads its own mailbox
+    on a Dovecot of its own, driven by SIPp callers."""
+
+    MAILBOX_PASSWORD = "bench-mailbox-pw"
+    SIPP_PORT = 48040
+
+    def __init__(self, work: Path):
+        self.work = work
+        self.dovecot = Dovecot({"hotline": self.MAILBOX_PASSWORD})
+        self.instance: HotlineInstance | None = None
+        self.ami: AmiObserver | None = None
+
+    async def start(self) -> None:
+        await self.dovecot.start()
+        os.environ["HOTLINE_BENCH_IMAP_PASSWORD"] = self.MAILBOX_PASSWORD
+        config = self.work / "config"
+        shutil.copytree(DEFAULT_CONFIG_DIR, config)
+        (config / "profiles" / "bench.yaml").write_text(
+            "extends: dong_thap\nname: benchmark\ncalendar:\n  always_open: true\n")
+        settings = (f'[email.imap]\nhost = "127.0.0.1"\nport = {self.dovecot.port}\nsecurity = "none"\n'
+                    f'username = "hotline"\npassword_env = "HOTLINE_BENCH_IMAP_PASSWORD"\npoll_seconds = 1\n')
+        self.instance = HotlineInstance(self.work / "home", free_port_base(BENCH_HOTLINES), "bench", config,
+                                        extra_settings=settings)
+        await self.instance.start()
+        self.ami = AmiObserver(self.instance, events="agent")  # queue joins only: little load of its own
+        await self.ami.connect()
+
+    async def stop(self) -> None:
+        if self.ami is not None:
+            self.ami.close()
+        if self.instance is not None:
+            await self.instance.stop()
+        await self.dovecot.stop()
+
+    def _append(self, mails: list[bytes]) -> None:
+        imap = imaplib.IMAP4("127.0.0.1", self.dovecot.port, timeout=30)
+        imap.login("hotline", self.MAILBOX_PASSWORD)
+        try:
+            for m in mails:
+                status, data = imap.append("INBOX", None, None, m)
+                assert status == "OK", data
+        finally:
+            imap.logout()
+
+    def _unread(self) -> int:
+        imap = imaplib.IMAP4("127.0.0.1", self.dovecot.port, timeout=30)
+        imap.login("hotline", self.MAILBOX_PASSWORD)
+        try:
+            imap.select("INBOX", readonly=True)
+            _, data = imap.search(None, "UNSEEN")
+            return len(data[0].split())
+        finally:
+            imap.logout()
+
+    async def wait_idle(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if (await self.instance.cli("core show channels count")).strip().startswith("0 active channels"):
+                return
+            await asyncio.sleep(1)
+
+    async def calls(self, rate: int, count: int, hold: int, mails: list[bytes]) -> dict:
+        """`count` calls offered at `rate` a second while `mails` are delivered to the mailbox."""
+        first_event = len(self.ami.events)
+        stats = Path(tempfile.mkdtemp(prefix="bench-sipp-"))
+        script = CallScript().pause(1000).keys("2").pause(hold * 1000)
+        started = time.monotonic()
+        delivery = asyncio.create_task(asyncio.to_thread(self._append, mails))
+        result = await run_sipp(script, self.instance.sip_target, "1022", "0900000000", self.SIPP_PORT,
+                                self.SIPP_PORT + 2, timeout=count / rate + hold + 120,
+                                extra=["-r", str(rate), "-m", str(count), "-l", str(rate * (hold + 20)),
+                                       "-trace_stat", "-stf", str(stats / "stat.csv"), "-fd", "1"])
+        wall = time.monotonic() - started
+        await delivery
+        unread = await asyncio.to_thread(self._unread)
+        completed = failed = 0
+        stat_file = stats / "stat.csv"
+        if stat_file.exists():
+            lines = [line.split(";") for line in stat_file.read_text().splitlines()]
+            if len(lines) > 1:
+                header, last = lines[0], lines[-1]
+                completed = int(last[header.index("SuccessfulCall(C)")])
+                failed = int(last[header.index("FailedCall(C)")])
+        shutil.rmtree(stats, ignore_errors=True)
+        await asyncio.sleep(2)  # the last joins' events
+        joined = sum(1 for e in self.ami.events[first_event:]
+                     if e.get("Event") == "QueueCallerJoin" and e.get("Queue") == "infrastructure")
+        await self.wait_idle()
+        return {"offered": count, "completed": completed, "failed": failed, "joined": joined, "wall": wall,
+                "cps": completed / wall if wall else 0.0, "unread": unread, "delivered": len(mails),
+                "error": "" if result.ok else (result.error_log or result.output)[-400:]}
+
+
+async def beside(run, line: IvrLine | None, rate: int, count: int, hold: int, mails: list[bytes]):
+    """The loop-lag run and, on the instance, the calls (and its mailbox's deliveries) at once."""
+    if line is None:
+        return await run, None
+    return await asyncio.gather(run, line.calls(rate, count, hold, mails))
 
 
 class InLoop:
@@ -173,7 +305,13 @@ async def main() -> None:
     parser.add_argument("--imports", type=int, default=20)
     parser.add_argument("--quiet-seconds", type=float, default=40, help="length of the quiet run")
     parser.add_argument("--no-inline", action="store_true", help="skip the run parsing on the event loop")
+    parser.add_argument("--rate", type=int, default=10, help="calls offered per second to the instance's IVR")
+    parser.add_argument("--calls", type=int, default=200, help="calls offered in each run")
+    parser.add_argument("--hold", type=int, default=10, help="seconds each caller stays after the key (the greeting, then the queue)")
+    parser.add_argument("--no-ivr", action="store_true", help="no hotline instance, no calls")
     args = parser.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     print("preparing inputs…", flush=True)
     normals = [normal(n) for n in range(10)]
     hostiles = [hostile(n) for n in range(args.hostile)]
@@ -182,15 +320,24 @@ async def main() -> None:
     print(f"  {args.hostile} hostile e-mails, {sum(map(len, hostiles)) // MIB} MiB in all; imports: "
           f"{len(good) // 1024} KiB workbook of 200 rows, {len(bad) // 1024} KiB zip bomb of 64 MiB", flush=True)
     sandbox = Sandbox()
+    work = Path(tempfile.mkdtemp(prefix="hl-bench-untrusted-", dir="/tmp"))
+    line = None if args.no_ivr else IvrLine(work / "line")
     try:
+        if line is not None:
+            print("starting a hotline instance with its mailbox…", flush=True)
+            await line.start()
         await sandbox.run(len, b"warm")  # the workers start before either run is measured
-        with tempfile.TemporaryDirectory(prefix="hl-bench-untrusted-") as tmp:
-            quiet = await one_run(Path(tmp), "quiet", normals, [], sandbox, linger=args.quiet_seconds)
-            loud = await one_run(Path(tmp), "hostile", normals + hostiles, imports, sandbox)
-            inline = None if args.no_inline else await one_run(Path(tmp), "inline", normals + hostiles, imports,
-                                                                InLoop())
+        calls = (args.rate, args.calls, args.hold)
+        quiet, quiet_ivr = await beside(one_run(work, "quiet", normals, [], sandbox, linger=args.quiet_seconds),
+                                        line, *calls, [normal(n) for n in range(10, 20)])
+        loud, loud_ivr = await beside(one_run(work, "hostile", normals + hostiles, imports, sandbox),
+                                      line, *calls, [normal(n) for n in range(20, 30)] + hostiles)
+        inline = None if args.no_inline else await one_run(work, "inline", normals + hostiles, imports, InLoop())
     finally:
         sandbox.close()
+        if line is not None:
+            await line.stop()
+        shutil.rmtree(work, ignore_errors=True)
     print(f"\n{'run':<10}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'ticks':>8}{'wall s':>8}{'kept':>6}"
           f"{'quarantined':>13}{'imports refused':>17}")
     for name, r in (("quiet", quiet), ("hostile", loud), ("on loop", inline)):
@@ -202,6 +349,17 @@ async def main() -> None:
     print(f"\np99 lag ratio hostile/quiet: {ratio:.2f}x (goal: within 2x)")
     if inline is not None and quiet["p99"] > 0:
         print(f"the same parsing on the event loop: {inline['p99'] / quiet['p99']:.2f}x")
+    if quiet_ivr is None:
+        return
+    print(f"\nIVR of a hotline instance: {args.calls} calls offered at {args.rate}/s, {args.hold} s in the queue each")
+    print(f"{'run':<10}{'completed':>11}{'failed':>8}{'in queue':>10}{'wall s':>8}{'calls/s':>9}{'mail unread':>13}")
+    for name, r in (("quiet", quiet_ivr), ("hostile", loud_ivr)):
+        print(f"{name:<10}{r['completed']:>11}{r['failed']:>8}{r['joined']:>10}{r['wall']:>8.1f}{r['cps']:>9.2f}"
+              f"{r['unread']:>8} of {r['delivered']:<4}")
+        if r["error"]:
+            print(f"  SIPp: {r['error']}")
+    cps_ratio = loud_ivr["cps"] / quiet_ivr["cps"] if quiet_ivr["cps"] else float("nan")
+    print(f"\ncompleted calls per second hostile/quiet: {cps_ratio:.2f}x (goal: unchanged)")
 
 
 if __name__ == "__main__":
