@@ -9,6 +9,7 @@ import * as Inbox from "./inbox.js";
 import {openWork} from "./worklist.js";
 import {Knowledge} from "./knowledge.js";
 import {Captions} from "./captions.js";
+import {Assist} from "./assist.js";
 
 window.hotlinePhone = {state, bytesReceived: () => Softphone.bytesReceived(state.session), ua: () => Softphone.ua};
 
@@ -77,6 +78,7 @@ function showTicket(t) {
   form.elements.answer.value = "";
   useArticle(null);
   Knowledge.context((t && t.topic) || (state.call && state.call.topic), t && t.content);
+  assist.ticket(t);
 }
 
 // The knowledge base version the level-1 answer was taken from, cited when the ticket is sent.
@@ -112,10 +114,12 @@ async function saveTicket(submit = false) {
 }
 
 const captions = new Captions(document.getElementById("captions"));
+const assist = new Assist(useArticle);  // suggestions from what the caller says
 
 function onEvent(msg) {
   const d = msg.data;
   captions.onEvent(msg);
+  assist.onEvent(msg);
   Transfer.onEvent(msg);
   Callbacks.onEvent(msg);
   Inbox.onEvent(msg);
