@@ -1,11 +1,11 @@
 import {Hotline} from "./common.js";
 import {el, option, row} from "./dom.js";
+import {showTranscript} from "./transcript.js";
 
 // Recordings: search, listen (the transcript follows playback), verify, lend to an agency, the
 // weekly review and the audit log. What a user may reach is decided by the server.
 const R = {me: null, current: null, words: [], agencies: []};
 const VERDICTS = {correct: "Trả lời đúng", wrong_info: "Thông tin sai", buck_passing: "Đùn đẩy, né tránh", other: "Khác"};
-const SPEAKERS = {caller: "Người gọi", operator: "Tổng đài", mixed: "Cuộc gọi"};
 const ACTIONS = {listen: "Nghe", download: "Tải về", grant: "Cấp quyền", revoke: "Thu hồi quyền", verify: "Kiểm tra"};
 
 function duration(s) { const m = Math.floor(s / 60); return `${m}:${String(Math.round(s % 60)).padStart(2, "0")}`; }
@@ -38,17 +38,9 @@ async function open(id) {
   const player = document.getElementById("player");
   player.src = r.playable ? `/api/recordings/${id}/audio` : "";
   document.getElementById("download").href = `/api/recordings/${id}/audio?download=1`;
-  const box = document.getElementById("transcript");
   R.words = r.transcript ? r.transcript.words : [];
-  const lines = []; let line = null;
-  for (const w of R.words) {
-    if (!line || line.ch !== w.ch) { line = {ch: w.ch, el: el("p", "", "say " + w.ch)}; line.el.append(el("b", SPEAKERS[w.ch] + ": ")); lines.push(line); }
-    w.span = el("span", w.w + " "); w.span.dataset.start = w.s;
-    w.span.addEventListener("click", () => { player.currentTime = w.s; player.play(); });
-    line.el.append(w.span);
-  }
-  box.replaceChildren(...(lines.length ? lines.map((l) => l.el) : [el("p", r.transcription === "failed"
-    ? "Không chuyển được thành văn bản: " + (r.transcription_error || "") : "Chưa có lời thoại")]));
+  showTranscript(document.getElementById("transcript"), player, R.words, r.transcription === "failed"
+    ? "Không chuyển được thành văn bản: " + (r.transcription_error || "") : "Chưa có lời thoại");
   document.getElementById("verifications").replaceChildren(...r.verifications.map((v) =>
     el("li", `${Hotline.time(v.checked_at)} — ${v.checked_by}: ${VERDICTS[v.verdict]}${v.comment ? " — " + v.comment : ""}`)));
   document.getElementById("grants").replaceChildren(...(r.grants || []).map((g) => {
@@ -61,11 +53,6 @@ async function open(id) {
     return li;
   }));
 }
-
-document.getElementById("player").addEventListener("timeupdate", (ev) => {
-  const t = ev.target.currentTime;
-  for (const w of R.words) w.span.classList.toggle("now", w.s <= t && t < w.e + 0.05);
-});
 
 document.getElementById("verify-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
