@@ -31,6 +31,7 @@ from hotline.agent_desktop.office_api import OfficeApi
 from hotline.agent_desktop.privacy_api import PrivacyApi
 from hotline.agent_desktop.reviews_api import ReviewsApi
 from hotline.background import Periodic
+from hotline.conversations.channels import build as channel_registry
 from hotline.conversations.chat_outbox import ChatSender
 from hotline.conversations.platform_files import PlatformFiles
 from hotline.conversations.imap import MailboxReader
@@ -342,7 +343,10 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
                                                           if a.state == "available"], calendar=calendar,
                                   platform_files=PlatformFiles(settings.messaging.file_hosts, max_upload)
                                   if settings.messaging.zalo or settings.messaging.facebook else None,
-                                  on_files=lambda: platform_files.wake(), platform_action=chats.sender.action)
+                                  on_files=lambda: platform_files.wake(),
+                                  channels=channel_registry(settings.messaging, settings.email.sender, bus=bus,
+                                                            on_mail=email.wake, on_chat=chats.wake, on_sms=sms.wake,
+                                                            platform_action=chats.sender.action))
     reply_deadlines = Periodic("conversation deadlines", conversations.scan, settings.deadline_scan_seconds,
                                lease=leases)
     platform_files = Periodic("platform files", conversations.fetch_platform_files, 30, lease=leases)
@@ -374,7 +378,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
             pages,
             WebChat(pages, conversations, bus, lambda now: calendar.is_open(now) and any(
                 a.state == "available" for a in cti.model.agents.values())),
-            Webhooks(settings.messaging, conversations)]
+            Webhooks(conversations.channels, conversations)]
     largest = MAX_FILES * max_upload + 1024 * 1024
     serving = ServingNode(sessions, leases.holder, settings.node_priority, hub.drop_all) if settings.sip_edge else None
     desktop = DesktopServer(accounts, hub, apis, max_request_bytes=largest,

@@ -238,12 +238,23 @@ class Facebook(BaseModel):
     send_url: str = Field("https://graph.facebook.com/v19.0/me/messages", pattern=r"^https?://[^\s]+$")
 
 
+class SmsInbox(BaseModel):
+    """Citizens' SMS to the hotline's number: the SMS gateway posts each one to POST /webhooks/sms,
+    signed with `X-Hotline-Signature: sha256=<hex>`, the HMAC-SHA256 of the exact body under this
+    installation's secret (from the environment variable `secret_env`, or the file its `_FILE`
+    form names); answers go back through the SMS outbox and gateway (`[sms]`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    secret_env: str = Field(..., pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
 class Messaging(BaseModel):
-    """Citizens' messages on chat platforms, and the outbox of the replies."""
+    """Citizens' messages on chat platforms and by SMS, and the outbox of the replies."""
 
     model_config = ConfigDict(extra="forbid")
     zalo: Zalo | None = None
     facebook: Facebook | None = None
+    sms: SmsInbox | None = None
     # Where the platforms keep the files citizens send: only these are fetched (a domain and its
     # subdomains over HTTPS, or an exact origin "scheme://host:port").
     file_hosts: list[str] = ["fbcdn.net", "fbsbx.com", "facebook.com", "zdn.vn", "zadn.vn", "zalo.me",

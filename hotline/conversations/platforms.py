@@ -232,19 +232,29 @@ class PlatformSender:
             await self._http.close()
 
     async def send(self, channel: str, recipient: str, text: str) -> None:
-        if channel == "zalo" and self.zalo is not None:
-            await self._guarded(channel, lambda: self._zalo(recipient, text))
-        elif channel == "facebook" and self.facebook is not None:
-            await self._guarded(channel, lambda: self._facebook(facebook_payload(recipient, text), "message_id"))
-        else:
+        send = self._senders().get(channel)
+        if send is None:
             raise GatewayError(f"{channel}: not configured")
+        await self._guarded(channel, lambda: send(recipient, text))
+
+    def _senders(self) -> dict[str, Callable[[str, str], Awaitable[None]]]:
+        """The configured platforms' send calls, by channel."""
+        senders = {}
+        if self.zalo is not None:
+            senders["zalo"] = self._zalo
+        if self.facebook is not None:
+            senders["facebook"] = lambda recipient, text: self._facebook(facebook_payload(recipient, text),
+                                                                         "message_id")
+        return senders
 
     async def action(self, channel: str, recipient: str, action: str) -> None:
         """Messenger's sender actions (`typing_on`, `mark_seen`): the citizen sees the page writing
-        or having read. Best effort: not kept, not retried (Zalo's OA API has no such call)."""
-        if channel == "facebook" and self.facebook is not None:
-            payload = {"recipient": {"id": recipient}, "sender_action": action}
-            await self._guarded(f"facebook {action}", lambda: self._facebook(payload, "recipient_id"))
+        or having read. Best effort: not kept, not retried (Zalo's OA API has no such call; the
+        Messenger adapter alone asks for them)."""
+        payload = {"recipient": {"id": recipient}, "sender_action": action}
+        acts = {"facebook": lambda: self._facebook(payload, "recipient_id")} if self.facebook is not None else {}
+        if channel in acts:
+            await self._guarded(f"{channel} {action}", acts[channel])
 
     async def _guarded(self, what: str, call: Callable[[], Awaitable[None]]) -> None:
         """One request on the shared client; a network failure becomes a GatewayError."""

@@ -1,12 +1,12 @@
-"""Conversations with citizens: an e-mail that starts a thread, or a first message on Zalo or
-Facebook, becomes a conversation and a draft ticket (the operator completes and submits it, as
-for a call) with the citizen's receipt; later messages of the thread join it; operators take,
-answer and close conversations, and every answer goes through a durable outbox: e-mail in the
-citizen's thread, or the platform's send API."""
+"""The conversation core: citizens' written messages on any channel (e-mail, web chat, Zalo,
+Messenger, SMS) become conversations and draft tickets (the operator completes and submits one, as
+for a call) with the citizen's receipt; later messages join them; operators take, answer and
+close conversations within a capacity, with first-reply deadlines. Plain Python against the
+channels' contract (`hotline.conversations.channels`): what differs between channels (threads,
+receipts, outboxes, typing and read marks) is asked of the channel's adapter, never tested here."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import secrets
@@ -19,19 +19,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.config.conversations import ConversationPolicy
-from hotline.conversations import chat_outbox
-from hotline.conversations.mail import (InboundMail, code_in, new_message_id, reply_subject, tagged,
-                                        thread_headers)
+from hotline.conversations import channels as registry
+from hotline.conversations.channels import Channels
+from hotline.conversations.channels.contract import Inbound, InboundRefused, Receipt
+from hotline.conversations.channels.email import receipt_text  # noqa: F401  (the receipt's text, for tests)
+from hotline.conversations.channels.platform import inbound_of
+from hotline.conversations.mail import InboundMail
 from hotline.conversations.platform_files import PlatformFiles
 from hotline.conversations.platforms import ChatIn
 from hotline.notifications.gateways import GatewayError
 from hotline.cti.bus import EventBus
 from hotline.cti.events import ChatToCitizen, ConversationActivity, ConversationsChanged
 from hotline.errors import Refused
-from hotline.notifications.email import add_once
 from hotline.store.base import aware
 from hotline.store.conversations import Conversation, ConversationMessage
-from hotline.store.outbox import EmailMessage as Outgoing
 from hotline.store.tickets import Ticket, add_event
 from hotline.ticketing.attachments import Attachments, Upload
 from hotline.ticketing.store import TicketStore
@@ -39,30 +40,9 @@ from hotline.workhours import WorkCalendar
 
 log = logging.getLogger(__name__)
 
-EMAIL = "email"
 FILE_ATTEMPTS = 3  # fetching a file a citizen sent on a platform
-WEBCHAT = "webchat"
-SIGNATURE = "\n\n--\nTổng đài 1022\nVui lòng giữ nguyên tiêu đề (có mã phản ánh) khi trả lời thư này."
-
-
-RECEIPT_SUBJECT = "Tổng đài 1022 đã nhận phản ánh"
-
-
-class MailRefused(Exception):
-    """An e-mail the conversations will not keep (its reason, in Vietnamese): the mailbox
-    quarantines it for the supervisors rather than trying it again."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
-def receipt_text(code: str, lookup_url: str | None) -> str:
-    text = (f"Tổng đài 1022 đã nhận thư phản ánh của Ông/Bà, mã phản ánh {code}. Điện thoại viên sẽ xem xét "
-            "và trả lời Ông/Bà qua thư này.")
-    if lookup_url:
-        text += f"\nTheo dõi tình trạng và quá trình xử lý (không cần số điện thoại): {lookup_url}"
-    return text + SIGNATURE
+EMAIL, WEBCHAT = "email", "webchat"  # the channels with an intake of their own (mailbox, chat socket)
+MailRefused = InboundRefused  # the mailbox quarantines an e-mail refused so
 
 
 def message_view(m: ConversationMessage) -> dict:
@@ -78,22 +58,22 @@ class Conversations:
                  policy: ConversationPolicy | None = None, free_operators: Callable[[], list[str]] = list,
                  calendar: WorkCalendar | None = None, platform_files: PlatformFiles | None = None,
                  on_files: Callable[[], None] = lambda: None,
-                 platform_action: Callable[[str, str, str], Awaitable[None]] | None = None):
+                 platform_action: Callable[[str, str, str], Awaitable[None]] | None = None,
+                 channels: Channels | None = None):
         self.sessions = sessions
         self.store = store
         self.attachments = attachments
-        self.sender = sender
         self.lookup_url = lookup_url  # a ticket's public page, from its look-up secret (receipts)
-        self.on_mail = on_mail  # wakes the e-mail outbox
-        self.on_chat = on_chat  # wakes the Zalo/Facebook outbox
         self.on_files = on_files  # wakes the fetching of files sent on a platform
         self.platform_files = platform_files
-        self.platform_action = platform_action  # Messenger's typing and read marks (best effort)
-        self._actions: set[asyncio.Task] = set()
         self.policy = policy or ConversationPolicy()
         self.free_operators = free_operators  # available now: logged in, not on a call, not paused
         self.bus = bus  # tells the desktops
         self.calendar = calendar  # first-reply deadlines count office hours (None: clock time)
+        # The channels' adapters (the settings' registry; without one, every channel with the
+        # outboxes' wake-ups given here and no webhook).
+        self.channels = channels or registry.build(None, sender, bus=bus, on_mail=on_mail, on_chat=on_chat,
+                                                   platform_action=platform_action)
 
     def _waiting(self, conv: Conversation, now: datetime) -> None:
         """The citizen wrote: the conversation waits for an answer, due within the first-reply time
@@ -178,130 +158,94 @@ class Conversations:
             data["message"] = message_view(message)
         await self.bus.publish(ConversationActivity(agent=assignee, data=data))
 
-    # -- inbound ---------------------------------------------------------------------------------
-    async def receive_mail(self, mail: InboundMail, now: datetime | None = None) -> int | None:
-        """Keep a citizen's e-mail; returns its conversation's id. Nothing is kept of a message a
-        machine sent (auto-reply, bounce, list) or of one already kept (read twice). MailRefused:
-        no address to answer, or the sender's new conversations for the day are spent."""
+    # -- inbound: one intake for every channel ----------------------------------------------------
+    async def receive(self, inbound: Inbound, now: datetime | None = None) -> int | None:
+        """Keep a citizen's message from any channel; returns its conversation's id. It joins the
+        conversation its channel says it continues, or starts one with a draft ticket and the
+        channel's receipt. Nothing is kept of a message a machine sent (auto-reply, bounce, list),
+        and a message kept already (read or posted twice) is kept once. InboundRefused: the
+        channel will not let it start a conversation (the reason)."""
+        kept = await self._receive(inbound, now)
+        return kept[0] if kept else None
+
+    async def _receive(self, inbound: Inbound, now: datetime | None) -> tuple[int, ConversationMessage] | None:
         now = now or datetime.now(timezone.utc)
-        if mail.automatic:
-            log.info("e-mail %s from %s ignored: %s", mail.message_id, mail.sender, mail.automatic)
+        channel = self.channels[inbound.channel]
+        if inbound.automatic:
+            log.info("%s %s from %s ignored: %s", channel.name, inbound.external_id, inbound.sender, inbound.automatic)
             return None
-        if "@" not in mail.sender:
-            raise MailRefused("không có địa chỉ người gửi hợp lệ")
-        checked, refused = self._check_files(mail.files)
+        checked, refused = self._check_files(inbound.files)
+        refused += [{"filename": f.name, "reason": f"Không phải tệp ({f.kind}): xem trên trang quản lý của nền tảng"}
+                    for f in inbound.remote_files if not f.url]
+        pending = [{"kind": f.kind, "url": f.url, "name": f.name, "attempts": 0} for f in inbound.remote_files if f.url]
+        text = inbound.text or ("(tệp đính kèm)" if inbound.remote_files else "")
+        receipt = None
         try:
             async with self.sessions() as s, s.begin():
-                known = await s.scalar(select(ConversationMessage.conversation_id).where(
-                    ConversationMessage.channel == EMAIL, ConversationMessage.external_id == mail.message_id))
+                known = await self._known(s, inbound)
                 if known is not None:
-                    return known
-                conv = await self._thread_of(s, mail)
-                receipt = None
-                if conv is None:
-                    started = await s.scalar(select(func.count(Conversation.id)).where(
-                        Conversation.channel == EMAIL, Conversation.citizen_address == mail.sender,
-                        Conversation.created_at >= now - timedelta(days=1)))
-                    if started >= self.policy.new_per_sender_per_day:
-                        raise MailRefused(f"người gửi đã mở {started} hội thoại trong 24 giờ (tối đa "
-                                          f"{self.policy.new_per_sender_per_day})")
-                    ticket = await self.store.add_ticket(
-                        s, channel=EMAIL, email=mail.sender, reporter_name=mail.sender_name,
-                        content=self._content(mail), draft=True, created_at=now)
-                    conv = Conversation(channel=EMAIL, citizen_address=mail.sender, citizen_name=mail.sender_name,
-                                        subject=mail.subject or None, status="open", ticket_id=ticket.id,
-                                        created_at=now, last_message_at=now)
+                    return known, None
+                conv = await channel.thread(s, inbound)
+                new = conv is None
+                if new:
+                    reason = await channel.refuse_new(s, inbound, now, self.policy)
+                    if reason:
+                        raise InboundRefused(reason)
+                    ticket = await self.store.add_ticket(s, **channel.ticket_fields(inbound, text), draft=True,
+                                                         created_at=now)
+                    conv = Conversation(channel=channel.name, citizen_address=inbound.sender, status="open",
+                                        ticket_id=ticket.id, created_at=now, last_message_at=now,
+                                        address_kind=channel.address_kind, **channel.conversation_fields(inbound))
                     s.add(conv)
                     await s.flush()
-                    add_event(s, ticket.id, "email", "conversation", at=now, conversation=conv.id)
-                    receipt, secret = ticket.code, ticket.public_secret
+                    add_event(s, ticket.id, channel.event_actor, "conversation", at=now, conversation=conv.id)
                 self._waiting(conv, now)
-                kept = ConversationMessage(conversation_id=conv.id, channel=EMAIL, external_id=mail.message_id,
-                                           direction="in", body=mail.text, refused=refused, created_at=now)
+                kept = ConversationMessage(conversation_id=conv.id, channel=channel.name,
+                                           external_id=inbound.external_id, direction="in", body=text,
+                                           refused=refused, created_at=now, pending_files=pending or None,
+                                           files_pending=bool(pending))
                 s.add(kept)
-                # A forged sender would have the hotline mail its receipts to anyone: a fixed text
-                # (nothing of what was sent), marked as automatic (RFC 3834), and a few a day to one
-                # address at most (the conversation itself is kept whatever the count).
-                if receipt and (await self._receipts_today(s, mail.sender, now)
-                                < self.policy.receipts_per_address_per_day):
-                    await self._queue(s, conv, receipt_text(receipt, self.lookup_url(secret) if self.lookup_url
-                                                            else None),
-                                      tagged(RECEIPT_SUBJECT, receipt), answering=mail, author=None, now=now,
-                                      key=f"conversation:{conv.id}:receipt", automatic=True)
+                if new:
+                    link = self.lookup_url(ticket.public_secret) if self.lookup_url else None
+                    receipt = await channel.receipt(s, conv, inbound, Receipt(ticket.code, link), now, self.policy)
                 await s.flush()
                 conv_id, ticket_id, assignee = conv.id, conv.ticket_id, conv.assignee
         except IntegrityError:  # the same message kept by another reader at the same moment
             async with self.sessions() as s:
-                known = await s.scalar(select(ConversationMessage.conversation_id).where(
-                    ConversationMessage.channel == EMAIL, ConversationMessage.external_id == mail.message_id))
-            if known is None:  # not a race: a constraint the message breaks; the reader counts it
+                known = await self._known(s, inbound)
+            if known is None:  # not a race: a constraint the message breaks; the caller counts it
                 raise
             return None
         if checked and ticket_id is not None:
-            saved = await self.attachments.save(ticket_id, checked, "email", now)
+            saved = await self.attachments.save(ticket_id, checked, channel.name, now)
             async with self.sessions() as s, s.begin():
-                row = await s.scalar(select(ConversationMessage).where(
-                    ConversationMessage.channel == EMAIL, ConversationMessage.external_id == mail.message_id))
+                row = await s.get(ConversationMessage, kept.id)
                 row.attachments = [{"id": a.id, "filename": a.filename} for a in saved]
                 kept = row
-        if receipt:
+        if new:
             assignee = None
             await self._assign(conv_id)
-        self.on_mail()
-        await self._changed(conv_id, "open", assignee, kept)
-        log.info("e-mail %s from %s kept in conversation %d", mail.message_id, mail.sender, conv_id)
-        return conv_id
-
-    async def receive_chat(self, chat: ChatIn, now: datetime | None = None) -> int | None:
-        """Keep a citizen's message from Zalo or Facebook: it joins the citizen's conversation on
-        that platform that is not closed, or starts one with a draft ticket and a receipt. The
-        platform posts an event again when we were slow to answer it: kept once."""
-        now = now or datetime.now(timezone.utc)
-        refused = [{"filename": f.name, "reason": f"Không phải tệp ({f.kind}): xem trên trang quản lý của nền tảng"}
-                   for f in chat.attachments if not f.url]
-        pending = [{"kind": f.kind, "url": f.url, "name": f.name, "attempts": 0} for f in chat.attachments if f.url]
-        text = chat.text or ("(tệp đính kèm)" if chat.attachments else "")
-        try:
-            async with self.sessions() as s, s.begin():
-                known = await s.scalar(select(ConversationMessage.conversation_id).where(
-                    ConversationMessage.channel == chat.channel, ConversationMessage.external_id == chat.message_id))
-                if known is not None:
-                    return known
-                conv = await s.scalar(select(Conversation).where(
-                    Conversation.channel == chat.channel, Conversation.citizen_address == chat.user_id,
-                    Conversation.status != "closed").order_by(Conversation.id.desc()).limit(1))
-                code = None
-                if conv is None:
-                    ticket = await self.store.add_ticket(s, channel=chat.channel, content=text, draft=True,
-                                                         created_at=now)
-                    conv = Conversation(channel=chat.channel, citizen_address=chat.user_id, status="open",
-                                        ticket_id=ticket.id, created_at=now, last_message_at=now)
-                    s.add(conv)
-                    await s.flush()
-                    add_event(s, ticket.id, chat.channel, "conversation", at=now, conversation=conv.id)
-                    code, secret = ticket.code, ticket.public_secret
-                self._waiting(conv, now)
-                kept = ConversationMessage(conversation_id=conv.id, channel=chat.channel, external_id=chat.message_id,
-                                           direction="in", body=text, refused=refused, created_at=now,
-                                           pending_files=pending or None, files_pending=bool(pending))
-                s.add(kept)
-                if code:
-                    receipt = (f"Tổng đài 1022 đã nhận tin nhắn phản ánh của Ông/Bà, mã phản ánh {code}. "
-                               "Điện thoại viên sẽ trả lời Ông/Bà tại đây.")
-                    if self.lookup_url:
-                        receipt += f" Theo dõi tiến độ: {self.lookup_url(secret)}"
-                    await self._send_chat(s, conv, receipt, None, now, f"conversation:{conv.id}:receipt")
-                await s.flush()
-                conv_id, assignee = conv.id, conv.assignee
-        except IntegrityError:  # the same event posted twice at the same moment
-            return None
-        if code:
-            await self._assign(conv_id)
-        self.on_chat()
+        if receipt is not None:
+            await channel.sent(conv_id, receipt)
         if pending:
             self.on_files()
         await self._changed(conv_id, "open", assignee, kept)
-        return conv_id
+        log.info("%s %s from %s kept in conversation %d", channel.name, inbound.external_id, inbound.sender, conv_id)
+        return conv_id, kept
+
+    @staticmethod
+    async def _known(s, inbound: Inbound) -> int | None:
+        return await s.scalar(select(ConversationMessage.conversation_id).where(
+            ConversationMessage.channel == inbound.channel, ConversationMessage.external_id == inbound.external_id))
+
+    async def receive_mail(self, mail: InboundMail, now: datetime | None = None) -> int | None:
+        """A citizen's e-mail (the mailbox reader's); MailRefused: no address to answer, or the
+        sender's new conversations for the day are spent."""
+        return await self.receive(self.channels[EMAIL].inbound(mail), now)
+
+    async def receive_chat(self, chat: ChatIn, now: datetime | None = None) -> int | None:
+        """A citizen's message on a chat platform (Zalo, Messenger)."""
+        return await self.receive(inbound_of(chat), now)
 
     async def fetch_platform_files(self, now: datetime | None = None) -> int:
         """Fetch the files citizens sent on Zalo or Messenger, check them like uploads and keep
@@ -344,24 +288,10 @@ class Conversations:
                         now: datetime | None = None) -> tuple[int, str]:
         """A citizen opens a chat on the hotline's site: a conversation and its draft ticket; returns
         (its id, the secret the citizen's page keeps to write and read in it)."""
-        now = now or datetime.now(timezone.utc)
         token = secrets.token_urlsafe(24)
-        async with self.sessions() as s, s.begin():
-            ticket = await self.store.add_ticket(s, channel="web", caller_phone=phone, reporter_name=name,
-                                                 topic=topic, content=text, draft=True, created_at=now)
-            conv = Conversation(channel=WEBCHAT, citizen_address=phone or "—", citizen_name=name, status="open",
-                                ticket_id=ticket.id, created_at=now, last_message_at=now,
-                                access_hash=hashlib.sha256(token.encode()).hexdigest())
-            self._waiting(conv, now)
-            s.add(conv)
-            await s.flush()
-            add_event(s, ticket.id, "citizen", "conversation", at=now, conversation=conv.id)
-            s.add(ConversationMessage(conversation_id=conv.id, channel=WEBCHAT, external_id=f"webchat:{uuid.uuid4()}",
-                                      direction="in", body=text, created_at=now))
-            conv_id = conv.id
-        await self._assign(conv_id)
-        await self._changed(conv_id, "open")
-        return conv_id, token
+        inbound = self.channels[WEBCHAT].inbound(text, f"webchat:{uuid.uuid4()}", name=name, phone=phone, topic=topic,
+                                                 access_hash=hashlib.sha256(token.encode()).hexdigest())
+        return await self.receive(inbound, now), token
 
     async def web_conversation(self, token: str) -> int | None:
         """The chat this secret opens, while it is not closed."""
@@ -372,22 +302,12 @@ class Conversations:
 
     async def receive_web(self, conversation_id: int, text: str, now: datetime | None = None) -> dict | None:
         """Keep what the citizen wrote in the chat; returns the message as the page shows it."""
-        now = now or datetime.now(timezone.utc)
         text = text.strip()[:5000]
         if not text:
             return None
-        async with self.sessions() as s, s.begin():
-            conv = await s.get(Conversation, conversation_id)
-            if conv is None or conv.status == "closed":
-                raise Refused(409, "Cuộc trò chuyện đã kết thúc", "conversation_closed")
-            self._waiting(conv, now)
-            kept = ConversationMessage(conversation_id=conv.id, channel=WEBCHAT, external_id=f"webchat:{uuid.uuid4()}",
-                                       direction="in", body=text, created_at=now)
-            s.add(kept)
-            await s.flush()
-            assignee = conv.assignee
-        await self._changed(conversation_id, "open", assignee, kept)
-        return message_view(kept)
+        kept = await self._receive(self.channels[WEBCHAT].inbound(text, f"webchat:{uuid.uuid4()}", conversation_id),
+                                   now)
+        return message_view(kept[1]) if kept and kept[1] is not None else None
 
     # -- typing and reading ----------------------------------------------------------------------
     async def _assignee(self, conversation_id: int) -> tuple[str | None, str | None, str]:
@@ -400,21 +320,6 @@ class Conversations:
             raise Refused(404, "Không có hội thoại này")
         return row[0], row[1], row[2]
 
-    def _on_platform(self, channel: str, recipient: str, action: str) -> None:
-        """Tell the platform (Messenger) the page is writing or has read, without making the
-        operator wait for it; a failure is only logged."""
-        if self.platform_action is None or channel not in ("facebook", "zalo"):
-            return
-
-        async def run() -> None:
-            try:
-                await self.platform_action(channel, recipient, action)
-            except Exception as exc:
-                log.info("%s %s to %s not sent: %s", channel, action, recipient, exc)
-        task = asyncio.create_task(run())
-        self._actions.add(task)
-        task.add_done_callback(self._actions.discard)
-
     async def citizen_typing(self, conversation_id: int) -> None:
         assignee, _, _ = await self._assignee(conversation_id)
         if assignee is not None and self.bus is not None:
@@ -422,13 +327,11 @@ class Conversations:
                                                                               "typing": "citizen"}))
 
     async def operator_typing(self, conversation_id: int, operator: str) -> None:
-        """The operator who has a web chat is writing: the citizen's page says so."""
+        """The operator who has the conversation is writing: the channel tells the citizen if it can."""
         assignee, channel, address = await self._assignee(conversation_id)
         if assignee != operator:
             raise Refused(409, "Hãy nhận hội thoại trước khi trả lời", "conversation_not_taken")
-        if channel == WEBCHAT and self.bus is not None:
-            await self.bus.publish(ChatToCitizen(data={"conversation_id": conversation_id, "typing": True}))
-        self._on_platform(channel, address, "typing_on")
+        await self.channels[channel].typing(conversation_id, address)
 
     async def _mark_read(self, conversation_id: int | None, field: str, direction: str, up_to: int | None = None,
                          at: datetime | None = None, where=None) -> tuple[int, int, str | None, str] | None:
@@ -464,10 +367,8 @@ class Conversations:
         if assignee != operator:
             raise Refused(409, "Hãy nhận hội thoại trước khi trả lời", "conversation_not_taken")
         moved = await self._mark_read(conversation_id, "operator_read_id", "in", up_to=up_to)
-        if moved and moved[3] == WEBCHAT and self.bus is not None:
-            await self.bus.publish(ChatToCitizen(data={"conversation_id": conversation_id, "read_up_to": moved[1]}))
-        elif moved:
-            self._on_platform(moved[3], address, "mark_seen")
+        if moved:
+            await self.channels[moved[3]].read(conversation_id, address, moved[1])
 
     async def read_by_citizen(self, conversation_id: int, up_to: int) -> None:
         """The citizen's chat page showed the answers up to `up_to`."""
@@ -484,21 +385,6 @@ class Conversations:
         if moved:
             await self._changed(moved[0], "read", moved[2], read={"by": "citizen", "up_to": moved[1]})
 
-    async def _send_chat(self, s, conv: Conversation, text: str, author: str | None, now: datetime,
-                         key: str) -> ConversationMessage:
-        await chat_outbox.add_once(s, key, conv.channel, conv.citizen_address, text)
-        msg = ConversationMessage(conversation_id=conv.id, channel=conv.channel,
-                                  external_id=f"{conv.channel}:out:{key}", direction="out", author=author, body=text,
-                                  created_at=now)
-        s.add(msg)
-        return msg
-
-    @staticmethod
-    async def _receipts_today(s, address: str, now: datetime) -> int:
-        return await s.scalar(select(func.count(Outgoing.id)).where(
-            Outgoing.to_address == address, Outgoing.key.like("conversation:%:receipt"),
-            Outgoing.created_at >= now - timedelta(days=1)))
-
     def _check_files(self, files: list[tuple[str, bytes]]):
         """The same checks as uploads, file by file: what is refused is named, not kept."""
         checked, refused = [], []
@@ -511,51 +397,6 @@ class Conversations:
             refused += [{"filename": c.upload.filename[:200], "reason": "Tối đa 5 tệp đính kèm"} for c in checked[5:]]
             checked = checked[:5]
         return checked, refused
-
-    @staticmethod
-    def _content(mail: InboundMail) -> str:
-        return (f"{mail.subject}\n\n{mail.text}" if mail.subject else mail.text)[:20000]
-
-    async def _thread_of(self, s, mail: InboundMail) -> Conversation | None:
-        """The conversation a message continues: only one with the sender's own address, and only
-        by a reference the hotline issued (the Message-ID of a message it sent, or the ticket's code
-        in the subject). A forged From naming someone else's conversation starts a new one."""
-        ids = mail.thread_ids()
-        if ids:
-            conv = await s.scalar(select(Conversation).join(
-                ConversationMessage, ConversationMessage.conversation_id == Conversation.id).where(
-                ConversationMessage.channel == EMAIL, ConversationMessage.direction == "out",
-                ConversationMessage.external_id.in_(ids), Conversation.channel == EMAIL,
-                Conversation.citizen_address == mail.sender).order_by(Conversation.id.desc()).limit(1))
-            if conv is not None:
-                return conv
-        code = code_in(mail.subject)  # a mail client that dropped the headers kept the subject's code
-        if code:
-            return await s.scalar(select(Conversation).join(Ticket, Conversation.ticket_id == Ticket.id).where(
-                Ticket.code == code, Conversation.channel == EMAIL, Conversation.citizen_address == mail.sender))
-        return None
-
-    async def _queue(self, s, conv: Conversation, body: str, subject: str, answering: InboundMail | None,
-                     author: str | None, now: datetime, key: str, automatic: bool = False) -> ConversationMessage:
-        message_id = new_message_id(self.sender)
-        if answering is not None:
-            headers = thread_headers(message_id, answering.message_id, answering.references)
-        else:
-            headers = await self._reply_headers(s, conv, message_id)
-        if automatic:  # RFC 3834: responders must not answer it
-            headers["Auto-Submitted"] = "auto-replied"
-        await add_once(s, key, conv.citizen_address, subject, body, headers=headers)
-        msg = ConversationMessage(conversation_id=conv.id, channel=EMAIL, external_id=message_id, direction="out",
-                                  author=author, body=body, created_at=now)
-        s.add(msg)
-        return msg
-
-    async def _reply_headers(self, s, conv: Conversation, message_id: str) -> dict[str, str]:
-        """A reply answers the citizen's latest message; References carry the thread so far."""
-        rows = list(await s.scalars(select(ConversationMessage).where(
-            ConversationMessage.conversation_id == conv.id).order_by(ConversationMessage.id)))
-        last_in = next((m.external_id for m in reversed(rows) if m.direction == "in"), None)
-        return thread_headers(message_id, last_in, [m.external_id for m in rows if m.external_id != last_in])
 
     # -- operators -------------------------------------------------------------------------------
     async def listing(self, operator: str | None = None, include_closed: bool = False,
@@ -642,32 +483,16 @@ class Conversations:
             if conv.status == "closed":
                 raise Refused(409, "Hội thoại đã đóng", "conversation_closed")
             key = f"conversation:{conv.id}:reply:{now.timestamp():.6f}"
-            if conv.channel == EMAIL:  # the subject carries the ticket's code
-                code = (await s.scalar(select(Ticket.code).where(Ticket.id == conv.ticket_id))
-                        if conv.ticket_id else None)
-                msg = await self._queue(s, conv, text + SIGNATURE, reply_subject(conv.subject, code or ""),
-                                        answering=None, author=operator, now=now, key=key)
-            elif conv.channel == WEBCHAT:  # the citizen's page is open: straight to it
-                msg = ConversationMessage(conversation_id=conv.id, channel=WEBCHAT, external_id=f"webchat:{key}",
-                                          direction="out", author=operator, body=text, created_at=now)
-                s.add(msg)
-            else:
-                msg = await self._send_chat(s, conv, text, operator, now, key)
+            channel = self.channels[conv.channel]
+            msg = await channel.send(s, conv, text, operator, now, key)
             conv.status, conv.last_message_at = "answered", now
             conv.reply_due_at = conv.reminded_at = conv.escalated_at = None
             conv.first_reply_at = conv.first_reply_at or now
-            channel = conv.channel
             if conv.ticket_id:
                 add_event(s, conv.ticket_id, operator, "conversation_reply", at=now, conversation=conv.id)
             await s.flush()
             message_id = msg.id
-        if channel == EMAIL:  # wake only the outbox the answer went to
-            self.on_mail()
-        elif channel != WEBCHAT:
-            self.on_chat()
-        if self.bus is not None and channel == WEBCHAT:
-            await self.bus.publish(ChatToCitizen(data={"conversation_id": conversation_id, "id": message_id,
-                                                       "body": text, "created_at": now.isoformat()}))
+        await channel.sent(conversation_id, msg)  # wakes only the outbox the answer went to
         await self._changed(conversation_id, "answered", operator, msg)
         return {"id": message_id, "status": "answered"}
 

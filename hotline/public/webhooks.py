@@ -1,10 +1,11 @@
-"""The chat platforms' webhooks: Zalo OA (POST /webhooks/zalo) and Facebook Messenger (GET and
-POST /webhooks/facebook). No session: each event must carry the platform's signature over the
-exact body, checked before anything in the body is parsed (a forged or missing one, or a Zalo event
-far from its signed time, is refused 401 and changes nothing; a signed body that is not an event
-gets 400); a citizen's message
-becomes or joins a conversation, and a read receipt marks the hotline's answers read. The
-platforms want a quick 200: the work is one transaction."""
+"""The written channels' webhooks: one route per configured webhook channel (Zalo OA: POST
+/webhooks/zalo; Messenger: GET and POST /webhooks/facebook; citizens' SMS: POST /webhooks/sms),
+one handler for all: no session, each request must carry its channel's signature over the exact
+body, which the channel's adapter checks before anything in the body is parsed (a forged or
+missing one, or a Zalo event far from its signed time, is refused 401 and changes nothing; a
+signed body that is not an event gets 400); the adapter then parses it, and the conversation
+core keeps each message and read mark. The senders want a quick 200: the work is one
+transaction per message."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from datetime import datetime, timezone
 
 from aiohttp import web
 
-from hotline.conversations import platforms
+from hotline.conversations import channels as registry
+from hotline.conversations.channels import Channels
+from hotline.conversations.channels.contract import Channel, Unverified
 from hotline.conversations.service import Conversations
 from hotline.security.clients import client_address
 from hotline.settings import Messaging
@@ -22,82 +25,67 @@ from hotline.web.routes import Resource, Route, public
 
 log = logging.getLogger(__name__)
 
-# Messenger batches up to 1,000 events in one request; a Zalo event is one message.
-MAX_EVENT_BYTES = 4 * 1024 * 1024
-BODY_LIMITS = {"/webhooks/zalo": MAX_EVENT_BYTES, "/webhooks/facebook": MAX_EVENT_BYTES}
-SIGNED = {"type": "object", "description": "the platform's event, as its documentation gives it"}
+# The largest request each channel's sender posts (Messenger batches up to 1,000 events).
+BODY_LIMITS = {a.webhook_path: a.webhook_max_bytes for a in registry.build() if a.webhook_path}
+SIGNED = {"type": "object", "description": "the channel's event, as its documentation gives it"}
 
 
 class Webhooks(Resource):
-    def __init__(self, config: Messaging, conversations: Conversations):
-        self.config = config
+    def __init__(self, channels: Channels | Messaging, conversations: Conversations):
+        # The registry the settings built (a `Messaging` block alone: the platforms' webhooks).
+        self.channels = channels if isinstance(channels, Channels) else registry.build(channels)
         self.conversations = conversations
 
     def routes(self) -> list[Route]:
         routes = []
-        if self.config.zalo is not None:
-            routes.append(Route("POST", "/webhooks/zalo", self.zalo,
-                                "Zalo OA events, signed (X-ZEvent-Signature)", SIGNED,
+        for channel in self.channels.webhooks():
+            if hasattr(channel, "subscription"):
+                routes.append(Route("GET", channel.webhook_path, self._subscribe(channel),
+                                    f"{channel.name}: the subscription check (hub.mode, hub.verify_token, "
+                                    "hub.challenge)", extra=("403",)))
+            routes.append(Route("POST", channel.webhook_path, self._events(channel),
+                                f"{channel.name} events, signed ({channel.webhook_header})", SIGNED,
                                 extra=("400", "401", "411", "413")))
-        if self.config.facebook is not None:
-            routes += [Route("GET", "/webhooks/facebook", self.facebook_subscribe,
-                             "Messenger's subscription check (hub.mode, hub.verify_token, hub.challenge)",
-                             extra=("403",)),
-                       Route("POST", "/webhooks/facebook", self.facebook,
-                             "Messenger events, signed (X-Hub-Signature-256)", SIGNED,
-                             extra=("400", "401", "411", "413"))]
         return routes
 
-    async def _body(self, request: web.Request) -> bytes | None:
+    @staticmethod
+    async def _body(request: web.Request, limit: int) -> bytes | None:
         """The whole body, or None past the limit (the body-limit middleware has already refused a
         body without a length, or announcing more)."""
         length = request.content_length
-        if length is None or length > MAX_EVENT_BYTES:
+        if length is None or length > limit:
             return None
-        body = await request.content.readexactly(length) if length else b""
-        return body
+        return await request.content.readexactly(length) if length else b""
 
-    async def _keep(self, chats: list[platforms.ChatIn], reads: list[platforms.ChatRead]) -> web.Response:
-        for chat in chats:
-            await self.conversations.receive_chat(chat)
-        for read in reads:
-            await self.conversations.read_on_platform(read.channel, read.user_id, read.at)
-        return web.json_response({"ok": True})
+    def _events(self, channel: Channel):
+        @public
+        async def events(request: web.Request) -> web.Response:
+            body = await self._body(request, channel.webhook_max_bytes)
+            if body is None:
+                return error(413, "Sự kiện quá lớn")
+            try:
+                proof = channel.verify(request.headers, body, datetime.now(timezone.utc))
+            except Unverified as refused:
+                log.warning("%s webhook: %s from %s", channel.name, refused.code, client_address(request))
+                return error(401, refused.message, refused.code)
+            events = channel.parse(body, proof)
+            if events is None:
+                return error(400, "Sự kiện không hợp lệ", "bad_event")
+            for inbound in events.messages:
+                await self.conversations.receive(inbound)
+            for read in events.reads:
+                await self.conversations.read_on_platform(read.channel, read.sender, read.at)
+            return web.json_response({"ok": True})
+        events.__name__ = f"{channel.name}_events"
+        return events
 
-    @public
-    async def zalo(self, request: web.Request) -> web.Response:
-        body = await self._body(request)
-        if body is None:
-            return error(413, "Sự kiện quá lớn")
-        config = self.config.zalo
-        timestamp = platforms.zalo_signed_timestamp(config, body, request.headers.get("X-ZEvent-Signature"))
-        if timestamp is None:
-            log.warning("Zalo webhook: bad signature from %s", client_address(request))
-            return error(401, "Chữ ký không hợp lệ", "bad_signature")
-        if not platforms.zalo_fresh(timestamp, config.event_window_seconds, datetime.now(timezone.utc)):
-            log.warning("Zalo webhook: a signed event outside its time window from %s", client_address(request))
-            return error(401, "Sự kiện đã quá hạn", "stale_event")
-        event = platforms.zalo_event(config, body, timestamp)
-        if event is None:
-            return error(400, "Sự kiện không hợp lệ", "bad_event")
-        return await self._keep(platforms.zalo_messages(event), platforms.zalo_reads(event))
-
-    @public
-    async def facebook_subscribe(self, request: web.Request) -> web.Response:
-        q = request.query
-        if not platforms.facebook_subscription(self.config.facebook, q.get("hub.mode"), q.get("hub.verify_token")):
-            return error(403, "Mã xác minh không đúng")
-        return web.Response(text=q.get("hub.challenge", "")[:200], content_type="text/plain")
-
-    @public
-    async def facebook(self, request: web.Request) -> web.Response:
-        body = await self._body(request)
-        if body is None:
-            return error(413, "Sự kiện quá lớn")
-        if not platforms.facebook_signed(self.config.facebook, body, request.headers.get("X-Hub-Signature-256")):
-            log.warning("Facebook webhook: bad signature from %s", client_address(request))
-            return error(401, "Chữ ký không hợp lệ", "bad_signature")
-        event = platforms.facebook_event(body)
-        if event is None:
-            return error(400, "Sự kiện không hợp lệ", "bad_event")
-        return await self._keep(platforms.facebook_messages(event), platforms.facebook_reads(event))
+    @staticmethod
+    def _subscribe(channel: Channel):
+        @public
+        async def subscribe(request: web.Request) -> web.Response:
+            q = request.query
+            if not channel.subscription(q.get("hub.mode"), q.get("hub.verify_token")):
+                return error(403, "Mã xác minh không đúng")
+            return web.Response(text=q.get("hub.challenge", "")[:200], content_type="text/plain")
+        subscribe.__name__ = f"{channel.name}_subscribe"
+        return subscribe

@@ -1,4 +1,4 @@
-"""Written exchanges with citizens (e-mail, web chat, Zalo, Facebook): one conversation per
+"""Written exchanges with citizens (e-mail, web chat, Zalo, Facebook, SMS): one conversation per
 thread, its messages both ways, linked to the ticket it became."""
 
 from __future__ import annotations
@@ -23,7 +23,10 @@ class Conversation(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
-    citizen_address: Mapped[str] = mapped_column(String(200), index=True)  # e-mail address, platform user id
+    citizen_address: Mapped[str] = mapped_column(String(200), index=True)  # e-mail address, phone, platform id
+    # What kind of address that is ("email", "phone", "platform"), as the channel's adapter says:
+    # a citizen's erasure and access requests find her conversations by it, whatever the channel.
+    address_kind: Mapped[str] = mapped_column(String(10), default="platform", server_default="platform")
     citizen_name: Mapped[str | None] = mapped_column(String(200))
     subject: Mapped[str | None] = mapped_column(String(300))
     status: Mapped[ConversationStatus] = mapped_column(String(10), default="open", index=True)
@@ -71,24 +74,23 @@ class ConversationMessage(Base):
 # -- a citizen's erasure and access requests (hotline.privacy) ------------------------------------
 async def conversations_of(s, addresses: list[str], platform_ids: list[str], phone: str | None,
                            ticket_ids: list[int], same_phone=None) -> list[Conversation]:
-    """The conversations held under e-mail `addresses` (case aside), a platform user id, a web
-    chat's phone (`phone` in national form; the chat holds it as the citizen typed it:
-    `same_phone(written)` tells) or linked to `ticket_ids`."""
+    """The conversations held under e-mail `addresses` (case aside), a platform user id, a phone
+    (`phone` in national form; a web chat holds it as the citizen typed it: `same_phone(written)`
+    tells) or linked to `ticket_ids`."""
     from sqlalchemy import func, or_, select
 
     conds = []
     if addresses:
-        conds.append((Conversation.channel == "email")
+        conds.append((Conversation.address_kind == "email")
                      & func.lower(func.trim(Conversation.citizen_address)).in_([a.lower() for a in addresses]))
     if platform_ids:
-        conds.append(Conversation.channel.notin_(("email", "webchat"))
-                     & Conversation.citizen_address.in_(platform_ids))
+        conds.append((Conversation.address_kind == "platform") & Conversation.citizen_address.in_(platform_ids))
     if ticket_ids:
         conds.append(Conversation.ticket_id.in_(ticket_ids))
     found = list(await s.scalars(select(Conversation).where(or_(*conds)))) if conds else []
     if phone:
         found += [c for c in await s.scalars(select(Conversation).where(
-            Conversation.channel == "webchat", Conversation.citizen_address.like(f"%{phone[-3:]}")))
+            Conversation.address_kind == "phone", Conversation.citizen_address.like(f"%{phone[-3:]}")))
             if (same_phone(c.citizen_address) if same_phone else c.citizen_address == phone) and c not in found]
     return found
 

@@ -1,0 +1,45 @@
+"""Facebook Messenger as a channel: the subscription check (GET /webhooks/facebook with the verify
+token), events posted to POST /webhooks/facebook signed with `X-Hub-Signature-256` (HMAC-SHA256 of
+the exact body with the app secret); answers through the Send API (the chat outbox); the page's
+sender actions say the operator is writing or has read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from hotline.conversations import platforms
+from hotline.conversations.channels.contract import Events, Read, Unverified
+from hotline.conversations.channels.platform import SEEN, TYPING, PlatformChannel, inbound_of
+from hotline.settings import Facebook
+
+
+class MessengerChannel(PlatformChannel):
+    name = "facebook"
+    webhook_path = "/webhooks/facebook"
+    webhook_header = "X-Hub-Signature-256"
+
+    def __init__(self, config: Facebook | None, **kwargs):
+        super().__init__(**kwargs)
+        self.config = config
+
+    def subscription(self, mode: str | None, token: str | None) -> bool:
+        """The webhook's subscription check (GET with hub.mode, hub.verify_token, hub.challenge)."""
+        return platforms.facebook_subscription(self.config, mode, token)
+
+    def verify(self, headers, body: bytes, now: datetime) -> bool:
+        if not platforms.facebook_signed(self.config, body, headers.get(self.webhook_header)):
+            raise Unverified("bad_signature", "Chữ ký không hợp lệ")
+        return True
+
+    def parse(self, body: bytes, proof) -> Events | None:
+        event = platforms.facebook_event(body)
+        if event is None:
+            return None
+        return Events([inbound_of(c) for c in platforms.facebook_messages(event)],
+                      [Read(r.channel, r.user_id, r.at) for r in platforms.facebook_reads(event)])
+
+    async def typing(self, conv_id: int, address: str) -> None:
+        self._act(address, TYPING)
+
+    async def read(self, conv_id: int, address: str, up_to: int) -> None:
+        self._act(address, SEEN)
