@@ -49,14 +49,15 @@ class ScorecardsApi(Resource):
         return [
             Route("GET", "/api/scorecards/week", self.week,
                   "The week's random sample of each operator's calls (week=YYYY-MM-DD, any day of it), drawn once "
-                  "and kept, with automatic suggestions and scores"),
+                  "and kept, with automatic suggestions and scores", extra=("404", "422")),
             Route("GET", "/api/scorecards/samples/{id}", self.open,
                   "A sampled call with its recording, transcript, suggestions and scores (transcript read audited)"),
             Route("POST", "/api/scorecards/samples/{id}/reviews", self.score,
                   "Score a sampled call: every criterion met, not met or null (does not apply)", ScoreIn, ok="201"),
             Route("GET", "/api/scorecards/mine", self.mine, "The operator's own scored calls"),
             Route("GET", "/api/reports/scorecards", self.report,
-                  "Scorecard results per operator and per criterion (from, to: any days of the first and last weeks)"),
+                  "Scorecard results per operator and per criterion (from, to: any days of the first and last weeks)",
+                  extra=("404", "422")),
         ]
 
     @requires(*STAFF)
