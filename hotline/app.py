@@ -326,7 +326,8 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     bus.subscribe(on_call_end, CallEnded)
     live = LiveCaptions(sessions, settings.transcription, settings.model_path, settings.recordings_spool, bus,
                         profile.alerts)
-    hub = Hub(bus, cti.model, store, accounts=accounts, session_check_seconds=sec.session_check_seconds)
+    hub = Hub(bus, cti.model, store, accounts=accounts, session_check_seconds=sec.session_check_seconds,
+              secret_readers=frozenset(profile.state_secret_readers))
 
     async def reload_pjsip() -> None:  # through the control socket: the AMI user has no system class
         await prepared.asterisk.cli("module reload res_pjsip.so")

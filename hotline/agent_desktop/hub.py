@@ -1,5 +1,7 @@
 """WebSocket fan-out: one authenticated socket per browser; each event goes only to the users
-who may see it (an operator: their own calls and state; supervisors: everything).
+who may see it (an operator: their own calls and state; supervisors: everything). An event about
+a conversation whose ticket is a state secret goes only to the roles that may see state secrets
+(the tickets' rule, `secrecy.may_see`), whatever the table below says.
 
 Message schema, version 1 (documented in docs/desktop-api.md):
     {"v": 1, "type": "<kind>", "ts": "<UTC ISO time>", "data": {...}}
@@ -13,6 +15,7 @@ import logging
 from datetime import datetime, timezone
 
 from aiohttp import web
+from sqlalchemy import select
 
 from hotline.agent_desktop.accounts import Accounts, Principal, digest
 from hotline.cti.bus import EventBus
@@ -20,6 +23,9 @@ from hotline.cti.events import (AgentStateChanged, AlertRaised, CallAnswered, Ca
                                 CallMissed, CallOffered, CaptionHeard, ConversationActivity, ConversationsChanged,
                                 Shown, TicketDrafted, TransferUpdated)
 from hotline.cti.model import CtiModel
+from hotline.store.conversations import Conversation
+from hotline.store.tickets import Ticket
+from hotline.ticketing.secrecy import may_see
 from hotline.ticketing.store import TicketStore
 from hotline.ticketing.views import summary
 
@@ -43,6 +49,8 @@ AUDIENCE: dict[type[Shown], frozenset[str]] = {
     CaptionHeard: frozenset({OPERATOR, SUPERVISORS}),  # live captions: the operator on the call, supervisors
     AlertRaised: frozenset({SUPERVISORS}),
 }
+# Events about one conversation (its id in `data["id"]`): they follow its ticket's secrecy.
+ABOUT_CONVERSATION = (ConversationsChanged, ConversationActivity)
 
 
 def message(kind: str, data: dict) -> str:
@@ -56,9 +64,11 @@ SERVED_ELSEWHERE = 1012  # close code (service restart): reconnect, another node
 
 class Hub:
     def __init__(self, bus: EventBus, model: CtiModel, store: TicketStore, stats_interval: float = 1.0,
-                 accounts: Accounts | None = None, session_check_seconds: float = 2.0):
+                 accounts: Accounts | None = None, session_check_seconds: float = 2.0,
+                 secret_readers: frozenset[str] = frozenset({"supervisor", "admin"})):
         self.model = model
         self.store = store
+        self.secret_readers = secret_readers  # the profile's state_secret_readers
         self.stats_interval = stats_interval
         self.accounts = accounts
         self.session_check_seconds = session_check_seconds
@@ -128,8 +138,21 @@ class Hub:
                 or (OPERATORS in audience and p.role == "operator")
                 or (OPERATOR in audience and p.role == "operator" and event.agent == p.operator_id)]
 
+    async def _secret_conversation(self, conversation_id) -> bool:
+        """Whether the conversation is linked to a state-secret ticket (read at each event: a
+        ticket may become one at any time)."""
+        if not isinstance(conversation_id, int):
+            return False
+        async with self.store.sessions() as s:
+            return bool(await s.scalar(select(Ticket.state_secret).join(
+                Conversation, Conversation.ticket_id == Ticket.id).where(Conversation.id == conversation_id)))
+
     async def on_event(self, event: Shown) -> None:
         targets = self._targets(event)
+        if targets and isinstance(event, ABOUT_CONVERSATION):
+            secret = await self._secret_conversation(event.data.get("id"))
+            targets = [ws for ws in targets if ws in self.clients
+                       and may_see(self.secret_readers, self.clients[ws].role, secret)]
         if not targets:
             return
         data = event.data

@@ -12,6 +12,13 @@ PERSONAL = ("reporter_name", "caller_phone", "address", "email")
 TEXTS = ("result", "reason", "question", "note")
 
 
+def may_see(readers, role: str, state_secret: bool) -> bool:
+    """The access rule of state secrets: a matter that is one (a ticket, a conversation linked to
+    it, anything said about either) is seen only by the roles in the profile's
+    `state_secret_readers` (`readers`)."""
+    return not state_secret or role in readers
+
+
 def minimal(profile, t=None, fields: dict | None = None) -> bool:
     """Whether this matter keeps only the minimal record (a ticket, or a new report's fields)."""
     secret = t.state_secret if t is not None else bool((fields or {}).get("state_secret"))

@@ -120,3 +120,59 @@ async def test_hostile_ticket_fields_are_refused_or_stored_safely(desktop_line, 
             assert r.status == 403  # not this operator's call
     finally:
         await http.close()
+
+
+async def _pushes_until(ws, wanted, timeout: float = 15) -> list[dict]:
+    """The socket's messages up to and including the first for which `wanted` is true."""
+    seen = []
+    while True:
+        msg = await ws.receive_json(timeout=timeout)
+        seen.append(msg)
+        if wanted(msg):
+            return seen
+
+
+async def test_pushes_about_a_state_secret_conversation_reach_only_its_readers(desktop_line, store):
+    """The hub follows the tickets' rule: an operator (not among the profile's state-secret
+    readers) gets no push about a conversation linked to a state-secret ticket, not even the one
+    she has; a supervisor gets them; the same operator gets those of an ordinary one."""
+    from hotline.store.conversations import Conversation
+
+    secret_ticket = await store.tickets.create_ticket(status="received", draft=True, state_secret=True)
+    plain_ticket = await store.tickets.create_ticket(status="received", draft=True)
+    async with store.tickets.sessions() as s, s.begin():
+        convs = [Conversation(channel="email", citizen_address=f"dan{i}@example.vn", address_kind="email",
+                              subject="Phản ánh", ticket_id=t.id) for i, t in enumerate((secret_ticket, plain_ticket))]
+        s.add_all(convs)
+    secret, plain = (c.id for c in convs)
+    op = await session_for(desktop_line, "op-mat", await store.user("op-mat", "operator", "op2"))
+    sup = await session_for(desktop_line, "gs-mat", await store.user("gs-mat", "supervisor"))
+    try:
+        op_ws = await op.ws_connect(url(desktop_line, "/ws"), origin=url(desktop_line, ""))
+        sup_ws = await sup.ws_connect(url(desktop_line, "/ws"), origin=url(desktop_line, ""))
+
+        def about(cid, kind):
+            return lambda m: m["type"] == kind and m["data"].get("id") == cid
+
+        # The secret one: given to the operator (inbox change), then she answers in it (activity).
+        async with sup.post(url(desktop_line, f"/api/conversations/{secret}/assign"), json={"operator_id": "op2"}) as r:
+            assert r.status == 200, await r.text()
+        await _pushes_until(sup_ws, about(secret, "conversations.changed"))
+        async with op.post(url(desktop_line, f"/api/conversations/{secret}/reply"), json={"text": "Đã nhận."}) as r:
+            assert r.status == 201, await r.text()
+        await _pushes_until(sup_ws, about(secret, "conversation.activity"))
+        # The ordinary one, after: its pushes reach her, so anything about the secret one sent to
+        # her would have come before them.
+        async with sup.post(url(desktop_line, f"/api/conversations/{plain}/assign"), json={"operator_id": "op2"}) as r:
+            assert r.status == 200, await r.text()
+        async with op.post(url(desktop_line, f"/api/conversations/{plain}/reply"), json={"text": "Đã nhận."}) as r:
+            assert r.status == 201, await r.text()
+        seen = await _pushes_until(op_ws, about(plain, "conversation.activity"))
+        assert any(about(plain, "conversations.changed")(m) for m in seen), seen
+        assert not [m for m in seen if m["type"].startswith("conversation") and m["data"].get("id") == secret], seen
+        await _pushes_until(sup_ws, about(plain, "conversation.activity"))
+        await op_ws.close()
+        await sup_ws.close()
+    finally:
+        await op.close()
+        await sup.close()
