@@ -57,6 +57,16 @@ def scrub_file(path: Path, values: list[str]) -> bool:
         return False
 
 
+@dataclass
+class Erased:
+    """What an erasure removed (counts by data class), and the tickets it kept until their answer
+    with the identifiers their texts may quote."""
+
+    counts: dict[str, int]
+    kept: list[Ticket] = field(default_factory=list)
+    identifiers: list[str] = field(default_factory=list)
+
+
 class Eraser:
     def __init__(self, attachments_dir: Path, recordings_dir: Path, log_dir: Path | None = None):
         self.attachments_dir = attachments_dir
@@ -141,13 +151,21 @@ class Eraser:
 
     # -- a citizen's erasure request ----------------------------------------------------------------
     async def everything_of(self, s: AsyncSession, phone: str | None, email: str | None, actor: str, why: str,
-                            now: datetime, platform_id: str | None = None) -> dict[str, int]:
+                            now: datetime, platform_id: str | None = None,
+                            keep: Callable[[Ticket], bool] | None = None) -> Erased:
         """All personal data held under a phone number (any written form), an e-mail address or a
-        platform user id, inside the caller's transaction. Returns the counts by data class."""
+        platform user id, inside the caller's transaction. Tickets for which `keep` is true (still
+        being handled) keep what the agency needs to answer (reporter fields, texts, files,
+        history): they are returned as `kept`, with the identifiers their texts may quote, for the
+        caller to erase once they are answered (`release`)."""
         held = await holdings(s, phone, email, platform_id)
         counts: Counter[str] = Counter()
         also = held.identifiers()
+        kept = [t for t in held.tickets if keep is not None and keep(t)]
         for t in held.tickets:
+            if t in kept:
+                add_event(s, t.id, actor, "erasure_held", at=now, why=why)
+                continue
             counts["files"] += await self.ticket_files(s, t.id, actor, why, now)
             await self.ticket_personal(s, t, actor, why, now, also)
             counts["tickets"] += 1
@@ -180,8 +198,9 @@ class Eraser:
             counts["conversations"] += 1
         # The audit log keeps who read what, not the names of the citizen's files; callback notes
         # lose what they quote of the citizen.
-        if held.tickets:
-            for a in await s.scalars(select(AuditEntry).where(AuditEntry.ticket_id.in_([t.id for t in held.tickets]),
+        erased = [t.id for t in held.tickets if t not in kept]
+        if erased:
+            for a in await s.scalars(select(AuditEntry).where(AuditEntry.ticket_id.in_(erased),
                                                               AuditEntry.action == "file")):
                 a.detail = ERASED
         requests = [r.id for r in held.numbered if isinstance(r, CallbackRequest)]
@@ -200,6 +219,34 @@ class Eraser:
             forms = [d, "84" + d[1:], "+84" + d[1:]]
             for path in sorted(self.log_dir.glob("queue_log*")) + sorted(self.log_dir.glob("messages*")):
                 counts["asterisk_logs"] += scrub_file(path, forms)
+        return Erased({k: v for k, v in counts.items() if v}, kept, also)
+
+    @staticmethod
+    async def notices_pending(s: AsyncSession, t: Ticket) -> bool:
+        """A message to the citizen about this ticket still waits in an outbox (the answer's SMS
+        or e-mail): a kept ticket is released only once it went."""
+        sms = await s.scalar(select(func.count()).select_from(SmsMessage).where(
+            SmsMessage.ticket_id == t.id, SmsMessage.status == "pending"))
+        mail = t.email and await s.scalar(select(func.count()).select_from(EmailMessage).where(
+            func.lower(EmailMessage.to_address) == t.email.lower(), EmailMessage.status == "pending"))
+        return bool(sms or mail)
+
+    async def release(self, s: AsyncSession, t: Ticket, identifiers: list[str], actor: str, why: str,
+                      now: datetime) -> dict[str, int]:
+        """A kept ticket, once answered: what `everything_of` left of the citizen on it goes, with
+        the messages sent to her about it since."""
+        counts = Counter(files=await self.ticket_files(s, t.id, actor, why, now), tickets=1)
+        if t.email:
+            for m in await s.scalars(select(EmailMessage).where(func.lower(EmailMessage.to_address) == t.email.lower())):
+                m.to_address, m.subject, m.body, m.headers = MASK, ERASED, ERASED, {}
+                counts["email_outbox"] += 1
+        for m in await s.scalars(select(SmsMessage).where(SmsMessage.ticket_id == t.id,
+                                                          SmsMessage.to_number != MASK)):
+            m.to_number, m.text = MASK, ERASED
+            counts["sms_outbox"] += 1
+        await self.ticket_personal(s, t, actor, why, now, identifiers)
+        for a in await s.scalars(select(AuditEntry).where(AuditEntry.ticket_id == t.id, AuditEntry.action == "file")):
+            a.detail = ERASED
         return {k: v for k, v in counts.items() if v}
 
 

@@ -27,10 +27,12 @@ from hotline.privacy.keys import IdentifierHasher
 from hotline.security.masking import mask_email, mask_phone, mask_platform_id
 from hotline.security.redaction import redact
 from hotline.store.base import aware, iso
-from hotline.store.privacy import AuditEntry, DataRequest
+from hotline.store.privacy import AuditEntry, DataRequest, ErasureHold
+from hotline.store.tickets import Ticket
 
 log = logging.getLogger(__name__)
 
+IN_HANDLING = {"received", "in_progress", "overdue"}  # hotline.config.statuses.TicketStatus
 KINDS = {"access": "Yêu cầu xem dữ liệu cá nhân", "erasure": "Yêu cầu xoá dữ liệu cá nhân"}
 STATES = {"open": "Chờ thực hiện", "done": "Đã thực hiện", "refused": "Từ chối"}
 CLASSES = {"tickets": "Phiếu phản ánh", "files": "Tệp đính kèm", "recordings": "Bản ghi âm cuộc gọi",
@@ -48,8 +50,18 @@ def shape(r: DataRequest) -> dict:
             "platform_id": r.platform_id, "hint": r.hint, "note": r.note, "status": r.status,
             "status_name": STATES[r.status], "requested_by": r.requested_by,
             "requested_at": iso(r.requested_at), "done_by": r.done_by, "done_at": iso(r.done_at),
-            "result": r.result or {}, "result_names": {CLASSES.get(k, k): v for k, v in (r.result or {}).get(
+            "result": r.result or {}, "held_note": held_note(r.result or {}), "result_names": {CLASSES.get(k, k): v for k, v in (r.result or {}).get(
                 "counts", {}).items()}}
+
+
+def held_note(result: dict) -> str:
+    """What the office reads of the tickets an erasure kept until their answer."""
+    parts = []
+    if result.get("held"):
+        parts.append("Giữ đến khi có kết quả trả lời (đang xử lý): " + ", ".join(result["held"]))
+    if result.get("released"):
+        parts.append("Đã xoá sau khi có kết quả: " + ", ".join(result["released"]))
+    return "; ".join(parts)
 
 
 def hint(phone: str | None, email: str | None, platform_id: str | None) -> str:
@@ -69,6 +81,7 @@ class DataRequests:
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["j2"]))
         self._prepared = False
         eraser.housekeeping.append(self._ready)  # at start, with the retention job's first pass
+        eraser.housekeeping.append(self.release_held)  # and on every pass: kept tickets now answered
 
     def _hashes(self, phone: str | None, email: str | None, platform_id: str | None) -> dict:
         return {"phone_hash": self.hasher.phone(phone), "email_hash": self.hasher.email(email),
@@ -145,13 +158,18 @@ class DataRequests:
         now = datetime.now(timezone.utc)
         async with self.sessions() as s, s.begin():
             r = await self._claim(s, request_id, p, now, status="done")
+            held = []
             if r.kind == "erasure":
-                counts = await self.eraser.everything_of(s, r.phone, r.email, p.username,
-                                                         f"data request #{r.id}", now, r.platform_id)
+                erased = await self.eraser.everything_of(s, r.phone, r.email, p.username, f"data request #{r.id}",
+                                                         now, r.platform_id, keep=self.in_handling)
+                counts = erased.counts
+                for t in erased.kept:  # released by the retention job once answered (`release_held`)
+                    s.add(ErasureHold(request_id=r.id, ticket_id=t.id, identifiers=erased.identifiers, held_at=now))
+                    held.append(t.code)
                 await self._forget(s, r)
             else:
                 counts = (await holdings(s, r.phone, r.email, r.platform_id)).counts()
-            r.result = {"counts": {k: v for k, v in counts.items() if v}}
+            r.result = {"counts": {k: v for k, v in counts.items() if v}, **({"held": held} if held else {})}
             s.add(AuditEntry(at=now, username=p.username, role=p.role, action="erase" if r.kind == "erasure" else "export",
                              detail=f"data request #{r.id}", address=(address or "")[:64]))
             await s.flush()
@@ -162,6 +180,46 @@ class DataRequests:
         if r.kind == "erasure":  # nothing of what went may stay in free pages, the journal, dead rows
             await compact(self.sessions, ERASED_TABLES)
         return out
+
+    @staticmethod
+    def in_handling(t: Ticket) -> bool:
+        """Filed and still waiting for its answer: received, with an agency, or overdue. An
+        answered, closed or refused ticket is not, nor a draft nobody filed."""
+        return not t.draft and t.status in IN_HANDLING
+
+    async def release_held(self, now: datetime | None = None) -> int:
+        """The tickets an erasure kept, once answered and the answer's notices sent: what was kept
+        of the citizen goes now, and the request says so (its counts grow, the ticket leaves `held`
+        for `released`). Run before every pass of the retention job (hourly). Returns how many
+        tickets were released."""
+        now = now or datetime.now(timezone.utc)
+        released = 0
+        async with self.sessions() as s, s.begin():
+            holds = list(await s.scalars(select(ErasureHold).where(ErasureHold.released_at.is_(None))
+                                         .order_by(ErasureHold.id).limit(500)))
+            for h in holds:
+                t = await s.get(Ticket, h.ticket_id)
+                if t is None or self.in_handling(t) or await self.eraser.notices_pending(s, t):
+                    continue
+                r = await s.get(DataRequest, h.request_id)
+                why = f"data request #{h.request_id}"
+                counts = await self.eraser.release(s, t, list(h.identifiers or []), "system", why, now)
+                h.identifiers, h.released_at = [], now
+                result = dict(r.result or {})
+                total = dict(result.get("counts") or {})
+                for k, v in counts.items():
+                    total[k] = total.get(k, 0) + v
+                result["counts"] = total
+                result["held"] = [c for c in result.get("held", []) if c != t.code]
+                result["released"] = [*result.get("released", []), t.code]
+                r.result = result
+                s.add(AuditEntry(at=now, username="system", role="admin", action="erase", ticket_id=t.id,
+                                 detail=f"{why}: kept until answered, now erased"))
+                released += 1
+        if released:
+            log.info("data requests: %d ticket(s) kept until answered now erased", released)
+            await compact(self.sessions, ERASED_TABLES)
+        return released
 
     async def _forget(self, s, r: DataRequest) -> set[int]:
         """The erasure's own identifiers, and those of the same citizen's earlier requests: only

@@ -60,3 +60,22 @@ class DataRequest(Base):
     done_by: Mapped[str | None] = mapped_column(String(60))
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     result: Mapped[dict] = mapped_column(JsonText(), default=dict)  # counts by data class; a refusal's reason
+
+
+class ErasureHold(Base):
+    """A ticket an erasure reached while it was still being handled: what the agency needs to
+    answer (the reporter's fields, the texts, the files, the history) stays until the ticket
+    reaches a final step of the workflow, then the retention job erases it and records it on the
+    request (HCMC Art. 8.1: every report is kept for the authorities; #31 item 15).
+
+    `identifiers` are the citizen's other identifiers that the ticket's texts may quote (the
+    ticket itself holds the same until then); emptied when the hold is released."""
+
+    __tablename__ = "erasure_holds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("data_requests.id"), index=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    identifiers: Mapped[list] = mapped_column(JsonText(list), default=list)
+    held_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)

@@ -37,6 +37,13 @@ async def test_the_office_erases_a_zalo_citizen_by_her_id_and_finds_the_request_
         s.add(ConversationMessage(conversation_id=conv.id, channel="zalo", external_id="zalo-29-1", direction="in",
                                   body=f"Tôi là {NAME}, số {PHONE}", created_at=now))
         conv_id = conv.id
+        # And her report on Zalo that an agency is still handling: kept until its answer.
+        pending = Ticket(code="29031023", channel="zalo", status="in_progress", handling_stage="focal_point",
+                         content=f"Ổ gà trước nhà {NAME}", created_at=now)
+        s.add(pending)
+        await s.flush()
+        s.add(Conversation(channel="zalo", citizen_address=ZALO_ID, status="closed", ticket_id=pending.id,
+                           created_at=now, last_message_at=now))
 
     ctx = await launch(playwright_session)
     try:
@@ -55,7 +62,8 @@ async def test_the_office_erases_a_zalo_citizen_by_her_id_and_finds_the_request_
         await page.wait_for_function(
             "document.querySelector('#requests tbody tr:first-child .state').textContent === 'Đã thực hiện'")
         result = await page.text_content(f"{row} .result")
-        assert "Phiếu phản ánh: 1" in result and "Hội thoại (thư, trò chuyện, Zalo, Facebook): 1" in result
+        assert "Phiếu phản ánh: 1" in result and "Hội thoại (thư, trò chuyện, Zalo, Facebook): 2" in result
+        assert "Giữ đến khi có kết quả trả lời (đang xử lý): 29031023" in result
         who = await page.text_content(f"{row} .who")
         assert ZALO_ID not in who and who.endswith("1022")  # only the masked hint is left
 
@@ -80,6 +88,8 @@ async def test_the_office_erases_a_zalo_citizen_by_her_id_and_finds_the_request_
         bodies = list(await s.scalars(select(ConversationMessage.body).where(
             ConversationMessage.conversation_id == conv_id)))
         content = await s.scalar(select(Ticket.content).where(Ticket.code == "29031022"))
+        kept = await s.scalar(select(Ticket.content).where(Ticket.code == "29031023"))
+    assert NAME in kept  # what the agency needs, until the answer
     # Her number goes from the ticket's text (any number does); a name the hotline was never told
     # cannot be recognised there (docs/operations.md, "Personal data").
     assert conv.citizen_address == "***" and bodies == ["[đã xoá]"] and PHONE not in content

@@ -56,7 +56,8 @@ from hotline.store.tickets import Ticket, TicketEvent
 from hotline.testing.postgres import pg_bin
 from hotline.ticketing.attachments import Attachments
 from hotline.web.auth import refusals
-from tests.store.support import call, province, signed_in
+from hotline.ticketing.handling import Payload
+from tests.store.support import OPERATOR, call, province, signed_in
 
 KEY = b"an-installation-secret-of-48-characters-for-hmac"
 APP_ID = "1234567890"
@@ -277,6 +278,19 @@ async def test_an_erasure_leaves_nothing_of_the_citizen_anywhere(world, sessions
     status, done = await call(office, server, "POST", f"/api/data-requests/{filed['id']}/carry-out", {"confirm": True})
     assert status == 200, done
     counts = done["result"]["counts"]
+    # Her call's report is still waiting for its answer: kept for the agency (the conversations'
+    # drafts that nobody filed are not); it goes once answered and its notice sent.
+    async with sessions() as s:
+        call_ticket = await s.scalar(select(Ticket).where(Ticket.linkedid == "1764565200.11"))
+    assert done["result"]["held"] == [call_ticket.code] and call_ticket.reporter_name == NAME
+    assert found_in(snapshot(url, db_file), [NAME])
+    await p.handling.act(call_ticket.id, "answer_directly", OPERATOR, Payload(result="Đã báo Điện lực."))
+    await SmsSender(sessions, LogGateway()).send_due()  # the answer's notice reaches her first
+    release = DataRequests(sessions, Eraser(files_dir, rec_dir, asterisk_log), "Đồng Tháp", "Asia/Ho_Chi_Minh", KEY)
+    assert await release.release_held() == 1  # what the retention job runs before each pass
+    status, listing = await call(office, server, "GET", "/api/data-requests")
+    counts = listing[0]["result"]["counts"]
+    assert listing[0]["result"]["released"] == [call_ticket.code] and not listing[0]["result"]["held"]
     assert counts["tickets"] == 4 and counts["conversations"] == 3 and counts["chat_outbox"] == 2
     assert counts["email_outbox"] == 2 and counts["files"] == 2 and counts["recordings"] == 1
     assert counts["mail_quarantine"] == 2

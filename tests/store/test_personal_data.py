@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from hotline.agencies.inbox import AgencyInbox
 from hotline.agencies.directory import AgencyDirectory
@@ -22,7 +22,7 @@ from hotline.privacy.erasure import Eraser
 from hotline.privacy.requests import DataRequests
 from hotline.privacy.retention import Retention
 from hotline.store.callbacks import CallbackRequest
-from hotline.store.outbox import SmsMessage
+from hotline.store.outbox import EmailMessage, SmsMessage
 from hotline.store.privacy import AuditEntry
 from hotline.store.recordings import Recording, Transcript
 from hotline.store.tickets import Attachment, Ticket, TicketEvent
@@ -68,15 +68,15 @@ async def desk(sessions, tmp_path):
     files = Attachments(sessions, files_dir, 1024 * 1024)
     TicketsApi(accounts, p.store, p.handling, files).register(app.router)
     AgencyApi(accounts, AgencyInbox(sessions, p.handling, files), AgencyDirectory(sessions)).register(app.router)
+    eraser = Eraser(files_dir, rec_dir, tmp_path / "asterisk-log")
     PrivacyApi(accounts, PersonalDataAudit(sessions),
-               DataRequests(sessions, Eraser(files_dir, rec_dir, tmp_path / "asterisk-log"), "Đồng Tháp",
-                            "Asia/Ho_Chi_Minh", KEY)).register(app.router)
+               DataRequests(sessions, eraser, "Đồng Tháp", "Asia/Ho_Chi_Minh", KEY)).register(app.router)
     server = TestServer(app)
     await server.start_server()
     users = await signed_in(accounts, [("op1", "operator", None), ("giamsat", "supervisor", None),
                                        ("vanphong", "office", None), ("dungle", "agency", p.agency_id)])
     clients = dict(zip(("operator", "supervisor", "office", "agency"), users.values()))
-    yield p, server, clients, files_dir, rec_dir
+    yield p, server, clients, files_dir, rec_dir, eraser
     for c in clients.values():
         await c.close()
     await server.close()
@@ -85,7 +85,7 @@ async def desk(sessions, tmp_path):
 
 
 async def test_reads_of_personal_data_and_files_are_audited(desk, sessions):
-    p, server, c, files_dir, _ = desk
+    p, server, c, files_dir, _, _ = desk
     t = await p.receive(MONDAY_9AM)
     hidden = await p.receive(MONDAY_9AM, confidential=True, caller_phone="0912000111")
     for ticket in (t, hidden):
@@ -114,7 +114,7 @@ async def test_reads_of_personal_data_and_files_are_audited(desk, sessions):
 
 
 async def test_each_data_class_goes_when_its_period_is_over(desk, sessions):
-    p, server, c, files_dir, rec_dir = desk
+    p, server, c, files_dir, rec_dir, eraser = desk
     closed = await p.receive(MONDAY_9AM, content="Gọi lại cho tôi số 0912 345 678, tôi là Nguyễn Văn An",
                              email="an@example.vn", linkedid="1700000000.1")
     await p.store.update_ticket(closed.id, "giamsat", reporter_name="Nguyễn Văn Ân")  # an edit in the history
@@ -151,7 +151,7 @@ async def test_each_data_class_goes_when_its_period_is_over(desk, sessions):
 
 
 async def test_the_office_carries_out_access_and_erasure_requests_once(desk, sessions, tmp_path):
-    p, server, c, files_dir, rec_dir = desk
+    p, server, c, files_dir, rec_dir, eraser = desk
     t = await p.receive(MONDAY_9AM, email="An@Example.vn", linkedid="1700000000.5",
                         content="Đèn hỏng, gọi tôi theo số 0912345678")
     other = await p.receive(MONDAY_9AM, caller_phone="0987000111", reporter_name="Trần Thị Bé")
@@ -193,8 +193,37 @@ async def test_the_office_carries_out_access_and_erasure_requests_once(desk, ses
     status, _ = await call(office, server, "POST", f"/api/data-requests/{erasure['id']}/carry-out", {})
     assert status == 400  # the confirmation is required
     status, done = await call(office, server, "POST", f"/api/data-requests/{erasure['id']}/carry-out", {"confirm": True})
-    assert status == 200 and done["result"]["counts"] == {"tickets": 1, "files": 1, "recordings": 1,
-                                                          "callback_requests": 1, "sms_outbox": 1, "asterisk_logs": 2}
+    # Her report is still with the hotline, unanswered: what is needed to answer it stays until
+    # then (the ticket, its photo); the rest goes now.
+    assert status == 200 and done["result"]["counts"] == {"recordings": 1, "callback_requests": 1, "sms_outbox": 1,
+                                                          "asterisk_logs": 2}
+    assert done["result"]["held"] == [t.code] and t.code in done["held_note"]
+    kept, _, events = await p.ticket(t.id)
+    assert kept.email.lower() == "an@example.vn" and "0912345678" in kept.content and (files_dir / photo.path).exists()
+    assert "erasure_held" in events
+    housekeeping = Retention(sessions, RetentionPolicy(), p.handling.workflow.final_steps(), eraser)
+    await housekeeping.run()
+    assert (await p.ticket(t.id))[0].email  # not answered yet: kept
+    # The operator answers; the answer's notice goes out to her first, then the rest goes too.
+    status, view = await call(c["operator"], server, "POST", f"/api/tickets/{t.id}/actions/answer_directly",
+                              {"result": "Đã báo Điện lực sửa đèn."})
+    assert status == 200, view
+    async with sessions() as s:
+        pending = await s.scalar(select(func.count()).select_from(SmsMessage).where(
+            SmsMessage.ticket_id == t.id, SmsMessage.status == "pending")) + await s.scalar(
+            select(func.count()).select_from(EmailMessage).where(EmailMessage.status == "pending"))
+    assert pending  # the result notice, by SMS or e-mail
+    await housekeeping.run()
+    assert (await p.ticket(t.id))[0].email  # its notice is not sent yet
+    async with sessions() as s, s.begin():  # the gateways accept them
+        await s.execute(update(SmsMessage).where(SmsMessage.status == "pending").values(status="sent"))
+        await s.execute(update(EmailMessage).where(EmailMessage.status == "pending").values(status="sent"))
+    await housekeeping.run()
+    status, listing = await call(office, server, "GET", "/api/data-requests")
+    done = next(r for r in listing if r["id"] == erasure["id"])
+    assert done["result"]["counts"]["tickets"] == 1 and done["result"]["counts"]["files"] == 1
+    assert done["result"]["held"] == [] and done["result"]["released"] == [t.code]
+    assert "Đã xoá sau khi có kết quả" in done["held_note"]
     scrubbed = (logs / "queue_log").read_text()
     assert "0912345678" not in scrubbed and "0987000111" in scrubbed and len(scrubbed) == len(queue_log)
     assert "912345678" not in (logs / "messages").read_text()
@@ -210,9 +239,11 @@ async def test_the_office_carries_out_access_and_erasure_requests_once(desk, ses
         assert (await s.get(Recording, rec.id)).status == "expired" and await s.get(Transcript, rec.id) is None
         sms = list(await s.scalars(select(SmsMessage).where(SmsMessage.ticket_id == t.id)))
         assert sms and all(m.to_number == "***" and "Đèn" not in m.text for m in sms)
+        mails = list(await s.scalars(select(EmailMessage)))
+        assert all("an@example.vn" not in m.to_address.lower() for m in mails)
         assert (await s.scalar(select(CallbackRequest))).caller_number == "***"
         assert [e.action for e in await s.scalars(select(AuditEntry).where(AuditEntry.detail.like("data request%")))
-                ] == ["export", "export", "erase"]
+                ] == ["export", "export", "erase", "erase"]  # the last: the kept ticket, once answered
     assert not (files_dir / photo.path).exists() and not (rec_dir / rec.path).exists()
     events = (await p.ticket(t.id))[2]
     assert "personal_data_erased" in events and "files_erased" in events

@@ -121,7 +121,8 @@ async function loadRequests() {
     cell(tr, Hotline.time(r.requested_at));
     cell(tr, r.status_name, "state");
     cell(tr, r.status === "refused" ? r.result.reason
-      : Object.entries(r.result_names).map(([k, v]) => `${k}: ${v}`).join("; "), "result");
+      : [...Object.entries(r.result_names).map(([k, v]) => `${k}: ${v}`), r.held_note].filter(Boolean).join("; "),
+    "result");
     const td = el("td");
     if (r.status === "open") {
       td.append(button(r.kind === "erasure" ? "Xoá dữ liệu" : "Thực hiện", () => carryOut(r), "carry-out"));
