@@ -40,9 +40,12 @@ DEMO_AGENCIES = [
     {"name": "Sở Tài nguyên và Môi trường", "level": "province", "fields": ["socio_economic", "investment"],
      "phone": "02773851003", "contacts": [{"role": "focal_point", "name": "Võ Văn Giang", "phone": "0911000005"},
                                           {"role": "head", "name": "Đặng Thị Hoa", "phone": "0911000006"}]},
+    # A commune's People's Committee serves its commune (code 29869: Phường Cao Lãnh, Đồng Tháp):
+    # suggested first for the commune's matters in its fields.
     {"name": "UBND phường Cao Lãnh", "level": "commune", "fields": ["administrative_procedures"],
-     "phone": "02773851004", "contacts": [{"role": "focal_point", "name": "Huỳnh Văn Khoa", "phone": "0911000007"},
-                                          {"role": "head", "name": "Bùi Thị Lan", "phone": "0911000008"}]},
+     "phone": "02773851004", "communes": [29869],
+     "contacts": [{"role": "focal_point", "name": "Huỳnh Văn Khoa", "phone": "0911000007"},
+                  {"role": "head", "name": "Bùi Thị Lan", "phone": "0911000008"}]},
 ]
 
 

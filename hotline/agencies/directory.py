@@ -6,19 +6,29 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from hotline.agencies.routing import Listing, suggest
 from hotline.agencies.schemas import AgencyIn, folded
 from hotline.errors import Refused
-from hotline.store.agencies import Agency, AgencyContact
+from hotline.places import places
+from hotline.store.agencies import Agency, AgencyCommune, AgencyContact
 
 
-def agency_public(a: Agency, contacts: list[AgencyContact], with_phones: bool) -> dict:
+def agency_public(a: Agency, contacts: list[AgencyContact], with_phones: bool, communes: list[int] | None = None,
+                  suggested: str | None = None) -> dict:
     """An agency as the desktop shows it. Contacts' phone numbers are personal: only for
     administrators; others see names and roles. The agency's own number is public information."""
+    known = places().divisions.communes
     return {"id": a.id, "name": a.name, "level": a.level, "fields": a.field_list,
             "phone": a.phone, "route": a.route, "active": a.active,
+            "communes": [known[c].public() for c in communes or [] if c in known],
+            "suggested": suggested,
             "contacts": [{"id": c.id, "role": c.role, "name": c.name,
                           **({"phone": c.phone, "email": c.email} if with_phones else {})}
                          for c in contacts]}
+
+
+def listing_public(item: Listing, with_phones: bool) -> dict:
+    return agency_public(item.agency, item.contacts, with_phones, item.communes, item.suggested)
 
 
 class AgencyDirectory:
@@ -39,6 +49,32 @@ class AgencyDirectory:
                         and (not field or field in a.field_list)][:limit]
             contacts = await self._contacts(s, [a.id for a in agencies])
         return [(a, contacts.get(a.id, [])) for a in agencies]
+
+    async def find(self, query: str = "", field: str | None = None, include_inactive: bool = False,
+                   commune: int | None = None, topic: str | None = None, limit: int = 50) -> list[Listing]:
+        """As `search`, with the communes each agency serves, the agencies responsible for a matter
+        in `commune` and `topic` first (hotline.agencies.routing) with the reason."""
+        found = await self.search(query, field, include_inactive, limit=10000)
+        async with self.sessions() as s:
+            served = await self._communes(s, [a.id for a, _ in found])
+        listings = [Listing(a, c, served.get(a.id, [])) for a, c in found]
+        return suggest(listings, places().commune(commune), topic)[:limit]
+
+    async def _communes(self, s, ids: list[int]) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = {}
+        if ids:
+            for row in await s.execute(select(AgencyCommune.agency_id, AgencyCommune.commune_code)
+                                       .where(AgencyCommune.agency_id.in_(ids))
+                                       .order_by(AgencyCommune.commune_code)):
+                out.setdefault(row.agency_id, []).append(row.commune_code)
+        return out
+
+    async def listing(self, agency_id: int) -> Listing | None:
+        found = await self.get(agency_id)
+        if found is None:
+            return None
+        async with self.sessions() as s:
+            return Listing(*found, (await self._communes(s, [agency_id])).get(agency_id, []))
 
     async def _contacts(self, s, ids: list[int]) -> dict[int, list[AgencyContact]]:
         out: dict[int, list[AgencyContact]] = {}
@@ -67,12 +103,14 @@ class AgencyDirectory:
                     if a is None:
                         raise Refused(404, "Không có cơ quan này")
                     await s.execute(delete(AgencyContact).where(AgencyContact.agency_id == agency_id))
+                    await s.execute(delete(AgencyCommune).where(AgencyCommune.agency_id == agency_id))
                 a.name, a.level, a.fields = data.name, data.level, ",".join(data.fields)
                 a.phone, a.route, a.active = data.phone, data.route, data.active
                 await s.flush()
                 contacts = [AgencyContact(agency_id=a.id, role=c.role, name=c.name, phone=c.phone, email=c.email)
                             for c in data.contacts]
                 s.add_all(contacts)
+                s.add_all(AgencyCommune(agency_id=a.id, commune_code=c) for c in data.communes)
         except IntegrityError as exc:
             raise Refused(409, "Đã có cơ quan cùng tên") from exc
         return a, contacts

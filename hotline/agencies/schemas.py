@@ -9,8 +9,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-# Agency levels (the 2025 reform removed districts; older data may still use them).
-LEVELS = {"province": "Cấp tỉnh", "district": "Cấp huyện", "commune": "Cấp xã", "vertical": "Ngành dọc",
+from hotline.places import places
+
+# Agency levels. The 2025 reform abolished districts: migration 0034 moved the district agencies
+# (to "province" when the name says so, else "commune"), and "district" is refused from then on.
+LEVELS = {"province": "Cấp tỉnh", "commune": "Cấp xã", "vertical": "Ngành dọc",
           "public_service": "Đơn vị cung cấp dịch vụ công"}
 CONTACT_ROLES = {"focal_point": "Cán bộ đầu mối", "head": "Thủ trưởng"}
 PHONE = re.compile(r"^[0-9]{3,15}$")
@@ -56,6 +59,8 @@ class AgencyIn(BaseModel):
     route: str = "local"
     active: bool = True
     contacts: list[ContactIn] = Field(default_factory=list, max_length=20)
+    # The communes (wards, special zones) it serves, by code (hotline.places); none: the whole province.
+    communes: list[int] = Field(default_factory=list, max_length=500)
 
     _name = field_validator("name")(classmethod(lambda cls, v: clean_text(v)))
 
@@ -72,6 +77,15 @@ class AgencyIn(BaseModel):
         for f in v:
             if not re.match(r"^[a-z][a-z0-9_]{0,39}$", f):
                 raise ValueError(f"lĩnh vực {f[:40]!r} không hợp lệ")
+        return list(dict.fromkeys(v))
+
+    @field_validator("communes")
+    @classmethod
+    def _communes(cls, v: list[int]) -> list[int]:
+        known = places().divisions.communes
+        for code in v:
+            if code not in known:
+                raise ValueError(f"không có xã, phường mã {code}")
         return list(dict.fromkeys(v))
 
     @field_validator("phone")

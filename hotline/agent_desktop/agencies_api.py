@@ -6,10 +6,11 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from hotline.agencies.directory import AgencyDirectory, agency_public
+from hotline.agencies.directory import AgencyDirectory, agency_public, listing_public
 from hotline.agencies.schemas import CONTACT_ROLES, LEVELS, AgencyIn
 from hotline.agent_desktop.accounts import Accounts
 from hotline.config.profile import Profile
+from hotline.places import places
 from hotline.security.passwords import policy_problem
 from hotline.web.auth import error, path_id, principal, requires
 from hotline.web.routes import Resource, Route
@@ -33,17 +34,36 @@ class AgenciesApi(Resource):
         self.directory = directory
         self.dial_routes = sorted(routes)
         self.profile = profile
+        self.places = places()  # loaded at start, not on an operator's first keystroke
+        found = self.places.divisions.province_named(profile.name)
+        self.province = found.code if found else None  # the line's province: its communes first
 
     def routes(self) -> list[Route]:
         return [
-            Route("GET", "/api/agencies", self.list_agencies, "Search the agency directory (q, field; all=1 for admins)"),
+            Route("GET", "/api/agencies", self.list_agencies,
+                  "Search the agency directory (q, field; all=1 for admins); commune and topic: the agencies "
+                  "responsible for a matter there first, with the reason"),
             Route("POST", "/api/agencies", self.create_agency, "Add an agency", AgencyIn, ok="201"),
             Route("GET", "/api/agencies/meta", self.agency_meta, "Levels, contact roles, routes and queues"),
             Route("GET", "/api/agencies/{id}", self.get_agency, "One agency"),
             Route("PUT", "/api/agencies/{id}", self.update_agency, "Replace an agency and its contacts", AgencyIn),
             Route("POST", "/api/agencies/{id}/accounts", self.create_account,
                   "Open an inbox account for a person of the agency", AgencyAccountIn, ok="201"),
+            Route("GET", "/api/places", self.search_places,
+                  "Communes, wards and special zones by name typed without diacritics, today's or before "
+                  "1 July 2025 (q; the line's province first)"),
+            Route("GET", "/api/places/convert", self.convert_address,
+                  "An address as said (old district-based names too): the commune(s) of today it names (text)"),
         ]
+
+    @requires("operator", "supervisor", "admin")
+    async def search_places(self, request: web.Request) -> web.Response:
+        hits = self.places.search(request.query.get("q", "")[:100], self.province)
+        return web.json_response([h.public() for h in hits])
+
+    @requires("operator", "supervisor", "admin")
+    async def convert_address(self, request: web.Request) -> web.Response:
+        return web.json_response(self.places.convert(request.query.get("text", "")[:500]).public())
 
     @requires("operator", "supervisor", "admin")
     async def list_agencies(self, request: web.Request) -> web.Response:
@@ -51,8 +71,12 @@ class AgenciesApi(Resource):
         q = request.query.get("q", "")[:100]
         field = request.query.get("field", "")[:40] or None
         inactive = p.role == "admin" and request.query.get("all") == "1"
-        found = await self.directory.search(q, field, include_inactive=inactive)
-        return web.json_response([agency_public(a, c, with_phones=p.role == "admin") for a, c in found])
+        commune = request.query.get("commune", "")
+        topic = request.query.get("topic", "")[:40] or field
+        found = await self.directory.find(q, field, include_inactive=inactive,
+                                          commune=int(commune) if commune.isdigit() and len(commune) < 7 else None,
+                                          topic=topic)
+        return web.json_response([listing_public(item, with_phones=p.role == "admin") for item in found])
 
     @requires("operator", "supervisor", "admin")
     async def agency_meta(self, request: web.Request) -> web.Response:
@@ -61,10 +85,10 @@ class AgenciesApi(Resource):
 
     @requires("operator", "supervisor", "admin")
     async def get_agency(self, request: web.Request) -> web.Response:
-        found = await self.directory.get(path_id(request, "id", NO_AGENCY))
+        found = await self.directory.listing(path_id(request, "id", NO_AGENCY))
         if found is None:
             return error(404, NO_AGENCY)
-        return web.json_response(agency_public(*found, with_phones=principal(request).role == "admin"))
+        return web.json_response(listing_public(found, with_phones=principal(request).role == "admin"))
 
     async def _save(self, request: web.Request, agency_id: int | None) -> web.Response:
         data = await parse_body(request, AgencyIn)
@@ -72,7 +96,8 @@ class AgenciesApi(Resource):
             return error(400, f"Tuyến gọi {data.route!r} chưa được cấu hình; có: {', '.join(self.dial_routes)}")
         refuse_out_of_scope(self.profile.queues, data.fields)
         agency, contacts = await self.directory.save(data, agency_id)
-        return web.json_response(agency_public(agency, contacts, with_phones=True), status=200 if agency_id else 201)
+        return web.json_response(agency_public(agency, contacts, with_phones=True, communes=data.communes),
+                                 status=200 if agency_id else 201)
 
     @requires("admin")
     async def create_agency(self, request: web.Request) -> web.Response:

@@ -116,8 +116,9 @@ class ResultLetter(BaseModel):
     copies_to: list[str] = []  # "Nơi nhận" after "Như trên"
 
 
-# The levels of agencies (hotline.agencies.schemas.LEVELS names them).
-AgencyLevel = Literal["province", "district", "commune", "vertical", "public_service"]
+# The levels of agencies (hotline.agencies.schemas.LEVELS names them). No district: the level was
+# abolished on 1 July 2025 (migration 0034 moved the directory's district agencies).
+AgencyLevel = Literal["province", "commune", "vertical", "public_service"]
 
 
 class ProfileFile(BaseModel):

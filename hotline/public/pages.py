@@ -13,6 +13,7 @@ from hotline.applications.status import NoSource, StatusSource, Unavailable, cle
 from hotline.knowledge.articles import Editor, KnowledgeBase
 from hotline.web.validation import PublicReportIn, validated
 from hotline.errors import Refused
+from hotline.places import places
 from hotline.security.clients import client_address
 from hotline.security.limits import RateLimiter
 from hotline.settings import Security
@@ -24,6 +25,9 @@ from hotline.ticketing.attachments import MAX_FILES
 from hotline.ticketing.handling import RATINGS, Payload
 
 TEMPLATES = Path(__file__).parent / "templates"
+# The address field's commune search, per client address: typing with the picker's pause asks a
+# few times a second at most; a script walking the list is slowed down.
+PLACE_SEARCHES_PER_MINUTE = 120
 PUBLIC_READER = Editor("citizen", "citizen")  # sees approved versions only
 
 
@@ -46,6 +50,10 @@ class PublicPages(Resource):
         self.reports_by_phone = RateLimiter(sec.reports_per_phone, window)
         self.lookups_by_address = RateLimiter(sec.lookups_per_address, sec.lookup_window_seconds)
         self.feedback_by_address = RateLimiter(sec.feedback_per_address, window)
+        self.place_searches = RateLimiter(PLACE_SEARCHES_PER_MINUTE, 60)
+        self.places = places()  # loaded at start, not on a citizen's first keystroke
+        province = self.places.divisions.province_named(desk.handling.profile.name)
+        self.province = province.code if province else None
         profile = desk.handling.profile
         tz = ZoneInfo(profile.calendar.timezone)
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["j2", "html"]))
@@ -75,7 +83,19 @@ class PublicPages(Resource):
                   **page),
             Route("GET", "/hoi-dap/{id}", self.faq_article, "One question and its answer", **page),
             Route("GET", "/tra-cuu-ho-so", self.application, "An administrative application's status", **page),
+            Route("GET", "/api/public/places", self.search_places,
+                  "The report form's address field: communes, wards and special zones by name typed without "
+                  "diacritics, today's or before 1 July 2025 (q); limited per client address", extra=("429",)),
         ]
+
+    @public
+    async def search_places(self, request: web.Request) -> web.Response:
+        try:
+            _limited(self.place_searches, client_address(request))
+        except Refused as exc:
+            return web.json_response({"error": str(exc)}, status=exc.status)
+        hits = self.places.search(request.query.get("q", "")[:100], self.province, limit=8)
+        return web.json_response([h.public() for h in hits])
 
     def render(self, template: str, status: int = 200, scripts: bool = False, private: bool = False,
                **values) -> web.Response:
@@ -92,7 +112,7 @@ class PublicPages(Resource):
 
     @public
     async def report_form(self, request: web.Request) -> web.Response:
-        return self.render("report_form.html.j2", title="Gửi phản ánh, kiến nghị", form={})
+        return self.render("report_form.html.j2", scripts=True, title="Gửi phản ánh, kiến nghị", form={})
 
     @public
     async def report(self, request: web.Request) -> web.Response:
@@ -100,8 +120,8 @@ class PublicPages(Resource):
             _limited(self.reports_by_address, client_address(request))
             form, uploads = await read_form(request)
         except Refused as exc:
-            return self.render("report_form.html.j2", exc.status, title="Gửi phản ánh, kiến nghị", form={},
-                               error=str(exc))
+            return self.render("report_form.html.j2", exc.status, scripts=True, title="Gửi phản ánh, kiến nghị",
+                               form={}, error=str(exc))
         try:
             body = validated(PublicReportIn, {**form, "confidential": bool(form.get("confidential"))})
             topics = {q.topic for q in self.desk.handling.profile.queues.queues}
@@ -109,11 +129,16 @@ class PublicPages(Resource):
                 raise Refused(422, "Lĩnh vực không hợp lệ")
             fields = body.model_dump()
             fields["caller_phone"] = digits(fields["caller_phone"])
+            if fields["commune_code"] is None:  # not picked (no script): the commune the address names, if one
+                said = self.places.convert(fields["address"])
+                if said.status in ("new", "matched"):
+                    fields["commune_code"] = said.communes[0].code
+                    fields["province_code"] = said.communes[0].province_code
             _limited(self.reports_by_phone, fields["caller_phone"])
             ticket = await self.desk.submit(fields, uploads)
         except Refused as exc:
-            return self.render("report_form.html.j2", exc.status, title="Gửi phản ánh, kiến nghị", form=form,
-                               error=str(exc))
+            return self.render("report_form.html.j2", exc.status, scripts=True, title="Gửi phản ánh, kiến nghị",
+                               form=form, error=str(exc))
         return self.render("receipt.html.j2", 201, private=True, title="Đã tiếp nhận phản ánh", code=ticket.code,
                            link=public_link(self.desk.handling.lookup_url, ticket.public_secret))
 

@@ -37,6 +37,16 @@ class Agency(Base):
         return [f for f in (self.fields or "").split(",") if f]
 
 
+class AgencyCommune(Base):
+    """A commune (ward, special zone) an agency serves: the commune's People's Committee serves its
+    own; an agency serving none serves the whole province (a department)."""
+
+    __tablename__ = "agency_communes"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), primary_key=True)
+    commune_code: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)  # hotline.places
+
+
 class AgencyContact(Base):
     """A named person of an agency: focal point (receives transfers and slips) or head."""
 

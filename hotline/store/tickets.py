@@ -35,7 +35,11 @@ class Ticket(Base):
     reporter_name: Mapped[str | None] = mapped_column(String(200))
     content: Mapped[str | None] = mapped_column(Text)
     linkedid: Mapped[str | None] = mapped_column(String(64), index=True)  # Asterisk call
-    address: Mapped[str | None] = mapped_column(String(500))
+    address: Mapped[str | None] = mapped_column(String(500))  # as said or typed, old names and all
+    # Where the matter is, in the structure since 1 July 2025 (General Statistics Office codes, from
+    # hotline.places): the province and its commune, ward or special zone.
+    province_code: Mapped[int | None] = mapped_column(Integer)
+    commune_code: Mapped[int | None] = mapped_column(Integer, index=True)
     email: Mapped[str | None] = mapped_column(String(200))
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
     draft: Mapped[bool] = mapped_column(Boolean, default=False)  # created on answer, being written

@@ -17,8 +17,15 @@ from datetime import datetime
 from hotline.config.workflow import Step
 from hotline.store.base import aware, iso
 from hotline.store.tickets import Ticket, TicketEvent
+from hotline.places import places
 
 HIDDEN = "(bảo mật)"
+
+
+def commune_label(code: int | None) -> str | None:
+    """'Xã Tân Hồng, Đồng Tháp' for a ticket's commune code."""
+    commune = places().commune(code)
+    return commune.label if commune else None
 
 
 def summary(t: Ticket, hide_secret: bool = False) -> dict:
@@ -27,9 +34,10 @@ def summary(t: Ticket, hide_secret: bool = False) -> dict:
     view = {"id": t.id, "code": t.code, "status": t.status, "draft": t.draft, "topic": t.topic,
             "caller_phone": t.caller_phone, "reporter_name": t.reporter_name, "address": t.address,
             "email": t.email, "content": t.content, "confidential": t.confidential, "linkedid": t.linkedid,
-            "operator_id": t.operator_id, "created_at": iso(t.created_at)}
+            "operator_id": t.operator_id, "created_at": iso(t.created_at), "commune_code": t.commune_code,
+            "commune": commune_label(t.commune_code)}
     if hide_secret and t.state_secret:
-        view.update(content=None, address=None, reporter_name=None, email=None, state_secret=True)
+        view.update(content=None, address=None, commune_code=None, commune=None, reporter_name=None, email=None, state_secret=True)
     return view
 
 

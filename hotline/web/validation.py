@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hotline.config.queues import QueuesFile
 from hotline.errors import Refused
+from hotline.places import places
 from hotline.recordings.library import VERDICTS
 from hotline.ticketing.handling import Payload
 
@@ -40,7 +41,7 @@ FIELD_NAMES = {"reporter_name": "Họ tên", "caller_phone": "Số điện tho�
                "username": "Tên đăng nhập", "reason": "Lý do", "question": "Nội dung", "date": "Ngày hẹn",
                "rating": "Mức độ hài lòng", "full_name": "Họ tên", "password": "Mật khẩu",
                "current_password": "Mật khẩu hiện tại", "new_password": "Mật khẩu mới", "role": "Vai trò",
-               "operator_id": "Máy điện thoại"}
+               "operator_id": "Máy điện thoại", "commune_code": "Xã, phường"}
 
 
 def required_text(cls, v: str | None) -> str | None:
@@ -54,7 +55,31 @@ def required_text(cls, v: str | None) -> str | None:
     return v
 
 
-class TicketEdit(BaseModel):
+class Place(BaseModel):
+    """Where the matter is: a commune (ward, special zone) of today by its code, picked as the
+    address is typed; its province follows from it (a province_code sent alone is refused)."""
+
+    commune_code: int | None = Field(None, ge=1, le=99999)
+    province_code: int | None = None
+
+    @field_validator("commune_code", mode="before")
+    @classmethod
+    def _blank(cls, v):
+        return None if v == "" else v
+
+    @model_validator(mode="after")
+    def _province(self):
+        if "commune_code" in self.model_fields_set:
+            commune = places().commune(self.commune_code)
+            if self.commune_code is not None and commune is None:
+                raise ValueError("không có xã, phường, đặc khu này (commune_code)")
+            self.province_code = commune.province_code if commune else None
+        elif "province_code" in self.model_fields_set:
+            raise ValueError("tỉnh đi theo xã, phường đã chọn: gửi commune_code")
+        return self
+
+
+class TicketEdit(Place):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     reporter_name: str | None = Field(None, max_length=200)
@@ -184,7 +209,7 @@ class DuplicateIn(BaseModel):
     code: str = Field(..., pattern=r"^[0-9]{8}$")
 
 
-class PublicReportIn(BaseModel):
+class PublicReportIn(Place):
     """A citizen's report from the public form: the required fields of Đồng Tháp Art. 6."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)

@@ -22,7 +22,7 @@ PHONE, NAME = "0912777333", "Lâm Thị Hạnh"
 
 async def test_a_published_answer_shows_its_timeline_without_personal_data(playwright_session, desktop_line, store):
     agency, _ = await AgencyDirectory(store.tickets.sessions).save(AgencyIn(
-        name="Ban Quản lý công trình công cộng", level="district", phone="02773851030", fields=["infrastructure"],
+        name="Ban Quản lý công trình công cộng", level="commune", phone="02773851030", fields=["infrastructure"],
         contacts=[{"role": "focal_point", "name": "Vũ Văn Khải", "phone": "0911000030"}]))
     await store.accounts.create_user("khai.ql", "Vũ Văn Khải", "agency", "mat-khau-dai-du-1", agency_id=agency.id)
     operator = await session_for(desktop_line, "tdv-tl", await store.user("tdv-tl", "operator", "op2"))
@@ -67,7 +67,7 @@ async def test_a_published_answer_shows_its_timeline_without_personal_data(playw
 
 async def test_the_receipt_link_opens_the_progress_of_a_report_in_progress(playwright_session, desktop_line, store):
     agency, _ = await AgencyDirectory(store.tickets.sessions).save(AgencyIn(
-        name="Ban Quản lý chợ Cao Lãnh", level="district", phone="02773851031", fields=["infrastructure"],
+        name="Ban Quản lý chợ Cao Lãnh", level="commune", phone="02773851031", fields=["infrastructure"],
         contacts=[{"role": "focal_point", "name": "Đỗ Văn Tâm", "phone": "0911000031"}]))
     operator = await session_for(desktop_line, "tdv-link", await store.user("tdv-link", "operator", "op2"))
     phone, name = "0912777444", "Phan Thị Diệu"

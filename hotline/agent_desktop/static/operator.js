@@ -4,6 +4,7 @@ import {Hotline} from "./common.js";
 import {state} from "./call_state.js";
 import {Softphone} from "./softphone.js";
 import {Transfer, setUpTransfers} from "./transfer.js";
+import {attachAddressPicker} from "./address_picker.js";
 import * as Callbacks from "./callbacks.js";
 import * as Inbox from "./inbox.js";
 import {openWork} from "./worklist.js";
@@ -74,6 +75,7 @@ function showTicket(t) {
     form.elements[name].value = (t && t[name]) || "";
   }
   form.elements.topic.value = (t && t.topic) || "";
+  addressPicker.set(t && t.commune_code ? {code: t.commune_code, label: t.commune} : null);
   form.elements.confidential.checked = !!(t && t.confidential);
   form.elements.answer.value = "";
   useArticle(null);
@@ -93,6 +95,7 @@ function useArticle(a) {
 function formFields() {
   const f = document.getElementById("ticket-form").elements;
   return {reporter_name: f.reporter_name.value, caller_phone: f.caller_phone.value, address: f.address.value,
+          commune_code: f.commune_code.value ? Number(f.commune_code.value) : null,
           email: f.email.value, topic: f.topic.value, content: f.content.value, confidential: f.confidential.checked};
 }
 
@@ -220,6 +223,10 @@ const topicSelect = document.getElementById("topic-select");
 for (const [value, name] of [["", "—"], ...Object.entries(Hotline.meta.topics)]) {
   topicSelect.append(new Option(name, value));
 }
+// The address's commune, picked as it is typed: saved with the ticket; the transfer list follows it.
+const ticketFields = document.getElementById("ticket-form").elements;
+const addressPicker = attachAddressPicker(ticketFields.address, ticketFields.commune_code,
+                                          {url: "/api/places", onPick: () => { saveTicket(false); Transfer.search(); }});
 document.getElementById("ticket-form").addEventListener("input", (ev) => {
   const f = document.getElementById("ticket-form").elements;
   if (ev.target.name === "answer") {

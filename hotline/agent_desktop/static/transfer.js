@@ -48,8 +48,10 @@ export const Transfer = {
   async search() {
     const q = document.getElementById("agency-search").value;
     const field = document.getElementById("agency-field").value;
+    const ticket = document.getElementById("ticket-form").elements;  // its commune and field: who answers first
+    const where = `&commune=${encodeURIComponent(ticket.commune_code.value)}&topic=${encodeURIComponent(ticket.topic.value)}`;
     try {
-      Transfer.agencies = await Hotline.api(`/api/agencies?q=${encodeURIComponent(q)}&field=${encodeURIComponent(field)}`);
+      Transfer.agencies = await Hotline.api(`/api/agencies?q=${encodeURIComponent(q)}&field=${encodeURIComponent(field)}${where}`);
     } catch (e) { Hotline.text("transfer-error", e.message); return; }
     const ul = document.getElementById("agency-results");
     ul.replaceChildren(...Transfer.agencies.map((a) => {
@@ -57,6 +59,7 @@ export const Transfer = {
       li.dataset.agencyId = a.id;
       const name = document.createElement("span");
       name.textContent = `${a.name} · ${a.phone || "chưa có số"} `;
+      if (a.suggested) { li.classList.add("suggested"); name.title = a.suggested; name.textContent += `· Gợi ý: ${a.suggested} `; }
       const warm = document.createElement("button");
       warm.textContent = "Chuyển có tư vấn"; warm.className = "warm";
       warm.addEventListener("click", () => Transfer.start("warm", a.id));
@@ -111,6 +114,7 @@ export async function setUpTransfers() {
     clearTimeout(timer); timer = setTimeout(Transfer.search, 250);
   });
   field.addEventListener("change", Transfer.search);
+  document.getElementById("topic-select").addEventListener("change", Transfer.search);
   document.getElementById("transfer-complete").addEventListener("click", () => Transfer.act("complete"));
   document.getElementById("transfer-cancel").addEventListener("click", () => Transfer.act("cancel"));
   document.getElementById("transfer-slip").addEventListener("click", () => Transfer.act("slip"));
