@@ -1,9 +1,11 @@
-"""Live captions and alerts (issue #30, items 2 and 4), end to end: a SIPp caller speaks
+"""Live captions, assist and alerts (issue #30, items 2 to 4), end to end: a SIPp caller speaks
 Vietnamese (espeak-ng) to an operator who answers in headless Chromium; while the call goes on,
-the caller's words appear in the captions panel of the operator's page, and an alert phrase of the
-profile ("cháy") reaches the supervisor's page with a button to listen, and is kept. Killing the
-live path's worker mid-call leaves the call and its recording alone, and the call is transcribed
-after it ends as every call is."""
+the caller's words appear in the captions panel of the operator's page, the knowledge panel
+suggests the article for what the caller says (a broken street light) and the ticket form the
+field, which changes only when the operator clicks; an alert phrase of the profile ("cháy")
+reaches the supervisor's page with a button to listen, and is kept. Killing the live path's worker
+mid-call leaves the call and its recording alone, and the call is transcribed after it ends as
+every call is; its ticket opened later gets the suggestions from that transcript."""
 
 import asyncio
 import os
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from hotline.knowledge.articles import ArticleText, Editor, KnowledgeBase
 from hotline.recordings.folding import fold
 from hotline.store.db import sessionmaker
 from hotline.store.recordings import CallAlert
@@ -32,6 +35,11 @@ SETTINGS = ("[recordings]\nstable_seconds = 1\nscan_seconds = 2\n"
 # this sentence at some of these speeds, not at all; a caller in a hurry says it more than once.
 FIRE = "Alô tổng đài, ở phường Mỹ Phú đang có cháy lớn"
 FIRE_SPEEDS = (120, 130, 110)
+# The caller's other sentence (VIETNAMESE) is about a broken street light; of it viet-asr hears
+# "điện" (and at times "báo", "đèn"): the first article answers it, the second is of another field.
+STREET_LIGHT = "Đèn đường bị hỏng thì báo ở đâu?"
+BUILDING = "Hồ sơ xin giấy phép xây dựng nhà ở riêng lẻ gồm những gì?"
+INFRASTRUCTURE = "Sự cố hạ tầng kỹ thuật"
 
 
 def spoken(parts: list[tuple[str, int]], out: Path) -> tuple[Path, int]:
@@ -62,10 +70,36 @@ async def live_store(live_line):
     await s.close()
 
 
+@pytest.fixture(scope="module")
+async def articles(live_store):
+    """Two approved articles, of two fields."""
+    kb = KnowledgeBase(live_store.tickets.sessions, {"infrastructure": INFRASTRUCTURE,
+                                                     "administrative_procedures": "Thủ tục hành chính"})
+    editor = Editor("test", "supervisor")
+    for field, question, answer in (
+            ("infrastructure", STREET_LIGHT, "Báo Điện lực hoặc Phòng Quản lý đô thị để sửa đèn chiếu sáng công cộng."),
+            ("administrative_procedures", BUILDING, "Đơn đề nghị cấp giấy phép, bản sao giấy tờ về quyền sử dụng đất "
+                                                    "và bản vẽ thiết kế; nộp tại Bộ phận một cửa.")):
+        v = await kb.save(editor, ArticleText(field=field, question=question, answer=answer))
+        await kb.submit(editor, v.id)
+        await kb.review(editor, v.id, True, "")
+
+
 def caller_script(speech: Path, ms: int) -> CallScript:
     # Like a real phone, the caller sends audio all along (silence, then speech, then silence).
-    return (CallScript().pause(1500).keys("2").silence().pause(9000).speech(speech).pause(ms + 2000)
+    # Key 0: the general operator queue; the call comes without a field of its own.
+    return (CallScript().pause(1500).keys("0").silence().pause(9000).speech(speech).pause(ms + 2000)
             .silence().pause(3000))
+
+
+async def suggested(page) -> None:
+    """The suggestions from what the caller said, on the operator's page: the street light's
+    article marked as from the conversation, first, and the field to choose."""
+    first = page.locator("#kb-assist-results li.kb-suggested").first
+    await first.locator(".kb-question", has_text=STREET_LIGHT).wait_for(timeout=60000)
+    assert await first.locator(".kb-from-call").text_content() == "Gợi ý từ cuộc trò chuyện"
+    await page.wait_for_selector("#assist-field:not([hidden])", timeout=15000)
+    assert await page.text_content("#assist-field-name") == INFRASTRUCTURE
 
 
 def live_workers(line) -> list[int]:
@@ -73,8 +107,8 @@ def live_workers(line) -> list[int]:
                                        (line.instance.home / "run.out").read_text())]
 
 
-async def test_captions_reach_the_operator_during_the_call_and_an_alert_the_supervisor(
-        playwright_session, live_line, live_store, workdir):
+async def test_captions_and_suggestions_reach_the_operator_during_the_call_and_an_alert_the_supervisor(
+        playwright_session, live_line, live_store, articles, workdir):
     line = live_line
     speech, ms = spoken([(VIETNAMESE, 140)] + [(FIRE, s) for s in FIRE_SPEEDS] + [(VIETNAMESE, 140)] * 3,
                         workdir / "live-fire.wav")
@@ -98,6 +132,21 @@ async def test_captions_reach_the_operator_during_the_call_and_an_alert_the_supe
             arg=sorted(heard), timeout=60000)
         assert not call_task.done()
         assert await page.is_visible("#captions")
+        # What the caller said so far suggests the street light's article and the field; the form
+        # keeps its own field until the operator chooses the suggestion.
+        await suggested(page)
+        assert await page.input_value("#topic-select") == "general"
+        linkedid = await page.get_attribute("#captions", "data-linkedid")
+        other = await session_for(line, "op2", await live_store.user("op2", "operator", "op2"))
+        try:  # what the caller says is for the operator on the call
+            async with other.get(url(line, f"/api/knowledge/assist/{linkedid}")) as r:
+                assert r.status == 403
+        finally:
+            await other.close()
+        assert await page.input_value("#topic-select") == "general"
+        await page.click("#assist-field-use")
+        assert await page.input_value("#topic-select") == "infrastructure"
+        await page.wait_for_selector("#assist-field[hidden]", state="attached")
         # The alert on the supervisor's page, during the call, with the button to listen to it.
         await sup_page.wait_for_selector("#alerts tbody tr", timeout=60000)
         assert not call_task.done()
@@ -118,8 +167,13 @@ async def test_captions_reach_the_operator_during_the_call_and_an_alert_the_supe
     finally:
         await ctx.close()
         await sup_ctx.close()
-    linkedid = call.of("Newchannel")[0]["Linkedid"]
+    assert linkedid == call.of("Newchannel")[0]["Linkedid"]
     assert listen_to == linkedid
+    for _ in range(40):  # the chosen field was saved with the ticket (the form saves as it changes)
+        if (await live_store.tickets.ticket_for_call(linkedid)).topic == "infrastructure":
+            break
+        await asyncio.sleep(0.25)
+    assert (await live_store.tickets.ticket_for_call(linkedid)).topic == "infrastructure"
     async with sessionmaker(live_store.engine)() as s:
         alerts = (await s.scalars(select(CallAlert).where(CallAlert.linkedid == linkedid))).all()
     assert alerts and {(a.phrase, a.side, a.operator, a.caller_phone) for a in alerts} == {
@@ -144,11 +198,12 @@ async def test_captions_reach_the_operator_during_the_call_and_an_alert_the_supe
 
 
 async def test_a_killed_live_worker_leaves_the_call_and_its_transcript_alone(
-        playwright_session, live_line, live_store, workdir):
+        playwright_session, live_line, live_store, articles, workdir):
     line = live_line
     speech, ms = spoken([(VIETNAMESE, 140), (VIETNAMESE, 130), (VIETNAMESE, 140)], workdir / "live-kill.wav")
     ctx, page = await operator_page(playwright_session, line, live_store, "op1")
     caller = "0912555102"
+    sup = op = None
     try:
         call_task = asyncio.create_task(line.call(caller_script(speech, ms), caller=caller, timeout=120))
         await page.wait_for_selector("#answer:not([disabled])", timeout=30000)
@@ -165,16 +220,30 @@ async def test_a_killed_live_worker_leaves_the_call_and_its_transcript_alone(
             await asyncio.sleep(0.5)
         assert len(live_workers(line)) > len(before)
         assert "live caption worker 1 died" in (line.instance.home / "run.out").read_text()
-    finally:
-        await ctx.close()
-    linkedid = call.of("Newchannel")[0]["Linkedid"]
-    sup = await session_for(line, "giamsat", await live_store.user("giamsat", "supervisor"))
-    try:
+        linkedid = call.of("Newchannel")[0]["Linkedid"]
+        sup = await session_for(line, "giamsat", await live_store.user("giamsat", "supervisor"))
         entry = await catalogued(sup, line, linkedid)
         assert entry["status"] == "ok" and entry["transcription"] == "done", entry
         async with sup.get(url(line, f"/api/recordings/{entry['id']}")) as r:
             detail = await r.json()
         words = {x for w in detail["transcript"]["words"] if w["ch"] == "caller" for x in w["w"].split()}
         assert words & VIETNAMESE_HEARD, detail["transcript"]
+        # The call's ticket opened after the transcript is made: the suggestions come from it.
+        op = await session_for(line, "op1", await live_store.user("op1", "operator", "op1"))
+        async with op.get(url(line, f"/api/knowledge/assist/{linkedid}")) as r:
+            assert r.status == 200
+            assist = await r.json()
+        assert assist["source"] == "transcript" and assist["field"]["id"] == "infrastructure", assist
+        ticket = await live_store.tickets.ticket_for_call(linkedid)
+        assert ticket.topic == "general"
+        await ctx.close()  # a new page: nothing of the call's live captions in it
+        ctx, page = await operator_page(playwright_session, line, live_store, "op1")
+        await page.evaluate("(id) => window.dispatchEvent(new CustomEvent('hotline:ticket', {detail: id}))",
+                            ticket.id)
+        await suggested(page)
+        assert await page.input_value("#topic-select") == "general"
     finally:
-        await sup.close()
+        await ctx.close()
+        for http in (sup, op):
+            if http:
+                await http.close()
