@@ -58,6 +58,13 @@ async function open(id) {
     const td = el("td"); td.append(sel); tr.append(td);
     return tr;
   }));
+  const last = d.reviews[d.reviews.length - 1];  // the supervisor's own last marks, never the suggestions
+  if (last) {
+    for (const [k, v] of Object.entries(last.marks)) {
+      const sel = document.querySelector(`#criteria select[name="${k}"]`);
+      if (sel) sel.value = v === null ? "na" : (v ? "met" : "not_met");
+    }
+  }
   document.getElementById("reviews").replaceChildren(...d.reviews.map((v) =>
     el("li", `${Hotline.time(v.reviewed_at)} — ${v.reviewer}: ${v.score ?? "—"} điểm${v.comment ? " — " + v.comment : ""}`)));
   Hotline.text("score-saved", ""); Hotline.text("detail-error", "");
