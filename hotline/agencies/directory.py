@@ -103,14 +103,15 @@ class AgencyDirectory:
                     if a is None:
                         raise Refused(404, "Không có cơ quan này")
                     await s.execute(delete(AgencyContact).where(AgencyContact.agency_id == agency_id))
-                    await s.execute(delete(AgencyCommune).where(AgencyCommune.agency_id == agency_id))
+                    if data.communes is not None:
+                        await s.execute(delete(AgencyCommune).where(AgencyCommune.agency_id == agency_id))
                 a.name, a.level, a.fields = data.name, data.level, ",".join(data.fields)
                 a.phone, a.route, a.active = data.phone, data.route, data.active
                 await s.flush()
                 contacts = [AgencyContact(agency_id=a.id, role=c.role, name=c.name, phone=c.phone, email=c.email)
                             for c in data.contacts]
                 s.add_all(contacts)
-                s.add_all(AgencyCommune(agency_id=a.id, commune_code=c) for c in data.communes)
+                s.add_all(AgencyCommune(agency_id=a.id, commune_code=c) for c in data.communes or [])
         except IntegrityError as exc:
             raise Refused(409, "Đã có cơ quan cùng tên") from exc
         return a, contacts

@@ -59,8 +59,9 @@ class AgencyIn(BaseModel):
     route: str = "local"
     active: bool = True
     contacts: list[ContactIn] = Field(default_factory=list, max_length=20)
-    # The communes (wards, special zones) it serves, by code (hotline.places); none: the whole province.
-    communes: list[int] = Field(default_factory=list, max_length=500)
+    # The communes (wards, special zones) it serves, by code (hotline.places); empty: the whole
+    # province; left out (None): unchanged on an update (a form that does not show them loses none).
+    communes: list[int] | None = Field(None, max_length=500)
 
     _name = field_validator("name")(classmethod(lambda cls, v: clean_text(v)))
 
@@ -81,7 +82,9 @@ class AgencyIn(BaseModel):
 
     @field_validator("communes")
     @classmethod
-    def _communes(cls, v: list[int]) -> list[int]:
+    def _communes(cls, v: list[int] | None) -> list[int] | None:
+        if v is None:
+            return v
         known = places().divisions.communes
         for code in v:
             if code not in known:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from hotline.agencies.directory import AgencyDirectory, agency_public, listing_public
+from hotline.agencies.directory import AgencyDirectory, listing_public
 from hotline.agencies.schemas import CONTACT_ROLES, LEVELS, AgencyIn
 from hotline.agent_desktop.accounts import Accounts
 from hotline.config.profile import Profile
@@ -95,9 +95,9 @@ class AgenciesApi(Resource):
         if data.route not in self.dial_routes:
             return error(400, f"Tuyến gọi {data.route!r} chưa được cấu hình; có: {', '.join(self.dial_routes)}")
         refuse_out_of_scope(self.profile.queues, data.fields)
-        agency, contacts = await self.directory.save(data, agency_id)
-        return web.json_response(agency_public(agency, contacts, with_phones=True, communes=data.communes),
-                                 status=200 if agency_id else 201)
+        agency, _ = await self.directory.save(data, agency_id)
+        saved = await self.directory.listing(agency.id)
+        return web.json_response(listing_public(saved, with_phones=True), status=200 if agency_id else 201)
 
     @requires("admin")
     async def create_agency(self, request: web.Request) -> web.Response:

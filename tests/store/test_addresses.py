@@ -137,6 +137,10 @@ async def test_agencies_carry_communes_and_the_responsible_one_comes_first(desk)
     assert status == 200 and [x["code"] for x in saved["communes"]] == [TAN_HONG]
     status, one = await call(c["op1"], server, "GET", f"/api/agencies/{committee['id']}")
     assert [x["name"] for x in one["communes"]] == ["Xã Tân Hồng"]
+    # A form that does not send them (the communes left out) keeps them.
+    status, saved = await call(admin, server, "PUT", f"/api/agencies/{committee['id']}",
+                               {k: v for k, v in body.items() if k != "communes"} | {"phone": "02773851005"})
+    assert status == 200 and [x["code"] for x in saved["communes"]] == [TAN_HONG]
     assert (await listed(TAN_HONG, "administrative_procedures"))[0][0] == "UBND phường Cao Lãnh"
     status, meta = await call(c["op1"], server, "GET", "/api/agencies/meta")
     assert "district" not in meta["levels"]
