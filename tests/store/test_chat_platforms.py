@@ -1,4 +1,5 @@
-"""Zalo OA and Facebook Messenger (#18), on SQLite and PostgreSQL: the webhooks (an in-process
+"""Zalo OA and Facebook Messenger (#18), and citizens' SMS to the hotline (#33, the fifth channel as
+one adapter), on SQLite and PostgreSQL: the webhooks (an in-process
 server) take only events signed as each platform's documentation specifies, a citizen's message
 becomes a conversation with a draft ticket, and the receipt and the operator's answer reach a
 local server that implements the platforms' send APIs (request and response shapes as
@@ -50,6 +51,7 @@ class Platforms:
         app.router.add_post("/zalo/v4/oa/access_token", self.zalo_token)
         app.router.add_post("/facebook/v19.0/me/messages", self.facebook)
         app.router.add_get("/cdn/{name}", self.cdn)
+        app.router.add_post("/sms/send", self.sms)
         self.files: dict[str, bytes] = {}
         self.cdn_busy = 0  # answer 503 this many times first
         self.server = TestServer(app)
@@ -89,6 +91,11 @@ class Platforms:
         return web.json_response({"error": 0, "message": "Success",
                                   "data": {"message_id": "z1", "user_id": body["recipient"]["user_id"]}})
 
+    async def sms(self, request):
+        """The SMS gateway of the hotline's outbox (`[sms] gateway = "http"`): {"id", "to", "text"}."""
+        self.received.append(("sms", await request.json(), request.headers.get("Authorization")))
+        return web.json_response({"accepted": True})
+
     async def facebook(self, request):
         body = await request.json()
         self.received.append(("facebook", body, request.query.get("access_token")))
@@ -103,7 +110,10 @@ async def world(sessions, tmp_path, monkeypatch):
     for name, value in {"ZALO_OA_SECRET": "oa-secret", "ZALO_TOKEN": "zalo-token", "FB_APP_SECRET": "fb-secret",
                         "FB_VERIFY": "verify-me", "FB_PAGE_TOKEN": "page-token"}.items():
         monkeypatch.setenv(name, value)
+    (tmp_path / "sms-secret").write_text("sms-hmac-secret\n")
+    monkeypatch.setenv("SMS_SECRET_FILE", str(tmp_path / "sms-secret"))  # a mounted secret (the _FILE form)
     config = Messaging.model_validate({
+        "sms": {"secret_env": "SMS_SECRET"},
         "zalo": {"app_id": APP_ID, "oa_secret_env": "ZALO_OA_SECRET", "access_token_env": "ZALO_TOKEN",
                  "send_url": f"{base}/zalo/v3.0/oa/message/cs"},
         "facebook": {"app_secret_env": "FB_APP_SECRET", "verify_token_env": "FB_VERIFY",
@@ -433,3 +443,69 @@ async def test_a_full_messenger_batch_is_taken(sessions, world):
                          headers={"X-Hub-Signature-256": facebook_signature(body, "fb-secret")}) as r:
         assert r.status == 200, await r.text()
     assert await conversations_count(sessions) == 1000
+
+
+async def test_a_citizens_sms_becomes_a_conversation_answered_by_sms_through_the_gateway(sessions, world):
+    """The fifth channel (#33): the SMS gateway posts a citizen's SMS to /webhooks/sms, signed with an
+    HMAC of the exact body under the installation's secret (read from its _FILE form); a forged or
+    missing signature is refused before the body is read and keeps nothing; the message becomes a
+    conversation with a draft ticket and a receipt by SMS, the operator's answer goes through the
+    SMS outbox to the gateway, the citizen's next SMS joins the same conversation, and her erasure
+    request finds it by her number."""
+    from hotline.conversations.channels.sms import signature
+    from hotline.errors import Refused
+    from hotline.notifications.gateways import HttpGateway
+    from hotline.notifications.outbox import SmsSender
+    from hotline.store.conversations import conversations_of
+    from hotline.store.outbox import SmsMessage
+
+    hooks, http, platforms, outbox, conversations = world
+    url = hooks.make_url("/webhooks/sms")
+    gateway = SmsSender(sessions, HttpGateway(str(platforms.server.make_url("/sms/send")), "gw-token"))
+
+    def sms(message_id: str, text: str, number: str = "+84 912 345 678") -> bytes:
+        return json.dumps({"id": message_id, "from": number, "to": "1022", "text": text}, ensure_ascii=False).encode()
+
+    body = sms("gw-1", "Đèn tín hiệu ngã tư Hùng Vương hỏng từ sáng")
+    for header in ({}, {"X-Hotline-Signature": signature(body, "not-the-secret")},
+                   {"X-Hotline-Signature": "sha256=" + "é" * 64}):
+        async with http.post(url, data=body, headers={k: v.encode().decode("latin-1") for k, v in header.items()}) as r:
+            assert r.status == 401 and (await r.json())["code"] == "bad_signature"
+    assert await conversations_count(sessions) == 0
+    signed = {"X-Hotline-Signature": signature(body, "sms-hmac-secret")}
+    for _ in range(2):  # the gateway posts it again (a slow answer): kept once
+        async with http.post(url, data=body, headers=signed) as r:
+            assert r.status == 200, await r.text()
+    not_an_sms = b'{"id": "gw-x", "text": "no number"}'
+    async with http.post(url, data=not_an_sms, headers={"X-Hotline-Signature": signature(not_an_sms, "sms-hmac-secret")}) as r:
+        assert r.status == 400 and (await r.json())["code"] == "bad_event"
+    [conv] = await conversations.listing()
+    async with sessions() as s:
+        ticket = await s.get(Ticket, conv["ticket_id"])
+        [receipt] = list(await s.scalars(select(SmsMessage)))
+    assert (conv["channel"], conv["citizen_address"]) == ("sms", "0912345678")
+    assert (ticket.channel, ticket.caller_phone, ticket.draft) == ("sms", "0912345678", True)
+    assert "Hùng Vương" in ticket.content
+    assert receipt.to_number == "0912345678" and ticket.code in receipt.text and receipt.purpose == "receipt"
+    # The operator answers: too long for an SMS is refused with the reason, and nothing is kept.
+    await conversations.take(conv["id"], "op1")
+    with pytest.raises(Refused) as refused:
+        await conversations.reply(conv["id"], "op1", "Đã chuyển Sở Giao thông vận tải xử lý. " * 10)
+    assert refused.value.code == "sms_too_long"
+    await conversations.reply(conv["id"], "op1", "Đã chuyển Sở Giao thông vận tải, sửa trong hôm nay.")
+    assert await gateway.send_due() == 2  # the receipt and the answer, through the gateway
+    sent = [(p["to"], p["text"], token) for kind, p, token in platforms.received if kind == "sms"]
+    assert sent[1] == ("0912345678", "Đã chuyển Sở Giao thông vận tải, sửa trong hôm nay.", "Bearer gw-token")
+    assert ticket.code in sent[0][1]
+    # Her next SMS joins the conversation, which waits for an answer again.
+    again = sms("gw-2", "Cảm ơn tổng đài", "0912345678")
+    async with http.post(url, data=again, headers={"X-Hotline-Signature": signature(again, "sms-hmac-secret")}) as r:
+        assert r.status == 200
+    detail = await conversations.detail(conv["id"])
+    assert [m["direction"] for m in detail["messages"]] == ["in", "out", "out", "in"]
+    assert detail["status"] == "open" and detail["messages"][-1]["body"] == "Cảm ơn tổng đài"
+    # A citizen's erasure or access request finds it by her number.
+    async with sessions() as s:
+        found = await conversations_of(s, [], [], "0912345678", [])
+    assert [c.id for c in found] == [conv["id"]]
+    await gateway.stop()
