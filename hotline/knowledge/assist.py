@@ -8,6 +8,7 @@ administrators may ask; another operator is refused."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,22 +44,31 @@ class CallAssist:
         self._guide: FieldGuide | None = None
         self._guide_of: tuple | None = None  # (approved articles, their latest version) it was made from
         self._checked_at = 0.0
+        self._making = asyncio.Lock()
 
     async def guide(self) -> FieldGuide:
         """The fields' words, made again when an article was approved or withdrawn."""
         if self._guide is not None and time.monotonic() - self._checked_at < GUIDE_CHECK_SECONDS:
             return self._guide
-        async with self.sessions() as s:
-            current = Article.current_version_id.is_not(None)
-            mark = tuple(await s.execute(select(func.count(), func.max(Article.current_version_id))
-                                         .where(current)))[0]
-            if self._guide is None or mark != self._guide_of:
-                rows = await s.execute(select(Article.field, ArticleVersion.question, ArticleVersion.answer)
-                                       .join(ArticleVersion, ArticleVersion.id == Article.current_version_id))
-                self._guide = FieldGuide(self.kb.topics, [(f, f"{q}\n{a}") for f, q, a in rows])
+        async with self._making:  # one check (and one making) at a time; the others wait for it
+            if self._guide is not None and time.monotonic() - self._checked_at < GUIDE_CHECK_SECONDS:
+                return self._guide
+            rows = None
+            async with self.sessions() as s:
+                current = Article.current_version_id.is_not(None)
+                mark = tuple((await s.execute(select(func.count(), func.max(Article.current_version_id))
+                                              .where(current))).one())
+                if self._guide is None or mark != self._guide_of:
+                    rows = (await s.execute(select(Article.field, ArticleVersion.question, ArticleVersion.answer)
+                                            .join(ArticleVersion, ArticleVersion.id == Article.current_version_id))
+                            ).all()
+            if rows is not None:
+                # Off the event loop: about 0.4 ms of CPU per article (2 s for 5,000).
+                self._guide = await asyncio.to_thread(FieldGuide, self.kb.topics,
+                                                      [(f, f"{q}\n{a}") for f, q, a in rows])
                 self._guide_of = mark
-        self._checked_at = time.monotonic()
-        return self._guide
+            self._checked_at = time.monotonic()
+            return self._guide
 
     async def caller_words(self, role: str, operator_id: str | None, linkedid: str) -> tuple[str | None, str]:
         """(where the words come from: "live", "transcript" or None, the caller's words), for a
