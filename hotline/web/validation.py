@@ -191,7 +191,7 @@ def _nfc_text(v: str | None) -> str | None:
 
 # The channels a report may come by, with the names users read.
 CHANNEL_NAMES = {"phone": "Điện thoại", "web": "Trang web", "webchat": "Trò chuyện trên web", "email": "E-mail",
-                 "zalo": "Zalo", "facebook": "Facebook",
+                 "zalo": "Zalo", "facebook": "Facebook", "sms": "Tin nhắn SMS",
                  "app": "Ứng dụng", "portal": "Cổng dịch vụ công", "paper": "Văn bản"}
 CHANNELS = tuple(CHANNEL_NAMES)
 
