@@ -557,3 +557,36 @@ async def test_an_unreachable_agency_gives_the_caller_back(playwright_session, d
         assert "0 active channels" in await no_channels_left(line)
     finally:
         await ctx.close()
+
+
+async def test_the_agency_of_the_tickets_commune_comes_first_in_the_transfer_list(
+        playwright_session, desktop_line, store, agencies):
+    """The operator types the caller's old address without diacritics ("phuong 1 my tho", a ward of
+    the former Tiền Giang), picks the commune it became, and the commune's People's Committee,
+    serving Phường Mỹ Tho and handling the ticket's field, heads the transfer list with the reason."""
+    line = desktop_line
+    committee = {"name": "UBND phường Mỹ Tho (thử nghiệm)", "level": "commune", "fields": ["infrastructure"],
+                 "phone": "02733851010", "communes": [28261], "contacts": []}  # 28261: Phường Mỹ Tho, Đồng Tháp
+    admin = await session_for(line, "quantri1", await store.user("quantri1", "admin"))
+    try:
+        async with admin.post(url(line, "/api/agencies"), json=committee) as r:
+            assert r.status == 201, await r.text()
+    finally:
+        await admin.close()
+    ctx, page = await operator_page(playwright_session, line, store, "op1")
+    try:
+        await page.select_option("#topic-select", "infrastructure")
+        await page.wait_for_function("document.querySelector('#agency-results li') !== null", timeout=5000)
+        first = "document.querySelector('#agency-results li').textContent"
+        assert "Mỹ Tho" not in await page.evaluate(first)  # no commune yet: the directory's order
+        await page.fill("#ticket-form input[name=address]", "số 5 Lê Lợi, phuong 1 my tho")
+        choice = page.locator(".address-choices li", has_text="Phường Mỹ Tho").first
+        await choice.wait_for(timeout=5000)
+        assert "Tiền Giang" in await choice.text_content()  # found by its old name
+        await choice.click()
+        assert await page.input_value("#ticket-form input[name=commune_code]") == "28261"
+        assert await page.input_value("#ticket-form input[name=address]") == "số 5 Lê Lợi, phuong 1 my tho"
+        await page.wait_for_function(f"{first}.includes({json.dumps(committee['name'])})", timeout=5000)
+        assert "Gợi ý: Phụ trách Phường Mỹ Tho và lĩnh vực này" in await page.evaluate(first)
+    finally:
+        await ctx.close()
