@@ -35,15 +35,17 @@ async def test_each_choice_lands_in_its_queue(line, keys, queue, topic):
 
 
 async def test_emergency_key_says_the_numbers_and_returns_to_the_menu(line):
-    # 9 -> the emergency message (113/114/115, complaints elsewhere), then the main menu again,
-    # where the caller chooses 2.
-    call = await line.call(CallScript().pause(2000).keys("9").pause(25000).keys("2").pause(7000))
+    # 9 -> 113/114/115 for their matters, key 1 for urgent matters of the line, * back to the main
+    # menu, where the caller chooses 2 (an ordinary caller: no priority, not urgent).
+    call = await line.call(CallScript().pause(2000).keys("9").pause(4000).keys("*").pause(3000).keys("2")
+                           .pause(7000))
     assert call.sipp.ok, call.sipp.error_log
     prompts = call.prompts()
-    assert "emergency" in prompts
-    assert "main_menu" in prompts[prompts.index("emergency"):]
+    assert "emergency_menu" in prompts
+    assert "main_menu" in prompts[prompts.index("emergency_menu"):]
     assert call.queues_joined() == ["infrastructure"]
-    assert call.join_vars()["HOTLINE_IVR_PATH"] == "9-2"
+    assert call.join_vars()["HOTLINE_IVR_PATH"] == "9-*-2"
+    assert "HOTLINE_URGENT" not in call.join_vars()
 
 
 async def test_three_invalid_keys_end_in_the_operator_queue(line):
