@@ -19,7 +19,9 @@ from hotline.config.statuses import TicketStatus
 # Who takes an action: the hotline's staff (operator, supervisor), an agency's account, an
 # agency's leader (an agency account marked as leader), the provincial office's account, the
 # citizen (public pages, by ticket code and phone), or the system (deadline scan).
-Role = Literal["operator", "agency", "leader", "office", "citizen"]
+# A supervisor is an operator too; "supervisor" names actions only the hotline's operating unit
+# takes (HCMC Art. 6.3: it decides where a report of unknown unit goes).
+Role = Literal["operator", "supervisor", "agency", "leader", "office", "citizen"]
 # Who is told when a ticket enters a step: SMS to the citizen and the agency's contacts; SMS and
 # e-mail to the provincial office (the profile's `office`).
 Recipient = Literal["citizen", "focal_point", "head", "office"]
@@ -88,6 +90,11 @@ class Action(BaseModel):
     # its part as if by that (lead) agency, under the workflow's coordination (Quảng Ninh step 1.2:
     # "cơ quan xử lý có thể là một hoặc nhiều").
     also_agencies: bool = False
+    # A dated progress update that keeps the ticket where it is (HCMC Art. 7.2b, 11.1: the unit
+    # updates progress, measures and results, as often as it has news): the public timeline shows
+    # its title and date; the citizen's own look-up also its note. With `photos` in needs, each
+    # update brings its own (images attached since the previous update).
+    progress: bool = False
 
 
 class Coordination(BaseModel):
@@ -145,6 +152,8 @@ class WorkflowFile(BaseModel):
                 if "citizen" not in action.notify or need not in action.needs:
                     raise ValueError(f"actions.{name}.citizen_notice: {action.citizen_notice!r} needs "
                                      f"notify: [citizen] and needs: [{need}]")
+            if action.progress and (action.to is not None or "note" not in action.needs):
+                raise ValueError(f"actions.{name}.progress: an update keeps the step (no 'to') and needs [note]")
             for src in action.needs_by_step:
                 if src not in action.from_:
                     raise ValueError(f"actions.{name}.needs_by_step: {src!r} is not in its 'from'")

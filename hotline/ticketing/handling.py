@@ -27,7 +27,7 @@ from hotline.ticketing.deadline_scan import DeadlineScan
 from hotline.ticketing.notices import Notices, contact_of
 from hotline.store.knowledge import ArticleVersion, Citation
 from hotline.store.agencies import Agency
-from hotline.store.tickets import Attachment, Ticket
+from hotline.store.tickets import Attachment, Ticket, TicketEvent
 from hotline.ticketing.result_letter import ResultLetters
 from hotline.ticketing.transfer_document import TransferDocuments
 from hotline.ticketing.workflow import Move, Workflow, state_of
@@ -54,6 +54,8 @@ class Actor:
         if principal.role == "agency":
             roles = {"agency", "leader"} if getattr(principal, "agency_leader", False) else {"agency"}
             return cls(principal.username, frozenset(roles), principal.agency_id)
+        if principal.role == "supervisor":  # also the operating unit's own actions (HCMC Art. 6.3)
+            return cls(principal.username, frozenset({"operator", "supervisor"}))
         return cls(principal.username, frozenset({STAFF_ROLES.get(principal.role, principal.role)}))
 
 
@@ -128,7 +130,7 @@ class TicketHandling:
         needs = self.workflow.needs(action, state.stage)
         for need in needs:
             if need == "photos":
-                if not await self._photos_since(s, t):
+                if not await self._photos_since(s, t, action):
                     raise Refused(422, "Thiếu ảnh hiện trường: tải ảnh lên phiếu trước khi thực hiện")
             elif getattr(payload, "agency_id" if need == "agency" else need, None) in (None, ""):
                 raise Refused(422, f"Thiếu {NEED_NAMES[need]}")
@@ -183,12 +185,17 @@ class TicketHandling:
         await self.notices.on_move(s, t, move)
         return move
 
-    async def _photos_since(self, s: AsyncSession, t: Ticket) -> int:
-        """Images attached to the ticket since it entered its current step."""
+    async def _photos_since(self, s: AsyncSession, t: Ticket, action: str) -> int:
+        """Images attached to the ticket since it entered its current step, and since the last
+        time this action was taken (each progress update brings its own photos)."""
         q = select(func.count()).select_from(Attachment).where(Attachment.ticket_id == t.id,
                                                                Attachment.content_type.like("image/%"))
         if t.stage_entered_at is not None:
             q = q.where(Attachment.uploaded_at >= t.stage_entered_at)
+        last = await s.scalar(select(func.max(TicketEvent.at)).where(TicketEvent.ticket_id == t.id,
+                                                                     TicketEvent.action == action))
+        if last is not None:
+            q = q.where(Attachment.uploaded_at > last)
         return await s.scalar(q)
 
     async def write(self, s: AsyncSession, t: Ticket, move: Move, now: datetime, values: dict) -> None:

@@ -25,6 +25,7 @@ class Entry:
     text: str
     due: datetime | None = None  # a new completion date the agency committed to
     reason: str | None = None  # the agency's reason for a delay (own view only)
+    note: str | None = None  # what a progress update says (own view only)
 
 
 def _instant(value) -> datetime | None:
@@ -41,7 +42,8 @@ def _instant(value) -> datetime | None:
 def timeline(events, workflow: Workflow, own: bool = False) -> list[Entry]:
     """The entries of a ticket's history (`TicketEvent`s, oldest first) that the citizen may see.
     Moves show the action's title (with the agency a transfer went to); actions that keep the
-    ticket where it is (a rating, a note) are left out, except a delay, which the citizen is told."""
+    ticket where it is (a rating, a note) are left out, except a delay, which the citizen is told,
+    and a progress update (its note in the citizen's own view only)."""
     out: list[Entry] = []
     actions = workflow.config.actions
     for e in events:
@@ -55,7 +57,9 @@ def timeline(events, workflow: Workflow, own: bool = False) -> list[Entry]:
             out.append(Entry(at, workflow.step(to).title if moved else MISSED))
         elif e.action in actions:
             action = actions[e.action]
-            if action.citizen_notice == "delay":
+            if action.progress:
+                out.append(Entry(at, action.title, note=d.get("note") if own else None))
+            elif action.citizen_notice == "delay":
                 out.append(Entry(at, action.title, due=_instant(d.get("date")),
                                  reason=d.get("reason") if own else None))
             elif d.get("to") and d.get("to") != d.get("from"):

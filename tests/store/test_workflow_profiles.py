@@ -2,13 +2,16 @@
 (SQLite and PostgreSQL): the happy path and each deadline miss."""
 
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
 from hotline.errors import Refused
 from hotline.ticketing.attachments import Attachments, Upload
-from hotline.ticketing.handling import Payload, TicketHandling
+from hotline.ticketing.handling import Actor, Payload, TicketHandling
+from hotline.ticketing.timeline import timeline
+from hotline.store.tickets import TicketEvent
 from hotline.store.base import aware
 from hotline.store.callbacks import SurveyCall
 from tests.store.support import CITIZEN, CITIZEN_PHONE, FOCAL_PHONE, HEAD_PHONE, OFFICE, OPERATOR, province
@@ -201,13 +204,87 @@ async def test_ho_chi_minh_complex_incident_needs_site_photos_fake_reports_and_r
     wrong = await p.receive(now)
     wrong = await p.handling.act(wrong.id, "transfer", OPERATOR, Payload(agency_id=p.agency_id), now=now)
     with pytest.raises(Refused) as e:
-        await p.handling.act(wrong.id, "return_incident", p.staff, Payload(reason="Thuộc Công ty Cấp nước"),
-                             now=now + timedelta(minutes=61))
+        await p.handling.act(wrong.id, "return_incident", p.staff,
+                             Payload(reason="Thuộc Công ty Cấp nước", note="Ống nước vỡ"), now=now + timedelta(minutes=61))
     assert e.value.status == 409
-    wrong = await p.handling.act(wrong.id, "return_incident", p.staff, Payload(reason="Thuộc Công ty Cấp nước"),
+    with pytest.raises(Refused) as e:  # with what the unit verified (Art. 7.1c)
+        await p.handling.act(wrong.id, "return_incident", p.staff, Payload(reason="Thuộc Công ty Cấp nước"),
+                             now=now + timedelta(minutes=40))
+    assert e.value.status == 422 and "ghi chú" in str(e.value)
+    wrong = await p.handling.act(wrong.id, "return_incident", p.staff,
+                                 Payload(reason="Thuộc Công ty Cấp nước", note="Ống cấp nước vỡ, không phải cống"),
                                  now=now + timedelta(minutes=40))
+    # Its managing unit reviews the return before the hotline forwards it again.
+    assert (wrong.handling_stage, wrong.agency_id) == ("return_review", p.agency_id)
+    with pytest.raises(Refused) as e:
+        await p.handling.act(wrong.id, "confirm_return", p.staff, Payload(note="Đồng ý"), now=now + timedelta(minutes=50))
+    assert e.value.status == 403  # the leader's, not the staff's
+    wrong = await p.handling.act(wrong.id, "confirm_return", p.leader, Payload(note="Đúng, thuộc Cấp nước"),
+                                 now=now + timedelta(minutes=50))
     assert (wrong.handling_stage, wrong.agency_id, aware(wrong.due_at)) == \
-        ("returned", None, now + timedelta(minutes=100))
+        ("returned", None, now + timedelta(minutes=110))
+    # A return the managing unit does not accept goes back to the site check.
+    kept = await p.receive(now)
+    kept = await p.handling.act(kept.id, "transfer", OPERATOR, Payload(agency_id=p.agency_id), now=now)
+    kept = await p.handling.act(kept.id, "return_incident", p.staff, Payload(reason="Không phải của đội", note="x"),
+                                now=now + timedelta(minutes=10))
+    kept = await p.handling.act(kept.id, "refuse_return", p.leader, Payload(reason="Thuộc địa bàn đội 3"),
+                                now=now + timedelta(minutes=20))
+    assert (kept.handling_stage, kept.agency_id) == ("incident_site_check", p.agency_id)
+
+
+async def test_ho_chi_minh_unknown_unit_dangerous_incidents_and_progress_updates(sessions, tmp_path):
+    p = await province(sessions, tmp_path, "ho_chi_minh")
+    files = Attachments(sessions, tmp_path / "attachments")
+    supervisor = Actor.of(SimpleNamespace(username="giamsat", role="supervisor"))
+    now = MONDAY_9AM
+    # Art. 6.3: no unit found: the operating unit says which within 1 hour, and only it.
+    t = await p.receive(now)
+    t = await p.handling.act(t.id, "ask_operating_unit", OPERATOR, Payload(note="Không rõ đơn vị quản lý tuyến cống"),
+                             now=now)
+    assert (t.handling_stage, aware(t.due_at)) == ("unit_unknown", now + timedelta(hours=1))
+    assert "guide_transfer" not in p.handling.allowed(t, OPERATOR, now)
+    assert "transfer" not in p.handling.allowed(t, supervisor, now)
+    t = await p.handling.act(t.id, "guide_transfer", supervisor, Payload(agency_id=p.agency_id),
+                             now=now + timedelta(minutes=30))
+    assert (t.handling_stage, t.agency_id) == ("incident_verifying", p.agency_id)
+    # Art. 7.1e: dangerous, several units: the operating unit leads and answers.
+    t = await p.handling.act(t.id, "escalate_dangerous", p.staff,
+                             Payload(note="Sụt lún lớn, ảnh hưởng đường ống nước và cáp điện"),
+                             now=now + timedelta(minutes=40))
+    assert (t.handling_stage, t.agency_id) == ("operating_unit_leading", None)
+    await files.save(t.id, files.check([Upload("rao-chan.jpg", JPEG)]), "giamsat", now + timedelta(hours=1))
+    t = await p.handling.act(t.id, "progress", supervisor, Payload(note="Đã rào chắn, phân luồng"),
+                             now=now + timedelta(hours=1, minutes=1))
+    t = await p.handling.act(t.id, "answer", supervisor, Payload(result="Các đơn vị đã khắc phục xong"),
+                             now=now + timedelta(hours=6))
+    assert t.handling_stage == "answered"
+
+    # Art. 7.2b, 11.1: progress as often as there is news, each update with its own photos,
+    # past the 5 working days too; the citizen's page shows each, the note in her own view only.
+    s = await p.receive(MONDAY_9AM, topic="socio_economic")
+    s = await p.handling.act(s.id, "transfer", OPERATOR, Payload(agency_id=p.agency_id), now=MONDAY_9AM)
+    with pytest.raises(Refused) as e:
+        await p.handling.act(s.id, "progress", p.staff, Payload(note="Đã khảo sát"), now=local(2026, 11, 17, 9, 0))
+    assert e.value.status == 422 and "ảnh" in str(e.value)
+    await files.save(s.id, files.check([Upload("khao-sat.jpg", JPEG)]), "dungle", local(2026, 11, 17, 8, 0))
+    s = await p.handling.act(s.id, "progress", p.staff, Payload(note="Đã khảo sát hiện trạng"),
+                             now=local(2026, 11, 17, 9, 0))
+    with pytest.raises(Refused) as e:  # the next update needs new photos
+        await p.handling.act(s.id, "progress", p.staff, Payload(note="Đang thi công"), now=local(2026, 11, 19, 9, 0))
+    assert e.value.status == 422
+    assert (s.code, "overdue") in await p.handling.deadlines.scan(local(2026, 11, 23, 9, 1))
+    await files.save(s.id, files.check([Upload("thi-cong.png", PNG)]), "dungle", local(2026, 11, 24, 8, 0))
+    s = await p.handling.act(s.id, "progress", p.staff, Payload(note="Đang thi công, xong 60%"),
+                             now=local(2026, 11, 24, 9, 0))
+    async with sessions() as db:
+        events = list(await db.scalars(select(TicketEvent).where(TicketEvent.ticket_id == s.id).order_by(TicketEvent.id)))
+    public = [e.text for e in timeline(events, p.handling.workflow)]
+    own = [(e.text, e.note) for e in timeline(events, p.handling.workflow, own=True) if e.note]
+    assert public.count("Cập nhật tiến độ xử lý") == 2
+    assert own == [("Cập nhật tiến độ xử lý", "Đã khảo sát hiện trạng"),
+                   ("Cập nhật tiến độ xử lý", "Đang thi công, xong 60%")]
+    assert (await p.ticket(s.id))[0].handling_stage == "overdue"  # an update is not an answer
 
 
 async def test_ho_chi_minh_socio_economic_and_proposals(sessions, tmp_path):
