@@ -1,2 +1,3 @@
-"""Written channels: citizens' e-mails (and later web chat, Zalo, Facebook) become conversations
-linked to a ticket, answered by operators beside their calls."""
+"""Written channels: citizens' e-mails, web chats, Zalo and Messenger messages and SMS become
+conversations linked to a ticket, answered by operators beside their calls. The core
+(`service.py`) works against one contract; each channel is an adapter (`channels/`)."""
