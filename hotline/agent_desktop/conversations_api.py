@@ -1,4 +1,4 @@
-"""HTTP routes of written conversations (e-mail, web chat, Zalo, Facebook): the inbox of open
+"""HTTP routes of written conversations (e-mail, web chat, Zalo, Facebook, SMS): the inbox of open
 ones, a thread, taking one, answering in the citizen's thread, saying it was read or is being
 answered, closing; supervisors give one to an operator, and see the e-mails the mailbox could not
 keep (quarantined, with the reason) and download them as received."""
@@ -58,7 +58,8 @@ class ConversationsApi(Resource):
             Route("POST", "/api/conversations/{id}/take", self.take,
                   "Take a conversation (its draft ticket becomes the operator's)", extra=("404", "409")),
             Route("POST", "/api/conversations/{id}/reply", self.reply,
-                  "Answer the citizen in the conversation's thread (sent through the e-mail outbox)", ReplyIn,
+                  "Answer the citizen on the conversation's channel (through its outbox: e-mail in the thread, "
+                  "the platform's send API, SMS; a web chat's page at once)", ReplyIn,
                   ok="201", extra=("404", "409", "422")),
             Route("POST", "/api/conversations/{id}/read", self.read,
                   "The operator who has the conversation has seen the citizen's messages up to `up_to` (a web "
