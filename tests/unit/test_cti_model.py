@@ -171,3 +171,17 @@ def test_the_outlook_of_a_queue_counts_callers_ahead_and_operators_who_answer():
                  "Paused": paused, "Status": "1"})
     assert m.queue_outlook("operator", 180) == (3, 270)  # two operators answer; the paused one does not
     assert m.queue_outlook("procedures", 180) == (0, 0)
+
+
+def test_an_urgent_call_is_offered_as_urgent_and_an_ordinary_one_is_not():
+    m = CtiModel(Clock())
+    feed(m, member("QueueMemberAdded", queue="operator"))
+    offers = []
+    for n, extra in ((1, ["HOTLINE_URGENT=1"]), (2, ["HOTLINE_URGENT="])):
+        call = {**CALLER, "Linkedid": f"hotline-{n}.0", "Uniqueid": f"hotline-{n}.0"}
+        feed(m, {"Event": "QueueCallerJoin", "Queue": "operator", **call, "ChanVariable": VARS + extra})
+        out = feed(m, {"Event": "AgentCalled", "Queue": "operator", "MemberName": "op1", "Interface": "PJSIP/op1",
+                       "DestChannel": f"PJSIP/op1-0000000{n}", **call, "ChanVariable": VARS + extra})
+        offers.append(next(e for e in out if e.kind == "call.offered").data["urgent"])
+        feed(m, {"Event": "Hangup", **call})
+    assert offers == [True, False]
