@@ -71,6 +71,10 @@ async def test_a_supervisor_scores_a_sampled_call_and_the_operator_sees_it(playw
         # The recording plays beside the transcript of each side.
         await page.wait_for_function("document.getElementById('player').duration > 3", timeout=15000)
         assert "Tổng đài: " + OPERATOR_SAID in await page.text_content("#transcript")
+        # Playing from the operator's segment highlights it (a click on it seeks there).
+        await page.evaluate("document.getElementById('player').muted = true")
+        await page.click("#transcript .say.operator span")
+        await page.wait_for_selector("#transcript .say.operator span.now", timeout=15000)
         for criterion, mark in (("greeting", "not_met"), ("ticket_code", "not_met"), ("correct_info", "met"),
                                 ("courtesy", "met"), ("no_forbidden", "met")):
             await page.select_option(f"#criteria tr[data-criterion='{criterion}'] select", mark)
