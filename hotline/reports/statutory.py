@@ -58,6 +58,10 @@ class Slot:
 
 def slots(r: StatutoryReport, around: date) -> list[Slot]:
     """The report's making days for the periods around a day, each with what it covers."""
+    if r.every == "week":  # Monday to Sunday, made on `day` of the next week
+        monday = around - timedelta(days=around.weekday())
+        return [Slot(monday + timedelta(days=7 * k + 7 + r.day - 1), monday + timedelta(days=7 * k),
+                     monday + timedelta(days=7 * k + 6)) for k in range(-2, 2)]
     n = MONTHS[r.every]
     start = _period_start(around, r.every)
     out = []

@@ -117,10 +117,18 @@ async def test_hcmc_ranks_units_by_on_time_rate_and_satisfaction(sessions, tmp_p
                              p.staff.__class__("binh", frozenset({"agency"}), agency_id), Payload(result="Xong"),
                              now=when)
     reports = StatutoryReports(sessions, p.handling.profile, tmp_path / "reports")
-    quarterly = p.handling.profile.statutory_reports[0]
+    quarterly, weekly = p.handling.profile.statutory_reports
     slot = latest_slot(quarterly, date(2026, 10, 10))
     assert (slot.first, slot.last) == (date(2026, 7, 1), date(2026, 9, 30))
-    [name] = await reports.run(local(2026, 10, 10, 8, 0))
+    made = await reports.run(local(2026, 10, 10, 8, 0))
+    # Art. 14.5: the week's report too, Monday to Sunday, made the next Monday, once.
+    assert sorted(made) == ["quarterly-2026-07-01-2026-09-30.xlsx", "weekly_department-2026-09-28-2026-10-04.xlsx"]
+    assert await reports.run(local(2026, 10, 11, 23, 0)) == []
+    assert await reports.run(local(2026, 10, 12, 0, 30)) == ["weekly_department-2026-10-05-2026-10-11.xlsx"]
+    async with sessions() as s:
+        to = [m.to_address for m in await s.scalars(select(EmailMessage).where(EmailMessage.key.like("statutory:weekly%")))]
+    assert to == [weekly.recipients[0].email] * 2
+    name = made[0] if made[0].startswith("quarterly") else made[1]
     ranked = await reports.figures(quarterly, slot)
     assert [(a["rank"], a["name"], a["on_time_rate"]) for a in ranked["agencies"]] == [
         (1, "Công ty Điện lực", 100.0), (2, "Sở Xây dựng", 0.0)]
