@@ -37,7 +37,8 @@ def summary(t: Ticket, hide_secret: bool = False) -> dict:
             "operator_id": t.operator_id, "created_at": iso(t.created_at), "commune_code": t.commune_code,
             "commune": commune_label(t.commune_code)}
     if hide_secret and t.state_secret:
-        view.update(content=None, address=None, commune_code=None, commune=None, reporter_name=None, email=None, state_secret=True)
+        view.update(content=None, address=None, commune_code=None, commune=None, reporter_name=None, email=None,
+                    state_secret=True)
     return view
 
 

@@ -19,6 +19,11 @@ async def test_an_administrator_adds_and_edits_an_agency_in_the_browser(playwrig
         await page.fill("input[name=phone]", "0277 3 852 113")
         await page.fill("input[name=focal_name]", "Đỗ Văn Mạnh")
         await page.fill("input[name=focal_phone]", "0911.000.009")
+        # The communes it serves, picked by typing an old name without diacritics (Tân Công Chí is
+        # part of Xã Tân Hồng since 1 July 2025).
+        await page.fill("#commune-search", "tan cong chi")
+        await page.locator("#communes .address-choices li", has_text="Xã Tân Hồng").first.click(timeout=5000)
+        await page.locator("#commune-list li", has_text="Xã Tân Hồng").wait_for(timeout=5000)
         await page.click("#save")
         await page.wait_for_function("document.getElementById('saved').textContent === 'Đã lưu'", timeout=10000)
         row = page.locator("#agencies tbody tr", has_text="Công an phường Mỹ Phú")
@@ -34,5 +39,9 @@ async def test_an_administrator_adds_and_edits_an_agency_in_the_browser(playwrig
         await page.click("#save")
         await page.wait_for_function("document.getElementById('saved').textContent === 'Đã lưu'", timeout=10000)
         await page.locator("#agencies tbody tr", has_text="02773852114").wait_for(timeout=5000)
+        await page.click("#new")  # the form emptied, then the agency opened again: its commune is kept
+        assert await page.locator("#commune-list li").count() == 0
+        await row.locator("button").click()
+        await page.locator("#commune-list li", has_text="Xã Tân Hồng, Đồng Tháp").wait_for(timeout=5000)
     finally:
         await ctx.close()

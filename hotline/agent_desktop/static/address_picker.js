@@ -26,6 +26,7 @@ export function attachAddressPicker(input, code, {url = input.dataset.places, on
   input.after(list, chosen);
   let timer = null;
   let asked = 0;
+  let hits = [];  // what the list shows
 
   function show(commune) {
     chosen.textContent = commune ? `Xã, phường: ${commune.label}` : "";
@@ -41,13 +42,14 @@ export function attachAddressPicker(input, code, {url = input.dataset.places, on
     const q = lastPart(input.value);
     if (q.length < 2) { list.hidden = true; return; }
     const mine = ++asked;
-    let hits = [];
+    let found;
     try {
       const r = await fetch(`${url}?q=${encodeURIComponent(q)}`, {credentials: "same-origin"});
       if (!r.ok) return;
-      hits = await r.json();
+      found = await r.json();
     } catch (e) { return; }
     if (mine !== asked) return;  // a later keystroke's answer will show
+    hits = found;
     list.replaceChildren(...hits.map((h) => {
       const li = text("li", h.label);
       li.dataset.code = h.code;
@@ -63,6 +65,7 @@ export function attachAddressPicker(input, code, {url = input.dataset.places, on
   input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(search, 200); });
   input.addEventListener("keydown", (e) => {
     if (e.key === "ArrowDown" && !list.hidden && list.firstChild) { e.preventDefault(); list.firstChild.focus(); }
+    if (e.key === "Enter" && !list.hidden && hits.length) { e.preventDefault(); pick(hits[0]); }  // not the form's submit
   });
   list.addEventListener("keydown", (e) => {
     const li = document.activeElement;

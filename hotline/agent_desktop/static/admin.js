@@ -1,7 +1,20 @@
 import {Hotline} from "./common.js";
+import {attachAddressPicker} from "./address_picker.js";
 
 // The administrator's page: the agency directory (who handles what, numbers for transfers and SMS).
-const Admin = {meta: null, list: []};
+const Admin = {meta: null, list: [], communes: new Map()};  // communes served: code → label
+
+function showCommunes() {
+  document.getElementById("commune-list").replaceChildren(...[...Admin.communes].map(([code, label]) => {
+    const li = document.createElement("li");
+    li.dataset.code = code;
+    const remove = document.createElement("button");
+    remove.type = "button"; remove.textContent = "Bỏ";
+    remove.addEventListener("click", () => { Admin.communes.delete(code); showCommunes(); });
+    li.append(`${label} `, remove);
+    return li;
+  }));
+}
 
 function contact(a, role) { return a.contacts.find((c) => c.role === role); }
 
@@ -31,6 +44,7 @@ function fill(a) {
   f.id.value = a.id; f.name.value = a.name; f.level.value = a.level; f.phone.value = a.phone || "";
   f.route.value = a.route; f.active.checked = a.active;
   document.querySelectorAll("#fields input").forEach((i) => { i.checked = a.fields.includes(i.value); });
+  Admin.communes = new Map(a.communes.map((c) => [c.code, c.label])); showCommunes();
   const fp = contact(a, "focal_point"), h = contact(a, "head");
   f.focal_name.value = fp ? fp.name : ""; f.focal_phone.value = fp ? fp.phone : "";
   f.head_name.value = h ? h.name : ""; f.head_phone.value = h ? h.phone : ""; f.head_email.value = h ? h.email || "" : "";
@@ -44,7 +58,7 @@ async function save(ev) {
   if (f.head_name.value || f.head_phone.value) contacts.push({role: "head", name: f.head_name.value, phone: f.head_phone.value,
                                                               email: f.head_email.value || null});
   const body = {name: f.name.value, level: f.level.value, phone: f.phone.value || null, route: f.route.value,
-                active: f.active.checked, contacts,
+                active: f.active.checked, contacts, communes: [...Admin.communes.keys()],
                 fields: [...document.querySelectorAll("#fields input:checked")].map((i) => i.value)};
   try {
     const saved = await Hotline.api(f.id.value ? `/api/agencies/${f.id.value}` : "/api/agencies",
@@ -68,9 +82,13 @@ async function save(ev) {
     label.append(box, " " + v);
     document.getElementById("fields").append(label);
   }
+  const communeSearch = document.getElementById("commune-search");
+  const picker = attachAddressPicker(communeSearch, document.getElementById("commune-picked"), {url: "/api/places",
+    onPick: (c) => { Admin.communes.set(c.code, c.label); showCommunes(); picker.clear(); communeSearch.value = ""; }});
   document.getElementById("agency-form").addEventListener("submit", save);
   document.getElementById("agency-form").addEventListener("reset", () => {
     Hotline.text("form-title", "Thêm cơ quan"); f.id.value = "";
+    Admin.communes.clear(); showCommunes();
   });
   document.getElementById("search").addEventListener("input", load);
   await load();

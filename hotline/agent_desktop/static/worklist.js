@@ -43,13 +43,14 @@ export async function openWork(id) {
     const o = document.createElement("option"); o.value = a.name; o.textContent = a.title; return o;
   }));
   document.getElementById("w-submit").disabled = t.actions.length === 0;
-  if (Work.agencies === null) {
-    Work.agencies = await Hotline.api("/api/agencies");
-    for (const id of ["w-agency", "w-also"]) {
-      document.getElementById(id).replaceChildren(...Work.agencies.map((a) => {
-        const o = document.createElement("option"); o.value = a.id; o.textContent = a.name; return o;
-      }));
-    }
+  // The agencies, the one responsible for the ticket's commune and field first (with the reason).
+  const where = `commune=${encodeURIComponent(t.commune_code || "")}&topic=${encodeURIComponent(t.topic || "")}`;
+  Work.agencies = await Hotline.api(`/api/agencies?${where}`);
+  for (const id of ["w-agency", "w-also"]) {
+    document.getElementById(id).replaceChildren(...Work.agencies.map((a) => {
+      const o = document.createElement("option"); o.value = a.id;
+      o.textContent = a.suggested ? `${a.name} (gợi ý: ${a.suggested})` : a.name; return o;
+    }));
   }
   showWorkNeeds();
 }
