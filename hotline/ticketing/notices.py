@@ -61,7 +61,9 @@ class Notices:
         self.citizen_sms_per_day = citizen_sms_per_day
 
     def lookup_link(self, t: Ticket) -> str:
-        return f"{self.lookup_url}/tra-cuu?ma={t.code}"
+        """Where a notice sends the citizen: the ticket's own page by its secret (no phone to type),
+        or the look-up by code for a ticket of an earlier version without one."""
+        return self.public_link(t) or f"{self.lookup_url}/tra-cuu?ma={t.code}"
 
     def public_link(self, t: Ticket) -> str:
         """The ticket's public page, opened without a phone (`hotline.public.desk.public_link`)."""

@@ -60,7 +60,7 @@ async def test_the_citizen_is_asked_once_and_answers_on_the_look_up_page(session
     _, sms, _ = await p.ticket(t.id)
     clarify = [m for m in sms if m.purpose == "clarify"]
     assert len(clarify) == 1 and clarify[0].to_number == CITIZEN_PHONE
-    assert f"tra-cuu?ma={t.code}" in clarify[0].text and "kết thúc" not in clarify[0].text  # no deadline here
+    assert f"/p/{t.public_secret}" in clarify[0].text and "kết thúc" not in clarify[0].text  # no deadline here
 
     await answer_on_the_look_up_page(sessions, p, tmp_path, t.code)
     t, _, events = await p.ticket(t.id)

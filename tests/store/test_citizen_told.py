@@ -79,7 +79,7 @@ async def test_a_new_completion_date_reaches_the_citizen_with_its_reason(session
     assert len(delay) == 1 and delay[0].to_number == CITIZEN_PHONE
     assert f"{t.code} sẽ được trả lời trước 16:30 04/12/2026" in delay[0].text
     assert "Lý do: Cần khảo sát hiện trường" in delay[0].text and segments(delay[0].text) <= MAX_SEGMENTS
-    assert f"tra-cuu?ma={t.code}" in delay[0].text
+    assert f"/p/{t.public_secret}" in delay[0].text
 
     async with Site(sessions, p, tmp_path) as site:
         own = entries(await site.lookup(t.code), "t-timeline")
@@ -100,7 +100,7 @@ async def test_past_its_deadline_the_agency_says_why_and_the_citizen_is_told(ses
     _, sms, _ = await p.ticket(t.id)
     assert [m.text for m in sms if m.purpose == "delay"] == [
         f"Phản ánh mã số {t.code} chưa được trả lời đúng hạn. Lý do: Chờ kết quả giám định của Sở Y tế. "
-        f"Chi tiết: https://1022.example.vn/tra-cuu?ma={t.code}"]
+        f"Chi tiết: https://1022.example.vn/p/{t.public_secret}"]
 
 
 async def test_quang_ninh_tells_the_citizen_where_the_report_went(sessions, tmp_path):

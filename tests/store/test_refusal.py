@@ -29,7 +29,7 @@ async def test_the_citizen_is_told_why_and_where_to_go(sessions, tmp_path, profi
     refusal = [m for m in sms if m.purpose == "refusal"]
     assert len(refusal) == 1 and refusal[0].to_number == CITIZEN_PHONE
     assert f"{t.code} không được tiếp nhận" in refusal[0].text
-    assert f"https://1022.example.vn/tra-cuu?ma={t.code}" in refusal[0].text
+    assert f"https://1022.example.vn/p/{t.public_secret}" in refusal[0].text
     assert segments(refusal[0].text) <= MAX_SEGMENTS  # a long reason is cut; the page has it all
 
     app = web.Application()

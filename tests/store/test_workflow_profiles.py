@@ -43,7 +43,7 @@ async def test_dong_thap_happy_path_publication_rating_and_follow_up(sessions, t
     assert aware(t.published_at) == MONDAY_9AM + timedelta(hours=3)
     t, sms, _ = await p.ticket(t.id)
     assert sms[-1].to_number == CITIZEN_PHONE and sms[-1].purpose == "result"
-    assert f"https://1022.example.vn/tra-cuu?ma={t.code}" in sms[-1].text
+    assert f"https://1022.example.vn/p/{t.public_secret}" in sms[-1].text
 
     later = MONDAY_9AM + timedelta(days=1)
     t = await p.handling.act(t.id, "rate", CITIZEN, Payload(rating=4), now=later)
