@@ -170,3 +170,11 @@ def test_the_profiles_agency_levels_are_the_directorys():
     from typing import get_args
     from hotline.config.profile import AgencyLevel
     assert set(get_args(AgencyLevel)) == set(LEVELS)
+
+
+def test_a_queue_announcing_the_place_too_often_is_refused(config):
+    queues = config / "queues" / "dong_thap.yaml"
+    queues.write_text(queues.read_text().replace("    topic: general\n", "    topic: general\n    announce_seconds: 5\n"))
+    with pytest.raises(ConfigError) as err:
+        load_profile(config, "dong_thap", STATUSES)
+    assert str(queues) in str(err.value) and "announce_seconds" in str(err.value)
