@@ -84,6 +84,12 @@ async def test_a_supervisor_scores_a_sampled_call_and_the_operator_sees_it(playw
                                      timeout=10000)
         await page.wait_for_function(f"document.querySelector(\"{row}\").textContent.includes('70')", timeout=10000)
 
+        # The recordings page shows the same call with the same transcript view.
+        await page.goto(base_url(line) + "/recordings")
+        await page.click("tr[data-linkedid='scorecard.1'] button")
+        await page.wait_for_function("document.getElementById('transcript').textContent.includes('Alo tổng đài')",
+                                     timeout=10000)
+
         op_ctx = await launch(playwright_session)
         try:
             own = await log_in(op_ctx, base_url(line), "op8", op_pw)
