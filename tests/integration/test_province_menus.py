@@ -1,5 +1,6 @@
 """Each province's own menu and fields (#19 item 9): SIPp callers on the Hồ Chí Minh City and
-Thanh Hóa lines press keys and land in those provinces' queues, and HCMC's emergency message is
+Thanh Hóa lines press keys and land in those provinces' queues (Thanh Hóa's urgent key ahead of the
+queue, #31 item 3), and HCMC's emergency message is
 its own (public order matters are received there, not sent to 113)."""
 
 import pytest
@@ -53,3 +54,13 @@ async def test_thanh_hoa_fields_of_article_5(th_line, keys, queue):
     call = await th_line.call(CallScript().pause(2000).keys(keys, gap_ms=1500).pause(7000))
     assert call.sipp.ok, call.sipp.error_log
     assert call.queues_joined() == [queue]
+
+
+async def test_thanh_hoa_urgent_matters_reach_the_operator_queue_first(th_line):
+    # 9: 113/114/115 for their matters; 1: an urgent matter of the line, to the operators at once.
+    call = await th_line.call(CallScript().pause(2000).keys("9").pause(3000).keys("1").pause(5000))
+    assert call.sipp.ok, call.sipp.error_log
+    assert "emergency_menu" in call.prompts()
+    assert call.queues_joined() == ["operator"]
+    assert call.join_vars()["HOTLINE_URGENT"] == "1" and call.join_vars()["HOTLINE_IVR_PATH"] == "9-1"
+    assert call.var("QUEUE_PRIO") == "20"
