@@ -42,6 +42,9 @@ class StatutoryReport(BaseModel):
     # period ends).
     covers: Literal["previous", "to_date"] = "previous"
     ranking: bool = False  # units ranked by on-time rate and satisfaction (HCMC Art. 13)
+    # The proposals units recorded as good and creative in the period (HCMC Art. 7.3, 11.4: the
+    # workflow's `commend` action), with the unit and its note.
+    good_proposals: bool = False
     recipients: list[Recipient] = Field(..., min_length=1)
 
     @model_validator(mode="after")

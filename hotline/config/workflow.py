@@ -85,7 +85,11 @@ class Action(BaseModel):
     # Instead of the step's notice, the citizen's SMS says the new completion date, or the delay,
     # with the agency's reason (Đồng Tháp Art. 9.3, HCMC Art. 7.2b, Thanh Hóa Art. 12.4), or which
     # agency the report was forwarded to (Quảng Ninh step 1.2).
-    citizen_notice: Literal["delay", "forwarded"] | None = None
+    # Or thanks the citizen for a proposal the unit found good (HCMC Art. 7.3: a thank-you letter).
+    citizen_notice: Literal["delay", "forwarded", "thanks"] | None = None
+    # Offered only for tickets that went through one of these actions (HCMC: only a proposal, one
+    # the City office dispatched, can be commended as a good one).
+    after: list[str] = []
     # The operator may name other agencies besides the one the ticket goes to: each is asked for
     # its part as if by that (lead) agency, under the workflow's coordination (Quảng Ninh step 1.2:
     # "cơ quan xử lý có thể là một hoặc nhiều").
@@ -148,12 +152,15 @@ class WorkflowFile(BaseModel):
             if action.to_by_topic and action.to is None:
                 raise ValueError(f"actions.{name}.to_by_topic: needs a default 'to'")
             if action.citizen_notice:
-                need = {"delay": "reason", "forwarded": "agency"}[action.citizen_notice]
+                need = {"delay": "reason", "forwarded": "agency", "thanks": "note"}[action.citizen_notice]
                 if "citizen" not in action.notify or need not in action.needs:
                     raise ValueError(f"actions.{name}.citizen_notice: {action.citizen_notice!r} needs "
                                      f"notify: [citizen] and needs: [{need}]")
             if action.progress and (action.to is not None or "note" not in action.needs):
                 raise ValueError(f"actions.{name}.progress: an update keeps the step (no 'to') and needs [note]")
+            for before in action.after:
+                if before not in self.actions:
+                    raise ValueError(f"actions.{name}.after: no action {before!r}")
             for src in action.needs_by_step:
                 if src not in action.from_:
                     raise ValueError(f"actions.{name}.needs_by_step: {src!r} is not in its 'from'")

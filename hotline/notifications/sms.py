@@ -119,6 +119,14 @@ def delay_text(code: str, due: datetime | None, reason: str, url: str, tz: str) 
                 f"Phản ánh {code} {when}. Lý do: {url}")
 
 
+def thanks_text(code: str, agency: str | None, url: str) -> str:
+    """To the citizen whose proposal the unit found good and creative (HCMC Art. 7.3, 11.4): the
+    unit's thanks, and that it goes to the City People's Committee."""
+    who = _shorten(agency, 50) if agency else "Cơ quan xử lý"
+    return _fit(f"{who} cảm ơn hiến kế mã số {code} của quý vị, được ghi nhận là hiến kế hay. Chi tiết: {url}",
+                f"Trân trọng cảm ơn hiến kế mã số {code} của quý vị. Chi tiết: {url}")
+
+
 def forwarded_text(code: str, agency: str, url: str) -> str:
     """To the citizen when the report is forwarded to the agency that handles it (Quảng Ninh step 1.2)."""
     return _fit(f"Phản ánh mã số {code} đã được chuyển đến {_shorten(agency, 80)} để xử lý. Theo dõi tại {url}",

@@ -45,6 +45,10 @@ def rows(report: dict) -> list[list]:
                               "Tỷ lệ đúng hạn (%)", "Hài lòng trung bình (1-5)", "Số đánh giá"]]
         out += [[a["rank"] if report.get("ranked") else "", a["name"], a["received"], a["on_time"], a["late"],
                  a["overdue"], a["on_time_rate"], a["rating_avg"], a["rated"]] for a in agencies]
+    proposals = report.get("good_proposals")
+    if proposals is not None:
+        out += [[], ["Hiến kế hay, sáng tạo"], ["Mã phiếu", "Lĩnh vực", "Đơn vị", "Ngày ghi nhận", "Nhận xét của đơn vị"]]
+        out += [[g["code"], g["field"], g["agency"], g["at"], g["note"]] for g in proposals]
     out += [[], ["Mức độ hài lòng"]] + [[r["name"], r["count"]] for r in report["satisfaction"]]
     for key, title in (("overdue_list", "Phiếu quá hạn"), ("unresolved_list", "Phiếu chưa giải quyết")):
         out += [[], [title], ["Mã phiếu", "Lĩnh vực", "Cơ quan", "Tình trạng", "Hạn", "Ngày tiếp nhận"]]

@@ -29,11 +29,14 @@ from hotline.reports.export import to_xlsx
 from hotline.reports.figures import ticket_report
 from hotline.reports.periods import period
 from hotline.store.reports import StatutoryReportRow
-from hotline.store.tickets import Ticket
+from hotline.store.agencies import Agency
+from hotline.store.base import aware
+from hotline.store.tickets import Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
 
 MONTHS = {"month": 1, "quarter": 3, "year": 12}
+COMMEND = "commend"  # the workflow action that records a good proposal (HCMC Art. 7.3, 11.4)
 
 
 def _add_months(d: date, n: int) -> date:
@@ -153,7 +156,22 @@ class StatutoryReports:
                        Ticket.rating.is_not(None)).group_by(Ticket.agency_id))}
         report["agencies"] = ranking(report["by_agency"], ratings)
         report["ranked"] = r.ranking
+        if r.good_proposals:
+            report["good_proposals"] = await self.good_proposals(p.start, p.end)
         return report
+
+    async def good_proposals(self, start: datetime, end: datetime) -> list[dict]:
+        """The proposals commended as good in [start, end): code, field, unit, when, the unit's note."""
+        topics = self.profile.queues.topic_names()
+        async with self.sessions() as s:
+            rows = await s.execute(
+                select(Ticket.code, Ticket.topic, Agency.name, TicketEvent.at, TicketEvent.detail)
+                .join(Ticket, Ticket.id == TicketEvent.ticket_id).outerjoin(Agency, Agency.id == Ticket.agency_id)
+                .where(TicketEvent.action == COMMEND, TicketEvent.at >= start, TicketEvent.at < end)
+                .order_by(TicketEvent.at))
+            return [{"code": code, "field": topics.get(topic or "", topic or ""), "agency": agency or "",
+                     "at": aware(at).astimezone(self.tz).strftime("%d/%m/%Y"), "note": (detail or {}).get("note", "")}
+                    for code, topic, agency, at, detail in rows]
 
     async def _make(self, r: StatutoryReport, slot: Slot, now: datetime) -> str | None:
         report = await self.figures(r, slot)
@@ -193,6 +211,9 @@ class StatutoryReports:
         if rated:
             lines.append("- Đánh giá của người dân: " + "; ".join(f"{x['name']} {x['count']}"
                                                                   for x in report["satisfaction"]))
+        if r.good_proposals:
+            lines += ["", f"Hiến kế hay, sáng tạo được các đơn vị ghi nhận: {len(report['good_proposals'])}"]
+            lines += [f"- {g['code']} ({g['agency']}, {g['at']}): {g['note']}" for g in report["good_proposals"][:50]]
         if r.ranking and report["agencies"]:
             lines += ["", "Xếp hạng đơn vị (tỷ lệ đúng hạn, mức hài lòng):"]
             for a in report["agencies"][:50]:

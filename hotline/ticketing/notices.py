@@ -28,7 +28,7 @@ from hotline.ticketing.workflow import Move, Workflow, state_of
 log = logging.getLogger(__name__)
 
 # The citizen's notices a regulation requires: never held back by the daily cap per number.
-REQUIRED = frozenset({"refusal", "delay", "result", "clarify", "forwarded"})
+REQUIRED = frozenset({"refusal", "delay", "result", "clarify", "forwarded", "thanks"})
 UNDELIVERED = "notice_undelivered"  # the history event of a required notice that could not go
 SMS_FAILED = "sms_failed"  # the history event of an SMS that failed after its tries (the outbox's)
 SMS_CHANNELS = ("phone", "web")  # reports whose citizen is told by SMS
@@ -141,6 +141,10 @@ class Notices:
                 elif move.citizen_notice == "forwarded" and t.agency_id is not None:
                     agency = await s.get(Agency, t.agency_id)
                     text, purpose = texts.forwarded_text(t.code, agency.name, self.lookup_link(t)), "forwarded"
+                elif move.citizen_notice == "thanks":
+                    agency = await s.get(Agency, t.agency_id) if t.agency_id else None
+                    text = texts.thanks_text(t.code, agency.name if agency else None, self.lookup_link(t))
+                    purpose = "thanks"
                 elif move.citizen_notice == "clarify":
                     limit = self.workflow.step(move.stage).deadline
                     days = f"{limit.amount:g} ngày làm việc" if limit else None

@@ -59,6 +59,8 @@ def timeline(events, workflow: Workflow, own: bool = False) -> list[Entry]:
             action = actions[e.action]
             if action.progress:
                 out.append(Entry(at, action.title, note=d.get("note") if own else None))
+            elif action.citizen_notice == "thanks":
+                out.append(Entry(at, action.title))
             elif action.citizen_notice == "delay":
                 out.append(Entry(at, action.title, due=_instant(d.get("date")),
                                  reason=d.get("reason") if own else None))

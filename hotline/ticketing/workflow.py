@@ -118,6 +118,8 @@ class Workflow:
             raise Refused(409, f"Không thể “{action.title}” khi phiếu đang ở bước “{self.step(t.stage).title}”")
         if action.topics and t.topic not in action.topics:
             raise Refused(409, f"“{action.title}” không áp dụng cho lĩnh vực của phiếu này")
+        if action.after and not any(t.counts.get(a) for a in action.after):
+            raise Refused(409, f"“{action.title}” không áp dụng cho phiếu này")
         if action.limit is not None and t.counts.get(name, 0) >= action.limit:
             raise Refused(409, f"Chỉ được “{action.title}” {action.limit} lần")
         if action.within is not None:

@@ -18,7 +18,8 @@ from hotline.settings import Email
 from hotline.store.outbox import EmailMessage
 from hotline.store.reports import StatutoryReportRow
 from hotline.ticketing.handling import Payload
-from tests.store.support import CITIZEN, OPERATOR, province
+from hotline.errors import Refused
+from tests.store.support import CITIZEN, OFFICE, OPERATOR, province
 from tests.store.test_weekly_report import smtp  # noqa: F401  (the SMTP server fixture)
 
 UTC = timezone.utc
@@ -117,18 +118,20 @@ async def test_hcmc_ranks_units_by_on_time_rate_and_satisfaction(sessions, tmp_p
                              p.staff.__class__("binh", frozenset({"agency"}), agency_id), Payload(result="Xong"),
                              now=when)
     reports = StatutoryReports(sessions, p.handling.profile, tmp_path / "reports")
-    quarterly, weekly = p.handling.profile.statutory_reports
+    by_id = {r.id: r for r in p.handling.profile.statutory_reports}
+    quarterly, weekly = by_id["quarterly"], by_id["weekly_department"]
     slot = latest_slot(quarterly, date(2026, 10, 10))
     assert (slot.first, slot.last) == (date(2026, 7, 1), date(2026, 9, 30))
     made = await reports.run(local(2026, 10, 10, 8, 0))
     # Art. 14.5: the week's report too, Monday to Sunday, made the next Monday, once.
-    assert sorted(made) == ["quarterly-2026-07-01-2026-09-30.xlsx", "weekly_department-2026-09-28-2026-10-04.xlsx"]
+    assert sorted(made) == ["good_proposals-2026-07-01-2026-09-30.xlsx", "quarterly-2026-07-01-2026-09-30.xlsx",
+                            "weekly_department-2026-09-28-2026-10-04.xlsx"]
     assert await reports.run(local(2026, 10, 11, 23, 0)) == []
     assert await reports.run(local(2026, 10, 12, 0, 30)) == ["weekly_department-2026-10-05-2026-10-11.xlsx"]
     async with sessions() as s:
         to = [m.to_address for m in await s.scalars(select(EmailMessage).where(EmailMessage.key.like("statutory:weekly%")))]
     assert to == [weekly.recipients[0].email] * 2
-    name = made[0] if made[0].startswith("quarterly") else made[1]
+    name = next(n for n in made if n.startswith("quarterly"))
     ranked = await reports.figures(quarterly, slot)
     assert [(a["rank"], a["name"], a["on_time_rate"]) for a in ranked["agencies"]] == [
         (1, "Công ty Điện lực", 100.0), (2, "Sở Xây dựng", 0.0)]
@@ -149,3 +152,41 @@ def test_quang_ninhs_reports_due_before_their_period_ends_cover_it_to_date():
     assert (y.made_on, y.first, y.last) == (date(2026, 12, 15), date(2026, 1, 1), date(2026, 12, 14))
     r = latest_slot(by_id["reform_ranking"], date(2026, 11, 12))  # before 15/11
     assert (r.made_on, r.first, r.last) == (date(2026, 11, 10), date(2026, 1, 1), date(2026, 11, 9))
+
+
+async def test_hcmc_units_commend_good_proposals_thank_the_citizen_and_report_them_each_quarter(sessions, tmp_path):
+    p = await province(sessions, tmp_path, "ho_chi_minh")
+    start = local(2026, 7, 6, 9, 0)
+    h = await p.receive(start, topic="socio_economic", content="Hiến kế: mở tuyến xe buýt đường sông")
+    await p.handling.act(h.id, "send_to_office", OPERATOR, Payload(), now=start)
+    await p.handling.act(h.id, "dispatch_proposal", OFFICE, Payload(agency_id=p.agency_id), now=start)
+    h = await p.handling.act(h.id, "answer", p.staff, Payload(result="Sở sẽ nghiên cứu mở tuyến"),
+                             now=start + timedelta(days=3))
+    other = await p.receive(start, topic="socio_economic")
+    await p.handling.act(other.id, "transfer", OPERATOR, Payload(agency_id=p.agency_id), now=start)
+    other = await p.handling.act(other.id, "answer", p.staff, Payload(result="Đã xử lý"), now=start)
+    # Only a proposal can be commended, once, by its unit, with the unit's note.
+    assert "commend" not in p.handling.allowed(other, p.staff, start + timedelta(days=4))
+    assert "commend" in p.handling.allowed(h, p.staff, start + timedelta(days=4))
+    with pytest.raises(Refused) as e:
+        await p.handling.act(h.id, "commend", p.staff, Payload(), now=start + timedelta(days=4))
+    assert e.value.status == 422
+    await p.handling.act(h.id, "commend", p.staff, Payload(note="Giảm ùn tắc, tận dụng kênh rạch"),
+                         now=start + timedelta(days=4))
+    with pytest.raises(Refused):
+        await p.handling.act(h.id, "commend", p.staff, Payload(note="lần hai"), now=start + timedelta(days=5))
+    _, sms, _ = await p.ticket(h.id)
+    thanks = [m.text for m in sms if m.purpose == "thanks"]
+    assert len(thanks) == 1 and "cảm ơn hiến kế mã số" in thanks[0] and "hiến kế hay" in thanks[0] and h.code in thanks[0] \
+        and "Công ty Điện lực" in thanks[0]
+
+    reports = StatutoryReports(sessions, p.handling.profile, tmp_path / "reports")
+    made = await reports.run(local(2026, 10, 10, 8, 0))
+    name = next(n for n in made if n.startswith("good_proposals"))
+    sheet = cells((tmp_path / "reports" / name).read_bytes())
+    header = sheet.index(["Hiến kế hay, sáng tạo"])
+    assert sheet[header + 2] == [h.code, "Kinh tế - văn hóa - xã hội", "Công ty Điện lực", "10/07/2026",
+                                 "Giảm ùn tắc, tận dụng kênh rạch"] and len(sheet) > header + 2
+    async with sessions() as s:
+        body = await s.scalar(select(EmailMessage.body).where(EmailMessage.key.like("statutory:good_proposals%")))
+    assert f"- {h.code} (Công ty Điện lực, 10/07/2026): Giảm ùn tắc, tận dụng kênh rạch" in body
