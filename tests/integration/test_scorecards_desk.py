@@ -84,6 +84,12 @@ async def test_a_supervisor_scores_a_sampled_call_and_the_operator_sees_it(playw
                                      timeout=10000)
         await page.wait_for_function(f"document.querySelector(\"{row}\").textContent.includes('70')", timeout=10000)
 
+        # The reports page has the results per criterion for the period (this month by default).
+        await page.goto(base_url(line) + "/reports")
+        greeting_result = "#scorecard-results #by-criterion tr[data-criterion='greeting']"
+        await page.wait_for_selector(greeting_result, timeout=10000)
+        assert "0%" in await page.text_content(greeting_result)
+        assert "70" in await page.text_content("#scorecard-results #by-operator tr[data-operator='op8']")
         # The recordings page shows the same call with the same transcript view.
         await page.goto(base_url(line) + "/recordings")
         await page.click("tr[data-linkedid='scorecard.1'] button")

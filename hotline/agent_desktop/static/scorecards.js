@@ -1,6 +1,7 @@
 import {Hotline} from "./common.js";
 import {el, row} from "./dom.js";
 import {showTranscript} from "./transcript.js";
+import {showScorecardResults} from "./scorecard_report.js";
 
 // Scorecards: supervisors score the week's random sample of each operator's calls with the
 // recording and the transcript side by side; the automatic suggestions are only suggestions.
@@ -87,18 +88,8 @@ document.getElementById("score-form").addEventListener("submit", async (ev) => {
   } catch (e) { Hotline.text("detail-error", e.message); }
 });
 
-async function report() {
-  const from = document.getElementById("r-from").value, to = document.getElementById("r-to").value;
-  const params = new URLSearchParams();
-  if (from) params.set("from", from);
-  if (to) params.set("to", to);
-  const r = await Hotline.api("/api/reports/scorecards?" + params);
-  document.querySelector("#by-operator tbody").replaceChildren(...r.by_operator.map((o) =>
-    row([o.operator, o.sampled, o.reviewed, o.average ?? "—"])));
-  document.querySelector("#by-criterion tbody").replaceChildren(...r.by_criterion.map((c) => {
-    const tr = row([c.title, c.weight, c.applied, c.met, c.rate === null ? "—" : c.rate + "%"]);
-    tr.dataset.criterion = c.id; return tr;
-  }));
+function report() {
+  return showScorecardResults(document.getElementById("r-from").value, document.getElementById("r-to").value);
 }
 
 async function mine() {
