@@ -1,6 +1,6 @@
 """The durable e-mail outbox and its sender (weekly reports to agency leaders). Messages are
-rows with a unique `key`; the sender hands due ones to the gateway (the log, or an SMTP server)
-and retries with back-off like the SMS outbox."""
+rows with a unique `key`; the sender (an instance of the one outbox loop) hands due ones to the
+gateway (the log, or an SMTP server) and retries with back-off."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from hotline.background import Lease, Periodic
+from hotline.background import Lease
 from hotline.credentials import secret
-from hotline.notifications.outbox import record_attempt
+from hotline.notifications.gateways import GatewayError
+from hotline.notifications.outbox import Outbox
 from hotline.settings import Email
 from hotline.store.outbox import EmailMessage
 
@@ -84,45 +85,32 @@ def make_mailer(config: Email):
     return SmtpMailer(config) if config.gateway == "smtp" else LogMailer()
 
 
-class EmailSender:
+class EmailSender(Outbox):
+    """The e-mail outbox: each row becomes a MIME message (its thread's headers, its attachment)
+    handed to the mailer (SMTP, or the log)."""
+
     def __init__(self, sessions: async_sessionmaker, config: Email, mailer=None, lease: Lease | None = None):
-        self.sessions = sessions
         self.config = config
         self.mailer = mailer or make_mailer(config)
-        self._loop = Periodic("e-mail outbox", self.send_due, config.poll_seconds, lease)
-        self.start, self.stop, self.wake = self._loop.start, self._loop.stop, self._loop.wake
+        super().__init__("e-mail outbox", sessions, EmailMessage, self._deliver, config.max_attempts,
+                         config.retry_seconds, config.poll_seconds, lease, batch=20,
+                         describe=lambda row: f"e-mail to {row.to_address}")
 
-    async def send_due(self) -> int:
-        now = datetime.now(timezone.utc)
-        async with self.sessions() as s:
-            due = list(await s.scalars(select(EmailMessage).where(EmailMessage.status == "pending",
-                                                                  EmailMessage.next_attempt_at <= now)
-                                       .order_by(EmailMessage.id).limit(20)))
-        for row in due:
-            msg = MimeMessage()
-            msg["From"], msg["To"], msg["Subject"] = self.config.sender, row.to_address, row.subject
-            threading = row.headers or {}
-            msg["Message-ID"] = threading.get("Message-ID") or f"<{row.key.replace(':', '.')}@hotline1022>"
-            for name in ("In-Reply-To", "References", "Auto-Submitted"):  # receipts: RFC 3834
-                if threading.get(name):
-                    msg[name] = threading[name]
-            msg.set_content(row.body)
-            error = None
-            if row.attachment:
-                path = Path(row.attachment)
-                kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                try:
-                    data = await asyncio.to_thread(path.read_bytes)
-                    msg.add_attachment(data, maintype=kind.split("/")[0], subtype=kind.split("/")[1],
-                                       filename=path.name)
-                except OSError as exc:  # the file is gone: say so rather than send without it
-                    error = f"attachment {path.name}: {exc}"[:500]
+    async def _deliver(self, row: EmailMessage) -> None:
+        msg = MimeMessage()
+        msg["From"], msg["To"], msg["Subject"] = self.config.sender, row.to_address, row.subject
+        threading = row.headers or {}
+        msg["Message-ID"] = threading.get("Message-ID") or f"<{row.key.replace(':', '.')}@hotline1022>"
+        for name in ("In-Reply-To", "References", "Auto-Submitted"):  # receipts: RFC 3834
+            if threading.get(name):
+                msg[name] = threading[name]
+        msg.set_content(row.body)
+        if row.attachment:
+            path = Path(row.attachment)
+            kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             try:
-                if error is None:
-                    await asyncio.to_thread(self.mailer.send, msg)
-            except (smtplib.SMTPException, OSError) as exc:
-                error = f"{type(exc).__name__}: {exc}"[:500]
-            async with self.sessions() as s, s.begin():
-                record_attempt(await s.get(EmailMessage, row.id), error, self.config.max_attempts,
-                               self.config.retry_seconds, f"e-mail to {row.to_address}")
-        return len(due)
+                data = await asyncio.to_thread(path.read_bytes)
+            except OSError as exc:  # the file is gone: say so rather than send without it
+                raise GatewayError(f"attachment {path.name}: {exc}") from exc
+            msg.add_attachment(data, maintype=kind.split("/")[0], subtype=kind.split("/")[1], filename=path.name)
+        await asyncio.to_thread(self.mailer.send, msg)

@@ -1,12 +1,14 @@
-"""The durable SMS outbox: messages are rows written in the same transaction as what caused them
-(a slip, an escalation), so a crash never loses one nor sends one that was rolled back. A sender
-task hands due messages to the gateway, retrying with back-off up to a limit, then marks them
-failed with the reason."""
+"""The durable outboxes: messages are rows written in the same transaction as what caused them
+(a slip, an escalation, an answer to a citizen), so a crash never loses one nor sends one that
+was rolled back. One send loop (`Outbox`) hands due rows to their gateway, retrying with back-off
+up to a limit, then marks them failed with the reason; SMS, e-mail and chat messages are three
+instances of it."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta, timezone
+from typing import Any, Awaitable, Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -53,45 +55,83 @@ def enqueue(session: AsyncSession, to: str, text: str, purpose: str, ticket_id: 
     return msg
 
 
-class SmsSender:
-    def __init__(self, sessions: async_sessionmaker, gateway, max_attempts: int = 5, retry_seconds: float = 30,
-                 poll_seconds: float = 2, lease: Lease | None = None):
+class Outbox:
+    """One durable outbox's send loop, the same for SMS, e-mail and chat messages (their tables share
+    `store.outbox.Delivery`): due rows are handed to `deliver` one by one (by one node at a time
+    under the lease), each attempt recorded by `record_attempt` (sent, retried with back-off, or
+    failed for good with the reason after `max_attempts`). `deliver` raises with the reason when
+    the message did not go; any exception counts as a failed attempt (a sender bug must not stop
+    the outbox). `on_failed(session, row)` runs when a row fails for good."""
+
+    def __init__(self, name: str, sessions: async_sessionmaker, model, deliver: Callable[[Any], Awaitable[None]],
+                 max_attempts: int, retry_seconds: float, poll_seconds: float, lease: Lease | None = None,
+                 batch: int = 50, describe: Callable[[Any], str] | None = None,
+                 on_failed: Callable[[AsyncSession, Any], None] | None = None):
+        self.name = name
         self.sessions = sessions
-        self.gateway = gateway
+        self.model = model
+        self.deliver = deliver
         self.max_attempts = max_attempts
         self.retry_seconds = retry_seconds
-        self._loop = Periodic("sms outbox", self.send_due, poll_seconds, lease)
-        self.start = self._loop.start
-        self.wake = self._loop.wake  # something was queued: send now rather than at the next poll
+        self.batch = batch
+        self.describe = describe or (lambda row: name)
+        self.on_failed = on_failed
+        self._loop = Periodic(name, self.send_due, poll_seconds, lease)
+
+    def start(self) -> None:
+        self._loop.start()
+
+    def wake(self) -> None:
+        """Something was queued: send now rather than at the next poll."""
+        self._loop.wake()
 
     async def stop(self) -> None:
         await self._loop.stop()
-        await self.gateway.close()
 
     async def send_due(self) -> int:
         now = datetime.now(timezone.utc)
+        m = self.model
         async with self.sessions() as s:
-            due = list(await s.scalars(select(SmsMessage).where(SmsMessage.status == "pending",
-                                                                SmsMessage.next_attempt_at <= now)
-                                       .order_by(SmsMessage.id).limit(50)))
-        for msg in due:
+            due = list(await s.scalars(select(m).where(m.status == "pending", m.next_attempt_at <= now)
+                                       .order_by(m.id).limit(self.batch)))
+        for row in due:
             error = None
             try:
-                await self.gateway.send(msg.id, msg.to_number, msg.text)
+                await self.deliver(row)
             except GatewayError as exc:
                 error = str(exc)[:500]
-            except Exception as exc:  # a gateway bug must not stop the outbox
+            except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"[:500]
             async with self.sessions() as s, s.begin():
-                row = await s.get(SmsMessage, msg.id)
-                record_attempt(row, error, self.max_attempts, self.retry_seconds, f"SMS to {row.to_number}")
-                if row.status == "failed":  # on the ticket's history: the supervisors see it (#31)
-                    add_event(s, row.ticket_id, "system", "sms_failed", purpose=row.purpose, error=row.last_error)
+                kept = await s.get(m, row.id)
+                record_attempt(kept, error, self.max_attempts, self.retry_seconds, self.describe(kept))
+                if kept.status == "failed" and self.on_failed is not None:
+                    self.on_failed(s, kept)
         return len(due)
 
 
+class SmsSender(Outbox):
+    """The SMS outbox: messages go to the gateway; one failed for good is written on its ticket's
+    history (the supervisors see it, #31)."""
+
+    def __init__(self, sessions: async_sessionmaker, gateway, max_attempts: int = 5, retry_seconds: float = 30,
+                 poll_seconds: float = 2, lease: Lease | None = None):
+        self.gateway = gateway
+        super().__init__("sms outbox", sessions, SmsMessage, lambda row: gateway.send(row.id, row.to_number, row.text),
+                         max_attempts, retry_seconds, poll_seconds, lease,
+                         describe=lambda row: f"SMS to {row.to_number}", on_failed=self._failed)
+
+    @staticmethod
+    def _failed(s: AsyncSession, row: SmsMessage) -> None:
+        add_event(s, row.ticket_id, "system", "sms_failed", purpose=row.purpose, error=row.last_error)
+
+    async def stop(self) -> None:
+        await super().stop()
+        await self.gateway.close()
+
+
 def record_attempt(row, error: str | None, max_attempts: int, retry_seconds: float, what: str) -> None:
-    """After one hand-over attempt of an outbox row (SMS or e-mail): sent, retried later with
+    """After one hand-over attempt of an outbox row (SMS, e-mail or chat): sent, retried later with
     back-off, or failed for good with its reason."""
     row.attempts += 1
     if error is None:
