@@ -73,6 +73,14 @@ class PlaceIndex:
         local.sort(key=lambda i: query not in self.entries[i][3])
         chosen = local[:limit]
         if len(chosen) < limit:
-            rest = found.difference(local)
-            chosen += heapq.nsmallest(limit - len(chosen), rest)
+            wanted, taken = limit - len(chosen), set(local)
+            if len(found) > 256:  # a broad query ("xa", "phu"): the first entries in order hold the answer
+                for i in range(len(self.entries)):
+                    if i in found and i not in taken:
+                        chosen.append(i)
+                        wanted -= 1
+                        if not wanted:
+                            break
+            else:
+                chosen += heapq.nsmallest(wanted, found.difference(taken))
         return tuple(Hit(self.entries[i][1], self.entries[i][2]) for i in chosen)
