@@ -20,6 +20,7 @@ _KINDS = ("thanh pho trung uong", "thanh pho", "dac khu", "thi tran", "thi xa", 
           "quan", "tp", "tx", "tt", "h", "q", "p", "x")  # "H. Tân Hồng", "P. Mỹ Phú", "X. Bình Phú"
 
 
+@lru_cache(maxsize=65536)  # the same province and district names come back thousands of times at load
 def folded(text: str) -> str:
     """Lower case without diacritics, punctuation as spaces: 'Phường Mỹ Tho' -> 'phuong my tho'."""
     return " ".join(re.sub(r"[^0-9a-z]+", " ", fold(text).lower()).split())

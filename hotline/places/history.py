@@ -58,8 +58,12 @@ class History:
         provinces, districts, wards = data["oldProvinces"], data["oldDistricts"], data["oldWards"]
         became: dict[str, list[int]] = {}
         self.unresolved = 0  # mapping rows whose new commune vietnam-provinces does not name (checked in tests)
+        named: dict[tuple[str, str], Commune | None] = {}
         for row in data["mapping"]["rows"]:
-            new = self._new_commune(row["new"]["province_name"], row["new"]["ward_name"])
+            key = (row["new"]["province_name"], row["new"]["ward_name"])
+            if key not in named:
+                named[key] = self._new_commune(*key)
+            new = named[key]
             if new is None:
                 self.unresolved += 1
                 continue
