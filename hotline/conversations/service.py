@@ -22,7 +22,6 @@ from hotline.config.conversations import ConversationPolicy
 from hotline.conversations import channels as registry
 from hotline.conversations.channels import Channels
 from hotline.conversations.channels.contract import Inbound, InboundRefused, Receipt
-from hotline.conversations.channels.email import receipt_text  # noqa: F401  (the receipt's text, for tests)
 from hotline.conversations.channels.platform import inbound_of
 from hotline.conversations.mail import InboundMail
 from hotline.conversations.platform_files import PlatformFiles
@@ -230,7 +229,7 @@ class Conversations:
         if pending:
             self.on_files()
         await self._changed(conv_id, "open", assignee, kept)
-        log.info("%s %s from %s kept in conversation %d", channel.name, inbound.external_id, inbound.sender, conv_id)
+        log.info("%s message %s kept in conversation %d", channel.name, inbound.external_id, conv_id)
         return conv_id, kept
 
     @staticmethod
