@@ -138,8 +138,9 @@ async def server(args) -> None:
         try:
             for path in ("/api/places", "/api/agencies/meta"):
                 proc = await asyncio.create_subprocess_exec(
-                    sys.executable, __file__, "--clients", base, "--seconds", str(args.seconds),
-                    "--cookies", ",".join(cookies), "--path", path, stdout=asyncio.subprocess.PIPE)
+                    sys.executable, __file__, f"--clients={base}", f"--seconds={args.seconds}",
+                    f"--cookies={','.join(cookies)}", f"--path={path}",  # a token may begin with "-"
+                    stdout=asyncio.subprocess.PIPE)
                 out, _ = await proc.communicate()
                 if proc.returncode != 0:
                     raise RuntimeError(f"clients failed ({proc.returncode})")
