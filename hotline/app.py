@@ -54,7 +54,9 @@ from hotline.scorecards.service import Scorecards
 from hotline.agent_desktop.conversations_api import ConversationsApi
 from hotline.agent_desktop.server import DesktopServer
 from hotline.public.webchat import WebChat
+from hotline.public.open311 import Open311, uploads as OPEN311_UPLOADS
 from hotline.public.webhooks import BODY_LIMITS as WEBHOOK_BODY_LIMITS, Webhooks
+from hotline.open311.keys import AppKeys
 from hotline.web.standby import standby_refusal
 from hotline.workhours import WorkCalendar
 from hotline.agent_desktop.session_api import SessionApi
@@ -379,12 +381,14 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
             pages,
             WebChat(pages, conversations, bus, lambda now: calendar.is_open(now) and any(
                 a.state == "available" for a in cti.model.agents.values())),
-            Webhooks(conversations.channels, conversations)]
+            Webhooks(conversations.channels, conversations),
+            Open311(pages.desk, AppKeys(sessions), sec)]
     largest = MAX_FILES * max_upload + 1024 * 1024
     serving = ServingNode(sessions, leases.holder, settings.node_priority, hub.drop_all) if settings.sip_edge else None
     desktop = DesktopServer(accounts, hub, apis, max_request_bytes=largest,
                             middlewares=[*([standby_refusal(lambda: serving.serving)] if serving else []),
-                                         body_limits(sec.public_body_kb * 1024, {"/phan-anh": largest, **WEBHOOK_BODY_LIMITS})])
+                                         body_limits(sec.public_body_kb * 1024, {"/phan-anh": largest, **OPEN311_UPLOADS(largest),
+                                                                                **WEBHOOK_BODY_LIMITS})])
     accounts.revoke_hooks.append(session.end_access)
     desktop.app[TRUST_KEY] = ProxyTrust.of(sec.trusted_proxies, sec.client_ip_header)
     return Hotline(settings, prepared, hasher, accounts, ivr, cti, hub, sms, handling, transfers, catalogue,

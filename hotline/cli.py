@@ -62,6 +62,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("file", type=Path)
     p = sub.add_parser("restore", help="restore a backup into a fresh home (empty database, no files)")
     p.add_argument("file", type=Path)
+    p = sub.add_parser("open311-key", help="the keys of the apps that report through Open311 (one per app)")
+    osub = p.add_subparsers(dest="key_command", required=True)
+    o = osub.add_parser("add", help="make a key for an app (shown once)")
+    o.add_argument("name")
+    o = osub.add_parser("revoke", help="refuse an app's key from now on")
+    o.add_argument("name")
+    osub.add_parser("list", help="the apps, when each key was made, last used, revoked")
     p = sub.add_parser("ticket", help="minimal ticket tools (look-up, add)")
     tsub = p.add_subparsers(dest="ticket_command", required=True)
     t = tsub.add_parser("show")
@@ -131,6 +138,8 @@ async def _dispatch(args, settings) -> int:
         return await _ticket(args, settings)
     elif args.command == "applications":
         return await _applications(args, settings)
+    elif args.command == "open311-key":
+        return await _open311_key(args, settings)
     elif args.command == "user":
         from hotline import accounts_cli
 
@@ -223,6 +232,36 @@ async def _applications(args, settings) -> int:
             print(f"no application {args.code}", file=sys.stderr)
             return 1
         print(f"{app.code}: {app.status} ({app.status_name}); due {app.due_on or '-'}; {app.procedure}; {app.agency}")
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def _open311_key(args, settings) -> int:
+    from hotline.errors import Refused
+    from hotline.open311.keys import AppKeys
+    from hotline.store.db import make_engine, migrate, sessionmaker
+
+    engine = make_engine(settings.db_url)
+    await migrate(engine)
+    keys = AppKeys(sessionmaker(engine))
+    try:
+        if args.key_command == "add":
+            try:
+                key = await keys.add(args.name)
+            except Refused as exc:
+                print(str(exc), file=sys.stderr)
+                return 1
+            print(f"api_key for {args.name} (shown once; give it to the app, over a safe channel):\n{key}")
+        elif args.key_command == "revoke":
+            if not await keys.revoke(args.name):
+                print(f"no active key for {args.name}", file=sys.stderr)
+                return 1
+            print(f"revoked: {args.name}")
+        else:
+            for k in await keys.listing():
+                print(f"{k['name']}\tmade {k['created_at']:%Y-%m-%d}\tlast used {k['last_used_at'] or '-'}"
+                      f"\t{'revoked ' + str(k['revoked_at']) if k['revoked_at'] else 'active'}")
     finally:
         await engine.dispose()
     return 0

@@ -345,6 +345,7 @@ class Security(BaseModel):
     public_window_seconds: float = Field(3600, ge=1, le=86400)
     reports_per_address: int = Field(10, ge=1, le=100000)
     reports_per_phone: int = Field(5, ge=1, le=100000)
+    app_reports_per_key: int = Field(600, ge=1, le=1000000)  # Open311: an app's reports (many citizens)
     lookups_per_address: int = Field(20, ge=1, le=100000)  # per `lookup_window_seconds`
     lookup_window_seconds: float = Field(60, ge=1, le=86400)
     feedback_per_address: int = Field(20, ge=1, le=100000)

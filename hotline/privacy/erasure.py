@@ -94,6 +94,8 @@ class Eraser:
                 setattr(t, f, redact(getattr(t, f), *personal))
         for f in PERSONAL_FIELDS:
             setattr(t, f, None)
+        if t.latitude is not None and t.longitude is not None:  # an app's pin may be her door: about 1 km stays
+            t.latitude, t.longitude = round(t.latitude, 2), round(t.longitude, 2)
         t.personal_erased_at = now
         for e in events:
             changes = (e.detail or {}).get("changes")

@@ -52,10 +52,12 @@ class PublicDesk:
         self.files = Attachments(sessions, attachments_dir, max_bytes)
         self.max_bytes = max_bytes
 
-    async def submit(self, fields: dict, uploads: list[Upload], now: datetime | None = None) -> Ticket:
+    async def submit(self, fields: dict, uploads: list[Upload], now: datetime | None = None,
+                     channel: str = "web") -> Ticket:
+        """A citizen's report from the public form (`web`) or from an app through Open311 (`app`)."""
         now = now or datetime.now(timezone.utc)
         files = self.files.check(uploads)
-        ticket = await self.store.receive(self.handling, Actor("web", frozenset({"citizen"})), now, channel="web",
+        ticket = await self.store.receive(self.handling, Actor(channel, frozenset({"citizen"})), now, channel=channel,
                                           **fields)
         await self.files.save(ticket.id, files, "citizen", now)
         return ticket

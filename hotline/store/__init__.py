@@ -6,7 +6,7 @@ for a table."""
 
 # One metadata: every table module is imported here.
 from hotline.store import accounts, agencies, callbacks, calls, conversations, knowledge, leases, office  # noqa: F401
-from hotline.store import outbox, platform_tokens  # noqa: F401
+from hotline.store import open311, outbox, platform_tokens  # noqa: F401
 from hotline.store import privacy, recordings, reports, reviews, scorecards, tickets  # noqa: F401
 from hotline.store.base import Base
 

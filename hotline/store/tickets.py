@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -40,6 +40,10 @@ class Ticket(Base):
     # hotline.places): the province and its commune, ward or special zone.
     province_code: Mapped[int | None] = mapped_column(Integer)
     commune_code: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The pin an app put on its map (WGS 84 degrees), and the app (its Open311 key's name).
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    via_app: Mapped[str | None] = mapped_column(String(60))
     email: Mapped[str | None] = mapped_column(String(200))
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
     draft: Mapped[bool] = mapped_column(Boolean, default=False)  # created on answer, being written

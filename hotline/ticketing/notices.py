@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 REQUIRED = frozenset({"refusal", "delay", "result", "clarify", "forwarded", "thanks"})
 UNDELIVERED = "notice_undelivered"  # the history event of a required notice that could not go
 SMS_FAILED = "sms_failed"  # the history event of an SMS that failed after its tries (the outbox's)
-SMS_CHANNELS = ("phone", "web")  # reports whose citizen is told by SMS
+SMS_CHANNELS = ("phone", "web", "app")  # reports whose citizen is told by SMS (an app: Open311)
 
 
 async def undelivered(s: AsyncSession, since) -> list[dict]:

@@ -20,7 +20,8 @@ from hotline.settings import Settings
 from hotline.ticketing.store import TicketStore
 
 ROLES = ("operator", "supervisor", "admin", "agency", "office")
-SAMPLE = {"id": "1", "file": "1", "linkedid": "1.1", "action": "close", "code": "12345678", "secret": "A" * 16}
+SAMPLE = {"id": "1", "file": "1", "linkedid": "1.1", "action": "close", "code": "12345678", "secret": "A" * 16,
+          "fmt": "json"}
 
 
 @pytest.fixture
