@@ -31,16 +31,19 @@ became conversations or were quarantined, how many imports were refused, and the
     .venv/bin/python bench/untrusted_input.py [--hostile 100] [--imports 20] [--quiet-seconds 40] [--no-inline]
         [--rate 10] [--calls 200] [--hold 10] [--no-ivr]
 
-Measured (2-vCPU VM shared with other engineers' test runs, load average 7-11), defaults:
-    lag p99: quiet 27.7 ms, hostile 56.9 ms (2.05x), the same parsing on the event loop 52.2 ms
-    (1.88x; that run has no calls beside it); 76 e-mails kept, 34 quarantined, 10 imports refused.
-    IVR: 200 calls offered at 10/s in each run; quiet 200 completed, 200 in queue, 6.28 calls/s
-    (200 in 31.9 s: 20 s of arrivals and the last call's 12 s); hostile 200 completed, 200 in
-    queue, 6.30 calls/s: ratio 1.00x; the instance had read all 110
-    mails (10 normal, 100 hostile) of its mailbox when the calls ended.
+Measured (2-vCPU VM shared with other engineers' test runs), defaults, two runs (load average
+11 and 20):
+    IVR: 200 calls offered at 10/s in each run; quiet 200 completed, 200 in queue, 6.28 and
+    6.30 calls/s (200 in 31.8-31.9 s: 20 s of arrivals and the last call's 12 s); hostile 200
+    completed, 200 in queue, 6.30 and 6.29 calls/s: ratio 1.00x both times; the instance had read
+    all 110 mails (10 normal, 100 hostile) of its mailbox when the calls ended.
+    Lag p99: quiet 27.7 / 23.4 ms, hostile 56.9 / 62.6 ms (2.05x / 2.67x), the same parsing on the
+    event loop 52.2 / 78.2 ms (1.88x / 3.34x; that run has no calls beside it); 76 e-mails kept,
+    34 quarantined, 10 imports refused.
     Without the calls (--no-ivr, an earlier run on a quieter machine): p99 10.4 ms against 13.3 ms,
-    1.28x. With calls beside it the bench's loop shares the cores with Asterisk and the hotline, so
-    both runs' lag is higher and the ratio noisier.
+    1.28x. With 120 calls in progress beside it, the parsing workers, Asterisk, the instance and
+    the bench's loop share 2 cores already loaded by others: the lag goal (2x) is met without the
+    calls and missed with them at these loads, while the calls per second do not change.
 """
 
 from __future__ import annotations
