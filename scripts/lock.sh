@@ -5,19 +5,19 @@
 # scripts/setup.sh installs from it with `pip install --require-hashes`, then the project itself
 # with --no-deps. viet-asr stays apart (requirements-viet-asr.txt: one wheel, one platform).
 #
-# The resolver (uv, pinned below) is installed into a throwaway virtualenv, never into the project's.
+# The resolver (uv, pinned and hash-checked in scripts/lock-tool.txt) is installed into a throwaway
+# virtualenv, never into the project's.
 # Versions already in the lock are kept when they still fit; options go to `uv pip compile`:
 #   bash scripts/lock.sh                          # after editing pyproject.toml
 #   bash scripts/lock.sh --upgrade-package aiohttp
 #   bash scripts/lock.sh --upgrade                # everything to the newest that fits
 set -euo pipefail
 cd "$(dirname "$0")/.."
-UV_VERSION=0.13.8
 PY=${PYTHON:-python3}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$PY" -m venv "$tmp/venv"
-"$tmp/venv/bin/pip" install -q "uv==$UV_VERSION" >"$tmp/pip.log" 2>&1 || { tail -n 30 "$tmp/pip.log" >&2; exit 1; }
+"$tmp/venv/bin/pip" install -q --require-hashes -r scripts/lock-tool.txt >"$tmp/pip.log" 2>&1 || { tail -n 30 "$tmp/pip.log" >&2; exit 1; }
 # The build back-end the editable install needs, as pyproject.toml's [build-system] names it.
 "$PY" -c 'import sys, tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))' \
   >"$tmp/build-system.txt"

@@ -19,6 +19,7 @@ from packaging.utils import canonicalize_name
 ROOT = Path(__file__).resolve().parents[2]
 LOCK = ROOT / "requirements.lock"
 VIET_ASR = ROOT / "requirements-viet-asr.txt"
+LOCK_TOOL = ROOT / "scripts" / "lock-tool.txt"  # the resolver scripts/lock.sh installs
 HASH = re.compile(r"--hash=sha256:[0-9a-f]{64}")
 
 
@@ -62,7 +63,7 @@ def _pin(req: Requirement) -> str:
 
 
 def test_every_entry_is_an_exact_version_with_sha256_hashes():
-    entries = _entries(LOCK) + _entries(VIET_ASR)
+    entries = _entries(LOCK) + _entries(VIET_ASR) + _entries(LOCK_TOOL)
     assert len(entries) > 50
     for req, options in entries:
         _pin(req)
