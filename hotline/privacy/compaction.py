@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 ERASED_TABLES = ["tickets", "ticket_events", "attachments", "coordination_requests", "recordings", "transcripts",
                  "jobs", "sms_outbox", "email_outbox", "chat_outbox", "conversations", "conversation_messages",
                  "callback_requests", "virtual_holds", "outbound_calls", "survey_calls", "queue_calls",
-                 "data_requests", "erasure_holds"]
+                 "data_requests", "erasure_holds", "scorecard_reviews"]
 CHECKPOINT_TRIES = 50
 
 

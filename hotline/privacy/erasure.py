@@ -28,6 +28,7 @@ from hotline.store.conversations import Conversation, ConversationMessage, MailQ
 from hotline.store.outbox import ChatOutMessage, EmailMessage, SmsMessage
 from hotline.store.privacy import AuditEntry
 from hotline.store.recordings import CallAlert, Job, Recording, Transcript
+from hotline.store.scorecards import ScorecardReview, ScorecardSample
 from hotline.store.tickets import Attachment, CoordinationRequest, Ticket, TicketEvent, add_event
 
 PERSONAL_FIELDS = ("reporter_name", "caller_phone", "address", "email")
@@ -148,8 +149,19 @@ class Eraser:
         await drop_transcript_index(s, [r.id])
         for job in await s.scalars(select(Job).where(Job.recording_id == r.id, Job.status.in_(("queued", "running")))):
             job.status, job.last_error = "failed", "recording erased"
+        for review in await self.reviews_of(s, [r.id]):  # what a supervisor's comment quotes of the caller
+            review.comment = redact(review.comment, r.caller_phone or "")
         r.status, r.caller_phone = "expired", None
         r.originals_removed_at = r.originals_removed_at or now
+
+    @staticmethod
+    async def reviews_of(s: AsyncSession, recording_ids: list[int]) -> list[ScorecardReview]:
+        """The scorecard reviews of these calls (their comments may quote the caller)."""
+        if not recording_ids:
+            return []
+        return list(await s.scalars(select(ScorecardReview).join(
+            ScorecardSample, ScorecardSample.id == ScorecardReview.sample_id).where(
+            ScorecardSample.recording_id.in_(recording_ids))))
 
     # -- a citizen's erasure request ----------------------------------------------------------------
     async def everything_of(self, s: AsyncSession, phone: str | None, email: str | None, actor: str, why: str,
@@ -171,6 +183,8 @@ class Eraser:
             counts["files"] += await self.ticket_files(s, t.id, actor, why, now)
             await self.ticket_personal(s, t, actor, why, now, also)
             counts["tickets"] += 1
+        for review in await self.reviews_of(s, [r.id for r in held.recordings]):
+            review.comment = redact(review.comment, *also)
         for r in held.recordings:
             await self.recording(s, r, now)
             counts["recordings"] += 1

@@ -144,3 +144,23 @@ async def test_a_profile_without_a_scorecard_says_so(sessions):
     with pytest.raises(Refused) as e:
         await Scorecards(sessions, p).week(MONDAY.date())
     assert e.value.status == 404 and "scorecard" in str(e.value)
+
+
+async def test_what_a_review_comment_quotes_of_the_caller_goes_with_the_call(sessions, tmp_path):
+    from hotline.privacy.erasure import Eraser
+    from hotline.store.scorecards import ScorecardReview
+
+    rec_id = await call(sessions, "1764900000.7", "op1", MONDAY, GOOD, ticket=True)
+    async with sessions() as s, s.begin():
+        r = await s.get(Recording, rec_id)
+        r.caller_phone = "0913579246"
+        sample = ScorecardSample(week_start=MONDAY.date(), operator="op1", recording_id=rec_id)
+        s.add(sample)
+        await s.flush()
+        s.add(ScorecardReview(sample_id=sample.id, reviewer="giamsat", marks={}, criteria={}, suggestions=[],
+                              comment="Chưa đọc lại số 0913579246 của chị gọi; thái độ tốt"))
+    async with sessions() as s, s.begin():  # the retention of recordings, or the citizen's erasure
+        await Eraser(tmp_path / "a", tmp_path / "r").recording(s, await s.get(Recording, rec_id), MONDAY)
+    async with sessions() as s:
+        comment = await s.scalar(select(ScorecardReview.comment))
+    assert "0913579246" not in comment and "thái độ tốt" in comment
