@@ -19,7 +19,6 @@ from hotline.agencies.directory import AgencyDirectory
 from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.agencies_api import AgenciesApi
 from hotline.agent_desktop.tickets_api import TicketsApi
-from hotline.places import places
 from hotline.public.desk import PublicDesk
 from hotline.public.pages import PLACE_SEARCHES_PER_MINUTE, PublicPages
 from hotline.store.agencies import Agency
