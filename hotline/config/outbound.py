@@ -55,8 +55,7 @@ class CallbackPolicy(BaseModel):
 
 
 # The prompts virtual hold and the queue announcement need (in the prompts file).
-VIRTUAL_HOLD_PROMPTS = ("vhold_offer", "vhold_kept", "vhold_refused", "queue_ahead_intro", "queue_ahead_outro",
-                        "queue_estimate_intro", "queue_estimate_minutes")
+VIRTUAL_HOLD_PROMPTS = ("vhold_offer", "vhold_kept", "vhold_refused", "queue_estimate_intro", "queue_estimate_minutes")
 # Numbers are said from the digits' prompts and these (mười, mươi, mốt, lăm, tư).
 NUMBER_PROMPTS = ("number_ten", "number_tens", "number_one_after_tens", "number_five_after_tens",
                   "number_four_after_tens")
@@ -65,8 +64,9 @@ NUMBER_PROMPTS = ("number_ten", "number_tens", "number_one_after_tens", "number_
 class VirtualHoldPolicy(BaseModel):
     """Virtual hold: a caller waiting in a queue may press `key` to hang up and be called back
     when their turn comes, keeping their place (a placeholder waits in the queue for them). Offered
-    by a periodic announcement after `offer_after_seconds` in the queue, and at once when the
-    estimated wait is at least that long; the IVR announces the callers ahead and the estimate."""
+    by the queue's periodic announcement after `offer_after_seconds` in it; the queue itself says
+    the caller's place and the expected wait (`announce_position`: Asterisk's own announcements,
+    with the Vietnamese prompts; the caller is in the queue from the key press)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -74,8 +74,6 @@ class VirtualHoldPolicy(BaseModel):
     key: str = Field("1", pattern=r"^[0-9*#]$")
     offer_after_seconds: int = Field(90, ge=10, le=3600)
     announce_position: bool = True
-    # The estimate: callers ahead x this / operators free to answer (at least one).
-    average_handle_seconds: int = Field(180, ge=10, le=3600)
     # When the citizen does not answer the callback: tries in all, and the wait between two.
     max_attempts: int = Field(2, ge=1, le=5)
     retry_seconds: int = Field(60, ge=5, le=3600)

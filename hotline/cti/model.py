@@ -160,13 +160,6 @@ class CtiModel:
                         "longest_wait": round(now - min(entries.values()), 1) if entries else 0}
         return stats
 
-    def queue_outlook(self, queue: str, average_handle_seconds: float) -> tuple[int, float]:
-        """For a caller about to join `queue`: the callers ahead, and the estimated wait (each
-        caller ahead takes the average handling time of one of the operators who answer it)."""
-        ahead = len(self.waiting.get(queue, {}))
-        answering = sum(1 for a in self.agents.values()
-                        if queue in a.queues and a.state not in ("logged_out", "paused", "unreachable"))
-        return ahead, ahead * average_handle_seconds / max(1, answering)
 
     def live_calls(self) -> set[str]:
         """Linkedids of the calls in progress."""

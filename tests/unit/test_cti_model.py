@@ -159,20 +159,6 @@ def test_an_inbound_call_is_never_taken_for_an_outbound_one():
     assert m.calls[lid].direction == "inbound" and m.calls[lid].state == "ivr"
 
 
-def test_the_outlook_of_a_queue_counts_callers_ahead_and_operators_who_answer():
-    m = CtiModel(clock=lambda: 100.0)
-    for i in range(3):
-        lid = f"17000003{i}.1"
-        m.apply({"Event": "Newchannel", "Uniqueid": lid, "Linkedid": lid, "Channel": f"PJSIP/trunk-{i}"})
-        m.apply({"Event": "QueueCallerJoin", "Queue": "operator", "Linkedid": lid, "Uniqueid": lid})
-    assert m.queue_outlook("operator", 180) == (3, 540)  # nobody answers: as if one operator
-    for op, paused in (("op1", "0"), ("op2", "0"), ("op3", "1")):
-        m.apply({"Event": "QueueMemberAdded", "Queue": "operator", "MemberName": op, "Interface": f"PJSIP/{op}",
-                 "Paused": paused, "Status": "1"})
-    assert m.queue_outlook("operator", 180) == (3, 270)  # two operators answer; the paused one does not
-    assert m.queue_outlook("procedures", 180) == (0, 0)
-
-
 def test_an_urgent_call_is_offered_as_urgent_and_an_ordinary_one_is_not():
     m = CtiModel(Clock())
     feed(m, member("QueueMemberAdded", queue="operator"))
