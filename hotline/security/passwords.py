@@ -132,7 +132,7 @@ class FairShare:
         return self._grant()
 
     def _next_key(self, lane: OrderedDict) -> str:
-        return next((k for k in lane if k not in self.running), None) or next(iter(lane))
+        return next((k for k in lane if k not in self.running), next(iter(lane)))
 
     def _grant(self) -> list:
         granted = []

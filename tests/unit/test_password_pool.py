@@ -37,6 +37,9 @@ def test_a_key_with_a_check_running_waits_behind_keys_with_none():
     assert share.ask("home", False, "h0") == []  # came after o2...
     assert share.finished("o0") == ["h0"]  # ...served before it: "office" still has a check running
     assert share.finished("o1") == ["o2"]
+    share.ask("office", False, "o3")
+    share.ask("", False, "n0")  # no key (a password change): a key like any other
+    assert share.finished("h0") == ["n0"]
 
 
 def test_keys_in_good_standing_go_first_and_keys_take_turns():
