@@ -239,10 +239,16 @@ class Accounts:
         if ok and user.must_change_password and user.password_changed_at is not None and \
                 aware(user.password_changed_at) + self.temporary_password_life <= now:
             return LoginResult(None, expired=True)
+        # A hash made with older parameters is replaced by one of today's (hashed before the
+        # transaction: no write lock held meanwhile).
+        rehashed = await self.hasher.hash(password, address) if ok and self.hasher.needs_rehash(
+            user.password_hash) else None
         async with self.sessions() as s, s.begin():
             row = await s.get(User, user.id)
             if ok:
                 row.failed_logins, row.locked_until, row.last_login_at = 0, None, now
+                if rehashed and row.password_hash == user.password_hash:
+                    row.password_hash = rehashed
             else:
                 row.failed_logins = (row.failed_logins or 0) + 1
                 if row.failed_logins >= self.lockout_after:

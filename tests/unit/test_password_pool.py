@@ -154,3 +154,19 @@ def test_checks_already_waiting_follow_their_key_when_it_becomes_a_suspect():
     assert [share.finished(w)[0] for w in ("x0", "h0", "s0")] == ["h0", "s0", "f0"]  # behind the honest one and the older suspect
     assert share.standing("flood", suspect=False) == []  # the right password: back in good standing
     assert share.lanes[0]["flood"] and not share.lanes[1]
+
+
+async def test_a_hash_of_older_parameters_verifies_and_is_marked_for_rehash():
+    from argon2 import PasswordHasher
+
+    from hotline.security.passwords import ARGON2, Hasher
+
+    hasher = Hasher()
+    try:
+        old = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash("mat-khau-dai-1")
+        assert await hasher.verify(old, "mat-khau-dai-1") and hasher.needs_rehash(old)
+        new = await hasher.hash("mat-khau-dai-1")
+        assert f"m={ARGON2['memory_cost']},t={ARGON2['time_cost']},p={ARGON2['parallelism']}" in new
+        assert not hasher.needs_rehash(new) and not hasher.needs_rehash("not a hash")
+    finally:
+        hasher.close()
