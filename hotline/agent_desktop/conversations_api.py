@@ -15,6 +15,7 @@ from hotline.conversations.service import Conversations
 from hotline.errors import Refused
 from hotline.privacy.audit import PersonalDataAudit
 from hotline.security.clients import client_address
+from hotline.ticketing.secrecy import may_see
 from hotline.web.auth import error, path_id, principal, requires
 from hotline.web.routes import Resource, Route
 from hotline.web.validation import AssignIn, ReadIn, ReplyIn, parse_body
@@ -78,17 +79,26 @@ class ConversationsApi(Resource):
                   "A quarantined e-mail as received (message/rfc822, a download)", extra=("404",)),
         ]
 
+    async def _may_act(self, request: web.Request) -> int:
+        """The conversation's id, if the caller may see it (a state secret's: only its readers;
+        to others it does not exist); Refused(404) otherwise. Every action on one checks it."""
+        conversation_id = path_id(request, "id", UNKNOWN)
+        detail = await self.conversations.detail(conversation_id)
+        if not may_see(self.secret_readers, principal(request).role, detail["state_secret"]):
+            raise Refused(404, UNKNOWN)
+        return conversation_id
+
     @requires("operator", "supervisor")
     async def inbox(self, request: web.Request) -> web.Response:
         operator = self._operator(request)
         return web.json_response(await self.conversations.listing(
-            operator, include_secret=principal(request).role in self.secret_readers))
+            operator, include_secret=may_see(self.secret_readers, principal(request).role, True)))
 
     @requires("operator", "supervisor")
     async def one(self, request: web.Request) -> web.Response:
         p, operator = principal(request), self._operator(request)
         detail = await self.conversations.detail(path_id(request, "id", UNKNOWN))
-        if detail["state_secret"] and p.role not in self.secret_readers:
+        if not may_see(self.secret_readers, p.role, detail["state_secret"]):
             return error(404, UNKNOWN)
         if operator is not None and detail["assignee"] not in (None, operator):
             return error(409, f"Hội thoại do {detail['assignee']} xử lý", "conversation_taken")
@@ -99,31 +109,31 @@ class ConversationsApi(Resource):
 
     @requires("operator")
     async def take(self, request: web.Request) -> web.Response:
-        return web.json_response(await self.conversations.take(path_id(request, "id", UNKNOWN),
+        return web.json_response(await self.conversations.take(await self._may_act(request),
                                                                principal(request).operator_id))
 
     @requires("operator")
     async def reply(self, request: web.Request) -> web.Response:
         body = await parse_body(request, ReplyIn)
-        return web.json_response(await self.conversations.reply(path_id(request, "id", UNKNOWN),
+        return web.json_response(await self.conversations.reply(await self._may_act(request),
                                                                 principal(request).operator_id, body.text),
                                  status=201)
 
     @requires("operator")
     async def read(self, request: web.Request) -> web.Response:
         body = await parse_body(request, ReadIn)
-        await self.conversations.read_by_operator(path_id(request, "id", UNKNOWN), principal(request).operator_id,
+        await self.conversations.read_by_operator(await self._may_act(request), principal(request).operator_id,
                                                   body.up_to)
         return web.json_response({"ok": True})
 
     @requires("operator")
     async def typing(self, request: web.Request) -> web.Response:
-        await self.conversations.operator_typing(path_id(request, "id", UNKNOWN), principal(request).operator_id)
+        await self.conversations.operator_typing(await self._may_act(request), principal(request).operator_id)
         return web.json_response({"ok": True})
 
     @requires("operator", "supervisor")
     async def close(self, request: web.Request) -> web.Response:
-        await self.conversations.close(path_id(request, "id", UNKNOWN), self._operator(request))
+        await self.conversations.close(await self._may_act(request), self._operator(request))
         return web.json_response({"ok": True})
 
     @requires("supervisor")
@@ -131,7 +141,7 @@ class ConversationsApi(Resource):
         body = await parse_body(request, AssignIn)
         if body.operator_id not in self.operators:
             return error(422, "Không có điện thoại viên này")
-        return web.json_response(await self.conversations.take(path_id(request, "id", UNKNOWN), body.operator_id,
+        return web.json_response(await self.conversations.take(await self._may_act(request), body.operator_id,
                                                                force=True))
 
     @requires("supervisor")

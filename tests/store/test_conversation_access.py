@@ -68,6 +68,14 @@ async def test_state_secrets_audit_and_accounts_without_a_softphone(sessions, de
     assert status == 200 and [x["id"] for x in listing] == [plain]
     status, _ = await call(c["op1"], server, "GET", f"/api/conversations/{secret}")
     assert status == 404
+    # Nor acted on: to her it does not exist (taking, answering, reading, typing, closing).
+    for action, body in (("take", {}), ("reply", {"text": "Chào anh"}), ("read", {"up_to": 1}),
+                         ("typing", {}), ("close", {})):
+        status, _ = await call(c["op1"], server, "POST", f"/api/conversations/{secret}/{action}", body)
+        assert status == 404, action
+    async with sessions() as s:
+        untouched = await s.get(Conversation, secret)
+        assert untouched.assignee is None and untouched.status != "closed"
     status, listing = await call(c["giamsat"], server, "GET", "/api/conversations")
     assert status == 200 and {x["id"] for x in listing} == {plain, secret}
 
