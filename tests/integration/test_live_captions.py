@@ -85,10 +85,10 @@ async def articles(live_store):
         await kb.review(editor, v.id, True, "")
 
 
-def caller_script(speech: Path, ms: int) -> CallScript:
+def caller_script(speech: Path, ms: int, key: str) -> CallScript:
     # Like a real phone, the caller sends audio all along (silence, then speech, then silence).
-    # Key 0: the general operator queue; the call comes without a field of its own.
-    return (CallScript().pause(1500).keys("0").silence().pause(9000).speech(speech).pause(ms + 2000)
+    # The key chooses the queue, and so the field the call (and its draft ticket) comes with.
+    return (CallScript().pause(1500).keys(key).silence().pause(9000).speech(speech).pause(ms + 2000)
             .silence().pause(3000))
 
 
@@ -98,7 +98,7 @@ async def suggested(page) -> None:
     first = page.locator("#kb-assist-results li.kb-suggested").first
     await first.locator(".kb-question", has_text=STREET_LIGHT).wait_for(timeout=60000)
     assert await first.locator(".kb-from-call").text_content() == "Gợi ý từ cuộc trò chuyện"
-    await page.wait_for_selector("#assist-field:not([hidden])", timeout=15000)
+    await page.wait_for_selector("#assist-field:not([hidden])", timeout=60000)
     assert await page.text_content("#assist-field-name") == INFRASTRUCTURE
 
 
@@ -110,17 +110,27 @@ def live_workers(line) -> list[int]:
 async def test_captions_and_suggestions_reach_the_operator_during_the_call_and_an_alert_the_supervisor(
         playwright_session, live_line, live_store, articles, workdir):
     line = live_line
-    speech, ms = spoken([(VIETNAMESE, 140)] + [(FIRE, s) for s in FIRE_SPEEDS] + [(VIETNAMESE, 140)] * 3,
-                        workdir / "live-fire.wav")
+    # The street light twice first (at the speeds viet-asr hears it best), then the fire.
+    speech, ms = spoken([(VIETNAMESE, 120), (VIETNAMESE, 130)] + [(FIRE, s) for s in FIRE_SPEEDS]
+                        + [(VIETNAMESE, 140)] * 2, workdir / "live-fire.wav")
     sup_pw = await live_store.user("giamsat", "supervisor", "sup1")  # with a phone, to listen in
     ctx, page = await operator_page(playwright_session, line, live_store, "op1")
     sup_ctx = await launch(playwright_session)
     caller = "0912555101"
+    other = None
     try:
         sup_page = await log_in(sup_ctx, base_url(line), "giamsat", sup_pw)
         await sup_page.wait_for_function("document.getElementById('sip-status').textContent === 'Đã đăng ký'",
                                          timeout=20000)
-        call_task = asyncio.create_task(line.call(caller_script(speech, ms), caller=caller, timeout=120))
+        other = await session_for(line, "op2", await live_store.user("op2", "operator", "op2"))
+        # Key 0: the general operator queue, the call's field is "general".
+        call_task = asyncio.create_task(line.call(caller_script(speech, ms, "0"), caller=caller, timeout=120))
+
+        async def during(wait) -> bool:
+            """Whether the call still went on when `wait` was over."""
+            await wait
+            return not call_task.done()
+
         await page.wait_for_selector("#answer:not([disabled])", timeout=30000)
         await page.click("#answer")
         # The caller's words in the operator's captions panel, while the call goes on.
@@ -132,24 +142,21 @@ async def test_captions_and_suggestions_reach_the_operator_during_the_call_and_a
             arg=sorted(heard), timeout=60000)
         assert not call_task.done()
         assert await page.is_visible("#captions")
-        # What the caller said so far suggests the street light's article and the field; the form
-        # keeps its own field until the operator chooses the suggestion.
-        await suggested(page)
+        # During the call: what the caller said so far suggests the street light's article and the
+        # field on the operator's page; the alert reaches the supervisor's page.
+        assert await asyncio.gather(during(suggested(page)),
+                                    during(sup_page.wait_for_selector("#alerts tbody tr", timeout=60000))) == [
+            True, True]
+        # The form keeps its own field until the operator chooses the suggestion.
         assert await page.input_value("#topic-select") == "general"
         linkedid = await page.get_attribute("#captions", "data-linkedid")
-        other = await session_for(line, "op2", await live_store.user("op2", "operator", "op2"))
-        try:  # what the caller says is for the operator on the call
-            async with other.get(url(line, f"/api/knowledge/assist/{linkedid}")) as r:
-                assert r.status == 403
-        finally:
-            await other.close()
+        async with other.get(url(line, f"/api/knowledge/assist/{linkedid}")) as r:
+            assert r.status == 403  # what the caller says is for the operator on the call
         assert await page.input_value("#topic-select") == "general"
         await page.click("#assist-field-use")
         assert await page.input_value("#topic-select") == "infrastructure"
         await page.wait_for_selector("#assist-field[hidden]", state="attached")
-        # The alert on the supervisor's page, during the call, with the button to listen to it.
-        await sup_page.wait_for_selector("#alerts tbody tr", timeout=60000)
-        assert not call_task.done()
+        # The alert has the button to listen to the call.
         cells = await sup_page.locator("#alerts tbody tr").first.locator("td").all_text_contents()
         assert cells[1] == "cháy" and fold(cells[2]).lower().find("chay") >= 0, cells
         assert cells[3] == caller and "op1" in cells[4], cells
@@ -167,6 +174,8 @@ async def test_captions_and_suggestions_reach_the_operator_during_the_call_and_a
     finally:
         await ctx.close()
         await sup_ctx.close()
+        if other:
+            await other.close()
     assert linkedid == call.of("Newchannel")[0]["Linkedid"]
     assert listen_to == linkedid
     for _ in range(40):  # the chosen field was saved with the ticket (the form saves as it changes)
@@ -200,12 +209,14 @@ async def test_captions_and_suggestions_reach_the_operator_during_the_call_and_a
 async def test_a_killed_live_worker_leaves_the_call_and_its_transcript_alone(
         playwright_session, live_line, live_store, articles, workdir):
     line = live_line
-    speech, ms = spoken([(VIETNAMESE, 140), (VIETNAMESE, 130), (VIETNAMESE, 140)], workdir / "live-kill.wav")
+    # At these speeds viet-asr hears the street light's words best ("đèn", "báo điện").
+    speech, ms = spoken([(VIETNAMESE, 120), (VIETNAMESE, 130), (VIETNAMESE, 110)], workdir / "live-kill.wav")
     ctx, page = await operator_page(playwright_session, line, live_store, "op1")
     caller = "0912555102"
     sup = op = None
     try:
-        call_task = asyncio.create_task(line.call(caller_script(speech, ms), caller=caller, timeout=120))
+        # Key 3: the caller chose another field than the one she then speaks about.
+        call_task = asyncio.create_task(line.call(caller_script(speech, ms, "3"), caller=caller, timeout=120))
         await page.wait_for_selector("#answer:not([disabled])", timeout=30000)
         await page.click("#answer")
         await page.wait_for_selector("#captions .caption-caller", timeout=60000)  # the live path runs
@@ -233,15 +244,15 @@ async def test_a_killed_live_worker_leaves_the_call_and_its_transcript_alone(
         async with op.get(url(line, f"/api/knowledge/assist/{linkedid}")) as r:
             assert r.status == 200
             assist = await r.json()
-        assert assist["source"] == "transcript" and assist["field"]["id"] == "infrastructure", assist
+        assert assist["source"] == "transcript" and assist["field"]["id"] == "infrastructure", (assist, words)
         ticket = await live_store.tickets.ticket_for_call(linkedid)
-        assert ticket.topic == "general"
+        assert ticket.topic == "socio_economic"
         await ctx.close()  # a new page: nothing of the call's live captions in it
         ctx, page = await operator_page(playwright_session, line, live_store, "op1")
         await page.evaluate("(id) => window.dispatchEvent(new CustomEvent('hotline:ticket', {detail: id}))",
                             ticket.id)
         await suggested(page)
-        assert await page.input_value("#topic-select") == "general"
+        assert await page.input_value("#topic-select") == "socio_economic"
     finally:
         await ctx.close()
         for http in (sup, op):
