@@ -34,6 +34,8 @@ from hotline.background import Periodic
 from hotline.conversations.channels import build as channel_registry
 from hotline.conversations.chat_outbox import ChatSender
 from hotline.conversations.platform_files import PlatformFiles
+from hotline.ticketing.scan_job import ScanText
+from hotline.ticketing.scans import Scans
 from hotline.conversations.imap import MailboxReader
 from hotline.conversations.service import Conversations
 from hotline.cti.members import MemberSync
@@ -270,6 +272,7 @@ class Hotline:
     chats: ChatSender  # replies to citizens on Zalo and Facebook
     reply_deadlines: Periodic  # citizens waiting for a first answer: reminders, then supervisors
     platform_files: Periodic  # files citizens sent on Zalo or Messenger, fetched from the platform
+    scan_text: ScanText  # the text of staff's scanned letters, recognised in the background
 
 
 def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotline:
@@ -337,6 +340,8 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     prepared.sip.reload = reload_pjsip
     max_upload = settings.attachment_max_mb * 1024 * 1024
     files = Attachments(sessions, settings.attachments_dir, max_upload)
+    scans = Scans(sessions, files, on_new=lambda: scan_text.wake())
+    scan_text = ScanText(scans, lease=leases)
     chats = ChatSender(sessions, settings.messaging, lease=leases)
     calendar = WorkCalendar(profile.calendar)  # web chats while the line is open; first-reply times
     conversations = Conversations(sessions, store, files, settings.email.sender,
@@ -358,7 +363,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     session = SessionApi(accounts, hub, prepared.sip, agents, settings.ws_url, sec, settings.secure_cookies)
     pages = PublicPages(PublicDesk(sessions, handling, settings.attachments_dir, max_upload), sec, kb, applications)
     apis = [session, agents, MetaApi(accounts, profile),
-            TicketsApi(accounts, store, handling, files, kb),
+            TicketsApi(accounts, store, handling, files, kb, scans),
             KnowledgeApi(accounts, kb, live),
             TransferApi(accounts, transfers, store),
             CallbacksApi(accounts, callbacks, outbound, store),
@@ -395,7 +400,8 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
                    call_log, email, weekly, statutory, retention, transcriber, live, desktop, outbound, callbacks,
                    holds, surveys, applications, kb, leases,
                    MemberSync(cti, accounts.agent_logins, {o.id for o in profile.queues.phones()})
-                   if settings.sip_edge else None, serving, mailbox, chats, reply_deadlines, platform_files)
+                   if settings.sip_edge else None, serving, mailbox, chats, reply_deadlines, platform_files,
+                   scan_text)
 
 
 async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> None:
@@ -444,6 +450,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
                            ("statutory reports", h.statutory), ("retention", h.retention),
                            *((("mailbox", h.mailbox),) if h.mailbox else ()), ("chat outbox", h.chats),
                            ("conversation deadlines", h.reply_deadlines), ("platform files", h.platform_files),
+                           ("scan text", h.scan_text),
                            ("transcriber", h.transcriber), ("live captions", h.live)):
             await parts.start(name, part.start, part.stop)
         runner = web.AppRunner(h.desktop.app, access_log=None)

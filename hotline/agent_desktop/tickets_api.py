@@ -9,7 +9,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from hotline.agent_desktop.accounts import Accounts
-from hotline.web.attachments import send_document, send_file
+from hotline.web.attachments import read_form, send_document, send_file
 from hotline.web.auth import path_id, principal, requires
 from hotline.web.routes import Resource, Route
 from hotline.web.validation import ActionIn, DuplicateIn, NewTicketIn, TicketEdit, parse_body, refuse_out_of_scope
@@ -20,17 +20,22 @@ from hotline.security.clients import client_address
 from hotline.ticketing.attachments import Attachments, describe
 from hotline.ticketing.duplicates import Duplicates
 from hotline.ticketing.handling import Actor, TicketHandling
+from hotline.ticketing.scans import Scans
 from hotline.store.tickets import Attachment, Ticket, history
 from hotline.ticketing.store import TicketStore
 from hotline.ticketing import secrecy, views
 
 STAFF = ("operator", "supervisor", "admin")
+SCAN_ROLES = (*STAFF, "office")  # who keeps and searches scanned letters
+SCAN_UPLOAD = {"type": "object", "properties": {"files": {"type": "array", "items": {"type": "string",
+                                                                                      "format": "binary"}}}}
 
 
 class TicketsApi(Resource):
     def __init__(self, accounts: Accounts, store: TicketStore, handling: TicketHandling, files: Attachments,
-                 kb: KnowledgeBase | None = None):
+                 kb: KnowledgeBase | None = None, scans: Scans | None = None):
         self.accounts = accounts
+        self.scans = scans or Scans(store.sessions, files)
         self.kb = kb
         self.store = store
         self.handling = handling
@@ -40,6 +45,13 @@ class TicketsApi(Resource):
 
     def routes(self) -> list[Route]:
         return [
+            Route("GET", "/api/tickets/search", self.search,
+                  "Tickets by code, content or the recognised text of their scanned letters (q: the words, "
+                  "diacritics optional), with a snippet"),
+            Route("POST", "/api/tickets/{id}/scans", self.add_scan,
+                  "Keep the scan of a paper or portal letter on the ticket (multipart/form-data: files, images or "
+                  "PDF); its text is recognised in the background; needs the header X-Hotline-Upload: 1",
+                  SCAN_UPLOAD, body_type="multipart/form-data", ok="201"),
             Route("GET", "/api/tickets", self.waiting,
                   "The hotline's work list: tickets in a step the hotline holds, earliest due first"),
             Route("POST", "/api/tickets", self.create, "Record a report from another channel; it enters the workflow",
@@ -216,3 +228,22 @@ class TicketsApi(Resource):
         await self.duplicates.link(ticket_id, body.code, principal(request).username)
         self.handling.on_sms()
         return web.json_response(await self._view(ticket_id, Actor.of(principal(request))))
+
+    @requires(*SCAN_ROLES, upload=True)
+    async def add_scan(self, request: web.Request) -> web.Response:
+        ticket_id = await self._readable(request)
+        async with self.store.sessions() as s:
+            t = await s.get(Ticket, ticket_id)
+        secrecy.refuse_details(self.handling.profile, t, "bản quét văn bản")
+        _, uploads = await read_form(request)
+        rows = await self.scans.add(ticket_id, uploads, principal(request).username)
+        return web.json_response([describe(a) for a in rows], status=201)
+
+    @requires(*SCAN_ROLES)
+    async def search(self, request: web.Request) -> web.Response:
+        q = request.query.get("q", "")[:200]
+        p = principal(request)
+        hits = await self.scans.search(q, p.role, self.handling.profile.state_secret_readers)
+        # What the snippets show of a report (its content, a citizen's letter) is a read of personal data.
+        await self.audit.record(p, [h["id"] for h in hits if h["snippet"]], "read", client_address(request))
+        return web.json_response(hits)

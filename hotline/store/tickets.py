@@ -83,7 +83,8 @@ class Ticket(Base):
 
 
 class Attachment(Base):
-    """A file given with a report (citizen's photo, video, audio) or with an answer (agency)."""
+    """A file given with a report (citizen's photo, video, audio), with an answer (agency), or a
+    letter scanned by staff."""
 
     __tablename__ = "attachments"
 
@@ -97,6 +98,13 @@ class Attachment(Base):
     uploaded_by: Mapped[str] = mapped_column(String(60))
     public: Mapped[bool] = mapped_column(Boolean, default=False)  # part of a published answer
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # A letter scanned by staff (Đồng Tháp Art. 3.5, 5.3) and its recognised text
+    # (hotline/ticketing/scans.py): pending → done, or failed with the reason; folded for search.
+    scan: Mapped[bool] = mapped_column(Boolean, default=False)
+    text_status: Mapped[str | None] = mapped_column(String(10), index=True)
+    text_error: Mapped[str | None] = mapped_column(String(300))
+    text: Mapped[str | None] = mapped_column(Text)
+    text_folded: Mapped[str | None] = mapped_column(Text)
 
 
 class CoordinationRequest(Base):

@@ -87,8 +87,11 @@ class Checked:
 
 
 def describe(a: Attachment) -> dict:
-    return {"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size,
-            "public": a.public, "uploaded_by": a.uploaded_by}
+    d = {"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size,
+         "public": a.public, "uploaded_by": a.uploaded_by}
+    if a.scan:  # a letter scanned by staff (hotline/ticketing/scans.py): the state of its text
+        d.update(scan=True, label="Bản quét văn bản", text_status=a.text_status, text_error=a.text_error)
+    return d
 
 
 class Attachments:
@@ -114,7 +117,7 @@ class Attachments:
         return checked
 
     async def save(self, ticket_id: int, files: list[Checked], who: str, now: datetime,
-                   public: bool = False) -> list[Attachment]:
+                   public: bool = False, scan: bool = False) -> list[Attachment]:
         rows = []
         for c in files:
             folder = self.dir / now.strftime("%Y/%m")
@@ -124,11 +127,13 @@ class Attachments:
             name = re.sub(r"[^\w.\- ]", "_", c.upload.filename)[:200] or "tep"
             rows.append(Attachment(ticket_id=ticket_id, filename=name, content_type=c.content_type,
                                    size=c.upload.size, sha256=sha, path=str(rel), uploaded_by=who,
-                                   public=public, uploaded_at=now))
+                                   public=public, uploaded_at=now, scan=scan,
+                                   text_status="pending" if scan else None))
         if rows:
             async with self.sessions() as s, s.begin():
                 s.add_all(rows)
-                add_event(s, ticket_id, who, "attach", at=now, files=[r.filename for r in rows], public=public)
+                add_event(s, ticket_id, who, "attach", at=now, files=[r.filename for r in rows], public=public,
+                          **({"scan": True} if scan else {}))
         return rows
 
     async def of_ticket(self, ticket_id: int, public_only: bool = False) -> list[Attachment]:

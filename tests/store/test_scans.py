@@ -1,0 +1,116 @@
+"""Staff keep the scan of a paper or portal letter on its ticket (Đồng Tháp Art. 3.5, 5.3): an
+operator uploads it over HTTP, the background job recognises its text with the real tesseract
+(Vietnamese; a PDF through pdftoppm), and a search typed without diacritics finds the ticket, on
+SQLite and PostgreSQL; agencies may do neither, a confidential report's letter is not shown to the
+office, a state-secret ticket not to roles the profile does not name; an erasure takes the text."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from sqlalchemy import select
+
+from hotline.agent_desktop.accounts import Accounts
+from hotline.agent_desktop.tickets_api import TicketsApi
+from hotline.store.privacy import AuditEntry
+from hotline.store.tickets import Attachment
+from hotline.testing.letters import letter_files
+from hotline.ticketing.attachments import Attachments
+from hotline.ticketing.scans import Scans
+from hotline.web.auth import refusals
+from tests.store.support import call, province, signed_in
+
+_letters: list[tuple[bytes, bytes]] = []  # rendered once for both databases
+
+
+async def letters() -> tuple[bytes, bytes]:
+    if not _letters:
+        _letters.append(await letter_files())
+    return _letters[0]
+
+
+@pytest.fixture
+async def api(sessions, tmp_path):
+    p = await province(sessions, tmp_path, "dong_thap")
+    accounts = Accounts(sessions)
+    app = web.Application(middlewares=[refusals])
+    files = Attachments(sessions, tmp_path / "attachments", 1024 * 1024)
+    scans = Scans(sessions, files)
+    TicketsApi(accounts, p.store, p.handling, files, scans=scans).register(app.router)
+    server = TestServer(app)
+    await server.start_server()
+    clients = await signed_in(accounts, [("op1", "operator", None), ("giamsat", "supervisor", None),
+                                         ("vanphong", "office", None), ("dien.luc", "agency", p.agency_id)])
+    yield p, scans, server, clients
+    for c in clients.values():
+        await c.close()
+    await server.close()
+
+
+async def upload(client, server, ticket_id, name, data):
+    form = aiohttp.FormData(quote_fields=False)
+    form.add_field("files", data, filename=name, content_type="application/octet-stream")
+    async with client.post(server.make_url(f"/api/tickets/{ticket_id}/scans"), data=form,
+                           headers={"X-Hotline-Upload": "1"}) as r:
+        return r.status, await r.json()
+
+
+async def found(client, server, q):
+    status, hits = await call(client, server, "GET", f"/api/tickets/search?q={q}")
+    assert status == 200, hits
+    return {h["code"]: h for h in hits}
+
+
+async def test_a_scanned_letter_is_recognised_and_found_without_diacritics(api):
+    p, scans, server, c = api
+    op, sup, office, agency = c["op1"], c["giamsat"], c["vanphong"], c["dien.luc"]
+    png, pdf = await letters()
+    now = datetime.now(timezone.utc)
+    plain = await p.receive(now, content="Người dân gửi công văn về đường sụt lún")
+    private = await p.receive(now, content="Phản ánh bảo mật kèm thư", confidential=True)
+    secret = await p.receive(now, content="Vụ việc mật", state_secret=True)
+
+    status, rows = await upload(op, server, plain.id, "cong-van-12.png", png)
+    assert status == 201 and rows[0]["scan"] and rows[0]["label"] == "Bản quét văn bản"
+    assert rows[0]["text_status"] == "pending"
+    status, _ = await upload(op, server, private.id, "thu.pdf", pdf)
+    assert status == 201
+    assert (await upload(agency, server, plain.id, "x.png", png))[0] == 403
+    assert (await upload(op, server, secret.id, "x.png", png))[0] == 403  # operators may not read it
+    status, err = await upload(op, server, plain.id, "ghi-am.mp3", b"ID3" + b"\x00" * 100)
+    assert status == 415 and "ảnh" in err["error"]
+    assert (await upload(sup, server, secret.id, "mat.png", png))[0] == 201
+
+    assert await found(op, server, "cong van so 12") == {}  # nothing recognised yet: content says "công văn"
+    await scans.drain()  # the background job's pass: real tesseract, and pdftoppm for the PDF
+    async with p.sessions() as s:
+        done = {a.ticket_id: a for a in await s.scalars(select(Attachment).where(Attachment.scan.is_(True)))}
+    assert {a.text_status for a in done.values()} == {"done"}, [a.text_error for a in done.values()]
+    assert "Công văn số 12" in done[plain.id].text and "Công văn số 12" in done[private.id].text
+    status, view = await call(op, server, "GET", f"/api/tickets/{plain.id}")
+    assert [f["text_status"] for f in view["attachments"]] == ["done"]
+
+    hits = await found(op, server, "cong van so 12")
+    assert set(hits) == {plain.code, private.code}  # not the state-secret one: not an operator's
+    assert hits[plain.code]["found_in"] == "scan" and "Công văn số 12" in hits[plain.code]["snippet"]
+    assert set(await found(sup, server, "CONG VAN SO 12")) == {plain.code, private.code, secret.code}
+    assert set(await found(op, server, "đường sụt lún nguyen hue")) == {plain.code, private.code}
+    assert set(await found(op, server, "duong sut lun nguoi dan")) == {plain.code}  # content and scan together
+    assert set(await found(op, server, plain.code)) == {plain.code}
+    assert await found(op, server, "%") == {} and await found(op, server, "khong co tu nay") == {}
+
+    office_hits = await found(office, server, "cong van so 12")
+    assert set(office_hits) == {plain.code}  # a confidential report's letter is the hotline's only
+    assert office_hits[plain.code]["snippet"]
+    by_code = await found(office, server, private.code)  # found by its code, nothing of it shown
+    assert by_code[private.code]["snippet"] is None
+    assert (await call(agency, server, "GET", "/api/tickets/search?q=cong+van"))[0] == 403
+
+    async with p.sessions() as s:
+        reads = set(await s.scalars(select(AuditEntry.ticket_id).where(AuditEntry.username == "op1",
+                                                                       AuditEntry.action == "read")))
+    assert {plain.id, private.id} <= reads  # the snippets were reads of the reports
