@@ -344,12 +344,13 @@ async def holdings(s: AsyncSession, phone: str | None, email: str | None,
         held.tickets += list(await s.scalars(select(Ticket).where(Ticket.id.in_(set(linked) - known))))
     held.messages = await messages_of(s, [c.id for c in held.conversations])
     addresses = {mail} if mail else set()
-    addresses |= {c.citizen_address.strip().lower() for c in held.conversations if c.channel == "email"}
+    addresses |= {c.citizen_address.strip().lower() for c in held.conversations if c.address_kind == "email"}
     addresses |= {t.email.strip().lower() for t in held.tickets if t.email}
     if addresses:
         held.emails = list(await s.scalars(select(EmailMessage).where(
             func.lower(func.trim(EmailMessage.to_address)).in_(addresses))))
-    recipients = [(c.channel, c.citizen_address) for c in held.conversations if c.channel not in ("email", "webchat")]
+    # Platform messages (Zalo, Messenger) go to the platform's id of the citizen.
+    recipients = [(c.channel, c.citizen_address) for c in held.conversations if c.address_kind == "platform"]
     if user:
         recipients.append((None, user))
     if recipients:

@@ -41,7 +41,8 @@ CLASSES = {"tickets": "Phiếu phản ánh", "files": "Tệp đính kèm", "reco
            "queue_calls": "Thống kê cuộc gọi", "asterisk_logs": "Nhật ký tổng đài",
            "conversations": "Hội thoại (thư, trò chuyện, Zalo, Facebook)",
            "conversation_messages": "Tin nhắn trong hội thoại", "chat_outbox": "Tin nhắn gửi qua Zalo, Facebook"}
-CHANNELS = {"email": "Thư điện tử", "webchat": "Trò chuyện trên trang", "zalo": "Zalo", "facebook": "Facebook"}
+CHANNELS = {"email": "Thư điện tử", "webchat": "Trò chuyện trên trang", "zalo": "Zalo", "facebook": "Facebook",
+            "sms": "Tin nhắn SMS"}
 TEMPLATES = Path(__file__).parent / "templates"
 
 

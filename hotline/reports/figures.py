@@ -151,7 +151,7 @@ async def callback_report(sessions: async_sessionmaker, p: Period) -> dict:
             "attempts": attempts, "calls_placed": sum(calls.values()), "calls_answered": calls.get("answered", 0)}
 
 
-CHANNEL_ORDER = ("webchat", "email", "zalo", "facebook")
+CHANNEL_ORDER = ("webchat", "email", "zalo", "facebook", "sms")
 
 
 async def conversation_report(sessions: async_sessionmaker, p: Period, channel_names: dict[str, str]) -> dict:
