@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import hmac
 import inspect
 import ipaddress
 import logging
@@ -380,7 +381,8 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
                        DataRequests(sessions, eraser, profile.name, profile.calendar.timezone,
                                     privacy_key(settings.secrets_file.with_name("privacy-key")))),
             RecordingsApi(accounts, RecordingLibrary(sessions, settings.recordings_dir, profile.calendar.timezone)),
-            ScorecardsApi(accounts, Scorecards(sessions, profile),
+            ScorecardsApi(accounts, Scorecards(sessions, profile, hmac.new(
+                privacy_key(settings.secrets_file.with_name("privacy-key")), b"scorecard sample", "sha256").digest()),
                           RecordingLibrary(sessions, settings.recordings_dir, profile.calendar.timezone)),
             UsersApi(accounts, prepared.sip.phones),
             pages,

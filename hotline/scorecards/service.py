@@ -40,9 +40,10 @@ def review_view(r: ScorecardReview) -> dict:
 
 
 class Scorecards:
-    def __init__(self, sessions: async_sessionmaker, profile: Profile):
+    def __init__(self, sessions: async_sessionmaker, profile: Profile, key: bytes = b""):
         self.sessions = sessions
         self.profile = profile
+        self.key = key  # the draw's secret (sampling.rank)
         self.tz = ZoneInfo(profile.calendar.timezone)
 
     @property
@@ -79,7 +80,7 @@ class Scorecards:
                 drawn.setdefault(op, set()).add(rid)
             now = datetime.now(timezone.utc)
             for op, theirs in sorted(calls.items()):
-                for rid in sampling.draw(monday, op, theirs, size, drawn.get(op, set())):
+                for rid in sampling.draw(monday, op, theirs, size, drawn.get(op, set()), self.key):
                     s.add(ScorecardSample(week_start=monday, operator=op, recording_id=rid, drawn_at=now))
 
     async def week(self, day: date) -> dict:
