@@ -14,7 +14,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 # HOTLINE_CONTAINER_TESTS=1 adds what the tests of the container images need (the test command).
 WANT=${HOTLINE_PACKAGES:-full}
 case "$WANT" in full|runtime|edge) ;; *) echo "setup-system: HOTLINE_PACKAGES must be full, runtime or edge, not $WANT" >&2; exit 1;; esac
-PACKAGES=(asterisk asterisk-modules sox espeak-ng ffmpeg ca-certificates)
+PACKAGES=(asterisk asterisk-modules sox espeak-ng ffmpeg ca-certificates tesseract-ocr tesseract-ocr-vie poppler-utils)
 if [ "$WANT" = edge ]; then
   # The edge loads Kamailio's WebSocket (softphones' registrar) and PostgreSQL (locations) modules,
   # which Debian ships apart from the daemon.

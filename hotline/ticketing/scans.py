@@ -54,9 +54,9 @@ def settled(r: Recognised) -> dict:
 
 
 def words(q: str) -> list[str]:
-    """The search's words, folded and lowercase; LIKE's wildcards are not kept (only letters, digits
-    and the code's dashes)."""
-    return [w for w in re.findall(r"[\w\-.]+", fold(q).lower()) if w.strip("-.")][:8]
+    """The search's words, folded and lowercase; LIKE's wildcards (% and _) are not kept: only
+    letters, digits, dots and dashes."""
+    return [w for w in re.findall(r"(?:[^\W_]|[\-.])+", fold(q).lower()) if w.strip("-.")][:8]
 
 
 def snippet(text: str, terms: list[str], width: int = 160) -> str:

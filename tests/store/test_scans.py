@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.tickets_api import TicketsApi
+from hotline.privacy.erasure import Eraser
 from hotline.store.privacy import AuditEntry
 from hotline.store.tickets import Attachment
 from hotline.testing.letters import letter_files
@@ -101,7 +102,8 @@ async def test_a_scanned_letter_is_recognised_and_found_without_diacritics(api):
     assert set(await found(op, server, "đường sụt lún nguyen hue")) == {plain.code, private.code}
     assert set(await found(op, server, "duong sut lun nguoi dan")) == {plain.code}  # content and scan together
     assert set(await found(op, server, plain.code)) == {plain.code}
-    assert await found(op, server, "%") == {} and await found(op, server, "khong co tu nay") == {}
+    for nothing in ("%", "_", "khong co tu nay"):
+        assert await found(op, server, nothing) == {}
 
     office_hits = await found(office, server, "cong van so 12")
     assert set(office_hits) == {plain.code}  # a confidential report's letter is the hotline's only
@@ -114,3 +116,12 @@ async def test_a_scanned_letter_is_recognised_and_found_without_diacritics(api):
         reads = set(await s.scalars(select(AuditEntry.ticket_id).where(AuditEntry.username == "op1",
                                                                        AuditEntry.action == "read")))
     assert {plain.id, private.id} <= reads  # the snippets were reads of the reports
+
+    # The ticket's files erased (the citizen's request, or their retention): the text goes with them.
+    eraser = Eraser(scans.files.dir, scans.files.dir.parent / "recordings")
+    async with p.sessions() as s, s.begin():
+        assert await eraser.ticket_files(s, plain.id, "giamsat", "request", datetime.now(timezone.utc)) == 1
+    assert set(await found(op, server, "cong van so 12")) == {private.code}
+    async with p.sessions() as s:
+        assert not list(await s.scalars(select(Attachment).where(Attachment.ticket_id == plain.id)))
+    assert (scans.files.dir / done[plain.id].path).is_file()  # the same image is the state-secret ticket's too

@@ -40,6 +40,8 @@ PROGRAMS: dict[str, tuple[str, ...] | None] = {
     "soxi": ("sox",),
     "espeak-ng": ("espeak-ng",),
     "ffmpeg": ("ffmpeg",),
+    "tesseract": ("tesseract-ocr",),  # with tesseract-ocr-vie: scanned letters (hotline/ticketing/scans.py)
+    "pdftoppm": ("poppler-utils",),
     "pg_dump": ("postgresql-client", "postgresql", "postgresql-15"),
     "pg_restore": ("postgresql-client", "postgresql", "postgresql-15"),
     "psql": ("postgresql-client", "postgresql", "postgresql-15"),
