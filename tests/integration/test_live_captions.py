@@ -110,9 +110,8 @@ def live_workers(line) -> list[int]:
 async def test_captions_and_suggestions_reach_the_operator_during_the_call_and_an_alert_the_supervisor(
         playwright_session, live_line, live_store, articles, workdir):
     line = live_line
-    # The street light twice first (at the speeds viet-asr hears it best), then the fire.
-    speech, ms = spoken([(VIETNAMESE, 120), (VIETNAMESE, 130)] + [(FIRE, s) for s in FIRE_SPEEDS]
-                        + [(VIETNAMESE, 140)] * 2, workdir / "live-fire.wav")
+    speech, ms = spoken([(VIETNAMESE, 140)] + [(FIRE, s) for s in FIRE_SPEEDS] + [(VIETNAMESE, 140)] * 3,
+                        workdir / "live-fire.wav")
     sup_pw = await live_store.user("giamsat", "supervisor", "sup1")  # with a phone, to listen in
     ctx, page = await operator_page(playwright_session, line, live_store, "op1")
     sup_ctx = await launch(playwright_session)
