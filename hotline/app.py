@@ -356,6 +356,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
                                   channels=channel_registry(settings.messaging, settings.email.sender, bus=bus,
                                                             on_mail=email.wake, on_chat=chats.wake, on_sms=sms.wake,
                                                             platform_action=chats.sender.action))
+    handling.notices.in_thread = conversations.notices.tell  # a written citizen is told in the thread
     reply_deadlines = Periodic("conversation deadlines", conversations.scan, settings.deadline_scan_seconds,
                                lease=leases)
     platform_files = Periodic("platform files", conversations.fetch_platform_files, 30, lease=leases)

@@ -19,7 +19,18 @@ from hotline.settings import Messaging
 from hotline.store.outbox import ChatOutMessage
 
 
-async def add_once(s: AsyncSession, key: str, channel: str, recipient: str, text: str) -> None:
+# A Messenger message tag (a notice outside the standard window) rides at the end of the row's key:
+# the row has no column of its own for it, and the key is written once with the row.
+TAG_MARK = "#tag="
+
+
+def tag_of(key: str) -> str | None:
+    return key.rpartition(TAG_MARK)[2] or None if TAG_MARK in key else None
+
+
+async def add_once(s: AsyncSession, key: str, channel: str, recipient: str, text: str,
+                   tag: str | None = None) -> None:
+    key = f"{key}{TAG_MARK}{tag}" if tag else key
     if await s.scalar(select(ChatOutMessage.id).where(ChatOutMessage.key == key)) is None:
         s.add(ChatOutMessage(key=key, channel=channel, recipient=recipient, text=text, status="pending", attempts=0,
                              next_attempt_at=datetime.now(timezone.utc)))
@@ -38,7 +49,8 @@ class ChatSender(Outbox):
             config.zalo, config.facebook, zalo_token=self.zalo_token.current if self.zalo_token else None,
             zalo_refused=self.zalo_token.refused if self.zalo_token else lambda: None)
         super().__init__("chat outbox", sessions, ChatOutMessage,
-                         lambda row: self.sender.send(row.channel, row.recipient, row.text), config.max_attempts,
+                         lambda row: self.sender.send(row.channel, row.recipient, row.text, tag_of(row.key)),
+                         config.max_attempts,
                          config.retry_seconds, config.poll_seconds, lease,
                          describe=lambda row: f"{row.channel} message")
 

@@ -210,7 +210,11 @@ def zalo_payload(recipient: str, text: str) -> dict:
     return {"recipient": {"user_id": recipient}, "message": {"text": text[:MAX_TEXT]}}
 
 
-def facebook_payload(recipient: str, text: str) -> dict:
+def facebook_payload(recipient: str, text: str, tag: str | None = None) -> dict:
+    """An answer within the standard window (RESPONSE), or an update outside it with its tag."""
+    if tag:
+        return {"recipient": {"id": recipient}, "messaging_type": "MESSAGE_TAG", "tag": tag,
+                "message": {"text": text[:MAX_TEXT]}}
     return {"recipient": {"id": recipient}, "messaging_type": "RESPONSE", "message": {"text": text[:MAX_TEXT]}}
 
 
@@ -231,20 +235,20 @@ class PlatformSender:
         if self._http is not None:
             await self._http.close()
 
-    async def send(self, channel: str, recipient: str, text: str) -> None:
+    async def send(self, channel: str, recipient: str, text: str, tag: str | None = None) -> None:
         send = self._senders().get(channel)
         if send is None:
             raise GatewayError(f"{channel}: not configured")
-        await self._guarded(channel, lambda: send(recipient, text))
+        await self._guarded(channel, lambda: send(recipient, text, tag))
 
-    def _senders(self) -> dict[str, Callable[[str, str], Awaitable[None]]]:
-        """The configured platforms' send calls, by channel."""
+    def _senders(self) -> dict[str, Callable[[str, str, str | None], Awaitable[None]]]:
+        """The configured platforms' send calls, by channel (a tag: Messenger's only)."""
         senders = {}
         if self.zalo is not None:
-            senders["zalo"] = self._zalo
+            senders["zalo"] = lambda recipient, text, tag: self._zalo(recipient, text)
         if self.facebook is not None:
-            senders["facebook"] = lambda recipient, text: self._facebook(facebook_payload(recipient, text),
-                                                                         "message_id")
+            senders["facebook"] = lambda recipient, text, tag: self._facebook(
+                facebook_payload(recipient, text, tag), "message_id")
         return senders
 
     async def action(self, channel: str, recipient: str, action: str) -> None:

@@ -24,6 +24,7 @@ from hotline.conversations.channels import Channels
 from hotline.conversations.channels.contract import Inbound, InboundRefused, Receipt
 from hotline.conversations.channels.platform import inbound_of
 from hotline.conversations.mail import InboundMail
+from hotline.conversations.notices import ThreadNotices
 from hotline.conversations.platform_files import PlatformFiles
 from hotline.conversations.platforms import ChatIn
 from hotline.notifications.gateways import GatewayError
@@ -73,6 +74,9 @@ class Conversations:
         # outboxes' wake-ups given here and no webhook).
         self.channels = channels or registry.build(None, sender, bus=bus, on_mail=on_mail, on_chat=on_chat,
                                                    platform_action=platform_action)
+        # The tickets' notices in their citizen's thread (the wiring gives `notices.tell` to the
+        # ticketing side's `Notices.in_thread`).
+        self.notices = ThreadNotices(self.channels, self._changed)
 
     def _waiting(self, conv: Conversation, now: datetime) -> None:
         """The citizen wrote: the conversation waits for an answer, due within the first-reply time

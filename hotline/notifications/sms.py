@@ -99,6 +99,13 @@ def result_text(code: str, url: str) -> str:
                 f"Phản ánh {code} đã có kết quả: {url}")
 
 
+def result_whole(code: str, answer: str, url: str) -> str:
+    """The result with the agency's approved answer itself, for a citizen who wrote (the thread of
+    an e-mail or a chat carries what an SMS cannot)."""
+    return (f"Phản ánh mã số {code} đã có kết quả trả lời của cơ quan có thẩm quyền:\n\n{answer.strip()}\n\n"
+            f"Xem chi tiết và đánh giá mức độ hài lòng tại {url}")
+
+
 def refusal_text(code: str, reason: str, url: str) -> str:
     """To the citizen whose report is not accepted: why, and where to go instead, as the operator
     wrote it (Đồng Tháp Art. 8.2; HCMC Art. 3.6; Thanh Hóa Art. 12.1); the whole text at the link."""

@@ -2,12 +2,15 @@
 the report, the result, or a survey call that reads it), the agency's focal point (the transfer
 slip) and head (escalation, approval), and the reminders before a deadline. SMS go into the
 durable outbox inside the move's own transaction, so a move and its messages are written together
-or not at all."""
+or not at all. A citizen who wrote (e-mail, web chat, Zalo, Messenger, SMS to the hotline) is told
+in the conversation's own thread by a hook the wiring registers (`in_thread`: the conversations
+sit above this package), in the same transaction."""
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Awaitable, Callable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,12 +56,19 @@ async def contact_of(s: AsyncSession, agency_id: int | None, role: str) -> Agenc
                           .order_by(AgencyContact.id).limit(1))
 
 
+# The conversations' hook (`hotline.conversations.notices.ThreadNotices.tell`): (session, ticket,
+# text, purpose, whole text) -> True: sent in the ticket's thread; False: its channel may not send
+# now; None: the ticket came from no conversation.
+InThread = Callable[[AsyncSession, Ticket, str, str, "str | None"], Awaitable["bool | None"]]
+
+
 class Notices:
     def __init__(self, profile: Profile, workflow: Workflow, lookup_url: str, citizen_sms_per_day: int):
         self.profile = profile
         self.workflow = workflow
         self.lookup_url = lookup_url
         self.citizen_sms_per_day = citizen_sms_per_day
+        self.in_thread: InThread | None = None  # registered at wiring by the conversations
 
     def lookup_link(self, t: Ticket) -> str:
         """Where a notice sends the citizen: the ticket's own page by its secret (no phone to type),
@@ -72,6 +82,10 @@ class Notices:
     def result_text(self, t: Ticket) -> str:
         return texts.result_text(t.code, self.lookup_link(t))
 
+    def result_whole(self, t: Ticket) -> str | None:
+        """The result with the agency's approved answer itself, for a thread that carries it."""
+        return texts.result_whole(t.code, t.result, self.lookup_link(t)) if t.result else None
+
     async def result_sms(self, s: AsyncSession, t: Ticket) -> None:
         """The result SMS with the look-up link, once: it goes when the answer is published (HCMC
         Art. 7.4), so a survey call that reached no one finds it sent already."""
@@ -79,19 +93,27 @@ class Notices:
                           .limit(1)) is None:
             await self.tell_citizen(s, t, self.result_text(t), "result")
 
-    async def tell_citizen(self, s: AsyncSession, t: Ticket, text: str, purpose: str) -> None:
-        """An SMS to the ticket's citizen. The daily cap per number holds for receipts and status
+    async def tell_citizen(self, s: AsyncSession, t: Ticket, text: str, purpose: str,
+                           whole: str | None = None) -> None:
+        """A notice to the ticket's citizen: in the conversation's thread when the ticket came from
+        one and its channel may send now (`in_thread`; `whole`: a longer form for a thread that
+        carries it), else an SMS. The daily cap per number holds for receipts and status
         messages, not for the notices a regulation requires (`REQUIRED`: refusal with its reason,
         a new date, the result, a request to complete, where the report went). A required notice
-        that cannot go (no mobile number) is written on the ticket's history, and the supervisors
-        see it (`undelivered`); one that fails after its tries is, too (the SMS outbox)."""
+        that cannot go (outside the channel's window and no mobile number) is written on the
+        ticket's history, and the supervisors see it (`undelivered`); one that fails after its
+        tries is, too (the SMS outbox)."""
+        thread = await self.in_thread(s, t, text, purpose, whole) if self.in_thread is not None else None
+        if thread:
+            return
         number = vietnamese_mobile(t.caller_phone)
         if purpose not in REQUIRED:
             await enqueue_to_citizen(s, t.caller_phone, text, purpose, t.id, self.citizen_sms_per_day)
         elif number is not None:
             enqueue(s, number, text, purpose, t.id)
-        elif t.channel in SMS_CHANNELS:  # written channels answer in their own conversation
-            reason = "no_number" if not t.caller_phone else "not_a_mobile_number"
+        elif thread is not None or t.channel in SMS_CHANNELS:
+            reason = ("outside_window" if thread is not None
+                      else "no_number" if not t.caller_phone else "not_a_mobile_number")
             add_event(s, t.id, "system", UNDELIVERED, purpose=purpose, by="sms", reason=reason)
             log.warning("ticket %s: required %s notice not sent: %s", mask_code(t.code), purpose, reason)
 
@@ -120,14 +142,15 @@ class Notices:
         tz = self.profile.calendar.timezone
         for who in move.notify:
             if who == "citizen":
+                whole = None
                 if move.stage == self.workflow.initial and move.from_stage == move.stage:
                     text, purpose = texts.receipt_text(t.code, self.profile.name, self.public_link(t)), "receipt"
                 elif move.publish:
-                    text, purpose = self.result_text(t), "result"
+                    text, purpose, whole = self.result_text(t), "result", self.result_whole(t)
                     # Later reporters of the same incident get the result too (HCMC Art. 6.4).
                     for dup in await s.scalars(select(Ticket).where(Ticket.duplicate_of == t.id,
                                                                     Ticket.caller_phone.is_not(None))):
-                        await self.tell_citizen(s, dup, text, "result")
+                        await self.tell_citizen(s, dup, text, "result", whole)
                     # HCMC Art. 7.4: the SMS goes when the answer is approved; the survey call
                     # (in calling hours) comes in addition, never instead.
                     self.survey_call(s, t)
@@ -151,7 +174,7 @@ class Notices:
                     text, purpose = texts.clarify_text(t.code, days, self.lookup_link(t)), "clarify"
                 else:
                     text, purpose = texts.status_text(t.code, self.workflow.step(move.stage).title), "status"
-                await self.tell_citizen(s, t, text, purpose)
+                await self.tell_citizen(s, t, text, purpose, whole)
                 continue
             if who == "office":
                 await self.tell_office(s, t, move)

@@ -14,6 +14,11 @@ deadlines and read marks, and asks the channel's adapter only what differs betwe
   citizen's page) inside the caller's transaction and returns the kept message; `sent` runs after
   the commit (wakes the outbox, tells the citizen's page).
 - **receipt**: `receipt` sends the citizen the new ticket's code, as the channel allows.
+- **notices** (the ticket's notices in the citizen's own thread, `hotline.conversations.notices`):
+  `reach` says whether and how the channel may send now by the platform's messaging rules (its
+  window after the citizen's last message, a message tag outside it), `longest` how long a
+  message it carries whole, and `notify` writes the notice as an outgoing message of the
+  conversation in the move's transaction.
 - **typing and read** (optional, best effort): `typing` and `read` tell the citizen the operator
   is writing or has read; channels without such a thing do nothing.
 
@@ -105,6 +110,14 @@ class Receipt:
     link: str | None  # the ticket's public page (no phone number needed)
 
 
+@dataclass(frozen=True)
+class Reach:
+    """How a channel may send a notice now: a standard message, or with the platform's message
+    `tag` (outside its standard window)."""
+
+    tag: str | None = None
+
+
 class Channel(Protocol):
     name: str  # stored with conversations and messages ("email", "zalo", ...)
     address_kind: str  # EMAIL_ADDRESS, PHONE_NUMBER or PLATFORM_ID
@@ -147,6 +160,18 @@ class Channel(Protocol):
     async def sent(self, conv_id: int, message: ConversationMessage) -> None:
         """After the commit of what `send` or `receipt` wrote: wake the outbox, tell the page."""
 
+    # -- notices -----------------------------------------------------------------------------------
+    longest: int | None  # the longest message carried whole (None: no limit)
+
+    def reach(self, conv: Conversation, last_in: datetime | None, sent_since: int, now: datetime) -> Reach | None:
+        """Whether and how a notice may go now, the citizen's last message at `last_in`, with
+        `sent_since` messages sent after it (None: the channel's rules forbid it)."""
+
+    async def notify(self, s, conv: Conversation, text: str, purpose: str, now: datetime, key: str,
+                     reach: Reach) -> ConversationMessage:
+        """A notice of the ticket (`purpose`: forwarded, refusal, result, ...) in the citizen's
+        thread, written in the caller's transaction; returns the message kept."""
+
     # -- typing and read (best effort) -----------------------------------------------------------
     async def typing(self, conv_id: int, address: str) -> None:
         """The operator is writing."""
@@ -157,7 +182,7 @@ class Channel(Protocol):
 
 class Quiet:
     """Defaults for an adapter: no webhook, continues the citizen's latest conversation that is not
-    closed, no limit on new ones, no typing or read marks."""
+    closed, no limit on new ones, notices sent as answers at any time, no typing or read marks."""
 
     webhook_path: str | None = None
     webhook_max_bytes: int = 0
@@ -188,6 +213,14 @@ class Quiet:
 
     def conversation_fields(self, inbound: Inbound) -> dict:
         return {}
+
+    longest: int | None = None
+
+    def reach(self, conv, last_in, sent_since, now) -> Reach | None:
+        return Reach()  # no window: the thread is the citizen's own (e-mail, SMS)
+
+    async def notify(self, s, conv, text, purpose, now, key, reach):
+        return await self.send(s, conv, text, None, now, key)
 
     async def sent(self, conv_id, message) -> None:
         pass

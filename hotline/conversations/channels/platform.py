@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Awaitable, Callable
 
 from hotline.conversations import chat_outbox
-from hotline.conversations.channels.contract import Inbound, Quiet, Receipt, RemoteFile
-from hotline.conversations.platforms import ChatIn
+from hotline.conversations.channels.contract import Inbound, Quiet, Reach, Receipt, RemoteFile
+from hotline.conversations.platforms import MAX_TEXT, ChatIn
 from hotline.store.conversations import Conversation, ConversationMessage
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,7 @@ class PlatformChannel(Quiet):
     action (None: the platform has none)."""
 
     webhook_max_bytes = 4 * 1024 * 1024  # Messenger batches up to 1,000 events in one request
+    longest = MAX_TEXT
 
     def __init__(self, wake: Callable[[], None] = lambda: None,
                  action: Callable[[str, str, str], Awaitable[None]] | None = None):
@@ -42,6 +43,15 @@ class PlatformChannel(Quiet):
         await chat_outbox.add_once(s, key, self.name, conv.citizen_address, text)
         msg = ConversationMessage(conversation_id=conv.id, channel=self.name, external_id=f"{self.name}:out:{key}",
                                   direction="out", author=author, body=text, created_at=now)
+        s.add(msg)
+        return msg
+
+    async def notify(self, s, conv: Conversation, text: str, purpose: str, now: datetime, key: str,
+                     reach: Reach) -> ConversationMessage:
+        """Through the chat outbox, with the message tag the platform's rules ask for (if any)."""
+        await chat_outbox.add_once(s, key, self.name, conv.citizen_address, text, tag=reach.tag)
+        msg = ConversationMessage(conversation_id=conv.id, channel=self.name, external_id=f"{self.name}:out:{key}",
+                                  direction="out", author=None, body=text, created_at=now)
         s.add(msg)
         return msg
 

@@ -42,6 +42,7 @@ class SmsChannel(Quiet):
     webhook_path = "/webhooks/sms"
     webhook_header = HEADER
     webhook_max_bytes = MAX_BODY
+    longest = 0  # notices go as the short SMS texts a caller gets
 
     def __init__(self, config: SmsInbox | None, wake: Callable[[], None] = lambda: None):
         self.config = config
@@ -75,6 +76,16 @@ class SmsChannel(Quiet):
                                "dấu); hãy viết ngắn lại hoặc chia thành nhiều tin", "sms_too_long")
         enqueue(s, number, text, "conversation", conv.ticket_id)
         return self._kept(s, conv, text, author, now, key)
+
+    async def notify(self, s, conv: Conversation, text: str, purpose: str, now: datetime, key: str,
+                     reach) -> ConversationMessage:
+        """A ticket's notice: the SMS the citizen would get as a caller, with its own purpose (the
+        texts are the SMS notices' own, within their length)."""
+        number = vietnamese_mobile(conv.citizen_address)
+        if number is None:
+            raise Refused(422, "Số điện thoại này không nhận được tin nhắn SMS của tổng đài", "sms_unreachable")
+        enqueue(s, number, text, purpose, conv.ticket_id)
+        return self._kept(s, conv, text, None, now, key)
 
     async def receipt(self, s, conv: Conversation, inbound: Inbound, receipt: Receipt, now: datetime,
                       policy) -> ConversationMessage | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from hotline.conversations.channels.contract import PHONE_NUMBER, Inbound, Quiet
+from hotline.conversations.channels.contract import PHONE_NUMBER, Inbound, Quiet, Reach
 from hotline.cti.bus import EventBus
 from hotline.cti.events import ChatToCitizen
 from hotline.errors import Refused
@@ -43,6 +43,10 @@ class WebChatChannel(Quiet):
 
     def conversation_fields(self, inbound: Inbound) -> dict:
         return {"citizen_name": inbound.sender_name, "access_hash": inbound.extra.get("access_hash")}
+
+    def reach(self, conv: Conversation, last_in, sent_since, now) -> Reach | None:
+        """The chat is read on the citizen's page: a closed one is gone from it."""
+        return Reach() if conv.status != "closed" else None
 
     async def receipt(self, s, conv, inbound, receipt, now, policy) -> None:
         return None  # the page itself is the receipt: the operator answers while it is open
