@@ -1,7 +1,9 @@
 """The operator's work list outside calls, in a real browser against the running hotline: two
 citizens report the same broken traffic light on the public form; the operator links the second
-to the first (the later reporter is told by SMS) and transfers the first to the agency."""
+to the first (the later reporter is told by SMS) and transfers the first to the agency; then keeps
+the scan of a letter on it and finds it by the letter's words typed without diacritics."""
 
+import asyncio
 import re
 
 import aiohttp
@@ -12,6 +14,7 @@ from hotline.agencies.directory import AgencyDirectory
 from hotline.agencies.schemas import AgencyIn
 from hotline.store.outbox import SmsMessage
 from hotline.store.tickets import Ticket
+from hotline.testing.letters import letter_png
 from tests.integration.desktop_support import operator_page, text, url
 
 pytestmark = pytest.mark.integration
@@ -63,6 +66,25 @@ async def test_the_operator_links_a_duplicate_and_transfers_from_the_work_list(p
                                      timeout=10000)
         assert "Cán bộ đầu mối" in await text(page, "#w-saved")
         await page.wait_for_selector(f"#work-table tr[data-code='{first}']", state="detached", timeout=10000)
+
+        # The town's letter about it came on paper: the operator keeps its scan on the ticket; once
+        # its text is recognised (the hotline's background job, real tesseract) a search typed
+        # without diacritics finds the ticket by what the letter says.
+        await page.set_input_files("#w-scan-file", files=[{"name": "cong-van-12.png", "mimeType": "image/png",
+                                                             "buffer": await letter_png(playwright=playwright_session)}])
+        await page.click("#w-scan-form button[type=submit]")
+        await page.wait_for_selector("#w-scans li[data-scan]", timeout=10000)
+        assert (await text(page, "#w-scans li")).startswith("Bản quét văn bản: cong-van-12.png")
+        await page.fill("#ticket-search-q", "cong van so 12 nguyen hue")
+        deadline = asyncio.get_running_loop().time() + 90
+        while not await page.query_selector(f"#ticket-search-hits li[data-code='{first}']"):
+            assert asyncio.get_running_loop().time() < deadline, await text(page, "#ticket-search-hits")
+            await page.click("#ticket-search button[type=submit]")
+            await page.wait_for_function("document.querySelector('#ticket-search-hits li') !== null", timeout=10000)
+            if not await page.query_selector(f"#ticket-search-hits li[data-code='{first}']"):
+                await page.wait_for_timeout(1000)  # the poll's pace while the text is being recognised
+        hit = await text(page, f"#ticket-search-hits li[data-code='{first}']")
+        assert "Bản quét văn bản" in hit and "Công văn số 12" in hit and second not in await text(page, "#ticket-search-hits")
     finally:
         await ctx.close()
 

@@ -39,6 +39,7 @@ export async function openWork(id) {
   doc.hidden = !t.transfer_document; doc.href = `/api/tickets/${t.id}/transfer-document`;
   Hotline.text("w-error", ""); Hotline.text("w-saved", "");
   document.getElementById("w-candidates").replaceChildren();
+  showScans(t);
   document.getElementById("w-action").replaceChildren(...t.actions.map((a) => {
     const o = document.createElement("option"); o.value = a.name; o.textContent = a.title; return o;
   }));
@@ -78,9 +79,8 @@ document.getElementById("work-form").addEventListener("submit", async (ev) => {
   if (action.needs.includes("question")) body.question = f.question.value;
   try {
     const updated = await Hotline.api(`/api/tickets/${t.id}/actions/${action.name}`, "POST", body);
-    Hotline.text("w-saved", `Đã thực hiện: ${updated.stage_text}`);
     ev.target.reset();
-    await openWork(t.id);
+    await openWork(t.id);  // then says what was done (said before, it would be cleared meanwhile)
     Hotline.text("w-saved", `Đã thực hiện: ${updated.stage_text}`);
     await loadWork();
   } catch (e) { Hotline.text("w-error", e.message); }
@@ -104,6 +104,54 @@ document.getElementById("w-find-duplicates").addEventListener("click", async () 
       } catch (e) { Hotline.text("w-error", e.message); }
     });
     li.append(b);
+    return li;
+  }));
+});
+
+// Scanned letters kept on the ticket, with the state of their recognised text.
+const SCAN_STATES = {pending: "đang nhận dạng chữ", running: "đang nhận dạng chữ", done: "đã nhận dạng chữ",
+                     failed: "không nhận dạng được chữ"};
+
+function showScans(t) {
+  Hotline.text("w-scan-error", ""); Hotline.text("w-scan-saved", "");
+  document.getElementById("w-scans").replaceChildren(...t.attachments.filter((a) => a.scan).map((a) => {
+    const li = el("li");
+    li.dataset.scan = a.id; li.dataset.state = a.text_status;
+    const link = el("a", a.filename); link.href = `/api/tickets/${t.id}/attachments/${a.id}`;
+    li.append(`${a.label}: `, link,
+              ` · ${SCAN_STATES[a.text_status] || a.text_status}${a.text_error ? ` (${a.text_error})` : ""}`);
+    return li;
+  }));
+}
+
+document.getElementById("w-scan-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const t = Work.current; if (!t) return;
+  Hotline.text("w-scan-error", "");
+  // Multipart with the upload header: the server accepts no other non-JSON request.
+  const r = await fetch(`/api/tickets/${t.id}/scans`,
+                        {method: "POST", body: new FormData(ev.target), headers: {"X-Hotline-Upload": "1"}});
+  const data = await r.json().catch(() => ({error: r.statusText}));
+  if (!r.ok) { Hotline.text("w-scan-error", data.error || r.statusText); return; }
+  ev.target.reset();
+  await openWork(t.id);
+  Hotline.text("w-scan-saved", "Đã tải lên; chữ trong bản quét đang được nhận dạng");
+});
+
+document.getElementById("ticket-search").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const list = document.getElementById("ticket-search-hits");
+  let hits;
+  try {
+    hits = await Hotline.api(`/api/tickets/search?q=${encodeURIComponent(ev.target.elements.q.value)}`);
+  } catch (e) { list.replaceChildren(el("li", e.message)); return; }
+  if (hits.length === 0) { list.replaceChildren(el("li", "Không tìm thấy phiếu nào")); return; }
+  const where = {scan: "Bản quét văn bản", content: "Nội dung", code: "Mã phiếu"};
+  list.replaceChildren(...hits.map((h) => {
+    const li = el("li");
+    li.dataset.code = h.code;
+    li.append(el("b", h.code), ` · ${where[h.found_in]}${h.snippet ? `: ${h.snippet}` : ""} `);
+    li.append(button("Xem", () => openWork(h.id)));
     return li;
   }));
 });
