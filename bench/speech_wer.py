@@ -26,8 +26,17 @@ promise a quality to a province.
 
     .venv/bin/python bench/speech_wer.py [--calls 8] [--engines viet-asr,vosk] [--vosk-model DIR]
 
-Measured 2026-12-07 (2 cores shared with other work, 213 sentences, 8 calls through Asterisk):
-see the end of this docstring, filled in from the run.
+Measured 2026-12-07 on the 2-core build machine (load average 14-22 from other work; the
+recordings of the first run, re-scored with --reuse after the run was restarted to print as it
+goes): 8 concurrent calls of 145-149 s, 852 s of speech, 2655 words; 156 of 213 sentences found at
+their place by the detector's onsets, the others placed by the offsets.
+  viet-asr, through the line, 213 sentences:  WER 76.7%  without diacritics 72.3%  exact 0/213
+      fields and incidents 82.9% (80.6%), procedures 72.8% (68.0%), place names 82.9% (76.6%),
+      the hotline's phrases 68.3% (63.1%); 1223 s of recordings in 1984 s wall at that load
+  vosk with the Korean model, the first 20 sentences of one call:  WER 100.0% (a floor)
+  Vietnamese Vosk models on disk: none.
+  e.g. "Đường vào xã Đầm Hà có nhiều ổ gà, xe đi lại khó khăn" -> viet-asr "đừng vào ầm hà đó
+  nhiều nhà đi lại nó khăn"; "Tôi gọi từ xã Tân Thạnh, tỉnh Đồng Tháp" -> "tui ngồi xanh lum tháp".
 """
 
 from __future__ import annotations
