@@ -4,7 +4,7 @@ date, a refusal and the approved result. Mail goes to a real SMTP server (aiosmt
 citizen's thread; Zalo and Messenger to a local server with the platforms' send APIs
 (tests/store/test_chat_platforms.py); web chat to its conversation. Outside a platform's window:
 Messenger's update tag, Zalo's fallback to SMS, or the notice recorded undelivered for the
-supervisors."""
+supervisors. A citizen who texted the hotline is answered by SMS in the same conversation."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from hotline.conversations.channels.contract import Inbound
 from hotline.conversations.chat_outbox import ChatSender
 from hotline.conversations.platforms import ChatIn
 from hotline.conversations.service import Conversations
@@ -221,3 +222,10 @@ async def test_outside_a_platforms_window_a_tag_an_sms_or_the_supervisors_list(w
     async with w.sessions() as s:
         listed = await undelivered(s, utcnow() - timedelta(days=1))
     assert [(x["code"], x["purpose"], x["reason"]) for x in listed] == [(none_t.code, "refusal", "outside_window")]
+
+    # A citizen who texted the hotline is answered by SMS, in the same conversation, with the notice's purpose.
+    by_sms = await w.conversations.receive(Inbound("sms", "0912000111", "sms:g1", "Cống tắc"), late)
+    sms_t = await w.act(await w.submitted(by_sms), "reject", OPERATOR, late, reason=REASON)
+    assert [(m.to_number, m.purpose) for m in await w.sms_to(sms_t.id)] == [("0912000111", "receipt"),
+                                                                            ("0912000111", "refusal")]
+    assert REASON in (await w.thread(by_sms))[-1]
