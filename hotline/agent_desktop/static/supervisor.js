@@ -2,6 +2,7 @@
 import {Hotline} from "./common.js";
 import {Softphone} from "./softphone.js";
 import {Captions} from "./captions.js";
+import {ticketSearch} from "./ticket_search.js";
 
 function person(id) { return id ? `${Hotline.name("operators", id)} (${id})` : "—"; }
 
@@ -210,3 +211,5 @@ async function loadWaitingArticles() {
 }
 loadWaitingArticles();
 setInterval(loadWaitingArticles, 60000);
+
+ticketSearch("ticket-search", "ticket-search-hits");  // the hits' tickets open on the operator's work list

@@ -5,6 +5,7 @@
 import {Hotline} from "./common.js";
 import {button, cell, el, showNeeds} from "./dom.js";
 import {callCitizen} from "./dialer.js";
+import {ticketSearch} from "./ticket_search.js";
 
 const Work = {items: [], current: null, agencies: null};
 
@@ -138,23 +139,7 @@ document.getElementById("w-scan-form").addEventListener("submit", async (ev) => 
   Hotline.text("w-scan-saved", "Đã tải lên; chữ trong bản quét đang được nhận dạng");
 });
 
-document.getElementById("ticket-search").addEventListener("submit", async (ev) => {
-  ev.preventDefault();
-  const list = document.getElementById("ticket-search-hits");
-  let hits;
-  try {
-    hits = await Hotline.api(`/api/tickets/search?q=${encodeURIComponent(ev.target.elements.q.value)}`);
-  } catch (e) { list.replaceChildren(el("li", e.message)); return; }
-  if (hits.length === 0) { list.replaceChildren(el("li", "Không tìm thấy phiếu nào")); return; }
-  const where = {scan: "Bản quét văn bản", content: "Nội dung", code: "Mã phiếu"};
-  list.replaceChildren(...hits.map((h) => {
-    const li = el("li");
-    li.dataset.code = h.code;
-    li.append(el("b", h.code), ` · ${where[h.found_in]}${h.snippet ? `: ${h.snippet}` : ""} `);
-    li.append(button("Xem", () => openWork(h.id)));
-    return li;
-  }));
-});
+ticketSearch("ticket-search", "ticket-search-hits", openWork);
 
 loadWork();
 setInterval(loadWork, 30000);
