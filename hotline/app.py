@@ -41,6 +41,7 @@ from hotline.conversations.imap import MailboxReader
 from hotline.conversations.service import Conversations
 from hotline.cti.members import MemberSync
 from hotline.nodes.leases import JobLeases
+from hotline.nodes.draining import refuse_new_calls, restart_after_exit
 from hotline.nodes.serving import ServingNode
 from hotline.office.reviews import AnswerReviews
 from hotline.office.desk import OfficeDesk
@@ -177,9 +178,11 @@ async def prepare(settings: Settings, deployment: bool = False) -> Prepared:
     return Prepared(settings, profile, creds, engine, TicketStore(sessionmaker(engine)), ast, sip)
 
 
-async def _supervise(asterisk: ManagedAsterisk, stop: asyncio.Event, max_restarts: int = 5) -> None:
+async def _supervise(asterisk: ManagedAsterisk, stop: asyncio.Event, max_restarts: int = 5,
+                     draining: Callable[[], bool] = lambda: False) -> None:
     """Wait for the stop signal; restart Asterisk if it dies meanwhile (at most `max_restarts`
-    within ten minutes, then give up and stop). The CTI reconnects and resynchronises by itself."""
+    within ten minutes, then give up and stop), unless the node is draining (Asterisk stopped
+    after its last call: the node stops too). The CTI reconnects and resynchronises by itself."""
     restarts: list[float] = []
     loop = asyncio.get_running_loop()
     while not stop.is_set():
@@ -189,6 +192,9 @@ async def _supervise(asterisk: ManagedAsterisk, stop: asyncio.Event, max_restart
         watcher.cancel()
         stopper.cancel()
         if stop.is_set():
+            return
+        if not restart_after_exit(draining()):
+            log.info("Asterisk stopped after this draining node's last call; the node stops")
             return
         restarts = [t for t in restarts if loop.time() - t < 600] + [loop.time()]
         if len(restarts) > max_restarts:
@@ -392,7 +398,12 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
             Webhooks(conversations.channels, conversations),
             Open311(pages.desk, AppKeys(sessions), sec)]
     largest = MAX_FILES * max_upload + 1024 * 1024
-    serving = ServingNode(sessions, leases.holder, settings.node_priority, hub.drop_all) if settings.sip_edge else None
+    async def drain() -> None:  # `hotline drain`: no new calls here, the shared jobs to another node
+        await refuse_new_calls(prepared.asterisk)
+        await leases.stop()
+
+    serving = ServingNode(sessions, leases.holder, settings.node_priority, hub.drop_all,
+                          on_drain=drain) if settings.sip_edge else None
     desktop = DesktopServer(accounts, hub, apis, max_request_bytes=largest,
                             middlewares=[*([standby_refusal(lambda: serving.serving)] if serving else []),
                                          body_limits(sec.public_body_kb * 1024, {"/phan-anh": largest, **OPEN311_UPLOADS(largest),
@@ -470,7 +481,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
         log.info("hotline ready: profile %s, numbers %s, SIP trunk udp/%s:%d, AMI 127.0.0.1:%d, FastAGI %d; "
                  "desktop http://%s:%d/", prepared.profile.id, ", ".join(prepared.profile.numbers.dialled_forms()),
                  settings.sip_bind, p.sip, p.ami, p.agi, settings.web_bind, p.web)
-        await _supervise(prepared.asterisk, stop)
+        await _supervise(prepared.asterisk, stop, draining=lambda: h.serving is not None and h.serving.draining)
 
 
 async def run_ivr_only(settings: Settings) -> None:

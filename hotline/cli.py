@@ -39,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("check-config", help="validate the profile, menu, queues and prompts files")
     sub.add_parser("ivr", help="run the FastAGI IVR server alone")
     sub.add_parser("health", help="exit 0 when the running hotline is ready, its desktop answers and Asterisk too")
+    p = sub.add_parser("drain", help="the running node takes no new calls (the SIP edge sends them to another "
+                                     "node), then stops once its calls have ended")
+    p.add_argument("--wait", type=float, default=3600, metavar="SECONDS",
+                   help="how long to wait for the calls to end (default 3600); past it, exit 1 naming them")
     p = sub.add_parser("cli", help="run an Asterisk CLI command on the managed instance")
     p.add_argument("words", nargs="+")
     p = sub.add_parser("agency-phone", help="play agency phones on the `local` route (SIPp), to try transfers")
@@ -121,6 +125,8 @@ async def _dispatch(args, settings) -> int:
         return await _health(settings)
     elif args.command == "ivr":
         await app.run_ivr_only(settings)
+    elif args.command == "drain":
+        return await _drain(settings, args.wait)
     elif args.command == "cli":
         from hotline.asterisk.process import AsteriskError, ManagedAsterisk
 
@@ -194,6 +200,37 @@ async def _health(settings) -> int:
         print(f"Asterisk does not answer: {exc}", file=sys.stderr)
         return 1
     print("ok")
+    return 0
+
+
+async def _drain(settings, wait: float) -> int:
+    """Mark the running node draining in the database, then wait for it to stop (hotline.nodes.draining)."""
+    from hotline.credentials import load_or_create
+    from hotline.nodes.draining import LIMIT, ami_calls, mark_draining, running_pid, wait_drained
+    from hotline.store.db import make_engine, sessionmaker
+
+    pid = running_pid(settings.home)
+    if pid is None:
+        print(f"no hotline is running with --home {settings.home}", file=sys.stderr)
+        return 1
+    engine = make_engine(settings.database_url)
+    try:
+        marked = await mark_draining(sessionmaker(engine), pid)
+    finally:
+        await engine.dispose()
+    if not marked:
+        print(f"the hotline (pid {pid}) has no heartbeat in the database: drain is for nodes behind the SIP "
+              "edge (sip_edge in hotline.toml)", file=sys.stderr)
+        return 1
+    print(f"node (pid {pid}) draining: no new calls; waiting up to {wait:g} s for its calls to end", flush=True)
+    creds = load_or_create(settings.secrets_file)
+    result = await wait_drained(pid, wait, lambda: ami_calls(settings.ports.ami, creds.ami_user, creds.ami_secret),
+                                lambda line: print(line, flush=True))
+    if result.status == LIMIT:
+        print(f"still running after {wait:g} s: {result.calls} call(s) in progress; the node is still draining "
+              "(it stops after its last call, or stop it yourself)", file=sys.stderr)
+        return 1
+    print("node stopped")
     return 0
 
 

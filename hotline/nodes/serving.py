@@ -11,6 +11,7 @@ themselves, after a failover and after the failed node comes back."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import Awaitable, Callable
@@ -41,12 +42,16 @@ def serving_holder(beats: list[tuple[str, int, datetime]], now: datetime,
 
 class ServingNode:
     def __init__(self, sessions: async_sessionmaker, holder: str, priority: int,
-                 on_lost: Callable[[], Awaitable[None]], period: float = BEAT_SECONDS):
+                 on_lost: Callable[[], Awaitable[None]], period: float = BEAT_SECONDS,
+                 on_drain: Callable[[], Awaitable[None]] | None = None):
         self.sessions = sessions
         self.holder = holder
         self.priority = priority
         self.on_lost = on_lost
+        self.on_drain = on_drain  # `hotline drain` marked this node (hotline.nodes.draining)
         self.serving = False
+        self.draining = False
+        self._drain_task: asyncio.Task | None = None
         self._beating = Periodic("node heartbeat", self.beat, period)
 
     async def start(self) -> None:
@@ -62,6 +67,7 @@ class ServingNode:
 
     async def beat(self) -> None:
         now = utcnow()
+        drain = False
         try:
             async with self.sessions() as s, s.begin():
                 row = await s.get(NodeHeartbeat, self.holder)
@@ -69,6 +75,7 @@ class ServingNode:
                     s.add(NodeHeartbeat(holder=self.holder, priority=self.priority, seen_at=now))
                 else:
                     row.seen_at = now
+                    drain = row.draining_since is not None and not self.draining
                 # Rows of nodes dead for a long time go (a killed process never deletes its own).
                 await s.execute(delete(NodeHeartbeat).where(NodeHeartbeat.seen_at < now - timedelta(hours=1)))
             async with self.sessions() as s:
@@ -77,6 +84,11 @@ class ServingNode:
         except Exception:
             log.exception("node heartbeat failed; this node stops serving the desktops")
             beats = []
+        if drain:
+            self.draining = True
+            log.warning("this node is draining: no new calls, it stops after the last one")
+            if self.on_drain is not None:  # beside the heartbeat, which must not wait for it
+                self._drain_task = asyncio.create_task(self.on_drain())
         serving = serving_holder(beats, now) == self.holder
         was, self.serving = self.serving, serving
         if serving and not was:

@@ -22,11 +22,13 @@ class JobLease(Base):
 
 
 class NodeHeartbeat(Base):
-    """A running node behind the SIP edge: its priority (as in the edge's settings) and when it
-    last said it was alive."""
+    """A running node behind the SIP edge: its priority (as in the edge's settings), when it
+    last said it was alive, and since when it is draining (`hotline drain`: no new calls, then
+    it stops)."""
 
     __tablename__ = "node_heartbeats"
 
     holder: Mapped[str] = mapped_column(String(120), primary_key=True)
     priority: Mapped[int] = mapped_column(Integer)
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    draining_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

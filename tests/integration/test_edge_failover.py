@@ -8,20 +8,26 @@ registered, the standby already has her in its queues, still paused; her desktop
 by itself and shows the report and the callback request made before the kill; back from the
 pause she takes a call there. When the dead node comes back, new calls return to it and ring her softphone
 through the edge without her doing anything (the pop comes from the node that has the call: her
-desktop, reloaded from it, shows it)."""
+desktop, reloaded from it, shows it). Then an upgrade of that node without dropping its call
+(#34 item 4): `hotline drain` on it while a call is in progress there; the next call goes to the
+standby, the call in progress goes on to its clean end, then the node stops and the command
+exits 0."""
 
 from __future__ import annotations
 
 import asyncio
 import random
+import sys
+from types import SimpleNamespace
 from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select, text
 
+from hotline.edge.probe import options_status
 from hotline.store.callbacks import CallbackRequest
 from hotline.store.db import make_engine, sessionmaker
-from hotline.store.leases import JobLease
+from hotline.store.leases import JobLease, NodeHeartbeat
 from hotline.testing.agency_phone import AgencyPhone
 from hotline.testing.browser import launch, log_in
 from hotline.testing.edge import EdgeInstance
@@ -84,6 +90,21 @@ async def operator_answers(page, line, via: str) -> None:
     assert answered.sipp.ok, answered.sipp.error_log
     assert any(e.get("ChannelStateDesc") == "Up" and e["Channel"].startswith("PJSIP/op1-")
                for e in answered.of("Newstate")), "the operator's softphone answered on this node"
+
+
+async def options_reply(sip_target: str) -> int:
+    """The status a node's SIP stack gives the edge's probe (OPTIONS; 0: no reply)."""
+    host, _, port = sip_target.rpartition(":")
+    return await asyncio.to_thread(options_status, SimpleNamespace(listen_address=(host, int(port))), 2)
+
+
+async def heartbeats(url: str) -> list[str]:
+    engine = make_engine(url)
+    try:
+        async with sessionmaker(engine)() as s:
+            return list(await s.scalars(select(NodeHeartbeat.holder)))
+    finally:
+        await engine.dispose()
 
 
 def answered_here(record, other) -> bool:
@@ -224,6 +245,43 @@ async def test_new_calls_go_to_the_standby_when_the_active_node_dies(workdir, ed
                 # higher priority): the next call on that node pops on it, and she answers.
                 await operator_answers(page, a, edge.sip_target)
                 assert page.url.startswith(proxy.base_url), page.url
+
+                # Upgrading that node without dropping its call: a caller waits in its queue (the
+                # operator paused), and `hotline drain` runs on the node.
+                await pause(page, "training")
+                await until_member(a, "op1", paused=True)
+                assert await options_reply(a.instance.sip_target) == 200
+                staying_caller = caller_number()
+                staying = asyncio.create_task(a.call(CallScript().pause(2000).keys("2").pause(30000),
+                                                     caller=staying_caller, via=edge.sip_target, timeout=90))
+                joined = await a.ami.wait_for(lambda e: e.get("Event") == "QueueCallerJoin"
+                                              and e.get("CallerIDNum") == staying_caller, timeout=30)
+                assert joined, staying_caller
+                drain = await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "hotline.cli", "--home", str(a.instance.home), "drain", "--wait", "120",
+                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+                # The node refuses what is new (the edge's probe too), so the next call goes to the
+                # standby; the call in progress on the node is still up meanwhile.
+                for _ in range(60):
+                    if await options_reply(a.instance.sip_target) == 503:
+                        break
+                    await asyncio.sleep(0.5)
+                else:
+                    raise AssertionError(f"the draining node still takes calls: {edge.log[-2000:]}")
+                moved = await b.call(script, caller=caller_number(), via=edge.sip_target, timeout=60)
+                assert answered_here(moved, a), (moved.sipp.error_log, edge.log[-2000:])
+                assert not [e for e in a.ami.events if e.get("Event") == "Hangup"
+                            and e.get("CallerIDNum") == staying_caller], "the call on the draining node is up"
+                assert drain.returncode is None
+                # The call on the draining node ends as its caller chose (a clean BYE), then the node
+                # stops by itself, leaves the nodes' heartbeats, and the command says so.
+                kept = await staying
+                assert kept.sipp.ok and kept.queues_joined(), kept.sipp.error_log
+                out, _ = await asyncio.wait_for(drain.communicate(), 90)
+                assert drain.returncode == 0, out.decode()
+                assert "1 call(s) in progress" in out.decode() and "node stopped" in out.decode(), out.decode()
+                await asyncio.wait_for(a.instance.proc.wait(), 30)
+                assert not [h for h in await heartbeats(url) if h.split(":")[-2] == str(a.instance.proc.pid)]
             finally:
                 await proxy.stop()
                 await edge.stop()

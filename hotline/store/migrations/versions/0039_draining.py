@@ -1,10 +1,11 @@
-"""A node draining before an upgrade (stub: filled by the drain work).
+"""A node draining before an upgrade: `hotline drain` marks its heartbeat row; the node then
+refuses new calls (the edge sends them to another node) and stops once its calls have ended.
 
 Revision ID: 0039
 Revises: 0038
 """
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0039"
 down_revision = "0038"
@@ -13,8 +14,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("node_heartbeats") as t:
+        t.add_column(sa.Column("draining_since", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("node_heartbeats") as t:
+        t.drop_column("draining_since")
