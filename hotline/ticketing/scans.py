@@ -195,7 +195,7 @@ class Scans:
             sqlite = s.bind.dialect.name == "sqlite"
             if sqlite:  # SQLite folds with the same function as Python; PostgreSQL with translate()
                 raw = await (await s.connection()).get_raw_connection()
-                await raw.driver_connection.create_function("hotline_fold", 1, _fold_lower, deterministic=True)
+                await raw.driver_connection.create_function("hotline_fold", 1, _fold_fast, deterministic=True)
                 content = func.hotline_fold(Ticket.content)
             else:
                 content = func.translate(func.lower(Ticket.content), SQL_FROM, SQL_TO)
@@ -239,3 +239,12 @@ class Scans:
 
 def _fold_lower(text: str | None) -> str:
     return fold(text or "").lower()
+
+
+_PLAIN = str.maketrans(SQL_FROM, SQL_TO)
+
+
+def _fold_fast(text: str | None) -> str:
+    """What PostgreSQL's translate() does, for SQLite: a precomposed letter to its plain one (the
+    stored text is NFC), several times faster than `fold` over every ticket of a search."""
+    return (text or "").lower().translate(_PLAIN)
