@@ -33,6 +33,9 @@ their place by the detector's onsets, the others placed by the offsets.
   viet-asr, through the line, 213 sentences:  WER 76.7%  without diacritics 72.3%  exact 0/213
       fields and incidents 82.9% (80.6%), procedures 72.8% (68.0%), place names 82.9% (76.6%),
       the hotline's phrases 68.3% (63.1%); 1223 s of recordings in 1984 s wall at that load
+  viet-asr, bare engine on espeak-ng's 8 kHz audio (no Asterisk, no A-law, no detector):
+      WER 78.0%  without diacritics 73.6%: the telephone path costs nothing measurable; the voice
+      is what is heard badly
   vosk with the Korean model, the first 20 sentences of one call:  WER 100.0% (a floor)
   Vietnamese Vosk models on disk: none.
   e.g. "Đường vào xã Đầm Hà có nhiều ổ gà, xe đi lại khó khăn" -> viet-asr "đừng vào ầm hà đó
