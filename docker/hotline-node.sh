@@ -32,6 +32,11 @@ while :; do
   if [ "$stopping" = 1 ]; then
     exit "$rc"
   fi
+  if [ "$rc" = 75 ]; then  # stopped after `hotline drain`: idle until the container is replaced
+    echo "hotline-node: the node drained and stopped; waiting to be stopped or replaced" >&2
+    while [ "$stopping" = 0 ]; do sleep 1; done
+    exit 0
+  fi
   echo "hotline-node: the application exited with $rc; starting it again in 2 s" >&2
   sleep 2
 done

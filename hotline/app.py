@@ -41,7 +41,7 @@ from hotline.conversations.imap import MailboxReader
 from hotline.conversations.service import Conversations
 from hotline.cti.members import MemberSync
 from hotline.nodes.leases import JobLeases
-from hotline.nodes.draining import refuse_new_calls, restart_after_exit
+from hotline.nodes.draining import DRAINED_EXIT, refuse_new_calls, restart_after_exit
 from hotline.nodes.serving import ServingNode
 from hotline.office.reviews import AnswerReviews
 from hotline.office.desk import OfficeDesk
@@ -418,9 +418,10 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
                    scan_text)
 
 
-async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> None:
+async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> int:
     """Run the hotline until SIGINT/SIGTERM: FastAGI IVR server, the managed Asterisk, the CTI
-    bridge, the background jobs and the operator desktop."""
+    bridge, the background jobs and the operator desktop. The exit status: 0, or DRAINED_EXIT
+    when it stopped after `hotline drain`."""
     stop = stop_signal()
     if demo and "live" not in settings.transcription.model_fields_set:
         settings.transcription.live = True  # the demo shows live captions unless its settings say no
@@ -482,6 +483,9 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
                  "desktop http://%s:%d/", prepared.profile.id, ", ".join(prepared.profile.numbers.dialled_forms()),
                  settings.sip_bind, p.sip, p.ami, p.agi, settings.web_bind, p.web)
         await _supervise(prepared.asterisk, stop, draining=lambda: h.serving is not None and h.serving.draining)
+        if h.serving is not None and h.serving.draining and not stop.is_set():
+            return DRAINED_EXIT
+    return 0
 
 
 async def run_ivr_only(settings: Settings) -> None:

@@ -103,7 +103,7 @@ async def _dispatch(args, settings) -> int:
     from hotline import app
 
     if args.command == "run":
-        await app.run(settings, demo=args.demo, with_ivr=not args.no_ivr)
+        return await app.run(settings, demo=args.demo, with_ivr=not args.no_ivr)
     elif args.command == "setup":
         prepared = await app.prepare(settings, deployment=not args.demo)
         if args.demo:

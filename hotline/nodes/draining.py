@@ -32,6 +32,7 @@ from hotline.store.leases import NodeHeartbeat
 log = logging.getLogger(__name__)
 
 WAITING, STOPPED, LIMIT = "waiting", "stopped", "limit"
+DRAINED_EXIT = 75  # `hotline run`'s status when it stopped after a drain (the container does not restart it)
 
 
 def drain_progress(node_running: bool, waited_seconds: float, limit_seconds: float) -> str:

@@ -25,6 +25,7 @@ import pytest
 from sqlalchemy import select, text
 
 from hotline.edge.probe import options_status
+from hotline.nodes.draining import DRAINED_EXIT
 from hotline.store.callbacks import CallbackRequest
 from hotline.store.db import make_engine, sessionmaker
 from hotline.store.leases import JobLease, NodeHeartbeat
@@ -280,7 +281,7 @@ async def test_new_calls_go_to_the_standby_when_the_active_node_dies(workdir, ed
                 out, _ = await asyncio.wait_for(drain.communicate(), 90)
                 assert drain.returncode == 0, out.decode()
                 assert "1 call(s) in progress" in out.decode() and "node stopped" in out.decode(), out.decode()
-                await asyncio.wait_for(a.instance.proc.wait(), 30)
+                assert await asyncio.wait_for(a.instance.proc.wait(), 30) == DRAINED_EXIT
                 assert not [h for h in await heartbeats(url) if h.split(":")[-2] == str(a.instance.proc.pid)]
             finally:
                 await proxy.stop()
