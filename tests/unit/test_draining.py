@@ -38,3 +38,11 @@ def test_an_exited_child_not_yet_reaped_has_stopped():
         child.wait()
     assert not process_alive(child.pid)
     assert process_alive(os.getpid())
+
+
+def test_drain_refuses_when_no_hotline_runs_with_this_home(tmp_path, capsys):
+    from hotline.cli import main
+
+    (tmp_path / "ready").write_text("999999999")  # a ready file left by a process long gone
+    assert main(["--home", str(tmp_path), "drain", "--wait", "1"]) == 1
+    assert "no hotline is running" in capsys.readouterr().err
