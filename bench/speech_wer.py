@@ -36,7 +36,7 @@ their place by the detector's onsets, the others placed by the offsets.
   viet-asr, bare engine on espeak-ng's 8 kHz audio (no Asterisk, no A-law, no detector):
       WER 78.0%  without diacritics 73.6%: the telephone path costs nothing measurable; the voice
       is what is heard badly
-  vosk with the Korean model, the first 20 sentences of one call:  WER 100.0% (a floor)
+  vosk with the Korean model, the first 20 sentences of one call:  WER 100.0% (a floor); bare 100.8%
   Vietnamese Vosk models on disk: none.
   e.g. "Đường vào xã Đầm Hà có nhiều ổ gà, xe đi lại khó khăn" -> viet-asr "đừng vào ầm hà đó
   nhiều nhà đi lại nó khăn"; "Tôi gọi từ xã Tân Thạnh, tỉnh Đồng Tháp" -> "tui ngồi xanh lum tháp".
