@@ -206,7 +206,7 @@ async def _health(settings) -> int:
 async def _drain(settings, wait: float) -> int:
     """Mark the running node draining in the database, then wait for it to stop (hotline.nodes.draining)."""
     from hotline.credentials import load_or_create
-    from hotline.nodes.draining import LIMIT, ami_calls, mark_draining, running_pid, wait_drained
+    from hotline.nodes.draining import LIMIT, ami_channels, channels_said, mark_draining, running_pid, wait_drained
     from hotline.store.db import make_engine, sessionmaker
 
     pid = running_pid(settings.home)
@@ -224,10 +224,10 @@ async def _drain(settings, wait: float) -> int:
         return 1
     print(f"node (pid {pid}) draining: no new calls; waiting up to {wait:g} s for its calls to end", flush=True)
     creds = load_or_create(settings.secrets_file)
-    result = await wait_drained(pid, wait, lambda: ami_calls(settings.ports.ami, creds.ami_user, creds.ami_secret),
+    result = await wait_drained(pid, wait, lambda: ami_channels(settings.ports.ami, creds.ami_user, creds.ami_secret),
                                 lambda line: print(line, flush=True))
     if result.status == LIMIT:
-        print(f"still running after {wait:g} s: {result.calls} call(s) in progress; the node is still draining "
+        print(f"still running after {wait:g} s: {channels_said(result.channels)}; the node is still draining "
               "(it stops after its last call, or stop it yourself)", file=sys.stderr)
         return 1
     print("node stopped")

@@ -64,8 +64,8 @@ async def refuse_new_calls(asterisk: Cli) -> None:
         log.info("Asterisk stops after its last call (%s)", exc)
 
 
-async def ami_calls(port: int, user: str, secret: str, timeout: float = 5) -> int:
-    """The calls in progress on the node's Asterisk, asked over AMI (its CLI refuses commands once
+async def ami_channels(port: int, user: str, secret: str, timeout: float = 5) -> int:
+    """The channels up on the node's Asterisk (CoreCurrentCalls), asked over AMI (its CLI refuses commands once
     it is stopping): one short session (Login, CoreStatus, Logoff)."""
     reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), timeout)
     try:
@@ -137,13 +137,18 @@ async def mark_draining(sessions: async_sessionmaker, pid: int) -> bool:
 @dataclass
 class DrainResult:
     status: str  # STOPPED or LIMIT
-    calls: int  # calls still in progress at the limit
+    channels: int | None  # channels still up at the limit (None: Asterisk did not say)
 
 
-async def wait_drained(pid: int, limit_seconds: float, calls: Callable[[], Awaitable[int]],
+def channels_said(channels: int | None) -> str:
+    return (f"{channels} channel(s) up (a caller talking with an operator is two)" if channels is not None
+            else "channels up: unknown (Asterisk is stopping and answers no more)")
+
+
+async def wait_drained(pid: int, limit_seconds: float, channels: Callable[[], Awaitable[int]],
                        report: Callable[[str], None], period: float = 1.0) -> DrainResult:
     """Wait until the process `pid` has ended or the limit has passed, saying now and then how
-    many calls it still has."""
+    many channels its Asterisk still has."""
     started = time.monotonic()
     said = -float("inf")
     while True:
@@ -152,15 +157,15 @@ async def wait_drained(pid: int, limit_seconds: float, calls: Callable[[], Await
         if status == STOPPED:
             return DrainResult(status, 0)
         if status == LIMIT:
-            return DrainResult(status, await _count(calls))
+            return DrainResult(status, await _count(channels))
         if waited - said >= 10:
             said = waited
-            report(f"{await _count(calls)} call(s) in progress; waiting")
+            report(f"{channels_said(await _count(channels))}; waiting")
         await asyncio.sleep(period)
 
 
-async def _count(calls: Callable[[], Awaitable[int]]) -> int:
+async def _count(channels: Callable[[], Awaitable[int]]) -> int | None:
     try:
-        return await calls()
-    except Exception:  # Asterisk stopping under the question: it had none left
-        return 0
+        return await channels()
+    except Exception:
+        return None

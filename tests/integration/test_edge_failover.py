@@ -9,8 +9,8 @@ by itself and shows the report and the callback request made before the kill; ba
 pause she takes a call there. When the dead node comes back, new calls return to it and ring her softphone
 through the edge without her doing anything (the pop comes from the node that has the call: her
 desktop, reloaded from it, shows it). Then an upgrade of that node without dropping its call
-(#34 item 4): `hotline drain` on it while a call is in progress there; the next call goes to the
-standby, the call in progress goes on to its clean end, then the node stops and the command
+(#34 item 4): `hotline drain` on it while she talks with a caller there; the next call goes to the
+standby, her call goes on (its audio still reaches her) to its clean end, then the node stops and the command
 exits 0."""
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ from hotline.testing.postgres import TempPostgres
 from hotline.testing.sipp import CallScript
 from hotline.testing.web_proxy import WebProxy
 from tests.integration.conftest import running_line
-from tests.integration.desktop_support import Store, answer_call, pause, until_popped, web_report_in_worklist
+from tests.integration.desktop_support import (Store, answer_call, audio_heard, pause, until_popped,
+                                               web_report_in_worklist)
 
 pytestmark = pytest.mark.integration
 
@@ -97,6 +98,16 @@ async def options_reply(sip_target: str) -> int:
     """The status a node's SIP stack gives the edge's probe (OPTIONS; 0: no reply)."""
     host, _, port = sip_target.rpartition(":")
     return await asyncio.to_thread(options_status, SimpleNamespace(listen_address=(host, int(port))), 2)
+
+
+async def audio_heard_beyond(page, bytes_before: int, timeout: float = 15) -> bool:
+    """The softphone's received audio grows past `bytes_before` (its WebRTC statistics)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while await page.evaluate("window.hotlinePhone.bytesReceived()") <= bytes_before + 1000:
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.25)
+    return True
 
 
 async def heartbeats(url: str) -> list[str]:
@@ -247,17 +258,18 @@ async def test_new_calls_go_to_the_standby_when_the_active_node_dies(workdir, ed
                 await operator_answers(page, a, edge.sip_target)
                 assert page.url.startswith(proxy.base_url), page.url
 
-                # Upgrading that node without dropping its call: a caller waits in its queue (the
-                # operator paused), and `hotline drain` runs on the node.
-                await pause(page, "training")
-                await until_member(a, "op1", paused=True)
+                # Upgrading that node without dropping its call: she talks with a caller on it (and
+                # pauses for after the call, so nothing else rings her), and `hotline drain` runs there.
                 assert await options_reply(a.instance.sip_target) == 200
                 staying_caller = caller_number()
-                staying = asyncio.create_task(a.call(CallScript().pause(2000).keys("2").pause(30000),
-                                                     caller=staying_caller, via=edge.sip_target, timeout=90))
-                joined = await a.ami.wait_for(lambda e: e.get("Event") == "QueueCallerJoin"
-                                              and e.get("CallerIDNum") == staying_caller, timeout=30)
-                assert joined, staying_caller
+                staying = asyncio.create_task(a.call(CallScript().pause(2000).keys("2").silence().pause(45000),
+                                                     caller=staying_caller, via=edge.sip_target, timeout=120))
+                await until_popped(page, staying_caller, staying, line=a)
+                await answer_call(page)
+                await page.select_option("#pause-reason", "training")
+                await page.click("#pause")
+                await until_member(b, "op1", paused=True)
+                await audio_heard(page)
                 drain = await asyncio.create_subprocess_exec(
                     sys.executable, "-m", "hotline.cli", "--home", str(a.instance.home), "drain", "--wait", "120",
                     stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
@@ -274,13 +286,16 @@ async def test_new_calls_go_to_the_standby_when_the_active_node_dies(workdir, ed
                 assert not [e for e in a.ami.events if e.get("Event") == "Hangup"
                             and e.get("CallerIDNum") == staying_caller], "the call on the draining node is up"
                 assert drain.returncode is None
+                heard = await page.evaluate("window.hotlinePhone.bytesReceived()")
+                assert await audio_heard_beyond(page, heard), "the caller's audio still reaches her"
                 # The call on the draining node ends as its caller chose (a clean BYE), then the node
                 # stops by itself, leaves the nodes' heartbeats, and the command says so.
                 kept = await staying
                 assert kept.sipp.ok and kept.queues_joined(), kept.sipp.error_log
+                await page.wait_for_function("window.hotlinePhone.state.session === null", timeout=20000)
                 out, _ = await asyncio.wait_for(drain.communicate(), 90)
                 assert drain.returncode == 0, out.decode()
-                assert "1 call(s) in progress" in out.decode() and "node stopped" in out.decode(), out.decode()
+                assert "2 channel(s) up" in out.decode() and "node stopped" in out.decode(), out.decode()
                 assert await asyncio.wait_for(a.instance.proc.wait(), 30) == DRAINED_EXIT
                 assert not [h for h in await heartbeats(url) if h.split(":")[-2] == str(a.instance.proc.pid)]
             finally:
