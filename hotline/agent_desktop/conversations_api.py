@@ -141,8 +141,11 @@ class ConversationsApi(Resource):
         body = await parse_body(request, AssignIn)
         if body.operator_id not in self.operators:
             return error(422, "Không có điện thoại viên này")
-        return web.json_response(await self.conversations.take(await self._may_act(request), body.operator_id,
-                                                               force=True))
+        conversation_id = await self._may_act(request)
+        if not may_see(self.secret_readers, "operator", (await self.conversations.detail(conversation_id))["state_secret"]):
+            return error(422, "Hội thoại thuộc diện bí mật nhà nước: điện thoại viên không được xem, không giao được",
+                         "state_secret")
+        return web.json_response(await self.conversations.take(conversation_id, body.operator_id, force=True))
 
     @requires("supervisor")
     async def quarantined(self, request: web.Request) -> web.Response:

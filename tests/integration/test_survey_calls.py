@@ -94,7 +94,7 @@ async def test_the_citizen_rates_the_answer_by_keypad_or_gets_the_sms(survey_lin
             [sms] = list(await s.scalars(select(SmsMessage).where(SmsMessage.ticket_id == second,
                                                                   SmsMessage.purpose == "result")))
             ticket = await s.get(Ticket, second)
-        assert sms.to_number == "0912555002" and f"ma={ticket.code}" in sms.text and ticket.rating is None
+        assert sms.to_number == "0912555002" and f"/p/{ticket.public_secret}" in sms.text and ticket.rating is None
     finally:
         await http.close()
         await store.close()
