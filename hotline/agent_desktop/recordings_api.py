@@ -4,29 +4,17 @@ Access rules live in `hotline.recordings.library`; every listen, download and gr
 
 from __future__ import annotations
 
-from datetime import date
-
 from aiohttp import web
 
 from hotline.web.auth import path_id, principal, requires
 from hotline.web.routes import Resource, Route
 from hotline.agent_desktop.accounts import Accounts
-from hotline.web.validation import GrantIn, VerificationIn, parse_body
-from hotline.errors import Refused
+from hotline.web.validation import GrantIn, VerificationIn, parse_body, query_date
 from hotline.recordings.library import NOT_FOUND, Filters, RecordingLibrary
 from hotline.privacy.audit import PersonalDataAudit
 from hotline.security.clients import client_address
 
 ALL = ("operator", "supervisor", "admin", "agency")
-
-
-def _date(value: str | None, name: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        raise Refused(400, f"{name}: ngày phải có dạng YYYY-MM-DD") from None
 
 
 class RecordingsApi(Resource):
@@ -56,7 +44,7 @@ class RecordingsApi(Resource):
     async def search(self, request: web.Request) -> web.Response:
         q = request.query
         agency = q.get("agency_id", "")
-        f = Filters(date_from=_date(q.get("from"), "from"), date_to=_date(q.get("to"), "to"),
+        f = Filters(date_from=query_date(q.get("from"), "from"), date_to=query_date(q.get("to"), "to"),
                     operator=q.get("operator", "")[:40] or None,
                     agency_id=int(agency) if agency.isdigit() and len(agency) < 10 else None,
                     topic=q.get("topic", "")[:40] or None, code=q.get("code", "")[:16] or None,
@@ -103,7 +91,7 @@ class RecordingsApi(Resource):
 
     @requires("supervisor", "admin")
     async def review(self, request: web.Request) -> web.Response:
-        day = _date(request.query.get("week"), "week") or self.library.today()
+        day = query_date(request.query.get("week"), "week") or self.library.today()
         return web.json_response(await self.library.weekly_review(principal(request), day))
 
     @requires("supervisor", "admin")

@@ -5,7 +5,7 @@ supervisors and administrators score; an operator reads only their own reviews."
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,7 +17,7 @@ from hotline.scorecards.service import NOT_FOUND, Scorecards
 from hotline.security.clients import client_address
 from hotline.web.auth import path_id, principal, requires
 from hotline.web.routes import Resource, Route
-from hotline.web.validation import parse_body
+from hotline.web.validation import parse_body, query_date
 
 STAFF = ("supervisor", "admin")
 
@@ -28,15 +28,6 @@ class ScoreIn(BaseModel):
     # criterion id → met (true), not met (false) or does not apply (null); every criterion marked
     marks: dict[str, bool | None] = Field(..., max_length=30)
     comment: str = Field("", max_length=5000)
-
-
-def _date(value: str | None, name: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        raise Refused(422, f"{name}: ngày phải có dạng YYYY-MM-DD") from None
 
 
 class ScorecardsApi(Resource):
@@ -62,7 +53,7 @@ class ScorecardsApi(Resource):
 
     @requires(*STAFF)
     async def week(self, request: web.Request) -> web.Response:
-        day = _date(request.query.get("week"), "week") or self.scorecards.today()
+        day = query_date(request.query.get("week"), "week", 422) or self.scorecards.today()
         return web.json_response(await self.scorecards.week(day))
 
     @requires(*STAFF)
@@ -85,8 +76,8 @@ class ScorecardsApi(Resource):
     @requires(*STAFF)
     async def report(self, request: web.Request) -> web.Response:
         today = self.scorecards.today()
-        date_to = _date(request.query.get("to"), "to") or today
-        date_from = _date(request.query.get("from"), "from") or date_to - timedelta(weeks=4)
+        date_to = query_date(request.query.get("to"), "to", 422) or today
+        date_from = query_date(request.query.get("from"), "from", 422) or date_to - timedelta(weeks=4)
         if date_from > date_to:
             raise Refused(422, "from: ngày bắt đầu sau ngày kết thúc")
         return web.json_response(await self.scorecards.report(date_from, date_to))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -157,6 +157,17 @@ async def parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
     if len(raw) > MAX_BODY:
         raise ValidationFailed("Nội dung quá lớn", 413)
     return validated(model, raw)
+
+
+def query_date(value: str | None, name: str, status: int = 400) -> date | None:
+    """A day given in a query string (YYYY-MM-DD, a longer ISO time cut to its day), or None when
+    absent; Refused(`status`) naming the parameter otherwise."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise Refused(status, f"{name}: ngày phải có dạng YYYY-MM-DD") from None
 
 
 def validated(model: type[BaseModel], data: bytes | dict) -> BaseModel:
