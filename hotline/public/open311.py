@@ -17,12 +17,12 @@ Errors are the standard's list of `{code, description}` with the HTTP status."""
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime, timedelta, timezone
 from xml.etree import ElementTree as ET
 
 from aiohttp import web
-from pydantic import ValidationError
 from sqlalchemy import select
 
 from hotline.errors import Refused
@@ -48,22 +48,9 @@ MAX_DAYS = 90
 ROUND = 3  # decimals of a published position: about 110 m
 
 
-def _format(request: web.Request) -> str:
-    fmt = request.match_info.get("fmt", "json")
-    if fmt not in FORMATS:
-        raise Refused(404, "format must be json or xml")
-    return fmt
-
-
 def uploads(largest: int) -> dict[str, int]:
     """The body limit of the report routes (with photos: the public form's)."""
     return {f"{BASE}/requests.{fmt}": largest for fmt in FORMATS}
-
-
-def _fmt_or_json(request: web.Request) -> str:
-    """The format to answer in, errors included (an unknown one gets JSON)."""
-    fmt = request.match_info.get("fmt", "json")
-    return fmt if fmt in FORMATS else "json"
 
 
 def _xml(root: str, item: str, rows: list[dict]) -> bytes:
@@ -83,6 +70,23 @@ def answer(fmt: str, root: str, item: str, rows: list[dict], status: int = 200) 
 
 def failure(fmt: str, status: int, description: str) -> web.Response:
     return answer(fmt, "errors", "error", [{"code": status, "description": description}], status)
+
+
+def standard(handler):
+    """An Open311 route: anyone may call it; the format is the path's (`.json`, `.xml`; another
+    gets a 404 in JSON), and a refusal is answered as the standard's error list in that format."""
+
+    @functools.wraps(handler)
+    async def route(self, request: web.Request) -> web.Response:
+        fmt = request.match_info.get("fmt", "json")
+        if fmt not in FORMATS:
+            return failure("json", 404, "format must be json or xml")
+        try:
+            return await handler(self, request, fmt)
+        except Refused as exc:
+            return failure(fmt, exc.status, str(exc))
+
+    return public(route)
 
 
 def _w3(d: datetime | None) -> str | None:
@@ -118,6 +122,11 @@ class Open311(Resource):
         self.lookups = RateLimiter(sec.lookups_per_address, sec.lookup_window_seconds)
         self.by_key = RateLimiter(sec.app_reports_per_key, sec.public_window_seconds)
         self.by_phone = RateLimiter(sec.reports_per_phone, sec.public_window_seconds)
+        # The services: the profile's fields (topics), named as the queues name them.
+        self.service_names = desk.handling.profile.queues.topic_names()
+        self.services_list = [{"service_code": code, "service_name": name, "description": name, "metadata": False,
+                               "type": "realtime", "keywords": "", "group": ""}
+                              for code, name in self.service_names.items()]
 
     def routes(self) -> list[Route]:
         common = {"documented": False, "param_types": {"fmt": "string", "code": "string", "id": "string"}}
@@ -131,54 +140,28 @@ class Open311(Resource):
         ]
 
     # -- services -------------------------------------------------------------------------------
-    def _services(self) -> list[dict]:
-        out, seen = [], set()
-        for q in self.desk.handling.profile.queues.queues:
-            if q.topic in seen:
-                continue
-            seen.add(q.topic)
-            name = q.topic_name or q.name
-            out.append({"service_code": q.topic, "service_name": name, "description": name, "metadata": False,
-                        "type": "realtime", "keywords": "", "group": ""})
-        return out
+    @standard
+    async def services(self, request: web.Request, fmt: str) -> web.Response:
+        return answer(fmt, "services", "service", self.services_list)
 
-    @public
-    async def services(self, request: web.Request) -> web.Response:
-        try:
-            return answer(_format(request), "services", "service", self._services())
-        except Refused as exc:
-            return failure(_fmt_or_json(request), exc.status, str(exc))
-
-    @public
-    async def definition(self, request: web.Request) -> web.Response:
-        try:
-            fmt = _format(request)
-        except Refused as exc:
-            return failure("json", exc.status, str(exc))
+    @standard
+    async def definition(self, request: web.Request, fmt: str) -> web.Response:
         code = request.match_info["code"]
-        if code not in {s["service_code"] for s in self._services()}:
-            return failure(fmt, 404, f"no service {code[:40]!r}")
-        body = {"service_code": code, "attributes": []}
+        if code not in self.service_names:
+            raise Refused(404, f"no service {code[:40]!r}")
         if fmt == "xml":
             return answer(fmt, "service_definition", "service", [{"service_code": code}])
-        return web.json_response(body)
+        return web.json_response({"service_code": code, "attributes": []})
 
     # -- a report from an app -------------------------------------------------------------------
-    @public
-    async def create(self, request: web.Request) -> web.Response:
-        try:
-            fmt = _format(request)
-        except Refused as exc:
-            return failure("json", exc.status, str(exc))
-        try:
-            form, uploads = await read_form(request, files_field="media")
-            form = {**{k: v for k, v in request.query.items() if k in ("api_key", "jurisdiction_id")}, **form}
-            app = await self.keys.app_of(form.get("api_key"))
-            fields = self._fields(form, app)
-            self._take(self.by_key, app)  # the reports it sends, as the public form counts them
-            ticket = await self.desk.submit(fields, uploads, channel="app")
-        except Refused as exc:
-            return failure(fmt, exc.status, str(exc))
+    @standard
+    async def create(self, request: web.Request, fmt: str) -> web.Response:
+        form, uploads = await read_form(request, files_field="media")
+        form = {**{k: v for k, v in request.query.items() if k in ("api_key", "jurisdiction_id")}, **form}
+        app = await self.keys.app_of(form.get("api_key"))
+        fields = self._fields(form, app)
+        self._take(self.by_key, app)  # the reports it sends, as the public form counts them
+        ticket = await self.desk.submit(fields, uploads, channel="app")
         link = public_link(self.desk.handling.lookup_url, ticket.public_secret)
         notice = f"Đã tiếp nhận phản ánh, mã số {ticket.code}. Theo dõi tại {link}"
         return answer(fmt, "service_requests", "request",
@@ -190,9 +173,8 @@ class Open311(Resource):
             raise Refused(429, f"too many requests; try again in {int(wait) + 1} s")
 
     def _fields(self, form: dict, app: str) -> dict:
-        services = {s["service_code"] for s in self._services()}
         code = form.get("service_code", "")
-        if code not in services:
+        if code not in self.service_names:
             raise Refused(400, "service_code: not one of /services")
         lat = _coordinate(form.get("lat"), "lat", 90)
         lon = _coordinate(form.get("long"), "long", 180)
@@ -209,8 +191,6 @@ class Open311(Resource):
             fields = validated(PublicReportIn, body).model_dump()
         except ValidationFailed as exc:
             raise Refused(400, str(exc)) from None
-        except ValidationError as exc:  # pragma: no cover - validated() names the fields
-            raise Refused(400, str(exc)) from None
         fields["caller_phone"] = digits(fields["caller_phone"])
         self._take(self.by_phone, fields["caller_phone"])
         if fields.get("commune_code") is None and address:
@@ -223,14 +203,13 @@ class Open311(Resource):
 
     # -- status ---------------------------------------------------------------------------------
     async def _view(self, t: Ticket, agencies: dict[int, str]) -> dict:
-        names = {s["service_code"]: s["service_name"] for s in self._services()}
         view = await self.desk.secret_view(t, result=False)
         hidden = view["hidden"]
         personal = (t.reporter_name, t.caller_phone, t.address, t.email)
         published = t.published_at is not None and not hidden
         notes = view["stage"] + (f". {view['result']}" if view.get("result") else "")
         return {"service_request_id": t.code, "status": "open" if t.status in OPEN else "closed",
-                "status_notes": notes, "service_name": None if hidden else names.get(t.topic or ""),
+                "status_notes": notes, "service_name": None if hidden else self.service_names.get(t.topic or ""),
                 "service_code": None if hidden else t.topic,
                 "description": redact(t.content, *personal) if published else None,
                 "agency_responsible": None if hidden else agencies.get(t.agency_id),
@@ -245,54 +224,43 @@ class Open311(Resource):
         async with self.desk.sessions() as s:
             return dict((await s.execute(select(Agency.id, Agency.name))).all())
 
-    @public
-    async def one(self, request: web.Request) -> web.Response:
-        fmt = _fmt_or_json(request)
-        try:
-            _format(request)
-            self._take(self.lookups, client_address(request))
-            t = await self.desk.by_code(request.match_info["id"])
-            if t.draft:
-                raise Refused(404, "no request with this id")
-            row = await self._view(t, await self._agencies())
-        except Refused as exc:
-            return failure(fmt, exc.status, str(exc))
-        return answer(fmt, "service_requests", "request", [row])
+    @standard
+    async def one(self, request: web.Request, fmt: str) -> web.Response:
+        self._take(self.lookups, client_address(request))
+        t = await self.desk.by_code(request.match_info["id"])
+        if t.draft:
+            raise Refused(404, "no request with this id")
+        return answer(fmt, "service_requests", "request", [await self._view(t, await self._agencies())])
 
-    @public
-    async def search(self, request: web.Request) -> web.Response:
-        fmt = _fmt_or_json(request)
-        try:
-            _format(request)
-            self._take(self.lookups, client_address(request))
-            q = request.query
-            ids = [x.strip() for x in q.get("service_request_id", "").split(",") if x.strip()]
-            if len(ids) > MAX_IDS:
-                raise Refused(400, f"at most {MAX_IDS} service_request_id")
-            codes = [c for c in q.get("service_code", "").split(",") if c]
-            statuses = [x for x in q.get("status", "").split(",") if x]
-            if any(x not in ("open", "closed") for x in statuses):
-                raise Refused(400, "status: open or closed")
-            end = _date(q.get("end_date"), "end_date") or datetime.now(timezone.utc)
-            start = _date(q.get("start_date"), "start_date") or end - timedelta(days=MAX_DAYS)
-            if end - start > timedelta(days=MAX_DAYS) or start > end:
-                raise Refused(400, f"start_date to end_date: at most {MAX_DAYS} days")
-            sel = select(Ticket).where(Ticket.draft.is_(False))
-            if ids:  # asked by id: as the look-up by code shows each
-                sel = sel.where(Ticket.code.in_(ids))
-            else:  # otherwise the published ones only (as /ket-qua)
-                sel = sel.where(Ticket.published_at.is_not(None), Ticket.confidential.is_(False),
-                                Ticket.state_secret.is_(False), Ticket.created_at >= start, Ticket.created_at <= end)
-            if codes:
-                sel = sel.where(Ticket.topic.in_(codes))
-            if statuses == ["open"]:
-                sel = sel.where(Ticket.status.in_(OPEN))
-            elif statuses == ["closed"]:
-                sel = sel.where(Ticket.status.not_in(OPEN))
-            async with self.desk.sessions() as s:
-                rows = list(await s.scalars(sel.order_by(Ticket.created_at.desc()).limit(200)))
-            agencies = await self._agencies()
-            out = [await self._view(t, agencies) for t in rows]
-        except Refused as exc:
-            return failure(fmt, exc.status, str(exc))
+    @standard
+    async def search(self, request: web.Request, fmt: str) -> web.Response:
+        self._take(self.lookups, client_address(request))
+        q = request.query
+        ids = [x.strip() for x in q.get("service_request_id", "").split(",") if x.strip()]
+        if len(ids) > MAX_IDS:
+            raise Refused(400, f"at most {MAX_IDS} service_request_id")
+        codes = [c for c in q.get("service_code", "").split(",") if c]
+        statuses = [x for x in q.get("status", "").split(",") if x]
+        if any(x not in ("open", "closed") for x in statuses):
+            raise Refused(400, "status: open or closed")
+        end = _date(q.get("end_date"), "end_date") or datetime.now(timezone.utc)
+        start = _date(q.get("start_date"), "start_date") or end - timedelta(days=MAX_DAYS)
+        if end - start > timedelta(days=MAX_DAYS) or start > end:
+            raise Refused(400, f"start_date to end_date: at most {MAX_DAYS} days")
+        sel = select(Ticket).where(Ticket.draft.is_(False))
+        if ids:  # asked by id: as the look-up by code shows each
+            sel = sel.where(Ticket.code.in_(ids))
+        else:  # otherwise the published ones only (as /ket-qua)
+            sel = sel.where(Ticket.published_at.is_not(None), Ticket.confidential.is_(False),
+                            Ticket.state_secret.is_(False), Ticket.created_at >= start, Ticket.created_at <= end)
+        if codes:
+            sel = sel.where(Ticket.topic.in_(codes))
+        if statuses == ["open"]:
+            sel = sel.where(Ticket.status.in_(OPEN))
+        elif statuses == ["closed"]:
+            sel = sel.where(Ticket.status.not_in(OPEN))
+        async with self.desk.sessions() as s:
+            rows = list(await s.scalars(sel.order_by(Ticket.created_at.desc()).limit(200)))
+        agencies = await self._agencies()
+        out = [await self._view(t, agencies) for t in rows]
         return answer(fmt, "service_requests", "request", out)
