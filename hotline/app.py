@@ -46,6 +46,7 @@ from hotline.nodes.serving import ServingNode
 from hotline.office.reviews import AnswerReviews
 from hotline.office.desk import OfficeDesk
 from hotline.office.letters import OfficeLetters
+from hotline.documents.signing import load_signers
 from hotline.agent_desktop.agent_api import AgentApi
 from hotline.agent_desktop.callbacks_api import CallbacksApi
 from hotline.agent_desktop.reports_api import ReportsApi
@@ -302,7 +303,8 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
                     settings.sms.poll_seconds, lease=leases)
     handling = TicketHandling(sessions, profile, lookup_url=settings.public_base, on_sms=sms.wake,
                               scan_seconds=settings.deadline_scan_seconds,
-                              citizen_sms_per_day=sec.sms_per_number_per_day, lease=leases)
+                              citizen_sms_per_day=sec.sms_per_number_per_day, lease=leases,
+                              signers=load_signers(settings.signing, settings.home / SETTINGS_FILE))
     holds = VirtualHolds(sessions, profile, cti, outbound, callbacks, lease=leases)
     surveys = SurveyCalls(sessions, profile, cti, outbound, handling, settings.sounds_dir / "surveys",
                           settings.deadline_scan_seconds, lease=leases)

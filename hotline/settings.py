@@ -380,6 +380,77 @@ class Backups(BaseModel):
         return v
 
 
+ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class Pkcs11Token(BaseModel):
+    """A key on a PKCS#11 token (the USB tokens Vietnamese certificate authorities issue, an HSM):
+    the vendor's module, the token by slot number or label, the key (and its certificate) by
+    label, and the PIN from the environment variable `pin_env`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    module: Path  # the vendor's PKCS#11 library (.so)
+    slot: int | None = Field(None, ge=0)
+    token_label: str | None = Field(None, min_length=1, max_length=32)
+    key_label: str = Field(..., min_length=1, max_length=200)
+    cert_label: str | None = Field(None, min_length=1, max_length=200)  # unset: the key's label
+    pin_env: str = Field(..., pattern=ENV_NAME)
+
+    @field_validator("module")
+    @classmethod
+    def _module(cls, value: Path) -> Path:
+        if not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _token(self) -> "Pkcs11Token":
+        if self.slot is None and self.token_label is None:
+            raise ValueError("give slot or token_label (which token holds the key)")
+        return self
+
+
+class Signer(BaseModel):
+    """One issuer's signing certificate: a PKCS#12 file (its passphrase from the environment
+    variable `passphrase_env`) or a key on a PKCS#11 token. Never in the repository."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pkcs12: Path | None = None
+    passphrase_env: str | None = Field(None, pattern=ENV_NAME)
+    pkcs11: Pkcs11Token | None = None
+
+    @field_validator("pkcs12")
+    @classmethod
+    def _file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _one(self) -> "Signer":
+        if (self.pkcs12 is None) == (self.pkcs11 is None):
+            raise ValueError("give pkcs12 (a file) or pkcs11 (a token), one of them")
+        if self.pkcs11 is not None and self.passphrase_env is not None:
+            raise ValueError("passphrase_env is for pkcs12; a token's PIN is pkcs11.pin_env")
+        return self
+
+
+class Signing(BaseModel):
+    """Signed PDF letters (PAdES): the signer of the hotline (transfer documents, result letters
+    the hotline answered itself), of the provincial office (its letters) and of each agency (its
+    result letters), by the agency's name in the directory. With `tsa_url` every signature gets a
+    time-stamp from that RFC 3161 authority (PAdES B-T); without, B-B."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tsa_url: str | None = Field(None, pattern=r"^https?://[^\s]+$")
+    hotline: Signer | None = None
+    office: Signer | None = None
+    agencies: dict[str, Signer] = {}
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -440,6 +511,7 @@ class Settings(BaseModel):
     deadline_scan_seconds: float = Field(30, ge=0.5, le=3600)  # how often due deadlines are looked for
     recordings: Recordings = Recordings()
     backups: Backups = Backups()
+    signing: Signing = Signing()  # signed PDF letters: the issuers' certificates
     transcription: Transcription = Transcription()
     # Extra dialplan for the benchmark's baseline (menu in plain dialplan). Off in production.
     bench_baseline: bool = False

@@ -70,6 +70,9 @@ class AgencyInbox:
             raise Refused(404, "Không có phiếu này")
         return t
 
+    async def own_ticket(self, actor: Actor, ticket_id: int) -> Ticket:
+        return await self._own(actor, ticket_id)
+
     async def _view(self, actor: Actor, t: Ticket) -> dict:
         return self.item(t, actor, datetime.now(timezone.utc), await self.files.of_ticket(t.id),
                          await self.handling.coordination.of_ticket(t.id), await self.anonymous(actor))

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from hotline.agencies.directory import AgencyDirectory
 from hotline.agencies.inbox import AgencyInbox
 from hotline.agent_desktop.accounts import Accounts
-from hotline.web.attachments import read_form, send_document, send_file
+from hotline.web.attachments import read_form, send_document, send_file, send_pdf, wants_signed
 from hotline.web.auth import path_id, principal, requires
 from hotline.web.routes import Resource, Route
 from hotline.web.validation import ActionIn, parse_body, required_text
@@ -86,12 +86,21 @@ class AgencyApi(Resource):
             Route("GET", "/api/agency/tickets/{id}/transfer-document", self.transfer_document,
                   "The printed transfer document of one of the agency's tickets (Thanh Hóa Art. 12.4)",
                   extra=("409",)),
+            Route("GET", "/api/agency/tickets/{id}/letter/pdf", self.letter_pdf,
+                  "The result notice as PDF; ?signed=1: signed with the agency's certificate (PAdES; 409 when none "
+                  "is configured), recorded on the ticket", extra=("409", "422", "503")),
+            Route("GET", "/api/agency/tickets/{id}/transfer-document/pdf", self.transfer_document_pdf,
+                  "The transfer document as PDF; ?signed=1: signed with the hotline's certificate (409 when none "
+                  "is configured), recorded on the ticket", extra=("409", "422", "503")),
             Route("GET", "/api/agency/level1-answers", self.level1_answers,
                   "The operators' direct answers of the last month in the agency's fields, for its head (where "
                   "the profile says so: Đồng Nai CV 1407 item 4)", extra=("404",)),
             Route("GET", "/api/agency/office-letters", self.office_letters,
                   "The provincial office's letters to this agency (reminders, requests for explanation)"),
             Route("GET", "/api/agency/office-letters/{id}", self.office_letter, "One of them, a printable page"),
+            Route("GET", "/api/agency/office-letters/{id}/pdf", self.office_letter_pdf,
+                  "One of them as PDF; ?signed=1: signed with the office's certificate (409 when none is configured)",
+                  extra=("409", "422", "503")),
             Route("POST", "/api/agency/office-letters/{id}/answer", self.explain,
                   "The agency's explanation of a request for explanation, once", ExplanationIn),
         ]
@@ -159,13 +168,27 @@ class AgencyApi(Resource):
     async def partners(self, request: web.Request) -> web.Response:
         return web.json_response(await self.inbox.partners(Actor.of(principal(request))))
 
-    @requires("agency")
-    async def letter(self, request: web.Request) -> web.Response:
-        """The result notice on the province's template (where the profile has one), printable."""
+    async def _letter(self, request: web.Request) -> tuple[int, str]:
+        """The result notice on the province's template (where the profile has one), read audited."""
         ticket_id = path_id(request, "id", "Không có phiếu này")
         html = await self.inbox.letter(Actor.of(principal(request)), ticket_id)
         await self.audit.record(principal(request), [ticket_id], "document", client_address(request), "result letter")
-        return send_document(html)
+        return ticket_id, html
+
+    @requires("agency")
+    async def letter(self, request: web.Request) -> web.Response:
+        return send_document((await self._letter(request))[1])
+
+    @requires("agency")
+    async def letter_pdf(self, request: web.Request) -> web.Response:
+        signed = wants_signed(request.query.get("signed"))
+        ticket_id, html = await self._letter(request)
+        handling = self.inbox.handling
+        t = await self.inbox.own_ticket(Actor.of(principal(request)), ticket_id)
+        pdf = (await handling.documents.signed(html, "result_letter", await handling.letters.issuer(t), ticket_id,
+                                               principal(request).username)
+               if signed else await handling.documents.pdf(html))
+        return send_pdf(pdf, f"thong-bao-ket-qua-{t.code}.pdf")
 
     @requires("agency")
     async def office_letters(self, request: web.Request) -> web.Response:
@@ -177,19 +200,43 @@ class AgencyApi(Resource):
                                                        agency_id=principal(request).agency_id))
 
     @requires("agency")
+    async def office_letter_pdf(self, request: web.Request) -> web.Response:
+        signed = wants_signed(request.query.get("signed"))
+        letter_id = path_id(request, "id", "Không có văn bản này")
+        html = await self.letters.render(letter_id, agency_id=principal(request).agency_id)
+        docs = self.inbox.handling.documents
+        pdf = (await docs.signed(html, "office_letter", self.letters.issuer, await self.letters.ticket_of(letter_id),
+                                 principal(request).username) if signed else await docs.pdf(html))
+        return send_pdf(pdf, f"van-ban-{letter_id}.pdf")
+
+    @requires("agency")
     async def explain(self, request: web.Request) -> web.Response:
         body = await parse_body(request, ExplanationIn)
         p = principal(request)
         return web.json_response(await self.letters.answer(path_id(request, "id", "Không có văn bản này"),
                                                            p.agency_id, p.username, body.answer))
 
-    @requires("agency")
-    async def transfer_document(self, request: web.Request) -> web.Response:
+    async def _transfer_document(self, request: web.Request) -> tuple[int, str]:
         ticket_id = path_id(request, "id", "Không có phiếu này")
         html = await self.inbox.transfer_document(Actor.of(principal(request)), ticket_id)
         await self.audit.record(principal(request), [ticket_id], "document", client_address(request),
                                 "transfer document")
-        return send_document(html)
+        return ticket_id, html
+
+    @requires("agency")
+    async def transfer_document(self, request: web.Request) -> web.Response:
+        return send_document((await self._transfer_document(request))[1])
+
+    @requires("agency")
+    async def transfer_document_pdf(self, request: web.Request) -> web.Response:
+        signed = wants_signed(request.query.get("signed"))
+        ticket_id, html = await self._transfer_document(request)
+        handling = self.inbox.handling
+        t = await self.inbox.own_ticket(Actor.of(principal(request)), ticket_id)
+        pdf = (await handling.documents.signed(html, "transfer_document", handling.transfer_documents.issuer,
+                                               ticket_id, principal(request).username)
+               if signed else await handling.documents.pdf(html))
+        return send_pdf(pdf, f"phieu-chuyen-{t.code}.pdf")
 
     @requires("agency")
     async def level1_answers(self, request: web.Request) -> web.Response:

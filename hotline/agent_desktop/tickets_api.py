@@ -9,7 +9,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from hotline.agent_desktop.accounts import Accounts
-from hotline.web.attachments import read_form, send_document, send_file
+from hotline.web.attachments import read_form, send_document, send_file, send_pdf, wants_signed
 from hotline.web.auth import path_id, principal, requires
 from hotline.web.routes import Resource, Route
 from hotline.web.validation import ActionIn, DuplicateIn, NewTicketIn, TicketEdit, parse_body, refuse_out_of_scope
@@ -75,6 +75,13 @@ class TicketsApi(Resource):
                   "Art. 12.4), an HTML page to print", extra=("409",)),
             Route("GET", "/api/tickets/{id}/letter", self.letter,
                   "The result notice on the province's template, an HTML page to print"),
+            Route("GET", "/api/tickets/{id}/transfer-document/pdf", self.transfer_document_pdf,
+                  "The transfer document as PDF; ?signed=1: signed with the hotline's certificate (PAdES; 409 when "
+                  "none is configured), recorded on the ticket", extra=("409", "422", "503")),
+            Route("GET", "/api/tickets/{id}/letter/pdf", self.letter_pdf,
+                  "The result notice as PDF; ?signed=1: signed with the certificate of the agency that answered (the "
+                  "hotline's where it answered itself; 409 when none is configured), recorded on the ticket",
+                  extra=("409", "422", "503")),
         ]
 
     @staticmethod
@@ -199,9 +206,8 @@ class TicketsApi(Resource):
                                                       include_secret=principal(request).role in readers)
         return web.json_response(candidates)
 
-    @requires(*STAFF)
-    async def letter(self, request: web.Request) -> web.Response:
-        """The result notice on the province's template (where the profile has one)."""
+    async def _letter(self, request: web.Request) -> tuple[Ticket, str]:
+        """The result notice on the province's template (where the profile has one), read audited."""
         ticket_id = await self._readable(request)
         async with self.store.sessions() as s:
             t = await s.get(Ticket, ticket_id)
@@ -209,17 +215,42 @@ class TicketsApi(Resource):
             raise Refused(404, "Không có phiếu này")
         html = await self.handling.letters.render(t)
         await self.audit.record(principal(request), [ticket_id], "document", client_address(request), "result letter")
-        return send_document(html)
+        return t, html
 
-    @requires(*STAFF)
-    async def transfer_document(self, request: web.Request) -> web.Response:
+    async def _transfer_document(self, request: web.Request) -> tuple[Ticket, str]:
         ticket_id = await self._readable(request)
         async with self.store.sessions() as s:
             t = await s.get(Ticket, ticket_id)
         html = await self.handling.transfer_documents.render(t)
         await self.audit.record(principal(request), [ticket_id], "document", client_address(request),
                                 "transfer document")
-        return send_document(html)
+        return t, html
+
+    @requires(*STAFF)
+    async def letter(self, request: web.Request) -> web.Response:
+        return send_document((await self._letter(request))[1])
+
+    @requires(*STAFF)
+    async def transfer_document(self, request: web.Request) -> web.Response:
+        return send_document((await self._transfer_document(request))[1])
+
+    @requires(*STAFF)
+    async def letter_pdf(self, request: web.Request) -> web.Response:
+        signed = wants_signed(request.query.get("signed"))
+        t, html = await self._letter(request)
+        docs = self.handling.documents
+        pdf = (await docs.signed(html, "result_letter", await self.handling.letters.issuer(t), t.id,
+                                 principal(request).username) if signed else await docs.pdf(html))
+        return send_pdf(pdf, f"thong-bao-ket-qua-{t.code}.pdf")
+
+    @requires(*STAFF)
+    async def transfer_document_pdf(self, request: web.Request) -> web.Response:
+        signed = wants_signed(request.query.get("signed"))
+        t, html = await self._transfer_document(request)
+        docs = self.handling.documents
+        pdf = (await docs.signed(html, "transfer_document", self.handling.transfer_documents.issuer, t.id,
+                                 principal(request).username) if signed else await docs.pdf(html))
+        return send_pdf(pdf, f"phieu-chuyen-{t.code}.pdf")
 
     @requires(*STAFF)
     async def link_duplicate(self, request: web.Request) -> web.Response:

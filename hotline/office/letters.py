@@ -8,15 +8,15 @@ a request for explanation once, from its inbox.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hotline.config.profile import Profile
+from hotline.documents.render import renderer
+from hotline.documents.signing import OFFICE, Issuer
 from hotline.errors import Refused
 from hotline.notifications import sms as texts
 from hotline.notifications.email import add_once
@@ -28,7 +28,6 @@ from hotline.store.tickets import Ticket, add_event
 from hotline.ticketing.deadlines import due_at
 from hotline.ticketing.notices import contact_of
 
-TEMPLATES = Path(__file__).parent / "templates"
 KINDS = {"reminder": "Văn bản nhắc, đôn đốc", "explanation": "Yêu cầu giải trình"}
 SUBJECTS = {"reminder": "V/v nhắc, đôn đốc xử lý phản ánh mã số {code}",
             "explanation": "V/v yêu cầu giải trình việc chậm xử lý phản ánh mã số {code}"}
@@ -44,7 +43,8 @@ class OfficeLetters:
         self.profile = profile
         self.agency_steps = agency_steps  # the workflow's steps an agency holds
         self.on_sms = on_sms or (lambda: None)
-        self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["j2", "html"]))
+        self.render_html = renderer().html
+        self.issuer = Issuer(OFFICE)
 
     @property
     def office(self):
@@ -156,6 +156,13 @@ class OfficeLetters:
             rows = await s.execute(q.order_by(OfficeLetter.id.desc()).limit(limit))
             return [self.view(letter, code, name) for letter, code, name in rows]
 
+    async def ticket_of(self, letter_id: int) -> int:
+        async with self.sessions() as s:
+            letter = await s.get(OfficeLetter, letter_id)
+        if letter is None:
+            raise Refused(404, "Không có văn bản này")
+        return letter.ticket_id
+
     async def render(self, letter_id: int, agency_id: int | None = None) -> str:
         """The letter as a printable page (an agency reads only its own)."""
         async with self.sessions() as s:
@@ -166,7 +173,7 @@ class OfficeLetters:
             agency = await s.get(Agency, letter.agency_id)
         tz = ZoneInfo(self.profile.calendar.timezone)
         local = (lambda d: aware(d).astimezone(tz) if d else None)
-        return self.env.get_template("office_letter.html.j2").render(
+        return self.render_html("office_letter.html.j2",
             office=self.office, number=label(letter, self.office.number_suffix), kind=letter.kind,
             subject=SUBJECTS[letter.kind].format(code=t.code), agency=agency.name, code=t.code,
             received=local(t.created_at), transferred=local(t.transferred_at), due=local(t.due_at),

@@ -18,7 +18,7 @@ from hotline.security.clients import client_address
 from hotline.security.limits import RateLimiter
 from hotline.settings import Security
 from hotline.public.desk import PublicDesk, digits, public_link
-from hotline.web.attachments import read_form, send_document, send_file
+from hotline.web.attachments import read_form, send_document, send_file, send_pdf, wants_signed
 from hotline.web.routes import Resource, Route, public
 from hotline.ticketing.codes import is_valid_code
 from hotline.ticketing.attachments import MAX_FILES
@@ -79,6 +79,9 @@ class PublicPages(Resource):
             Route("POST", "/tra-cuu/danh-gia", self.rate, "Rate the answer", **page),
             Route("POST", "/tra-cuu/hoi-them", self.ask, "Ask a follow-up question", **page),
             Route("POST", "/tra-cuu/thong-bao", self.letter, "The result letter", **page),
+            Route("POST", "/tra-cuu/thong-bao/pdf", self.letter_pdf,
+                  "The result letter as PDF (signed=1: signed by the agency that answered, where it has a certificate)",
+                  **page),
             Route("GET", "/hoi-dap", self.faq, "Questions and answers (the approved knowledge base), searchable",
                   **page),
             Route("GET", "/hoi-dap/{id}", self.faq_article, "One question and its answer", **page),
@@ -253,6 +256,24 @@ class PublicPages(Resource):
         if a["current"] is None:
             raise web.HTTPNotFound()
         return self.render("faq_article.html.j2", title=a["current"]["question"], a=a, v=a["current"])
+
+    @public
+    async def letter_pdf(self, request: web.Request) -> web.Response:
+        """The same letter as PDF; with `signed=1` the copy signed by its issuer, recorded on the
+        ticket as given to the citizen."""
+        post = await request.post()
+        code, phone = str(post.get("code", ""))[:20], str(post.get("phone", ""))[:20]
+        try:
+            signed = wants_signed(str(post.get("signed", ""))[:10])
+            _limited(self.lookups_by_address, client_address(request))
+            t = await self.desk.own_ticket(code, phone)
+            handling = self.desk.handling
+            html = await handling.letters.render(t)
+            pdf = (await handling.documents.signed(html, "result_letter", await handling.letters.issuer(t), t.id,
+                                                   "citizen") if signed else await handling.documents.pdf(html))
+            return send_pdf(pdf, f"thong-bao-ket-qua-{t.code}.pdf")
+        except Refused as exc:
+            return self.render("lookup.html.j2", exc.status, title="Tra cứu phiếu", code=code, error=str(exc))
 
     @public
     async def application(self, request: web.Request) -> web.Response:

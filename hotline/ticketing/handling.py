@@ -28,6 +28,8 @@ from hotline.ticketing.notices import Notices, contact_of
 from hotline.store.knowledge import ArticleVersion, Citation
 from hotline.store.agencies import Agency
 from hotline.store.tickets import Attachment, Ticket, TicketEvent
+from hotline.documents.issued import Documents
+from hotline.documents.signing import Signers
 from hotline.ticketing.result_letter import ResultLetters
 from hotline.ticketing.transfer_document import TransferDocuments
 from hotline.ticketing.workflow import Move, Workflow, state_of
@@ -84,13 +86,15 @@ class Payload:
 
 class TicketHandling:
     def __init__(self, sessions: async_sessionmaker, profile: Profile, lookup_url: str = "",
-                 on_sms=None, scan_seconds: float = 30, citizen_sms_per_day: int = 5, lease: Lease | None = None):
+                 on_sms=None, scan_seconds: float = 30, citizen_sms_per_day: int = 5, lease: Lease | None = None,
+                 signers: Signers | None = None):
         self.sessions = sessions
         self.profile = profile
         self.workflow = Workflow(profile.workflow, profile.calendar)
         self.coordination = Coordination(sessions, profile)
         self.letters = ResultLetters(sessions, profile)
         self.transfer_documents = TransferDocuments(sessions, profile)
+        self.documents = Documents(sessions, signers)  # PDFs of the letters, signed by their issuers
         self.lookup_url = lookup_url.rstrip("/")
         self.on_sms = on_sms or (lambda: None)
         self.notices = Notices(profile, self.workflow, self.lookup_url, citizen_sms_per_day)

@@ -8,20 +8,19 @@ Only for a profile with `result_letter.enabled` and a ticket that has a result.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.config.profile import Profile
+from hotline.documents.render import renderer
+from hotline.documents.signing import HOTLINE, Issuer
 from hotline.errors import Refused
 from hotline.store.agencies import Agency
 from hotline.store.base import aware
 from hotline.store.tickets import Ticket, TicketEvent
 
-TEMPLATES = Path(__file__).parent / "templates"
 APPROVALS = ("approve", "approve_edited")
 CONFIDENTIAL_ADDRESSEE = "người phản ánh (thông tin được giữ bí mật)"
 
@@ -31,7 +30,15 @@ class ResultLetters:
         self.sessions = sessions
         self.profile = profile
         self.config = profile.result_letter
-        self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["j2", "html"]))
+        self.render_html = renderer().html
+
+    async def issuer(self, t: Ticket) -> Issuer:
+        """Who signs the letter: the agency that answered, or the hotline where it answered itself."""
+        if t.agency_id is None:
+            return Issuer(HOTLINE)
+        async with self.sessions() as s:
+            agency = await s.get(Agency, t.agency_id)
+        return Issuer.agency(agency.name) if agency else Issuer(HOTLINE)
 
     async def render(self, t: Ticket, for_agency: bool = False, anonymous: bool = False) -> str:
         """The letter for a ticket with a result, or Refused (409) saying why there is none. An
@@ -48,7 +55,7 @@ class ResultLetters:
                                       .order_by(TicketEvent.id.desc()).limit(1))
         tz = ZoneInfo(self.profile.calendar.timezone)
         day = aware(approved.at if approved else t.answered_at).astimezone(tz)
-        return self.env.get_template("result_letter.html.j2").render(
+        return self.render_html("result_letter.html.j2",
             issuer=self.config.issuer, place=self.config.place, copies_to=self.config.copies_to,
             agency=agency.name if agency else "Tổng đài 1022",
             addressee=(CONFIDENTIAL_ADDRESSEE if (for_agency and (t.confidential or anonymous))

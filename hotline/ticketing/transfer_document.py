@@ -10,19 +10,18 @@ Only for a profile with `transfer_document.enabled`.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.config.profile import Profile
+from hotline.documents.render import renderer
+from hotline.documents.signing import HOTLINE, Issuer
 from hotline.errors import Refused
 from hotline.store.agencies import Agency
 from hotline.store.base import aware
 from hotline.store.tickets import Ticket
 
-TEMPLATES = Path(__file__).parent / "templates"
 HIDDEN_REPORTER = "(thông tin người phản ánh được giữ bí mật)"
 
 
@@ -30,7 +29,8 @@ class TransferDocuments:
     def __init__(self, sessions: async_sessionmaker, profile: Profile):
         self.sessions = sessions
         self.profile = profile
-        self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["j2", "html"]))
+        self.render_html = renderer().html
+        self.issuer = Issuer(HOTLINE)  # the hotline's reception unit issues it
 
     @property
     def enabled(self) -> bool:
@@ -50,7 +50,7 @@ class TransferDocuments:
         local = (lambda d: aware(d).astimezone(tz) if d else None)
         topics = self.profile.queues.topic_names()
         hide = hide_reporter or t.confidential
-        return self.env.get_template("transfer_document.html.j2").render(
+        return self.render_html("transfer_document.html.j2",
             config=self.profile.transfer_document, line=self.profile.name, code=t.code,
             topic=topics.get(t.topic or "", "Khác"), channel=t.channel, content=t.content or "",
             reporter=HIDDEN_REPORTER if hide else (t.reporter_name or "(không để lại tên)"),

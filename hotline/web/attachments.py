@@ -46,3 +46,20 @@ def send_document(html: str) -> web.Response:
         "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
         "X-Frame-Options": "DENY",
         "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"})
+
+
+def send_pdf(pdf: bytes, filename: str) -> web.Response:
+    """A document the server made, as PDF (shown in the browser, saved under `filename`)."""
+    return web.Response(body=pdf, content_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{filename}"', "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'", "X-Frame-Options": "DENY",
+        "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"})
+
+
+def wants_signed(value: str | None) -> bool:
+    """The `signed` parameter of a document's PDF: 1 for the issuer's signed copy."""
+    if value in (None, "", "0", "false"):
+        return False
+    if value in ("1", "true"):
+        return True
+    raise Refused(422, "Tham số signed: 1 (bản có chữ ký số) hoặc 0")

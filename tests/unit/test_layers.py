@@ -21,7 +21,7 @@ LAYERS: list[set[str]] = [
     {"store"},  # tables, engine, migrations
     {"cti", "notifications", "ticketing", "agencies", "transfers", "recordings", "reports",
      "ivr", "asterisk", "dialplans", "outbound", "callbacks", "knowledge", "applications", "office", "privacy",
-     "nodes", "backups", "edge", "conversations", "scorecards", "places", "open311"},  # domain and protocol adapters
+     "nodes", "backups", "edge", "conversations", "scorecards", "places", "open311", "documents"},  # domain and protocol adapters
     {"web", "agent_desktop", "public"},  # HTTP and WebSocket
     {"app", "cli", "accounts_cli", "edge_cli", "demo", "testing", "__main__", "__init__"},  # wiring and tools
 ]
