@@ -127,12 +127,13 @@ class PublicDesk:
             raise Refused(404, "Không tìm thấy phiếu với mã số này")
         return t
 
-    async def secret_view(self, t: Ticket, result: bool = True) -> dict:
+    async def secret_view(self, t: Ticket, result: bool = True, files: bool = False) -> dict:
         """A ticket's public progress: where it stands and each step with its date (received,
         forwarded to which agency, taken up, answered...), without the reporter's data, the staff's
         names or any note; confidential and state-secret tickets: the status only. The page of the
         receipt's link shows the result once answered (approved, where a leader approves); the code
-        alone shows it once published."""
+        alone shows it once published. With `files` (the receipt's link), also the files the unit
+        made public, such as the photos of its progress updates (HCMC Art. 7.2b, 11.1)."""
         step = self.handling.workflow.step(t.handling_stage or "received")
         view = {"code": t.code, "stage": "Đã tiếp nhận, đang chờ xem xét" if t.draft else step.title,
                 "hidden": bool(t.confidential or t.state_secret)}
@@ -150,7 +151,23 @@ class PublicDesk:
                     due_at=None if answered or t.status == "rejected" else t.due_at,
                     result=redact(t.result, *personal) if answered and t.result else None,
                     refusal=redact(t.reason, *personal) if t.status == "rejected" and t.reason else None)
+        if files:
+            async with self.sessions() as s:
+                shown = await s.scalars(select(Attachment).where(Attachment.ticket_id == t.id,
+                                                                  Attachment.public.is_(True))
+                                        .order_by(Attachment.id))
+                view["files"] = [{"id": a.id, "filename": a.filename} for a in shown]
         return view
+
+    async def secret_file(self, secret: str, attachment_id: int):
+        """A file the unit made public, on the page of the ticket's receipt link (never one of a
+        confidential or state-secret ticket)."""
+        t = await self.by_secret(secret)
+        async with self.sessions() as s:
+            a = await s.get(Attachment, attachment_id)
+        if t.confidential or t.state_secret or a is None or a.ticket_id != t.id or not a.public:
+            raise Refused(404, "Không có tệp này")
+        return await self.files.get(t.id, a.id)
 
     async def own_ticket(self, code: str, phone: str) -> Ticket:
         """The citizen's own ticket, by code and the phone it was reported with."""

@@ -76,6 +76,8 @@ class PublicPages(Resource):
                   "its public progress)", **page),
             Route("GET", "/p/{secret}", self.by_secret, "A ticket's public page by the secret of its receipt's link",
                   **page),
+            Route("GET", "/p/{secret}/tep/{file}", self.secret_file,
+                  "A file the unit made public (a progress update's photo), from the receipt link's page", **page),
             Route("POST", "/tra-cuu/danh-gia", self.rate, "Rate the answer", **page),
             Route("POST", "/tra-cuu/hoi-them", self.ask, "Ask a follow-up question", **page),
             Route("POST", "/tra-cuu/thong-bao", self.letter, "The result letter", **page),
@@ -215,7 +217,23 @@ class PublicPages(Resource):
             t = await self.desk.by_secret(request.match_info["secret"][:64])
         except Refused as exc:
             return self.render("public_ticket.html.j2", exc.status, private=True, title=title, error=str(exc))
-        return self.render("public_ticket.html.j2", private=True, title=title, t=await self.desk.secret_view(t))
+        view = await self.desk.secret_view(t, files=True)
+        view["files_base"] = f"/p/{t.public_secret}/tep"
+        return self.render("public_ticket.html.j2", private=True, title=title, t=view)
+
+    @public
+    async def secret_file(self, request: web.Request) -> web.StreamResponse:
+        file = request.match_info["file"]
+        if not (file.isdigit() and len(file) < 10):
+            raise web.HTTPNotFound()
+        try:
+            _limited(self.lookups_by_address, client_address(request))  # guessing secrets
+            a, path = await self.desk.secret_file(request.match_info["secret"][:64], int(file))
+        except Refused:
+            raise web.HTTPNotFound() from None
+        response = send_file(a, path, inline=a.content_type.startswith(("image/", "audio/", "video/")))
+        response.headers["Cache-Control"] = "no-store"  # its address holds the ticket's secret
+        return response
 
     @public
     async def lookup(self, request: web.Request) -> web.Response:

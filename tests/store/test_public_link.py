@@ -29,7 +29,7 @@ from hotline.store.conversations import Conversation
 from hotline.store.db import make_engine, migrate
 from hotline.store.outbox import EmailMessage as Outgoing
 from hotline.store.tickets import Ticket
-from hotline.ticketing.attachments import Attachments
+from hotline.ticketing.attachments import Attachments, Upload
 from hotline.ticketing.codes import luhn_check_digit
 from hotline.ticketing.handling import Payload
 from tests.store.support import OPERATOR, province
@@ -176,6 +176,35 @@ async def test_confidential_and_state_secret_tickets_show_their_status_only(site
         status, html, _ = await page(http, server, f"/p/{t.public_secret}")
         assert status == 200 and 'id="t-stage"' in html and 'id="t-confidential"' in html
         assert steps(html) == [] and "Công ty Điện lực" not in html and "Đèn đường" not in html
+
+
+async def test_the_link_shows_the_files_the_unit_made_public_and_no_other(site, sessions, tmp_path):
+    """A progress update's photos, published by the unit, are on the link's page (HCMC Art. 7.2b,
+    11.1); a file not made public, another ticket's file and any file of a confidential ticket
+    are not found by the link."""
+    start, http = site
+    p, desk, server = await start("ho_chi_minh")
+    files = Attachments(sessions, tmp_path / "attachments")
+    now = datetime.now(timezone.utc)
+    jpeg = b"\xff\xd8\xff\xe0" + bytes(300)
+    t = await p.receive(now, topic="socio_economic")
+    other = await p.receive(now, topic="socio_economic")
+    hidden = await p.receive(now, topic="socio_economic", confidential=True)
+    [shown] = await files.save(t.id, files.check([Upload("thu-gom.jpg", jpeg)]), "dungle", now, public=True)
+    [kept] = await files.save(t.id, files.check([Upload("bien-ban.jpg", jpeg)]), "dungle", now)
+    [elsewhere] = await files.save(other.id, files.check([Upload("khac.jpg", jpeg)]), "dungle", now, public=True)
+    [secret] = await files.save(hidden.id, files.check([Upload("mat.jpg", jpeg)]), "dungle", now, public=True)
+
+    status, html, _ = await page(http, server, f"/p/{t.public_secret}")
+    assert status == 200 and f'href="/p/{t.public_secret}/tep/{shown.id}"' in html and "bien-ban.jpg" not in html
+    async with http.get(server.make_url(f"/p/{t.public_secret}/tep/{shown.id}")) as r:
+        assert (r.status, r.headers["Content-Type"], await r.read()) == (200, "image/jpeg", jpeg)
+        assert r.headers["Cache-Control"] == "no-store" and r.headers["Content-Disposition"].startswith("inline")
+    for secret_of, file in ((t, kept), (t, elsewhere), (hidden, secret), (t, "x1")):
+        status, _, _ = await page(http, server, f"/p/{secret_of.public_secret}/tep/{getattr(file, 'id', file)}")
+        assert status == 404, file
+    status, html, _ = await page(http, server, f"/p/{hidden.public_secret}")
+    assert "mat.jpg" not in html
 
 
 async def test_an_unknown_secret_is_not_found_and_guessing_is_limited(site):
