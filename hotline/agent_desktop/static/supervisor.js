@@ -3,6 +3,7 @@ import {Hotline} from "./common.js";
 import {Softphone} from "./softphone.js";
 import {Captions} from "./captions.js";
 import {ticketSearch} from "./ticket_search.js";
+import "./hotline_work.js";  // the hotline's work list and the operating unit's actions
 
 function person(id) { return id ? `${Hotline.name("operators", id)} (${id})` : "—"; }
 

@@ -25,7 +25,7 @@ async function loadWork() {
 function showWorkNeeds() {
   const action = Work.current && Work.current.actions.find((a) => a.name === document.getElementById("w-action").value);
   showNeeds(action ? action.needs : [], {agency: "w-agency-label", result: "w-result-label", reason: "w-reason-label",
-                                         question: "w-question-label"});
+                                         question: "w-question-label", note: "w-note-label"});
   document.getElementById("w-also-label").hidden = !(action && action.several_agencies);
 }
 
@@ -78,6 +78,7 @@ document.getElementById("work-form").addEventListener("submit", async (ev) => {
   if (action.needs.includes("result")) body.result = f.result.value;
   if (action.needs.includes("reason")) body.reason = f.reason.value;
   if (action.needs.includes("question")) body.question = f.question.value;
+  if (action.needs.includes("note")) body.note = f.note.value;
   try {
     const updated = await Hotline.api(`/api/tickets/${t.id}/actions/${action.name}`, "POST", body);
     ev.target.reset();
