@@ -25,6 +25,7 @@ from hotline.applications.sources import source_of
 from hotline.applications.table_source import TableSource
 from hotline.applications.status import StatusSource
 from hotline.knowledge.articles import KnowledgeBase
+from hotline.loop_lag import LoopLag
 from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.agencies_api import AgenciesApi
 from hotline.agent_desktop.agency_api import AgencyApi
@@ -67,6 +68,7 @@ from hotline.workhours import WorkCalendar
 from hotline.agent_desktop.session_api import SessionApi
 from hotline.agent_desktop.supervisor_api import SupervisorApi
 from hotline.agent_desktop.transfer_api import TransferApi
+from hotline.agent_desktop.system_api import SystemApi
 from hotline.agent_desktop.users_api import UsersApi
 from hotline.asterisk.config import render_asterisk_config
 from hotline.asterisk.moh import build_moh
@@ -281,6 +283,7 @@ class Hotline:
     reply_deadlines: Periodic  # citizens waiting for a first answer: reminders, then supervisors
     platform_files: Periodic  # files citizens sent on Zalo or Messenger, fetched from the platform
     scan_text: ScanText  # the text of staff's scanned letters, recognised in the background
+    loop_lag: LoopLag  # how late this process's event loop wakes (/api/system/loop-lag)
 
 
 def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotline:
@@ -372,6 +375,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     agents = AgentApi(accounts, cti, profile)
     session = SessionApi(accounts, hub, prepared.sip, agents, settings.ws_url, sec, settings.secure_cookies)
     pages = PublicPages(PublicDesk(sessions, handling, settings.attachments_dir, max_upload), sec, kb, applications)
+    loop_lag = LoopLag()
     apis = [session, agents, MetaApi(accounts, profile),
             TicketsApi(accounts, store, handling, files, kb, scans),
             KnowledgeApi(accounts, kb, live),
@@ -394,6 +398,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
                 privacy_key(settings.secrets_file.with_name("privacy-key")), b"scorecard sample", "sha256").digest()),
                           RecordingLibrary(sessions, settings.recordings_dir, profile.calendar.timezone)),
             UsersApi(accounts, prepared.sip.phones),
+            SystemApi(accounts, loop_lag),
             pages,
             WebChat(pages, conversations, bus, lambda now: calendar.is_open(now) and any(
                 a.state == "available" for a in cti.model.agents.values())),
@@ -417,7 +422,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
                    holds, surveys, applications, kb, leases,
                    MemberSync(cti, accounts.agent_logins, {o.id for o in profile.queues.phones()})
                    if settings.sip_edge else None, serving, mailbox, chats, reply_deadlines, platform_files,
-                   scan_text)
+                   scan_text, loop_lag)
 
 
 async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> int:
@@ -458,7 +463,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
             await parts.start("queue members", h.members.start, h.members.stop)
         if h.serving is not None:
             await parts.start("node heartbeat", h.serving.start, h.serving.stop)
-        for name, part in (("hub", h.hub), ("SMS outbox", h.sms),
+        for name, part in (("loop lag", h.loop_lag), ("hub", h.hub), ("SMS outbox", h.sms),
                            ("deadline scan", h.handling.deadlines),  # its first scan applies deadlines passed while down
                            ("callback deadlines", h.callbacks), ("virtual hold", h.holds),
                            ("survey calls", h.surveys),

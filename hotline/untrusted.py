@@ -66,12 +66,29 @@ def watch_parent(parent: int) -> None:
     threading.Thread(target=watch, name="parent watch", daemon=True).start()
 
 
+def at_priority(nice: int) -> None:
+    """This worker's CPU priority no higher than `nice`: a worker is spawned with the priority of
+    the hotline's control plane (raised above Asterisk's media threads, Settings.control_nice),
+    which is not for the work it does. Lowering one's own priority needs no privilege."""
+    if os.getpriority(os.PRIO_PROCESS, 0) < nice:
+        os.setpriority(os.PRIO_PROCESS, 0, nice)
+
+
+def worker_start(parent: int, nice: int) -> None:
+    """A process pool's initializer: the watch on the parent, and the worker's priority."""
+    watch_parent(parent)
+    at_priority(nice)
+
+
+UNTRUSTED_NICE = 10  # strangers' input is parsed after everything the line and the desktops need
+
+
 def _worker_start(memory_bytes: int, parent: int) -> None:
-    """Runs in each worker as it starts: its memory limit, and the watch on its parent."""
+    """Runs in each worker as it starts: its memory limit, its priority and the watch on its parent."""
     import resource
 
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    watch_parent(parent)
+    worker_start(parent, UNTRUSTED_NICE)
 
 
 class Sandbox:

@@ -22,9 +22,11 @@ from hotline.recordings import engines, worker
 from hotline.recordings.folding import fold
 from hotline.settings import Transcription
 from hotline.store.recordings import Job, Recording, Transcript
-from hotline.untrusted import watch_parent
+from hotline.untrusted import worker_start
 
 log = logging.getLogger(__name__)
+
+BATCH_NICE = 10  # after-call transcripts wait behind the calls in progress (Asterisk's media included)
 
 
 class JobQueue:
@@ -117,7 +119,7 @@ class Transcriber:
             return
         # The workers end with this process, even when it is killed and cannot shut them down.
         self._pool = ProcessPoolExecutor(self.settings.workers, mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=watch_parent, initargs=(os.getpid(),))
+                                         initializer=worker_start, initargs=(os.getpid(), BATCH_NICE))
         for w in self._workers:
             w.start()
 

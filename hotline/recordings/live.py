@@ -36,7 +36,7 @@ from hotline.recordings import engines, live_worker
 from hotline.recordings.alerts import AlertMatcher
 from hotline.settings import Transcription
 from hotline.store.recordings import CallAlert
-from hotline.untrusted import watch_parent
+from hotline.untrusted import worker_start
 
 log = logging.getLogger(__name__)
 SIDES = ("caller", "operator")
@@ -48,7 +48,7 @@ SAID_MAX_CHARS = 20000  # of one call's caller side: the words that come after a
 
 
 def _start_worker(parent: int, engine: str, model: str) -> None:
-    watch_parent(parent)
+    worker_start(parent, 0)  # below the control plane, beside Asterisk: a caption is late after 2 s
     engines.load(engine, model)  # loaded before the first phrase, not while a caller waits for it
 
 

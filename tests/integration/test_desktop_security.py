@@ -41,6 +41,8 @@ async def test_an_operator_cannot_use_supervisor_endpoints(desktop_line, store):
             assert r.status == 403
         async with http.post(url(desktop_line, "/api/supervisor/listen"), json={"linkedid": "x", "mode": "listen"}) as r:
             assert r.status == 403
+        async with http.get(url(desktop_line, "/api/system/loop-lag")) as r:
+            assert r.status == 403
         async with http.get(url(desktop_line, "/api/me")) as r:
             assert (await r.json())["role"] == "operator"
         async with http.post(url(desktop_line, "/api/agent/pause"), json={"reason": "<script>"}) as r:
@@ -57,6 +59,9 @@ async def test_a_supervisor_without_a_phone_gets_no_credentials_but_sees_the_sta
             assert r.status == 409  # no softphone assigned to this supervisor
         async with http.get(url(desktop_line, "/api/supervisor/state")) as r:
             assert r.status == 200 and set(await r.json()) == {"calls", "agents", "queues"}
+        async with http.get(url(desktop_line, "/api/system/loop-lag")) as r:
+            lag = await r.json()  # the node's loop has been ticking since it started
+            assert r.status == 200 and lag["last_minute"]["samples"] > 0 and sum(lag["histogram"]["counts"]) > 0
         async with http.get(url(desktop_line, "/api/openapi.json")) as r:
             doc = await r.json()
             assert doc["openapi"].startswith("3.") and "/api/tickets/{id}" in doc["paths"]

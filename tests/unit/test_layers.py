@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "hotline"
 
 # Lowest first. A module may import its own layer and the layers below it.
 LAYERS: list[set[str]] = [
-    {"errors", "workhours", "background", "audio", "security", "phones", "spreadsheets", "safe_tar", "untrusted"},  # foundation: no hotline imports but these
+    {"errors", "workhours", "background", "audio", "security", "phones", "spreadsheets", "safe_tar", "untrusted", "loop_lag"},  # foundation: no hotline imports but these
     {"config", "settings", "credentials"},  # configuration as data
     {"store"},  # tables, engine, migrations
     {"cti", "notifications", "ticketing", "agencies", "transfers", "recordings", "reports",

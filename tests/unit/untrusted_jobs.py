@@ -23,3 +23,9 @@ def pid() -> int:
     import os
 
     return os.getpid()
+
+
+def priority() -> int:
+    import os
+
+    return os.getpriority(os.PRIO_PROCESS, 0)
