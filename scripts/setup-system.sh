@@ -15,6 +15,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 WANT=${HOTLINE_PACKAGES:-full}
 case "$WANT" in full|runtime|edge) ;; *) echo "setup-system: HOTLINE_PACKAGES must be full, runtime or edge, not $WANT" >&2; exit 1;; esac
 PACKAGES=(asterisk asterisk-modules sox espeak-ng ffmpeg ca-certificates tesseract-ocr tesseract-ocr-vie poppler-utils)
+# Letters as PDF (WeasyPrint): pango draws the text, with the DejaVu fonts for Vietnamese.
+PACKAGES+=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
 if [ "$WANT" = edge ]; then
   # The edge loads Kamailio's WebSocket (softphones' registrar) and PostgreSQL (locations) modules,
   # which Debian ships apart from the daemon.
@@ -36,6 +38,9 @@ else
   PACKAGES+=(nginx-light openssl)
   # dovecot-imapd: a real IMAP server for the e-mail channel's tests (their own instance and port).
   PACKAGES+=(dovecot-imapd)
+  # softhsm2: a PKCS#11 token (a module, as the USB tokens of Vietnamese certificate authorities)
+  # for the tests of signed letters.
+  PACKAGES+=(softhsm2)
   # What a minimal Debian (debootstrap minbase) lacks and the project uses: Playwright's bundled
   # Node.js needs libatomic1; fonts so that pages render Vietnamese text in the browser tests'
   # screenshots.

@@ -42,6 +42,7 @@ PROGRAMS: dict[str, tuple[str, ...] | None] = {
     "ffmpeg": ("ffmpeg",),
     "tesseract": ("tesseract-ocr",),  # with tesseract-ocr-vie: scanned letters (hotline/ticketing/scans.py)
     "pdftoppm": ("poppler-utils",),
+    "softhsm2-util": ("softhsm2",),  # a PKCS#11 token for the signed letters' tests (hotline/testing/pki.py)
     "pg_dump": ("postgresql-client", "postgresql", "postgresql-15"),
     "pg_restore": ("postgresql-client", "postgresql", "postgresql-15"),
     "psql": ("postgresql-client", "postgresql", "postgresql-15"),
