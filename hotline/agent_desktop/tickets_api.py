@@ -29,6 +29,8 @@ STAFF = ("operator", "supervisor", "admin")
 SCAN_ROLES = (*STAFF, "office")  # who keeps and searches scanned letters
 SCAN_UPLOAD = {"type": "object", "properties": {"files": {"type": "array", "items": {"type": "string",
                                                                                       "format": "binary"}}}}
+UPLOAD = {"type": "object", "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                                         "public": {"type": "string"}}}
 
 
 class TicketsApi(Resource):
@@ -52,6 +54,11 @@ class TicketsApi(Resource):
                   "Keep the scan of a paper or portal letter on the ticket (multipart/form-data: files, images or "
                   "PDF); its text is recognised in the background; needs the header X-Hotline-Upload: 1",
                   SCAN_UPLOAD, body_type="multipart/form-data", ok="201"),
+            Route("POST", "/api/tickets/{id}/attachments", self.attach,
+                  "Attach site photos or documents to a ticket the hotline holds (the operating unit's own "
+                  "handling, e.g. the progress of an incident it leads: HCMC Art. 7.1e, 7.2b; multipart/form-data: "
+                  "files, up to 5; public=1 to show them on the citizen's page and with the result); needs the header "
+                  "X-Hotline-Upload: 1", UPLOAD, body_type="multipart/form-data", extra=("409",)),
             Route("GET", "/api/tickets", self.waiting,
                   "The hotline's work list: tickets in a step the hotline holds, earliest due first"),
             Route("POST", "/api/tickets", self.create, "Record a report from another channel; it enters the workflow",
@@ -269,6 +276,26 @@ class TicketsApi(Resource):
         _, uploads = await read_form(request)
         rows = await self.scans.add(ticket_id, uploads, principal(request).username)
         return web.json_response([describe(a) for a in rows], status=201)
+
+    @requires(*STAFF, upload=True)
+    async def attach(self, request: web.Request) -> web.Response:
+        """multipart/form-data: `files` (up to 5; photos, video, audio or PDF) and `public` ("1":
+        shown on the citizen's page and with the published result). A ticket at a unit gets its
+        files from that unit, in its inbox."""
+        actor = Actor.of(principal(request))
+        ticket_id = await self._readable(request)
+        async with self.store.sessions() as s:
+            t = await s.get(Ticket, ticket_id)
+        wf = self.handling.workflow
+        if t.draft or wf.step(t.handling_stage or wf.initial).holder != "hotline":
+            raise Refused(409, "Chỉ đính kèm vào phiếu Tổng đài đang giữ; phiếu ở đơn vị nào do đơn vị đó đính kèm")
+        secrecy.refuse_details(self.handling.profile, t, "tệp đính kèm")
+        fields, uploads = await read_form(request)
+        if not uploads:
+            raise Refused(422, "Chưa chọn tệp")
+        await self.files.save(t.id, self.files.check(uploads, documents=True), actor.name, datetime.now(timezone.utc),
+                              public=fields.get("public") in ("1", "true", "on") and not (t.confidential or t.state_secret))
+        return web.json_response(await self._view(ticket_id, actor))
 
     @requires(*SCAN_ROLES)
     async def search(self, request: web.Request) -> web.Response:

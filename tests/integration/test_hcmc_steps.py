@@ -1,7 +1,8 @@
 """Hồ Chí Minh City's own steps (#31 item 11) in real browsers against a hotline running the HCMC
 profile: a report whose unit nobody could name goes to the operating unit, whose supervisor names
 it in the page (Art. 6.3); a unit's return is reviewed by its leader (7.1c); a dangerous incident of
-several units is led and answered by the operating unit (7.1e); the unit posts a progress update
+several units is led by the operating unit, which posts its progress with its own photos and
+answers (7.1e); the unit posts a progress update
 with a photo that the citizen sees (7.2b, 11.1); and the unit commends a good proposal, the citizen
 is thanked by SMS and the proposal is in the quarter's good-proposals report (7.3, 11.4)."""
 
@@ -20,6 +21,7 @@ from hotline.config.profile import load_profile
 from hotline.reports.statutory import StatutoryReports
 from hotline.settings import load_settings
 from hotline.store.outbox import SmsMessage
+from hotline.store.tickets import TicketEvent
 from hotline.testing.browser import launch, log_in
 from tests.integration.conftest import running_line
 from tests.integration.desktop_support import Store, base_url, session_for, url
@@ -196,6 +198,22 @@ async def test_the_leader_reviews_a_return_and_the_operating_unit_leads_a_danger
         await page.click(f"{led} button")
         await page.wait_for_function(f"document.getElementById('hw-code').textContent === '{dangerous['code']}'")
         assert {"progress", "answer"} <= set(await options(page, "#hw-action"))
+        # It posts its progress with its own site photo, then the answer.
+        await page.select_option("#hw-action", "progress")
+        assert await page.is_visible("#hw-photos") and await page.is_visible("#hw-note")
+        await page.set_input_files("#hw-attach-files", files=[{"name": "rao-chan.jpg", "mimeType": "image/jpeg",
+                                                               "buffer": JPEG}])
+        await page.check("#hw-attach-public")
+        await page.click("#hw-attach-submit")
+        await page.wait_for_function("document.getElementById('hw-attach-saved').textContent === 'Đã tải lên'",
+                                     timeout=10000)
+        assert (await page.text_content("#hw-files")).strip() == "rao-chan.jpg (công khai)"
+        await page.select_option("#hw-action", "progress")
+        await page.fill("#hw-note", "Đã rào chắn, phân luồng; cấp nước và điện lực đang xử lý đường ống, cáp")
+        await page.click("#hw-submit")
+        await page.wait_for_function("document.getElementById('hw-saved').textContent === 'Đã thực hiện: "
+                                     "Sự cố nguy hiểm, liên quan nhiều đơn vị: đơn vị vận hành chủ trì khắc phục'",
+                                     timeout=10000)
         await page.select_option("#hw-action", "answer")
         await page.fill("#hw-result", "Các đơn vị cấp nước, điện lực và thoát nước đã khắc phục, thông xe lúc 18 giờ")
         await page.click("#hw-submit")
@@ -207,7 +225,11 @@ async def test_the_leader_reviews_a_return_and_the_operating_unit_leads_a_danger
     async with store.tickets.sessions() as s:
         result = await s.scalar(select(SmsMessage).where(SmsMessage.ticket_id == dangerous["id"],
                                                          SmsMessage.purpose == "result"))
+        actions = [(e.actor, e.action) for e in await s.scalars(
+            select(TicketEvent).where(TicketEvent.ticket_id == dangerous["id"]).order_by(TicketEvent.id))]
     assert result is not None and result.to_number == "0912600003"  # the citizen is told the result
+    assert actions[-4:] == [("doi.truc.tn", "escalate_dangerous"), ("giamsat-hcm", "attach"),
+                            ("giamsat-hcm", "progress"), ("giamsat-hcm", "answer")]
 
 
 async def test_a_progress_update_with_its_photo_reaches_the_citizens_page(playwright_session, hcmc):

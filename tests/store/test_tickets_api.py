@@ -101,13 +101,13 @@ PDF = b"%PDF-1.4\n% Bien ban kiem tra hien truong\n%%EOF\n"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 200
 
 
-async def upload(client, server, ticket_id, files, public=False, header=True):
+async def upload(client, server, ticket_id, files, public=False, header=True, path="/api/agency/tickets"):
     form = aiohttp.FormData(quote_fields=False)  # as browsers send names
     for name, data in files:
         form.add_field("files", data, filename=name, content_type="application/octet-stream")
     form.add_field("public", "1" if public else "0")
     headers = {"X-Hotline-Upload": "1"} if header else {}
-    async with client.post(server.make_url(f"/api/agency/tickets/{ticket_id}/attachments"), data=form,
+    async with client.post(server.make_url(f"{path}/{ticket_id}/attachments"), data=form,
                            headers=headers) as r:
         return r.status, await r.json()
 
@@ -159,6 +159,26 @@ async def test_the_agency_attaches_documents_and_site_photos_to_its_answer(api, 
             assert r.status == 200 and await r.read() == PDF
         async with anonymous.get(server.make_url(f"/ket-qua/{other.code}/tep/{pdf_id}")) as r:
             assert r.status == 404
+
+
+async def test_the_hotline_attaches_files_only_to_tickets_it_holds(api):
+    """The operating unit's own photos (HCMC Art. 7.1e: an incident it leads): on a ticket the
+    hotline holds; a ticket at an agency gets its files from the agency."""
+    p, server, c = api
+    op, agency = c["op1"], c["dien.luc"]
+    now = datetime.now(timezone.utc)
+    held = await p.receive(now)
+    status, item = await upload(op, server, held.id, [("rao chan.jpg", JPEG)], public=True, path="/api/tickets")
+    assert status == 200 and [(f["filename"], f["public"], f["uploaded_by"]) for f in item["attachments"]] == [
+        ("rao chan.jpg", True, "op1")]
+    assert (await upload(op, server, held.id, [("x.pdf", PDF)], header=False, path="/api/tickets"))[0] == 415
+    assert (await upload(agency, server, held.id, [("x.pdf", PDF)], path="/api/tickets"))[0] == 403
+    await p.handling.act(held.id, "transfer", OPERATOR, Payload(agency_id=p.agency_id), now=now)
+    status, err = await upload(op, server, held.id, [("x.pdf", PDF)], path="/api/tickets")
+    assert status == 409 and "đơn vị" in err["error"]
+    hidden = await p.receive(now, confidential=True)
+    status, item = await upload(op, server, hidden.id, [("anh.jpg", JPEG)], public=True, path="/api/tickets")
+    assert status == 200 and item["attachments"][0]["public"] is False  # never published
 
 
 async def test_files_of_a_confidential_report_are_never_published(api):

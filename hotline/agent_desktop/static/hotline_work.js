@@ -34,6 +34,13 @@ async function openWork(id) {
   document.getElementById("hw-detail").hidden = false;
   Hotline.text("hw-code", t.code); Hotline.text("hw-stage", t.stage_text); Hotline.text("hw-content", t.content);
   Hotline.text("hw-error", ""); Hotline.text("hw-saved", "");
+  Hotline.text("hw-attach-error", ""); Hotline.text("hw-attach-saved", "");
+  document.getElementById("hw-files").replaceChildren(...t.attachments.filter((f) => !f.scan).map((f) => {
+    const li = el("li");
+    const a = el("a", f.filename); a.href = `/api/tickets/${t.id}/attachments/${f.id}`;
+    li.append(a, f.public ? " (công khai)" : "");
+    return li;
+  }));
   const select = document.getElementById("hw-action");
   select.replaceChildren();
   for (const a of t.actions) option(select, a.name, a.title);
@@ -65,6 +72,21 @@ document.getElementById("hw-form").addEventListener("submit", async (ev) => {
     Hotline.text("hw-saved", `Đã thực hiện: ${updated.stage_text}`);
     await loadWork();
   } catch (e) { Hotline.text("hw-error", e.message); }
+});
+
+// Site photos of the operating unit's own handling (a progress update needs its own).
+document.getElementById("hw-attach-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const t = Work.current; if (!t) return;
+  Hotline.text("hw-attach-error", "");
+  // Multipart with the upload header: the server accepts no other non-JSON request.
+  const r = await fetch(`/api/tickets/${t.id}/attachments`,
+                        {method: "POST", body: new FormData(ev.target), headers: {"X-Hotline-Upload": "1"}});
+  const data = await r.json().catch(() => ({error: r.statusText}));
+  if (!r.ok) { Hotline.text("hw-attach-error", data.error || r.statusText); return; }
+  ev.target.reset();
+  await openWork(t.id);
+  Hotline.text("hw-attach-saved", "Đã tải lên");
 });
 
 document.getElementById("hw-refresh").addEventListener("click", loadWork);
