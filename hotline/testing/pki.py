@@ -65,6 +65,26 @@ class Pki:
                                critical=False)
                 .sign(self.ca_key, hashes.SHA256()))
 
+    def time_stamp_authority(self):
+        """An RFC 3161 authority's certificate from this CA, and pyHanko's test time-stamper that
+        answers with it (serve `request_tsa_response` over HTTP to play a TSA)."""
+        from asn1crypto import keys as asn1_keys, x509 as asn1_x509
+        from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        now = datetime.now(timezone.utc)
+        cert = (x509.CertificateBuilder().subject_name(_name("TSA thử nghiệm", "Tổ chức chứng thực thử nghiệm"))
+                .issuer_name(self.ca.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
+                .not_valid_before(now - timedelta(hours=1)).not_valid_after(now + timedelta(days=30))
+                .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.ca_key.public_key()),
+                               critical=False)
+                .sign(self.ca_key, hashes.SHA256()))
+        der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+        return DummyTimeStamper(asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+                                asn1_keys.PrivateKeyInfo.load(der))
+
     def pkcs12_file(self, path: Path, cn: str, org: str, passphrase: str) -> x509.Certificate:
         """An agency's key and certificate (with the CA's) in a PKCS#12 file, as a CA hands it out."""
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -125,3 +125,44 @@ def test_a_token_whose_module_cannot_be_loaded_is_named(tmp_path, monkeypatch):
                                                           "key_label": "ky", "pin_env": "TEST_TOKEN_PIN"}}})
     with pytest.raises(ConfigError, match="field 'signing.agencies.Sở Xây dựng.pkcs11': cannot use the key 'ky'"):
         load_signers(signing, tmp_path / "hotline.toml")
+
+
+async def test_with_a_time_stamp_authority_the_signature_is_b_t(tmp_path, monkeypatch):
+    """A local RFC 3161 authority (pyHanko's test time-stamper behind HTTP, its certificate from
+    the same throwaway CA): the signature carries its time-stamp, which validates."""
+    from asn1crypto import tsp, x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import async_validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    pki = Pki.new()
+    stamper = pki.time_stamp_authority()
+    asked = []
+
+    async def tsa(request):
+        req = tsp.TimeStampReq.load(await request.read())
+        asked.append(request.headers["Content-Type"])
+        return web.Response(body=stamper.request_tsa_response(req).dump(), content_type="application/timestamp-reply")
+
+    app = web.Application()
+    app.router.add_post("/tsa", tsa)
+    server = TestServer(app)
+    await server.start_server()
+    pki.pkcs12_file(tmp_path / "hotline.p12", "Tổng đài 1022 Đồng Tháp", "UBND tỉnh Đồng Tháp", "mat-khau")
+    monkeypatch.setenv("TEST_HOTLINE_PASSPHRASE", "mat-khau")
+    signers = load_signers(Signing(tsa_url=str(server.make_url("/tsa")),
+                                   hotline={"pkcs12": tmp_path / "hotline.p12",
+                                            "passphrase_env": "TEST_HOTLINE_PASSPHRASE"}), tmp_path / "hotline.toml")
+    try:
+        signed, _ = await signers.sign(html_to_pdf("<p>Phiếu chuyển phản ánh, kiến nghị</p>"), Issuer("hotline"),
+                                       "Phiếu chuyển phản ánh, kiến nghị")
+    finally:
+        signers.close()
+        await server.close()
+    assert asked and set(asked) == {"application/timestamp-query"}  # (pyHanko may ask more than once)
+    trust = ValidationContext(trust_roots=[asn1_x509.Certificate.load(pki.ca.public_bytes(serialization.Encoding.DER))])
+    status = await async_validate_pdf_signature(PdfFileReader(io.BytesIO(signed)).embedded_signatures[0], trust,
+                                                ts_validation_context=trust)
+    assert status.intact and status.trusted, status.pretty_print_details()
+    assert status.timestamp_validity is not None and status.timestamp_validity.trusted
