@@ -24,8 +24,11 @@ from hotline.agencies.directory import AgencyDirectory
 from hotline.agencies.inbox import AgencyInbox
 from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.agency_api import AgencyApi
+from hotline.agent_desktop.office_api import OfficeApi
 from hotline.agent_desktop.tickets_api import TicketsApi
 from hotline.documents.signing import load_signers
+from hotline.office.desk import OfficeDesk
+from hotline.office.letters import OfficeLetters
 from hotline.public.desk import PublicDesk
 from hotline.public.pages import PublicPages
 from hotline.settings import Signing
@@ -166,3 +169,90 @@ async def test_an_issuer_without_a_certificate_gets_a_clear_refusal(served):
     assert (await fetch(c["op1"], server, f"/api/tickets/{t.id}/letter/pdf?signed=yes"))[0] == 422
     status, plain, _ = await fetch(c["op1"], server, f"/api/tickets/{t.id}/letter/pdf")
     assert status == 200 and "Đã hướng dẫn thủ tục cấp điện." in pdf_text(plain)
+
+
+async def serve(p, sessions, tmp_path, users):
+    """The staff's, agencies' and office's routes of `p` on a real HTTP server, with clients."""
+    accounts = Accounts(sessions)
+    app = web.Application(middlewares=[refusals])
+    files = Attachments(sessions, tmp_path / "attachments")
+    letters = OfficeLetters(sessions, p.handling.profile, p.handling.workflow.agency_steps())
+    TicketsApi(accounts, p.store, p.handling, files).register(app.router)
+    AgencyApi(accounts, AgencyInbox(sessions, p.handling, files), AgencyDirectory(sessions), letters).register(app.router)
+    OfficeApi(accounts, OfficeDesk(p.handling, letters)).register(app.router)
+    server = TestServer(app)
+    await server.start_server()
+    return server, letters, await signed_in(accounts, users)
+
+
+async def test_the_office_signs_its_letters_and_the_agency_reads_them(sessions, tmp_path, monkeypatch):
+    pki = Pki.new()
+    pki.pkcs12_file(tmp_path / "van-phong.p12", "Văn phòng UBND tỉnh Đồng Tháp", "UBND tỉnh Đồng Tháp", "vp-mat-khau")
+    monkeypatch.setenv("TEST_OFFICE_PASSPHRASE", "vp-mat-khau")
+    p = await province(sessions, tmp_path, "dong_thap")
+    p.handling.documents.signers = load_signers(
+        Signing(office={"pkcs12": tmp_path / "van-phong.p12", "passphrase_env": "TEST_OFFICE_PASSPHRASE"}),
+        tmp_path / "hotline.toml")
+    server, letters, c = await serve(p, sessions, tmp_path, [
+        ("op1", "operator", None), ("dungle", "agency", p.agency_id), ("binh", "agency", p.other_agency_id),
+        ("vanphong", "office", None)])
+    try:
+        t = await p.receive(datetime.now(timezone.utc))
+        await p.handling.act(t.id, "transfer", OPERATOR, Payload(agency_id=p.agency_id))
+        letter = await letters.issue(t.id, "reminder", "Đề nghị khẩn trương sửa đèn đường.", "vanphong")
+        path = f"/api/office/letters/{letter['id']}/pdf"
+        status, signed, _ = await fetch(c["vanphong"], server, path + "?signed=1")
+        assert status == 200
+        result = await verify(signed, pki.ca)
+        assert result.trusted and result.signing_cert.subject.native["common_name"] == "Văn phòng UBND tỉnh Đồng Tháp"
+        assert letter["number"] in pdf_text(signed) and "Đề nghị khẩn trương sửa đèn đường." in pdf_text(signed)
+        # The agency it went to reads it (and may take the office's signed copy); nobody else.
+        agency_path = f"/api/agency/office-letters/{letter['id']}/pdf"
+        status, copy, _ = await fetch(c["dungle"], server, agency_path + "?signed=1")
+        assert status == 200 and (await verify(copy, pki.ca)).trusted
+        assert (await fetch(c["binh"], server, agency_path))[0] == 404
+        assert (await fetch(c["op1"], server, path))[0] == 403
+        async with p.sessions() as s:
+            events = list(await s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t.id,
+                                                                    TicketEvent.action == "document_signed")))
+        assert [(e.actor, e.detail["document"], e.detail["issuer"]) for e in events] == [
+            ("vanphong", "office_letter", "Văn phòng UBND tỉnh"), ("dungle", "office_letter", "Văn phòng UBND tỉnh")]
+    finally:
+        for client in c.values():
+            await client.close()
+        await server.close()
+        p.handling.documents.signers.close()
+
+
+async def test_the_transfer_document_as_pdf_and_signed_by_the_hotline(sessions, tmp_path, monkeypatch):
+    p = await province(sessions, tmp_path, "thanh_hoa")
+    server, _, c = await serve(p, sessions, tmp_path, [("op1", "operator", None), ("dungle", "agency", p.agency_id),
+                                                        ("binh", "agency", p.other_agency_id)])
+    try:
+        t = await p.receive(datetime.now(timezone.utc), reporter_name="Lê Thị Mai")
+        await p.handling.act(t.id, "transfer", OPERATOR, Payload(agency_id=p.agency_id))
+        path = f"/api/tickets/{t.id}/transfer-document/pdf"
+        status, plain, _ = await fetch(c["op1"], server, path)
+        assert status == 200
+        text = pdf_text(plain)
+        assert "PHIẾU CHUYỂN PHẢN ÁNH, KIẾN NGHỊ" in text and "Lê Thị Mai" in text and AGENCY in text
+        assert (await fetch(c["op1"], server, path + "?signed=1"))[0] == 409  # no certificate for the hotline
+        assert (await fetch(c["binh"], server, f"/api/agency/tickets/{t.id}/transfer-document/pdf"))[0] == 404
+        assert (await fetch(c["dungle"], server, path))[0] == 403  # the staff's route
+
+        pki = Pki.new()
+        pki.pkcs12_file(tmp_path / "tong-dai.p12", "Tổng đài 1022 Thanh Hóa", "UBND tỉnh Thanh Hóa", "td-mat-khau")
+        monkeypatch.setenv("TEST_HOTLINE_PASSPHRASE", "td-mat-khau")
+        p.handling.documents.signers = load_signers(
+            Signing(hotline={"pkcs12": tmp_path / "tong-dai.p12", "passphrase_env": "TEST_HOTLINE_PASSPHRASE"}),
+            tmp_path / "hotline.toml")
+        status, signed, _ = await fetch(c["dungle"], server, f"/api/agency/tickets/{t.id}/transfer-document/pdf?signed=1")
+        assert status == 200
+        result = await verify(signed, pki.ca)
+        assert result.trusted and result.signing_cert.subject.native["common_name"] == "Tổng đài 1022 Thanh Hóa"
+        assert "PHIẾU CHUYỂN PHẢN ÁNH, KIẾN NGHỊ" in pdf_text(signed)
+    finally:
+        for client in c.values():
+            await client.close()
+        await server.close()
+        p.handling.documents.signers.close()
