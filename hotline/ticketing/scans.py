@@ -14,6 +14,7 @@ import asyncio
 import logging
 import os
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -74,14 +75,23 @@ class Failed(Exception):
     pass
 
 
-async def _run(argv: list[str], seconds: float) -> bytes:
-    """A program's output; Failed when it exits in error or overruns `seconds` (then it is killed)."""
+CHILD_NICE = 10  # the recognisers' priority (a scan's text can wait for the calls)
+
+
+async def _run(argv: list[str], seconds: float, memory_bytes: int | None = None) -> bytes:
+    """A program's output; Failed when it exits in error or overruns `seconds` (then it is killed).
+    With `memory_bytes`, it runs with that address-space limit (a scan that decompresses to
+    gigabytes fails instead of taking the machine's memory) and at nice 10, below the hotline's
+    control plane whose raised priority it would otherwise inherit."""
+    if shutil.which(argv[0]) is None:
+        raise Failed(f"{argv[0]} chưa được cài đặt (bash scripts/setup-system.sh)")
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}  # tesseract: one core, the calls keep the other
-    try:
-        proc = await asyncio.create_subprocess_exec(*argv, stdout=asyncio.subprocess.PIPE,
-                                                    stderr=asyncio.subprocess.PIPE, env=env)
-    except FileNotFoundError:
-        raise Failed(f"{argv[0]} chưa được cài đặt (bash scripts/setup-system.sh)") from None
+    command = argv
+    if memory_bytes:
+        lower = max(0, CHILD_NICE - os.getpriority(os.PRIO_PROCESS, 0))
+        command = ["prlimit", f"--as={memory_bytes}", "--", "nice", "-n", str(lower), *argv]
+    proc = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE,
+                                                stderr=asyncio.subprocess.PIPE, env=env)
     try:
         out, err = await asyncio.wait_for(proc.communicate(), seconds)
     except asyncio.TimeoutError:
@@ -90,7 +100,8 @@ async def _run(argv: list[str], seconds: float) -> bytes:
         raise Failed(f"{argv[0]} quá {seconds:g} giây") from None
     if proc.returncode != 0:
         detail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-        raise Failed(f"{argv[0]} lỗi {proc.returncode}: {detail[0][:200]}")
+        hint = f" (giới hạn bộ nhớ {memory_bytes // 2**20} MiB)" if memory_bytes else ""
+        raise Failed(f"{argv[0]} lỗi {proc.returncode}{hint}: {detail[0][:200]}")
     return out
 
 
@@ -100,6 +111,7 @@ class Recogniser:
     seconds: float = 120.0  # wall time of each process
     max_pages: int = 10  # of a PDF
     dpi: int = 200
+    memory_bytes: int = 1024 * 2**20  # address space of each process
 
     async def recognise(self, path: Path, content_type: str) -> Recognised:
         try:
@@ -107,7 +119,7 @@ class Recogniser:
                 return Recognised(await self._page(path))
             with tempfile.TemporaryDirectory(prefix="hotline-scan-") as tmp:
                 await _run(["pdftoppm", "-r", str(self.dpi), "-l", str(self.max_pages), "-gray", "-png",
-                            str(path), f"{tmp}/page"], self.seconds)
+                            str(path), f"{tmp}/page"], self.seconds, self.memory_bytes)
                 pages = sorted(Path(tmp).glob("page*.png"))
                 if not pages:
                     return Recognised(error="PDF không có trang nào")
@@ -116,7 +128,7 @@ class Recogniser:
             return Recognised(error=str(e))
 
     async def _page(self, image: Path) -> str:
-        out = await _run(["tesseract", str(image), "stdout", "-l", self.language], self.seconds)
+        out = await _run(["tesseract", str(image), "stdout", "-l", self.language], self.seconds, self.memory_bytes)
         return out.decode("utf-8", "replace")
 
 

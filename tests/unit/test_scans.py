@@ -5,6 +5,8 @@ wall time is killed; a file tesseract cannot read fails with its reason)."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from hotline.ticketing.scans import Failed, Recognised, Recogniser, _run, settled, snippet, words
@@ -53,3 +55,34 @@ async def test_a_missing_program_or_an_unreadable_scan_fails_with_the_reason(tmp
     assert r.text is None and r.error.startswith("tesseract lỗi")
     r = await Recogniser().recognise(tmp_path / "hong.pdf", "application/pdf")
     assert r.text is None and r.error.startswith("pdftoppm lỗi")
+
+
+async def test_a_scan_that_decompresses_past_the_memory_limit_fails_with_the_reason(tmp_path):
+    """A small file of a huge page (a decompression bomb) is refused by the limit, named as such;
+    an ordinary page is read under the same limit."""
+    from PIL import Image, ImageDraw
+
+    limited = Recogniser(memory_bytes=256 * 2**20)
+    page = tmp_path / "trang.png"
+    img = Image.new("L", (600, 120), 255)
+    ImageDraw.Draw(img).text((10, 40), "Cong van 123", fill=0)
+    img.save(page)
+    assert (await limited.recognise(page, "image/png")).text.strip()
+    bomb = tmp_path / "bom.png"
+    Image.new("L", (12000, 12000), 255).save(bomb)  # 170 KB on disk, 144 MB of pixels
+    assert bomb.stat().st_size < 1_000_000
+    r = await limited.recognise(bomb, "image/png")
+    assert r.text is None and "giới hạn bộ nhớ 256 MiB" in r.error
+
+
+async def test_the_recognisers_run_below_the_control_plane_s_priority():
+    before = os.getpriority(os.PRIO_PROCESS, 0)
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, -5)  # as `hotline run` does (root; elsewhere left as it is)
+    except PermissionError:
+        pass
+    try:
+        out = await _run(["sh", "-c", "nice"], 10, 256 * 2**20)
+    finally:
+        os.setpriority(os.PRIO_PROCESS, 0, before)
+    assert int(out) >= 10
