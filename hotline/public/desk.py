@@ -127,23 +127,26 @@ class PublicDesk:
             raise Refused(404, "Không tìm thấy phiếu với mã số này")
         return t
 
-    async def secret_view(self, t: Ticket, result: bool = True, files: bool = False) -> dict:
+    async def secret_view(self, t: Ticket, result: bool = True, files: bool = False, steps: bool = True) -> dict:
         """A ticket's public progress: where it stands and each step with its date (received,
         forwarded to which agency, taken up, answered...), without the reporter's data, the staff's
         names or any note; confidential and state-secret tickets: the status only. The page of the
         receipt's link shows the result once answered (approved, where a leader approves); the code
         alone shows it once published. With `files` (the receipt's link), also the files the unit
-        made public, such as the photos of its progress updates (HCMC Art. 7.2b, 11.1)."""
+        made public, such as the photos of its progress updates (HCMC Art. 7.2b, 11.1). Without
+        `steps`, no timeline (and no query of the history: a listing of many tickets)."""
         step = self.handling.workflow.step(t.handling_stage or "received")
         view = {"code": t.code, "stage": "Đã tiếp nhận, đang chờ xem xét" if t.draft else step.title,
                 "hidden": bool(t.confidential or t.state_secret)}
         if view["hidden"]:
             return view
-        async with self.sessions() as s:
-            events = await history(s, t.id)
-        entries = timeline(events, self.handling.workflow)
-        if not entries or entries[0].text != RECEIVED:  # a draft from a written channel: not submitted yet
-            entries.insert(0, Entry(aware(t.created_at), RECEIVED))
+        entries: list[Entry] = []
+        if steps:
+            async with self.sessions() as s:
+                events = await history(s, t.id)
+            entries = timeline(events, self.handling.workflow)
+            if not entries or entries[0].text != RECEIVED:  # a draft from a written channel: not submitted yet
+                entries.insert(0, Entry(aware(t.created_at), RECEIVED))
         personal = (t.reporter_name, t.caller_phone, t.address, t.email)
         topics = {q.topic: q.name for q in self.handling.profile.queues.queues}
         answered = t.status in ("answered", "closed") and not t.draft and (result or t.published_at is not None)

@@ -203,7 +203,7 @@ class Open311(Resource):
 
     # -- status ---------------------------------------------------------------------------------
     async def _view(self, t: Ticket, agencies: dict[int, str]) -> dict:
-        view = await self.desk.secret_view(t, result=False)
+        view = await self.desk.secret_view(t, result=False, steps=False)  # the standard has no timeline
         hidden = view["hidden"]
         personal = (t.reporter_name, t.caller_phone, t.address, t.email)
         published = t.published_at is not None and not hidden
