@@ -136,6 +136,8 @@ async def test_the_agency_gets_its_result_letter_signed_with_its_certificate(ser
     # The hotline's staff get the same letter signed by the agency; the citizen too, from the look-up.
     status, staff_copy, _ = await fetch(c["op1"], server, f"/api/tickets/{t.id}/letter/pdf?signed=1")
     assert status == 200 and (await verify(staff_copy, pki.ca)).trusted
+    status, page, _ = await fetch(c["anyone"], server, "/tra-cuu", "POST", data={"code": t.code, "phone": CITIZEN_PHONE})
+    assert status == 200 and b'id="letter-signed" formaction="/tra-cuu/thong-bao/pdf" name="signed" value="1"' in page
     status, own, headers = await fetch(c["anyone"], server, "/tra-cuu/thong-bao/pdf", "POST",
                                        data={"code": t.code, "phone": CITIZEN_PHONE, "signed": "1"})
     assert status == 200 and headers["Content-Type"] == "application/pdf"

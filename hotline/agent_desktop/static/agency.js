@@ -39,8 +39,12 @@ function show(t) {
   }));
   const letter = document.getElementById("d-letter");
   letter.hidden = !t.letter; letter.href = `/api/agency/tickets/${t.id}/letter`;
+  const signed = document.getElementById("d-letter-signed");  // 409 with the reason when the agency has no certificate
+  signed.hidden = !t.letter; signed.href = `/api/agency/tickets/${t.id}/letter/pdf?signed=1`;
   const doc = document.getElementById("d-transfer-doc");
   doc.hidden = !t.transfer_document; doc.href = `/api/agency/tickets/${t.id}/transfer-document`;
+  const docPdf = document.getElementById("d-transfer-doc-pdf");
+  docPdf.hidden = !t.transfer_document; docPdf.href = `/api/agency/tickets/${t.id}/transfer-document/pdf`;
   Hotline.text("attach-error", ""); Hotline.text("attach-saved", "");
   const form = document.getElementById("answer-form");
   form.elements.result.value = t.result || "";
@@ -161,7 +165,9 @@ async function loadLetters() {
     const open = document.createElement("td");
     const a = document.createElement("a"); a.href = `/api/agency/office-letters/${l.id}`; a.textContent = "Xem, in";
     a.target = "_blank"; a.rel = "noopener";
-    open.append(a); tr.append(open);
+    const pdf = document.createElement("a"); pdf.href = `/api/agency/office-letters/${l.id}/pdf?signed=1`;
+    pdf.textContent = "PDF có chữ ký số"; pdf.target = "_blank"; pdf.rel = "noopener";
+    open.append(a, " · ", pdf); tr.append(open);
     return tr;
   }));
 }

@@ -99,7 +99,9 @@ async function loadLetters() {
          "answer");
     const td = el("td");
     const a = el("a", "Xem, in"); a.href = `/api/office/letters/${l.id}`; a.target = "_blank"; a.rel = "noopener";
-    td.append(a); tr.append(td);
+    const pdf = el("a", "PDF có chữ ký số"); pdf.href = `/api/office/letters/${l.id}/pdf?signed=1`;
+    pdf.target = "_blank"; pdf.rel = "noopener";  // 409 with the reason when the office has no certificate
+    td.append(a, " · ", pdf); tr.append(td);
     return tr;
   }));
 }
