@@ -166,3 +166,34 @@ async def test_with_a_time_stamp_authority_the_signature_is_b_t(tmp_path, monkey
                                                 ts_validation_context=trust)
     assert status.intact and status.trusted, status.pretty_print_details()
     assert status.timestamp_validity is not None and status.timestamp_validity.trusted
+
+
+def test_the_documented_settings_parse(tmp_path, monkeypatch):
+    """docs/letters.md's [signing] section, with its files present, is what load_settings reads."""
+    from hotline.settings import load_settings
+
+    for name in ("tong-dai-1022.p12", "so-xay-dung.p12", "vnpt-pkcs11.so"):
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "hotline.toml").write_text(f"""
+[signing]
+tsa_url = "http://tsa.example.vn/tsa"
+[signing.hotline]
+pkcs12 = "{tmp_path / 'tong-dai-1022.p12'}"
+passphrase_env = "HOTLINE_SIGNING_PASSPHRASE"
+[signing.office]
+pkcs11.module = "{tmp_path / 'vnpt-pkcs11.so'}"
+pkcs11.token_label = "VNPT-CA"
+pkcs11.key_label = "Van phong UBND tinh"
+pkcs11.pin_env = "HOTLINE_OFFICE_TOKEN_PIN"
+[signing.agencies."Sở Xây dựng"]
+pkcs12 = "{tmp_path / 'so-xay-dung.p12'}"
+passphrase_env = "HOTLINE_SXD_PASSPHRASE"
+""", encoding="utf-8")
+    monkeypatch.delenv("HOTLINE_SETTINGS_FILE", raising=False)
+    signing = load_settings(tmp_path).signing
+    assert signing.tsa_url == "http://tsa.example.vn/tsa"
+    assert signing.office.pkcs11.token_label == "VNPT-CA" and signing.office.pkcs11.cert_label is None
+    assert signing.agencies["Sở Xây dựng"].passphrase_env == "HOTLINE_SXD_PASSPHRASE"
+    (tmp_path / "hotline.toml").write_text('[signing.office]\npkcs12 = "/nowhere.p12"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"hotline.toml: field 'signing.office.pkcs12': .*no such file"):
+        load_settings(tmp_path)
