@@ -32,11 +32,12 @@ if ! .venv/bin/pip show -q viet-asr >/dev/null 2>&1 || [ requirements-viet-asr.t
          "speech to text needs a Vosk model: [transcription] engine = \"vosk\" (docs/operations.md)" >&2
   fi
 fi
-# Browser assets: JsSIP from npm, bundled with esbuild (the bundle is never committed). `npm ci`
-# installs exactly what package-lock.json names, each package checked against its integrity hash.
+# Browser assets: JsSIP and Leaflet (the maps) from npm, bundled with esbuild (never committed).
+# `npm ci` installs exactly what package-lock.json names, each package checked against its integrity hash.
 web=hotline/agent_desktop/web
 vendor=hotline/agent_desktop/static/vendor/jssip.js
-if [ ! -f $vendor ] || [ $web/package.json -nt $vendor ] || [ $web/package-lock.json -nt $vendor ]; then
+if [ ! -f $vendor ] || [ ! -f hotline/agent_desktop/static/vendor/leaflet/leaflet.js ] \
+   || [ $web/package.json -nt $vendor ] || [ $web/package-lock.json -nt $vendor ]; then
   echo "setup: desktop assets (npm)"
   (cd $web && npm ci --no-audit --no-fund --loglevel=error >/dev/null && npm run --silent build >/dev/null 2>&1)
 fi
