@@ -38,46 +38,44 @@ def add_parser(sub) -> None:
 
 async def run(args, settings: Settings) -> int:
     from hotline.app import load_checked_profile
-    from hotline.store.db import make_engine, migrate, sessionmaker
+    from hotline.store.db import migrated, sessionmaker
 
     profile = load_checked_profile(settings)
-    engine = make_engine(settings.db_url)
-    await migrate(engine)
-    sessions = sessionmaker(engine)
-    hasher = Hasher()
-    accounts = Accounts(sessions, hasher)
-    phones = [o.id for o in profile.queues.phones()]
-    asterisk = ManagedAsterisk.of(settings)
-    sip = SipPasswords(sessions, settings.asterisk_dir / "etc", phones)
+    async with migrated(settings.db_url) as engine:
+        sessions = sessionmaker(engine)
+        hasher = Hasher()
+        accounts = Accounts(sessions, hasher)
+        phones = [o.id for o in profile.queues.phones()]
+        asterisk = ManagedAsterisk.of(settings)
+        sip = SipPasswords(sessions, settings.asterisk_dir / "etc", phones)
 
-    async def reload() -> None:
+        async def reload() -> None:
+            try:
+                await asterisk.cli("module reload res_pjsip.so")
+            except AsteriskError:
+                pass  # not running: it reads the file when it starts
+
+        sip.reload = reload
+
+        async def end_access(p: Principal) -> None:
+            await sip.revoke_user(p.user_id)
+            if p.operator_id and p.role == "operator":
+                await accounts.record_agent_logout(p.operator_id)
+                for q in profile.queues.queues:
+                    if p.operator_id in q.members:
+                        try:
+                            await asterisk.cli(f"queue remove member PJSIP/{p.operator_id} from {q.id}")
+                        except AsteriskError:
+                            pass
+
+        accounts.revoke_hooks.append(end_access)
         try:
-            await asterisk.cli("module reload res_pjsip.so")
-        except AsteriskError:
-            pass  # not running: it reads the file when it starts
-
-    sip.reload = reload
-
-    async def end_access(p: Principal) -> None:
-        await sip.revoke_user(p.user_id)
-        if p.operator_id and p.role == "operator":
-            await accounts.record_agent_logout(p.operator_id)
-            for q in profile.queues.queues:
-                if p.operator_id in q.members:
-                    try:
-                        await asterisk.cli(f"queue remove member PJSIP/{p.operator_id} from {q.id}")
-                    except AsteriskError:
-                        pass
-
-    accounts.revoke_hooks.append(end_access)
-    try:
-        return await _command(args, accounts, phones)
-    except Refused as exc:
-        print(f"refused: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        hasher.close()
-        await engine.dispose()
+            return await _command(args, accounts, phones)
+        except Refused as exc:
+            print(f"refused: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            hasher.close()
 
 
 async def _command(args, accounts: Accounts, phones: list[str]) -> int:

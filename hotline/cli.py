@@ -241,11 +241,9 @@ async def _applications(args, settings) -> int:
     from hotline.applications.status import Unavailable
     from hotline.applications.table_source import TableSource
     from hotline.spreadsheets import UnreadableFile
-    from hotline.store.db import make_engine, migrate, sessionmaker
+    from hotline.store.db import migrated, sessionmaker
 
-    engine = make_engine(settings.db_url)
-    await migrate(engine)
-    try:
+    async with migrated(settings.db_url) as engine:
         if args.applications_command == "import":
             path = Path(args.file)
             try:
@@ -269,20 +267,16 @@ async def _applications(args, settings) -> int:
             print(f"no application {args.code}", file=sys.stderr)
             return 1
         print(f"{app.code}: {app.status} ({app.status_name}); due {app.due_on or '-'}; {app.procedure}; {app.agency}")
-    finally:
-        await engine.dispose()
     return 0
 
 
 async def _open311_key(args, settings) -> int:
     from hotline.errors import Refused
     from hotline.open311.keys import AppKeys
-    from hotline.store.db import make_engine, migrate, sessionmaker
+    from hotline.store.db import migrated, sessionmaker
 
-    engine = make_engine(settings.db_url)
-    await migrate(engine)
-    keys = AppKeys(sessionmaker(engine))
-    try:
+    async with migrated(settings.db_url) as engine:
+        keys = AppKeys(sessionmaker(engine))
         if args.key_command == "add":
             try:
                 key = await keys.add(args.name)
@@ -299,21 +293,17 @@ async def _open311_key(args, settings) -> int:
             for k in await keys.listing():
                 print(f"{k['name']}\tmade {k['created_at']:%Y-%m-%d}\tlast used {k['last_used_at'] or '-'}"
                       f"\t{'revoked ' + str(k['revoked_at']) if k['revoked_at'] else 'active'}")
-    finally:
-        await engine.dispose()
     return 0
 
 
 async def _ticket(args, settings) -> int:
     from hotline.ticketing.codes import is_valid_code
-    from hotline.store.db import make_engine, migrate, sessionmaker
+    from hotline.store.db import migrated, sessionmaker
     from hotline.config.statuses import STATUSES
     from hotline.ticketing.store import TicketStore
 
-    engine = make_engine(settings.db_url)
-    await migrate(engine)
-    store = TicketStore(sessionmaker(engine))
-    try:
+    async with migrated(settings.db_url) as engine:
+        store = TicketStore(sessionmaker(engine))
         if args.ticket_command == "show":
             status = await store.status_by_code(args.code)
             if status is None:
@@ -330,8 +320,6 @@ async def _ticket(args, settings) -> int:
             t = await store.create_ticket(code=args.code, status=args.status, caller_phone=args.phone,
                                           topic=args.topic, content=args.content)
             print(t.code)
-    finally:
-        await engine.dispose()
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from alembic import command
@@ -64,3 +66,15 @@ async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
             # ends with the transaction.
             await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         await conn.run_sync(_upgrade)
+
+
+@contextlib.asynccontextmanager
+async def migrated(url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on the database at `url`, migrated to the head first and disposed at the end: the
+    command-line tools' one way to reach the store."""
+    engine = make_engine(url)
+    try:
+        await migrate(engine)
+        yield engine
+    finally:
+        await engine.dispose()
