@@ -76,6 +76,9 @@ class Eraser:
         # Run before each retention pass (the first at start): what else must drop identifiers no
         # longer needed (the data requests of an earlier version: `DataRequests.prepare`).
         self.housekeeping: list[Callable[[], Awaitable[object]]] = []
+        # Told of each citizen's erasure (her number, her calls' linkedids): what parts keep only
+        # in memory goes too (the live captions' words of a caller, kept for the ticket's writing).
+        self.forget_calls: list[Callable[[str | None, set[str]], object]] = []
 
     # -- per data class (each inside the caller's transaction) ------------------------------------
     async def ticket_personal(self, s: AsyncSession, t: Ticket, actor: str, why: str, now: datetime,
@@ -174,6 +177,9 @@ class Eraser:
         caller to erase once they are answered (`release`)."""
         held = await holdings(s, phone, email, platform_id)
         counts: Counter[str] = Counter()
+        calls = {t.linkedid for t in held.tickets if t.linkedid} | {r.linkedid for r in held.recordings if r.linkedid}
+        for forget in self.forget_calls:
+            counts["words_in_memory"] += forget(phone, calls) or 0
         also = held.identifiers()
         kept = [t for t in held.tickets if keep is not None and keep(t)]
         for t in held.tickets:

@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.cti.bus import EventBus
 from hotline.cti.events import AlertRaised, CallAnswered, CallEnded, CaptionHeard
+from hotline.phones import national
 from hotline.recordings import engines, live_worker
 from hotline.recordings.alerts import AlertMatcher
 from hotline.settings import Transcription
@@ -111,6 +112,7 @@ class LiveCaptions:
         self._ended: set[str] = set()
         self._said: dict[str, tuple[str, list[str]]] = {}  # linkedid → (operator, caller's phrases)
         self._said_ended: dict[str, float] = {}  # linkedid → when its call ended (monotonic)
+        self._said_by: dict[str, str] = {}  # linkedid → the caller's number (national form), where known
         self._making = asyncio.Lock()
         self._usable = False
 
@@ -164,8 +166,22 @@ class LiveCaptions:
     def _forget_said(self) -> None:
         old = asyncio.get_running_loop().time() - SAID_KEPT_SECONDS
         for linkedid in [k for k, at in self._said_ended.items() if at < old]:
-            self._said.pop(linkedid, None)
-            del self._said_ended[linkedid]
+            self._drop_said(linkedid)
+
+    def _drop_said(self, linkedid: str) -> None:
+        self._said.pop(linkedid, None)
+        self._said_ended.pop(linkedid, None)
+        self._said_by.pop(linkedid, None)
+
+    def forget(self, phone: str | None, linkedids: set[str]) -> int:
+        """An erasure: what the caller said in these calls, or in any call from `phone`, is
+        dropped at once (the captions of a call in progress keep showing, its words are not kept);
+        how many calls' words went."""
+        number = national(phone) if phone else ""
+        gone = [k for k in self._said if k in linkedids or (number and self._said_by.get(k) == number)]
+        for linkedid in gone:
+            self._drop_said(linkedid)
+        return len(gone)
 
     async def on_call(self, event) -> None:
         linkedid = event.linkedid
@@ -184,6 +200,8 @@ class LiveCaptions:
             return
         self._forget_said()
         self._said[linkedid] = (event.agent, [])
+        if caller := national(event.data.get("caller")):
+            self._said_by[linkedid] = caller
         task = asyncio.create_task(self._follow(linkedid, event.agent, event.data.get("caller") or None),
                                    name=f"live captions {linkedid}")
         self.calls[linkedid] = task

@@ -60,6 +60,7 @@ from hotline.ticketing.handling import Payload
 from tests.store.support import OPERATOR, call, province, signed_in
 
 KEY = b"an-installation-secret-of-48-characters-for-hmac"
+FORGOTTEN: list[tuple[str | None, set[str]]] = []
 APP_ID = "1234567890"
 # The citizen who asks to be forgotten, and another one who does not.
 NAME, PHONE, EMAIL, ZALO_ID = "Phạm Thị Hồng Nhung", "0913579246", "nhung.pham@example.vn", "246845883529197999"
@@ -146,7 +147,10 @@ async def world(sessions, tmp_path, monkeypatch, hotline_log):
                                   platform_files=PlatformFiles([cdn_base], 1024 * 1024))
     conversations.cdn = cdn_base  # where the test's Zalo photos are
     accounts = Accounts(sessions)
-    requests = DataRequests(sessions, Eraser(files_dir, rec_dir, asterisk_log), "Đồng Tháp", "Asia/Ho_Chi_Minh", KEY)
+    eraser = Eraser(files_dir, rec_dir, asterisk_log)
+    FORGOTTEN.clear()  # what the parts that keep words in memory (live captions) are told to forget
+    eraser.forget_calls.append(lambda phone, calls: FORGOTTEN.append((phone, calls)) or 1)
+    requests = DataRequests(sessions, eraser, "Đồng Tháp", "Asia/Ho_Chi_Minh", KEY)
     app = web.Application(middlewares=[refusals])
     Webhooks(config, conversations).register(app.router)
     PrivacyApi(accounts, PersonalDataAudit(sessions), requests).register(app.router)
@@ -278,6 +282,8 @@ async def test_an_erasure_leaves_nothing_of_the_citizen_anywhere(world, sessions
     status, done = await call(office, server, "POST", f"/api/data-requests/{filed['id']}/carry-out", {"confirm": True})
     assert status == 200, done
     counts = done["result"]["counts"]
+    # What only memory holds (a caller's words kept for the operator's ticket) is dropped too.
+    assert FORGOTTEN == [("0913579246", {"1764565200.11"})] and counts["words_in_memory"] == 1
     # Her call's report is still waiting for its answer: kept for the agency (the conversations'
     # drafts that nobody filed are not); it goes once answered and its notice sent.
     async with sessions() as s:

@@ -128,6 +128,9 @@ async def test_live_captions_are_off_unless_set_and_follow_at_most_live_calls(tm
         for lid in ("a.1", "b.2"):
             await bus.publish(CallAnswered(agent="op1", data={"linkedid": lid, "caller": "0912000000"}))
         assert list(live.calls) == ["a.1"]  # the second call gets no captions (its transcript comes after)
+        assert live.caller_said("a.1") is not None  # kept for the operator's ticket
+        # An erasure of the caller (her number in another written form) drops what she said at once.
+        assert live.forget("+84 912 000 000", set()) == 1 and live.caller_said("a.1") is None
         await bus.publish(CallEnded(data={"linkedid": "a.1"}))
         for _ in range(100):
             if not live.calls:
