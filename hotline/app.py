@@ -67,6 +67,7 @@ from hotline.web.standby import standby_refusal
 from hotline.workhours import WorkCalendar
 from hotline.agent_desktop.session_api import SessionApi
 from hotline.agent_desktop.supervisor_api import SupervisorApi
+from hotline.agent_desktop.map_api import TicketsMapApi
 from hotline.agent_desktop.transfer_api import TransferApi
 from hotline.agent_desktop.system_api import SystemApi
 from hotline.agent_desktop.users_api import UsersApi
@@ -116,6 +117,7 @@ from hotline.store.db import make_engine, migrate, sessionmaker
 from hotline.public.desk import PublicDesk, public_link
 from hotline.ticketing.attachments import MAX_FILES, Attachments
 from hotline.public.pages import PublicPages
+from hotline.public.maps import PublishedMap
 from hotline.ticketing.handling import TicketHandling
 from hotline.config.statuses import SPOKEN_STATUSES
 from hotline.ticketing.store import TicketStore
@@ -375,7 +377,8 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     mailbox = MailboxReader(settings.email.imap, conversations, lease=leases) if settings.email.imap else None
     agents = AgentApi(accounts, cti, profile)
     session = SessionApi(accounts, hub, prepared.sip, agents, settings.ws_url, sec, settings.secure_cookies)
-    pages = PublicPages(PublicDesk(sessions, handling, settings.attachments_dir, max_upload), sec, kb, applications)
+    pages = PublicPages(PublicDesk(sessions, handling, settings.attachments_dir, max_upload), sec, kb, applications,
+                        settings.maps)
     loop_lag = LoopLag()
     apis = [session, agents, MetaApi(accounts, profile),
             TicketsApi(accounts, store, handling, files, kb, scans),
@@ -401,6 +404,8 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
             UsersApi(accounts, prepared.sip.phones),
             SystemApi(accounts, loop_lag),
             pages,
+            PublishedMap(pages),
+            TicketsMapApi(accounts, handling, settings.maps),
             WebChat(pages, conversations, bus, lambda now: calendar.is_open(now) and any(
                 a.state == "available" for a in cti.model.agents.values())),
             Webhooks(conversations.channels, conversations),
@@ -412,7 +417,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
 
     serving = ServingNode(sessions, leases.holder, settings.node_priority, hub.drop_all,
                           on_drain=drain) if settings.sip_edge else None
-    desktop = DesktopServer(accounts, hub, apis, max_request_bytes=largest,
+    desktop = DesktopServer(accounts, hub, apis, max_request_bytes=largest, tiles_origin=settings.maps.origin,
                             middlewares=[*([standby_refusal(lambda: serving.serving)] if serving else []),
                                          body_limits(sec.public_body_kb * 1024, {"/phan-anh": largest, **OPEN311_UPLOADS(largest),
                                                                                 **WEBHOOK_BODY_LIMITS})])

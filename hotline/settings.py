@@ -451,6 +451,54 @@ class Signing(BaseModel):
     agencies: dict[str, Signer] = {}
 
 
+class Maps(BaseModel):
+    """The maps (the report forms' location pin, published results, the supervisors' open
+    tickets): the tile server's URL template (`{z}`, `{x}`, `{y}`; `{s}` for its sub-domains
+    a, b, c), the attribution its licence asks for (plain text), the deepest zoom it serves, and
+    where a map opens before anything is on it. Default: OpenStreetMap's own tile server, whose
+    usage policy allows a site's light use with the attribution; an installation with more
+    traffic points `tiles` at its own server or a provider's. Browsers fetch the tiles directly:
+    the pages' Content-Security-Policy allows images from that one origin."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tiles: str = Field("https://tile.openstreetmap.org/{z}/{x}/{y}.png", max_length=500)
+    attribution: str = Field("© OpenStreetMap contributors", min_length=1, max_length=300,
+                             pattern=r"^[^<>\"]+$")
+    max_zoom: int = Field(19, ge=1, le=22)
+    center: tuple[float, float] = (10.4559, 105.6336)  # latitude, longitude (Cao Lãnh, Đồng Tháp)
+    zoom: int = Field(11, ge=1, le=22)
+
+    @field_validator("tiles")
+    @classmethod
+    def _template(cls, v: str) -> str:
+        if not re.fullmatch(r"https?://[A-Za-z0-9.{}\-]+(:[0-9]{1,5})?/[^\s\"'<>]*", v):
+            raise ValueError("an http(s) URL template such as https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+        for part in ("{z}", "{x}", "{y}"):
+            if part not in v:
+                raise ValueError(f"the URL template has no {part}")
+        return v
+
+    @field_validator("center")
+    @classmethod
+    def _center(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if not (-90 <= v[0] <= 90 and -180 <= v[1] <= 180):
+            raise ValueError("[latitude, longitude]: latitude -90..90, longitude -180..180")
+        return v
+
+    @property
+    def origin(self) -> str:
+        """Where the tiles come from, as a Content-Security-Policy source (`{s}`: any sub-domain)."""
+        scheme, rest = self.tiles.split("://", 1)
+        host = rest.split("/", 1)[0].replace("{s}", "*")
+        return f"{scheme}://{host}"
+
+    def public(self) -> dict:
+        """What a page's script needs to draw the map."""
+        return {"tiles": self.tiles, "attribution": self.attribution, "max_zoom": self.max_zoom,
+                "center": list(self.center), "zoom": self.zoom}
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -512,6 +560,7 @@ class Settings(BaseModel):
     recordings: Recordings = Recordings()
     backups: Backups = Backups()
     signing: Signing = Signing()  # signed PDF letters: the issuers' certificates
+    maps: Maps = Maps()  # the tile server of the maps
     transcription: Transcription = Transcription()
     # Extra dialplan for the benchmark's baseline (menu in plain dialplan). Off in production.
     bench_baseline: bool = False

@@ -28,13 +28,15 @@ PAGES = {"/login": "login.html", "/operator": "operator.html", "/supervisor": "s
          "/admin": "admin.html", "/password": "password.html", "/agency": "agency.html",
          "/recordings": "recordings.html", "/reports": "reports.html", "/wallboard": "wallboard.html",
          "/knowledge": "knowledge.html", "/office": "office.html",
-         "/reviews": "reviews.html", "/scorecards": "scorecards.html"}
+         "/reviews": "reviews.html", "/scorecards": "scorecards.html", "/map": "tickets_map.html"}
 
 
 class DesktopServer:
     def __init__(self, accounts: Accounts, hub: Hub, apis: list[Resource], max_request_bytes: int = 256 * 1024,
-                 middlewares=()):
+                 middlewares=(), tiles_origin: str = ""):
         self.accounts = accounts
+        # The maps' tiles come from their server (settings [maps]); nothing else from elsewhere.
+        self.csp = CSP.replace("img-src 'self' data:", f"img-src 'self' data: {tiles_origin}".rstrip())
         self.hub = hub
         self.routes: list[Route] = self._routes() + [r for api in apis for r in api.routes()]
         self.document = openapi_document(self.routes)
@@ -62,7 +64,7 @@ class DesktopServer:
         @public
         async def handler(request: web.Request) -> web.StreamResponse:
             return web.FileResponse(STATIC / name, headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY",
-                                                            "Content-Security-Policy": CSP})
+                                                            "Content-Security-Policy": self.csp})
 
         return handler
 

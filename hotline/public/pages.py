@@ -16,7 +16,7 @@ from hotline.errors import Refused
 from hotline.places import places
 from hotline.security.clients import client_address
 from hotline.security.limits import RateLimiter
-from hotline.settings import Security
+from hotline.settings import Maps, Security
 from hotline.public.desk import PublicDesk, digits, public_link
 from hotline.web.attachments import read_form, send_document, send_file, send_pdf, wants_signed
 from hotline.web.routes import Resource, Route, public
@@ -40,8 +40,9 @@ def _limited(limiter: RateLimiter, key: str) -> None:
 
 class PublicPages(Resource):
     def __init__(self, desk: PublicDesk, security: Security | None = None, kb: KnowledgeBase | None = None,
-                 applications: StatusSource | None = None):
+                 applications: StatusSource | None = None, maps: Maps | None = None):
         self.desk = desk
+        self.maps = maps or Maps()
         self.kb = kb
         self.applications = applications or NoSource()
         sec = security or Security()
@@ -62,7 +63,7 @@ class PublicPages(Resource):
         self.common = {"province": profile.name, "max_files": MAX_FILES, "max_mb": desk.max_bytes // (1024 * 1024),
                        "letters": profile.result_letter.enabled,
                        "topics": profile.queues.queues and [q for q in profile.queues.queues if q.topic],
-                       "ratings": dict(sorted(RATINGS.items(), reverse=True))}
+                       "ratings": dict(sorted(RATINGS.items(), reverse=True)), "map": self.maps.public()}
 
     def routes(self) -> list[Route]:
         page = {"documented": False}  # HTML forms for citizens, not the JSON API
@@ -108,6 +109,7 @@ class PublicPages(Resource):
         `private` page (its address is a secret) is kept by no cache and indexed by no robot."""
         html = self.env.get_template(template).render(**self.common, **values)
         script = "script-src 'self'; connect-src 'self'" if scripts else "script-src 'none'"
+        script += f"; img-src 'self' data: blob: {self.maps.origin}"  # the maps' tiles come from their server
         extra = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow"} if private else {}
         return web.Response(text=html, status=status, content_type="text/html",
                             headers={**extra, "Content-Security-Policy": f"default-src 'self'; {script}; "

@@ -35,10 +35,10 @@ def summary(t: Ticket, hide_secret: bool = False) -> dict:
             "caller_phone": t.caller_phone, "reporter_name": t.reporter_name, "address": t.address,
             "email": t.email, "content": t.content, "confidential": t.confidential, "linkedid": t.linkedid,
             "operator_id": t.operator_id, "created_at": iso(t.created_at), "commune_code": t.commune_code,
-            "commune": commune_label(t.commune_code)}
+            "commune": commune_label(t.commune_code), "latitude": t.latitude, "longitude": t.longitude}
     if hide_secret and t.state_secret:
         view.update(content=None, address=None, commune_code=None, commune=None, reporter_name=None, email=None,
-                    state_secret=True)
+                    latitude=None, longitude=None, state_secret=True)
     return view
 
 

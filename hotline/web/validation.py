@@ -41,7 +41,8 @@ FIELD_NAMES = {"reporter_name": "Họ tên", "caller_phone": "Số điện tho�
                "username": "Tên đăng nhập", "reason": "Lý do", "question": "Nội dung", "date": "Ngày hẹn",
                "rating": "Mức độ hài lòng", "full_name": "Họ tên", "password": "Mật khẩu",
                "current_password": "Mật khẩu hiện tại", "new_password": "Mật khẩu mới", "role": "Vai trò",
-               "operator_id": "Máy điện thoại", "commune_code": "Xã, phường"}
+               "operator_id": "Máy điện thoại", "commune_code": "Xã, phường",
+               "latitude": "Vĩ độ", "longitude": "Kinh độ"}
 
 
 def required_text(cls, v: str | None) -> str | None:
@@ -79,7 +80,31 @@ class Place(BaseModel):
         return self
 
 
-class TicketEdit(Place):
+class Pin(BaseModel):
+    """Where on the map the matter is (the pin put on the report form's map): latitude and
+    longitude in degrees (WGS 84), both or neither; kept to 6 decimals (about 10 cm)."""
+
+    latitude: float | None = Field(None, ge=-90, le=90, allow_inf_nan=False)
+    longitude: float | None = Field(None, ge=-180, le=180, allow_inf_nan=False)
+
+    @field_validator("latitude", "longitude", mode="before")
+    @classmethod
+    def _blank_pin(cls, v):
+        return None if v == "" else v
+
+    @field_validator("latitude", "longitude")
+    @classmethod
+    def _decimals(cls, v: float | None) -> float | None:
+        return None if v is None else round(v, 6)
+
+    @model_validator(mode="after")
+    def _both(self):
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValueError("vị trí trên bản đồ cần cả vĩ độ (latitude) và kinh độ (longitude)")
+        return self
+
+
+class TicketEdit(Place, Pin):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     reporter_name: str | None = Field(None, max_length=200)
@@ -220,7 +245,7 @@ class DuplicateIn(BaseModel):
     code: str = Field(..., pattern=r"^[0-9]{8}$")
 
 
-class PublicReportIn(Place):
+class PublicReportIn(Place, Pin):
     """A citizen's report from the public form: the required fields of Đồng Tháp Art. 6."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
