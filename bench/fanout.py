@@ -24,8 +24,8 @@ from websockets.asyncio.server import broadcast, serve
 from hotline.agent_desktop.accounts import Accounts
 from hotline.agent_desktop.hub import Hub, message
 from hotline.agent_desktop.server import DesktopServer
-from hotline.cti.bus import EventBus
-from hotline.cti.events import QueueChanged, Shown
+from hotline.events.bus import EventBus
+from hotline.events.types import QueueChanged, Shown
 from hotline.cti.model import CtiModel
 from hotline.testing.ports import BENCH_HOTLINES, free_port_base
 

@@ -28,8 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hotline.cti.bus import EventBus  # noqa: E402
-from hotline.cti.events import CallAnswered, CallEnded, CaptionHeard  # noqa: E402
+from hotline.events.bus import EventBus  # noqa: E402
+from hotline.events.types import CallAnswered, CallEnded, CaptionHeard  # noqa: E402
 from hotline.recordings import engines  # noqa: E402
 from hotline.recordings.live import LiveCaptions  # noqa: E402
 from hotline.settings import Transcription  # noqa: E402

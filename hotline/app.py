@@ -81,8 +81,8 @@ from hotline.callbacks.virtual_hold import VirtualHolds
 from hotline.config.profile import Profile, deployment_problems, load_profile
 from hotline.credentials import Credentials, load_or_create
 from hotline.cti.ami import AmiBridge
-from hotline.cti.bus import EventBus
-from hotline.cti.events import CallEnded
+from hotline.events.bus import EventBus
+from hotline.events.types import CallEnded
 from hotline.ivr.prompts import build_prompts
 from hotline.ivr.server import IvrServer
 from hotline.demo import demo_accounts, seed_demo, seed_knowledge

@@ -18,8 +18,8 @@ from aiohttp import web
 from sqlalchemy import select
 
 from hotline.agent_desktop.accounts import Accounts, Principal, digest
-from hotline.cti.bus import EventBus
-from hotline.cti.events import (AgentStateChanged, AlertRaised, CallAnswered, CallbacksChanged, CallDialing, CallEnded,
+from hotline.events.bus import EventBus
+from hotline.events.types import (AgentStateChanged, AlertRaised, CallAnswered, CallbacksChanged, CallDialing, CallEnded,
                                 CallMissed, CallOffered, CaptionHeard, ConversationActivity, ConversationsChanged,
                                 Shown, TicketDrafted, TransferUpdated)
 from hotline.cti.model import CtiModel

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.background import Lease, Periodic
 from hotline.config.profile import Profile
-from hotline.cti.bus import EventBus
-from hotline.cti.events import CallbacksChanged
+from hotline.events.bus import EventBus
+from hotline.events.types import CallbacksChanged
 from hotline.errors import Refused
 from hotline.outbound.service import OutboundCalls
 from hotline.phones import national

@@ -28,8 +28,8 @@ from hotline.conversations.notices import ThreadNotices
 from hotline.conversations.platform_files import PlatformFiles
 from hotline.conversations.platforms import ChatIn
 from hotline.notifications.gateways import GatewayError
-from hotline.cti.bus import EventBus
-from hotline.cti.events import ChatToCitizen, ConversationActivity, ConversationsChanged
+from hotline.events.bus import EventBus
+from hotline.events.types import ChatToCitizen, ConversationActivity, ConversationsChanged
 from hotline.errors import Refused
 from hotline.store.base import aware
 from hotline.store.conversations import Conversation, ConversationMessage

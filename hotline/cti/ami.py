@@ -16,8 +16,8 @@ from typing import Awaitable, Callable
 
 from panoramisk import Manager
 
-from hotline.cti.bus import EventBus
-from hotline.cti.events import AgentStateChanged, Event, QueueChanged
+from hotline.events.bus import EventBus
+from hotline.events.types import AgentStateChanged, Event, QueueChanged
 from hotline.cti.model import CtiModel
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ import re
 import time
 from dataclasses import asdict, dataclass, field
 
-from hotline.cti.events import (AgentStateChanged, CallAnswered, CallDialing, CallEnded, CallMissed, CallOffered, Event,
+from hotline.events.types import (AgentStateChanged, CallAnswered, CallDialing, CallEnded, CallMissed, CallOffered, Event,
                                 LegAttendedTransfer, LegDialBegin, LegDialEnd, LegHangup, QueueChanged)
 
 # The states of a call and of an agent, with the names users read (Vietnamese).

@@ -21,8 +21,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.config.profile import Profile
-from hotline.cti.bus import EventBus
-from hotline.cti.events import CallEnded
+from hotline.events.bus import EventBus
+from hotline.events.types import CallEnded
 from hotline.errors import Refused
 from hotline.outbound import policy
 from hotline.security.masking import mask_phone

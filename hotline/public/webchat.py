@@ -16,8 +16,8 @@ from typing import Callable
 from aiohttp import WSMsgType, web
 
 from hotline.conversations.service import Conversations
-from hotline.cti.bus import EventBus
-from hotline.cti.events import ChatToCitizen
+from hotline.events.bus import EventBus
+from hotline.events.types import ChatToCitizen
 from hotline.errors import Refused
 from hotline.public.desk import digits, public_link
 from hotline.public.pages import PublicPages

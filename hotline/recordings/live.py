@@ -30,8 +30,8 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from hotline.cti.bus import EventBus
-from hotline.cti.events import AlertRaised, CallAnswered, CallEnded, CaptionHeard
+from hotline.events.bus import EventBus
+from hotline.events.types import AlertRaised, CallAnswered, CallEnded, CaptionHeard
 from hotline.phones import national
 from hotline.recordings import engines, live_worker
 from hotline.recordings.alerts import AlertMatcher

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import logging
 
-from hotline.cti.bus import EventBus
-from hotline.cti.events import CallAnswered, TicketDrafted
+from hotline.events.bus import EventBus
+from hotline.events.types import CallAnswered, TicketDrafted
 from hotline.security.masking import mask_code
 from hotline.ticketing.store import TicketStore
 from hotline.ticketing.views import summary

@@ -27,8 +27,8 @@ from hotline.agencies.directory import AgencyDirectory
 from hotline.config.profile import Profile
 from hotline.cti.actions import CtiActions
 from hotline.cti.ami import ActionError
-from hotline.cti.bus import EventBus
-from hotline.cti.events import (CallEnded, Event, LegAttendedTransfer, LegDialBegin, LegDialEnd, LegHangup,
+from hotline.events.bus import EventBus
+from hotline.events.types import (CallEnded, Event, LegAttendedTransfer, LegDialBegin, LegDialEnd, LegHangup,
                                 TransferUpdated)
 from hotline.errors import Refused
 from hotline.security.masking import mask_code, mask_phone

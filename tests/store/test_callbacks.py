@@ -235,7 +235,7 @@ async def test_previous_tickets_of_many_numbers_in_one_query_newest_first(desk):
 
 
 async def test_the_end_of_a_call_to_a_citizen_is_written_and_other_calls_cost_nothing(desk):
-    from hotline.cti.events import CallEnded
+    from hotline.events.types import CallEnded
 
     p, callbacks, outbound, server, c = desk
     ticket = await p.receive(datetime.now(UTC))

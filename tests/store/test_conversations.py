@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from hotline.config.conversations import ConversationPolicy
 from hotline.conversations.mail import parse
 from hotline.conversations.service import Conversations, MailRefused
-from hotline.cti.bus import EventBus
-from hotline.cti.events import ConversationActivity, ConversationsChanged
+from hotline.events.bus import EventBus
+from hotline.events.types import ConversationActivity, ConversationsChanged
 from hotline.errors import Refused
 from hotline.store.conversations import Conversation, ConversationMessage
 from hotline.store.outbox import EmailMessage as Outgoing
@@ -261,7 +261,7 @@ async def test_typing_and_read_states_go_to_the_other_side_and_the_report_counts
     The month's report counts the conversations, answers, late ones and first-reply times by
     channel."""
     from hotline.conversations.platforms import ChatIn
-    from hotline.cti.events import ChatToCitizen
+    from hotline.events.types import ChatToCitizen
     from hotline.reports.figures import conversation_report
     from hotline.reports.periods import period
 

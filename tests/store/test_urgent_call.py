@@ -1,8 +1,8 @@
 """A call from the menu's urgent key (#31 item 3): its draft ticket says so in its history, once,
 however often the call is answered; an ordinary call's does not. SQLite and PostgreSQL."""
 
-from hotline.cti.events import CallAnswered
-from hotline.cti.bus import EventBus
+from hotline.events.types import CallAnswered
+from hotline.events.bus import EventBus
 from hotline.store.tickets import history
 from hotline.ticketing.calls import CallTickets
 from hotline.ticketing.store import TicketStore

@@ -121,7 +121,7 @@ def test_the_pre_dial_offer_pops_before_agent_called_and_only_once():
 
 
 def test_an_operator_s_call_to_a_citizen_is_dialing_then_talking_then_ended():
-    from hotline.cti.events import CallAnswered, CallDialing, CallEnded
+    from hotline.events.types import CallAnswered, CallDialing, CallEnded
 
     m = CtiModel(clock=lambda: 100.0)
     lid = "1700000100.5"

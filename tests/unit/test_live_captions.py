@@ -107,8 +107,8 @@ def _growing(path, rate=8000):
 async def test_live_captions_are_off_unless_set_and_follow_at_most_live_calls(tmp_path):
     import asyncio
 
-    from hotline.cti.bus import EventBus
-    from hotline.cti.events import CallAnswered, CallEnded
+    from hotline.events.bus import EventBus
+    from hotline.events.types import CallAnswered, CallEnded
     from hotline.recordings.live import LiveCaptions
     from hotline.settings import Transcription
 

@@ -7,8 +7,8 @@ from hotline.agencies.directory import AgencyDirectory
 from hotline.agencies.schemas import AgencyIn
 from hotline.app import load_checked_profile
 from hotline.config.profile import TransferPolicy
-from hotline.cti.bus import EventBus
-from hotline.cti.events import CallEnded, LegDialBegin, LegDialEnd, LegHangup
+from hotline.events.bus import EventBus
+from hotline.events.types import CallEnded, LegDialBegin, LegDialEnd, LegHangup
 from hotline.cti.model import CtiModel
 from hotline.settings import Settings
 from hotline.store.db import make_engine, migrate, sessionmaker

@@ -12,7 +12,7 @@ from hotline.conversations.channels.messenger import MessengerChannel
 from hotline.conversations.channels.sms import SmsChannel
 from hotline.conversations.channels.webchat import WebChatChannel
 from hotline.conversations.channels.zalo import ZaloChannel
-from hotline.cti.bus import EventBus
+from hotline.events.bus import EventBus
 from hotline.errors import Refused
 from hotline.settings import Messaging
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from hotline.conversations.channels.contract import PHONE_NUMBER, Inbound, Quiet, Reach
-from hotline.cti.bus import EventBus
-from hotline.cti.events import ChatToCitizen
+from hotline.events.bus import EventBus
+from hotline.events.types import ChatToCitizen
 from hotline.errors import Refused
 from hotline.store.conversations import Conversation, ConversationMessage
 

@@ -1,5 +1,5 @@
 """In-process event bus: the CTI, the call tickets and the transfers publish domain events
-(`cti/events.py`); subscribers name the event types they handle. Subscribers are async callables;
+(`events/types.py`); subscribers name the event types they handle. Subscribers are async callables;
 one failing subscriber does not stop the others."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Awaitable, Callable
 
-from hotline.cti.events import Event
+from hotline.events.types import Event
 
 log = logging.getLogger(__name__)
 Subscriber = Callable[[Event], Awaitable[None]]
