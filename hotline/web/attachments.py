@@ -24,9 +24,10 @@ async def read_form(request: web.Request, files_field: str = "files") -> tuple[d
     except ValueError:
         raise Refused(400, "Biểu mẫu không hợp lệ (phần lồng nhau hoặc thiếu tên)") from None
     fields = {k: v for k, v in post.items() if isinstance(v, str)}
-    # aiohttp spools each file of the body to a temporary file: the upload is read from there.
+    # aiohttp spools each file of the body to a temporary file: the upload is read from there. A
+    # file input left empty (the camera's, beside the files') comes as an empty part with no name.
     uploads = [Upload(f.filename or "tep", f.file) for f in post.getall(files_field, [])
-               if not isinstance(f, str) and f.filename]
+               if isinstance(f, web.FileField) and f.filename]
     return fields, uploads
 
 

@@ -68,7 +68,8 @@ async def test_the_public_form_keeps_the_pin_and_the_camera_photo_with_the_ticke
     assert "leaflet" not in html  # the map library is loaded only when the pin picker opens
 
     form = report_form(latitude="10.4567891", longitude="105.6321234")
-    form.add_field("files", JPEG, filename="ho-ga.jpg", content_type="image/jpeg")
+    form.add_field("files", JPEG, filename="ho-ga.jpg", content_type="image/jpeg")  # the camera's photo
+    form.add_field("files", b"", filename="", content_type="application/octet-stream")  # the other input, empty
     async with c["citizen"].post(server.make_url("/phan-anh"), data=form) as r:
         assert r.status == 201, await r.text()
         code = re.search(r'id="receipt-code">(\d{8})<', await r.text()).group(1)
