@@ -54,7 +54,9 @@ async function draw() {
     dot.getElement().dataset.status = t.status;
   }
   document.getElementById("map-count").textContent = `${data.tickets.length} phiếu trên bản đồ`;
-  document.getElementById("tickets-map").dataset.shown = String(data.tickets.length);
+  const box = document.getElementById("tickets-map");
+  box.dataset.shown = String(data.tickets.length);
+  box.dataset.drawn = q.toString();  // which filters the dots follow
   if (data.tickets.length) view.map.fitBounds(layer.getBounds(), {maxZoom: 16, padding: [24, 24]});
 }
 
