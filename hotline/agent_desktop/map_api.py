@@ -1,6 +1,7 @@
 """The supervisors' map of open tickets (#35 item 4): every submitted ticket still open (received,
 in progress, overdue) that has a position, by field and status, with the map's settings.
-State-secret tickets only for the roles the profile lets read them."""
+State-secret tickets only for the roles the profile lets read them. The map's settings alone for
+the staff's ticket form (its location pin)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,13 @@ class TicketsMapApi(Resource):
     def routes(self) -> list[Route]:
         return [Route("GET", "/api/tickets/map", self.open_tickets,
                       "Open tickets with a position, for the supervisors' map (topic: one field; status: received, "
-                      "in_progress or overdue), with the map's tile settings", extra=("400",))]
+                      "in_progress or overdue), with the map's tile settings", extra=("400",)),
+                Route("GET", "/api/map/settings", self.settings,
+                      "The map's tile server, attribution, zoom and centre (the ticket form's location pin)")]
+
+    @requires("operator", "supervisor", "admin")
+    async def settings(self, request: web.Request) -> web.Response:
+        return web.json_response(self.maps.public())
 
     def _filters(self, request: web.Request) -> tuple[str | None, str | None]:
         topic = request.query.get("topic", "")[:40] or None

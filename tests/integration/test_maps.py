@@ -232,3 +232,28 @@ async def test_the_supervisor_sees_open_tickets_by_field_and_status(chromium, ma
         assert "Đã tiếp nhận" in await page.text_content("#map-legend")
     finally:
         await browser_ctx.close()
+
+
+async def test_the_operator_pins_the_place_on_the_ticket_of_a_call(chromium, maps_line, tiles):
+    """The draft ticket of a call the operator answered (made as the CTI makes it on answer) opens
+    in the ticket form; the operator pins the place and the ticket keeps it."""
+    line, store = maps_line
+    password = await store.user("tdv-pin", "operator", "op1")
+    draft = await store.tickets.draft_for_call("1765000000.4242", "0918666777", "infrastructure", "op1", None)
+    ctx = await chromium.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN")
+    try:
+        page = await log_in(ctx, base_url(line), "tdv-pin", password)
+        await page.evaluate("id => window.dispatchEvent(new CustomEvent('hotline:ticket', {detail: id}))", draft.id)
+        await page.wait_for_selector(f"#ticket-code:has-text('{draft.code}')")
+        await page.click("#ticket-pin .pin-open")
+        await page.wait_for_selector("#ticket-pin img.leaflet-tile-loaded")
+        box = await page.locator("#ticket-pin .pin-map").bounding_box()
+        async with page.expect_response(lambda r: r.url.endswith(f"/api/tickets/{draft.id}") and r.status == 200):
+            await page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        lat = float(await page.input_value("#ticket-form input[name=latitude]"))
+        lon = float(await page.input_value("#ticket-form input[name=longitude]"))
+    finally:
+        await ctx.close()
+    t = await store.tickets.ticket(draft.id)
+    assert (t.latitude, t.longitude) == (lat, lon)
+    assert abs(lat - CENTER[0]) < 0.01 and abs(lon - CENTER[1]) < 0.01

@@ -5,6 +5,7 @@ import {state} from "./call_state.js";
 import {Softphone} from "./softphone.js";
 import {Transfer, setUpTransfers} from "./transfer.js";
 import {attachAddressPicker} from "./address_picker.js";
+import {attachPinPicker} from "./pin_picker.js";
 import * as Callbacks from "./callbacks.js";
 import * as Inbox from "./inbox.js";
 import {openWork} from "./worklist.js";
@@ -76,6 +77,9 @@ function showTicket(t) {
   }
   form.elements.topic.value = (t && t.topic) || "";
   addressPicker.set(t && t.commune_code ? {code: t.commune_code, label: t.commune} : null);
+  form.elements.latitude.value = t && t.latitude != null ? t.latitude : "";
+  form.elements.longitude.value = t && t.longitude != null ? t.longitude : "";
+  pinPicker.refresh();
   form.elements.confidential.checked = !!(t && t.confidential);
   form.elements.answer.value = "";
   useArticle(null);
@@ -96,6 +100,8 @@ function formFields() {
   const f = document.getElementById("ticket-form").elements;
   return {reporter_name: f.reporter_name.value, caller_phone: f.caller_phone.value, address: f.address.value,
           commune_code: f.commune_code.value ? Number(f.commune_code.value) : null,
+          latitude: f.latitude.value ? Number(f.latitude.value) : null,
+          longitude: f.longitude.value ? Number(f.longitude.value) : null,
           email: f.email.value, topic: f.topic.value, content: f.content.value, confidential: f.confidential.checked};
 }
 
@@ -227,6 +233,9 @@ for (const [value, name] of [["", "—"], ...Object.entries(Hotline.meta.topics)
 const ticketFields = document.getElementById("ticket-form").elements;
 const addressPicker = attachAddressPicker(ticketFields.address, ticketFields.commune_code,
                                           {url: "/api/places", onPick: () => { saveTicket(false); Transfer.search(); }});
+// Where the matter is, pinned on a map (Leaflet loaded only when the operator opens it): saved with the ticket.
+const pinPicker = attachPinPicker(document.getElementById("ticket-pin"), ticketFields.latitude, ticketFields.longitude,
+                                  {loadConfig: () => Hotline.api("/api/map/settings"), onChange: () => saveTicket(false)});
 document.getElementById("ticket-form").addEventListener("input", (ev) => {
   const f = document.getElementById("ticket-form").elements;
   if (ev.target.name === "answer") {

@@ -2,15 +2,16 @@
 // bản đồ" opens a map (Leaflet loaded only then); a tap or click puts the pin, which can be
 // dragged; its latitude and longitude go into the form's hidden fields. "Xóa vị trí" takes it
 // away. Any element marked data-pin-picker (holding the map settings as data-map) gets one by
-// itself; the desktop calls attachPinPicker.
+// itself; the desktop calls attachPinPicker with `loadConfig` (the settings asked for on opening).
 
 import {baseMap, configOf} from "./map_view.js";
 
 function round6(x) { return Math.round(x * 1e6) / 1e6; }
 
 // root: the picker's element (its button, map box and status line are made here);
-// lat, lon: the inputs holding the position; onChange({lat, lon} or null): told on every change.
-export function attachPinPicker(root, lat, lon, {config = configOf(root), onChange = () => {}} = {}) {
+// lat, lon: the inputs holding the position; onChange({lat, lon} or null): told when the user
+// puts, moves or clears the pin.
+export function attachPinPicker(root, lat, lon, {loadConfig = async () => configOf(root), onChange = () => {}} = {}) {
   const open = document.createElement("button");
   open.type = "button";
   open.className = "pin-open";
@@ -38,7 +39,7 @@ export function attachPinPicker(root, lat, lon, {config = configOf(root), onChan
     status.textContent = has ? `Vị trí đã chọn: ${Number(lat.value).toFixed(5)}, ${Number(lon.value).toFixed(5)}`
       : "Chưa chọn vị trí trên bản đồ";
   }
-  function put(latlng) {
+  function put(latlng, tell = true) {
     lat.value = String(round6(latlng.lat));
     lon.value = String(round6(latlng.lng));
     if (!marker) {
@@ -48,7 +49,7 @@ export function attachPinPicker(root, lat, lon, {config = configOf(root), onChan
       marker.setLatLng(latlng);
     }
     show();
-    onChange({lat: Number(lat.value), lon: Number(lon.value)});
+    if (tell) onChange({lat: Number(lat.value), lon: Number(lon.value)});
   }
 
   open.addEventListener("click", async () => {
@@ -56,13 +57,14 @@ export function attachPinPicker(root, lat, lon, {config = configOf(root), onChan
     if (map) { map.invalidateSize(); return; }
     open.disabled = true;
     status.textContent = "Đang tải bản đồ…";
+    const config = await loadConfig();
     ({L, map} = await baseMap(box, config));
     L.Icon.Default.imagePath = "/static/vendor/leaflet/images/";
     map.on("click", (e) => put(e.latlng));
     if (lat.value !== "" && lon.value !== "") {
       const here = [Number(lat.value), Number(lon.value)];
       map.setView(here, Math.max(config.zoom, 16));
-      put({lat: here[0], lng: here[1]});
+      put({lat: here[0], lng: here[1]}, false);
     }
     open.disabled = false;
     open.textContent = "Thu gọn bản đồ";
@@ -78,11 +80,14 @@ export function attachPinPicker(root, lat, lon, {config = configOf(root), onChan
     onChange(null);
   });
   show();
-  // The form's own reset or a new ticket: the caller sets the inputs and calls this.
+  // Another ticket shown: the caller sets the inputs and calls this.
   return {
     refresh() {
       if (map && marker && lat.value === "") { marker.remove(); marker = null; }
-      if (map && lat.value !== "") put({lat: Number(lat.value), lng: Number(lon.value)});
+      if (map && lat.value !== "") {
+        put({lat: Number(lat.value), lng: Number(lon.value)}, false);
+        map.setView(marker.getLatLng(), Math.max(map.getZoom(), 16));
+      }
       show();
     },
   };
