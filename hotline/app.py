@@ -42,7 +42,7 @@ from hotline.conversations.imap import MailboxReader
 from hotline.conversations.service import Conversations
 from hotline.cti.members import MemberSync
 from hotline.nodes.leases import JobLeases
-from hotline.nodes.draining import DRAINED_EXIT, refuse_new_calls, restart_after_exit
+from hotline.nodes.draining import DRAINED_EXIT, refuse_new_calls, restart_after_exit, stop_after_last_call
 from hotline.nodes.serving import ServingNode
 from hotline.office.reviews import AnswerReviews
 from hotline.office.desk import OfficeDesk
@@ -414,6 +414,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     async def drain() -> None:  # `hotline drain`: no new calls here, the shared jobs to another node
         await refuse_new_calls(prepared.asterisk)
         await leases.stop()
+        await stop_after_last_call(prepared.asterisk)  # then the node stops (_supervise)
 
     serving = ServingNode(sessions, leases.holder, settings.node_priority, hub.drop_all,
                           on_drain=drain) if settings.sip_edge else None

@@ -9,8 +9,9 @@ import socket
 from hotline.edge.settings import EdgeSettings, sip_host
 
 
-def options_status(settings: EdgeSettings, timeout: float = 3) -> int:
-    """The status code of the edge's reply to an OPTIONS (0: no reply)."""
+def options_status(settings: EdgeSettings, timeout: float = 3, user: str = "") -> int:
+    """The status code of the reply to an OPTIONS to `settings.listen_address` (0: no reply),
+    for `user`'s extension there if given (as the edge probes a node)."""
     ip, port = settings.listen_address
     family = socket.AF_INET6 if ":" in ip else socket.AF_INET
     with socket.socket(family, socket.SOCK_DGRAM) as sock:
@@ -19,7 +20,8 @@ def options_status(settings: EdgeSettings, timeout: float = 3) -> int:
         local_ip, local_port = sock.getsockname()[:2]
         here, there = f"{sip_host(local_ip)}:{local_port}", f"{sip_host(ip)}:{port}"
         tag, call_id = secrets.token_hex(4), secrets.token_hex(8)
-        request = (f"OPTIONS sip:{there} SIP/2.0\r\nVia: SIP/2.0/UDP {here};branch=z9hG4bK{secrets.token_hex(6)};rport\r\n"
+        target = f"{user}@{there}" if user else there
+        request = (f"OPTIONS sip:{target} SIP/2.0\r\nVia: SIP/2.0/UDP {here};branch=z9hG4bK{secrets.token_hex(6)};rport\r\n"
                    f"From: <sip:health@{here}>;tag={tag}\r\nTo: <sip:{there}>\r\nCall-ID: {call_id}\r\n"
                    f"CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
         sock.send(request.encode())

@@ -51,6 +51,9 @@ def sip_host(ip: str) -> str:
     return f"[{ip}]" if ":" in ip else ip
 
 
+PROBE_EXTENSION = "alive"  # in each node's from-trunk context (hotline/dialplans)
+
+
 class Node(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,30}$")
@@ -65,8 +68,12 @@ class Node(BaseModel):
 
     @property
     def uri(self) -> str:
+        """As the dispatcher holds it: the node's address, with the extension the edge's probes
+        ask for (`OPTIONS sip:alive@node`): a node answers 200 while it takes calls, 404 once
+        `hotline drain` has removed it (calls are routed by address: the user part is the probe's
+        only)."""
         ip, port = _address(self.sip)
-        return f"sip:{sip_host(ip)}:{port}"
+        return f"sip:{PROBE_EXTENSION}@{sip_host(ip)}:{port}"
 
 
 class Operators(BaseModel):

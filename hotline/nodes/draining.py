@@ -2,10 +2,12 @@
 
 `hotline drain` marks the running node's heartbeat row (`node_heartbeats.draining_since`); the
 node sees it at its next heartbeat and
-- tells its Asterisk to take no new calls and to stop once its last call has ended (Asterisk's own
-  `core stop gracefully`): Asterisk then answers new INVITEs and the edge's OPTIONS probes 503, so
-  the edge's dispatcher marks the node down and gives new calls to another node, while requests
-  within the calls in progress (BYE, re-INVITE) follow their recorded route as before;
+- takes no new calls (`refuse_new_calls`): its dialplan refuses a new INVITE before answer with
+  503, and the edge's OPTIONS probe gets 404, so the edge's dispatcher marks the node down and
+  gives new calls to another node; the calls in progress go on, those still in the menu or
+  waiting in a queue too (their operators are rung as before), and requests within them (BYE,
+  re-INVITE) follow their recorded route;
+- once no channel is up, stops its Asterisk (`stop_after_last_call`);
 - lets go of the shared jobs' leases (mailbox, outboxes, deadline scans), which another node
   takes at its next pass, so new written conversations are read there.
 When Asterisk stops after the last call, the node stops as on SIGTERM instead of restarting it.
@@ -26,6 +28,7 @@ from typing import Awaitable, Callable, Protocol
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from hotline.edge.settings import PROBE_EXTENSION
 from hotline.store.base import utcnow
 from hotline.store.leases import NodeHeartbeat
 
@@ -55,13 +58,45 @@ class Cli(Protocol):
     async def cli(self, command: str, timeout: float = 10) -> str: ...
 
 
+DRAINING_VARIABLE = "HOTLINE_DRAINING"  # the dialplan's from-trunk refuses new calls while it is 1
+
+
 async def refuse_new_calls(asterisk: Cli) -> None:
-    """Asterisk takes no new call and stops after the last one. The command returns only when
-    Asterisk stops: it is sent, not waited for."""
+    """No new call here, while the calls in progress go on: the dialplan refuses a new call
+    before answer (SIP 503, the edge gives it to another node) and the edge's probe no longer
+    finds its extension (404: the edge marks this node down). Asterisk itself keeps making
+    channels, so a caller still in the menu or waiting in a queue is put through to an operator
+    as before. Said again at each check: a dialplan reload would undo it."""
+    await asterisk.cli(f"dialplan set global {DRAINING_VARIABLE} 1")
+    await asterisk.cli(f"dialplan remove extension {PROBE_EXTENSION}@from-trunk")
+
+
+def channels_in(cli_output: str) -> int | None:
+    """The count of `core show channels count` ('3 active channels ...'), None if unreadable."""
+    for line in cli_output.splitlines():
+        words = line.split()
+        if len(words) >= 3 and words[0].isdigit() and words[1:3] == ["active", "channels"]:
+            return int(words[0])
+    return None
+
+
+async def stop_after_last_call(asterisk: Cli, poll_seconds: float = 1.0) -> None:
+    """Asterisk stops once no channel is up (the node then stops: `restart_after_exit`)."""
+    while True:
+        try:
+            await refuse_new_calls(asterisk)
+            up = channels_in(await asterisk.cli("core show channels count"))
+        except Exception as exc:  # Asterisk restarting or busy: asked again at the next check
+            log.info("draining: Asterisk did not answer (%s)", exc)
+            up = None
+        if up == 0:
+            break
+        await asyncio.sleep(poll_seconds)
+    log.warning("draining: the last call has ended; Asterisk stops")
     try:
         await asterisk.cli("core stop gracefully", timeout=3)
-    except Exception as exc:  # the timeout while calls are in progress: Asterisk has the command
-        log.info("Asterisk stops after its last call (%s)", exc)
+    except Exception as exc:  # it stops as it answers
+        log.info("Asterisk stops (%s)", exc)
 
 
 async def ami_channels(port: int, user: str, secret: str, timeout: float = 5) -> int:

@@ -10,8 +10,9 @@ pause she takes a call there. When the dead node comes back, new calls return to
 through the edge without her doing anything (the pop comes from the node that has the call: her
 desktop, reloaded from it, shows it). Then an upgrade of that node without dropping its call
 (#34 item 4): `hotline drain` on it while she talks with a caller there; the next call goes to the
-standby, her call goes on (its audio still reaches her) to its clean end, then the node stops and the command
-exits 0."""
+standby, her call goes on (its audio still reaches her) to its clean end, a caller who was waiting
+in that node's queue is put through to her when she comes back from her pause, then the node stops
+and the command exits 0."""
 
 from __future__ import annotations
 
@@ -94,10 +95,11 @@ async def operator_answers(page, line, via: str) -> None:
                for e in answered.of("Newstate")), "the operator's softphone answered on this node"
 
 
-async def options_reply(sip_target: str) -> int:
-    """The status a node's SIP stack gives the edge's probe (OPTIONS; 0: no reply)."""
+async def options_reply(sip_target: str, user: str = "") -> int:
+    """The status a node's SIP stack gives an OPTIONS (for `user`'s extension, as the edge's probe
+    asks for `alive`; 0: no reply)."""
     host, _, port = sip_target.rpartition(":")
-    return await asyncio.to_thread(options_status, SimpleNamespace(listen_address=(host, int(port))), 2)
+    return await asyncio.to_thread(options_status, SimpleNamespace(listen_address=(host, int(port))), 2, user)
 
 
 async def audio_heard_beyond(page, bytes_before: int, timeout: float = 15) -> bool:
@@ -260,7 +262,7 @@ async def test_new_calls_go_to_the_standby_when_the_active_node_dies(workdir, ed
 
                 # Upgrading that node without dropping its call: she talks with a caller on it (and
                 # pauses for after the call, so nothing else rings her), and `hotline drain` runs there.
-                assert await options_reply(a.instance.sip_target) == 200
+                assert await options_reply(a.instance.sip_target, "alive") == 200
                 staying_caller = caller_number()
                 staying = asyncio.create_task(a.call(CallScript().pause(2000).keys("2").silence().pause(45000),
                                                      caller=staying_caller, via=edge.sip_target, timeout=120))
@@ -270,19 +272,29 @@ async def test_new_calls_go_to_the_standby_when_the_active_node_dies(workdir, ed
                 await page.click("#pause")
                 await until_member(b, "op1", paused=True)
                 await audio_heard(page)
+                # Another caller waits in the node's queue meanwhile (she is busy, and paused after).
+                waiting_caller = caller_number()
+                queued = asyncio.create_task(a.call(CallScript().pause(2000).keys("2").silence().pause(75000),
+                                                    caller=waiting_caller, via=edge.sip_target, timeout=180))
+                assert await a.ami.wait_for(lambda e: e.get("Event") == "QueueCallerJoin"
+                                            and e.get("CallerIDNum") == waiting_caller, timeout=30)
                 drain = await asyncio.create_subprocess_exec(
-                    sys.executable, "-m", "hotline.cli", "--home", str(a.instance.home), "drain", "--wait", "120",
+                    sys.executable, "-m", "hotline.cli", "--home", str(a.instance.home), "drain", "--wait", "150",
                     stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-                # The node refuses what is new (the edge's probe too), so the next call goes to the
-                # standby; the call in progress on the node is still up meanwhile.
+                # The node refuses what is new (the edge's probe no longer finds its extension), so
+                # the next call goes to the standby; the calls on the node are still up meanwhile.
                 for _ in range(60):
-                    if await options_reply(a.instance.sip_target) == 503:
+                    if await options_reply(a.instance.sip_target, "alive") == 404:
                         break
                     await asyncio.sleep(0.5)
                 else:
                     raise AssertionError(f"the draining node still takes calls: {edge.log[-2000:]}")
+                # (Until the edge's next probe, it may still offer a call to the node, which refuses
+                # it before answer with 503: the edge gives it to the standby at once.)
                 moved = await b.call(script, caller=caller_number(), via=edge.sip_target, timeout=60)
-                assert answered_here(moved, a), (moved.sipp.error_log, edge.log[-2000:])
+                assert moved.sipp.ok and moved.queues_joined(), (moved.sipp.error_log, edge.log[-2000:])
+                assert not [e for e in a.ami.events if e.get("Event") == "QueueCallerJoin"
+                            and e.get("CallerIDNum") == moved.caller], "the draining node kept a new call"
                 assert not [e for e in a.ami.events if e.get("Event") == "Hangup"
                             and e.get("CallerIDNum") == staying_caller], "the call on the draining node is up"
                 assert drain.returncode is None
@@ -293,9 +305,21 @@ async def test_new_calls_go_to_the_standby_when_the_active_node_dies(workdir, ed
                 kept = await staying
                 assert kept.sipp.ok and kept.queues_joined(), kept.sipp.error_log
                 await page.wait_for_function("window.hotlinePhone.state.session === null", timeout=20000)
-                out, _ = await asyncio.wait_for(drain.communicate(), 90)
+                # The caller who waited in the draining node's queue is put through: back from her
+                # pause, the node rings her softphone (a new channel on a draining node); she answers.
+                assert drain.returncode is None
+                await page.click("#unpause")
+                await until_popped(page, waiting_caller, queued, line=a)
+                await answer_call(page)
+                await audio_heard(page)
+                put_through = await queued
+                assert put_through.sipp.ok, put_through.sipp.error_log
+                assert any(e.get("ChannelStateDesc") == "Up" and e["Channel"].startswith("PJSIP/op1-")
+                           for e in put_through.of("Newstate")), "the draining node put the waiting caller through"
+                await page.wait_for_function("window.hotlinePhone.state.session === null", timeout=20000)
+                out, _ = await asyncio.wait_for(drain.communicate(), 120)
                 assert drain.returncode == 0, out.decode()
-                assert "2 channel(s) up" in out.decode() and "node stopped" in out.decode(), out.decode()
+                assert "3 channel(s) up" in out.decode() and "node stopped" in out.decode(), out.decode()
                 assert await asyncio.wait_for(a.instance.proc.wait(), 30) == DRAINED_EXIT
                 assert not [h for h in await heartbeats(url) if h.split(":")[-2] == str(a.instance.proc.pid)]
             finally:

@@ -33,7 +33,7 @@ def test_the_settings_file_gives_nodes_in_the_dispatcher_list(tmp_path):
     assert source == path
     assert settings.trunk_sources == ["203.0.113.0/28", "10.1.2.3/32"]
     lines = dispatcher_list(settings).splitlines()[1:]
-    assert lines == ["1 sip:10.0.0.11:25060 0 10 name=a", "1 sip:[fd00::12]:25060 0 5 name=b"]
+    assert lines == ["1 sip:alive@10.0.0.11:25060 0 10 name=a", "1 sip:alive@[fd00::12]:25060 0 5 name=b"]
 
 
 @pytest.mark.parametrize("text, field", [
