@@ -1,6 +1,7 @@
 // The location pin of a report form (citizens' form, operator's ticket form): "Chọn vị trí trên
 // bản đồ" opens a map (Leaflet loaded only then); a tap or click puts the pin, which can be
-// dragged; its latitude and longitude go into the form's hidden fields. "Xóa vị trí" takes it
+// dragged (from the keyboard: pan with the arrow keys, then "Đặt vị trí tại tâm bản đồ"); its
+// latitude and longitude go into the form's hidden fields. "Xóa vị trí" takes it
 // away. Any element marked data-pin-picker (holding the map settings as data-map) gets one by
 // itself; the desktop calls attachPinPicker with `loadConfig` (the settings asked for on opening).
 
@@ -20,6 +21,11 @@ export function attachPinPicker(root, lat, lon, {loadConfig = async () => config
   clear.type = "button";
   clear.className = "pin-clear";
   clear.textContent = "Xóa vị trí";
+  const here = document.createElement("button");  // for the keyboard: pan with the arrows, then this
+  here.type = "button";
+  here.className = "pin-center";
+  here.textContent = "Đặt vị trí tại tâm bản đồ";
+  here.hidden = true;
   const status = document.createElement("p");
   status.className = "pin-status";
   status.setAttribute("aria-live", "polite");
@@ -28,7 +34,7 @@ export function attachPinPicker(root, lat, lon, {loadConfig = async () => config
   box.hidden = true;
   box.setAttribute("role", "application");
   box.setAttribute("aria-label", "Bản đồ: chạm hoặc bấm vào nơi xảy ra sự việc để đặt vị trí");
-  root.append(open, clear, status, box);
+  root.append(open, clear, status, box, here);
   let map = null;
   let L = null;
   let marker = null;
@@ -61,6 +67,8 @@ export function attachPinPicker(root, lat, lon, {loadConfig = async () => config
     ({L, map} = await baseMap(box, config));
     L.Icon.Default.imagePath = "/static/vendor/leaflet/images/";
     map.on("click", (e) => put(e.latlng));
+    here.hidden = false;
+    here.addEventListener("click", () => put(map.getCenter()));
     if (lat.value !== "" && lon.value !== "") {
       const here = [Number(lat.value), Number(lon.value)];
       map.setView(here, Math.max(config.zoom, 16));
@@ -68,7 +76,11 @@ export function attachPinPicker(root, lat, lon, {loadConfig = async () => config
     }
     open.disabled = false;
     open.textContent = "Thu gọn bản đồ";
-    open.onclick = () => { box.hidden = !box.hidden; if (!box.hidden) map.invalidateSize(); };
+    open.onclick = () => {
+      box.hidden = !box.hidden;
+      here.hidden = box.hidden;
+      if (!box.hidden) map.invalidateSize();
+    };
     root.dataset.ready = "1";
     show();
   }, {once: true});
