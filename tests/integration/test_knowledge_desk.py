@@ -63,6 +63,17 @@ async def test_agency_drafts_supervisor_approves_operator_answers_from_it(playwr
         await page.fill("#kb-note", "Đúng quy định")
         await page.click("#kb-approve")
         await page.wait_for_function("document.getElementById('kb-saved').textContent === 'Đã duyệt'")
+        # The agencies' existing answers come in from a file: good rows become drafts, a bad one
+        # is named by row and column.
+        await page.set_input_files("#kb-file", files=[{
+            "name": "hoi-dap.csv", "mimeType": "text/csv", "buffer": (
+                "linh_vuc,cau_hoi,tra_loi,ngay_hieu_luc\n"
+                "Thủ tục hành chính,Đăng ký khai sinh cần giấy tờ gì?,Tờ khai và giấy chứng sinh.,\n"
+                "Thủ tục hành chính,Gia hạn giấy phép xây dựng?,Nộp đơn tại UBND xã.,31/02/2026\n").encode()}])
+        await page.click("#kb-import-submit")
+        await page.wait_for_function(
+            "document.getElementById('kb-import-result').textContent === 'Đã nhập 1 bản nháp; 1 dòng lỗi'")
+        assert "dòng 3, cột ngay_hieu_luc" in await page.inner_text("#kb-import-errors")
     finally:
         await ctx.close()
 

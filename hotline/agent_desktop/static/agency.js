@@ -224,11 +224,9 @@ document.getElementById("action-form").addEventListener("submit", async (ev) => 
 document.getElementById("attach-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   if (!Inbox.current) return;
-  // Multipart with the upload header: the server accepts no other non-JSON request.
-  const r = await fetch(`/api/agency/tickets/${Inbox.current.id}/attachments`,
-                        {method: "POST", body: new FormData(ev.target), headers: {"X-Hotline-Upload": "1"}});
-  const data = await r.json().catch(() => ({error: r.statusText}));
-  if (!r.ok) { Hotline.text("attach-error", data.error || r.statusText); return; }
+  let data;
+  try { data = await Hotline.upload(`/api/agency/tickets/${Inbox.current.id}/attachments`, ev.target); }
+  catch (e) { Hotline.text("attach-error", e.message); return; }
   ev.target.reset();
   show(data);
   Hotline.text("attach-saved", "Đã tải lên");

@@ -8,6 +8,14 @@ export const Hotline = {
       opts.headers["Content-Type"] = "application/json";
       opts.body = JSON.stringify(body || {});
     }
+    return Hotline.send(path, opts);
+  },
+  // A form with files (multipart): the server takes no other non-JSON request, and only with the
+  // upload header.
+  async upload(path, form) {
+    return Hotline.send(path, {method: "POST", body: new FormData(form), headers: {"X-Hotline-Upload": "1"}});
+  },
+  async send(path, opts) {
     let r;
     try { r = await fetch(path, opts); } catch (e) { throw new Error("Không kết nối được máy chủ"); }
     if (r.status === 401) { location.href = "/login"; throw new Error("unauthenticated"); }

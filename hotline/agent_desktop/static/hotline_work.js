@@ -79,11 +79,8 @@ document.getElementById("hw-attach-form").addEventListener("submit", async (ev) 
   ev.preventDefault();
   const t = Work.current; if (!t) return;
   Hotline.text("hw-attach-error", "");
-  // Multipart with the upload header: the server accepts no other non-JSON request.
-  const r = await fetch(`/api/tickets/${t.id}/attachments`,
-                        {method: "POST", body: new FormData(ev.target), headers: {"X-Hotline-Upload": "1"}});
-  const data = await r.json().catch(() => ({error: r.statusText}));
-  if (!r.ok) { Hotline.text("hw-attach-error", data.error || r.statusText); return; }
+  try { await Hotline.upload(`/api/tickets/${t.id}/attachments`, ev.target); }
+  catch (e) { Hotline.text("hw-attach-error", e.message); return; }
   ev.target.reset();
   await openWork(t.id);
   Hotline.text("hw-attach-saved", "Đã tải lên");

@@ -99,12 +99,11 @@ document.getElementById("kb-filter").addEventListener("change", load);
 
 document.getElementById("kb-import").addEventListener("submit", async (ev) => {
   ev.preventDefault();
-  const r = await fetch("/api/knowledge/import", {method: "POST", body: new FormData(ev.target),
-                                                  headers: {"X-Hotline-Upload": "1"}});
-  const data = await r.json().catch(() => ({error: r.statusText}));
   const list = document.getElementById("kb-import-errors");
   list.replaceChildren();
-  if (!r.ok) { Hotline.text("kb-import-result", data.error || r.statusText); return; }
+  let data;
+  try { data = await Hotline.upload("/api/knowledge/import", ev.target); }
+  catch (e) { Hotline.text("kb-import-result", e.message); return; }
   Hotline.text("kb-import-result", `Đã nhập ${data.added} bản nháp; ${data.errors.length} dòng lỗi`);
   for (const m of data.messages) list.append(el("li", m));
   await load();

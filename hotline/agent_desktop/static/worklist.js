@@ -130,11 +130,8 @@ document.getElementById("w-scan-form").addEventListener("submit", async (ev) => 
   ev.preventDefault();
   const t = Work.current; if (!t) return;
   Hotline.text("w-scan-error", "");
-  // Multipart with the upload header: the server accepts no other non-JSON request.
-  const r = await fetch(`/api/tickets/${t.id}/scans`,
-                        {method: "POST", body: new FormData(ev.target), headers: {"X-Hotline-Upload": "1"}});
-  const data = await r.json().catch(() => ({error: r.statusText}));
-  if (!r.ok) { Hotline.text("w-scan-error", data.error || r.statusText); return; }
+  try { await Hotline.upload(`/api/tickets/${t.id}/scans`, ev.target); }
+  catch (e) { Hotline.text("w-scan-error", e.message); return; }
   ev.target.reset();
   await openWork(t.id);
   Hotline.text("w-scan-saved", "Đã tải lên; chữ trong bản quét đang được nhận dạng");
