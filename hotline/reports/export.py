@@ -20,7 +20,7 @@ CONVERSATION_COLUMNS = [("name", "Kênh"), ("conversations", "Hội thoại"), (
                         ("median_first_reply_minutes", "Trả lời đầu tiên, trung vị (phút)"),
                         ("p90_first_reply_minutes", "Trả lời đầu tiên, 90% (phút)")]
 SECTIONS = [("by_field", "Theo lĩnh vực"), ("by_agency", "Theo cơ quan"), ("by_channel", "Theo kênh"),
-            ("by_level", "Theo cấp")]
+            ("by_level", "Theo cấp"), ("by_commune", "Theo xã, phường, đặc khu")]
 
 
 def rows(report: dict) -> list[list]:

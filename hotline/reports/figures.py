@@ -1,6 +1,6 @@
 """The figures of a report period, computed in the database (GROUP BY), never row by row:
 received, answered directly (level 1), transferred (level 2), answered on time, late, overdue,
-pending; by field, agency, channel and level; satisfaction; the alert phrases heard in calls; and the
+pending; by field, agency, channel, level and commune (ward, special zone); satisfaction; the alert phrases heard in calls; and the
 overdue and unresolved lists."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from hotline.places import places
 from hotline.reports.periods import Period
 from hotline.ticketing.handling import RATINGS
 from hotline.store.agencies import Agency
@@ -57,6 +58,10 @@ async def ticket_report(sessions: async_sessionmaker, p: Period, topics: dict[st
                   "by_agency": await by(Ticket.agency_id, agencies),
                   "by_channel": await by(Ticket.channel),
                   "by_level": await by(Ticket.answer_level, {1: "Cấp 1 (tổng đài)", 2: "Cấp 2 (cơ quan)"})}
+        # Where the matters were, in the divisions since July 2025 (the ticket's commune code).
+        report["by_commune"] = await by(Ticket.commune_code, {
+            code: c.name for code in await s.scalars(select(Ticket.commune_code.distinct()).where(*in_period))
+            if (c := places().commune(code)) is not None})
         ratings = dict((await s.execute(select(Ticket.rating, func.count()).where(*in_period,
                                                                                    Ticket.rating.is_not(None))
                                         .group_by(Ticket.rating))).all())

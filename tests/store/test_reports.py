@@ -20,18 +20,19 @@ from tests.store.support import CITIZEN, OPERATOR, province
 
 UTC = timezone.utc
 NOV_2 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # Monday 09:00 local
+MY_THO, CAO_LANH = 28261, 29869  # Phường Mỹ Tho, Phường Cao Lãnh (Đồng Tháp since July 2025)
 
 
 async def filled(sessions, tmp_path):
     p = await province(sessions, tmp_path, "dong_thap")
-    a = await p.receive(NOV_2, channel="phone")
+    a = await p.receive(NOV_2, channel="phone", commune_code=MY_THO)
     await p.handling.act(a.id, "answer_directly", OPERATOR, Payload(result="Hướng dẫn thủ tục."), now=NOV_2)
     await p.handling.act(a.id, "rate", CITIZEN, Payload(rating=5), now=NOV_2)
-    b = await p.receive(NOV_2, channel="web")
+    b = await p.receive(NOV_2, channel="web", commune_code=MY_THO)
     await p.handling.act(b.id, "transfer", OPERATOR, Payload(agency_id=p.agency_id), now=NOV_2)
     await p.handling.act(b.id, "answer", p.staff, Payload(result="Đã xử lý."), now=NOV_2 + timedelta(hours=2))
     await p.handling.act(b.id, "rate", CITIZEN, Payload(rating=2), now=NOV_2 + timedelta(hours=3))
-    c = await p.receive(NOV_2, channel="zalo", topic="socio_economic")
+    c = await p.receive(NOV_2, channel="zalo", topic="socio_economic", commune_code=CAO_LANH)
     await p.handling.act(c.id, "transfer", OPERATOR, Payload(agency_id=p.agency_id), now=NOV_2)
     d = await p.receive(NOV_2, channel="phone")
     await p.handling.act(d.id, "reject", OPERATOR, Payload(reason="Khiếu nại: chuyển đúng kênh"), now=NOV_2)
@@ -50,6 +51,9 @@ async def test_monthly_figures(sessions, tmp_path):
     assert {x["key"]: x["received"] for x in r["by_channel"]} == {"phone": 2, "web": 1, "zalo": 1, "email": 1}
     assert {x["name"]: x["transferred"] for x in r["by_agency"] if x["key"]} == {"Công ty Điện lực": 2}
     assert {x["key"]: x["received"] for x in r["by_level"]} == {1: 1, 2: 1, None: 3}
+    # Per commune, and the whole province in the totals (a ticket with no commune: "không rõ").
+    assert {x["name"]: (x["received"], x["transferred"]) for x in r["by_commune"]} == {
+        "Phường Mỹ Tho": (2, 1), "Phường Cao Lãnh": (1, 1), "(không rõ)": (2, 0)}
     assert [(x["rating"], x["count"]) for x in r["satisfaction"]] == [(5, 1), (4, 0), (3, 0), (2, 1), (1, 0)]
     assert [x["code"] for x in r["overdue_list"]] == [overdue.code]
     october = await ticket_report(sessions, period("month", date(2026, 10, 1), "Asia/Ho_Chi_Minh"), topics)
@@ -82,6 +86,7 @@ async def test_exports_and_who_may_read_them(sessions, tmp_path):
             rows = list(csv.reader(io.StringIO((await r.read()).decode("utf-8-sig"))))
         assert ["Tổng cộng", "5", "1", "2", "2", "1", "1", "2", "1"] in rows
         assert any(row and row[0] == overdue.code for row in rows)
+        assert ["Theo xã, phường, đặc khu"] in rows and ["Phường Mỹ Tho", "2", "1", "1", "2", "0", "0", "0", "0"] in rows
         async with sup.get(server.make_url(f"/api/reports/export?format=xlsx&{q}")) as r:
             book = openpyxl.load_workbook(io.BytesIO(await r.read()))
         values = [list(row) for row in book.active.iter_rows(values_only=True)]

@@ -45,6 +45,7 @@ async function run() {
     bars(document.getElementById("chart-field"), r.by_field.map((x) => ({name: x.name, value: x.received})));
     bars(document.getElementById("chart-agency"), r.by_agency.map((x) => ({name: x.name, value: x.received})));
     bars(document.getElementById("chart-channel"), r.by_channel.map((x) => ({name: x.name, value: x.received})));
+    bars(document.getElementById("chart-commune"), r.by_commune.slice(0, 30).map((x) => ({name: x.name, value: x.received})));
     bars(document.getElementById("chart-satisfaction"), r.satisfaction.map((x) => ({name: x.name, value: x.count})));
     const callKeys = ["offered", "answered", "abandoned", "timed_out", "avg_wait_seconds", "avg_talk_seconds", "service_level"];
     const callRow = (name, c) => {
