@@ -95,6 +95,13 @@ async def test_a_citizen_pins_the_place_and_sends_a_camera_photo(chromium, maps_
         first = [(await r.request.sizes())["responseBodySize"] for r in responses]
         assert sum(first) < 40_000, first
         assert await page.get_attribute("#camera", "capture") == "environment"
+        # Installable: Chromium's own verdict on the web app manifest (this test's browser context is
+        # an incognito one, the only objection allowed).
+        cdp = await ctx.new_cdp_session(page)
+        manifest = await cdp.send("Page.getAppManifest")
+        assert manifest["errors"] == [] and manifest["manifest"]["startUrl"].endswith("/phan-anh")
+        errors = (await cdp.send("Page.getInstallabilityErrors"))["installabilityErrors"]
+        assert [e["errorId"] for e in errors if e["errorId"] != "in-incognito"] == []
 
         await page.fill("input[name=reporter_name]", "Đặng Thị Thu")
         await page.fill("input[name=caller_phone]", "0918222333")
