@@ -16,7 +16,8 @@ pytestmark = pytest.mark.integration
 
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1366, "height": 768}
-PUBLIC_PAGES = {"phan-anh": "#report-form", "tra-cuu": "#lookup-form", "ket-qua": "#results"}
+PUBLIC_PAGES = {"phan-anh": "#report-form", "tra-cuu": "#lookup-form", "ket-qua": "#results",
+                "ket-qua/ban-do": "#results-map"}
 SHOTS = Path(os.environ.get("HOTLINE_SCREENSHOTS") or tempfile.mkdtemp(prefix="shots-"))
 
 MEASURE = """(selector) => {
@@ -49,7 +50,8 @@ async def measure(chromium, url: str, viewport: dict, selector: str, shot: str) 
 
 @pytest.mark.parametrize("path", sorted(PUBLIC_PAGES))
 async def test_a_citizens_page_uses_the_whole_width_of_a_phone(chromium, desktop_line, path):
-    m = await measure(chromium, f"{base_url(desktop_line)}/{path}", PHONE, PUBLIC_PAGES[path], f"public-{path}-360")
+    m = await measure(chromium, f"{base_url(desktop_line)}/{path}", PHONE, PUBLIC_PAGES[path],
+                      f"public-{path.replace('/', '-')}-360")
     assert m["page"] <= m["view"], m  # nothing to scroll sideways
     assert m["width"] >= 0.85 * m["view"], m  # the form or list spans the screen
     assert m["narrowest"] >= 0.8 * m["width"], m  # and so does every field
@@ -58,7 +60,7 @@ async def test_a_citizens_page_uses_the_whole_width_of_a_phone(chromium, desktop
 @pytest.mark.parametrize("path", sorted(PUBLIC_PAGES))
 async def test_a_citizens_page_is_one_centred_readable_column_on_a_desktop(chromium, desktop_line, path):
     m = await measure(chromium, f"{base_url(desktop_line)}/{path}", DESKTOP, PUBLIC_PAGES[path],
-                      f"public-{path}-1366")
+                      f"public-{path.replace('/', '-')}-1366")
     assert m["page"] <= m["view"], m
     assert 560 <= m["width"] <= 800, m  # a column one reads, not a sliver beside an empty page
     assert abs(m["left"] - m["right"]) < 24, m  # centred
