@@ -139,8 +139,9 @@ async def measure(name: str, url: str, loader, n: int, due: int, home: Path) -> 
     t0 = time.perf_counter()
     await loader(rows(n, due, agencies))
     load_s = time.perf_counter() - t0
-    profile = load_checked_profile(Settings(home=home))
-    handling = TicketHandling(sessions, profile)
+    settings = Settings(home=home)
+    profile = load_checked_profile(settings)
+    handling = TicketHandling.of(settings, sessions, profile)
     store = TicketStore(sessions)
     topics = {q.topic: q.name for q in profile.queues.queues if q.topic}
     month = period("month", date(2026, 10, 1), "Asia/Ho_Chi_Minh")

@@ -47,7 +47,6 @@ from hotline.nodes.serving import ServingNode
 from hotline.office.reviews import AnswerReviews
 from hotline.office.desk import OfficeDesk
 from hotline.office.letters import OfficeLetters
-from hotline.documents.signing import load_signers
 from hotline.agent_desktop.agent_api import AgentApi
 from hotline.agent_desktop.callbacks_api import CallbacksApi
 from hotline.agent_desktop.reports_api import ReportsApi
@@ -306,10 +305,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     CallTickets(store, bus)
     sms = SmsSender(sessions, make_gateway(settings.sms), settings.sms.max_attempts, settings.sms.retry_seconds,
                     settings.sms.poll_seconds, lease=leases)
-    handling = TicketHandling(sessions, profile, lookup_url=settings.public_base, on_sms=sms.wake,
-                              scan_seconds=settings.deadline_scan_seconds,
-                              citizen_sms_per_day=sec.sms_per_number_per_day, lease=leases,
-                              signers=load_signers(settings.signing, settings.home / SETTINGS_FILE))
+    handling = TicketHandling.of(settings, sessions, profile, on_sms=sms.wake, lease=leases)
     holds = VirtualHolds(sessions, profile, cti, outbound, callbacks, lease=leases)
     surveys = SurveyCalls(sessions, profile, cti, outbound, handling, settings.sounds_dir / "surveys",
                           settings.deadline_scan_seconds, lease=leases)

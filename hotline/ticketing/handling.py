@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Callable
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from hotline.background import Lease
 from hotline.config.profile import Profile
 from hotline.errors import Refused
+from hotline.settings import SETTINGS_FILE, Settings
 from hotline.ticketing import secrecy
 from hotline.ticketing.coordination import Coordination
 from hotline.ticketing.deadline_scan import DeadlineScan
@@ -29,7 +31,7 @@ from hotline.store.knowledge import ArticleVersion, Citation
 from hotline.store.agencies import Agency
 from hotline.store.tickets import Attachment, Ticket, TicketEvent
 from hotline.documents.issued import Documents
-from hotline.documents.signing import Signers
+from hotline.documents.signing import load_signers
 from hotline.ticketing.result_letter import ResultLetters
 from hotline.ticketing.transfer_document import TransferDocuments
 from hotline.ticketing.workflow import Move, Workflow, state_of
@@ -85,23 +87,45 @@ class Payload:
 
 
 class TicketHandling:
-    def __init__(self, sessions: async_sessionmaker, profile: Profile, lookup_url: str = "",
-                 on_sms=None, scan_seconds: float = 30, citizen_sms_per_day: int = 5, lease: Lease | None = None,
-                 signers: Signers | None = None):
+    """The moves of tickets. It receives its collaborators (`of` wires the real ones from the
+    settings, for the running hotline and the tests alike), so its decisions can be tested with
+    fakes and no database."""
+
+    def __init__(self, sessions: async_sessionmaker, profile: Profile, workflow: Workflow, notices: Notices,
+                 coordination: Coordination, letters: ResultLetters, transfer_documents: TransferDocuments,
+                 documents: Documents, on_sms: Callable[[], None] | None = None):
         self.sessions = sessions
         self.profile = profile
-        self.workflow = Workflow(profile.workflow, profile.calendar)
-        self.coordination = Coordination(sessions, profile)
-        self.letters = ResultLetters(sessions, profile)
-        self.transfer_documents = TransferDocuments(sessions, profile)
-        self.documents = Documents(sessions, signers)  # PDFs of the letters, signed by their issuers
-        self.lookup_url = lookup_url.rstrip("/")
+        self.workflow = workflow
+        self.notices = notices
+        self.coordination = coordination
+        self.letters = letters
+        self.transfer_documents = transfer_documents
+        self.documents = documents  # PDFs of the letters, signed by their issuers
+        self.lookup_url = notices.lookup_url
         self.on_sms = on_sms or (lambda: None)
-        self.notices = Notices(profile, self.workflow, self.lookup_url, citizen_sms_per_day)
-        self.deadlines = DeadlineScan(self, scan_seconds, lease)
+        # The periodic scan of this handling's deadlines (`of` attaches it: it works through the
+        # handling's own writes and notices).
+        self.deadlines: DeadlineScan | None = None
         # Called inside a submission's transaction, after the ticket entered the workflow, by parts
         # above this one (a completed live transfer assigns the ticket to its agency).
         self.on_submitted: list = []
+
+    @classmethod
+    def of(cls, settings: Settings, sessions: async_sessionmaker, profile: Profile,
+           on_sms: Callable[[], None] | None = None, lease: Lease | None = None) -> "TicketHandling":
+        """The ticketing part as the settings make it: the profile's workflow on its calendar, the
+        notices with the public look-up link and the daily SMS cap per number, the letters signed
+        by the configured issuers, and the deadline scan every `deadline_scan_seconds`."""
+        workflow = Workflow(profile.workflow, profile.calendar)
+        handling = cls(sessions, profile, workflow,
+                       Notices(profile, workflow, settings.public_base, settings.security.sms_per_number_per_day),
+                       Coordination(sessions, profile), ResultLetters(sessions, profile),
+                       TransferDocuments(sessions, profile),
+                       Documents(sessions, load_signers(settings.signing, settings.home / SETTINGS_FILE)),
+                       on_sms)
+        handling.deadlines = DeadlineScan(handling, settings.deadline_scan_seconds, lease)
+        return handling
 
     # -- actions ------------------------------------------------------------------------------
     async def act(self, ticket_id: int, action: str, actor: Actor, payload: Payload | None = None,

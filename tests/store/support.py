@@ -27,6 +27,7 @@ HEAD_EMAIL = "thutruong@dienluc.example.vn"
 
 @dataclass
 class Province:
+    settings: Settings
     sessions: object
     handling: TicketHandling
     store: TicketStore
@@ -57,7 +58,8 @@ class Province:
 
 
 async def province(sessions, tmp_path, profile_id: str) -> Province:
-    profile = load_checked_profile(Settings(home=tmp_path, profile=profile_id))
+    settings = Settings(home=tmp_path, profile=profile_id, public_url="https://1022.example.vn")
+    profile = load_checked_profile(settings)
     directory = AgencyDirectory(sessions)
     agency, _ = await directory.save(AgencyIn(
         name="Công ty Điện lực", level="public_service", phone="02773851002", fields=["infrastructure"],
@@ -66,8 +68,8 @@ async def province(sessions, tmp_path, profile_id: str) -> Province:
     other, _ = await directory.save(AgencyIn(
         name="Sở Xây dựng", level="province", phone="02773851003", fields=["infrastructure"],
         contacts=[{"role": "focal_point", "name": "Trần Thị Bình", "phone": "0911000005"}]))
-    handling = TicketHandling(sessions, profile, lookup_url="https://1022.example.vn")
-    return Province(sessions, handling, TicketStore(sessions), agency.id, other.id)
+    handling = TicketHandling.of(settings, sessions, profile)  # the wiring of app.build
+    return Province(settings, sessions, handling, TicketStore(sessions), agency.id, other.id)
 
 
 async def signed_in(accounts, users) -> dict:

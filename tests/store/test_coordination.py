@@ -62,7 +62,7 @@ async def test_thanh_hoa_coordination_asked_answered_or_late_once(sessions, tmp_
     # Not answered in 5 working days: late, the helper's head is told; a restarted process repeats nothing.
     assert await p.handling.coordination.scan(HELPER_DUE - timedelta(minutes=1)) == []
     assert await p.handling.coordination.scan(HELPER_DUE + timedelta(minutes=1)) == [r["id"]]
-    restarted = TicketHandling(sessions, p.handling.profile)
+    restarted = TicketHandling.of(p.settings, sessions, p.handling.profile)
     assert await restarted.coordination.scan(HELPER_DUE + timedelta(hours=2)) == []
     late = [m for m in await sms_of(p, t.id) if m[1] == "coordination_late"]
     assert [(m[0]) for m in late] == [HEAD_PHONE] and t.code in late[0][2]

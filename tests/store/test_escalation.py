@@ -57,11 +57,11 @@ async def test_focal_point_then_head_miss_their_deadlines(sessions, tmp_path):
 
     # A restart: a new scheduler finds nothing to repeat, and reminds the head (8 working hours
     # before: Monday 30/11 15:00 local) once.
-    restarted = TicketHandling(sessions, p.handling.profile)
+    restarted = TicketHandling.of(p.settings, sessions, p.handling.profile)
     assert await restarted.deadlines.scan(datetime(2026, 11, 30, 0, 0, tzinfo=UTC)) == []
     assert len((await p.ticket(ticket_id))[1]) == 3
     assert await restarted.deadlines.scan(datetime(2026, 11, 30, 8, 1, tzinfo=UTC)) == []
-    assert await TicketHandling(sessions, p.handling.profile).deadlines.scan(datetime(2026, 11, 30, 8, 2, tzinfo=UTC)) == []
+    assert await TicketHandling.of(p.settings, sessions, p.handling.profile).deadlines.scan(datetime(2026, 11, 30, 8, 2, tzinfo=UTC)) == []
     assert await restarted.deadlines.scan(datetime(2026, 12, 1, 8, 1, tzinfo=UTC)) == [(t.code, "overdue")]
     assert await restarted.deadlines.scan(datetime(2026, 12, 2, tzinfo=UTC)) == []
     t, sms, events = await p.ticket(ticket_id)
@@ -75,7 +75,7 @@ async def test_focal_point_then_head_miss_their_deadlines(sessions, tmp_path):
 async def test_two_scans_racing_escalate_once(sessions, tmp_path):
     p, ticket_id = await slip_sent(sessions, tmp_path)
     late = datetime(2026, 11, 23, 9, 0, tzinfo=UTC) + timedelta(minutes=1)
-    a, b = TicketHandling(sessions, p.handling.profile), TicketHandling(sessions, p.handling.profile)
+    a, b = TicketHandling.of(p.settings, sessions, p.handling.profile), TicketHandling.of(p.settings, sessions, p.handling.profile)
     results = await asyncio.gather(a.deadlines.scan(late), b.deadlines.scan(late))
     assert sorted(len(r) for r in results) == [0, 1]
     _, sms, _ = await p.ticket(ticket_id)

@@ -423,7 +423,7 @@ async def test_a_restart_while_deadlines_are_pending_loses_and_repeats_nothing(s
         codes.append(t.code)
     # The first process scans, "crashes"; a new one (same database) scans the same instant and later.
     assert sorted(c for c, _ in await p.handling.deadlines.scan(local(2026, 11, 17, 9, 1))) == sorted(codes)
-    restarted = TicketHandling(sessions, p.handling.profile)
+    restarted = TicketHandling.of(p.settings, sessions, p.handling.profile)
     assert await restarted.deadlines.scan(local(2026, 11, 17, 9, 1)) == []
     assert len(await restarted.deadlines.scan(local(2026, 11, 30, 12, 0))) == 5
     _, sms, _ = await p.ticket(t.id)

@@ -60,7 +60,7 @@ async def setup(tmp_path, auto_slip: bool):
 
     bus.subscribe(keep)
     service = TransferService(settings, profile, sessions, cti, bus, store, directory,
-                              TicketHandling(sessions, profile))
+                              TicketHandling.of(settings, sessions, profile))
     m = cti.model
     m.apply({"Event": "Newchannel", **CALLER})
     m.apply({"Event": "QueueCallerJoin", "Queue": "infrastructure", **CALLER})
