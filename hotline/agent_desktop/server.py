@@ -24,6 +24,8 @@ from hotline.web.standby import HEALTH_PATH
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
+# Each role's start page, the one table of it: the log-in and password pages go to "/" after.
+START_PAGES = {"operator": "/operator", "admin": "/admin", "agency": "/agency", "office": "/office"}
 PAGES = {"/login": "login.html", "/operator": "operator.html", "/supervisor": "supervisor.html",
          "/admin": "admin.html", "/password": "password.html", "/agency": "agency.html",
          "/recordings": "recordings.html", "/reports": "reports.html", "/wallboard": "wallboard.html",
@@ -71,8 +73,7 @@ class DesktopServer:
     @public
     async def index(self, request: web.Request) -> web.Response:
         p = await self.accounts.session_user(request.cookies.get(COOKIE))
-        start = {"operator": "/operator", "admin": "/admin", "agency": "/agency", "office": "/office"}
-        target = "/login" if p is None else start.get(p.role, "/supervisor")
+        target = "/login" if p is None else START_PAGES.get(p.role, "/supervisor")
         raise web.HTTPFound(target)
 
     @requires()

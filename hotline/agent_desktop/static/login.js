@@ -1,7 +1,6 @@
 // Log in: the password, then where the account has (or must have) a second factor, a code from
 // the authenticator app or a recovery code; a new enrolment shows its QR code, then the recovery
 // codes once.
-const HOME = {operator: "/operator", admin: "/admin", agency: "/agency", office: "/office"};
 
 async function post(path, body) {
   const r = await fetch(path, {method: "POST", headers: {"Content-Type": "application/json"},
@@ -11,7 +10,7 @@ async function post(path, body) {
 
 function goHome(data) {
   if (data.must_change_password) { location.href = "/password"; return; }
-  location.href = HOME[data.role] || "/supervisor";
+  location.href = "/";  // the server sends each role to its start page (server.py, START_PAGES)
 }
 
 async function secondStep(kind) {

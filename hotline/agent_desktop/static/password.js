@@ -1,5 +1,4 @@
 // Change one's own password: required after an administrator created the account or reset it.
-const HOME = {operator: "/operator", admin: "/admin", agency: "/agency", office: "/office"};
 (async () => {
   const r = await fetch("/api/me");
   if (r.status === 401) { location.href = "/login"; return; }
@@ -15,7 +14,7 @@ const HOME = {operator: "/operator", admin: "/admin", agency: "/agency", office:
       body: JSON.stringify({current_password: document.getElementById("current-password").value, new_password: a})});
     const data = await resp.json();
     if (!resp.ok) { out.textContent = data.error; return; }
-    location.href = HOME[me.role] || "/supervisor";
+    location.href = "/";  // the server sends each role to its start page (server.py, START_PAGES)
   });
   if (!me.must_change_password) await twoFactor();
 })();
