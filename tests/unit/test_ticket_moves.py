@@ -31,8 +31,8 @@ class FakeSession:
     ticket's UPDATE applies only while the row still has the version it names (as the database's
     conditional UPDATE does)."""
 
-    def __init__(self, ticket: Ticket, agencies: dict[int, Agency] = {}, focal: AgencyContact | None = None):
-        self.ticket, self.agencies, self.focal = ticket, agencies, focal
+    def __init__(self, ticket: Ticket, agencies: dict[int, Agency] | None = None, focal: AgencyContact | None = None):
+        self.ticket, self.agencies, self.focal = ticket, agencies or {}, focal
         self.row_version = ticket.version  # the version in the store (another tab may have moved it)
         self.added: list = []
         self.updates: list[dict] = []
