@@ -254,6 +254,24 @@ class PublicPages(Resource):
             return self.render("lookup.html.j2", exc.status, title="Tra cứu phiếu", code=code, error=str(exc))
 
     @public
+    async def letter_pdf(self, request: web.Request) -> web.Response:
+        """The same letter as PDF; with `signed=1` the copy signed by its issuer, recorded on the
+        ticket as given to the citizen."""
+        post = await request.post()
+        code, phone = str(post.get("code", ""))[:20], str(post.get("phone", ""))[:20]
+        try:
+            signed = wants_signed(str(post.get("signed", ""))[:10])
+            _limited(self.lookups_by_address, client_address(request))
+            t = await self.desk.own_ticket(code, phone)
+            handling = self.desk.handling
+            html = await handling.letters.render(t)
+            pdf = (await handling.documents.signed(html, "result_letter", await handling.letters.issuer(t), t.id,
+                                                   "citizen") if signed else await handling.documents.pdf(html))
+            return send_pdf(pdf, f"thong-bao-ket-qua-{t.code}.pdf")
+        except Refused as exc:
+            return self.render("lookup.html.j2", exc.status, title="Tra cứu phiếu", code=code, error=str(exc))
+
+    @public
     async def faq(self, request: web.Request) -> web.Response:
         q = request.query.get("q", "")[:200]
         field = request.query.get("linh-vuc", "")[:40] or None
@@ -276,24 +294,6 @@ class PublicPages(Resource):
         if a["current"] is None:
             raise web.HTTPNotFound()
         return self.render("faq_article.html.j2", title=a["current"]["question"], a=a, v=a["current"])
-
-    @public
-    async def letter_pdf(self, request: web.Request) -> web.Response:
-        """The same letter as PDF; with `signed=1` the copy signed by its issuer, recorded on the
-        ticket as given to the citizen."""
-        post = await request.post()
-        code, phone = str(post.get("code", ""))[:20], str(post.get("phone", ""))[:20]
-        try:
-            signed = wants_signed(str(post.get("signed", ""))[:10])
-            _limited(self.lookups_by_address, client_address(request))
-            t = await self.desk.own_ticket(code, phone)
-            handling = self.desk.handling
-            html = await handling.letters.render(t)
-            pdf = (await handling.documents.signed(html, "result_letter", await handling.letters.issuer(t), t.id,
-                                                   "citizen") if signed else await handling.documents.pdf(html))
-            return send_pdf(pdf, f"thong-bao-ket-qua-{t.code}.pdf")
-        except Refused as exc:
-            return self.render("lookup.html.j2", exc.status, title="Tra cứu phiếu", code=code, error=str(exc))
 
     @public
     async def application(self, request: web.Request) -> web.Response:
