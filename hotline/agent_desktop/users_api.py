@@ -82,7 +82,7 @@ class UsersApi(Resource):
                 if other:
                     raise Refused(409, f"Máy điện thoại {operator_id} đang được gán cho {other}")
             if agency_id is not None and await s.get(Agency, agency_id) is None:
-                raise Refused(404, "Không có cơ quan này")
+                raise Refused(422, "Không có cơ quan này")  # a field of the request, not its path
 
     @requires("admin")
     async def list_users(self, request: web.Request) -> web.Response:
