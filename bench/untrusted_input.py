@@ -29,14 +29,16 @@ same parsing done on the event loop itself instead of the worker pool (`--no-inl
     .venv/bin/python bench/untrusted_input.py [--hostile 100] [--imports 20] [--rate 10] [--calls 200]
         [--hold 10] [--no-ivr] [--in-process] [--quiet-seconds 40] [--no-inline]
 
-Measured (2-vCPU VM, other engineers' tests running beside it, load average 3 to 8), defaults,
-after the parsing workers gave up the control plane's raised priority and the import saved its
-rows in batches: instance p99 lag quiet 4.4 / 4.9 / 3.6 ms, hostile 7.7 / 10.3 / 5.9 ms: 1.73x,
-2.09x, 1.66x; max 36-75 ms in both runs; 10 of 20 imports refused (the bombs); IVR 200/200 in
-queue, 6.29-6.30 calls/s in every run (1.00x); all 110 mails read before the calls ended.
-Before those two changes (same machine, load 3-5): 2.13x. The earlier design, which measured
-the bench's own loop doing the same work while another process served the calls, counted the
-instance's CPU as its lag (3.36x on an idle machine).
+Measured, defaults, on the 2-vCPU VM. After the parsing workers gave up the control plane's
+raised priority and the import saved its rows in batches of 20, with other engineers' tests
+running beside it (load average 3 to 8): instance p99 lag quiet / hostile 4.4 / 7.7, 4.9 / 10.3,
+3.6 / 5.9 ms (1.73x, 2.09x, 1.66x); alone: 3.3 / 5.2 and 2.8 / 5.8 ms (1.58x, 2.10x). The steps
+left were the import's flushes (20 rows, ~15 ms of CPU each): with batches of 5, alone, 3.8 / 6.8
+and 4.4 / 5.1 ms (**1.81x, 1.17x**), max 21-38 ms. In every run: IVR 200/200 in queue, 6.29-6.30
+calls/s (**1.00x**), all 110 mails read before the calls ended, the 10 bombs refused. Before the
+priority change (load 3-5): 2.13x. The earlier design, which measured the bench's own loop doing
+the same work while another process served the calls, counted the instance's CPU as its lag
+(3.36x on an idle machine).
 """
 
 from __future__ import annotations
