@@ -28,8 +28,10 @@ async def test_the_recording_covers_the_call_and_carries_the_linkedid(line):
     hangup = next(e for e in call.of("Hangup") if e["Uniqueid"] == linkedid)
     talk_seconds = ts(hangup) - ts(up)
     audio = AudioSegment.from_file(recording)
-    # (Within a tenth: a starved machine's Asterisk writes a little less than the wall time.)
-    assert abs(audio.duration_seconds - talk_seconds) < max(1.0, talk_seconds / 10), (audio.duration_seconds,
-                                                                                      talk_seconds)
+    # (Within a fifth: a starved machine's Asterisk writes less than the wall time; 12.9 s of a
+    # 15.0 s call was seen at a load average of 16 on 2 cores. A recording that stopped early or
+    # never started is far outside it.)
+    assert abs(audio.duration_seconds - talk_seconds) < max(1.0, talk_seconds / 5), (audio.duration_seconds,
+                                                                                     talk_seconds)
     assert talk_seconds > 14
     assert recording.parent.name == datetime.utcfromtimestamp(ts(up)).strftime("%Y%m%d")
