@@ -50,7 +50,9 @@ async def test_a_supervisor_scores_a_sampled_call_and_the_operator_sees_it(playw
     line, home = desktop_line, desktop_line.instance.home
     rid, code = await seeded_call(store, home, "scorecard.1", "op8")
     sup_pw = await store.user("giamsat-sc", "supervisor")
-    op_pw = await store.user("op8", "operator", "op8")
+    # An account of its own for the softphone op8: a user named "op8" made by another test file on
+    # this worker's hotline may hold another phone (test_desktop_security gives it op2).
+    op_pw = await store.user("op8-scorecards", "operator", "op8")
     ctx = await launch(playwright_session)
     try:
         page = await log_in(ctx, base_url(line), "giamsat-sc", sup_pw)
@@ -98,7 +100,7 @@ async def test_a_supervisor_scores_a_sampled_call_and_the_operator_sees_it(playw
 
         op_ctx = await launch(playwright_session)
         try:
-            own = await log_in(op_ctx, base_url(line), "op8", op_pw)
+            own = await log_in(op_ctx, base_url(line), "op8-scorecards", op_pw)
             await own.goto(base_url(line) + "/scorecards")
             mine = f"#mine tr[data-recording='{rid}']"
             await own.wait_for_selector(mine, timeout=30000)  # the page's first load on a busy machine
@@ -111,7 +113,7 @@ async def test_a_supervisor_scores_a_sampled_call_and_the_operator_sees_it(playw
         await ctx.close()
 
     sup = await session_for(line, "giamsat-sc", sup_pw)
-    op = await session_for(line, "op8", op_pw)
+    op = await session_for(line, "op8-scorecards", op_pw)
     other = await session_for(line, "op9", await store.user("op9", "operator", "op9"))
     try:
         async with sup.get(url(line, "/api/reports/scorecards")) as r:
