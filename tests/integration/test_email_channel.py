@@ -101,8 +101,12 @@ poll_seconds = 120
             [conv] = await until(inbox, lambda c: len(c) == 1)
             assert (conv["channel"], conv["citizen_address"], conv["status"]) == ("email", CITIZEN, "open")
             code = conv["ticket_code"]
-            async with http.get(url(line, f"/api/tickets/{conv['ticket_id']}")) as r:
-                ticket = await r.json()
+            for _ in range(50):  # the mail's files are kept with its ticket, just after the conversation
+                async with http.get(url(line, f"/api/tickets/{conv['ticket_id']}")) as r:
+                    ticket = await r.json()
+                if ticket["attachments"]:
+                    break
+                await asyncio.sleep(0.2)
             assert ticket["channel"] == "email" and ticket["email"] == CITIZEN and "Lý Thường Kiệt" in ticket["content"]
             assert [f["filename"] for f in ticket["attachments"]] == ["den-hong.jpg"]
 
