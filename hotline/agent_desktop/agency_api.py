@@ -185,9 +185,8 @@ class AgencyApi(Resource):
         ticket_id, html = await self._letter(request)
         handling = self.inbox.handling
         t = await self.inbox.own_ticket(Actor.of(principal(request)), ticket_id)
-        pdf = (await handling.documents.signed(html, "result_letter", await handling.letters.issuer(t), ticket_id,
-                                               principal(request).username)
-               if signed else await handling.documents.pdf(html))
+        pdf = await handling.documents.copy(html, signed, "result_letter", lambda: handling.letters.issuer(t),
+                                            ticket_id, principal(request).username)
         return send_pdf(pdf, f"thong-bao-ket-qua-{t.code}.pdf")
 
     @requires("agency")
@@ -205,8 +204,8 @@ class AgencyApi(Resource):
         letter_id = path_id(request, "id", "Không có văn bản này")
         html = await self.letters.render(letter_id, agency_id=principal(request).agency_id)
         docs = self.inbox.handling.documents
-        pdf = (await docs.signed(html, "office_letter", self.letters.issuer, await self.letters.ticket_of(letter_id),
-                                 principal(request).username) if signed else await docs.pdf(html))
+        pdf = await docs.copy(html, signed, "office_letter", self.letters.issuer, await self.letters.ticket_of(letter_id),
+                              principal(request).username)
         return send_pdf(pdf, f"van-ban-{letter_id}.pdf")
 
     @requires("agency")
@@ -233,9 +232,8 @@ class AgencyApi(Resource):
         ticket_id, html = await self._transfer_document(request)
         handling = self.inbox.handling
         t = await self.inbox.own_ticket(Actor.of(principal(request)), ticket_id)
-        pdf = (await handling.documents.signed(html, "transfer_document", handling.transfer_documents.issuer,
-                                               ticket_id, principal(request).username)
-               if signed else await handling.documents.pdf(html))
+        pdf = await handling.documents.copy(html, signed, "transfer_document", handling.transfer_documents.issuer,
+                                            ticket_id, principal(request).username)
         return send_pdf(pdf, f"phieu-chuyen-{t.code}.pdf")
 
     @requires("agency")

@@ -99,8 +99,8 @@ class OfficeApi(Resource):
         letter_id = path_id(request, "id", "Không có văn bản này")
         html = await self.letters.render(letter_id)
         docs = self.desk.handling.documents
-        pdf = (await docs.signed(html, "office_letter", self.letters.issuer, await self.letters.ticket_of(letter_id),
-                                 principal(request).username) if signed else await docs.pdf(html))
+        pdf = await docs.copy(html, signed, "office_letter", self.letters.issuer, await self.letters.ticket_of(letter_id),
+                              principal(request).username)
         return send_pdf(pdf, f"van-ban-{letter_id}.pdf")
 
     @requires("office")

@@ -246,8 +246,8 @@ class TicketsApi(Resource):
         signed = wants_signed(request.query.get("signed"))
         t, html = await self._letter(request)
         docs = self.handling.documents
-        pdf = (await docs.signed(html, "result_letter", await self.handling.letters.issuer(t), t.id,
-                                 principal(request).username) if signed else await docs.pdf(html))
+        pdf = await docs.copy(html, signed, "result_letter", lambda: self.handling.letters.issuer(t), t.id,
+                              principal(request).username)
         return send_pdf(pdf, f"thong-bao-ket-qua-{t.code}.pdf")
 
     @requires(*STAFF)
@@ -255,8 +255,8 @@ class TicketsApi(Resource):
         signed = wants_signed(request.query.get("signed"))
         t, html = await self._transfer_document(request)
         docs = self.handling.documents
-        pdf = (await docs.signed(html, "transfer_document", self.handling.transfer_documents.issuer, t.id,
-                                 principal(request).username) if signed else await docs.pdf(html))
+        pdf = await docs.copy(html, signed, "transfer_document", self.handling.transfer_documents.issuer, t.id,
+                              principal(request).username)
         return send_pdf(pdf, f"phieu-chuyen-{t.code}.pdf")
 
     @requires(*STAFF)

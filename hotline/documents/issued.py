@@ -4,6 +4,8 @@ subject and serial number)."""
 
 from __future__ import annotations
 
+from typing import Awaitable, Callable
+
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.documents.render import Renderer, renderer
@@ -25,6 +27,15 @@ class Documents:
 
     async def pdf(self, html: str) -> bytes:
         return await self.render.pdf(html)
+
+    async def copy(self, html: str, signed: bool, document: str, issuer: Issuer | Callable[[], Awaitable[Issuer]],
+                   ticket_id: int, actor: str) -> bytes:
+        """The page's PDF, or where `signed` its issuer's signed copy (`issuer` may be looked up
+        only then: a coroutine function)."""
+        if not signed:
+            return await self.pdf(html)
+        return await self.signed(html, document, issuer if isinstance(issuer, Issuer) else await issuer(),
+                                 ticket_id, actor)
 
     async def signed(self, html: str, document: str, issuer: Issuer, ticket_id: int, actor: str) -> bytes:
         """The page's PDF signed by `issuer` (Refused 409 when it has no signer), recorded on the

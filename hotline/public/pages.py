@@ -265,8 +265,8 @@ class PublicPages(Resource):
             t = await self.desk.own_ticket(code, phone)
             handling = self.desk.handling
             html = await handling.letters.render(t)
-            pdf = (await handling.documents.signed(html, "result_letter", await handling.letters.issuer(t), t.id,
-                                                   "citizen") if signed else await handling.documents.pdf(html))
+            pdf = await handling.documents.copy(html, signed, "result_letter", lambda: handling.letters.issuer(t), t.id,
+                                                "citizen")
             return send_pdf(pdf, f"thong-bao-ket-qua-{t.code}.pdf")
         except Refused as exc:
             return self.render("lookup.html.j2", exc.status, title="Tra cứu phiếu", code=code, error=str(exc))

@@ -21,3 +21,17 @@ export function button(label, onClick, cls) {
 export function showNeeds(needs, labels) {
   for (const [need, id] of Object.entries(labels)) document.getElementById(id).hidden = !needs.includes(need);
 }
+
+// The body of a workflow action from its form: the agency, the other agencies where the action
+// takes several, and each text the action needs that the form has a field for.
+export function actionBody(action, f) {
+  const body = {};
+  if (action.needs.includes("agency")) body.agency_id = Number(f.agency_id.value);
+  if (action.several_agencies && f.also) {
+    body.also_agency_ids = [...f.also.selectedOptions].map((o) => Number(o.value)).filter((id) => id !== body.agency_id);
+  }
+  for (const need of ["result", "reason", "question", "note"]) {
+    if (action.needs.includes(need) && f[need]) body[need] = f[need].value;
+  }
+  return body;
+}

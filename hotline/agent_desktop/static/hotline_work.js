@@ -2,7 +2,7 @@
 // actions open to the operating unit on each (HCMC Art. 6.3: the unit of a report no one could
 // place; Art. 7.1e: a dangerous incident it leads and answers), besides the operators' own.
 import {Hotline} from "./common.js";
-import {button, cell, el, option, showNeeds} from "./dom.js";
+import {actionBody, button, cell, el, option, showNeeds} from "./dom.js";
 
 const Work = {current: null};
 const NEEDS = {agency: "hw-agency-label", note: "hw-note-label", result: "hw-result-label", reason: "hw-reason-label",
@@ -62,9 +62,7 @@ document.getElementById("hw-form").addEventListener("submit", async (ev) => {
   const t = Work.current; if (!t) return;
   const f = ev.target.elements;
   const action = t.actions.find((a) => a.name === f.action.value);
-  const body = {};
-  if (action.needs.includes("agency")) body.agency_id = Number(f.agency_id.value);
-  for (const need of ["note", "result", "reason"]) if (action.needs.includes(need)) body[need] = f[need].value;
+  const body = actionBody(action, f);
   try {
     const updated = await Hotline.api(`/api/tickets/${t.id}/actions/${action.name}`, "POST", body);
     ev.target.reset();

@@ -3,7 +3,7 @@
 // rejects or closes them as the province's workflow allows, and links a report to an open one
 // about the same incident (the later reporter is told by SMS).
 import {Hotline} from "./common.js";
-import {button, cell, el, showNeeds} from "./dom.js";
+import {actionBody, button, cell, el, showNeeds} from "./dom.js";
 import {callCitizen} from "./dialer.js";
 import {ticketSearch} from "./ticket_search.js";
 
@@ -70,15 +70,7 @@ document.getElementById("work-form").addEventListener("submit", async (ev) => {
   const t = Work.current; if (!t) return;
   const f = ev.target.elements;
   const action = t.actions.find((a) => a.name === f.action.value);
-  const body = {};
-  if (action.needs.includes("agency")) body.agency_id = Number(f.agency_id.value);
-  if (action.several_agencies) {
-    body.also_agency_ids = [...f.also.selectedOptions].map((o) => Number(o.value)).filter((id) => id !== body.agency_id);
-  }
-  if (action.needs.includes("result")) body.result = f.result.value;
-  if (action.needs.includes("reason")) body.reason = f.reason.value;
-  if (action.needs.includes("question")) body.question = f.question.value;
-  if (action.needs.includes("note")) body.note = f.note.value;
+  const body = actionBody(action, f);
   try {
     const updated = await Hotline.api(`/api/tickets/${t.id}/actions/${action.name}`, "POST", body);
     ev.target.reset();
