@@ -28,8 +28,7 @@ class TicketsMapApi(Resource):
         self.handling = handling
         self.sessions = handling.sessions
         self.maps = maps
-        profile = handling.profile
-        self.topics = {q.topic: q.name for q in profile.queues.queues if q.topic}
+        self.topics = handling.profile.queues.topic_names()
 
     def routes(self) -> list[Route]:
         return [Route("GET", "/api/tickets/map", self.open_tickets,

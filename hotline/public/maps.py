@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from sqlalchemy import select
 
+from hotline.errors import Refused
 from hotline.public.icons import SIZES, icon
 from hotline.public.pages import PublicPages
 from hotline.store.base import aware
@@ -38,7 +39,7 @@ class PublishedMap(Resource):
         self.pages = pages
         self.desk = pages.desk
         profile = self.desk.handling.profile
-        self.topics = {q.topic: q.name for q in profile.queues.queues if q.topic}
+        self.topics = profile.queues.topic_names()
         self.tz = ZoneInfo(profile.calendar.timezone)
         self.manifest = json.dumps({
             "name": f"Tổng đài 1022 {profile.name}", "short_name": "Tổng đài 1022", "lang": "vi",
@@ -69,8 +70,7 @@ class PublishedMap(Resource):
     async def points(self, request: web.Request) -> web.Response:
         topic = request.query.get("linh-vuc", "")[:40] or None
         if topic is not None and topic not in self.topics:
-            return web.json_response({"error": "Lĩnh vực không hợp lệ (linh-vuc): " + ", ".join(self.topics)},
-                                     status=400)
+            raise Refused(400, "Lĩnh vực không hợp lệ (linh-vuc): " + ", ".join(self.topics))
         query = (select(Ticket.code, Ticket.topic, Ticket.handling_stage, Ticket.published_at, Ticket.latitude,
                         Ticket.longitude)
                  .where(Ticket.published_at.is_not(None), Ticket.confidential.is_(False),

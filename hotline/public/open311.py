@@ -23,6 +23,7 @@ from datetime import datetime, timedelta, timezone
 from xml.etree import ElementTree as ET
 
 from aiohttp import web
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from hotline.errors import Refused
@@ -38,7 +39,7 @@ from hotline.store.base import aware
 from hotline.store.tickets import Ticket
 from hotline.web.attachments import read_form
 from hotline.web.routes import Resource, Route, public
-from hotline.web.validation import PublicReportIn, ValidationFailed, validated
+from hotline.web.validation import Pin, PublicReportIn, ValidationFailed, validated
 
 BASE = "/open311/v2"
 FORMATS = ("json", "xml")
@@ -100,18 +101,6 @@ def _date(value: str | None, name: str) -> datetime | None:
         return aware(datetime.fromisoformat(value.replace("Z", "+00:00")))
     except ValueError:
         raise Refused(400, f"{name}: a w3 date-time, e.g. 2026-12-01T00:00:00Z") from None
-
-
-def _coordinate(value: str | None, name: str, bound: float) -> float | None:
-    if value in (None, ""):
-        return None
-    try:
-        x = float(value)
-    except ValueError:
-        raise Refused(400, f"{name}: a number of degrees") from None
-    if not -bound <= x <= bound:
-        raise Refused(400, f"{name}: out of range")
-    return x
 
 
 class Open311(Resource):
@@ -176,10 +165,11 @@ class Open311(Resource):
         code = form.get("service_code", "")
         if code not in self.service_names:
             raise Refused(400, "service_code: not one of /services")
-        lat = _coordinate(form.get("lat"), "lat", 90)
-        lon = _coordinate(form.get("long"), "long", 180)
-        if (lat is None) != (lon is None):
-            raise Refused(400, "lat and long go together")
+        try:  # the same pin as the report form's
+            pin = Pin(latitude=form.get("lat"), longitude=form.get("long"))
+        except ValidationError:
+            raise Refused(400, "lat and long: degrees (lat -90 to 90, long -180 to 180), both or neither") from None
+        lat, lon = pin.latitude, pin.longitude
         address = (form.get("address_string") or "").strip()
         if not address and lat is None:
             raise Refused(400, "a location is required: lat and long, or address_string")
