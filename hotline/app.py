@@ -440,6 +440,7 @@ async def run(settings: Settings, demo: bool = False, with_ivr: bool = True) -> 
         await parts.start("database", lambda: None, prepared.close)
         h = build(settings, prepared, with_ivr)
         await parts.start("password hasher", lambda: None, h.hasher.close)
+        await parts.start("document signing", lambda: None, h.handling.documents.signers.close)
         await parts.start("application statuses", lambda: None, h.applications.close)
         if demo:
             directory = AgencyDirectory(sessionmaker(prepared.engine))

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.documents.render import Renderer, renderer
 from hotline.documents.signing import Issuer, Signers
-from hotline.errors import Refused
 from hotline.store.tickets import add_event
 
 TITLES = {"transfer_document": "Phiếu chuyển phản ánh, kiến nghị",
@@ -40,8 +39,7 @@ class Documents:
     async def signed(self, html: str, document: str, issuer: Issuer, ticket_id: int, actor: str) -> bytes:
         """The page's PDF signed by `issuer` (Refused 409 when it has no signer), recorded on the
         ticket."""
-        if self.signers.of(issuer) is None:
-            raise Refused(409, f"Chưa cấu hình chữ ký số cho {issuer}: không thể ký văn bản này")
+        self.signers.required(issuer)  # before the PDF is made
         signed, signer = await self.signers.sign(await self.pdf(html), issuer, TITLES[document])
         async with self.sessions() as s, s.begin():
             add_event(s, ticket_id, actor, "document_signed", document=document, title=TITLES[document],

@@ -179,11 +179,16 @@ class Signers:
     def of(self, issuer: Issuer) -> LoadedSigner | None:
         return self.by_issuer.get(issuer)
 
-    async def sign(self, pdf: bytes, issuer: Issuer, reason: str) -> tuple[bytes, LoadedSigner]:
-        """The PDF signed by the issuer's certificate, or Refused (409) when it has none."""
+    def required(self, issuer: Issuer) -> LoadedSigner:
+        """The issuer's signer, or Refused (409) when it has none."""
         loaded = self.of(issuer)
         if loaded is None:
             raise Refused(409, f"Chưa cấu hình chữ ký số cho {issuer}: không thể ký văn bản này")
+        return loaded
+
+    async def sign(self, pdf: bytes, issuer: Issuer, reason: str) -> tuple[bytes, LoadedSigner]:
+        """The PDF signed by the issuer's certificate, or Refused (409) when it has none."""
+        loaded = self.required(issuer)
         if self.sandbox is None:
             self.sandbox = Sandbox(Limits(workers=1, seconds=SIGN_SECONDS))
         async with loaded.lock:
