@@ -74,16 +74,9 @@ async def served(request, sessions, tmp_path, monkeypatch):
                                                         "key_label": "ky-van-ban", "pin_env": "TEST_AGENCY_TOKEN_PIN"}}})
     p = await province(sessions, tmp_path, "quang_ninh")
     p.handling.documents.signers = load_signers(signing, tmp_path / "hotline.toml")
-    accounts = Accounts(sessions)
-    app = web.Application(middlewares=[refusals])
-    files = Attachments(sessions, tmp_path / "attachments")
-    TicketsApi(accounts, p.store, p.handling, files).register(app.router)
-    AgencyApi(accounts, AgencyInbox(sessions, p.handling, files), AgencyDirectory(sessions)).register(app.router)
-    PublicPages(PublicDesk(sessions, p.handling, tmp_path / "attachments", 1024 * 1024)).register(app.router)
-    server = TestServer(app)
-    await server.start_server()
-    clients = await signed_in(accounts, [("op1", "operator", None), ("dungle", "agency", p.agency_id),
-                                         ("binh", "agency", p.other_agency_id), ("vanphong", "office", None)])
+    server, _, clients = await serve(p, sessions, tmp_path, [
+        ("op1", "operator", None), ("dungle", "agency", p.agency_id), ("binh", "agency", p.other_agency_id),
+        ("vanphong", "office", None)])
     clients["anyone"] = aiohttp.ClientSession()
     yield p, server, clients, pki, cert
     for c in clients.values():
@@ -174,7 +167,7 @@ async def test_an_issuer_without_a_certificate_gets_a_clear_refusal(served):
 
 
 async def serve(p, sessions, tmp_path, users):
-    """The staff's, agencies' and office's routes of `p` on a real HTTP server, with clients."""
+    """The staff's, agencies', office's and citizens' routes of `p` on a real HTTP server, with clients."""
     accounts = Accounts(sessions)
     app = web.Application(middlewares=[refusals])
     files = Attachments(sessions, tmp_path / "attachments")
@@ -182,6 +175,7 @@ async def serve(p, sessions, tmp_path, users):
     TicketsApi(accounts, p.store, p.handling, files).register(app.router)
     AgencyApi(accounts, AgencyInbox(sessions, p.handling, files), AgencyDirectory(sessions), letters).register(app.router)
     OfficeApi(accounts, OfficeDesk(p.handling, letters)).register(app.router)
+    PublicPages(PublicDesk(sessions, p.handling, tmp_path / "attachments", 1024 * 1024)).register(app.router)
     server = TestServer(app)
     await server.start_server()
     return server, letters, await signed_in(accounts, users)

@@ -51,8 +51,12 @@ async def test_a_blocked_loop_shows_as_lag():
         while lag.total.samples < 3:
             await asyncio.sleep(0.01)
         time.sleep(0.2)  # the loop is blocked: the ticker wakes at least 150 ms late
-        while lag.total.max_ms < 150:
-            await asyncio.sleep(0.01)
+
+        async def recorded() -> None:
+            while lag.total.max_ms < 150:
+                await asyncio.sleep(0.01)
+
+        await asyncio.wait_for(recorded(), 5)  # fails (not hangs) if the late wake is not recorded
         view = lag.view()
         assert view["last_minute"]["max_ms"] >= 150 and view["last_minute"]["samples"] >= 4
     finally:
