@@ -1,9 +1,12 @@
 """Every API route and the WebSocket need a valid session and the right role."""
 
+import asyncio
+
 import aiohttp
 import pytest
 
-from tests.integration.desktop_support import session_for, url
+from hotline.testing.browser import launch
+from tests.integration.desktop_support import base_url, session_for, url
 
 pytestmark = pytest.mark.integration
 
@@ -31,6 +34,45 @@ async def test_wrong_password_and_forged_cookie_are_refused(desktop_line, store)
             assert r.status == 401
         with pytest.raises(aiohttp.WSServerHandshakeError):
             await http.ws_connect(url(desktop_line, "/ws"))
+
+
+async def test_a_log_in_sent_before_its_script_runs_never_puts_the_password_in_an_address(
+        playwright_session, desktop_line, store):
+    """A slow network (or a password manager that submits at once): the form is there before
+    login.js. Enter then does nothing (no GET of /login?password=...), and the log-in works once
+    the script has come."""
+    password = await store.user("op7", "operator", "op1")
+    held, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_script(route):
+        held.set()
+        await release.wait()
+        await route.continue_()
+
+    ctx = await launch(playwright_session)
+    try:
+        page = await ctx.new_page()
+        await page.route("**/static/login.js", slow_script)
+        requests = []
+        page.on("request", lambda r: requests.append(r.url))
+        # (A module script holds DOMContentLoaded back; the form is usable before it.)
+        await page.goto(f"{base_url(desktop_line)}/login", wait_until="commit")
+        await held.wait()
+        await page.wait_for_selector("#login-button", state="attached")
+        await page.fill("#username", "op7")
+        await page.fill("#password", password)
+        assert await page.is_disabled("#login-button")
+        await page.press("#password", "Enter")
+        await page.evaluate("1")  # a round trip: what Enter would have started has started
+        assert page.url.endswith("/login") and not [u for u in requests if password in u or "password=" in u]
+        release.set()
+        await page.wait_for_function("!document.getElementById('login-button').disabled")
+        await page.click("#login-button")
+        await page.wait_for_url(lambda u: u.endswith("/operator"))
+        assert not [u for u in requests if password in u or "password=" in u], requests
+    finally:
+        release.set()
+        await ctx.close()
 
 
 async def test_an_operator_cannot_use_supervisor_endpoints(desktop_line, store):

@@ -57,3 +57,5 @@ document.getElementById("code-form").addEventListener("submit", async (ev) => {
   }));
   document.getElementById("recovery-done").addEventListener("click", () => goHome(data));
 });
+// The forms are this script's from here on (until now their buttons were disabled, login.html).
+for (const id of ["login-button", "code-button"]) document.getElementById(id).disabled = false;

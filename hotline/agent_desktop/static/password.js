@@ -16,6 +16,7 @@
     if (!resp.ok) { out.textContent = data.error; return; }
     location.href = "/";  // the server sends each role to its start page (server.py, START_PAGES)
   });
+  document.getElementById("password-save").disabled = false;  // the form is this script's from here on
   if (!me.must_change_password) await twoFactor();
 })();
 
@@ -57,4 +58,5 @@ async function twoFactor() {
       const li = document.createElement("li"); li.textContent = c; return li;
     }));
   });
+  document.getElementById("two-factor-confirm").disabled = false;
 }
