@@ -76,7 +76,9 @@ async def test_two_processes_never_run_the_job_at_once(sessions, tmp_path):
     url = url_of(sessions)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     outs = [tmp_path / "node1.txt", tmp_path / "node2.txt"]
-    nodes = [subprocess.Popen([sys.executable, "-c", NODE, url, str(out)], env=env) for out in outs]
+    logs = [tmp_path / "node1.log", tmp_path / "node2.log"]
+    nodes = [subprocess.Popen([sys.executable, "-c", NODE, url, str(out)], env=env, stdout=log.open("wb"),
+                              stderr=subprocess.STDOUT) for out, log in zip(outs, logs)]
 
     def passes() -> list[list[str]]:
         return [out.read_text().split() if out.exists() else [] for out in outs]
@@ -98,12 +100,15 @@ async def test_two_processes_never_run_the_job_at_once(sessions, tmp_path):
         os.kill(nodes[active].pid, signal.SIGKILL)
         nodes[active].wait()
         killed_at = time.time()
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 30
         while not outs[1 - active].exists() and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
         dead, standby = (outs[active].read_text().split(), outs[1 - active].read_text().split()
                          if outs[1 - active].exists() else [])
-        assert standby, "the standby ran the job after the active node was killed"
+        assert standby, (f"the standby ran the job after the active node was killed (standby "
+                         f"{'running' if nodes[1 - active].poll() is None else 'exited'}; "
+                         f"leases {await JobLeases(sessions, 'observer').holders()}; "
+                         f"its log: {logs[1 - active].read_text()[-3000:]})")
         assert float(dead[-1]) < killed_at and float(standby[0]) > float(dead[-1]), "never both at once"
     finally:
         for n in nodes:
