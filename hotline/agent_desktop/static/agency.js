@@ -24,6 +24,13 @@ async function load() {
   }));
 }
 
+// After a change: the inbox is read again first, then the change is confirmed, so that a row
+// opened after the confirmation shows the ticket as it now is (not the list's copy from before).
+async function saved(id, text) {
+  await load();
+  Hotline.text(id, text);
+}
+
 function show(t) {
   Inbox.current = t;
   document.getElementById("detail").hidden = false;
@@ -216,8 +223,7 @@ document.getElementById("action-form").addEventListener("submit", async (ev) => 
     const t = await Hotline.api(`/api/agency/tickets/${Inbox.current.id}/actions/${f.action.value}`, "POST", body);
     ev.target.reset();
     show(t);
-    Hotline.text("action-saved", `Đã thực hiện: ${t.stage_text}`);
-    await load();
+    await saved("action-saved", `Đã thực hiện: ${t.stage_text}`);
   } catch (e) { Hotline.text("action-error", e.message); }
 });
 
@@ -229,8 +235,7 @@ document.getElementById("attach-form").addEventListener("submit", async (ev) => 
   catch (e) { Hotline.text("attach-error", e.message); return; }
   ev.target.reset();
   show(data);
-  Hotline.text("attach-saved", "Đã tải lên");
-  await load();
+  await saved("attach-saved", "Đã tải lên");
 });
 
 document.getElementById("answer-form").addEventListener("submit", async (ev) => {
@@ -240,8 +245,7 @@ document.getElementById("answer-form").addEventListener("submit", async (ev) => 
     const t = await Hotline.api(`/api/agency/tickets/${Inbox.current.id}/answer`, "POST",
                                 {result: ev.target.elements.result.value});
     show(t);
-    Hotline.text("answer-saved", "Đã gửi trả lời");
-    await load();
+    await saved("answer-saved", "Đã gửi trả lời");
   } catch (e) { Hotline.text("answer-error", e.message); }
 });
 
