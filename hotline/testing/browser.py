@@ -3,7 +3,7 @@ needs on a machine without a screen, microphone or internet."""
 
 from __future__ import annotations
 
-import tempfile
+from urllib.parse import urlsplit
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -12,14 +12,22 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "-
          "--autoplay-policy=no-user-gesture-required"]
 
 
+_browsers: dict = {}  # (playwright, ignore_https_errors) → this process's Chromium for them
+
+
 async def launch(playwright, ignore_https_errors: bool = False):
-    """A fresh persistent context (own profile folder) in headless Chromium. `ignore_https_errors`
-    for a server with a self-signed certificate (the container stack's proxy under test)."""
-    profile = tempfile.mkdtemp(prefix="chromium-")
-    args = FLAGS + (["--ignore-certificate-errors"] if ignore_https_errors else [])  # also for wss://
-    return await playwright.chromium.launch_persistent_context(
-        profile, executable_path=CHROMIUM, headless=True, args=args, permissions=["microphone"],
-        ignore_https_errors=ignore_https_errors,
+    """A fresh context (its own cookies, storage and pages) in this process's headless Chromium,
+    started on first use and shared by the contexts after it (a browser start is about a second
+    of CPU; a context is a few milliseconds). `ignore_https_errors` for a server with a
+    self-signed certificate (the container stack's proxy under test): a browser of its own."""
+    key = (id(playwright), ignore_https_errors)
+    browser = _browsers.get(key)
+    if browser is None or not browser.is_connected():
+        args = FLAGS + (["--ignore-certificate-errors"] if ignore_https_errors else [])  # also for wss://
+        browser = _browsers[key] = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                                                    args=args)
+    return await browser.new_context(
+        permissions=["microphone"], ignore_https_errors=ignore_https_errors,
         bypass_csp=True)  # lets the test driver evaluate expressions; the pages keep their CSP
 
 
@@ -29,7 +37,9 @@ async def log_in(context, base_url: str, username: str, password: str):
     await page.fill("#username", username)
     await page.fill("#password", password)
     await page.click("#login-button")
-    await page.wait_for_url(lambda url: not url.endswith("/login"))
+    # The log-in page goes to "/", which the server sends on to the role's own page: wait for that
+    # page (neither the log-in page nor "/") to have loaded.
+    await page.wait_for_url(lambda url: urlsplit(url).path not in ("/login", "/"))
     return page
 
 

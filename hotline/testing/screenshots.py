@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import tomllib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from hotline.settings import load_settings
 from hotline.testing.browser import CHROMIUM, FLAGS
@@ -55,7 +56,7 @@ async def shoot(home: Path, out: Path) -> None:
             await page.fill("#password", passwords[user])
             await page.click("#login-button")
             await second_factor(page)
-            await page.wait_for_url(lambda url: not url.endswith("/login"))
+            await page.wait_for_url(lambda url: urlsplit(url).path not in ("/login", "/"))
             await page.goto(base + path)
             await asyncio.sleep(4)
             caller = None

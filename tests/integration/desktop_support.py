@@ -45,6 +45,7 @@ async def operator_page(playwright_session, line, store, op: str):
     password = await store.user(op, "operator", op)
     ctx = await launch(playwright_session)
     page = await log_in(ctx, base_url(line), op, password)
+    assert page.url.endswith("/operator"), (page.url, await page.content())
     await page.wait_for_function("document.getElementById('sip-status').textContent === 'Đã đăng ký'",
                                  timeout=20000)
     await page.wait_for_function("document.getElementById('agent-state').textContent === 'Sẵn sàng'",

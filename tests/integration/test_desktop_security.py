@@ -41,7 +41,7 @@ async def test_a_log_in_sent_before_its_script_runs_never_puts_the_password_in_a
     """A slow network (or a password manager that submits at once): the form is there before
     login.js. Enter then does nothing (no GET of /login?password=...), and the log-in works once
     the script has come."""
-    password = await store.user("op7", "operator", "op1")
+    password = await store.user("gs-login", "supervisor")  # no softphone: nothing registers meanwhile
     held, release = asyncio.Event(), asyncio.Event()
 
     async def slow_script(route):
@@ -59,7 +59,7 @@ async def test_a_log_in_sent_before_its_script_runs_never_puts_the_password_in_a
         await page.goto(f"{base_url(desktop_line)}/login", wait_until="commit")
         await held.wait()
         await page.wait_for_selector("#login-button", state="attached")
-        await page.fill("#username", "op7")
+        await page.fill("#username", "gs-login")
         await page.fill("#password", password)
         assert await page.is_disabled("#login-button")
         await page.press("#password", "Enter")
@@ -68,7 +68,7 @@ async def test_a_log_in_sent_before_its_script_runs_never_puts_the_password_in_a
         release.set()
         await page.wait_for_function("!document.getElementById('login-button').disabled")
         await page.click("#login-button")
-        await page.wait_for_url(lambda u: u.endswith("/operator"))
+        await page.wait_for_url(lambda u: u.endswith("/supervisor"))
         assert not [u for u in requests if password in u or "password=" in u], requests
     finally:
         release.set()
