@@ -75,8 +75,31 @@ class HotlineInstance:
                 partial.rename(shared)
             shutil.rmtree(partial, ignore_errors=True)
 
+    async def _seed_database(self) -> None:
+        """A new home on SQLite starts from a copy of an empty database already migrated (made
+        once per folder of homes): the start then finds the schema at its head instead of
+        running every revision (a second of CPU for each hotline a test starts)."""
+        own = self.home / "hotline.db"
+        if own.exists() or "database_url" in (self.home / "hotline.toml").read_text():
+            return
+        template = self.home.parent / ".migrated.db"
+        if not template.exists():
+            from hotline.store.db import make_engine, migrate
+
+            partial = template.with_name(f".migrated-{os.getpid()}.db")
+            partial.unlink(missing_ok=True)
+            engine = make_engine(f"sqlite+aiosqlite:///{partial}")
+            try:
+                await migrate(engine)
+            finally:
+                await engine.dispose()
+            assert not partial.with_name(partial.name + "-wal").exists(), "the template's log was not folded in"
+            partial.rename(template)
+        shutil.copyfile(template, own)
+
     async def start(self, timeout: float = 90) -> None:
         shared = self._seed_sounds()
+        await self._seed_database()
         ready = self.home / "ready"
         ready.unlink(missing_ok=True)
         args = [sys.executable, "-m", "hotline.cli", "--home", str(self.home), "run"]
