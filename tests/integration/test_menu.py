@@ -2,6 +2,7 @@
 real FastAGI IVR, SIPp callers with RFC 2833 DTMF)."""
 
 import asyncio
+import random
 
 import pytest
 
@@ -58,7 +59,15 @@ async def test_three_invalid_keys_end_in_the_operator_queue(line):
 
 
 async def test_silence_ends_in_the_operator_queue(line):
-    call = await line.call(CallScript().pause(85000), timeout=150)
+    # The caller says and presses nothing; once in a queue, the hotline hangs up (the caller would
+    # wait there for an operator: nothing more of the menu to hear).
+    caller = "0912000" + str(random.randint(100, 999))
+    call_task = asyncio.create_task(line.call(CallScript(ending="server"), caller=caller, timeout=150))
+    joined = await line.ami.wait_for(lambda e: e.get("Event") == "QueueCallerJoin"
+                                     and e.get("CallerIDNum") == caller, timeout=120)
+    assert joined, "the silent caller reached no queue"
+    await line.instance.cli(f"channel request hangup {joined['Channel']}")
+    call = await call_task
     assert call.sipp.ok, call.sipp.error_log
     assert call.prompts().count("main_menu") == 2  # repeated once, then operators
     assert call.queues_joined() == ["operator"]
