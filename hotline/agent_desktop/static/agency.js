@@ -95,8 +95,7 @@ document.getElementById("coordinate-form").addEventListener("submit", async (ev)
                                 {agency_id: Number(f.agency_id.value), question: f.question.value});
     ev.target.reset();
     show(t);
-    Hotline.text("coordinate-saved", "Đã gửi đề nghị phối hợp");
-    await load();
+    await saved("coordinate-saved", "Đã gửi đề nghị phối hợp");
   } catch (e) { Hotline.text("coordinate-error", e.message); }
 });
 
