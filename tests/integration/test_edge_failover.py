@@ -264,7 +264,7 @@ async def test_new_calls_go_to_the_standby_when_the_active_node_dies(workdir, ed
                 # pauses for after the call, so nothing else rings her), and `hotline drain` runs there.
                 assert await options_reply(a.instance.sip_target, "alive") == 200
                 staying_caller = caller_number()
-                staying = asyncio.create_task(a.call(CallScript().pause(2000).keys("2").silence().pause(45000),
+                staying = asyncio.create_task(a.call(CallScript(ending="server").pause(2000).keys("2").silence(),
                                                      caller=staying_caller, via=edge.sip_target, timeout=120))
                 await until_popped(page, staying_caller, staying, line=a)
                 await answer_call(page)
@@ -274,7 +274,7 @@ async def test_new_calls_go_to_the_standby_when_the_active_node_dies(workdir, ed
                 await audio_heard(page)
                 # Another caller waits in the node's queue meanwhile (she is busy, and paused after).
                 waiting_caller = caller_number()
-                queued = asyncio.create_task(a.call(CallScript().pause(2000).keys("2").silence().pause(75000),
+                queued = asyncio.create_task(a.call(CallScript(ending="server").pause(2000).keys("2").silence(),
                                                     caller=waiting_caller, via=edge.sip_target, timeout=180))
                 assert await a.ami.wait_for(lambda e: e.get("Event") == "QueueCallerJoin"
                                             and e.get("CallerIDNum") == waiting_caller, timeout=30)
@@ -300,8 +300,9 @@ async def test_new_calls_go_to_the_standby_when_the_active_node_dies(workdir, ed
                 assert drain.returncode is None
                 heard = await page.evaluate("window.hotlinePhone.bytesReceived()")
                 assert await audio_heard_beyond(page, heard), "the caller's audio still reaches her"
-                # The call on the draining node ends as its caller chose (a clean BYE), then the node
-                # stops by itself, leaves the nodes' heartbeats, and the command says so.
+                # The call on the draining node goes on until she ends it (a clean BYE to the caller);
+                # then the node stops by itself, leaves the nodes' heartbeats, and the command says so.
+                await page.click("#hangup")
                 kept = await staying
                 assert kept.sipp.ok and kept.queues_joined(), kept.sipp.error_log
                 await page.wait_for_function("window.hotlinePhone.state.session === null", timeout=20000)
@@ -312,6 +313,7 @@ async def test_new_calls_go_to_the_standby_when_the_active_node_dies(workdir, ed
                 await until_popped(page, waiting_caller, queued, line=a)
                 await answer_call(page)
                 await audio_heard(page)
+                await page.click("#hangup")
                 put_through = await queued
                 assert put_through.sipp.ok, put_through.sipp.error_log
                 assert any(e.get("ChannelStateDesc") == "Up" and e["Channel"].startswith("PJSIP/op1-")
