@@ -67,3 +67,19 @@ def test_only_vietnamese_mobiles_and_fixed_lines_may_be_called():
     for number in ("19001022", "18001022", "113", "1022", "+1 202 555 0100", "0012025550100", "0112345678",
                    "09123456789", "091234567", "", None, "0912345678; Dial(x)"):
         assert vietnamese_callable(number) is None, number
+
+
+def test_no_form_of_the_desktop_can_put_what_is_typed_in_an_address():
+    """The desktop's forms are sent by its scripts; one submitted before its script runs (a module
+    runs after the page is parsed) must not be a GET, whose query string would carry the password
+    or the citizen's details into the address bar, the history and the access logs."""
+    import re
+    from pathlib import Path
+
+    import hotline.agent_desktop
+
+    static = Path(hotline.agent_desktop.__file__).parent / "static"
+    forms = {(page.name, tag) for page in static.glob("*.html")
+             for tag in re.findall(r"<form\b[^>]*>", page.read_text())}
+    assert len(forms) > 20
+    assert not [(name, tag) for name, tag in forms if 'method="post"' not in tag]
