@@ -15,21 +15,26 @@ RUN apt-get update -qq \
 COPY docker/ca/ /usr/local/share/ca-certificates/build/
 RUN update-ca-certificates >/dev/null
 WORKDIR /opt/hotline
-COPY pyproject.toml README.md requirements-runtime.lock ./
-COPY config config
-COPY hotline hotline
-# Exactly the runtime's locked versions, each file checked against its sha256 (scripts/lock.sh);
-# then the package in place (as in a checkout: it finds its configuration, templates and
-# migrations beside it), built with the locked setuptools.
+# What the sources need comes first, in layers a rebuild keeps while the locks stay the same (a
+# change of the sources then rebuilds the last two steps only): exactly the runtime's locked
+# versions, each file checked against its sha256 (scripts/lock.sh) ...
+COPY requirements-runtime.lock ./
 RUN python3 -m venv .venv \
- && .venv/bin/pip install --no-cache-dir -q --require-hashes -r requirements-runtime.lock \
- && .venv/bin/pip install --no-cache-dir -q --no-deps --no-build-isolation -e .
-# The desktop's browser assets (JsSIP), bundled from npm (exactly package-lock.json's packages,
-# integrity-checked); the node modules stay in this stage.
+ && .venv/bin/pip install --no-cache-dir -q --require-hashes -r requirements-runtime.lock
+# ... and the desktop's browser assets (JsSIP, Leaflet), bundled from npm (exactly
+# package-lock.json's packages, integrity-checked) into static/vendor; the node modules are
+# not kept.
+COPY hotline/agent_desktop/web/package.json hotline/agent_desktop/web/package-lock.json hotline/agent_desktop/web/
 RUN cd hotline/agent_desktop/web \
  && npm ci --no-audit --no-fund --loglevel=error >/dev/null \
  && npm run --silent build \
  && rm -rf node_modules
+# Then the package in place (as in a checkout: it finds its configuration, templates and
+# migrations beside it), built with the locked setuptools.
+COPY pyproject.toml README.md ./
+COPY config config
+COPY hotline hotline
+RUN .venv/bin/pip install --no-cache-dir -q --no-deps --no-build-isolation -e .
 
 FROM ${BASE} AS edge
 COPY scripts/setup-system.sh /tmp/setup-system.sh
