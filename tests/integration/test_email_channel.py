@@ -126,7 +126,11 @@ poll_seconds = 120
                 "document.getElementById('inbox-messages').textContent.includes('Lý Thường Kiệt')", timeout=10000)
             assert await page.text_content("#inbox-code") == code
             await page.click("#inbox-ticket")  # the draft ticket in the ticket form
-            await page.wait_for_function(f"document.getElementById('ticket-code').textContent === 'mã {code}'")
+            try:
+                await page.wait_for_function(f"document.getElementById('ticket-code').textContent === 'mã {code}'")
+            except Exception as e:  # (seen once in CI, not understood): say what the form showed instead
+                raise AssertionError(("the ticket form did not show the draft", await page.text_content("#ticket-code"),
+                                      await page.text_content("#ticket-error"))) from e
             answer = "Chào anh An, Tổng đài đã chuyển phản ánh đến Điện lực thành phố; đèn sẽ được sửa trong tuần."
             await page.fill("#inbox-reply", answer)
             await page.click("#inbox-send")
