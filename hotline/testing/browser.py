@@ -26,9 +26,12 @@ async def launch(playwright, ignore_https_errors: bool = False):
         args = FLAGS + (["--ignore-certificate-errors"] if ignore_https_errors else [])  # also for wss://
         browser = _browsers[key] = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                                                     args=args)
-    return await browser.new_context(
-        permissions=["microphone"], ignore_https_errors=ignore_https_errors,
-        bypass_csp=True)  # lets the test driver evaluate expressions; the pages keep their CSP
+    return await new_context(browser, ignore_https_errors)
+
+
+def on_start_page(url: str) -> bool:
+    """Past the log-in: the log-in page goes to "/", which the server sends on to the role's page."""
+    return urlsplit(url).path not in ("/login", "/")
 
 
 async def log_in(context, base_url: str, username: str, password: str):
@@ -37,9 +40,7 @@ async def log_in(context, base_url: str, username: str, password: str):
     await page.fill("#username", username)
     await page.fill("#password", password)
     await page.click("#login-button")
-    # The log-in page goes to "/", which the server sends on to the role's own page: wait for that
-    # page (neither the log-in page nor "/") to have loaded.
-    await page.wait_for_url(lambda url: urlsplit(url).path not in ("/login", "/"))
+    await page.wait_for_url(on_start_page)
     return page
 
 
@@ -48,5 +49,7 @@ async def launch_browser(playwright):
     return await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
 
 
-async def new_context(browser):
-    return await browser.new_context(bypass_csp=True, permissions=["microphone"])
+async def new_context(browser, ignore_https_errors: bool = False):
+    return await browser.new_context(
+        permissions=["microphone"], ignore_https_errors=ignore_https_errors,
+        bypass_csp=True)  # lets the test driver evaluate expressions; the pages keep their CSP

@@ -12,10 +12,9 @@ import argparse
 import asyncio
 import tomllib
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from hotline.settings import load_settings
-from hotline.testing.browser import CHROMIUM, FLAGS
+from hotline.testing.browser import CHROMIUM, FLAGS, on_start_page
 
 DESKTOP = {"width": 1366, "height": 768}
 STAFF = [("op1", "/operator", DESKTOP), ("giamsat", "/supervisor", DESKTOP), ("giamsat", "/wallboard",
@@ -56,7 +55,7 @@ async def shoot(home: Path, out: Path) -> None:
             await page.fill("#password", passwords[user])
             await page.click("#login-button")
             await second_factor(page)
-            await page.wait_for_url(lambda url: urlsplit(url).path not in ("/login", "/"))
+            await page.wait_for_url(on_start_page)
             await page.goto(base + path)
             await asyncio.sleep(4)
             caller = None
