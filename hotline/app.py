@@ -375,7 +375,7 @@ def build(settings: Settings, prepared: Prepared, with_ivr: bool = True) -> Hotl
     session = SessionApi(accounts, hub, prepared.sip, agents, settings.ws_url, sec, settings.secure_cookies)
     pages = PublicPages(PublicDesk(sessions, handling, settings.attachments_dir, max_upload), sec, kb, applications,
                         settings.maps)
-    loop_lag = LoopLag()
+    loop_lag = LoopLag(period=settings.loop_lag_period_ms / 1000)
     apis = [session, agents, MetaApi(accounts, profile),
             TicketsApi(accounts, store, handling, files, kb, scans),
             KnowledgeApi(accounts, kb, live),

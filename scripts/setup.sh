@@ -41,3 +41,7 @@ if [ ! -f $vendor ] || [ ! -f hotline/agent_desktop/static/vendor/leaflet/leafle
   echo "setup: desktop assets (npm)"
   (cd $web && npm ci --no-audit --no-fund --loglevel=error >/dev/null && npm run --silent build >/dev/null 2>&1)
 fi
+# The project's own bytecode, written here once: where PYTHONDONTWRITEBYTECODE is set (as on these
+# CI machines) every process would otherwise compile each module of the project it imports, at
+# every start (0.4 s of CPU for each hotline a test starts).
+.venv/bin/python -m compileall -q hotline >/dev/null

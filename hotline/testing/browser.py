@@ -29,6 +29,11 @@ async def launch(playwright, ignore_https_errors: bool = False):
     return await new_context(browser, ignore_https_errors)
 
 
+def open_contexts() -> list:
+    """Every context open in this process's shared browsers."""
+    return [context for browser in _browsers.values() if browser.is_connected() for context in browser.contexts]
+
+
 def on_start_page(url: str) -> bool:
     """Past the log-in: the log-in page goes to "/", which the server sends on to the role's page."""
     return urlsplit(url).path not in ("/login", "/")

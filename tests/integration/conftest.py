@@ -127,13 +127,13 @@ async def line(workdir, config_dir):
         yield ln
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def closed_line(workdir, config_dir):
     async with running_line(workdir, "closed", "test_closed", config_dir) as ln:
         yield ln
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def line_without_ivr(workdir, config_dir):
     """A second instance side by side, whose FastAGI server is not running."""
     async with running_line(workdir, "noivr", "test_open", config_dir, ivr=False) as ln:
@@ -171,6 +171,24 @@ async def playwright_session():
 
     async with async_playwright() as p:
         yield p
+
+
+@pytest.fixture(autouse=True)
+async def _contexts_end_with_their_test():
+    """Browser contexts a test opened and left open (a failure half-way, a forgotten close) are
+    closed after it: a logged-in desktop left behind would keep its softphone registered and in
+    the queues, and its page running, for the rest of the worker's tests."""
+    from hotline.testing.browser import open_contexts
+
+    before = set(open_contexts())
+    yield
+    for context in open_contexts():
+        if context not in before:
+            if log := os.environ.get("HOTLINE_TEST_CONTEXT_LOG"):
+                with open(log, "a") as out:
+                    out.write(f"{os.environ.get('PYTEST_CURRENT_TEST', '?')}\n")
+            with contextlib.suppress(Exception):
+                await context.close()
 
 
 @pytest.fixture(scope="module")
