@@ -82,9 +82,10 @@ document.getElementById("score-form").addEventListener("submit", async (ev) => {
   try {
     const out = await Hotline.api(`/api/scorecards/samples/${S.current.id}/reviews`, "POST",
                                   {marks, comment: ev.target.elements.comment.value});
+    // Read again first, then confirm: opening the call clears the line the confirmation goes on.
+    await open(S.current.id); await week(); await report();
     Hotline.text("score-saved", `Đã lưu: ${out.score ?? "—"} điểm`);
     Hotline.text("detail-error", "");
-    await open(S.current.id); await week(); await report();
   } catch (e) { Hotline.text("detail-error", e.message); }
 });
 
