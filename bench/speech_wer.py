@@ -16,7 +16,7 @@ Asterisk and A-law): what the telephone path costs.
 WER = (substitutions + deletions + insertions) / words of the reference, over all sentences, a
 word being a Vietnamese syllable (the text split at spaces). Normalisation: Unicode NFC, lower
 case, every character that is not a letter or a digit made a space; diacritics KEPT ("đường" and
-"duong" differ). The same figure without diacritics (hotline/recordings/folding.py, as the
+"duong" differ). The same figure without diacritics (hotline/folding.py, as the
 transcript search folds them) is printed beside it.
 
 espeak-ng's Vietnamese is robotic (formant synthesis, flat tones, a foreign rhythm): a recogniser
@@ -59,7 +59,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hotline.recordings import engines, worker  # noqa: E402
-from hotline.recordings.folding import fold  # noqa: E402
+from hotline.folding import fold  # noqa: E402
 from hotline.recordings.models_install import check_model  # noqa: E402
 from hotline.recordings.vad import speech_spans  # noqa: E402
 from hotline.settings import DEFAULT_CONFIG_DIR  # noqa: E402

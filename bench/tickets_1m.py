@@ -28,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hotline.agencies.directory import AgencyDirectory  # noqa: E402
+from hotline.folding import search_form  # noqa: E402
 from hotline.agencies.schemas import AgencyIn  # noqa: E402
 from hotline.app import load_checked_profile  # noqa: E402
 from hotline.reports.figures import ticket_report  # noqa: E402
@@ -98,6 +99,7 @@ async def setup_agencies(sessions) -> list[int]:
 
 def load_sqlite(path: Path, data) -> None:
     con = sqlite3.connect(path)
+    con.create_function("hotline_fold", 1, search_form, deterministic=True)  # the search index's triggers
     marks = ",".join("?" * len(COLUMNS))
     iso = (lambda v: v.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(v, datetime) else v)
     batch = []

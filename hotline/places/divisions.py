@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import vietnam_provinces
 
-from hotline.recordings.folding import fold
+from hotline.folding import fold
 
 # What a division's name starts with, without diacritics, in the order they are tried (longest first).
 # Also the kinds of before 2025 (huyện, quận) and their usual abbreviations, for the names people still say.

@@ -22,6 +22,9 @@ ERASED_TABLES = ["tickets", "ticket_events", "attachments", "coordination_reques
                  "callback_requests", "virtual_holds", "outbound_calls", "survey_calls", "queue_calls",
                  "data_requests", "erasure_holds", "scorecard_reviews"]
 CHECKPOINT_TRIES = 50
+# SQLite's search tables (migration 0040) of the tables an erasure writes: a deleted row of an
+# FTS5 table leaves its words in the index's older segments until they are merged ('optimize').
+SEARCH_TABLES = {"tickets": "ticket_fts"}
 
 
 async def compact(sessions: async_sessionmaker, tables: list[str]) -> bool:
@@ -30,6 +33,9 @@ async def compact(sessions: async_sessionmaker, tables: list[str]) -> bool:
     engine: AsyncEngine = sessions.kw["bind"]
     try:
         if engine.dialect.name == "sqlite":
+            async with engine.begin() as conn:
+                for fts in (SEARCH_TABLES[t] for t in tables if t in SEARCH_TABLES):
+                    await conn.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
             return await _sqlite_checkpoint(engine)
         if engine.dialect.name == "postgresql":
             async with engine.connect() as conn:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.background import Lease, Periodic
 from hotline.config.privacy import RetentionPolicy
+from hotline.privacy.compaction import ERASED_TABLES, compact
 from hotline.privacy.erasure import ERASED, Eraser, drop_transcript_index
 from hotline.store.conversations import MailQuarantine
 from hotline.store.recordings import CallAlert, Recording, Transcript
@@ -80,4 +81,5 @@ class Retention:
                     counts["files"] += await self.eraser.ticket_files(s, ticket_id, "system", "retention", now)
         if counts:
             log.info("retention: removed %s", dict(counts))
+            await compact(self.sessions, ERASED_TABLES)  # what was overwritten does not linger
         return dict(counts)

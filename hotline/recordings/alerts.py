@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from hotline.recordings.folding import fold
+from hotline.folding import fold
 
 _WORD = re.compile(r"\w+")
 

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.background import Periodic
 from hotline.recordings import engines, worker
-from hotline.recordings.folding import fold
+from hotline.folding import fold
 from hotline.settings import Transcription
 from hotline.store.recordings import Job, Recording, Transcript
 from hotline.untrusted import worker_start

@@ -17,7 +17,7 @@ from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hotline.errors import Refused
-from hotline.recordings.folding import SQL_FROM, SQL_TO, fold
+from hotline.folding import SQL_FROM, SQL_TO, fold
 from hotline.store.base import iso
 from hotline.store.agencies import Agency
 from hotline.store.privacy import AuditEntry

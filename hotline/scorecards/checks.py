@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from hotline.config.scorecard import Criterion, Scorecard
-from hotline.recordings.folding import fold
+from hotline.folding import fold
 
 TOKEN = re.compile(r"\w+", re.UNICODE)
 # Vietnamese digit words (without diacritics, as compared): how a ticket code is read aloud.

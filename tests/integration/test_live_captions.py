@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from hotline.knowledge.articles import ArticleText, Editor, KnowledgeBase
-from hotline.recordings.folding import fold
+from hotline.folding import fold
 from hotline.store.db import sessionmaker
 from hotline.store.recordings import CallAlert
 from hotline.testing.browser import launch, log_in

@@ -16,7 +16,7 @@ from pydub import AudioSegment
 from hotline.agencies.directory import AgencyDirectory
 from hotline.agencies.schemas import AgencyIn
 from hotline.recordings.audio import sha256_of
-from hotline.recordings.folding import fold
+from hotline.folding import fold
 from hotline.testing.sipp import CallScript
 from hotline.testing.speech import VIETNAMESE, VIETNAMESE_HEARD, speech_wav
 from hotline.store.db import sessionmaker

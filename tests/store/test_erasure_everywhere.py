@@ -57,6 +57,7 @@ from hotline.testing.postgres import pg_bin
 from hotline.ticketing.attachments import Attachments
 from hotline.web.auth import refusals
 from hotline.ticketing.handling import Payload
+from hotline.folding import search_form
 from tests.store.support import OPERATOR, call, province, signed_in
 
 KEY = b"an-installation-secret-of-48-characters-for-hmac"
@@ -70,10 +71,11 @@ JPEG = b"\xff\xd8\xff\xe0" + bytes(64)
 
 def needles(*values: str) -> list[bytes]:
     """Each value as the bytes a file may hold it in: UTF-8, the phone without its 0 and with 84
-    (how SIP and platforms write it), and JSON's ASCII escapes."""
+    (how SIP and platforms write it), JSON's ASCII escapes, and folded for search."""
     out = []
     for v in values:
-        out += [v.encode(), json.dumps(v).strip('"').encode()]
+        # ... and as the search indexes hold text: lowercase, without diacritics
+        out += [v.encode(), json.dumps(v).strip('"').encode(), search_form(v).encode()]
         if v.isdigit() and v.startswith("0"):
             out += [v[1:].encode()]
     return list(dict.fromkeys(out))

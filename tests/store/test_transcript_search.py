@@ -13,7 +13,7 @@ from pydub import AudioSegment
 from sqlalchemy import select
 
 from hotline.agent_desktop.accounts import Principal
-from hotline.recordings.folding import fold
+from hotline.folding import fold
 from hotline.recordings.jobs import Transcriber, save_transcript
 from hotline.recordings.library import Filters, RecordingLibrary
 from hotline.settings import Transcription

@@ -30,3 +30,13 @@ def _letters() -> tuple[str, str]:
 
 # For PostgreSQL: translate(text, SQL_FROM, SQL_TO) folds what fold() folds, in the database.
 SQL_FROM, SQL_TO = _letters()
+
+
+_PLAIN = str.maketrans(SQL_FROM, SQL_TO)
+
+
+def search_form(text: str | None) -> str:
+    """Lowercase and without diacritics, as the search indexes hold text: what PostgreSQL's
+    translate(lower(text), SQL_FROM, SQL_TO) gives (stored text is NFC), several times faster than
+    `fold` over a table. SQLite calls it as hotline_fold() (hotline.store.db)."""
+    return (text or "").lower().translate(_PLAIN)
