@@ -15,32 +15,33 @@ RUN apt-get update -qq \
 COPY docker/ca/ /usr/local/share/ca-certificates/build/
 RUN update-ca-certificates >/dev/null
 WORKDIR /opt/hotline
-# What the sources need comes first, in layers a rebuild keeps while the locks stay the same (a
-# change of the sources then rebuilds the last two steps only): exactly the runtime's locked
-# versions, each file checked against its sha256 (scripts/lock.sh) ...
+# What the sources need, in layers a rebuild keeps while the locks stay the same: exactly the
+# runtime's locked versions, each file checked against its sha256 (scripts/lock.sh) ...
 COPY requirements-runtime.lock ./
 RUN python3 -m venv .venv \
  && .venv/bin/pip install --no-cache-dir -q --require-hashes -r requirements-runtime.lock
 # ... and the desktop's browser assets (JsSIP, Leaflet), bundled from npm (exactly
 # package-lock.json's packages, integrity-checked) into static/vendor; the node modules are
-# not kept.
+# not kept. The sources themselves go into each target below, after its copy of this stage: a
+# change of the sources then rebuilds a few small layers, not a copy of the whole virtualenv.
 COPY hotline/agent_desktop/web/package.json hotline/agent_desktop/web/package-lock.json hotline/agent_desktop/web/
 RUN cd hotline/agent_desktop/web \
  && npm ci --no-audit --no-fund --loglevel=error >/dev/null \
  && npm run --silent build \
  && rm -rf node_modules
-# Then the package in place (as in a checkout: it finds its configuration, templates and
-# migrations beside it), built with the locked setuptools.
-COPY pyproject.toml README.md ./
-COPY config config
-COPY hotline hotline
-RUN .venv/bin/pip install --no-cache-dir -q --no-deps --no-build-isolation -e .
 
 FROM ${BASE} AS edge
 COPY scripts/setup-system.sh /tmp/setup-system.sh
 RUN HOTLINE_PACKAGES=edge bash /tmp/setup-system.sh \
  && rm -rf /var/lib/apt/lists/* /tmp/setup-system.sh /tmp/hotline-apt.log
 COPY --from=build /opt/hotline /opt/hotline
+# The package in place (as in a checkout: it finds its configuration, templates and migrations
+# beside it), installed with the locked setuptools, its bytecode compiled for the unprivileged user.
+COPY pyproject.toml README.md /opt/hotline/
+COPY config /opt/hotline/config
+COPY hotline /opt/hotline/hotline
+RUN cd /opt/hotline && .venv/bin/pip install --no-cache-dir -q --no-deps --no-build-isolation -e . \
+ && .venv/bin/python -m compileall -q hotline >/dev/null
 ENV HOTLINE_EDGE_SETTINGS_FILE=/etc/hotline/edge.toml \
     PATH=/opt/hotline/.venv/bin:$PATH \
     PYTHONUNBUFFERED=1
@@ -61,6 +62,13 @@ RUN groupadd --system --gid 1022 hotline \
  && useradd --system --uid 1022 --gid hotline --home-dir /var/lib/hotline --create-home --shell /usr/sbin/nologin hotline \
  && install -d -o hotline -g hotline /var/lib/hotline/recordings /var/lib/hotline/attachments /backups
 COPY --from=build /opt/hotline /opt/hotline
+# The package in place (as in a checkout: it finds its configuration, templates and migrations
+# beside it), installed with the locked setuptools, its bytecode compiled for the unprivileged user.
+COPY pyproject.toml README.md /opt/hotline/
+COPY config /opt/hotline/config
+COPY hotline /opt/hotline/hotline
+RUN cd /opt/hotline && .venv/bin/pip install --no-cache-dir -q --no-deps --no-build-isolation -e . \
+ && .venv/bin/python -m compileall -q hotline >/dev/null
 COPY docker/hotline-node.sh /usr/local/bin/hotline-node
 ENV HOTLINE_HOME=/var/lib/hotline \
     HOTLINE_SETTINGS_FILE=/etc/hotline/hotline.toml \

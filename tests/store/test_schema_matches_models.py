@@ -14,7 +14,7 @@ from hotline.store import Base
 # columns (knowledge base, transcripts).
 NOT_MAPPED = {"sip_locations", "edge_table_versions", "alembic_version", "kb_articles.search_vector",
               "kb_articles.title_vector"}
-FULL_TEXT = ("kb_fts", "kb_titles", "transcript_fts")
+FULL_TEXT = ("kb_fts", "kb_titles", "transcript_fts", "ticket_fts")
 
 
 async def test_the_migrated_schema_has_every_table_and_column_of_the_models(sessions):
