@@ -123,13 +123,18 @@ class Hub:
         while True:
             await asyncio.sleep(self.session_check_seconds)
             try:
-                held = set(self._session_of.values())
-                live = await self.accounts.live_sessions(held)
-                ended = [ws for ws, d in self._session_of.items() if d not in live]
-                if ended:
-                    await self._close(ended, b"session expired")
+                await self.check_sessions()
             except Exception:
                 log.exception("checking WebSocket sessions")
+
+    async def check_sessions(self) -> None:
+        held = set(self._session_of.values())
+        live = await self.accounts.live_sessions(held)
+        # Only the sessions asked about: a socket opened while the query ran (a log-in that just
+        # completed) is not in `held`, and closing it would send its page back to the log-in.
+        ended = [ws for ws, d in self._session_of.items() if d in held and d not in live]
+        if ended:
+            await self._close(ended, b"session expired")
 
     def _targets(self, event: Shown) -> list[web.WebSocketResponse]:
         audience = AUDIENCE.get(type(event), frozenset())
