@@ -13,7 +13,7 @@ from hotline.store import Base
 # and the full-text indexes: SQLite's tables with their shadow tables, PostgreSQL's tsvector
 # columns (knowledge base, transcripts).
 NOT_MAPPED = {"sip_locations", "edge_table_versions", "alembic_version", "kb_articles.search_vector",
-              "kb_articles.title_vector"}
+              "kb_articles.title_vector", "tickets.search_text"}
 FULL_TEXT = ("kb_fts", "kb_titles", "transcript_fts", "ticket_fts")
 
 
