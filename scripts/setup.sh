@@ -13,8 +13,9 @@ stamp=.venv/.installed
 # The installer is uv (scripts/lock-tool.txt: the version lock.sh resolves with, itself installed
 # hash-checked by pip): 15 s instead of pip's 56 s here, bytecode compiled on every core (these
 # machines set PYTHONDONTWRITEBYTECODE, so nothing would compile it later). --no-config: the
-# machine's or user's uv settings play no part.
-uv=(.venv/bin/uv pip install --no-config --python .venv/bin/python --require-hashes --compile-bytecode)
+# machine's or user's uv settings play no part; --system-certs: uv trusts the system's
+# authorities as pip does (without it, behind a TLS-intercepting proxy, a fresh Debian fails).
+uv=(.venv/bin/uv pip install --no-config --system-certs --python .venv/bin/python --require-hashes --compile-bytecode)
 if [ ! -x .venv/bin/python ] || [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ requirements.lock -nt "$stamp" ]; then
   echo "setup: virtualenv .venv (requirements.lock, hash-checked)"
   "$PY" -m venv .venv
