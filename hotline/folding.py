@@ -36,7 +36,7 @@ _PLAIN = str.maketrans(SQL_FROM, SQL_TO)
 
 
 def search_form(text: str | None) -> str:
-    """Lowercase and without diacritics, as the search indexes hold text: what PostgreSQL's
-    translate(lower(text), SQL_FROM, SQL_TO) gives (stored text is NFC), several times faster than
-    `fold` over a table. SQLite calls it as hotline_fold() (hotline.store.db)."""
+    """Lowercase and without diacritics, as the search indexes hold text (stored text is NFC):
+    several times faster than `fold` over a table. SQLite calls it as hotline_fold()
+    (hotline.store.db); PostgreSQL's hotline_fold() (migration 0040) does the same in SQL."""
     return (text or "").lower().translate(_PLAIN)

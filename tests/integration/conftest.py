@@ -184,9 +184,6 @@ async def _contexts_end_with_their_test():
     yield
     for context in open_contexts():
         if context not in before:
-            if log := os.environ.get("HOTLINE_TEST_CONTEXT_LOG"):
-                with open(log, "a") as out:
-                    out.write(f"{os.environ.get('PYTEST_CURRENT_TEST', '?')}\n")
             with contextlib.suppress(Exception):
                 await context.close()
 
