@@ -69,10 +69,12 @@ class CallScript:
         self.steps.append(("audio", pcap))
         return self
 
-    def speech(self, alaw_wav: Path) -> "CallScript":
+    def speech(self, alaw_wav: Path, until_hung_up: bool = False) -> "CallScript":
         """Stream an 8 kHz A-law WAV once (speech, see `hotline.testing.speech`); add a pause of
-        its length after it, since a later `silence()` replaces the stream."""
-        self.steps.append(("speech", alaw_wav))
+        its length after it, since a later `silence()` replaces the stream. `until_hung_up`: say it
+        over and over until the call ends (a caller who talks until the operator hangs up, with
+        `ending="server"`), so a test waits for what it checks instead of racing the speech."""
+        self.steps.append(("speech", alaw_wav, -1 if until_hung_up else 1))
         return self
 
     def silence(self) -> "CallScript":
@@ -199,7 +201,7 @@ def scenario_xml(script: CallScript, work_dir: Path) -> str:
         elif step[0] == "audio":
             parts.append(play_pcap(Path(step[1])))
         elif step[0] == "speech":
-            parts.append(f'  <nop><action><exec rtp_stream="{step[1]},1,8"/></action></nop>\n')
+            parts.append(f'  <nop><action><exec rtp_stream="{step[1]},{step[2]},8"/></action></nop>\n')
         elif step[0] == "silence":
             wav = silent_alaw_wav(work_dir / "silence.wav")
             parts.append(f'  <nop><action><exec rtp_stream="{wav},-1,8"/></action></nop>\n')
