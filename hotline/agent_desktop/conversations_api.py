@@ -83,8 +83,7 @@ class ConversationsApi(Resource):
         """The conversation's id, if the caller may see it (a state secret's: only its readers;
         to others it does not exist); Refused(404) otherwise. Every action on one checks it."""
         conversation_id = path_id(request, "id", UNKNOWN)
-        detail = await self.conversations.detail(conversation_id)
-        if not may_see(self.secret_readers, principal(request).role, detail["state_secret"]):
+        if not may_see(self.secret_readers, principal(request).role, await self.conversations.state_secret(conversation_id)):
             raise Refused(404, UNKNOWN)
         return conversation_id
 
@@ -142,7 +141,7 @@ class ConversationsApi(Resource):
         if body.operator_id not in self.operators:
             return error(422, "Không có điện thoại viên này")
         conversation_id = await self._may_act(request)
-        if not may_see(self.secret_readers, "operator", (await self.conversations.detail(conversation_id))["state_secret"]):
+        if not may_see(self.secret_readers, "operator", await self.conversations.state_secret(conversation_id)):
             return error(422, "Hội thoại thuộc diện bí mật nhà nước: điện thoại viên không được xem, không giao được",
                          "state_secret")
         return web.json_response(await self.conversations.take(conversation_id, body.operator_id, force=True))

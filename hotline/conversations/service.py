@@ -432,6 +432,16 @@ class Conversations:
                 "reply_due_at": aware(c.reply_due_at).isoformat() if c.reply_due_at else None,
                 "overdue": c.escalated_at is not None}
 
+    async def state_secret(self, conversation_id: int) -> bool:
+        """Whether the conversation belongs to a state-secret ticket (who may act on it); Refused
+        404 when there is no such conversation. One row read, not the thread (detail())."""
+        async with self.sessions() as s:
+            row = (await s.execute(select(Conversation.id, Ticket.state_secret).outerjoin(
+                Ticket, Conversation.ticket_id == Ticket.id).where(Conversation.id == conversation_id))).first()
+        if row is None:
+            raise Refused(404, "Không có hội thoại này")
+        return bool(row[1])
+
     async def detail(self, conversation_id: int) -> dict:
         async with self.sessions() as s:
             row = (await s.execute(select(Conversation, Ticket.code, Ticket.state_secret).outerjoin(

@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from hotline.folding import search_form
+from hotline.store.sqlite_writes import serialise_writes
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -43,6 +44,7 @@ def make_engine(url: str) -> AsyncEngine:
             # The search indexes' triggers fold the text they index (migration 0040) with this.
             dbapi_conn.create_function("hotline_fold", 1, search_form, deterministic=True)
 
+        serialise_writes(engine)  # this process's writers wait in line, not in SQLite's busy naps
     return engine
 
 
