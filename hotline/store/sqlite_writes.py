@@ -8,12 +8,14 @@ statement is a trip to aiosqlite's thread), so under a steady flow of writes (we
 write transactions a second for 200 chats) the naps leave the lock idle while writers queue, the
 queue grows, and requests fail after five seconds (`bench/webchat.py` showed it). Here a
 transaction waits for this process's writers on an asyncio lock, first come first served, before
-its first write, and lets the next one in when it commits or rolls back; SQLite's own lock and
-busy handler then only arbitrate between processes (the transcription workers, the command line).
+its first write, and lets the next one in once it has committed or rolled back; SQLite's own lock
+and busy handler then only arbitrate between processes (the transcription workers, the command
+line).
 
 The lock is taken where pysqlite begins its transaction (before the first INSERT, UPDATE, DELETE
 or REPLACE), so reads never wait; a connection's flag says it holds it, and every way a
-transaction ends (commit, rollback, a connection returned to the pool or invalidated) releases it.
+transaction ends (commit, rollback, the pool's reset of a returned connection, an invalidated
+connection) releases it.
 """
 
 from __future__ import annotations
@@ -72,23 +74,36 @@ def serialise_writes(engine: AsyncEngine) -> ProcessWriters:
         except sqlite3.OperationalError as e:  # as SQLite's own "database is locked" reaches callers
             raise exc.OperationalError(statement, parameters, e) from None
 
+    def _info(pooled) -> dict:
+        try:
+            return pooled.info
+        except (AttributeError, NotImplementedError):  # the dialect's first look at a new connection
+            return {}
+
     def _release(info) -> None:
         lock = info.pop(HELD, None)
         if lock is not None and lock.locked():
             lock.release()
 
-    def _ended(conn) -> None:
-        _release(conn.connection.info)
+    # Released once SQLite's COMMIT or ROLLBACK is done (the Connection's commit and rollback
+    # events come before it: the next writer would meet SQLite's lock still held). The pool's
+    # reset of a returned connection rolls back through the same method.
+    dialect = engine.sync_engine.dialect
+    for name in ("do_commit", "do_rollback"):
+        def ended(pooled, _end=getattr(dialect, name)) -> None:
+            try:
+                _end(pooled)
+            finally:
+                _release(_info(pooled))
 
-    def _returned(dbapi_connection, connection_record) -> None:
+        setattr(dialect, name, ended)
+
+    def _returned(dbapi_connection, connection_record) -> None:  # whatever happened before
         _release(connection_record.info)
 
-    def _invalidated(dbapi_connection, connection_record, exception) -> None:
+    def _invalidated(dbapi_connection, connection_record, exception) -> None:  # closed, its transaction gone
         _release(connection_record.info)
 
-    event.listen(engine.sync_engine, "commit", _ended)
-    event.listen(engine.sync_engine, "rollback", _ended)
     event.listen(engine.sync_engine.pool, "checkin", _returned)
     event.listen(engine.sync_engine.pool, "invalidate", _invalidated)
-    event.listen(engine.sync_engine.pool, "soft_invalidate", _invalidated)
     return writers

@@ -70,8 +70,8 @@ class CallScript:
         return self
 
     def speech(self, alaw_wav: Path, until_hung_up: bool = False) -> "CallScript":
-        """Stream an 8 kHz A-law WAV once (speech, see `hotline.testing.speech`); add a pause of
-        its length after it, since a later `silence()` replaces the stream. `until_hung_up`: say it
+        """Stream an 8 kHz A-law WAV once (speech, see `hotline.testing.speech`); the script should
+        follow it with a pause of its length, since a later `silence()` replaces the stream. `until_hung_up`: say it
         over and over until the call ends (a caller who talks until the operator hangs up, with
         `ending="server"`), so a test waits for what it checks instead of racing the speech."""
         self.steps.append(("speech", alaw_wav, -1 if until_hung_up else 1))
@@ -235,6 +235,11 @@ async def finish_sipp(proc: asyncio.subprocess.Process, work_dir: Path, timeout:
     except asyncio.TimeoutError:
         proc.kill()
         out, _ = await proc.communicate()
+    except asyncio.CancelledError:  # the test gave up on the call: no caller left talking to the line
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        raise
     err_file = work_dir / "errors.log"
     errors = err_file.read_text(errors="replace") if err_file.exists() else ""
     return SippResult(proc.returncode if proc.returncode is not None else -1, out.decode(errors="replace"), errors)

@@ -8,6 +8,7 @@ mid-call leaves the call and its recording alone, and the call is transcribed af
 every call is; its ticket opened later gets the suggestions from that transcript."""
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -129,7 +130,7 @@ async def test_captions_and_suggestions_reach_the_operator_during_the_call_and_a
     ctx, page = await operator_page(playwright_session, line, live_store, "op1")
     sup_ctx = await launch(playwright_session)
     caller = "0912555101"
-    other = None
+    other = call_task = None
     try:
         sup_page = await log_in(sup_ctx, base_url(line), "giamsat", sup_pw)
         await sup_page.wait_for_function("document.getElementById('sip-status').textContent === 'Đã đăng ký'",
@@ -187,6 +188,10 @@ async def test_captions_and_suggestions_reach_the_operator_during_the_call_and_a
         call = await call_task
         assert call.sipp.ok, call.sipp.error_log
     finally:
+        if call_task is not None and not call_task.done():  # a check failed: the caller stops talking
+            call_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await call_task
         await ctx.close()
         await sup_ctx.close()
         if other:

@@ -1,7 +1,7 @@
 """SQLite writers of one process wait in line (hotline/store/sqlite_writes.py): many transactions
-that hold their write across turns of the event loop all commit, one at a time, even with a busy
-timeout far shorter than the line; reads never wait for a writer; a transaction that fails lets
-the next one in."""
+that hold their write across turns of the event loop all commit, one at a time, with SQLite's own
+busy wait off (a writer let in before the previous COMMIT was done would fail at once); reads never
+wait for a writer; a transaction that fails or is cancelled lets the next one in."""
 
 import asyncio
 
@@ -16,8 +16,8 @@ async def engine(tmp_path):
     e = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
 
     @event.listens_for(e.sync_engine, "connect")
-    def _short_wait(dbapi_conn, _record):  # SQLite alone would give up after 20 ms
-        dbapi_conn.cursor().execute("PRAGMA busy_timeout=20")
+    def _no_wait(dbapi_conn, _record):  # SQLite alone gives up at once on a held lock
+        dbapi_conn.cursor().execute("PRAGMA busy_timeout=0")
 
     async with e.begin() as c:
         await c.execute(text("CREATE TABLE t (n INTEGER)"))
@@ -35,13 +35,13 @@ async def test_writers_take_turns_and_all_commit(engine):
             await c.execute(text("INSERT INTO t VALUES (:n)"), {"n": n})
             holding += 1
             most = max(most, holding)
-            await asyncio.sleep(0.05)  # the event loop serves others while the write is held
+            await asyncio.sleep(0.01)  # the event loop serves others while the write is held
             await c.execute(text("UPDATE t SET n = n + 100 WHERE n = :n"), {"n": n})
             holding -= 1
 
-    await asyncio.gather(*(writer(n) for n in range(12)))
+    await asyncio.gather(*(writer(n) for n in range(40)))
     async with engine.connect() as c:
-        assert sorted((await c.execute(text("SELECT n FROM t"))).scalars()) == [100 + n for n in range(12)]
+        assert sorted((await c.execute(text("SELECT n FROM t"))).scalars()) == [100 + n for n in range(40)]
     assert most == 1
 
 
@@ -73,6 +73,26 @@ async def test_a_failed_transaction_lets_the_next_writer_in(engine):
     with pytest.raises(Exception):
         async with engine.begin() as c:
             await c.execute(text("INSERT INTO missing VALUES (1)"))  # fails in SQLite itself
+    async with engine.begin() as c:
+        await asyncio.wait_for(c.execute(text("INSERT INTO t VALUES (2)")), 10)
+    async with engine.connect() as c:
+        assert list((await c.execute(text("SELECT n FROM t"))).scalars()) == [2]
+
+
+async def test_a_cancelled_writer_lets_the_next_one_in(engine):
+    writing = asyncio.Event()
+
+    async def writer() -> None:
+        async with engine.begin() as c:
+            await c.execute(text("INSERT INTO t VALUES (1)"))
+            writing.set()
+            await asyncio.sleep(60)
+
+    task = asyncio.create_task(writer())
+    await writing.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):  # the cancellation itself, nothing else
+        await task
     async with engine.begin() as c:
         await asyncio.wait_for(c.execute(text("INSERT INTO t VALUES (2)")), 10)
     async with engine.connect() as c:
