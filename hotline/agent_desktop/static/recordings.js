@@ -85,6 +85,10 @@ async function audit() {
     row([Hotline.time(a.at), `${a.username} (${a.role})`, ACTIONS[a.action] || a.action, a.recording_id, a.detail])));
 }
 
+// The search form is the page's own from the start: a search typed before the rest has loaded
+// must not submit the form to the server as a plain POST (a 405 page instead of the results).
+document.getElementById("filters").addEventListener("submit", search);
+
 (async () => {
   R.me = await Hotline.api("/api/me");
   Hotline.text("user-name", R.me.full_name);
@@ -101,7 +105,6 @@ async function audit() {
     }
   }
   document.getElementById("week").addEventListener("change", week);
-  f.addEventListener("submit", search);
   await search();
   if (staff) { await week(); await audit(); }
 })();
