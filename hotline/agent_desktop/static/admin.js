@@ -86,6 +86,7 @@ async function save(ev) {
   const picker = attachAddressPicker(communeSearch, document.getElementById("commune-picked"), {url: "/api/places",
     onPick: (c) => { Admin.communes.set(c.code, c.label); showCommunes(); picker.clear(); communeSearch.value = ""; }});
   document.getElementById("agency-form").addEventListener("submit", save);
+  document.getElementById("save").disabled = false;  // the form is this script's from here on
   document.getElementById("agency-form").addEventListener("reset", () => {
     Hotline.text("form-title", "Thêm cơ quan"); f.id.value = "";
     Admin.communes.clear(); showCommunes();

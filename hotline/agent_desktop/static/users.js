@@ -97,6 +97,7 @@ async function saveUser(ev) {
   for (const a of agencies) Users.agencies[a.id] = a.name;
   f.elements.agency_id.append(new Option("—", ""), ...agencies.map((a) => new Option(a.name, a.id)));
   f.addEventListener("submit", saveUser);
+  document.getElementById("user-save").disabled = false;  // the form is this script's from here on
   f.addEventListener("reset", () => {
     f.elements.id.value = ""; f.elements.username.disabled = false; Hotline.text("user-form-title", "Thêm tài khoản");
   });
