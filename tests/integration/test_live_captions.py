@@ -100,15 +100,15 @@ def talking_caller(speech: Path, key: str) -> CallScript:
     return CallScript(ending="server").pause(1500).keys(key).silence().pause(9000).speech(speech, until_hung_up=True)
 
 
-async def suggested(page) -> str:
+async def suggested(page, timeout: int = 60000) -> str:
     """The suggestions from what the caller said, on the operator's page: the street light's
     article marked as from the conversation, first, and a field to choose (which one the words
     the recogniser heard point to: the scoring itself is tests/unit/test_knowledge_fields.py's;
     never the catch-all field). Returns the suggested field's id, from the form's own list."""
     first = page.locator("#kb-assist-results li.kb-suggested").first
-    await first.locator(".kb-question", has_text=STREET_LIGHT).wait_for(timeout=60000)
+    await first.locator(".kb-question", has_text=STREET_LIGHT).wait_for(timeout=timeout)
     assert await first.locator(".kb-from-call").text_content() == "Gợi ý từ cuộc trò chuyện"
-    await page.wait_for_selector("#assist-field:not([hidden])", timeout=60000)
+    await page.wait_for_selector("#assist-field:not([hidden])", timeout=timeout)
     name = await page.text_content("#assist-field-name")
     fields = await page.eval_on_selector_all("#topic-select option", "os => os.map(o => [o.textContent, o.value])")
     field = next((value for text, value in fields if text == name), None)
@@ -157,7 +157,8 @@ async def test_captions_and_suggestions_reach_the_operator_during_the_call_and_a
         assert await page.is_visible("#captions")
         # During the call: what the caller said so far suggests the street light's article and the
         # field on the operator's page; the alert reaches the supervisor's page.
-        field = asyncio.create_task(suggested(page))
+        # The caller keeps talking: the more she says, the more words the suggestions have.
+        field = asyncio.create_task(suggested(page, timeout=180000))
         assert await asyncio.gather(during(field),
                                     during(sup_page.wait_for_selector("#alerts tbody tr", timeout=60000))) == [
             True, True]
@@ -188,10 +189,14 @@ async def test_captions_and_suggestions_reach_the_operator_during_the_call_and_a
         call = await call_task
         assert call.sipp.ok, call.sipp.error_log
     finally:
-        if call_task is not None and not call_task.done():  # a check failed: the caller stops talking
-            call_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await call_task
+        if call_task is not None and not call_task.done():  # a check failed: the operator hangs up
+            with contextlib.suppress(Exception):
+                await page.click("#hangup", timeout=5000)
+                await asyncio.wait_for(asyncio.shield(call_task), 30)
+            if not call_task.done():  # or the caller is cut off
+                call_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await call_task
         await ctx.close()
         await sup_ctx.close()
         if other:
